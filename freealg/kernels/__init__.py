@@ -1,0 +1,1 @@
+"""Numeric kernels: back ends, forward-mode derivatives, Newton continuation."""

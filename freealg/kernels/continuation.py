@@ -1,0 +1,249 @@
+"""Newton continuation of holomorphic systems from z = x + iY down to the real axis.
+
+A *residual system* has ``n`` complex unknowns w and residuals R(z, w) = 0 whose solution on the
+physical branch is fixed by its asymptotics at z = i*infinity (``system.guess`` returns those
+asymptotics). We start at Im z = Y where the asymptotic guess is accurate, and follow the solution
+along Im z -> target with Newton steps, never choosing among roots by a heuristic such as "largest
+imaginary part" (see ARCHITECTURE, Numerics). The mpmath path is adaptive (a step is halved when
+Newton needs too many iterations or leaves the admissible domain); the numpy path runs the whole
+grid on one geometric schedule and re-runs the points that failed on a finer one.
+
+The protocol a system implements:
+
+``system.n``
+    number of unknowns;
+``system.scale``
+    size of the problem (support radius plus one), sets Y;
+``system.evaluate(z, w, be, args)``
+    ``z`` and ``w`` are :class:`~freealg.kernels.dual.Dual`; returns ``(residuals, G)`` as Duals
+    and appends to ``args`` every point at which a component Cauchy transform was evaluated
+    (they must stay in the closed upper half plane);
+``system.guess(z, be)``
+    list of starting values for large Im z.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from ..errors import NoConvergence
+from .backend import MP, NP
+from .dual import Dual
+
+__all__ = ["solve_mp", "solve_np", "newton_mp", "PathInfo"]
+
+
+@dataclass
+class PathInfo:
+    """Diagnostics of one continuation run."""
+
+    steps: int = 0
+    newton_iterations: int = 0
+    residual: Any = 0
+    halvings: int = 0
+    retried: int = 0
+    failed: Any = field(default=None)
+
+
+def _evaluate(system, z, w, be):
+    n = system.n
+    wd = [Dual.variable(w[i], i, n) for i in range(n)]
+    zd = Dual.constant(z, n)
+    args: list = []
+    res, G = system.evaluate(zd, wd, be, args)
+    return res, G, args
+
+
+def newton_mp(system, z, w0, tol, maxit=40, damping=True):
+    """Newton's method for one point in mpmath (precision set by the caller).
+
+    Returns ``(w, G, iterations, residual, ok)``; ``ok`` is False when the iteration did not
+    reach ``tol`` or left the upper half plane.
+    """
+    n = system.n
+    w = list(w0)
+    last = None
+    for it in range(1, maxit + 1):
+        res, G, args = _evaluate(system, z, w, MP)
+        F = [r.v for r in res]
+        J = [[r.d[j] for j in range(n)] for r in res]
+        try:
+            dw = MP.solve(J, F)
+        except ZeroDivisionError:
+            return w, G.v, it, MP.norm(F), False
+        step = MP.norm(dw)
+        scale = 1 + MP.norm(w)
+        if damping and last is not None and step > 2 * last and step > 1e-3 * scale:
+            # Newton is not contracting; take a shorter step
+            dw = [d / 4 for d in dw]
+        w = [w[i] - dw[i] for i in range(n)]
+        last = step
+        if step <= tol * scale:
+            res, G, args = _evaluate(system, z, w, MP)
+            ok = all(MP.imag(a) >= -tol * (1 + abs(a)) * 10 for a in args)
+            return w, G.v, it, MP.norm([r.v for r in res]), ok
+    res, G, args = _evaluate(system, z, w, MP)
+    return w, G.v, maxit, MP.norm([r.v for r in res]), False
+
+
+def _start_height(system, y_target):
+    Y = 8 * (system.scale + 1)
+    return max(Y, 2 * y_target)
+
+
+def solve_mp(system, z, *, dps: int, guard: int = 10, ratio: float = 0.25, maxsteps: int = 4000,
+             w_start=None, y_start=None):
+    """Solve at one point z (closed upper half plane) in mpmath, by continuation in Im z.
+
+    Returns ``(w, G, info)`` with values at precision ``dps + guard`` (the caller rounds).
+    """
+    with mpmath.workdps(dps + guard):
+        z = mpmath.mpc(z)
+        x, y_target = z.real, z.imag
+        if y_target < 0:
+            raise ValueError("z must lie in the closed upper half plane")
+        tol = mpmath.mpf(10) ** (-(dps + guard - 4))
+        if w_start is None:
+            y = mpmath.mpf(_start_height(system, y_target))
+            w = system.guess(mpmath.mpc(x, y), MP)
+            w, G, its, resid, ok = newton_mp(system, mpmath.mpc(x, y), w, tol)
+            if not ok:
+                raise NoConvergence("subordination Newton at the start of the path", dps=dps,
+                                    steps=its, residual=resid, point=mpmath.mpc(x, y))
+        else:
+            y = mpmath.mpf(y_start)
+            w = list(w_start)
+        info = PathInfo()
+        r = mpmath.mpf(ratio)
+        floor = mpmath.mpf(10) ** (-(dps + guard) // 2) * (system.scale + 1)
+        jump_below = mpmath.mpf("1e-3") * (system.scale + 1)
+        while y > y_target:
+            if y <= jump_below:
+                # near the axis, try to land on the target at once (fast in the bulk); the
+                # solution in C+ is unique (Denjoy-Wolff), so admissibility certifies it
+                w_new, G, its, resid, ok = newton_mp(system, z, w, tol, maxit=7)
+                info.newton_iterations += its
+                if ok:
+                    w, y = w_new, y_target
+                    info.residual = resid
+                    info.steps += 1
+                    break
+            y_next = y * r
+            if y_next < floor or y_next <= y_target:
+                y_next = y_target
+            z_next = mpmath.mpc(x, y_next)
+            w_new, G, its, resid, ok = newton_mp(system, z_next, w, tol, maxit=25)
+            info.newton_iterations += its
+            info.steps += 1
+            if ok and its <= 12:
+                w, y = w_new, y_next
+                info.residual = resid
+                r = min(mpmath.mpf(ratio), r * 2) if its <= 6 else r
+                continue
+            # refine the step: take log-midpoints
+            info.halvings += 1
+            r = mpmath.sqrt(r) if y_next > 0 else r
+            if y_next == y_target and y_next < floor:
+                # shrink towards the floor first
+                y_t = max(floor, y * mpmath.mpf("0.5"))
+                w_new, G, its, resid, ok = newton_mp(system, mpmath.mpc(x, y_t), w, tol, maxit=25)
+                if ok:
+                    w, y = w_new, y_t
+                    continue
+            if r > 0.999 or info.steps > maxsteps:
+                raise NoConvergence("subordination continuation", dps=dps, steps=info.steps,
+                                    residual=resid, point=z_next,
+                                    advice="increase dps, or evaluate at a point off the "
+                                           "real axis (Im z > 0); the point may be an edge or "
+                                           "an atom where the solution is singular")
+        res, G, args = _evaluate(system, mpmath.mpc(x, y_target), w, MP)
+        info.residual = MP.norm([q.v for q in res])
+        return w, G.v, info
+
+
+def solve_np(system, z, *, ratio: float = 0.25, tol: float = 1e-13, maxit: int = 12,
+             _depth: int = 0):
+    """Solve on an array of points z (closed upper half plane), vectorised in float64.
+
+    Returns ``(w, G, info)``; points that failed even on the finest schedule are NaN and listed in
+    ``info.failed`` (a boolean mask).
+    """
+    z = np.asarray(z, dtype=complex)
+    shape = z.shape
+    z = z.ravel()
+    x, y_target = z.real, z.imag
+    if np.any(y_target < 0):
+        raise ValueError("z must lie in the closed upper half plane")
+    n = system.n
+    Y = _start_height(system, float(np.max(y_target)) if len(z) else 0.0)
+    y_floor = 1e-9 * (system.scale + 1)
+    nsteps = int(np.ceil(np.log(y_floor / Y) / np.log(ratio))) + 1
+    info = PathInfo()
+    ok = np.ones(len(z), dtype=bool)
+    y = np.full(len(z), Y)
+    w = [np.asarray(g, dtype=complex) * np.ones(len(z)) for g in system.guess(x + 1j * y, NP)]
+    for k in range(nsteps + 2):
+        if k == 0:
+            y_new = y
+        elif k <= nsteps:
+            y_new = np.maximum(Y * ratio ** k, y_target)
+        else:
+            y_new = y_target.copy()
+        zk = x + 1j * y_new
+        w, its, converged, resid = _newton_np(system, zk, w, tol, maxit if k else 3 * maxit)
+        ok &= converged
+        y = y_new
+        info.steps += 1
+        info.newton_iterations += its
+    res, G, args = _evaluate(system, z, w, NP)
+    for a in args:
+        ok &= np.imag(a) >= -1e-9 * (1 + np.abs(a))
+    resid = NP.norm([r.v for r in res])
+    ok &= np.isfinite(resid) & (resid <= 1e-9 * (1 + NP.norm(w)))
+    G = np.asarray(G.v, dtype=complex) * np.ones(len(z))
+    if not np.all(ok) and _depth < 2 and len(z):
+        idx = np.nonzero(~ok)[0]
+        w2, G2, info2 = solve_np(system, z[idx], ratio=ratio ** 0.35, tol=tol, maxit=maxit + 8,
+                                 _depth=_depth + 1)
+        good = ~info2.failed.ravel()
+        G[idx[good]] = G2.ravel()[good]
+        for i in range(n):
+            w[i] = np.array(w[i], dtype=complex)
+            w[i][idx[good]] = w2[i].ravel()[good]
+        ok[idx[good]] = True
+        info.retried = len(idx)
+        resid = np.where(ok, resid, np.nan)
+    G = np.where(ok, G, np.nan + 0j)
+    info.residual = float(np.nanmax(resid)) if np.any(ok) else float("nan")
+    info.failed = (~ok).reshape(shape)
+    return [np.reshape(wi, shape) for wi in w], G.reshape(shape), info
+
+
+def _newton_np(system, z, w, tol, maxit):
+    n = system.n
+    w = [np.array(wi, dtype=complex) for wi in w]
+    done = np.zeros(len(z), dtype=bool)
+    its = 0
+    with np.errstate(all="ignore"):
+        for its in range(1, maxit + 1):
+            res, G, _ = _evaluate(system, z, w, NP)
+            F = [r.v for r in res]
+            # a residual at rounding level is converged (near a fold the step may stagnate)
+            done |= NP.norm(F) <= 4 * np.finfo(float).eps * (1 + NP.norm(w))
+            J = [[r.d[j] for j in range(n)] for r in res]
+            dw = NP.solve(J, F)
+            step = NP.norm(dw)
+            finite = np.isfinite(step)
+            upd = ~done & finite
+            for i in range(n):
+                w[i] = np.where(upd, w[i] - dw[i], w[i])
+            done |= finite & (step <= tol * (1 + NP.norm(w)))
+            if np.all(done | ~finite):
+                break
+        res, G, _ = _evaluate(system, z, w, NP)
+        resid = NP.norm([r.v for r in res])
+    return w, its, done, resid

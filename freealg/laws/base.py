@@ -1,0 +1,455 @@
+"""The Law value object: a compactly supported probability law on the real line.
+
+A Law is immutable and hashable; ``==`` is structural (same class, same arguments). Its
+symbolic side (moments, free cumulants, R/S transforms, closed-form Cauchy transform, algebraic
+curve) is exact sympy; its numeric side evaluates the Cauchy transform on the closed upper half
+plane at any precision (mpmath) or vectorised (numpy), with the branch fixed by the asymptotics
+G(z) ~ 1/z (see ``docs/conventions.md``).
+
+Public methods dispatch to named strategies (``method=``): see each method.
+
+Internal numeric protocol (used by composite laws and the continuation solver):
+
+``_nunk``
+    number of unknowns this law adds to a Newton system (0 for laws with a formula);
+``_g_dual(zeta, w, be, args)``
+    Cauchy transform at the Dual ``zeta`` using the unknowns ``w`` (a list of Duals of length
+    ``_nunk``), appending residuals to ``args.res`` and evaluation points to ``args.pts``;
+``_guess(zeta, be)``
+    starting values of the unknowns for large Im zeta.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..errors import InvalidParameterError, UndeterminedError
+from ..kernels.backend import MP, NP, backend_for
+from ..kernels.dual import Dual
+from ..transforms import cumulants as cm
+
+__all__ = ["Law", "Atom", "Edge", "Band", "check", "numeric_value", "EvalContext"]
+
+
+# --------------------------------------------------------------------------------------------
+# records
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """A point mass: ``location``, ``mass`` (exact sympy when known) and ``error`` (0 if exact)."""
+
+    location: Any
+    mass: Any
+    error: Any = 0
+
+    def __iter__(self):
+        return iter((self.location, self.mass))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Edge:
+    """A support endpoint; ``kind`` is 'soft' (sqrt vanishing), 'hard' (density does not
+    vanish: jump or divergence) or 'cusp' (two bands touching)."""
+
+    location: Any
+    kind: str
+    error: Any = 0
+    side: str = ""  # 'left' or 'right' end of its band ('' for a cusp)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Band:
+    """A closed interval [lo, hi] of the absolutely continuous support."""
+
+    lo: Any
+    hi: Any
+
+    @property
+    def width(self):
+        return self.hi - self.lo
+
+
+# --------------------------------------------------------------------------------------------
+# three-valued checks and numeric conversion
+
+
+def check(name: str, value: Any, condition: Any, requirement: str) -> None:
+    """Raise InvalidParameterError only when ``condition`` is definitely false.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> check("variance", sp.Symbol("s", positive=True), sp.Symbol("s", positive=True) > 0, "> 0")
+    >>> check("variance", -1, sp.S(-1) > 0, "must be > 0")
+    Traceback (most recent call last):
+    ...
+    freealg.errors.InvalidParameterError: invalid variance=-1: must be > 0
+    """
+    cond = sp.sympify(condition)
+    if cond is sp.false or cond == False:  # noqa: E712 (sympy booleans)
+        raise InvalidParameterError(name, value, requirement)
+
+
+def numeric_value(expr: Any, be, what: str = "a law parameter") -> Any:
+    """Convert an exact value to the back end's number type; symbols raise UndeterminedError."""
+    e = sp.sympify(expr)
+    if e.free_symbols:
+        raise UndeterminedError(what, sorted(e.free_symbols, key=str))
+    if be is NP:
+        return float(e) if e.is_real else complex(e)
+    return e.evalf(mpmath.mp.dps + 5)._to_mpmath(mpmath.mp.prec + 20)
+
+
+class EvalContext:
+    """Collects residuals and evaluation points while a Newton system is evaluated."""
+
+    __slots__ = ("res", "pts")
+
+    def __init__(self):
+        self.res: list = []
+        self.pts: list = []
+
+
+# --------------------------------------------------------------------------------------------
+
+
+class Law:
+    """Base class of all laws. Subclasses set ``_argnames`` and implement the hooks.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> mu = fa.semicircle(1)
+    >>> mu == fa.semicircle(1), hash(mu) == hash(fa.semicircle(1))
+    (True, True)
+    >>> mu.moments(4)
+    [0, 1, 0, 2]
+    """
+
+    __slots__ = ("_args", "_cache")
+    _argnames: tuple = ()
+    _nunk = 0
+    name = "law"
+
+    def _init(self, *args):
+        object.__setattr__(self, "_args", tuple(args))
+        object.__setattr__(self, "_cache", {})
+
+    def __setattr__(self, key, value):
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    # value-object protocol -------------------------------------------------------------
+    @property
+    def args(self) -> tuple:
+        return self._args
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self._args == other._args
+
+    def __hash__(self):
+        return hash((type(self).__name__, self._args))
+
+    def __reduce__(self):
+        return (type(self), self._args)
+
+    def __repr__(self):
+        inner = ", ".join(f"{k}={v}" for k, v in zip(self._argnames, self._args))
+        return f"{self.name}({inner})"
+
+    def _latex(self, printer=None) -> str:
+        inner = ", ".join(sp.latex(a) if not isinstance(a, Law) else a._latex(printer)
+                          for a in self._args)
+        return rf"\operatorname{{{self.name}}}\left({inner}\right)"
+
+    def _repr_latex_(self) -> str:
+        return f"${self._latex()}$"
+
+    def _sympystr(self, printer=None) -> str:
+        return repr(self)
+
+    def _memo(self, key, fn):
+        c = self._cache
+        if key not in c:
+            c[key] = fn()
+        return c[key]
+
+    @property
+    def free_symbols(self) -> set:
+        out: set = set()
+        for a in self._args:
+            if isinstance(a, Law):
+                out |= a.free_symbols
+            elif isinstance(a, (tuple, list)):
+                for b in a:
+                    out |= sp.sympify(b).free_symbols
+            else:
+                out |= sp.sympify(a).free_symbols
+        return out
+
+    def subs(self, *args, **kwargs) -> "Law":
+        """Substitute values for symbolic parameters (sympy ``subs`` semantics).
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> t = sp.Symbol("t")
+        >>> fa.bernoulli(t).subs(t, sp.Rational(1, 3))
+        bernoulli(t=1/3)
+        """
+
+        def sub(a):
+            if isinstance(a, Law):
+                return a.subs(*args, **kwargs)
+            if isinstance(a, tuple):
+                return tuple(sub(b) for b in a)
+            return sp.sympify(a).subs(*args, **kwargs)
+
+        return type(self)(*[sub(a) for a in self._args])
+
+    # symbolic side ---------------------------------------------------------------------
+    def _moments_exact(self, n: int) -> list | None:
+        return None
+
+    def _free_cumulants_exact(self, n: int) -> list | None:
+        return None
+
+    def moments(self, n: int) -> list:
+        """Exact moments [m_1, ..., m_n] (sympy).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.free_poisson(2).moments(3)
+        [2, 6, 22]
+        """
+        n = int(n)
+        if n <= 0:
+            return []
+
+        def compute():
+            m = self._moments_exact(n)
+            if m is None:
+                k = self._free_cumulants_exact(n)
+                if k is None:
+                    raise NotImplementedError(f"no exact moments for {self!r}")
+                m = cm.moments_from_free_cumulants(k)
+            return [sp.nsimplify(x) if isinstance(x, float) else sp.simplify(x)
+                    if sp.sympify(x).free_symbols else sp.sympify(x) for x in m]
+
+        return list(self._memo(("moments", n), compute))
+
+    def moment(self, k: int):
+        """Exact k-th moment m_k (m_0 = 1)."""
+        return sp.S.One if k == 0 else self.moments(k)[k - 1]
+
+    def free_cumulants(self, n: int) -> list:
+        """Exact free cumulants [kappa_1, ..., kappa_n].
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.free_poisson(3, 2).free_cumulants(3)   # kappa_n = rate * jump^n
+        [6, 12, 24]
+        """
+        n = int(n)
+
+        def compute():
+            k = self._free_cumulants_exact(n)
+            if k is None:
+                k = cm.free_cumulants_from_moments(self.moments(n))
+            return [sp.simplify(x) if sp.sympify(x).free_symbols else sp.sympify(x) for x in k]
+
+        return list(self._memo(("cumulants", n), compute))
+
+    @property
+    def mean(self):
+        return self.moment(1)
+
+    @property
+    def variance(self):
+        m1, m2 = self.moments(2)
+        return sp.simplify(m2 - m1**2)
+
+    def cauchy_expr(self, z: Any = None):
+        """Closed-form Cauchy transform as a sympy expression in ``z`` (None if unknown).
+
+        Square roots are written sqrt(z - a) sqrt(z - b), the branch analytic off [a, b].
+        """
+        return None
+
+    def curve(self, z: Any = None, G: Any = None):
+        """Algebraic curve P(z, G) = 0 satisfied by the Cauchy transform (sympy Poly) or None.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.semicircle(1).curve().as_expr()
+        G**2 - G*z + 1
+        """
+        return None
+
+    def r_transform(self, w: Any = None):
+        """R-transform R(w) = sum kappa_{n+1} w^n as a sympy expression (None if unknown)."""
+        return None
+
+    def s_transform(self, z: Any = None):
+        """S-transform (sympy) for laws on [0, inf) with nonzero mean (None if unknown)."""
+        return None
+
+    # numeric hooks -----------------------------------------------------------------------
+    def _params(self, be) -> tuple:
+        """Numeric parameters for the back end (cached per precision)."""
+        key = ("params", be.name, mpmath.mp.prec if be is MP else 0)
+        return self._memo(key, lambda: self._make_params(be))
+
+    def _make_params(self, be) -> tuple:
+        return tuple(numeric_value(a, be) for a in self._args)
+
+    def _g(self, z, be):
+        """Cauchy transform for laws with a formula (z in the closed upper half plane)."""
+        raise NotImplementedError
+
+    def _dg(self, z, be):
+        """Its derivative."""
+        raise NotImplementedError
+
+    def _g_dual(self, zeta: Dual, w: Sequence[Dual], be, ctx: EvalContext) -> Dual:
+        ctx.pts.append(zeta.v)
+        return zeta.apply(self._g(zeta.v, be), self._dg(zeta.v, be))
+
+    def _guess(self, zeta, be) -> list:
+        return []
+
+    def _hull_float(self) -> tuple[float, float]:
+        """Bounds (lo, hi) of the support including atoms, as floats."""
+        raise NotImplementedError
+
+    def _mean_float(self) -> float:
+        return float(numeric_value(self.mean, NP))
+
+    @property
+    def _scale(self) -> float:
+        lo, hi = self._hull_float()
+        return max(abs(lo), abs(hi), hi - lo)
+
+    def is_positive(self) -> bool | None:
+        """True if surely supported in [0, inf), False if surely not, None if undetermined."""
+        try:
+            lo, _ = self._hull_float()
+        except UndeterminedError:
+            return None
+        return lo >= -1e-300
+
+    # public numeric API ------------------------------------------------------------------
+    def cauchy(self, z: Any, dps: int = 30, method: str | None = None):
+        """Cauchy transform G(z) = E[1/(z - X)] for z in the closed upper half plane.
+
+        On the real axis the boundary value G(x + i0) is returned. A numpy array gives a
+        numpy array (float64 path, ``dps`` ignored); a scalar gives an mpmath ``mpc`` with
+        ``dps`` significant digits.
+
+        Examples
+        --------
+        >>> import freealg as fa, mpmath
+        >>> print(mpmath.nstr(fa.semicircle(1).cauchy(1j, dps=25), 22))   # (i - i sqrt 5)/2
+        (0.0 - 0.6180339887498948482045868j)
+        """
+        be = backend_for(z)
+        if be is NP:
+            z = np.asarray(z, dtype=complex)
+            if np.any(z.imag < 0):
+                raise InvalidParameterError("z", z[z.imag < 0].ravel()[:3],
+                                            "must lie in the closed upper half plane; use "
+                                            "G(conj z) = conj G(z) below the axis")
+            return self._cauchy_np(z, method)
+        with mpmath.workdps(dps):
+            zz = mpmath.mpc(z)
+        if zz.imag < 0:
+            raise InvalidParameterError("z", z, "must lie in the closed upper half plane; use "
+                                        "G(conj z) = conj G(z) below the axis")
+        return self._cauchy_mp(zz, int(dps), method)
+
+    def _cauchy_np(self, z, method=None):
+        return np.asarray(self._g(z, NP), dtype=complex) * np.ones(z.shape)
+
+    def _cauchy_mp(self, z, dps, method=None):
+        with mpmath.workdps(dps + 10):
+            g = self._g(mpmath.mpc(z), MP)
+        with mpmath.workdps(dps):
+            return +g
+
+    def density(self, x: Any, dps: int | None = None):
+        """Density of the absolutely continuous part at real x (atoms excluded).
+
+        numpy in -> numpy out (float64). A scalar with ``dps`` gives an mpmath ``mpf``.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> float(fa.semicircle(1).density(0.0))      # 1/pi
+        0.3183098861837907
+        """
+        if isinstance(x, np.ndarray) or (dps is None and not isinstance(x, (mpmath.mpf,))):
+            arr = np.asarray(x, dtype=float)
+            out = self._density_np(arr)
+            return out if isinstance(x, np.ndarray) else float(out)
+        with mpmath.workdps(dps):
+            xx = mpmath.mpf(x)
+        return self._density_mp(xx, int(dps))
+
+    def _density_np(self, x):
+        G = self._cauchy_np(np.asarray(x, dtype=float) + 0j)
+        d = -np.imag(G) / np.pi
+        # outside the support Im G is rounding noise: relative threshold
+        return np.where(d > 8 * np.finfo(float).eps * np.abs(G), d, 0.0)
+
+    def _density_mp(self, x, dps):
+        G = self._cauchy_mp(mpmath.mpc(x, 0), dps + 10)
+        with mpmath.workdps(dps):
+            d = -mpmath.im(G) / mpmath.pi
+            noise = mpmath.mpf(10) ** (-(dps + 5)) * abs(G)
+            return +d if d > noise else mpmath.mpf(0)
+
+    def atoms(self) -> list[Atom]:
+        """Point masses, sorted by location (exact when the parameters are exact)."""
+        return []
+
+    def support(self) -> list[Band]:
+        """Bands of the absolutely continuous part, sorted (atoms excluded)."""
+        raise NotImplementedError
+
+    def edges(self) -> list[Edge]:
+        """All band endpoints with their kind (see :class:`Edge`)."""
+        raise NotImplementedError
+
+    def continuous_mass(self):
+        """Mass of the absolutely continuous part, 1 - sum of atom masses."""
+        return sp.S.One - sum((a.mass for a in self.atoms()), sp.S.Zero)
+
+    # convenience --------------------------------------------------------------------------
+    def boxplus(self, other: "Law") -> "Law":
+        from .convolution import free_additive
+
+        return free_additive(self, other)
+
+    def boxtimes(self, other: "Law") -> "Law":
+        from .convolution import free_multiplicative
+
+        return free_multiplicative(self, other)
+
+    def affine(self, scale: Any = 1, shift: Any = 0) -> "Law":
+        """Law of scale * X + shift."""
+        from .convolution import affine
+
+        return affine(self, scale, shift)
+
+
+def exact_or_float(values: Iterable[Any]) -> tuple:
+    """Sympify a sequence, keeping exact numbers exact."""
+    return tuple(sp.nsimplify(v) if isinstance(v, int) else sp.sympify(v) for v in values)

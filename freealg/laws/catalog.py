@@ -1,0 +1,816 @@
+"""The catalogue of laws with closed-form Cauchy transforms.
+
+Each law cites the source of its formulas. Branch convention: every square root is written
+sqrt(z - a) * sqrt(z - b) with principal roots (analytic off [a, b], ~ z at infinity); logs as
+log(z - a) - log(z - b). On the real axis these give the boundary value from C+.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..errors import InvalidParameterError
+from ..kernels.backend import MP, NP
+from .base import Atom, Band, Edge, Law, check, numeric_value
+
+__all__ = [
+    "Semicircle", "FreePoisson", "Discrete", "Bernoulli", "Dirac", "Arcsine", "Uniform",
+    "semicircle", "free_poisson", "marchenko_pastur", "bernoulli", "dirac", "discrete",
+    "empirical", "arcsine", "uniform",
+]
+
+_z, _G, _w = sp.symbols("z G w")
+
+
+def _sym(z, default):
+    return default if z is None else sp.sympify(z)
+
+
+def _f(x):
+    """float of an exact value (UndeterminedError for symbols)."""
+    return numeric_value(x, NP)
+
+
+class Semicircle(Law):
+    """Wigner semicircle law of variance v and mean m: density sqrt(4v - (x-m)^2)/(2 pi v).
+
+    R(w) = m + v w (Voiculescu 1986); G = (z - m - sqrt(z-m-2sqrt v) sqrt(z-m+2sqrt v))/(2v).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> mu = fa.semicircle(2)
+    >>> [e.location for e in mu.edges()]
+    [-2*sqrt(2), 2*sqrt(2)]
+    >>> mu.moments(4)
+    [0, 2, 0, 8]
+    """
+
+    __slots__ = ()
+    _argnames = ("variance", "mean")
+    name = "semicircle"
+
+    def __init__(self, variance: Any = 1, mean: Any = 0):
+        v, m = sp.sympify(variance), sp.sympify(mean)
+        check("variance", variance, v > 0, "the variance of a semicircle must be > 0")
+        check("mean", mean, sp.Eq(sp.im(m), 0), "the mean must be real")
+        self._init(v, m)
+
+    def _latex(self, printer=None):
+        v, m = self._args
+        sub = sp.latex(v) if m == 0 else f"{sp.latex(m)}, {sp.latex(v)}"
+        return rf"\sigma_{{{sub}}}"
+
+    def _free_cumulants_exact(self, n):
+        v, m = self._args
+        return [m, v] + [sp.S.Zero] * (n - 2) if n >= 2 else [m][:n]
+
+    def r_transform(self, w=None):
+        v, m = self._args
+        return m + v * _sym(w, _w)
+
+    def cauchy_expr(self, z=None):
+        v, m = self._args
+        z = _sym(z, _z)
+        r = 2 * sp.sqrt(v)
+        return (z - m - sp.sqrt(z - m - r) * sp.sqrt(z - m + r)) / (2 * v)
+
+    def curve(self, z=None, G=None):
+        v, m = self._args
+        z, G = _sym(z, _z), _sym(G, _G)
+        return sp.Poly(v * G**2 - (z - m) * G + 1, G, z)
+
+    def s_transform(self, z=None):
+        v, m = self._args
+        lo = m - 2 * sp.sqrt(v)
+        if sp.sympify(lo >= 0) is not sp.true:
+            return None
+        z = _sym(z, _z)
+        # S R(zS) = 1 (NS Lecture 18): v z S^2 + m S - 1 = 0, branch S(0) = 1/m
+        return (-m + sp.sqrt(m**2 + 4 * v * z)) / (2 * v * z)
+
+    def _make_params(self, be):
+        v, m = self._args
+        r = 2 * sp.sqrt(v)
+        return numeric_value(v, be), numeric_value(m, be), numeric_value(r, be)
+
+    def _g(self, z, be):
+        v, m, r = self._params(be)
+        zeta = z - m
+        # 2/(zeta + s) = (zeta - s)/(2v) without cancellation at large |zeta|
+        return 2 / (zeta + be.sqrt(zeta - r) * be.sqrt(zeta + r))
+
+    def _dg(self, z, be):
+        v, m, r = self._params(be)
+        zeta = z - m
+        s = be.sqrt(zeta - r) * be.sqrt(zeta + r)
+        return -2 * (1 + zeta / s) / (zeta + s) ** 2
+
+    def _density_np(self, x):
+        v, m, r = self._params(NP)
+        d = np.sqrt(np.clip(r * r - (x - m) ** 2, 0, None)) / (2 * np.pi * v)
+        return d
+
+    def _density_mp(self, x, dps):
+        with mpmath.workdps(dps + 5):
+            v, m, r = self._params(MP)
+            q = r * r - (x - m) ** 2
+            out = mpmath.sqrt(q) / (2 * mpmath.pi * v) if q > 0 else mpmath.mpf(0)
+        with mpmath.workdps(dps):
+            return +out
+
+    def _hull_float(self):
+        v, m = self._args
+        r = 2 * sp.sqrt(v)
+        return _f(m - r), _f(m + r)
+
+    def support(self):
+        v, m = self._args
+        r = 2 * sp.sqrt(v)
+        return [Band(m - r, m + r)]
+
+    def edges(self):
+        v, m = self._args
+        r = 2 * sp.sqrt(v)
+        return [Edge(m - r, "soft", 0, "left"), Edge(m + r, "soft", 0, "right")]
+
+
+class FreePoisson(Law):
+    """Free Poisson law pi(rate, jump): free cumulants kappa_n = rate * jump^n.
+
+    Atom max(0, 1 - rate) at 0; bulk [jump(1 - sqrt rate)^2, jump(1 + sqrt rate)^2]
+    (Marchenko-Pastur 1967; Nica-Speicher Lecture 12).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> mu = fa.free_poisson(sp.Rational(1, 2))
+    >>> mu.atoms()
+    [Atom(location=0, mass=1/2, error=0)]
+    >>> mu.s_transform()
+    1/(z + 1/2)
+    """
+
+    __slots__ = ()
+    _argnames = ("rate", "jump")
+    name = "free_poisson"
+
+    def __init__(self, rate: Any = 1, jump: Any = 1):
+        lam, a = sp.sympify(rate), sp.sympify(jump)
+        check("rate", rate, lam > 0, "the rate of a free Poisson law must be > 0")
+        check("jump", jump, a > 0, "the jump size must be > 0 (use affine() for negative jumps)")
+        self._init(lam, a)
+
+    def _latex(self, printer=None):
+        lam, a = self._args
+        return rf"\pi_{{{sp.latex(lam)}, {sp.latex(a)}}}"
+
+    def _bounds(self):
+        lam, a = self._args
+        return a * (1 - sp.sqrt(lam)) ** 2, a * (1 + sp.sqrt(lam)) ** 2
+
+    def _free_cumulants_exact(self, n):
+        lam, a = self._args
+        return [lam * a**k for k in range(1, n + 1)]
+
+    def r_transform(self, w=None):
+        lam, a = self._args
+        return lam * a / (1 - a * _sym(w, _w))
+
+    def s_transform(self, z=None):
+        lam, a = self._args
+        return 1 / (a * (_sym(z, _z) + lam))
+
+    def cauchy_expr(self, z=None):
+        lam, a = self._args
+        lo, hi = self._bounds()
+        z = _sym(z, _z)
+        return (z + a * (1 - lam) - sp.sqrt(z - lo) * sp.sqrt(z - hi)) / (2 * a * z)
+
+    def curve(self, z=None, G=None):
+        lam, a = self._args
+        z, G = _sym(z, _z), _sym(G, _G)
+        return sp.Poly(a * z * G**2 - (z + a * (1 - lam)) * G + 1, G, z)
+
+    def _make_params(self, be):
+        lam, a = self._args
+        lo, hi = self._bounds()
+        return tuple(numeric_value(q, be) for q in (lam, a, lo, hi))
+
+    def _g(self, z, be):
+        lam, a, lo, hi = self._params(be)
+        s = be.sqrt(z - lo) * be.sqrt(z - hi)
+        # 2/(N + s) = (N - s)/(2 a z), N = z + a(1 - lam): no cancellation at large |z|
+        return 2 / (z + a * (1 - lam) + s)
+
+    def _dg(self, z, be):
+        lam, a, lo, hi = self._params(be)
+        s = be.sqrt(z - lo) * be.sqrt(z - hi)
+        ds = (z - (lo + hi) / 2) / s
+        return -2 * (1 + ds) / (z + a * (1 - lam) + s) ** 2
+
+    def _density_np(self, x):
+        lam, a, lo, hi = self._params(NP)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = np.sqrt(np.clip((hi - x) * (x - lo), 0, None)) / (2 * np.pi * a * x)
+        return np.where((x > lo) & (x < hi), d, 0.0)
+
+    def _density_mp(self, x, dps):
+        with mpmath.workdps(dps + 5):
+            lam, a, lo, hi = self._params(MP)
+            q = (hi - x) * (x - lo)
+            out = mpmath.sqrt(q) / (2 * mpmath.pi * a * x) if (q > 0 and x > 0) else mpmath.mpf(0)
+        with mpmath.workdps(dps):
+            return +out
+
+    def atoms(self):
+        lam, _ = self._args
+        mass = sp.Max(0, 1 - lam)
+        if mass == 0:
+            return []
+        return [Atom(sp.S.Zero, mass)]
+
+    def _hull_float(self):
+        lo, hi = self._bounds()
+        return min(0.0, _f(lo)), _f(hi)
+
+    def support(self):
+        return [Band(*self._bounds())]
+
+    def edges(self):
+        lo, hi = self._bounds()
+        lam = self._args[0]
+        kind_lo = "hard" if lam == 1 else "soft"
+        return [Edge(sp.simplify(lo), kind_lo, 0, "left"), Edge(sp.simplify(hi), "soft", 0, "right")]
+
+
+def free_poisson(rate: Any = 1, jump: Any = 1) -> FreePoisson:
+    """Free Poisson law with the given rate and jump size (see :class:`FreePoisson`).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.free_poisson(1).moments(4)     # Catalan numbers
+    [1, 2, 5, 14]
+    """
+    return FreePoisson(rate, jump)
+
+
+def marchenko_pastur(ratio: Any, variance: Any = 1) -> FreePoisson:
+    """Marchenko-Pastur law of (variance/n) X X^T, X of size p x n with iid N(0,1), ratio p/n.
+
+    Equal to free_poisson(rate=1/ratio, jump=ratio*variance) (ARCHITECTURE conventions).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> mp_ = fa.marchenko_pastur(sp.Rational(1, 2))
+    >>> mp_.moments(2), [e.location for e in mp_.edges()]
+    ([1, 3/2], [3/2 - sqrt(2), sqrt(2) + 3/2])
+    """
+    c, s = sp.sympify(ratio), sp.sympify(variance)
+    check("ratio", ratio, c > 0, "the aspect ratio p/n must be > 0")
+    check("variance", variance, s > 0, "the variance must be > 0")
+    return FreePoisson(1 / c, c * s)
+
+
+class Discrete(Law):
+    """Finite atomic law sum_i w_i delta_{a_i} (uniform weights if none are given).
+
+    Exact inputs stay exact. Float data (e.g. thousands of eigenvalues) are kept as floats and
+    evaluated with numpy/mpmath sums.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> mu = fa.discrete([0, 1, 3], [sp.Rational(1, 2), sp.Rational(1, 4), sp.Rational(1, 4)])
+    >>> mu.moments(2)
+    [1, 5/2]
+    >>> fa.discrete([0, 1], [1, 1])
+    Traceback (most recent call last):
+    ...
+    freealg.errors.InvalidParameterError: invalid weights=(1, 1): the weights must sum to 1 (they sum to 2)
+    """
+
+    __slots__ = ()
+    _argnames = ("points", "weights")
+    name = "discrete"
+
+    def __init__(self, points: Sequence, weights: Sequence | None = None):
+        pts = [sp.sympify(p) for p in points]
+        if not pts:
+            raise InvalidParameterError("points", points, "a discrete law needs at least one point")
+        if weights is None:
+            ws = [sp.Rational(1, len(pts))] * len(pts)
+        else:
+            ws = [sp.sympify(w) for w in weights]
+            if len(ws) != len(pts):
+                raise InvalidParameterError("weights", tuple(weights),
+                                            f"need one weight per point ({len(pts)})")
+        for p in pts:
+            check("points", tuple(points), sp.Eq(sp.im(p), 0), "the points must be real")
+        for w in ws:
+            check("weights", tuple(ws), w >= 0, "the weights must be >= 0")
+        total = sp.Add(*ws)
+        if not total.free_symbols:
+            if all(w.is_Rational for w in ws):
+                if total != 1:
+                    raise InvalidParameterError("weights", tuple(ws),
+                                                f"the weights must sum to 1 (they sum to {total})")
+            elif abs(float(total) - 1) > 1e-9 * len(ws) ** 0.5 + 1e-12:
+                raise InvalidParameterError("weights", tuple(ws)[:5],
+                                            f"the weights must sum to 1 (they sum to {float(total)})")
+        # merge equal points (structural equality), sort numerically when possible
+        merged: dict = {}
+        for p, w in zip(pts, ws):
+            merged[p] = merged.get(p, sp.S.Zero) + w
+        items = [(p, w) for p, w in merged.items() if w != 0]
+        try:
+            items.sort(key=lambda pw: float(pw[0]))
+        except TypeError:
+            items.sort(key=lambda pw: sp.default_sort_key(pw[0]))
+        self._init(tuple(p for p, _ in items), tuple(w for _, w in items))
+
+    def _moments_exact(self, n):
+        pts, ws = self._args
+        return [sp.expand(sp.Add(*[w * p**k for p, w in zip(pts, ws)])) for k in range(1, n + 1)]
+
+    def cauchy_expr(self, z=None):
+        pts, ws = self._args
+        z = _sym(z, _z)
+        return sp.Add(*[w / (z - p) for p, w in zip(pts, ws)])
+
+    def curve(self, z=None, G=None):
+        pts, ws = self._args
+        if len(pts) > 40:
+            return None
+        z, G = _sym(z, _z), _sym(G, _G)
+        den = sp.Mul(*[(z - p) for p in pts])
+        num = sp.expand(sp.cancel(self.cauchy_expr(z) * den))
+        return sp.Poly(sp.expand(den) * G - num, G, z)
+
+    def s_transform(self, z=None):
+        pts, ws = self._args
+        if len(pts) == 2 and pts[0] == 0:
+            # (1-t) delta_0 + t delta_a: psi = t a u/(1 - a u); S = (1+z)/(a(t+z))
+            t, a = ws[1], pts[1]
+            return (1 + _sym(z, _z)) / (a * (t + _sym(z, _z)))
+        if len(pts) == 1:
+            return 1 / pts[0] if pts[0] != 0 else None
+        return None
+
+    def _make_params(self, be):
+        pts, ws = self._args
+        if be is NP:
+            return (np.array([float(p) for p in pts]), np.array([float(w) for w in ws]))
+        return ([numeric_value(p, MP) for p in pts], [numeric_value(w, MP) for w in ws])
+
+    def _g(self, z, be):
+        a, w = self._params(be)
+        if be is NP:
+            return _discrete_sum_np(z, a, w, 1)
+        return mpmath.fsum(wi / (z - ai) for ai, wi in zip(a, w))
+
+    def _dg(self, z, be):
+        a, w = self._params(be)
+        if be is NP:
+            return -_discrete_sum_np(z, a, w, 2)
+        return -mpmath.fsum(wi / (z - ai) ** 2 for ai, wi in zip(a, w))
+
+    def _density_np(self, x):
+        return np.zeros(np.shape(x))
+
+    def _density_mp(self, x, dps):
+        return mpmath.mpf(0)
+
+    def atoms(self):
+        pts, ws = self._args
+        return [Atom(p, w) for p, w in zip(pts, ws)]
+
+    def _hull_float(self):
+        pts, _ = self._args
+        return _f(pts[0]), _f(pts[-1])
+
+    def support(self):
+        return []
+
+    def edges(self):
+        return []
+
+    def __repr__(self):
+        pts, ws = self._args
+        if len(pts) > 6:
+            return f"discrete(<{len(pts)} atoms in [{float(pts[0]):.4g}, {float(pts[-1]):.4g}]>)"
+        return f"discrete(points={list(pts)}, weights={list(ws)})"
+
+
+def _discrete_sum_np(z, a, w, power):
+    z = np.asarray(z, dtype=complex)
+    flat = z.ravel()
+    out = np.empty(flat.shape, dtype=complex)
+    chunk = max(1, 2_000_000 // max(1, len(a)))
+    for s in range(0, len(flat), chunk):
+        d = flat[s:s + chunk, None] - a[None, :]
+        out[s:s + chunk] = (w[None, :] / d**power).sum(axis=1)
+    return out.reshape(z.shape)
+
+
+class Bernoulli(Discrete):
+    """Law of a projection of trace t: (1 - t) delta_0 + t delta_1.
+
+    R(w) = (w - 1 + sqrt((1 - w)^2 + 4 t w))/(2w), S(z) = (1 + z)/(t + z) (NS Lecture 12).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.bernoulli(sp.Rational(1, 3)).atoms()
+    [Atom(location=0, mass=2/3, error=0), Atom(location=1, mass=1/3, error=0)]
+    >>> fa.bernoulli(2)
+    Traceback (most recent call last):
+    ...
+    freealg.errors.InvalidParameterError: invalid t=2: the trace of a projection must lie in [0, 1]
+    """
+
+    __slots__ = ()
+    name = "bernoulli"
+    _argnames = ("t",)
+
+    def __init__(self, t: Any):
+        t = sp.sympify(t)
+        check("t", t, sp.And(t >= 0, t <= 1), "the trace of a projection must lie in [0, 1]")
+        super().__init__([0, 1], [1 - t, t])
+        # keep args as (t,) for the value-object protocol; points/weights in the cache
+        object.__setattr__(self, "_cache", {"pw": self._args})
+        object.__setattr__(self, "_args", (t,))
+
+    @property
+    def _pw(self):
+        return self._cache["pw"]
+
+    def __reduce__(self):
+        return (Bernoulli, self._args)
+
+    def _moments_exact(self, n):
+        return [self._args[0]] * n
+
+    def r_transform(self, w=None):
+        t = self._args[0]
+        w = _sym(w, _w)
+        return (w - 1 + sp.sqrt((1 - w) ** 2 + 4 * t * w)) / (2 * w)
+
+    def s_transform(self, z=None):
+        t = self._args[0]
+        z = _sym(z, _z)
+        return (1 + z) / (t + z)
+
+    def cauchy_expr(self, z=None):
+        t = self._args[0]
+        z = _sym(z, _z)
+        return (1 - t) / z + t / (z - 1)
+
+    def curve(self, z=None, G=None):
+        t = self._args[0]
+        z, G = _sym(z, _z), _sym(G, _G)
+        return sp.Poly(z * (z - 1) * G - (z - 1 + t), G, z)
+
+    def _make_params(self, be):
+        t = numeric_value(self._args[0], be)
+        if be is NP:
+            return np.array([0.0, 1.0]), np.array([1 - t, t])
+        return [mpmath.mpf(0), mpmath.mpf(1)], [1 - t, t]
+
+    def _g(self, z, be):
+        _, (s, t) = self._params(be)
+        return s / z + t / (z - 1)
+
+    def _dg(self, z, be):
+        _, (s, t) = self._params(be)
+        return -s / (z * z) - t / ((z - 1) * (z - 1))
+
+    def atoms(self):
+        t = self._args[0]
+        return [Atom(p, w) for p, w in zip((sp.S.Zero, sp.S.One), (1 - t, t)) if w != 0]
+
+    def _hull_float(self):
+        return 0.0, 1.0
+
+    def subs(self, *args, **kwargs):
+        return Bernoulli(self._args[0].subs(*args, **kwargs))
+
+    def __repr__(self):
+        return f"bernoulli(t={self._args[0]})"
+
+
+class Dirac(Discrete):
+    """Point mass at a.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.dirac(3).moments(3)
+    [3, 9, 27]
+    """
+
+    __slots__ = ()
+    name = "dirac"
+    _argnames = ("a",)
+
+    def __init__(self, a: Any):
+        a = sp.sympify(a)
+        super().__init__([a], [1])
+        object.__setattr__(self, "_cache", {})
+        object.__setattr__(self, "_args", (a,))
+
+    def __reduce__(self):
+        return (Dirac, self._args)
+
+    def _moments_exact(self, n):
+        a = self._args[0]
+        return [a**k for k in range(1, n + 1)]
+
+    def _free_cumulants_exact(self, n):
+        a = self._args[0]
+        return [a] + [sp.S.Zero] * (n - 1)
+
+    def r_transform(self, w=None):
+        return self._args[0]
+
+    def s_transform(self, z=None):
+        a = self._args[0]
+        return None if a == 0 else 1 / a
+
+    def cauchy_expr(self, z=None):
+        return 1 / (_sym(z, _z) - self._args[0])
+
+    def curve(self, z=None, G=None):
+        z, G = _sym(z, _z), _sym(G, _G)
+        return sp.Poly((z - self._args[0]) * G - 1, G, z)
+
+    def _make_params(self, be):
+        a = numeric_value(self._args[0], be)
+        if be is NP:
+            return np.array([a]), np.array([1.0])
+        return [a], [mpmath.mpf(1)]
+
+    def _g(self, z, be):
+        (a,), _ = self._params(be)
+        return 1 / (z - a)
+
+    def _dg(self, z, be):
+        (a,), _ = self._params(be)
+        return -1 / ((z - a) * (z - a))
+
+    def atoms(self):
+        return [Atom(self._args[0], sp.S.One)]
+
+    def _hull_float(self):
+        a = _f(self._args[0])
+        return a, a
+
+    def subs(self, *args, **kwargs):
+        return Dirac(self._args[0].subs(*args, **kwargs))
+
+    def __repr__(self):
+        return f"dirac({self._args[0]})"
+
+
+class Arcsine(Law):
+    """Arcsine law on [a, b]: density 1/(pi sqrt((x - a)(b - x))), G = 1/(sqrt(z-a) sqrt(z-b)).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.arcsine().moments(4)            # central binomial coefficients
+    [0, 2, 0, 6]
+    """
+
+    __slots__ = ()
+    _argnames = ("a", "b")
+    name = "arcsine"
+
+    def __init__(self, a: Any = -2, b: Any = 2):
+        a, b = sp.sympify(a), sp.sympify(b)
+        check("b", b, b > a, "the interval [a, b] must have b > a")
+        self._init(a, b)
+
+    def _moments_exact(self, n):
+        a, b = self._args
+        c, r = (a + b) / 2, (b - a) / 2
+        # E X^j for X arcsine on [-1, 1]: binom(j, j/2)/2^j for even j
+        std = [sp.binomial(j, j // 2) / sp.S(2) ** j if j % 2 == 0 else sp.S.Zero
+               for j in range(n + 1)]
+        return [sp.expand(sum(sp.binomial(k, j) * c ** (k - j) * r**j * std[j]
+                              for j in range(k + 1))) for k in range(1, n + 1)]
+
+    def r_transform(self, w=None):
+        a, b = self._args
+        c, r = (a + b) / 2, (b - a) / 2
+        w = _sym(w, _w)
+        return c + (sp.sqrt(1 + r**2 * w**2) - 1) / w
+
+    def cauchy_expr(self, z=None):
+        a, b = self._args
+        z = _sym(z, _z)
+        return 1 / (sp.sqrt(z - a) * sp.sqrt(z - b))
+
+    def curve(self, z=None, G=None):
+        a, b = self._args
+        z, G = _sym(z, _z), _sym(G, _G)
+        return sp.Poly((z - a) * (z - b) * G**2 - 1, G, z)
+
+    def _g(self, z, be):
+        a, b = self._params(be)
+        return 1 / (be.sqrt(z - a) * be.sqrt(z - b))
+
+    def _dg(self, z, be):
+        a, b = self._params(be)
+        s = be.sqrt(z - a) * be.sqrt(z - b)
+        return -(z - (a + b) / 2) / (s * s * s)
+
+    def _density_np(self, x):
+        a, b = self._params(NP)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = 1 / (np.pi * np.sqrt((x - a) * (b - x)))
+        return np.where((x > a) & (x < b), d, 0.0)
+
+    def _density_mp(self, x, dps):
+        with mpmath.workdps(dps + 5):
+            a, b = self._params(MP)
+            q = (x - a) * (b - x)
+            out = 1 / (mpmath.pi * mpmath.sqrt(q)) if q > 0 else mpmath.mpf(0)
+        with mpmath.workdps(dps):
+            return +out
+
+    def _hull_float(self):
+        return _f(self._args[0]), _f(self._args[1])
+
+    def support(self):
+        return [Band(*self._args)]
+
+    def edges(self):
+        a, b = self._args
+        return [Edge(a, "hard", 0, "left"), Edge(b, "hard", 0, "right")]
+
+
+class Uniform(Law):
+    """Uniform law on [a, b]: G(z) = (log(z - a) - log(z - b))/(b - a).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.uniform(0, 1).moments(3)
+    [1/2, 1/3, 1/4]
+    """
+
+    __slots__ = ()
+    _argnames = ("a", "b")
+    name = "uniform"
+
+    def __init__(self, a: Any = 0, b: Any = 1):
+        a, b = sp.sympify(a), sp.sympify(b)
+        check("b", b, b > a, "the interval [a, b] must have b > a")
+        self._init(a, b)
+
+    def _moments_exact(self, n):
+        a, b = self._args
+        return [sp.simplify((b ** (k + 1) - a ** (k + 1)) / ((k + 1) * (b - a)))
+                for k in range(1, n + 1)]
+
+    def cauchy_expr(self, z=None):
+        a, b = self._args
+        z = _sym(z, _z)
+        return (sp.log(z - a) - sp.log(z - b)) / (b - a)
+
+    def _g(self, z, be):
+        a, b = self._params(be)
+        return (be.log(z - a) - be.log(z - b)) / (b - a)
+
+    def _dg(self, z, be):
+        a, b = self._params(be)
+        return (1 / (z - a) - 1 / (z - b)) / (b - a)
+
+    def _density_np(self, x):
+        a, b = self._params(NP)
+        return np.where((x > a) & (x < b), 1 / (b - a), 0.0)
+
+    def _density_mp(self, x, dps):
+        with mpmath.workdps(dps + 5):
+            a, b = self._params(MP)
+            out = 1 / (b - a) if a < x < b else mpmath.mpf(0)
+        with mpmath.workdps(dps):
+            return +out
+
+    def _hull_float(self):
+        return _f(self._args[0]), _f(self._args[1])
+
+    def support(self):
+        return [Band(*self._args)]
+
+    def edges(self):
+        a, b = self._args
+        return [Edge(a, "hard", 0, "left"), Edge(b, "hard", 0, "right")]
+
+
+# factories (the public API names) -------------------------------------------------------------
+
+
+def semicircle(variance: Any = 1, mean: Any = 0) -> Semicircle:
+    """Semicircle law (see :class:`Semicircle`).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.semicircle(1).r_transform()
+    w
+    """
+    return Semicircle(variance, mean)
+
+
+def bernoulli(t: Any) -> Bernoulli:
+    """Law (1 - t) delta_0 + t delta_1 of a projection of trace t (see :class:`Bernoulli`).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.bernoulli(sp.Rational(1, 2)).s_transform()
+    (z + 1)/(z + 1/2)
+    """
+    return Bernoulli(t)
+
+
+def dirac(a: Any) -> Dirac:
+    """Point mass at ``a``.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.dirac(2).atoms()
+    [Atom(location=2, mass=1, error=0)]
+    """
+    return Dirac(a)
+
+
+def discrete(points: Sequence, weights: Sequence | None = None) -> Discrete:
+    """Finite atomic law (see :class:`Discrete`).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.discrete([1, 2]).moments(1)
+    [3/2]
+    """
+    return Discrete(points, weights)
+
+
+def empirical(eigenvalues: Any) -> Discrete:
+    """Empirical spectral law (uniform weights) of data, e.g. numpy eigenvalues.
+
+    Examples
+    --------
+    >>> import numpy as np, freealg as fa
+    >>> mu = fa.empirical(np.array([0.5, 1.5, 1.5, 2.0]))
+    >>> mu.atoms()[1]
+    Atom(location=1.50000000000000, mass=1/2, error=0)
+    """
+    vals = np.asarray(eigenvalues)
+    if vals.ndim != 1 or vals.size == 0:
+        raise InvalidParameterError("eigenvalues", getattr(vals, "shape", vals),
+                                    "need a non-empty 1-d array of real eigenvalues")
+    if np.iscomplexobj(vals):
+        if np.max(np.abs(vals.imag)) > 1e-10 * (1 + np.max(np.abs(vals.real))):
+            raise InvalidParameterError("eigenvalues", "complex data",
+                                        "the eigenvalues of a self-adjoint matrix must be real")
+        vals = vals.real
+    if not np.all(np.isfinite(vals)):
+        raise InvalidParameterError("eigenvalues", "non-finite data", "all values must be finite")
+    if vals.dtype.kind in "iu":
+        return Discrete([int(v) for v in vals])
+    return Discrete([sp.Float(float(v), 17) for v in vals])
+
+
+def arcsine(a: Any = -2, b: Any = 2) -> Arcsine:
+    """Arcsine law on [a, b] (see :class:`Arcsine`).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.arcsine(0, 2).mean
+    1
+    """
+    return Arcsine(a, b)
+
+
+def uniform(a: Any = 0, b: Any = 1) -> Uniform:
+    """Uniform law on [a, b] (see :class:`Uniform`).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.uniform(-1, 1).variance
+    1/3
+    """
+    return Uniform(a, b)

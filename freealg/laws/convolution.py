@@ -1,0 +1,854 @@
+"""Free convolutions and derived laws, composable to any depth.
+
+Every composite law contributes unknowns (subordination functions) to one Newton system that
+is continued from z = x + iY down to the real axis (``freealg.kernels.continuation``), so that
+((mu ⊠ nu) ⊞ rho) ⊠ sigma is solved as a single system with a single, continuously tracked
+branch; no nested solves.
+
+Subordination equations used (conventions of ``docs/conventions.md``):
+
+* ⊞ (Voiculescu 1993; Biane 1998; Belinschi-Bercovici 2007):
+  F_mu(w1) = F_nu(w2) = w1 + w2 - z,  G = G_mu(w1),  w_i ~ z at infinity.
+* mu^{⊞t}, t >= 1 (from R_{mu^{⊞t}} = t R_mu): t w = z + (t - 1) F_mu(w),  G = G_mu(w).
+* ⊠ in the z variable (Biane 1998; Belinschi-Bercovici 2007, with w -> 1/w): with
+  eta_mu(w) = 1 - 1/(w G_mu(w)):  eta_mu(W1) = eta_nu(W2) = eta,  W1 W2 eta = z,
+  z G(z) = W1 G_mu(W1),  W1 ~ z/m_1(nu), W2 ~ z/m_1(mu).
+* compression by a free projection of trace t (Nica-Speicher 1996): D_t(mu^{⊞1/t}).
+
+Atoms come from the exact theorems (Bercovici-Voiculescu 1998 for ⊞; Belinschi 2003 for ⊠;
+their consequence for powers: mu^{⊞t}({t a}) = t mu({a}) - (t - 1)).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..errors import InvalidParameterError
+from ..kernels.backend import MP, NP
+from ..kernels.dual import Dual
+from ..transforms import cumulants as cm
+from .base import Atom, EvalContext, Law, check, numeric_value
+from .catalog import Dirac, Discrete
+
+__all__ = [
+    "FreeAdditive", "FreeMultiplicative", "FreePower", "FreeCompression", "Affine", "Mixture",
+    "free_additive", "free_multiplicative", "free_power", "free_compression", "affine", "mixture",
+]
+
+_z, _G, _w = sp.symbols("z G w")
+
+
+def _primitive(expr, G, z):
+    """Drop constant factors and powers of z, G that divide the whole polynomial."""
+    poly = sp.Poly(expr, G, z)
+    _, poly = poly.primitive()
+    f = sp.factor_list(poly.as_expr())
+    out = sp.S.One
+    for fac, mult in f[1]:
+        if fac.free_symbols and sp.Poly(fac, G, z).total_degree() > 0 and fac not in (G, z):
+            out *= fac**mult
+    out = sp.expand(out) if out != 1 else poly.as_expr()
+    return -out if sp.Poly(out, G, z).LC() < 0 else out
+
+
+def _curve_from_r(R, z=None, G=None):
+    if R is None:
+        return None
+    z = _z if z is None else sp.sympify(z)
+    G = _G if G is None else sp.sympify(G)
+    expr = sp.together(R.subs(_w, G) + 1 / G - z)
+    num = sp.numer(expr)
+    if not num.is_polynomial(G, z):
+        return None
+    return sp.Poly(_primitive(sp.expand(num), G, z), G, z)
+
+
+def _merge_atoms(pairs) -> list[Atom]:
+    acc: dict = {}
+    for loc, mass in pairs:
+        loc = sp.nsimplify(loc) if isinstance(loc, (int,)) else sp.sympify(loc)
+        acc[loc] = acc.get(loc, sp.S.Zero) + mass
+    out = [Atom(loc, sp.simplify(m) if sp.sympify(m).free_symbols else m)
+           for loc, m in acc.items() if sp.sympify(m) != 0]
+    try:
+        out.sort(key=lambda a: float(a.location))
+    except TypeError:
+        pass
+    return out
+
+
+def _positive(x) -> bool:
+    """True when x > 0 surely (symbolic parameters: when sympy can decide)."""
+    v = sp.sympify(x)
+    if v.free_symbols:
+        return bool((v > 0) == sp.true)
+    return bool(v > 0)
+
+
+class _Composite(Law):
+    """Shared numeric machinery of laws defined through a Newton system."""
+
+    __slots__ = ()
+
+    def _system(self):
+        return self._memo("system", lambda: _RootSystem(self))
+
+    def _cauchy_np(self, z, method=None):
+        from ..kernels.continuation import solve_np
+
+        _, G, info = solve_np(self._system(), z)
+        self._cache["last_np_info"] = info
+        return G
+
+    def _cauchy_mp(self, z, dps, method=None):
+        from ..kernels.continuation import solve_mp
+
+        _, G, info = solve_mp(self._system(), z, dps=dps)
+        self._cache["last_mp_info"] = info
+        with mpmath.workdps(dps):
+            return +G
+
+    def _make_params(self, be):
+        return ()
+
+    def support(self, dps: int = 30):
+        """Bands of the absolutely continuous part (numeric; see ``freealg.laws.spectral``)."""
+        from .spectral import numeric_support
+
+        return numeric_support(self, dps)
+
+    def edges(self, dps: int = 30):
+        """Band endpoints, refined to ``dps`` digits where the edge is a regular fold."""
+        from .spectral import numeric_edges
+
+        return numeric_edges(self, dps)
+
+
+class _RootSystem:
+    """Adapter from a composite law to the continuation protocol."""
+
+    def __init__(self, law: Law):
+        self.law = law
+        self.n = law._nunk
+        self.scale = law._scale
+
+    def evaluate(self, z: Dual, w, be, args):
+        ctx = EvalContext()
+        G = self.law._g_dual(z, list(w), be, ctx)
+        args.extend(ctx.pts)
+        return ctx.res, G
+
+    def guess(self, z, be):
+        return self.law._guess(z, be)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _paren(law) -> str:
+    t = law._latex(None)
+    return rf"\left({t}\right)" if isinstance(law, (FreeAdditive, FreeMultiplicative, Mixture)) else t
+
+
+class FreeAdditive(_Composite):
+    """Free additive convolution mu ⊞ nu (law of a + b for free a, b).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> rho = fa.free_additive(fa.semicircle(1), fa.semicircle(2))
+    >>> rho.moments(4)                       # semicircle of variance 3
+    [0, 3, 0, 18]
+    >>> float(rho.density(0.0))              # 1/(pi sqrt 3)
+    0.1837762984739307
+    """
+
+    __slots__ = ()
+    _argnames = ("mu", "nu")
+    name = "free_additive"
+
+    def __init__(self, mu: Law, nu: Law):
+        for nm, law in (("mu", mu), ("nu", nu)):
+            if not isinstance(law, Law):
+                raise InvalidParameterError(nm, law, "must be a freealg Law")
+        self._init(mu, nu)
+
+    @property
+    def _symmetric(self):
+        return self._args[0] == self._args[1]
+
+    @property
+    def _nunk(self):
+        mu, nu = self._args
+        if self._symmetric:
+            return 1 + mu._nunk
+        return 2 + mu._nunk + nu._nunk
+
+    def _latex(self, printer=None):
+        return rf"{_paren(self._args[0])} \boxplus {_paren(self._args[1])}"
+
+    def _free_cumulants_exact(self, n):
+        mu, nu = self._args
+        return [sp.expand(a + b) for a, b in zip(mu.free_cumulants(n), nu.free_cumulants(n))]
+
+    def r_transform(self, w=None):
+        a, b = (law.r_transform(w) for law in self._args)
+        return None if a is None or b is None else sp.simplify(a + b)
+
+    def curve(self, z=None, G=None):
+        """Algebraic curve from the R-transform: G(R(G) + 1/G) = G, i.e. R(G) + 1/G = z.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.free_additive(fa.semicircle(1), fa.free_poisson(1)).curve().as_expr()
+        G**3 - G**2*z - G**2 + G*z - 1
+        """
+        return _curve_from_r(self.r_transform(_w), z, G)
+
+    def _g_dual(self, zeta, w, be, ctx):
+        mu, nu = self._args
+        if self._symmetric:  # mu ⊞ mu = mu^{⊞2}: the reduced equation (MATH.md §2 pitfall)
+            return _power_dual(mu, 2, zeta, w, be, ctx)
+        na = mu._nunk
+        o1, o2 = w[0], w[1]
+        Ga = mu._g_dual(o1, w[2:2 + na], be, ctx)
+        Gb = nu._g_dual(o2, w[2 + na:], be, ctx)
+        s = o1 + o2 - zeta
+        ctx.res.append(1 / Ga - s)
+        ctx.res.append(1 / Gb - s)
+        return Ga
+
+    def _guess(self, zeta, be):
+        mu, nu = self._args
+        if self._symmetric:
+            return _power_guess(mu, 2, zeta, be)
+        o1 = zeta - nu._mean_float()
+        o2 = zeta - mu._mean_float()
+        return [o1, o2] + mu._guess(o1, be) + nu._guess(o2, be)
+
+    def _hull_float(self):
+        (a, b), (c, d) = self._args[0]._hull_float(), self._args[1]._hull_float()
+        return a + c, b + d
+
+    def atoms(self):
+        # Bercovici-Voiculescu 1998: mu⊞nu({a+b}) = mu({a}) + nu({b}) - 1 when positive
+        mu, nu = self._args
+        pairs = []
+        for p in mu.atoms():
+            for q in nu.atoms():
+                m = sp.simplify(p.mass + q.mass - 1)
+                if _positive(m):
+                    pairs.append((p.location + q.location, m))
+        return _merge_atoms(pairs)
+
+    def _edge_candidates(self):
+        # hard edges where atom masses sum to exactly 1 (boundary case of the atom theorem)
+        mu, nu = self._args
+        out = []
+        for p in mu.atoms():
+            for q in nu.atoms():
+                if sp.simplify(p.mass + q.mass - 1) == 0:
+                    out.append(p.location + q.location)
+        return out
+
+
+def _power_dual(mu, t, zeta, w, be, ctx):
+    om = w[0]
+    Ga = mu._g_dual(om, w[1:], be, ctx)
+    ctx.res.append(t * om - zeta - (t - 1) / Ga)
+    return Ga
+
+
+def _power_guess(mu, t, zeta, be):
+    om = zeta - (t - 1) * mu._mean_float()
+    return [om] + mu._guess(om, be)
+
+
+class FreePower(_Composite):
+    """Free additive power mu^{⊞t}, t >= 1 (R_{mu^{⊞t}} = t R_mu).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.free_power(fa.bernoulli(sp.Rational(1, 2)), 2).moments(3)   # arcsine on [0, 2]
+    [1, 3/2, 5/2]
+    """
+
+    __slots__ = ()
+    _argnames = ("mu", "t")
+    name = "free_power"
+
+    def __init__(self, mu: Law, t: Any):
+        t = sp.sympify(t)
+        check("t", t, t >= 1, "free additive powers mu^{⊞t} need t >= 1 (use free_compression "
+                              "for 0 < t < 1)")
+        self._init(mu, t)
+
+    @property
+    def _nunk(self):
+        return 1 + self._args[0]._nunk
+
+    def _latex(self, printer=None):
+        mu, t = self._args
+        return rf"\left({mu._latex(None)}\right)^{{\boxplus {sp.latex(t)}}}"
+
+    def _free_cumulants_exact(self, n):
+        mu, t = self._args
+        return [sp.expand(t * k) for k in mu.free_cumulants(n)]
+
+    def r_transform(self, w=None):
+        r = self._args[0].r_transform(w)
+        return None if r is None else self._args[1] * r
+
+    def _make_params(self, be):
+        return (numeric_value(self._args[1], be),)
+
+    def _g_dual(self, zeta, w, be, ctx):
+        (t,) = self._params(be)
+        return _power_dual(self._args[0], t, zeta, w, be, ctx)
+
+    def _guess(self, zeta, be):
+        (t,) = self._params(be)
+        return _power_guess(self._args[0], t, zeta, be)
+
+    def _hull_float(self):
+        lo, hi = self._args[0]._hull_float()
+        t = float(numeric_value(self._args[1], NP))
+        return t * lo, t * hi
+
+    def atoms(self):
+        mu, t = self._args
+        pairs = []
+        for p in mu.atoms():
+            m = sp.simplify(t * p.mass - (t - 1))
+            if _positive(m):
+                pairs.append((sp.simplify(t * p.location), m))
+        return _merge_atoms(pairs)
+
+    def _edge_candidates(self):
+        mu, t = self._args
+        return [sp.simplify(t * p.location) for p in mu.atoms()
+                if sp.simplify(t * p.mass - (t - 1)) == 0]
+
+
+class FreeMultiplicative(_Composite):
+    """Free multiplicative convolution mu ⊠ nu of laws on [0, inf) (law of a^{1/2} b a^{1/2}).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fc = fa.free_multiplicative(fa.free_poisson(1), fa.free_poisson(1))
+    >>> fc.moments(4)                        # Fuss-Catalan: binom(3n, n)/(2n + 1)
+    [1, 3, 12, 55]
+    >>> fa.free_multiplicative(fa.semicircle(1), fa.free_poisson(1))
+    Traceback (most recent call last):
+    ...
+    freealg.errors.InvalidParameterError: invalid mu=semicircle(variance=1, mean=0): ⊠ needs laws supported on [0, inf); this one has mass below 0
+    """
+
+    __slots__ = ()
+    _argnames = ("mu", "nu")
+    name = "free_multiplicative"
+
+    def __init__(self, mu: Law, nu: Law):
+        for nm, law in (("mu", mu), ("nu", nu)):
+            if not isinstance(law, Law):
+                raise InvalidParameterError(nm, law, "must be a freealg Law")
+            pos = law.is_positive()
+            if pos is False:
+                raise InvalidParameterError(nm, law, "⊠ needs laws supported on [0, inf); this one "
+                                                     "has mass below 0")
+            if isinstance(law, Dirac) and law.args[0] == 0:
+                raise InvalidParameterError(nm, law, "⊠ with delta_0 is trivial (delta_0); the "
+                                                     "S-transform is undefined")
+        self._init(mu, nu)
+
+    @property
+    def _symmetric(self):
+        return self._args[0] == self._args[1]
+
+    @property
+    def _nunk(self):
+        mu, nu = self._args
+        if self._symmetric:
+            return 1 + mu._nunk
+        return 2 + mu._nunk + nu._nunk
+
+    def _latex(self, printer=None):
+        return rf"{_paren(self._args[0])} \boxtimes {_paren(self._args[1])}"
+
+    def _moments_exact(self, n):
+        mu, nu = self._args
+        return cm.multiplicative_moments(mu.moments(n), nu.moments(n))
+
+    def s_transform(self, z=None):
+        a, b = (law.s_transform(z) for law in self._args)
+        return None if a is None or b is None else sp.simplify(a * b)
+
+    def curve(self, z=None, G=None):
+        """Algebraic curve from the S-transform: chi(m) = m S(m)/(1 + m) = 1/z, m = zG - 1.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.free_multiplicative(fa.free_poisson(1), fa.free_poisson(1)).curve().as_expr()
+        G**3*z**2 - G*z + 1
+        """
+        S = self.s_transform(_w)
+        if S is None:
+            return None
+        z = _z if z is None else sp.sympify(z)
+        G = _G if G is None else sp.sympify(G)
+        m = z * G - 1
+        expr = sp.together(m * S.subs(_w, m) / (1 + m) - 1 / z)
+        num = sp.numer(expr)
+        if not num.is_polynomial(G, z):
+            return None
+        return sp.Poly(_primitive(sp.expand(num), G, z), G, z)
+
+    def _g_dual(self, zeta, w, be, ctx):
+        mu, nu = self._args
+        if self._symmetric:  # symmetric reduction W1 = W2 (MATH.md §3)
+            W = w[0]
+            Ga = mu._g_dual(W, w[1:], be, ctx)
+            eta = 1 - 1 / (W * Ga)
+            ctx.res.append(W * W * eta / zeta - 1)
+            return W * Ga / zeta
+        na = mu._nunk
+        W1, W2 = w[0], w[1]
+        Ga = mu._g_dual(W1, w[2:2 + na], be, ctx)
+        Gb = nu._g_dual(W2, w[2 + na:], be, ctx)
+        ctx.res.append(W1 * Ga - W2 * Gb)
+        eta = 1 - 1 / (W1 * Ga)
+        ctx.res.append(W1 * W2 * eta / zeta - 1)
+        return W1 * Ga / zeta
+
+    def _guess(self, zeta, be):
+        mu, nu = self._args
+        if self._symmetric:
+            W = zeta / mu._mean_float()
+            return [W] + mu._guess(W, be)
+        W1 = zeta / nu._mean_float()
+        W2 = zeta / mu._mean_float()
+        return [W1, W2] + mu._guess(W1, be) + nu._guess(W2, be)
+
+    def _hull_float(self):
+        (a, b), (c, d) = self._args[0]._hull_float(), self._args[1]._hull_float()
+        return max(0.0, a * c), b * d
+
+    def atoms(self):
+        # Belinschi 2003: mu⊠nu({0}) = max(mu({0}), nu({0})); ab (a, b > 0) iff masses sum > 1
+        mu, nu = self._args
+        am, an = mu.atoms(), nu.atoms()
+        z0 = sp.Max(sum((p.mass for p in am if p.location == 0), sp.S.Zero),
+                    sum((q.mass for q in an if q.location == 0), sp.S.Zero))
+        pairs = [(sp.S.Zero, z0)] if z0 != 0 else []
+        for p in am:
+            for q in an:
+                if p.location == 0 or q.location == 0:
+                    continue
+                m = sp.simplify(p.mass + q.mass - 1)
+                if _positive(m):
+                    pairs.append((p.location * q.location, m))
+        return _merge_atoms(pairs)
+
+    def _edge_candidates(self):
+        mu, nu = self._args
+        out = [sp.S.Zero]
+        for p in mu.atoms():
+            for q in nu.atoms():
+                if sp.simplify(p.mass + q.mass - 1) == 0:
+                    out.append(p.location * q.location)
+        return out
+
+
+class Affine(_Composite):
+    """Law of scale * X + shift for X ~ mu (scale != 0).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.affine(fa.semicircle(1), 2, 1).moments(2)
+    [1, 5]
+    """
+
+    __slots__ = ()
+    _argnames = ("mu", "scale", "shift")
+    name = "affine"
+
+    def __init__(self, mu: Law, scale: Any = 1, shift: Any = 0):
+        a, b = sp.sympify(scale), sp.sympify(shift)
+        check("scale", scale, sp.Ne(a, 0), "the scale must be nonzero")
+        check("scale", scale, sp.Eq(sp.im(a), 0), "the scale must be real")
+        check("shift", shift, sp.Eq(sp.im(b), 0), "the shift must be real")
+        if not (a.free_symbols or a > 0) and mu._nunk and not _reflectable(mu):
+            raise InvalidParameterError("scale", scale, f"a negative scale is not supported for "
+                                                        f"{mu.name} (no reflection rule)")
+        self._init(mu, a, b)
+
+    @property
+    def _nunk(self):
+        return self._args[0]._nunk
+
+    def _moments_exact(self, n):
+        mu, a, b = self._args
+        m = [sp.S.One] + mu.moments(n)
+        return [sp.expand(sum(sp.binomial(k, j) * a**j * m[j] * b ** (k - j) for j in range(k + 1)))
+                for k in range(1, n + 1)]
+
+    def r_transform(self, w=None):
+        mu, a, b = self._args
+        w = _z if w is None else sp.sympify(w)
+        r = mu.r_transform(a * w)
+        return None if r is None else sp.simplify(b + a * r)
+
+    def _make_params(self, be):
+        return numeric_value(self._args[1], be), numeric_value(self._args[2], be)
+
+    def _g_dual(self, zeta, w, be, ctx):
+        mu = self._args[0]
+        a, b = self._params(be)
+        arg = (zeta - b) / a
+        if a > 0:
+            return mu._g_dual(arg, w, be, ctx) / a
+        return _reflected_dual(mu, arg, w, be, ctx) / a
+
+    def _guess(self, zeta, be):
+        mu = self._args[0]
+        a, b = self._params(be)
+        arg = (zeta - b) / a
+        if a > 0:
+            return mu._guess(arg, be)
+        return _reflected_guess(mu, arg, be)
+
+    def _cauchy_np(self, z, method=None):
+        if self._args[0]._nunk == 0:
+            return self._g_dual(Dual.constant(z, 0), [], NP, EvalContext()).v
+        return super()._cauchy_np(z, method)
+
+    def _cauchy_mp(self, z, dps, method=None):
+        if self._args[0]._nunk == 0:
+            with mpmath.workdps(dps + 10):
+                v = self._g_dual(Dual.constant(mpmath.mpc(z), 0), [], MP, EvalContext()).v
+            with mpmath.workdps(dps):
+                return +v
+        return super()._cauchy_mp(z, dps, method)
+
+    def _hull_float(self):
+        lo, hi = self._args[0]._hull_float()
+        a, b = (float(numeric_value(q, NP)) for q in self._args[1:])
+        return tuple(sorted((a * lo + b, a * hi + b)))
+
+    def atoms(self):
+        mu, a, b = self._args
+        return _merge_atoms((a * p.location + b, p.mass) for p in mu.atoms())
+
+    def _edge_candidates(self):
+        mu, a, b = self._args
+        cands = list(getattr(mu, "_edge_candidates", lambda: [])())
+        cands += [e.location for e in mu.edges()] if mu._nunk == 0 else []
+        return [sp.simplify(a * c + b) for c in cands]
+
+
+def _reflectable(mu: Law) -> bool:
+    if mu._nunk == 0:
+        return True
+    if isinstance(mu, (FreeAdditive, FreePower, Affine, Mixture)):
+        return all(_reflectable(x) for x in mu.args if isinstance(x, Law))
+    if isinstance(mu, FreeCompression):
+        return _reflectable(mu.args[0])
+    return False
+
+
+def _reflected_dual(mu, arg, w, be, ctx):
+    """G_mu at a point of the LOWER half plane, holomorphically: G(conj zeta) = conj G(zeta)
+    for leaves; composite laws are reflected structurally (the law of -X)."""
+    if mu._nunk == 0:
+        cz = _conj(arg.v, be)
+        ctx.pts.append(cz)
+        return arg.apply(_conj(mu._g(cz, be), be), _conj(mu._dg(cz, be), be))
+    neg = _negated(mu)
+    return -neg._g_dual(-arg, w, be, ctx)
+
+
+def _reflected_guess(mu, arg, be):
+    if mu._nunk == 0:
+        return []
+    return _negated(mu)._guess(-arg, be)
+
+
+def _conj(x, be):
+    return np.conj(x) if be is NP else mpmath.conj(x)
+
+
+def _negated(mu: Law) -> Law:
+    """The law of -X with the same unknown layout as mu."""
+    if mu._nunk == 0:
+        return Affine(mu, -1, 0)
+    if isinstance(mu, FreeAdditive):
+        return FreeAdditive(_negated(mu.args[0]), _negated(mu.args[1]))
+    if isinstance(mu, FreePower):
+        return FreePower(_negated(mu.args[0]), mu.args[1])
+    if isinstance(mu, Affine):
+        return Affine(mu.args[0], -mu.args[1], -mu.args[2])
+    if isinstance(mu, Mixture):
+        return Mixture([_negated(x) for x in mu.args[0]], mu.args[1])
+    if isinstance(mu, FreeCompression):
+        return FreeCompression(_negated(mu.args[0]), mu.args[1], mu.args[2])
+    raise InvalidParameterError("scale", -1, f"no reflection rule for {mu.name}")
+
+
+class Mixture(_Composite):
+    """Convex combination sum_i w_i mu_i (classical mixture, not a free operation).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> mx = fa.mixture([fa.dirac(0), fa.semicircle(1, 3)], [sp.Rational(1, 4), sp.Rational(3, 4)])
+    >>> mx.atoms(), mx.moments(1)
+    ([Atom(location=0, mass=1/4, error=0)], [9/4])
+    """
+
+    __slots__ = ()
+    _argnames = ("laws", "weights")
+    name = "mixture"
+
+    def __init__(self, laws: Sequence[Law], weights: Sequence):
+        laws = tuple(laws)
+        ws = tuple(sp.sympify(w) for w in weights)
+        if len(laws) != len(ws) or not laws:
+            raise InvalidParameterError("weights", ws, "need one weight per law")
+        for w in ws:
+            check("weights", ws, w >= 0, "the weights must be >= 0")
+        tot = sp.simplify(sp.Add(*ws))
+        if not tot.free_symbols and abs(float(tot) - 1) > 1e-12:
+            raise InvalidParameterError("weights", ws, f"the weights must sum to 1 (they sum to {tot})")
+        self._init(laws, ws)
+
+    @property
+    def _nunk(self):
+        return sum(law._nunk for law in self._args[0])
+
+    def _moments_exact(self, n):
+        laws, ws = self._args
+        out = [sp.S.Zero] * n
+        for law, w in zip(laws, ws):
+            out = [o + w * m for o, m in zip(out, law.moments(n))]
+        return [sp.expand(o) for o in out]
+
+    def _make_params(self, be):
+        return tuple(numeric_value(w, be) for w in self._args[1])
+
+    def _g_dual(self, zeta, w, be, ctx):
+        laws, _ = self._args
+        ws = self._params(be)
+        out = None
+        k = 0
+        for law, wt in zip(laws, ws):
+            g = law._g_dual(zeta, w[k:k + law._nunk], be, ctx) * wt
+            k += law._nunk
+            out = g if out is None else out + g
+        return out
+
+    def _guess(self, zeta, be):
+        out = []
+        for law in self._args[0]:
+            out += law._guess(zeta, be)
+        return out
+
+    def _cauchy_np(self, z, method=None):
+        if self._nunk == 0:
+            return self._g_dual(Dual.constant(z, 0), [], NP, EvalContext()).v
+        return super()._cauchy_np(z, method)
+
+    def _cauchy_mp(self, z, dps, method=None):
+        if self._nunk == 0:
+            with mpmath.workdps(dps + 10):
+                v = self._g_dual(Dual.constant(mpmath.mpc(z), 0), [], MP, EvalContext()).v
+            with mpmath.workdps(dps):
+                return +v
+        return super()._cauchy_mp(z, dps, method)
+
+    def _density_np(self, x):
+        laws, _ = self._args
+        ws = self._params(NP)
+        return sum(w * law._density_np(x) for law, w in zip(laws, ws))
+
+    def _density_mp(self, x, dps):
+        laws, _ = self._args
+        with mpmath.workdps(dps + 5):
+            ws = self._params(MP)
+            out = mpmath.fsum(w * law._density_mp(x, dps + 5) for law, w in zip(laws, ws))
+        with mpmath.workdps(dps):
+            return +out
+
+    def _hull_float(self):
+        hs = [law._hull_float() for law, w in zip(*self._args) if w != 0]
+        return min(h[0] for h in hs), max(h[1] for h in hs)
+
+    def atoms(self):
+        laws, ws = self._args
+        return _merge_atoms((p.location, w * p.mass) for law, w in zip(laws, ws) for p in law.atoms())
+
+    def _edge_candidates(self):
+        out = []
+        for law in self._args[0]:
+            out += [e.location for e in law.edges()] if law._nunk == 0 else \
+                list(getattr(law, "_edge_candidates", lambda: [])())
+        return out
+
+
+class FreeCompression(_Composite):
+    """Law of p a p for a projection p of trace t free from a ~ mu.
+
+    ``ambient=False`` (default): the law in the compressed space (pAp, tau/t), which is
+    D_t(mu^{⊞1/t}) (Nica-Speicher 1996; NS Lecture 14). ``ambient=True``: the law in A,
+    (1 - t) delta_0 + t D_t(mu^{⊞1/t}).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> q = fa.free_compression(fa.bernoulli(sp.Rational(1, 2)), sp.Rational(1, 2))
+    >>> q.atoms()                      # Wachter law in pAp: atom at 0 of mass 0
+    []
+    >>> fa.free_compression(fa.bernoulli(sp.Rational(1, 3)), sp.Rational(1, 2)).atoms()
+    [Atom(location=0, mass=1/3, error=0)]
+    """
+
+    __slots__ = ()
+    _argnames = ("mu", "t", "ambient")
+    name = "free_compression"
+
+    def __init__(self, mu: Law, t: Any, ambient: Any = False):
+        t = sp.sympify(t)
+        check("t", t, sp.And(t > 0, t <= 1), "the trace of the compressing projection must lie in (0, 1]")
+        self._init(mu, t, bool(ambient))
+
+    def _inner(self) -> Law:
+        def build():
+            mu, t, ambient = self._args
+            comp = mu if t == 1 else Affine(FreePower(mu, 1 / t), t, 0)
+            if ambient and t != 1:
+                return Mixture([Dirac(0), comp], [1 - t, t])
+            return comp
+
+        return self._memo("inner", build)
+
+    @property
+    def _nunk(self):
+        return self._inner()._nunk
+
+    def _free_cumulants_exact(self, n):
+        mu, t, ambient = self._args
+        if ambient:
+            return None
+        return [sp.expand(t ** (k - 1) * c) for k, c in enumerate(mu.free_cumulants(n), start=1)]
+
+    def _moments_exact(self, n):
+        mu, t, ambient = self._args
+        if not ambient:
+            return None
+        inner = FreeCompression(mu, t, False).moments(n)
+        return [sp.expand(t * m) for m in inner]
+
+    def _g_dual(self, zeta, w, be, ctx):
+        return self._inner()._g_dual(zeta, w, be, ctx)
+
+    def _guess(self, zeta, be):
+        return self._inner()._guess(zeta, be)
+
+    def _hull_float(self):
+        lo, hi = self._args[0]._hull_float()
+        return (min(lo, 0.0), max(hi, 0.0)) if self._args[2] else (lo, hi)
+
+    def atoms(self):
+        return self._inner().atoms()
+
+    def _edge_candidates(self):
+        return list(getattr(self._inner(), "_edge_candidates", lambda: [])())
+
+    def _cauchy_np(self, z, method=None):
+        return self._inner()._cauchy_np(z, method)
+
+    def _cauchy_mp(self, z, dps, method=None):
+        return self._inner()._cauchy_mp(z, dps, method)
+
+
+# factories ------------------------------------------------------------------------------------
+
+
+def free_additive(mu: Law, nu: Law) -> Law:
+    """mu ⊞ nu, the law of a + b for free a ~ mu, b ~ nu.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.free_additive(fa.free_poisson(1), fa.free_poisson(2)).free_cumulants(2)
+    [3, 3]
+    """
+    return FreeAdditive(mu, nu)
+
+
+def free_multiplicative(mu: Law, nu: Law) -> Law:
+    """mu ⊠ nu for laws on [0, inf): the law of a^{1/2} b a^{1/2}.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.free_multiplicative(fa.free_poisson(1), fa.bernoulli(sp.Rational(1, 2))).moments(2)
+    [1/2, 3/4]
+    """
+    return FreeMultiplicative(mu, nu)
+
+
+def free_power(mu: Law, t: Any) -> Law:
+    """mu^{⊞t} for t >= 1.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.free_power(fa.semicircle(1), 3).variance
+    3
+    """
+    return FreePower(mu, t)
+
+
+def free_compression(mu: Law, t: Any, ambient: bool = False) -> Law:
+    """Law of p a p, p a free projection of trace t (see :class:`FreeCompression`).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.free_compression(fa.semicircle(1), sp.Rational(1, 4)).variance   # t * variance
+    1/4
+    """
+    return FreeCompression(mu, t, ambient)
+
+
+def affine(mu: Law, scale: Any = 1, shift: Any = 0) -> Law:
+    """Law of scale * X + shift.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.affine(fa.bernoulli(sp.Rational(1, 2)), 2, -1).moments(2)   # symmetric +-1
+    [0, 1]
+    """
+    return Affine(mu, scale, shift)
+
+
+def mixture(laws: Sequence[Law], weights: Sequence) -> Law:
+    """Classical mixture sum_i w_i mu_i.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.mixture([fa.dirac(0), fa.dirac(1)], [sp.Rational(1, 2), sp.Rational(1, 2)]).moments(2)
+    [1/2, 1/2]
+    """
+    return Mixture(laws, weights)

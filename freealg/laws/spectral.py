@@ -1,0 +1,363 @@
+"""Numeric support, edges, atom confirmation, mass and moment checks for composite laws.
+
+Algorithm for the support (ARCHITECTURE, Numerics):
+
+1. scan the density on a grid of the support hull (float64 path, vectorised);
+2. bracket every band endpoint between an outside and an inside grid point and bisect the
+   brackets in float64 (all at once);
+3. snap to an exact candidate when one lies inside the bracket (hard edges where atom masses sum
+   to exactly 1, the point 0 of ⊠ laws, ...), else refine a *soft* edge at the requested
+   precision by Newton on the augmented system {R(x, w) = 0, det dR/dw (x, w) = 0} (the edge is
+   the fold of the real solution branch), else (hard edges without a candidate) bisect in
+   mpmath;
+4. classify each edge from the exponent alpha of rho(x) ~ |x - e|^alpha on the inside: ~1/2
+   soft, <= 0 hard (jump or divergence), ~1/3 cusp (two bands touching).
+
+Atoms are never bands: the density excludes them and the scan treats them as outside points.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..errors import NoConvergence
+from ..kernels.backend import MP, NP
+from ..kernels.continuation import _evaluate, solve_mp, solve_np
+from .base import Atom, Band, Edge, numeric_value
+
+__all__ = ["numeric_support", "numeric_edges", "confirm_atoms", "mass_check",
+           "contour_moments"]
+
+_GRID = 2001
+
+
+def _density_grid(law, x):
+    d = law._density_np(np.asarray(x, dtype=float))
+    return np.nan_to_num(np.asarray(d, dtype=float), nan=0.0)
+
+
+def _scan(law, n=_GRID):
+    lo, hi = law._hull_float()
+    width = hi - lo
+    if width <= 0:
+        return None
+    x = np.linspace(lo, hi, n)
+    rho = _density_grid(law, x)
+    pos = rho[rho > 0]
+    if pos.size == 0:
+        return x, rho, np.zeros(n, dtype=bool), lo, hi
+    # robust level (a divergent density at a hard edge must not set the threshold)
+    level = float(np.median(pos))
+    inside = rho > 1e-10 * level
+    return x, rho, inside, lo, hi
+
+
+def _bisect_np(law, x_out, x_in, rel=1e-10):
+    """Vectorised float64 bisection of the brackets (x_out outside, x_in inside)."""
+    x_out = np.array(x_out, dtype=float)
+    x_in = np.array(x_in, dtype=float)
+    if x_out.size == 0:
+        return x_out, x_in
+    peak = np.maximum(_density_grid(law, x_in), 1e-300)
+    scale = 1 + np.max(np.abs(np.concatenate([x_out, x_in])))
+    for _ in range(200):
+        mid = 0.5 * (x_out + x_in)
+        if np.all(np.abs(x_out - x_in) <= rel * scale):
+            break
+        r = _density_grid(law, mid)
+        ins = r > 1e-13 * np.maximum(peak, r)
+        x_in = np.where(ins, mid, x_in)
+        x_out = np.where(ins, x_out, mid)
+    return x_out, x_in
+
+
+def _exponent(law, e, inward, scale):
+    """Exponent alpha of rho(e + inward*d) ~ d^alpha (float64, from two distances)."""
+    ds = np.array([1e-5, 2e-5, 4e-5]) * max(scale, 1e-12)
+    r = _density_grid(law, e + inward * ds)
+    if np.any(r <= 0):
+        return float("nan")
+    a1 = math.log(r[1] / r[0]) / math.log(2)
+    a2 = math.log(r[2] / r[1]) / math.log(2)
+    return 0.5 * (a1 + a2)
+
+
+def _kind(alpha):
+    if not np.isfinite(alpha):
+        return "soft"
+    if alpha >= 0.42:
+        return "soft"
+    if alpha <= 0.2:
+        return "hard"
+    return "cusp"
+
+
+def _fold_newton_mp(law, x0, dps):
+    """Refine a soft edge: Newton on {R(x, w) = 0, det J(x, w) = 0} with w, x real."""
+    system = law._system()
+    n = system.n
+    work = dps + 20
+    with mpmath.workdps(work):
+        x0 = mpmath.mpf(x0)
+        # starting unknowns: the real solution just outside the edge (float64 continuation)
+        w_np, _, info = solve_np(system, np.array([float(x0) + 0j]))
+        if info.failed.any() or not np.all(np.isfinite([np.real(q[0]) for q in w_np])):
+            raise NoConvergence("edge refinement start", dps=dps)
+        w = [mpmath.mpf(float(np.real(wi[0]))) for wi in w_np]
+
+        def aug(v):
+            xs, ws = v[-1], v[:-1]
+            res, _, _ = _evaluate(system, mpmath.mpc(xs), [mpmath.mpc(q) for q in ws], MP)
+            F = [mpmath.re(r.v) for r in res]
+            J = mpmath.matrix([[mpmath.re(r.d[j]) for j in range(n)] for r in res])
+            return F + [mpmath.det(J)]
+
+        v = w + [x0]
+        h = mpmath.mpf(10) ** (-(work // 3))
+        last = None
+        for it in range(60):
+            A0 = aug(v)
+            cols = []
+            for j in range(n + 1):
+                vp = list(v)
+                vm = list(v)
+                hj = h * (1 + abs(v[j]))
+                vp[j] += hj
+                vm[j] -= hj
+                Ap, Am = aug(vp), aug(vm)
+                cols.append([(p - m) / (2 * hj) for p, m in zip(Ap, Am)])
+            Jm = mpmath.matrix([[cols[j][i] for j in range(n + 1)] for i in range(n + 1)])
+            try:
+                dv = mpmath.lu_solve(Jm, mpmath.matrix(A0))
+            except ZeroDivisionError:
+                raise NoConvergence("edge refinement (singular fold system)", dps=dps, steps=it)
+            v = [v[i] - dv[i] for i in range(n + 1)]
+            step = abs(dv[n])
+            if last is not None and step < mpmath.mpf(10) ** (-(dps + 8)) * (1 + abs(v[-1])):
+                return v[-1], step * 10
+            if it > 8 and last is not None and step > last:
+                raise NoConvergence("edge refinement", dps=dps, steps=it, residual=step)
+            last = step
+        raise NoConvergence("edge refinement", dps=dps, steps=60, residual=last)
+
+
+def _inside_mp(law, x, dps):
+    d = law._density_mp(mpmath.mpf(x), dps)
+    return d > 0
+
+
+def _bisect_mp(law, x_out, x_in, dps, digits):
+    with mpmath.workdps(dps + 10):
+        a, b = mpmath.mpf(x_out), mpmath.mpf(x_in)
+        target = mpmath.mpf(10) ** (-digits) * (1 + abs(b))
+        it = 0
+        while abs(b - a) > target and it < 200:
+            m = (a + b) / 2
+            try:
+                ins = _inside_mp(law, m, dps)
+            except NoConvergence:
+                break
+            if ins:
+                b = m
+            else:
+                a = m
+            it += 1
+        return (a + b) / 2, abs(b - a) / 2
+
+
+def numeric_edges(law, dps: int = 30) -> list[Edge]:
+    """Edges of the absolutely continuous part of a composite law (see module docstring)."""
+    key = ("edges", dps)
+    if key in law._cache:
+        return list(law._cache[key])
+    scan = _scan(law)
+    if scan is None:
+        law._cache[key] = []
+        return []
+    x, rho, inside, lo, hi = scan
+    scale = max(abs(lo), abs(hi), hi - lo)
+    brackets = []  # (x_out, x_in, side)
+    if inside[0]:
+        brackets.append((lo, lo, "left"))
+    if inside[-1]:
+        brackets.append((hi, hi, "right"))
+    for i in range(len(x) - 1):
+        if inside[i] and not inside[i + 1]:
+            brackets.append((x[i + 1], x[i], "right"))
+        elif inside[i + 1] and not inside[i]:
+            brackets.append((x[i], x[i + 1], "left"))
+    real = [b for b in brackets if b[0] != b[1]]
+    xo, xi = _bisect_np(law, [b[0] for b in real], [b[1] for b in real])
+    refined = {}
+    for k, b in enumerate(real):
+        refined[id(b)] = (xo[k], xi[k])
+    cands = []
+    for c in getattr(law, "_edge_candidates", lambda: [])():
+        try:
+            cands.append((c, float(numeric_value(c, NP))))
+        except Exception:  # symbolic candidates cannot be snapped
+            continue
+    edges = []
+    for b in brackets:
+        side = b[2]
+        inward = 1.0 if side == "left" else -1.0
+        if b[0] == b[1]:
+            e_f = b[0]
+            bracket = (e_f, e_f)
+        else:
+            bracket = refined[id(b)]
+            e_f = 0.5 * (bracket[0] + bracket[1])
+        alpha = _exponent(law, e_f, inward, scale)
+        kind = _kind(alpha)
+        tol = 1e-7 * (1 + scale)
+        snap = [c for c, cf in cands if abs(cf - e_f) <= tol]
+        if snap:
+            edges.append(Edge(snap[0], kind, 0, side))
+            continue
+        if b[0] == b[1]:
+            edges.append(Edge(sp.Float(e_f, 17), kind, tol, side))
+            continue
+        loc, err = None, None
+        if kind == "soft":
+            # start the fold Newton a little outside, where the real branch is well
+            # conditioned in float64
+            for dist in (1e-3, 1e-2, 1e-4):
+                try:
+                    xe, err = _fold_newton_mp(law, e_f - inward * dist * (1 + scale), dps)
+                except (NoConvergence, ZeroDivisionError, ValueError):
+                    continue
+                if abs(float(xe) - e_f) <= 1e-6 * (1 + scale):
+                    loc = xe
+                    break
+        if loc is None:
+            loc, err = _bisect_mp(law, bracket[0], bracket[1], dps, digits=min(dps // 2 + 3, 25))
+        with mpmath.workdps(dps):
+            # the location is rounded to dps digits: the error is at least that rounding
+            err = max(mpmath.mpf(err), abs(mpmath.mpf(loc)) * mpmath.mpf(10) ** (1 - dps))
+            edges.append(Edge(+loc, kind, +err, side))
+    edges.sort(key=lambda e: (float(e.location), 0 if e.side == "right" else 1))
+    # two bands touching at one point: a cusp
+    merged = []
+    for e in edges:
+        if merged and merged[-1].side == "right" and e.side == "left" and \
+                abs(float(merged[-1].location) - float(e.location)) <= 1e-6 * (1 + scale):
+            prev = merged.pop()
+            merged.append(Edge(prev.location, "cusp", max(prev.error, e.error), ""))
+            continue
+        merged.append(e)
+    law._cache[key] = merged
+    return list(merged)
+
+
+def numeric_support(law, dps: int = 30) -> list[Band]:
+    """Bands [lo, hi] of the absolutely continuous part (cusps split bands)."""
+    edges = numeric_edges(law, dps)
+    bands = []
+    start = None
+    for e in edges:
+        if e.side == "left":
+            start = e.location
+        elif e.side == "right" and start is not None:
+            bands.append(Band(start, e.location))
+            start = None
+        elif e.kind == "cusp" and start is not None:
+            bands.append(Band(start, e.location))
+            start = e.location
+    return bands
+
+
+def confirm_atoms(law, dps: int = 30) -> list[tuple[Atom, Any, Any]]:
+    """Check each theoretical atom numerically: mass ~ lim_{y->0+} i y G(a + i y).
+
+    Returns triples (atom, numeric mass, |difference|). The limit is taken at y = 10^-k for two
+    k; when the density is singular at the atom the convergence is slow (MATH.md §9.1), which
+    shows in the difference.
+    """
+    out = []
+    lo, hi = law._hull_float()
+    scale = max(abs(lo), abs(hi), hi - lo, 1.0)
+    for atom in law.atoms():
+        a = numeric_value(atom.location, MP) if True else None
+        vals = []
+        for k in (dps // 3, dps // 3 + 2):
+            with mpmath.workdps(dps + 10):
+                y = mpmath.mpf(10) ** (-k) * scale
+                a = numeric_value(atom.location, MP)
+                G = law._cauchy_mp(mpmath.mpc(a, y), dps + 10)
+                vals.append(mpmath.re(1j * y * G))
+        with mpmath.workdps(dps):
+            exact = numeric_value(atom.mass, MP)
+            out.append((atom, +vals[-1], +abs(vals[-1] - exact)))
+    return out
+
+
+def mass_check(law, dps: int | None = None) -> dict:
+    """Continuous mass (integral of the density over the bands) plus atom masses.
+
+    Float64 (scipy quad) when ``dps`` is None, else mpmath tanh-sinh at ``dps``.
+    Returns a dict with 'continuous', 'atoms', 'total' and 'deviation' = |total - 1|.
+    """
+    import scipy.integrate as si
+
+    atoms = sum(float(numeric_value(a.mass, NP)) for a in law.atoms()) if dps is None else None
+    bands = law.support()
+    if dps is None:
+        cont = 0.0
+        for b in bands:
+            lo, hi = float(numeric_value(b.lo, NP)), float(numeric_value(b.hi, NP))
+            f = lambda t: float(law._density_np(np.array([t]))[0])  # noqa: E731
+            val, _ = si.quad(f, lo, hi, limit=200, epsabs=1e-13, epsrel=1e-12)
+            cont += val
+        total = cont + atoms
+        return {"continuous": cont, "atoms": atoms, "total": total, "deviation": abs(total - 1)}
+    with mpmath.workdps(dps):
+        atoms = mpmath.fsum(numeric_value(a.mass, MP) for a in law.atoms())
+        cont = mpmath.mpf(0)
+        for b in bands:
+            lo, hi = numeric_value(b.lo, MP), numeric_value(b.hi, MP)
+            cont += mpmath.quad(lambda t: law._density_mp(t, dps), [lo, hi])
+        total = cont + atoms
+        return {"continuous": cont, "atoms": atoms, "total": total, "deviation": abs(total - 1)}
+
+
+def contour_moments(law, n: int, dps: int | None = None, nodes: int | None = None) -> list:
+    """Moments m_1..m_n from the numeric Cauchy transform by a contour integral.
+
+    m_k = (1/2 pi i) ∮ z^k G(z) dz on an ellipse around the support; with G(conj z) = conj G(z)
+    only the upper half is evaluated, and the periodic trapezoid rule converges geometrically
+    (MATH.md §9.4).
+    """
+    lo, hi = law._hull_float()
+    c = 0.5 * (lo + hi)
+    ra = 0.5 * (hi - lo) * 1.25 + 0.5
+    rb = 0.5 * (hi - lo) * 0.6 + 0.5
+    if dps is None:
+        N = nodes or 256
+        th = np.pi * (np.arange(N) + 0.5) / N  # midpoints in (0, pi)
+        z = c + ra * np.cos(th) + 1j * rb * np.sin(th)
+        dz = -ra * np.sin(th) + 1j * rb * np.cos(th)
+        G = law._cauchy_np(z)
+        out = []
+        for k in range(1, n + 1):
+            f = z**k * G * dz
+            out.append(float(np.sum(np.imag(f)) / N))
+        return out
+    N = nodes or max(96, 6 * dps)
+    with mpmath.workdps(dps + 10):
+        vals = []
+        for j in range(N):
+            th = mpmath.pi * (j + mpmath.mpf(1) / 2) / N
+            z = c + ra * mpmath.cos(th) + 1j * rb * mpmath.sin(th)
+            dz = -ra * mpmath.sin(th) + 1j * rb * mpmath.cos(th)
+            vals.append((z, dz, law._cauchy_mp(z, dps + 10)))
+        out = []
+        for k in range(1, n + 1):
+            s = mpmath.fsum(mpmath.im(z**k * G * dz) for z, dz, G in vals)
+            out.append(s / N)
+    with mpmath.workdps(dps):
+        return [+v for v in out]

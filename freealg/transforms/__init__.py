@@ -1,0 +1,1 @@
+"""Exact transform algebra: moments, free cumulants, R/S-transform series."""
