@@ -34,7 +34,7 @@ from ..errors import NoConvergence
 from .backend import MP, NP
 from .dual import Dual
 
-__all__ = ["solve_mp", "solve_np", "newton_mp", "PathInfo"]
+__all__ = ["solve_mp", "solve_np", "newton_mp", "polish_mp", "PathInfo"]
 
 
 @dataclass
@@ -68,23 +68,33 @@ def newton_mp(system, z, w0, tol, maxit=40, damping=True):
     w = list(w0)
     last = None
     for it in range(1, maxit + 1):
-        res, G, args = _evaluate(system, z, w, MP)
-        F = [r.v for r in res]
-        J = [[r.d[j] for j in range(n)] for r in res]
         try:
+            res, G, args = _evaluate(system, z, w, MP)
+            F = [r.v for r in res]
+            J = [[r.d[j] for j in range(n)] for r in res]
             dw = MP.solve(J, F)
         except ZeroDivisionError:
-            return w, G.v, it, MP.norm(F), False
+            return w, mpmath.nan, it, mpmath.inf, False
         step = MP.norm(dw)
         scale = 1 + MP.norm(w)
+        if MP.norm(F) <= 16 * mpmath.eps * scale and it > 1:
+            # the residual is at rounding level: near a fold the step cannot shrink further
+            dw = [0 * d for d in dw]
+            step = mpmath.mpf(0)
         if damping and last is not None and step > 2 * last and step > 1e-3 * scale:
             # Newton is not contracting; take a shorter step
             dw = [d / 4 for d in dw]
         w = [w[i] - dw[i] for i in range(n)]
         last = step
         if step <= tol * scale:
-            res, G, args = _evaluate(system, z, w, MP)
-            ok = all(MP.imag(a) >= -tol * (1 + abs(a)) * 10 for a in args)
+            try:
+                res, G, args = _evaluate(system, z, w, MP)
+            except ZeroDivisionError:
+                return w, mpmath.nan, it, mpmath.inf, False
+            # admissibility: arguments in the closed upper half plane, up to rounding that a
+            # near-fold amplifies (condition ~ 1/sqrt(Im z)): allow sqrt(tol)
+            adm = mpmath.sqrt(tol)
+            ok = all(MP.imag(a) >= -adm * (1 + abs(a)) for a in args)
             return w, G.v, it, MP.norm([r.v for r in res]), ok
     res, G, args = _evaluate(system, z, w, MP)
     return w, G.v, maxit, MP.norm([r.v for r in res]), False
@@ -155,6 +165,14 @@ def solve_mp(system, z, *, dps: int, guard: int = 10, ratio: float = 0.25, maxst
                     w, y = w_new, y_t
                     continue
             if r > 0.999 or info.steps > maxsteps:
+                # last resort at a fold (an exact edge): Newton converges only linearly
+                # (ratio ~1/2) at a double root, so allow ~3.5 iterations per digit
+                w_new, G, its, resid, ok = newton_mp(system, z, w, tol,
+                                                     maxit=int(3.5 * (dps + guard)) + 20)
+                info.newton_iterations += its
+                if ok:
+                    w, y = w_new, y_target
+                    break
                 raise NoConvergence("subordination continuation", dps=dps, steps=info.steps,
                                     residual=resid, point=z_next,
                                     advice="increase dps, or evaluate at a point off the "
@@ -165,54 +183,109 @@ def solve_mp(system, z, *, dps: int, guard: int = 10, ratio: float = 0.25, maxst
         return w, G.v, info
 
 
+def polish_mp(system, z, *, dps: int, guard: int = 10):
+    """Continue in float64, then polish by Newton in mpmath at ``dps + guard`` digits.
+
+    Returns ``(G, info)``, or None when the float64 point is not safely inside the Newton basin
+    of the physical root (its first Newton correction exceeds 1e-8 relative, Newton needs more
+    than 6 iterations, or an argument leaves the closed upper half plane): the caller then runs
+    the full mpmath path. Near a fold (edge) the float64 error grows like eps/sqrt(d) while the
+    roots separate like sqrt(d), so the 1e-8 test keeps the polish on the physical branch.
+    """
+    zc = complex(z)
+    if abs(zc.real) > 1e300 or not np.isfinite(zc.real) or not np.isfinite(zc.imag):
+        return None
+    w_np, _, info_np = solve_np(system, np.array([zc]))
+    if info_np.failed.any():
+        return None
+    with mpmath.workdps(dps + guard):
+        zz = mpmath.mpc(z)
+        w0 = [mpmath.mpc(complex(wi.ravel()[0])) for wi in w_np]
+        if not all(mpmath.isfinite(q) for q in w0):
+            return None
+        tol = mpmath.mpf(10) ** (-(dps + guard - 4))
+        try:
+            res, _, _ = _evaluate(system, zz, w0, MP)
+            F = [r.v for r in res]
+            J = [[r.d[j] for j in range(system.n)] for r in res]
+            first = MP.norm(MP.solve(J, F))
+        except ZeroDivisionError:
+            return None
+        if first > 1e-8 * (1 + MP.norm(w0)):
+            return None
+        w, G, its, resid, ok = newton_mp(system, zz, w0, tol, maxit=6, damping=False)
+        if not ok:
+            return None
+        info = PathInfo(steps=info_np.steps, newton_iterations=its, residual=resid)
+        return G, info
+
+
 def solve_np(system, z, *, ratio: float = 0.25, tol: float = 1e-13, maxit: int = 12,
              _depth: int = 0):
     """Solve on an array of points z (closed upper half plane), vectorised in float64.
 
-    Returns ``(w, G, info)``; points that failed even on the finest schedule are NaN and listed in
-    ``info.failed`` (a boolean mask).
+    All points follow one geometric schedule in Im z; once Im z is small, each step first tries
+    to land on the target directly and retires the points that converge there admissibly (in
+    the bulk this halves the work). Points that fail are re-run on finer schedules; those that
+    still fail are NaN and listed in ``info.failed`` (a boolean mask).
     """
     z = np.asarray(z, dtype=complex)
     shape = z.shape
     z = z.ravel()
+    N = len(z)
     x, y_target = z.real, z.imag
     if np.any(y_target < 0):
         raise ValueError("z must lie in the closed upper half plane")
     n = system.n
-    Y = _start_height(system, float(np.max(y_target)) if len(z) else 0.0)
+    Y = _start_height(system, float(np.max(y_target)) if N else 0.0)
     y_floor = 1e-9 * (system.scale + 1)
+    jump_below = 1e-2 * (system.scale + 1)
     nsteps = int(np.ceil(np.log(y_floor / Y) / np.log(ratio))) + 1
     info = PathInfo()
-    ok = np.ones(len(z), dtype=bool)
-    y = np.full(len(z), Y)
-    w = [np.asarray(g, dtype=complex) * np.ones(len(z)) for g in system.guess(x + 1j * y, NP)]
-    for k in range(nsteps + 2):
-        if k == 0:
-            y_new = y
-        elif k <= nsteps:
-            y_new = np.maximum(Y * ratio ** k, y_target)
-        else:
-            y_new = y_target.copy()
-        zk = x + 1j * y_new
-        w, its, converged, resid = _newton_np(system, zk, w, tol, maxit if k else 3 * maxit)
-        ok &= converged
-        y = y_new
+    ok = np.ones(N, dtype=bool)
+    w = [np.asarray(g, dtype=complex) * np.ones(N) for g in system.guess(x + 1j * Y, NP)]
+    w, its, converged, _ = _newton_np(system, x + 1j * np.maximum(Y, y_target), w, tol, 3 * maxit)
+    ok &= converged
+    info.newton_iterations += its
+    active = np.arange(N)
+    for k in range(1, nsteps + 2):
+        if active.size == 0:
+            break
+        level = Y * ratio ** k
+        wa = [wi[active] for wi in w]
+        if level <= jump_below and k <= nsteps:
+            wj, its, conv, _, adm = _newton_np(system, z[active], wa, tol, 4, admissible=True)
+            info.newton_iterations += its
+            land = conv & adm
+            if np.any(land):
+                idx = active[land]
+                for i in range(n):
+                    w[i][idx] = wj[i][land]
+                active = active[~land]
+                wa = [wi[active] for wi in w]
+                if active.size == 0:
+                    break
+        y_new = np.maximum(level, y_target[active]) if k <= nsteps else y_target[active]
+        wn, its, conv, _ = _newton_np(system, x[active] + 1j * y_new, wa, tol, maxit)
+        for i in range(n):
+            w[i][active] = wn[i]
+        ok[active] &= conv
         info.steps += 1
         info.newton_iterations += its
-    res, G, args = _evaluate(system, z, w, NP)
+    with np.errstate(all="ignore"):
+        res, G, args = _evaluate(system, z, w, NP)
     for a in args:
         ok &= np.imag(a) >= -1e-9 * (1 + np.abs(a))
     resid = NP.norm([r.v for r in res])
     ok &= np.isfinite(resid) & (resid <= 1e-9 * (1 + NP.norm(w)))
-    G = np.asarray(G.v, dtype=complex) * np.ones(len(z))
-    if not np.all(ok) and _depth < 2 and len(z):
+    G = np.asarray(G.v, dtype=complex) * np.ones(N)
+    if not np.all(ok) and _depth < 2 and N:
         idx = np.nonzero(~ok)[0]
         w2, G2, info2 = solve_np(system, z[idx], ratio=ratio ** 0.35, tol=tol, maxit=maxit + 8,
                                  _depth=_depth + 1)
         good = ~info2.failed.ravel()
         G[idx[good]] = G2.ravel()[good]
         for i in range(n):
-            w[i] = np.array(w[i], dtype=complex)
             w[i][idx[good]] = w2[i].ravel()[good]
         ok[idx[good]] = True
         info.retried = len(idx)
@@ -223,7 +296,7 @@ def solve_np(system, z, *, ratio: float = 0.25, tol: float = 1e-13, maxit: int =
     return [np.reshape(wi, shape) for wi in w], G.reshape(shape), info
 
 
-def _newton_np(system, z, w, tol, maxit):
+def _newton_np(system, z, w, tol, maxit, admissible=False):
     n = system.n
     w = [np.array(wi, dtype=complex) for wi in w]
     done = np.zeros(len(z), dtype=bool)
@@ -244,6 +317,11 @@ def _newton_np(system, z, w, tol, maxit):
             done |= finite & (step <= tol * (1 + NP.norm(w)))
             if np.all(done | ~finite):
                 break
-        res, G, _ = _evaluate(system, z, w, NP)
+        res, G, args = _evaluate(system, z, w, NP)
         resid = NP.norm([r.v for r in res])
+    if admissible:
+        adm = np.isfinite(resid)
+        for a in args:
+            adm &= np.imag(a) >= -1e-9 * (1 + np.abs(a))
+        return w, its, done, resid, adm
     return w, its, done, resid

@@ -28,7 +28,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import InvalidParameterError, UndeterminedError
+from ..errors import InvalidParameterError, NoConvergence, UndeterminedError
 from ..kernels.backend import MP, NP, backend_for
 from ..kernels.dual import Dual
 from ..transforms import cumulants as cm
@@ -404,13 +404,32 @@ class Law:
         return self._density_mp(xx, int(dps))
 
     def _density_np(self, x):
-        G = self._cauchy_np(np.asarray(x, dtype=float) + 0j)
-        d = -np.imag(G) / np.pi
-        # outside the support Im G is rounding noise: relative threshold
-        return np.where(d > 8 * np.finfo(float).eps * np.abs(G), d, 0.0)
+        x = np.asarray(x, dtype=float)
+        out = np.zeros(x.shape)
+        # outside the hull of the support the density is 0: no solve (and no singular point
+        # such as z = 0 for ⊠ laws)
+        lo, hi = self._hull_float()
+        inside = (x >= lo) & (x <= hi)
+        if np.any(inside):
+            G = self._cauchy_np(x[inside] + 0j)
+            d = -np.imag(G) / np.pi
+            # Im G at rounding level is 0 (outside the support); a failed point stays NaN
+            out[inside] = np.where(np.isnan(d) | (d > 8 * np.finfo(float).eps * np.abs(G)),
+                                   d, 0.0)
+        return out
 
     def _density_mp(self, x, dps):
-        G = self._cauchy_mp(mpmath.mpc(x, 0), dps + 10)
+        lo, hi = self._hull_float()
+        if x < lo or x > hi:
+            return mpmath.mpf(0)
+        try:
+            G = self._cauchy_mp(mpmath.mpc(x, 0), dps + 10)
+        except NoConvergence:
+            # at an exact edge the boundary equation is singular: take Im z = 10^-(2 dps + 20),
+            # which changes the density by far less than 10^-dps
+            with mpmath.workdps(dps + 10):
+                eps = mpmath.mpf(10) ** (-(2 * dps + 20))
+                G = self._cauchy_mp(mpmath.mpc(x, eps), dps + 10)
         with mpmath.workdps(dps):
             d = -mpmath.im(G) / mpmath.pi
             noise = mpmath.mpf(10) ** (-(dps + 5)) * abs(G)

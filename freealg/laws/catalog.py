@@ -236,7 +236,9 @@ class FreePoisson(Law):
 
     def _hull_float(self):
         lo, hi = self._bounds()
-        return min(0.0, _f(lo)), _f(hi)
+        lam = self._args[0]
+        has_atom = bool(sp.sympify(lam < 1) == sp.true)
+        return (min(0.0, _f(lo)) if has_atom else _f(lo)), _f(hi)
 
     def support(self):
         return [Band(*self._bounds())]

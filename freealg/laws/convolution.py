@@ -27,7 +27,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, NoConvergence
 from ..kernels.backend import MP, NP
 from ..kernels.dual import Dual
 from ..transforms import cumulants as cm
@@ -105,8 +105,26 @@ class _Composite(Law):
         return G
 
     def _cauchy_mp(self, z, dps, method=None):
-        from ..kernels.continuation import solve_mp
+        """Strategies: 'polish' (float64 continuation, then Newton at dps + 10 digits; falls
+        back to 'path' when the float64 point is not well inside a Newton basin) or 'path'
+        (the whole continuation in mpmath)."""
+        from ..kernels.continuation import polish_mp, solve_mp
 
+        if z == 0:
+            # z = 0 is singular in the ⊠ equations (they divide by z); G is continuous there
+            # from C+, so take Im z = 10^-(2 dps + 20)
+            with mpmath.workdps(dps + 10):
+                z = mpmath.mpc(0, mpmath.mpf(10) ** (-(2 * dps + 20)))
+        if method in (None, "polish"):
+            got = polish_mp(self._system(), z, dps=dps)
+            if got is not None:
+                G, info = got
+                self._cache["last_mp_info"] = info
+                with mpmath.workdps(dps):
+                    return +G
+            if method == "polish":
+                raise NoConvergence("float64 start + Newton polish", dps=dps, point=z,
+                                    advice="use method='path'")
         _, G, info = solve_mp(self._system(), z, dps=dps)
         self._cache["last_mp_info"] = info
         with mpmath.workdps(dps):
