@@ -423,7 +423,9 @@ class Law:
         if x < lo or x > hi:
             return mpmath.mpf(0)
         try:
-            G = self._cauchy_mp(mpmath.mpc(x, 0), dps + 10)
+            with mpmath.workdps(dps + 10):  # mpc() rounds to the working precision
+                zx = mpmath.mpc(x, 0)
+            G = self._cauchy_mp(zx, dps + 10)
         except NoConvergence:
             # at an exact edge the boundary equation is singular: take Im z = 10^-(2 dps + 20),
             # which changes the density by far less than 10^-dps

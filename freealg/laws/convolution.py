@@ -110,11 +110,6 @@ class _Composite(Law):
         (the whole continuation in mpmath)."""
         from ..kernels.continuation import polish_mp, solve_mp
 
-        if z == 0:
-            # z = 0 is singular in the ⊠ equations (they divide by z); G is continuous there
-            # from C+, so take Im z = 10^-(2 dps + 20)
-            with mpmath.workdps(dps + 10):
-                z = mpmath.mpc(0, mpmath.mpf(10) ** (-(2 * dps + 20)))
         if method in (None, "polish"):
             got = polish_mp(self._system(), z, dps=dps)
             if got is not None:
@@ -445,6 +440,25 @@ class FreeMultiplicative(_Composite):
         eta = 1 - 1 / (W1 * Ga)
         ctx.res.append(W1 * W2 * eta / zeta - 1)
         return W1 * Ga / zeta
+
+    def _cauchy_mp(self, z, dps, method=None):
+        if z != 0:
+            return super()._cauchy_mp(z, dps, method)
+        # z = 0 is singular in the ⊠ equations (they divide by z). When 0 is outside the
+        # support, G is analytic there: mean value over a circle, G(conj w) = conj G(w)
+        lo, hi = self._hull_float()
+        if lo <= 0 <= hi:
+            raise InvalidParameterError("z", z, "z = 0 lies in the support hull of this ⊠ law; "
+                                                "evaluate at z = i*y, y > 0 instead")
+        r = 0.5 * min(abs(lo), abs(hi))
+        n = max(32, 3 * dps)
+        with mpmath.workdps(dps + 10):
+            vals = [mpmath.re(super(FreeMultiplicative, self)._cauchy_mp(
+                r * mpmath.expj(mpmath.pi * (k + mpmath.mpf(1) / 2) / n), dps + 10, method))
+                for k in range(n)]
+            G = mpmath.fsum(vals) / n
+        with mpmath.workdps(dps):
+            return mpmath.mpc(+G, 0)
 
     def _guess(self, zeta, be):
         mu, nu = self._args
