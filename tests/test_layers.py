@@ -9,9 +9,9 @@ PKG = Path(__file__).resolve().parents[1] / "freealg"
 LAYERS = {
     "errors": 0,
     "transforms": 1,
-    "algebra": 1,
     "kernels": 2,
     "laws": 3,
+    "algebra": 4,  # generators carry laws (selfadjoint(name, law)): algebra sits above laws
     "space": 4,
     "reduce": 5,
     "numeric": 6,

@@ -306,7 +306,7 @@ def _newton_np(system, z, w, tol, maxit, admissible=False):
             res, G, _ = _evaluate(system, z, w, NP)
             F = [r.v for r in res]
             # a residual at rounding level is converged (near a fold the step may stagnate)
-            done |= NP.norm(F) <= 4 * np.finfo(float).eps * (1 + NP.norm(w))
+            done |= NP.norm(F) <= 64 * np.finfo(float).eps * (1 + NP.norm(w))
             J = [[r.d[j] for j in range(n)] for r in res]
             dw = NP.solve(J, F)
             step = NP.norm(dw)

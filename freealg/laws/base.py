@@ -82,16 +82,32 @@ class Band:
 def check(name: str, value: Any, condition: Any, requirement: str) -> None:
     """Raise InvalidParameterError only when ``condition`` is definitely false.
 
+    ``condition`` may be a callable (evaluated here, so that comparisons that sympy cannot make,
+    e.g. with NaN or a complex number, become a clear error). NaN and infinite values are
+    always rejected; a condition that depends on a symbol passes (three-valued check).
+
     Examples
     --------
     >>> import sympy as sp
-    >>> check("variance", sp.Symbol("s", positive=True), sp.Symbol("s", positive=True) > 0, "> 0")
-    >>> check("variance", -1, sp.S(-1) > 0, "must be > 0")
+    >>> s = sp.Symbol("s", positive=True)
+    >>> check("variance", s, lambda: s > 0, "> 0")
+    >>> check("variance", -1, lambda: sp.S(-1) > 0, "must be > 0")
     Traceback (most recent call last):
     ...
     freealg.errors.InvalidParameterError: invalid variance=-1: must be > 0
     """
-    cond = sp.sympify(condition)
+    for v in (value if isinstance(value, (tuple, list)) else (value,)):
+        try:
+            sv = sp.sympify(v)
+        except (sp.SympifyError, TypeError):
+            raise InvalidParameterError(name, value, requirement) from None
+        if isinstance(sv, sp.Basic) and sv.has(sp.nan, sp.oo, -sp.oo, sp.zoo):
+            raise InvalidParameterError(name, value, "must be finite (not NaN or infinite); "
+                                                     + requirement)
+    try:
+        cond = sp.sympify(condition() if callable(condition) else condition)
+    except TypeError:
+        raise InvalidParameterError(name, value, requirement) from None
     if cond is sp.false or cond == False:  # noqa: E712 (sympy booleans)
         raise InvalidParameterError(name, value, requirement)
 
@@ -323,6 +339,21 @@ class Law:
         ctx.pts.append(zeta.v)
         return zeta.apply(self._g(zeta.v, be), self._dg(zeta.v, be))
 
+    def _psi(self, z, be):
+        """psi(1/z) = z G(z) - 1 = sum_n m_n z^-n; leaves override with formulas free of the
+        cancellation z G - 1 suffers at large |z| (it matters for ⊠, MATH.md §3)."""
+        return None
+
+    def _gpsi_dual(self, zeta: Dual, w: Sequence[Dual], be, ctx: EvalContext):
+        """(G, psi) as Duals, psi = zeta G - 1 evaluated stably where the law knows how."""
+        G = self._g_dual(zeta, w, be, ctx)
+        ps = self._psi(zeta.v, be)
+        if ps is None:
+            return G, zeta * G - 1
+        # d/dz (z G - 1) = G + z G'
+        dps_ = G.v + zeta.v * self._dg(zeta.v, be)
+        return G, zeta.apply(ps, dps_)
+
     def _guess(self, zeta, be) -> list:
         return []
 
@@ -360,6 +391,9 @@ class Law:
         >>> print(mpmath.nstr(fa.semicircle(1).cauchy(1j, dps=25), 22))   # (i - i sqrt 5)/2
         (0.0 - 0.6180339887498948482045868j)
         """
+        if not isinstance(dps, (int, np.integer)) or isinstance(dps, bool) or dps < 1:
+            raise InvalidParameterError("dps", dps, "the precision must be a positive integer "
+                                                    "number of digits")
         be = backend_for(z)
         if be is NP:
             z = np.asarray(z, dtype=complex)
@@ -367,9 +401,14 @@ class Law:
                 raise InvalidParameterError("z", z[z.imag < 0].ravel()[:3],
                                             "must lie in the closed upper half plane; use "
                                             "G(conj z) = conj G(z) below the axis")
+            if not np.all(np.isfinite(z)):
+                raise InvalidParameterError("z", z[~np.isfinite(z)].ravel()[:3],
+                                            "must be finite")
             return self._cauchy_np(z, method)
         with mpmath.workdps(dps):
             zz = mpmath.mpc(z)
+        if not mpmath.isfinite(zz):
+            raise InvalidParameterError("z", z, "must be finite")
         if zz.imag < 0:
             raise InvalidParameterError("z", z, "must lie in the closed upper half plane; use "
                                         "G(conj z) = conj G(z) below the axis")
@@ -416,7 +455,25 @@ class Law:
             # Im G at rounding level is 0 (outside the support); a failed point stays NaN
             out[inside] = np.where(np.isnan(d) | (d > 8 * np.finfo(float).eps * np.abs(G)),
                                    d, 0.0)
+            # exactly at an atom G has a pole; the absolutely continuous density there is the
+            # mean of its values at a +- delta (0 for an atom outside the bands)
+            for loc, mass in self._atoms_float():
+                at = inside & (np.abs(x - loc) <= 1e-12 * (1 + abs(loc)))
+                if np.any(at):
+                    delta = 1e-9 * (1 + self._scale)
+                    side = self._density_np(np.array([loc - delta, loc + delta]))
+                    out[at] = 0.5 * float(np.sum(side))
         return out
+
+    def _atoms_float(self) -> list:
+        def build():
+            try:
+                return [(float(numeric_value(a.location, NP)), float(numeric_value(a.mass, NP)))
+                        for a in self.atoms()]
+            except UndeterminedError:
+                return []
+
+        return self._memo("atoms_float", build)
 
     def _density_mp(self, x, dps):
         lo, hi = self._hull_float()

@@ -56,8 +56,8 @@ class Semicircle(Law):
 
     def __init__(self, variance: Any = 1, mean: Any = 0):
         v, m = sp.sympify(variance), sp.sympify(mean)
-        check("variance", variance, v > 0, "the variance of a semicircle must be > 0")
-        check("mean", mean, sp.Eq(sp.im(m), 0), "the mean must be real")
+        check("variance", variance, lambda: v > 0, "the variance of a semicircle must be > 0")
+        check("mean", mean, lambda: sp.Eq(sp.im(m), 0), "the mean must be real")
         self._init(v, m)
 
     def _latex(self, printer=None):
@@ -110,6 +110,13 @@ class Semicircle(Law):
         s = be.sqrt(zeta - r) * be.sqrt(zeta + r)
         return -2 * (1 + zeta / s) / (zeta + s) ** 2
 
+    def _psi(self, z, be):
+        # z G - 1 = (zeta - s + 2m)/(zeta + s) and zeta - s = 4v/(zeta + s)
+        v, m, r = self._params(be)
+        zeta = z - m
+        q = zeta + be.sqrt(zeta - r) * be.sqrt(zeta + r)
+        return (2 * m + 4 * v / q) / q
+
     def _density_np(self, x):
         v, m, r = self._params(NP)
         d = np.sqrt(np.clip(r * r - (x - m) ** 2, 0, None)) / (2 * np.pi * v)
@@ -161,8 +168,8 @@ class FreePoisson(Law):
 
     def __init__(self, rate: Any = 1, jump: Any = 1):
         lam, a = sp.sympify(rate), sp.sympify(jump)
-        check("rate", rate, lam > 0, "the rate of a free Poisson law must be > 0")
-        check("jump", jump, a > 0, "the jump size must be > 0 (use affine() for negative jumps)")
+        check("rate", rate, lambda: lam > 0, "the rate of a free Poisson law must be > 0")
+        check("jump", jump, lambda: a > 0, "the jump size must be > 0 (use affine() for negative jumps)")
         self._init(lam, a)
 
     def _latex(self, printer=None):
@@ -212,6 +219,12 @@ class FreePoisson(Law):
         s = be.sqrt(z - lo) * be.sqrt(z - hi)
         ds = (z - (lo + hi) / 2) / s
         return -2 * (1 + ds) / (z + a * (1 - lam) + s) ** 2
+
+    def _psi(self, z, be):
+        # z G - 1 = (4 a z/(N + s) - 2 a (1 - lam))/(N + s), N = z + a(1 - lam), N - s = 4az/(N+s)
+        lam, a, lo, hi = self._params(be)
+        q = z + a * (1 - lam) + be.sqrt(z - lo) * be.sqrt(z - hi)
+        return (4 * a * z / q - 2 * a * (1 - lam)) / q
 
     def _density_np(self, x):
         lam, a, lo, hi = self._params(NP)
@@ -275,8 +288,8 @@ def marchenko_pastur(ratio: Any, variance: Any = 1) -> FreePoisson:
     ([1, 3/2], [3/2 - sqrt(2), sqrt(2) + 3/2])
     """
     c, s = sp.sympify(ratio), sp.sympify(variance)
-    check("ratio", ratio, c > 0, "the aspect ratio p/n must be > 0")
-    check("variance", variance, s > 0, "the variance must be > 0")
+    check("ratio", ratio, lambda: c > 0, "the aspect ratio p/n must be > 0")
+    check("variance", variance, lambda: s > 0, "the variance must be > 0")
     return FreePoisson(1 / c, c * s)
 
 
@@ -314,9 +327,9 @@ class Discrete(Law):
                 raise InvalidParameterError("weights", tuple(weights),
                                             f"need one weight per point ({len(pts)})")
         for p in pts:
-            check("points", tuple(points), sp.Eq(sp.im(p), 0), "the points must be real")
+            check("points", p, lambda: sp.Eq(sp.im(p), 0), "the points must be real")
         for w in ws:
-            check("weights", tuple(ws), w >= 0, "the weights must be >= 0")
+            check("weights", w, lambda: w >= 0, "the weights must be >= 0")
         total = sp.Add(*ws)
         if not total.free_symbols:
             if all(w.is_Rational for w in ws):
@@ -383,6 +396,13 @@ class Discrete(Law):
             return -_discrete_sum_np(z, a, w, 2)
         return -mpmath.fsum(wi / (z - ai) ** 2 for ai, wi in zip(a, w))
 
+    def _psi(self, z, be):
+        # z G - 1 = sum_i w_i a_i/(z - a_i)
+        a, w = self._params(be)
+        if be is NP:
+            return _discrete_sum_np(z, a, w * a, 1)
+        return mpmath.fsum(wi * ai / (z - ai) for ai, wi in zip(a, w))
+
     def _density_np(self, x):
         return np.zeros(np.shape(x))
 
@@ -443,7 +463,7 @@ class Bernoulli(Discrete):
 
     def __init__(self, t: Any):
         t = sp.sympify(t)
-        check("t", t, sp.And(t >= 0, t <= 1), "the trace of a projection must lie in [0, 1]")
+        check("t", t, lambda: sp.And(t >= 0, t <= 1), "the trace of a projection must lie in [0, 1]")
         super().__init__([0, 1], [1 - t, t])
         # keep args as (t,) for the value-object protocol; points/weights in the cache
         object.__setattr__(self, "_cache", {"pw": self._args})
@@ -492,6 +512,10 @@ class Bernoulli(Discrete):
     def _dg(self, z, be):
         _, (s, t) = self._params(be)
         return -s / (z * z) - t / ((z - 1) * (z - 1))
+
+    def _psi(self, z, be):
+        _, (s, t) = self._params(be)
+        return t / (z - 1)
 
     def atoms(self):
         t = self._args[0]
@@ -566,6 +590,10 @@ class Dirac(Discrete):
         (a,), _ = self._params(be)
         return -1 / ((z - a) * (z - a))
 
+    def _psi(self, z, be):
+        (a,), _ = self._params(be)
+        return a / (z - a)
+
     def atoms(self):
         return [Atom(self._args[0], sp.S.One)]
 
@@ -596,7 +624,7 @@ class Arcsine(Law):
 
     def __init__(self, a: Any = -2, b: Any = 2):
         a, b = sp.sympify(a), sp.sympify(b)
-        check("b", b, b > a, "the interval [a, b] must have b > a")
+        check("b", b, lambda: b > a, "the interval [a, b] must have b > a")
         self._init(a, b)
 
     def _moments_exact(self, n):
@@ -674,7 +702,7 @@ class Uniform(Law):
 
     def __init__(self, a: Any = 0, b: Any = 1):
         a, b = sp.sympify(a), sp.sympify(b)
-        check("b", b, b > a, "the interval [a, b] must have b > a")
+        check("b", b, lambda: b > a, "the interval [a, b] must have b > a")
         self._init(a, b)
 
     def _moments_exact(self, n):
@@ -689,7 +717,43 @@ class Uniform(Law):
 
     def _g(self, z, be):
         a, b = self._params(be)
-        return (be.log(z - a) - be.log(z - b)) / (b - a)
+        direct = (be.log(z - a) - be.log(z - b)) / (b - a)
+        # far from [a, b]: log1p((b - a)/(z - b)) avoids the cancellation of the two logs (the
+        # ratio (z - a)/(z - b) then has positive real part, away from the branch cut)
+        if be is NP:
+            far = np.abs(z - b) > 2 * (b - a)
+            if np.any(far):
+                with np.errstate(all="ignore"):
+                    stable = np.log1p((b - a) / (z - b)) / (b - a)
+                return np.where(far, stable, direct)
+            return direct
+        if abs(z - b) > 2 * (b - a):
+            return mpmath.log1p((b - a) / (z - b)) / (b - a)
+        return direct
+
+    def _psi(self, z, be):
+        # far away: sum_k m_k z^-k (geometric, ratio <= 1/3); else z G - 1 directly
+        a, b = self._params(be)
+        R = max(abs(a), abs(b))
+        if be is NP:
+            z = np.asarray(z, dtype=complex)
+            far = np.abs(z) > 3 * R
+            out = z * self._g(z, be) - 1
+            if np.any(far):
+                zf = z[far]
+                acc = np.zeros_like(zf)
+                zk = np.ones_like(zf)
+                for k in range(1, 60):
+                    zk = zk / zf
+                    acc = acc + (b ** (k + 1) - a ** (k + 1)) / ((k + 1) * (b - a)) * zk
+                out = np.array(out, dtype=complex)
+                out[far] = acc
+            return out
+        if abs(z) > 3 * R:
+            n = int(mpmath.mp.dps * 2.2) + 10
+            terms = [(b ** (k + 1) - a ** (k + 1)) / ((k + 1) * (b - a)) / z**k for k in range(1, n)]
+            return mpmath.fsum(terms)
+        return z * self._g(z, be) - 1
 
     def _dg(self, z, be):
         a, b = self._params(be)

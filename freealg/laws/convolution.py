@@ -224,17 +224,21 @@ class FreeAdditive(_Composite):
         return _curve_from_r(self.r_transform(_w), z, G)
 
     def _g_dual(self, zeta, w, be, ctx):
+        return self._gpsi_dual(zeta, w, be, ctx)[0]
+
+    def _gpsi_dual(self, zeta, w, be, ctx):
         mu, nu = self._args
         if self._symmetric:  # mu ⊞ mu = mu^{⊞2}: the reduced equation (MATH.md §2 pitfall)
             return _power_dual(mu, 2, zeta, w, be, ctx)
         na = mu._nunk
         o1, o2 = w[0], w[1]
-        Ga = mu._g_dual(o1, w[2:2 + na], be, ctx)
+        Ga, psa = mu._gpsi_dual(o1, w[2:2 + na], be, ctx)
         Gb = nu._g_dual(o2, w[2 + na:], be, ctx)
         s = o1 + o2 - zeta
         ctx.res.append(1 / Ga - s)
         ctx.res.append(1 / Gb - s)
-        return Ga
+        # z G - 1 = psi_mu(w1) + (z - w1) G_mu(w1)
+        return Ga, psa + (zeta - o1) * Ga
 
     def _guess(self, zeta, be):
         mu, nu = self._args
@@ -272,9 +276,9 @@ class FreeAdditive(_Composite):
 
 def _power_dual(mu, t, zeta, w, be, ctx):
     om = w[0]
-    Ga = mu._g_dual(om, w[1:], be, ctx)
+    Ga, psa = mu._gpsi_dual(om, w[1:], be, ctx)
     ctx.res.append(t * om - zeta - (t - 1) / Ga)
-    return Ga
+    return Ga, psa + (zeta - om) * Ga
 
 
 def _power_guess(mu, t, zeta, be):
@@ -298,7 +302,7 @@ class FreePower(_Composite):
 
     def __init__(self, mu: Law, t: Any):
         t = sp.sympify(t)
-        check("t", t, t >= 1, "free additive powers mu^{⊞t} need t >= 1 (use free_compression "
+        check("t", t, lambda: t >= 1, "free additive powers mu^{⊞t} need t >= 1 (use free_compression "
                               "for 0 < t < 1)")
         self._init(mu, t)
 
@@ -322,6 +326,9 @@ class FreePower(_Composite):
         return (numeric_value(self._args[1], be),)
 
     def _g_dual(self, zeta, w, be, ctx):
+        return self._gpsi_dual(zeta, w, be, ctx)[0]
+
+    def _gpsi_dual(self, zeta, w, be, ctx):
         (t,) = self._params(be)
         return _power_dual(self._args[0], t, zeta, w, be, ctx)
 
@@ -425,21 +432,24 @@ class FreeMultiplicative(_Composite):
         return sp.Poly(_primitive(sp.expand(num), G, z), G, z)
 
     def _g_dual(self, zeta, w, be, ctx):
+        return self._gpsi_dual(zeta, w, be, ctx)[0]
+
+    def _gpsi_dual(self, zeta, w, be, ctx):
+        # eta = psi/(1 + psi) with psi = W G(W) - 1 evaluated stably by the children (the
+        # form 1 - 1/(W G) cancels catastrophically when W is large, e.g. small means)
         mu, nu = self._args
         if self._symmetric:  # symmetric reduction W1 = W2 (MATH.md §3)
             W = w[0]
-            Ga = mu._g_dual(W, w[1:], be, ctx)
-            eta = 1 - 1 / (W * Ga)
-            ctx.res.append(W * W * eta / zeta - 1)
-            return W * Ga / zeta
+            _, psa = mu._gpsi_dual(W, w[1:], be, ctx)
+            ctx.res.append(W * W * psa / ((1 + psa) * zeta) - 1)
+            return (1 + psa) / zeta, psa
         na = mu._nunk
         W1, W2 = w[0], w[1]
-        Ga = mu._g_dual(W1, w[2:2 + na], be, ctx)
-        Gb = nu._g_dual(W2, w[2 + na:], be, ctx)
-        ctx.res.append(W1 * Ga - W2 * Gb)
-        eta = 1 - 1 / (W1 * Ga)
-        ctx.res.append(W1 * W2 * eta / zeta - 1)
-        return W1 * Ga / zeta
+        _, psa = mu._gpsi_dual(W1, w[2:2 + na], be, ctx)
+        _, psb = nu._gpsi_dual(W2, w[2 + na:], be, ctx)
+        ctx.res.append(psa - psb)
+        ctx.res.append(W1 * W2 * psa / ((1 + psa) * zeta) - 1)
+        return (1 + psa) / zeta, psa
 
     def _cauchy_mp(self, z, dps, method=None):
         if z != 0:
@@ -515,9 +525,9 @@ class Affine(_Composite):
 
     def __init__(self, mu: Law, scale: Any = 1, shift: Any = 0):
         a, b = sp.sympify(scale), sp.sympify(shift)
-        check("scale", scale, sp.Ne(a, 0), "the scale must be nonzero")
-        check("scale", scale, sp.Eq(sp.im(a), 0), "the scale must be real")
-        check("shift", shift, sp.Eq(sp.im(b), 0), "the shift must be real")
+        check("scale", scale, lambda: sp.Ne(a, 0), "the scale must be nonzero")
+        check("scale", scale, lambda: sp.Eq(sp.im(a), 0), "the scale must be real")
+        check("shift", shift, lambda: sp.Eq(sp.im(b), 0), "the shift must be real")
         if not (a.free_symbols or a > 0) and mu._nunk and not _reflectable(mu):
             raise InvalidParameterError("scale", scale, f"a negative scale is not supported for "
                                                         f"{mu.name} (no reflection rule)")
@@ -543,12 +553,18 @@ class Affine(_Composite):
         return numeric_value(self._args[1], be), numeric_value(self._args[2], be)
 
     def _g_dual(self, zeta, w, be, ctx):
+        return self._gpsi_dual(zeta, w, be, ctx)[0]
+
+    def _gpsi_dual(self, zeta, w, be, ctx):
         mu = self._args[0]
         a, b = self._params(be)
         arg = (zeta - b) / a
         if a > 0:
-            return mu._g_dual(arg, w, be, ctx) / a
-        return _reflected_dual(mu, arg, w, be, ctx) / a
+            Gx, psx = mu._gpsi_dual(arg, w, be, ctx)
+            # z G - 1 = psi_X(xi) + (b/a) G_X(xi), xi = (z - b)/a
+            return Gx / a, psx + (b / a) * Gx
+        G = _reflected_dual(mu, arg, w, be, ctx) / a
+        return G, zeta * G - 1
 
     def _guess(self, zeta, be):
         mu = self._args[0]
@@ -656,7 +672,7 @@ class Mixture(_Composite):
         if len(laws) != len(ws) or not laws:
             raise InvalidParameterError("weights", ws, "need one weight per law")
         for w in ws:
-            check("weights", ws, w >= 0, "the weights must be >= 0")
+            check("weights", w, lambda: w >= 0, "the weights must be >= 0")
         tot = sp.simplify(sp.Add(*ws))
         if not tot.free_symbols and abs(float(tot) - 1) > 1e-12:
             raise InvalidParameterError("weights", ws, f"the weights must sum to 1 (they sum to {tot})")
@@ -677,15 +693,19 @@ class Mixture(_Composite):
         return tuple(numeric_value(w, be) for w in self._args[1])
 
     def _g_dual(self, zeta, w, be, ctx):
+        return self._gpsi_dual(zeta, w, be, ctx)[0]
+
+    def _gpsi_dual(self, zeta, w, be, ctx):
         laws, _ = self._args
         ws = self._params(be)
-        out = None
+        G = psi = None
         k = 0
         for law, wt in zip(laws, ws):
-            g = law._g_dual(zeta, w[k:k + law._nunk], be, ctx) * wt
+            g, p = law._gpsi_dual(zeta, w[k:k + law._nunk], be, ctx)
             k += law._nunk
-            out = g if out is None else out + g
-        return out
+            G = g * wt if G is None else G + g * wt
+            psi = p * wt if psi is None else psi + p * wt
+        return G, psi
 
     def _guess(self, zeta, be):
         out = []
@@ -758,7 +778,7 @@ class FreeCompression(_Composite):
 
     def __init__(self, mu: Law, t: Any, ambient: Any = False):
         t = sp.sympify(t)
-        check("t", t, sp.And(t > 0, t <= 1), "the trace of the compressing projection must lie in (0, 1]")
+        check("t", t, lambda: sp.And(t > 0, t <= 1), "the trace of the compressing projection must lie in (0, 1]")
         self._init(mu, t, bool(ambient))
 
     def _inner(self) -> Law:
@@ -790,6 +810,9 @@ class FreeCompression(_Composite):
 
     def _g_dual(self, zeta, w, be, ctx):
         return self._inner()._g_dual(zeta, w, be, ctx)
+
+    def _gpsi_dual(self, zeta, w, be, ctx):
+        return self._inner()._gpsi_dual(zeta, w, be, ctx)
 
     def _guess(self, zeta, be):
         return self._inner()._guess(zeta, be)

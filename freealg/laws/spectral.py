@@ -335,7 +335,10 @@ def mass_check(law, dps: int | None = None) -> dict:
             # be fractional, e.g. x^{1/3} at the Fuss-Catalan edge 0)
             # (float64 loses ~eps/d relative accuracy at distance d from a hard edge, so the
             # cut is 1e-10 of the width away from 0 and 1e-15 at an edge at 0)
-            cuts = [(1e-15 if e == 0 else 1e-10) * (hi - lo) for e in (lo, hi)]
+            # (and 1e-10 at an atom, where the pole swamps the continuous part in float64)
+            atom_locs = [a for a, _ in law._atoms_float()]
+            cuts = [(1e-15 if e == 0 and all(abs(a) > 1e-12 for a in atom_locs) else 1e-10)
+                    * (hi - lo) for e in (lo, hi)]
             a, c = lo + cuts[0], hi - cuts[1]
             half = 0.5 * (c - a)
             # halve the step until two levels agree (densities of laws with many atoms can
@@ -355,6 +358,7 @@ def mass_check(law, dps: int | None = None) -> dict:
                     alpha = math.log(r2 / r1) / math.log(2.0)
                     if alpha > -1:
                         cont += r1 * cut / (1 + alpha)
+        cont = float(cont)
         total = cont + atoms
         return {"continuous": cont, "atoms": atoms, "total": total, "deviation": abs(total - 1)}
     with mpmath.workdps(dps):

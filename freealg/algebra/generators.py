@@ -1,0 +1,106 @@
+"""Generators of the noncommutative algebra: semicircular, circular, Haar unitary/orthogonal,
+projection, self-adjoint with a given law, activation diagonals.
+
+A generator is an immutable value; its relations follow from its kind:
+``x* = x`` (self-adjoint kinds), ``p = p* = p^2`` (projections), ``u u* = u* u = 1`` (Haar
+unitaries and orthogonals). Distinct generators are free unless they belong to one
+commuting family (see :func:`freealg.algebra.commuting`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from ..errors import InvalidParameterError
+
+__all__ = ["Generator", "Letter", "KINDS", "SELF_ADJOINT_KINDS", "UNITARY_KINDS"]
+
+KINDS = ("semicircular", "circular", "haar_unitary", "haar_orthogonal", "projection",
+         "selfadjoint", "activation")
+SELF_ADJOINT_KINDS = ("semicircular", "projection", "selfadjoint", "activation")
+UNITARY_KINDS = ("haar_unitary", "haar_orthogonal")
+
+
+@dataclass(frozen=True, slots=True)
+class Generator:
+    """A free generator: ``name``, ``kind`` (one of KINDS) and its parameters.
+
+    ``params`` holds sympy numbers/symbols (variance, trace t) or a Law (selfadjoint,
+    activation). ``family`` names a classically commuting family ('' = its own).
+    """
+
+    name: str
+    kind: str
+    params: tuple = ()
+    family: str = ""
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise InvalidParameterError("kind", self.kind, f"unknown generator kind; known: "
+                                                           f"{', '.join(KINDS)}")
+        if not isinstance(self.name, str) or not self.name:
+            raise InvalidParameterError("name", self.name, "a generator needs a non-empty name")
+
+    @property
+    def is_selfadjoint(self) -> bool:
+        return self.kind in SELF_ADJOINT_KINDS
+
+    @property
+    def is_unitary(self) -> bool:
+        return self.kind in UNITARY_KINDS
+
+    @property
+    def is_projection(self) -> bool:
+        return self.kind == "projection"
+
+    @property
+    def free_symbols(self) -> set:
+        out: set = set()
+        for p in self.params:
+            out |= getattr(p, "free_symbols", set())
+        return out
+
+    def law(self):
+        """Spectral law of a self-adjoint generator (None for non-self-adjoint kinds)."""
+        from ..laws import bernoulli, semicircle
+
+        if self.kind == "semicircular":
+            return semicircle(self.params[0])
+        if self.kind == "projection":
+            return bernoulli(self.params[0])
+        if self.kind in ("selfadjoint", "activation"):
+            return self.params[0]
+        return None
+
+    def sort_key(self):
+        return (self.name, self.kind)
+
+    def __repr__(self):
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """A generator or its adjoint (``star``); self-adjoint generators never carry a star."""
+
+    gen: Generator
+    star: bool = False
+
+    @property
+    def adjoint(self) -> "Letter":
+        if self.gen.is_selfadjoint:
+            return self
+        return Letter(self.gen, not self.star)
+
+    def sort_key(self):
+        return (self.gen.name, self.gen.kind, self.star)
+
+    def __repr__(self):
+        return self.gen.name + (".H" if self.star else "")
+
+    def latex(self) -> str:
+        base = sp.latex(sp.Symbol(self.gen.name))
+        return base + ("^{*}" if self.star else "")

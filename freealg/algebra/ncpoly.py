@@ -1,0 +1,324 @@
+"""Noncommutative polynomials in free generators (immutable, canonical at construction).
+
+A polynomial is a tuple of (word, coefficient) pairs; a word is a tuple of
+:class:`~freealg.algebra.generators.Letter`. Words are reduced by the relations of their
+generators (``p p = p``, ``u u* = u* u = 1``); terms are sorted, equal words merged and zero
+coefficients dropped, so ``==`` is structural. Coefficients are exact sympy expressions;
+symbols are treated as *real* parameters (the adjoint conjugates ``I`` only).
+
+Examples
+--------
+>>> import freealg as fa
+>>> x, y = fa.semicircular("x"), fa.semicircular("y")
+>>> p = x*y + y*x
+>>> p, p.H == p
+(x*y + y*x, True)
+>>> u = fa.haar_unitary("u")
+>>> u * u.H
+1
+>>> q = fa.projection("q", sp.Rational(1, 2))
+>>> q * q == q
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import sympy as sp
+
+from ..errors import InvalidParameterError
+from .generators import Generator, Letter
+
+__all__ = ["NCPoly", "reduce_word"]
+
+
+def reduce_word(word: Iterable[Letter]) -> tuple:
+    """Reduce a word by the generator relations (stack algorithm, one pass).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> u = fa.haar_unitary("u").generator
+    >>> reduce_word([Letter(u), Letter(u, True), Letter(u)])
+    (u,)
+    """
+    out: list = []
+    for L in word:
+        if out:
+            prev = out[-1]
+            if prev.gen == L.gen:
+                g = L.gen
+                if g.is_projection:
+                    continue  # p p = p
+                if g.is_unitary and prev.star != L.star:
+                    out.pop()  # u u* = u* u = 1
+                    continue
+        out.append(L)
+    return tuple(out)
+
+
+def _word_key(word):
+    return (len(word), tuple(L.sort_key() for L in word))
+
+
+def _sym(c):
+    c = sp.sympify(c)
+    if not isinstance(c, sp.Expr):
+        raise InvalidParameterError("coefficient", c, "coefficients must be numbers or sympy "
+                                                      "expressions")
+    return c
+
+
+class NCPoly:
+    """Immutable noncommutative polynomial (see module docstring)."""
+
+    __slots__ = ("_terms", "_hash")
+
+    def __init__(self, terms: Any = ()):
+        acc: dict = {}
+        items = terms.items() if isinstance(terms, dict) else terms
+        for word, coeff in items:
+            w = reduce_word(word)
+            acc[w] = acc.get(w, sp.S.Zero) + _sym(coeff)
+        clean = []
+        for w, c in acc.items():
+            c = sp.expand(c)
+            if c != 0:
+                clean.append((w, c))
+        clean.sort(key=lambda wc: _word_key(wc[0]))
+        object.__setattr__(self, "_terms", tuple(clean))
+        object.__setattr__(self, "_hash", None)
+
+    @classmethod
+    def _new(cls, terms: tuple) -> "NCPoly":
+        """Trusted constructor for already-canonical terms."""
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "_terms", terms)
+        object.__setattr__(obj, "_hash", None)
+        return obj
+
+    @classmethod
+    def from_generator(cls, gen: Generator) -> "NCPoly":
+        return cls._new((((Letter(gen),), sp.S.One),))
+
+    @classmethod
+    def constant(cls, c: Any) -> "NCPoly":
+        return cls([((), c)])
+
+    def __setattr__(self, key, value):
+        raise AttributeError("NCPoly is immutable")
+
+    # value protocol ----------------------------------------------------------------------
+    @property
+    def terms(self) -> tuple:
+        return self._terms
+
+    @property
+    def args(self) -> tuple:
+        return (self._terms,)
+
+    def __reduce__(self):
+        return (NCPoly, (self._terms,))
+
+    def __eq__(self, other):
+        if isinstance(other, NCPoly):
+            return self._terms == other._terms
+        if isinstance(other, (int, sp.Expr, float)) and not isinstance(other, bool):
+            return self == NCPoly.constant(other)
+        return NotImplemented
+
+    def __hash__(self):
+        if self._hash is None:
+            object.__setattr__(self, "_hash", hash(("NCPoly", self._terms)))
+        return self._hash
+
+    # structure ----------------------------------------------------------------------------
+    @property
+    def generators(self) -> tuple:
+        """The generators that occur, sorted by name."""
+        gens = {L.gen for w, _ in self._terms for L in w}
+        return tuple(sorted(gens, key=lambda g: g.sort_key()))
+
+    @property
+    def generator(self) -> Generator:
+        """The generator of a polynomial that is a single generator letter."""
+        if len(self._terms) == 1 and len(self._terms[0][0]) == 1 and self._terms[0][1] == 1:
+            return self._terms[0][0][0].gen
+        raise InvalidParameterError("poly", self, "is not a single generator")
+
+    @property
+    def is_generator(self) -> bool:
+        return (len(self._terms) == 1 and len(self._terms[0][0]) == 1
+                and self._terms[0][1] == 1 and not self._terms[0][0][0].star)
+
+    @property
+    def free_symbols(self) -> set:
+        out: set = set()
+        for w, c in self._terms:
+            out |= c.free_symbols
+            for L in w:
+                out |= L.gen.free_symbols
+        return out
+
+    @property
+    def degree(self) -> int:
+        return max((len(w) for w, _ in self._terms), default=0)
+
+    def constant_term(self):
+        for w, c in self._terms:
+            if not w:
+                return c
+        return sp.S.Zero
+
+    # algebra -------------------------------------------------------------------------------
+    @staticmethod
+    def _coerce(other) -> "NCPoly":
+        if isinstance(other, NCPoly):
+            return other
+        if isinstance(other, (int, float, complex, sp.Expr)) and not isinstance(other, bool):
+            return NCPoly.constant(other)
+        return NotImplemented
+
+    def __add__(self, other):
+        o = self._coerce(other)
+        if o is NotImplemented:
+            return o
+        return NCPoly(list(self._terms) + list(o._terms))
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return NCPoly._new(tuple((w, -c) for w, c in self._terms))
+
+    def __sub__(self, other):
+        o = self._coerce(other)
+        if o is NotImplemented:
+            return o
+        return self + (-o)
+
+    def __rsub__(self, other):
+        o = self._coerce(other)
+        if o is NotImplemented:
+            return o
+        return o + (-self)
+
+    def __mul__(self, other):
+        o = self._coerce(other)
+        if o is NotImplemented:
+            return o
+        return NCPoly([(w1 + w2, c1 * c2) for w1, c1 in self._terms for w2, c2 in o._terms])
+
+    def __rmul__(self, other):
+        o = self._coerce(other)
+        if o is NotImplemented:
+            return o
+        return o * self
+
+    def __truediv__(self, other):
+        if isinstance(other, NCPoly):
+            raise InvalidParameterError("divisor", other, "only division by scalars is defined")
+        return self * (sp.S.One / _sym(other))
+
+    def __pow__(self, k):
+        if not isinstance(k, int) or k < 0:
+            raise InvalidParameterError("exponent", k, "powers must be non-negative integers")
+        out = NCPoly.constant(1)
+        base = self
+        while k:
+            if k & 1:
+                out = out * base
+            k >>= 1
+            if k:
+                base = base * base
+        return out
+
+    @property
+    def H(self) -> "NCPoly":
+        """Adjoint: reversed words, adjoint letters, conjugated coefficients (symbols real)."""
+        return NCPoly([(tuple(L.adjoint for L in reversed(w)), c.subs(sp.I, -sp.I))
+                       for w, c in self._terms])
+
+    def adjoint(self) -> "NCPoly":
+        return self.H
+
+    @property
+    def is_selfadjoint(self) -> bool:
+        return self == self.H
+
+    def subs(self, *args, **kwargs) -> "NCPoly":
+        """Substitute values for symbolic coefficients and generator parameters.
+
+        Examples
+        --------
+        >>> import freealg as fa, sympy as sp
+        >>> t = sp.Symbol("t")
+        >>> x = fa.semicircular("x")
+        >>> (t * x).subs(t, 2)
+        2*x
+        """
+        def gsub(g: Generator) -> Generator:
+            params = tuple(p.subs(*args, **kwargs) if hasattr(p, "subs") else p for p in g.params)
+            return Generator(g.name, g.kind, params, g.family)
+
+        return NCPoly([(tuple(Letter(gsub(L.gen), L.star) for L in w),
+                        c.subs(*args, **kwargs)) for w, c in self._terms])
+
+    # printing -------------------------------------------------------------------------------
+    def __repr__(self):
+        return self._str()
+
+    def _str(self) -> str:
+        if not self._terms:
+            return "0"
+        parts = []
+        for w, c in self._terms:
+            word = "*".join(repr(L) for L in w)
+            if not w:
+                parts.append(str(c))
+            elif c == 1:
+                parts.append(word)
+            elif c == -1:
+                parts.append("-" + word)
+            else:
+                cs = str(c)
+                if isinstance(c, sp.Add):
+                    cs = f"({cs})"
+                parts.append(f"{cs}*{word}")
+        s = " + ".join(parts)
+        return s.replace("+ -", "- ")
+
+    def _sympystr(self, printer=None) -> str:
+        return self._str()
+
+    def _latex(self, printer=None) -> str:
+        if not self._terms:
+            return "0"
+        parts = []
+        for w, c in self._terms:
+            word = " ".join(L.latex() for L in w)
+            if not w:
+                parts.append(sp.latex(c))
+            elif c == 1:
+                parts.append(word)
+            elif c == -1:
+                parts.append("-" + word)
+            else:
+                cl = sp.latex(c)
+                if isinstance(c, sp.Add):
+                    cl = rf"\left({cl}\right)"
+                parts.append(f"{cl} {word}")
+        return " + ".join(parts).replace("+ -", "- ")
+
+    def _repr_latex_(self) -> str:
+        return f"${self._latex()}$"
+
+    def as_expr(self) -> sp.Expr:
+        """A sympy noncommutative expression (for printing and sympy interop)."""
+        out = sp.S.Zero
+        for w, c in self._terms:
+            term = c
+            for L in w:
+                term = term * sp.Symbol(repr(L), commutative=False)
+            out += term
+        return out

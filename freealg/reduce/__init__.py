@@ -1,0 +1,6 @@
+"""The compiler: polynomials -> Systems of subordination / R- / S-transform equations."""
+
+from .rules import compile_expr, is_free
+from .system import Step, System
+
+__all__ = ["compile_expr", "is_free", "System", "Step"]

@@ -1,0 +1,412 @@
+"""The compiler: self-adjoint polynomial in free generators -> System (equations + law tree).
+
+Rules, tried in this order on each (sub)polynomial P; each cites the theorem it uses:
+
+1. ``constant``/``shift``/``scale``: P = a Q + b -> law(Q) mapped by x -> a x + b.
+2. ``free sum``: P splits into self-adjoint pieces that are free (disjoint generator families,
+   or a piece u B u* with a Haar unitary u that occurs nowhere else) -> ⊞ of their laws
+   (Voiculescu 1986: R-transforms add; subordination of Biane 1998).
+3. ``Haar conjugation``: P = u B u* with u Haar, u not in B -> law(B) (unitary invariance).
+4. ``generator``: P = x a self-adjoint generator -> its law; x^2 for a semicircular x -> free
+   Poisson(1, v) (NS Lecture 12); powers of diagonal/discrete generators -> pushforward laws.
+5. ``u + u*``: u Haar unitary -> arcsine law on [-2, 2] (NS Lecture 1 exercise; Haagerup-Larsen).
+6. ``circular``: c c* and c* c -> free Poisson(1, v) (Marchenko-Pastur; NS Lecture 11).
+7. ``compression``: P = p A p, p a projection free from A -> (1 - t) delta_0 + t D_t(mu^{⊞1/t})
+   (Nica-Speicher 1996).
+8. ``product``: P = l Q l* with l the first letter of every term, Q self-adjoint and l* l free
+   from Q -> law(l* l) ⊠ law(Q), because tau((l Q l*)^n) = tau((Q l* l)^n) (traciality) and
+   S-transforms multiply (Voiculescu 1987). This peels the layered Jacobian
+   J J* = D_L W_L ... D_1 W_1 W_1* D_1 ... W_L* D_L one factor at a time:
+   S_{J J*} = prod_l S_{D_l^2} (Pennington-Schoenholz-Ganguli 2017), W_l dropping out by rule 3.
+
+When nothing applies, ``ReductionError`` lists the rules tried.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from ..algebra.generators import Letter
+from ..algebra.ncpoly import NCPoly
+from ..errors import InvalidParameterError, ReductionError
+from ..laws import (Law, affine, arcsine, bernoulli, dirac, discrete, free_additive,
+                    free_compression, free_multiplicative, free_poisson)
+from ..laws.catalog import Discrete
+from .system import Step, System
+
+__all__ = ["compile_expr", "is_free"]
+
+_z = sp.Symbol("z")
+
+
+# ---------------------------------------------------------------------------------------------
+# freeness and structure helpers
+
+
+def _fam(L: Letter) -> str:
+    return L.gen.family or L.gen.name
+
+
+def _families(P: NCPoly) -> set:
+    return {_fam(L) for w, _ in P.terms for L in w}
+
+
+def _conjugator(P: NCPoly):
+    """u if P = u B u* for a Haar unitary u that does not occur in B, else None."""
+    u = None
+    for w, _ in P.terms:
+        if len(w) < 2:
+            return None
+        a, b = w[0], w[-1]
+        if not a.gen.is_unitary or a.gen != b.gen or a.star == b.star:
+            return None
+        if u is None:
+            u = a
+        elif a != u:
+            return None
+        if any(L.gen == a.gen for L in w[1:-1]):
+            return None
+    return u
+
+
+def _strip(P: NCPoly, k: int = 1) -> NCPoly:
+    return NCPoly([(w[k:len(w) - k], c) for w, c in P.terms])
+
+
+def is_free(A: NCPoly, B: NCPoly) -> bool:
+    """Sufficient test that A and B are free: disjoint generator families, or one of them is
+    u X u* with a Haar unitary u occurring nowhere else (u X u* is free from any Y when u is
+    free from {X, Y}: NS Lecture 5, Haar unitaries and freeness).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> x, y, u = fa.semicircular("x"), fa.semicircular("y"), fa.haar_unitary("u")
+    >>> is_free(x, y), is_free(x, x*x), is_free(x, u*x*u.H)
+    (True, False, True)
+    """
+    if not (_families(A) & _families(B)):
+        return True
+    for X, Y in ((A, B), (B, A)):
+        u = _conjugator(X)
+        if u is not None and u.gen.name not in {L.gen.name for w, _ in Y.terms for L in w}:
+            return True
+    return False
+
+
+def _real_number(c) -> bool:
+    return c.is_number and c.is_real is not False and sp.im(c) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class _Compiler:
+    def __init__(self):
+        self.steps: list = []
+        self.equations: list = []
+        self.definitions: list = []
+        self.unknowns: list = []
+        self._n = 0
+
+    def _new(self, base: str):
+        self._n += 1
+        return self._n
+
+    def _gfun(self):
+        k = self._new("G")
+        f = sp.Function(f"G_{k}")
+        self.unknowns.append(f)
+        return f
+
+    # the recursion --------------------------------------------------------------------------
+    def reduce(self, P: NCPoly, G) -> Law:
+        """Return the law of P; equations describe G (a sympy function of z) in terms of the
+        Cauchy transforms of the pieces."""
+        z = _z
+        tried = []
+        terms = P.terms
+        if not terms:
+            self._step("constant", P, "dirac(0)", [sp.Eq(G(z), 1 / z)])
+            return dirac(0)
+        # 1. constants, shifts and scales
+        c0 = P.constant_term()
+        if len(terms) == 1 and not terms[0][0]:
+            self._step("constant", P, f"dirac({c0})", [sp.Eq(G(z), 1 / (z - c0))])
+            return dirac(c0)
+        if c0 != 0:
+            if not _real_number(c0) and c0.free_symbols == set():
+                raise InvalidParameterError("expr", P, "a self-adjoint polynomial has a real "
+                                                       "constant term")
+            Gq = self._gfun()
+            self._step("shift", P, f"law(P - {c0}) shifted by {c0}",
+                       [sp.Eq(G(z), Gq(z - c0))])
+            return affine(self.reduce(P - c0, Gq), 1, c0)
+        lead = terms[0][1]
+        if lead != 1 and all(c.is_number for _, c in terms) and _real_number(lead):
+            Gq = self._gfun()
+            self._step("scale", P, f"{lead} * law(P/{lead})", [sp.Eq(G(z), Gq(z / lead) / lead)])
+            return affine(self.reduce(P / lead, Gq), lead, 0)
+        tried.append("constant/shift/scale")
+        # 2. free sum
+        pieces = self._free_pieces(P)
+        if len(pieces) > 1:
+            return self._free_sum(P, pieces, G)
+        tried.append("free sum")
+        # 3. Haar conjugation
+        u = _conjugator(P)
+        if u is not None:
+            B = _strip(P)
+            if B.is_selfadjoint:
+                Gb = self._gfun()
+                self._step("Haar conjugation", P, f"law({B})", [sp.Eq(G(z), Gb(z))],
+                           "unitary invariance of the trace")
+                return self.reduce(B, Gb)
+        tried.append("Haar conjugation")
+        # 4./6. single words: generators, squares, circular
+        if len(terms) == 1:
+            law = self._word_law(terms[0][0], P, G)
+            if law is not None:
+                return law
+        tried.append("generator / power of a generator / c c*")
+        # 5. u + u*
+        law = self._unitary_sum(P, G)
+        if law is not None:
+            return law
+        tried.append("u + u*")
+        # 7./8. peel the first letter
+        law = self._peel(P, G)
+        if law is not None:
+            return law
+        tried.append("compression p A p")
+        tried.append("product l Q l* (S-transform)")
+        raise ReductionError(P, tried, hint="the general linearization engine (a later issue) "
+                                            "handles arbitrary polynomials")
+
+    # rules -----------------------------------------------------------------------------------
+    def _free_pieces(self, P: NCPoly) -> list:
+        """Split P into self-adjoint pieces that are free from each other (or return [P])."""
+        terms = list(P.terms)
+        n = len(terms)
+        parent = list(range(n))
+
+        def find(i):
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        def union(i, j):
+            parent[find(i)] = find(j)
+
+        # footprint of a term: its generator families, or only its conjugating Haar unitary
+        # (u W u* with u not in W is free from everything that does not involve u)
+        feet = []
+        for w, _ in terms:
+            u = _conjugator(NCPoly([(w, 1)]))
+            feet.append({"conj:" + u.gen.name} if u is not None else {_fam(L) for L in w})
+        for i in range(n):
+            for j in range(i + 1, n):
+                if feet[i] & feet[j]:
+                    union(i, j)
+        groups: dict = {}
+        for i in range(n):
+            groups.setdefault(find(i), []).append(terms[i])
+        pieces = [NCPoly(g) for g in groups.values()]
+        if len(pieces) < 2 or not all(q.is_selfadjoint for q in pieces):
+            return [P]
+        # pairwise freeness must hold for the fold
+        for i in range(len(pieces)):
+            for j in range(i + 1, len(pieces)):
+                if not is_free(pieces[i], pieces[j]):
+                    return [P]
+        return pieces
+
+    def _free_sum(self, P, pieces, G):
+        z = _z
+        at = len(self.steps)  # the sum's own step is listed before its pieces' steps
+        laws = []
+        subs = []
+        for q in pieces:
+            Gq = self._gfun()
+            laws.append(self.reduce(q, Gq))
+            subs.append(Gq)
+        law = laws[0]
+        for other in laws[1:]:
+            law = free_additive(law, other)
+        omegas = [sp.Function(f"omega_{self._new('w')}") for _ in pieces]
+        self.unknowns.extend(omegas)
+        eqs = [sp.Eq(G(z), Gq(om(z))) for Gq, om in zip(subs, omegas)]
+        eqs.append(sp.Eq(sp.Add(*[om(z) for om in omegas]), (len(pieces) - 1) * z + 1 / G(z)))
+        self._step("free sum", P, "free_additive(" + ", ".join(l.name for l in laws) + ")", eqs,
+                   "Voiculescu 1986: R-transforms add", at=at)
+        return law
+
+    def _word_law(self, w, P, G):
+        z = _z
+        if len(w) == 1 and w[0].gen.is_selfadjoint:
+            law = w[0].gen.law()
+            self.definitions.append((G, rf"\text{{Cauchy transform of }} {law._latex()}"))
+            ce = law.cauchy_expr(z)
+            eqs = [sp.Eq(G(z), ce)] if ce is not None and len(sp.srepr(ce)) < 400 else []
+            self._step("generator", P, repr(law), eqs)
+            return law
+        gens = {L.gen for L in w}
+        if len(gens) == 1:
+            g = w[0].gen
+            k = len(w)
+            if g.kind == "circular" and k == 2 and w[0].star != w[1].star:
+                law = free_poisson(1, g.params[0])
+                self._step("circular", P, repr(law), [sp.Eq(G(z), law.cauchy_expr(z))],
+                           "c c* of a circular c is free Poisson (NS Lecture 11)")
+                return law
+            if g.kind == "semicircular" and k == 2:
+                law = free_poisson(1, g.params[0])
+                self._step("square of a semicircular", P, repr(law),
+                           [sp.Eq(G(z), law.cauchy_expr(z))], "x^2 ~ free Poisson(1, v) "
+                           "(NS Lecture 12)")
+                return law
+            if g.is_selfadjoint:
+                law = _power_law(g, k)
+                if law is not None:
+                    self.definitions.append((G, rf"\text{{Cauchy transform of }} {law._latex()}"))
+                    self._step("power of a generator", P, repr(law), [])
+                    return law
+        return None
+
+    def _unitary_sum(self, P, G):
+        z = _z
+        terms = P.terms
+        if len(terms) != 2:
+            return None
+        (w1, c1), (w2, c2) = terms
+        if len(w1) != 1 or len(w2) != 1 or w1[0].gen != w2[0].gen or not w1[0].gen.is_unitary:
+            return None
+        if sp.simplify(c1 - sp.conjugate(c2)) != 0 or not (abs(c1) == 1) == True:  # noqa: E712
+            # a (u + u*) with |a| = 1: law of 2 Re(a u) = arcsine for Haar u (rotation invariant)
+            return None
+        law = arcsine(-2, 2)
+        self._step("u + u*", P, repr(law), [sp.Eq(G(z), law.cauchy_expr(z))],
+                   "2 Re u for a Haar unitary u has the arcsine law on [-2, 2]")
+        return law
+
+    def _peel(self, P, G):
+        z = _z
+        terms = P.terms
+        if any(len(w) < 2 for w, _ in terms):
+            return None  # l Q l* has words of length >= 2
+        first = {w[0] for w, _ in terms}
+        last = {w[-1] for w, _ in terms}
+        if len(first) != 1 or len(last) != 1:
+            return None
+        (l,) = first
+        (r,) = last
+        if r != l.adjoint:
+            return None
+        Q = _strip(P)
+        if not Q.is_selfadjoint:
+            return None
+        if l.gen.is_projection:
+            if l.gen.name in {L.gen.name for w, _ in Q.terms for L in w}:
+                return None
+            t = l.gen.params[0]
+            Gq = self._gfun()
+            at = len(self.steps)
+            lawq = self.reduce(Q, Gq)
+            law = free_compression(lawq, t, ambient=True)
+            Rc, Rq = sp.Function("R_c"), sp.Function(f"R_{self._n}")
+            w = sp.Symbol("w")
+            Gc = sp.Function("G_c")
+            self.unknowns.extend([Gc])
+            self._step("compression", P, f"free_compression({lawq.name}, {t})",
+                       [sp.Eq(Rc(w), Rq(t * w)), sp.Eq(G(z), (1 - t) / z + t * Gc(z))],
+                       "Nica-Speicher 1996: pAp has law D_t(mu^{⊞1/t}) in (pAp, tau/t)", at=at)
+            self.definitions.append((Gc, r"\text{Cauchy transform of } pAp \text{ in } "
+                                         r"(pAp, \tau/t)\text{, whose R-transform is } R_c"))
+            return law
+        LL = NCPoly([((l.adjoint, l), 1)])
+        if not is_free(LL, Q):
+            return None
+        Gl, Gq = self._gfun(), self._gfun()
+        at = len(self.steps)
+        law_l = self.reduce(LL, Gl)
+        law_q = self.reduce(Q, Gq)
+        for nm, lw in (("l* l", law_l), ("Q", law_q)):
+            pos = lw.is_positive()
+            if pos is False:
+                raise ReductionError(P, ["product l Q l*"], hint=f"the factor {nm} is not "
+                                     "positive; ⊠ needs laws on [0, inf)")
+        law = free_multiplicative(law_l, law_q)
+        m = sp.Symbol("m")
+        S, Sl, Sq = (sp.Function(f"S_{{{k}}}") for k in ("P", Gl.__name__, Gq.__name__))
+        self._step("product", P, f"free_multiplicative(law({LL}), law({Q}))",
+                   [sp.Eq(S(m), Sl(m) * Sq(m))],
+                   "tau((l Q l*)^n) = tau((Q l* l)^n); Voiculescu 1987: S-transforms multiply",
+                   at=at)
+        self.definitions.append((S, rf"\text{{S-transform of }} {P._latex()}"))
+        return law
+
+    def _step(self, rule, P, result, eqs, ref="", at=None):
+        step = Step(rule, repr(P), result, tuple(eqs), ref)
+        if at is None:
+            self.steps.append(step)
+        else:
+            # insert before the steps of the pieces (top-down reading order)
+            self.steps.insert(at, step)
+
+
+def _power_law(g, k: int):
+    """Law of g^k for a self-adjoint generator g with a discrete (or Bernoulli) law."""
+    law = g.law()
+    if g.kind == "projection":
+        return law
+    if isinstance(law, Discrete):
+        pts = [a.location ** k for a in law.atoms()]
+        ws = [a.mass for a in law.atoms()]
+        out = discrete(pts, ws)
+        if len(out.atoms()) <= 2 and {a.location for a in out.atoms()} <= {0, 1}:
+            masses = {a.location: a.mass for a in out.atoms()}
+            return bernoulli(masses.get(sp.S.One, 0))
+        return out
+    power = getattr(law, "power", None)
+    if callable(power):
+        return power(k)
+    return None
+
+
+def compile_expr(expr: Any) -> System:
+    """Compile a self-adjoint polynomial into a System (see the module docstring).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> x, y = fa.semicircular("x"), fa.semicircular("y", 2)
+    >>> s = fa.compile(x + y)
+    >>> s.law.moments(2)
+    [0, 3]
+    >>> fa.compile(x*y + y*x)
+    Traceback (most recent call last):
+    ...
+    freealg.errors.ReductionError: no rule reduces x*y + y*x; tried: ...
+    """
+    if not isinstance(expr, NCPoly):
+        if isinstance(expr, (int, float, sp.Expr)):
+            expr = NCPoly.constant(expr)
+        else:
+            raise InvalidParameterError("expr", expr, "compile needs a freealg polynomial (build "
+                                                      "it from fa.semicircular, fa.projection, ...)")
+    from ..algebra.trace import _check_names
+
+    _check_names(expr)
+    if not expr.is_selfadjoint:
+        raise InvalidParameterError("expr", expr, "is not self-adjoint; its spectrum is not a law "
+                                    "on the real line. For singular values pass a * a.H")
+    c = _Compiler()
+    G = sp.Function("G")
+    law = c.reduce(expr, G)
+    return System(z=_z, target=sp.Symbol("G"), unknowns=tuple([G] + c.unknowns),
+                  equations=tuple(eq for st in c.steps for eq in st.equations), definitions=tuple(c.definitions),
+                  steps=tuple(c.steps), law=law, expr=expr,
+                  asymptotics=(sp.Eq(sp.Symbol("G"), 1 / _z),))
