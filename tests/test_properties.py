@@ -407,7 +407,8 @@ EXAMPLES = {
                                 fa.free_compression(fa.bernoulli(R(1, 2)), R(1, 3), ambient=True)],
     "Affine": lambda: [fa.affine(fa.free_additive(fa.semicircle(1), fa.semicircle(1)), 2, -1)],
     "Mixture": lambda: [fa.mixture([fa.dirac(0), fa.semicircle(1, 3)], [R(1, 4), R(3, 4)])],
-    # laws of freealg.laws.continuous, once they are exported
+    "FreeProduct": lambda: [fa.free_product([(fa.bernoulli(R(1, 2)), 3), fa.free_poisson(1)])],
+    # laws of freealg.laws.continuous
     "FromDensity": lambda: [fa.from_density(sp.sqrt(4 - _x() ** 2) / (2 * sp.pi), -2, 2)],
     "GaussianPushforward": lambda: [fa.gaussian_pushforward(1 - sp.tanh(_x()) ** 2, 1)],
 }

@@ -2,11 +2,7 @@
 
 tau(a_1 ... a_n) = sum over non-crossing partitions pi of prod_{B in pi} kappa_B, and mixed free
 cumulants vanish (Speicher 1994; Nica-Speicher Lectures 11, 14), so only partitions whose
-blocks stay inside one free family contribute. The sum is organised by the block B of the first
-letter: the gaps between consecutive elements of B are contiguous subwords, whose traces are
-computed recursively and memoised:
-
-    tau(w) = sum_{B containing position 0, letters of one family} kappa(w_B) prod_gaps tau(gap).
+blocks stay inside one free family contribute.
 
 Cumulants inside a family:
 
@@ -15,12 +11,58 @@ Cumulants inside a family:
 * Haar unitary (and Haar orthogonal, its large-N limit): only alternating words of even length
   2n, kappa_2n(u, u*, ..., u, u*) = (-1)^(n-1) Catalan(n-1) (NS Proposition 15.1);
 * a self-adjoint generator with law mu (projections: bernoulli(t)): kappa_n(mu);
-* a commuting family (classically independent diagonal matrices): cumulants from the joint
-  moments tau(prod_g g^(k_g)) = prod_g m_(k_g)(g) by Moebius inversion.
+* a commuting family (classically independent diagonal matrices): the joint moments
+  tau(prod_g g^(k_g)) = prod_g m_(k_g)(g); this family is summed on the *moment* side (below).
+
+Algorithm: an interval dynamic programme over the positions of a word w_0 ... w_(n-1).
+Let M[i][j] = tau(w_i ... w_(j-1)). The block B of an NC partition that contains position i cuts
+(i, j) into contiguous gaps, and blocks never cross B, so
+
+    M[i][j] = sum_{B = {i = b_1 < ... < b_k} same family} kappa(w_B)
+                  * M[b_1+1][b_2] ... M[b_(k-1)+1][b_k] * M[b_k+1][j].
+
+The block is built one element at a time: H_k(b, j) = kappa_k M[b+1][j] + sum_(b' > b)
+M[b+1][b'] H_(k+1)(b', j), M[i][j] = H_1(i, j). For a single generator the cumulant of a block
+depends only on its size (semicircular, self-adjoint laws, projections) or on its size and
+the alternation of stars (circular, Haar; the star of the last element is that of its position),
+so the state (k, last position) suffices: O(n^2 m^2) operations for a word of length n with at
+most m letters of one generator.
+
+Commuting families are summed on the moment side instead, as in the Kreweras-complement formula
+tau(a_1 b_1 ... a_n b_n) = sum_pi kappa_pi[a] tau_K(pi)[b] (NS Lecture 14) with the roles of
+cumulants and moments exchanged. For a commuting family F, group the NC partitions of
+w_i ... w_(j-1) by the set V of F-positions that no block of another family encloses (the
+*uncovered* ones): the F-blocks on V form an arbitrary NC partition of V, so summing them gives
+the moment tau_F(w_V) = prod_g m_(k_g)(g) (moment-cumulant formula, Speicher 1994); every other
+block lies in a gap between consecutive elements of V, and each gap is a subword all of whose
+F-letters are covered. With C_F[i][j] = the sum over the partitions of w_i ... w_(j-1) whose
+F-letters are all covered:
+
+* w_i in F (uncovered, so i is in V): M[i][j] = sum_(V = {i < v_2 < ...}) tau_F(w_V)
+  C_F[i+1][v_2] ... C_F[v_k+1][j], built one element at a time with the state (exponent vector
+  of the monomial so far, last position); C_F[i][j] = 0;
+* otherwise: C_F[i][j] = M[i][j] - sum_(v >= i in F) C_F[i][v] M[v][j] (split off the first
+  uncovered F-letter v).
+
+Consecutive letters of one commuting family are first merged into one monomial. The cost is
+polynomial in the word length for a fixed number of generators per family: the exponent vectors
+of a family of r generators number at most (n+1)^r, so a family costs O(n^3 (n+1)^r) in the worst
+case and far less when the gaps vanish (e.g. between Haar layers), plus one table C_F per family.
+
+Words are canonicalised before the programme runs: cyclically reduced (tau(p X p) = tau(p X),
+tau(u X u*) = tau(X)) and rotated to a minimal rotation (traciality), so equal traces share one
+cache entry; a word is 0 at once when a gauge symmetry forbids it (u -> e^(i theta) u for Haar
+unitaries and circulars, x -> -x for semicirculars). The words of one polynomial are evaluated
+together along a trie: the columns M[.][j] depend only on the prefix w_0 ... w_(j-1), so words with
+a common prefix share them. Arithmetic is exact: Python Fractions when every cumulant involved is
+rational, otherwise elements of a sympy polynomial / fraction-field domain (symbolic parameters
+such as the trace t of a projection); results are sympy numbers or expressions.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
@@ -30,151 +72,545 @@ from .generators import Letter
 
 __all__ = ["trace", "word_trace"]
 
+_CUM, _MOM = 0, 1
+_SHIFT = 24                       # bits per generator in a packed exponent vector
+_MASK = (1 << _SHIFT) - 1
+_FAMILY_KINDS = ("projection", "selfadjoint", "activation")
 
-def _family(L: Letter) -> str:
-    return L.gen.family or ("#" + L.gen.name)
+
+def _as_frac(v):
+    """An exact sympy/python rational as int or Fraction (for the rational fast path)."""
+    if isinstance(v, int):
+        return v
+    v = sp.sympify(v)
+    p, q = int(v.p), int(v.q)
+    return p if q == 1 else Fraction(p, q)
+
+
+def _to_sympy(v):
+    if isinstance(v, (int, Fraction)):
+        return sp.Rational(v.numerator, v.denominator)
+    return v
+
+
+_BERNOULLI: list = [[0, 1]]     # kappa_(n+1) of bernoulli(t): integer coefficients in t
+
+
+def _projection_cumulants(t, N: int) -> list:
+    """[kappa_1, ..., kappa_N] of bernoulli(t): R(w) = sum kappa_(n+1) w^n solves
+    w R^2 + (1 - w) R - t = 0 (the R-transform of a projection, MATH.md section 1), so
+    r_0 = t, r_n = r_(n-1) - sum_(i+j=n-1) r_i r_j; universal integer polynomials in t."""
+    R = _BERNOULLI
+    while len(R) < N:
+        n = len(R)
+        nxt = list(R[n - 1]) + [0] * n
+        for i in range(n):
+            a, b = R[i], R[n - 1 - i]
+            for x, ca in enumerate(a):
+                if ca:
+                    for y, cb in enumerate(b):
+                        nxt[x + y] -= ca * cb
+        while nxt and not nxt[-1]:
+            nxt.pop()
+        R.append(nxt)
+    t = sp.sympify(t)
+    if t.is_Rational:
+        tf = _as_frac(t)
+        out = []
+        for c in R[:N]:
+            v = 0
+            for ck in reversed(c):
+                v = v * tf + ck
+            out.append(sp.Rational(v.numerator, v.denominator))
+        return out
+    return [sp.Add(*[ck * t**k for k, ck in enumerate(c) if ck]) for c in R[:N]]
+
+
+class _RationalDomain:
+    zero = 0
+    one = 1
+    rational = True
+
+    @staticmethod
+    def conv(v):
+        return _as_frac(v)
+
+    @staticmethod
+    def out(x):
+        return x if isinstance(x, Fraction) else int(x)
+
+
+class _SympyDomain:
+    rational = False
+
+    def __init__(self, values):
+        from sympy.polys.constructor import construct_domain
+        from sympy.polys.polyerrors import BasePolynomialError
+
+        values = [sp.sympify(v) for v in values] or [sp.S.One]
+        try:
+            K, _ = construct_domain(values, extension=True)
+        except (BasePolynomialError, NotImplementedError):  # pragma: no cover
+            K = sp.EX
+        self.K = K
+        self.zero = K.zero
+        self.one = K.one
+
+    def conv(self, v):
+        return self.K.from_sympy(sp.sympify(v))
+
+    def out(self, x):
+        v = self.K.to_sympy(x)
+        if v.is_Rational:
+            return _as_frac(v)
+        return sp.expand(v)
 
 
 class _Tracer:
-    """Memoised traces and cumulants. One shared instance: words and generators are immutable
-    values, so results stay valid (the caches are bounded by clearing when large)."""
+    """Interned letters/tokens, per-generator cumulants and moments, and the bounded cache of
+    word traces. One shared instance: generators are immutable values, so results stay valid
+    (everything is cleared together when the cache grows past ``_LIMIT`` entries)."""
 
-    _LIMIT = 200_000
+    _LIMIT = 100_000
 
     def __init__(self):
-        self.moments: dict = {}
-        self.cumulants: dict = {}
-        self.law_cumulants: dict = {}
+        self.clear()
+
+    def clear(self):
+        self.letters: dict = {}       # id(Letter) -> (Letter, info)
+        self.gens: list = []          # generator index -> Generator
+        self.gen_index: dict = {}
+        self.fams: list = []          # family index -> list of member generator indices
+        self.fam_index: dict = {}     # tag -> family index
+        self.fam_member: list = []    # family index -> {generator index: member slot}
+        self.tok_index: dict = {}     # token key -> token id
+        self.tok_kind: list = []
+        self.tok_gen: list = []       # generator index (free letter) or family index
+        self.tok_star: list = []
+        self.tok_e: list = []         # packed exponent vector (family monomial)
+        self.values: dict = {}        # generator index -> sympy values, index 1..N
+        self.domains: dict = {}       # generators and table lengths -> sympy domain
+        self.results: dict = {(): 1}  # canonical word -> int/Fraction or sympy expression
 
     def trim(self):
-        if len(self.moments) > self._LIMIT:
-            self.moments.clear()
-            self.cumulants.clear()
+        if max(len(self.results), len(self.tok_kind), len(self.letters)) > self._LIMIT:
+            self.clear()
 
-    # cumulants -----------------------------------------------------------------------------
-    def _law_kappa(self, gen, n):
-        key = (gen, n)
-        if key not in self.law_cumulants:
-            law = gen.law()
-            self.law_cumulants[key] = law.free_cumulants(n)[n - 1]
-        return self.law_cumulants[key]
+    # interning ------------------------------------------------------------------------------
+    def _gen(self, g) -> int:
+        i = self.gen_index.get(g)
+        if i is None:
+            i = self.gen_index[g] = len(self.gens)
+            self.gens.append(g)
+        return i
 
-    def kappa(self, letters: tuple):
-        n = len(letters)
-        gens = {L.gen for L in letters}
-        if len(gens) > 1:
-            return self._kappa_commuting(letters)
-        g = letters[0].gen
-        kind = g.kind
-        if kind == "semicircular":
-            return g.params[0] if n == 2 else sp.S.Zero
-        if kind == "circular":
-            return g.params[0] if n == 2 and letters[0].star != letters[1].star else sp.S.Zero
-        if kind in ("haar_unitary", "haar_orthogonal"):
-            if n % 2:
-                return sp.S.Zero
-            if any(letters[i].star == letters[i + 1].star for i in range(n - 1)):
-                return sp.S.Zero
-            m = n // 2
-            return sp.S(-1) ** (m - 1) * sp.catalan(m - 1)
-        return self._law_kappa(g, n)
+    def _token(self, key) -> int:
+        t = self.tok_index.get(key)
+        if t is None:
+            t = self.tok_index[key] = len(self.tok_kind)
+            kind, gi, star, e = key
+            self.tok_kind.append(kind)
+            self.tok_gen.append(gi)
+            self.tok_star.append(star)
+            self.tok_e.append(e)
+        return t
 
-    def _family_moment(self, letters: tuple):
-        """Moment of a word inside one commuting family (independent classical variables)."""
-        counts: dict = {}
-        for L in letters:
-            counts[L.gen] = counts.get(L.gen, 0) + 1
-        out = sp.S.One
-        for g, k in counts.items():
-            if g.kind == "semicircular":
-                # a semicircular generator cannot sit in a commuting family of diagonals
+    def _letter(self, L: Letter):
+        hit = self.letters.get(id(L))
+        if hit is not None and hit[0] is L:
+            return hit[1]
+        g = L.gen
+        gi = self._gen(g)
+        if g.family:
+            if g.kind not in _FAMILY_KINDS:
                 raise InvalidParameterError("family", g.family, "commuting families may contain "
-                                            "self-adjoint diagonal generators only")
-            law = g.law()
-            out *= law.moment(k)
+                                            "self-adjoint diagonal generators only (selfadjoint, "
+                                            "activation, projection)")
+            f = self.fam_index.get(g.family)
+            if f is None:
+                f = self.fam_index[g.family] = len(self.fams)
+                self.fams.append([])
+                self.fam_member.append({})
+            slot = self.fam_member[f].get(gi)
+            if slot is None:
+                slot = self.fam_member[f][gi] = len(self.fams[f])
+                self.fams[f].append(gi)
+            info = (_MOM, f, 1 << (_SHIFT * slot))
+        else:
+            star = bool(L.star) and not g.is_selfadjoint
+            info = (_CUM, self._token((_CUM, gi, star, 0)))
+        # keeping L alive in the table guarantees that its id is not reused
+        self.letters[id(L)] = (L, info)
+        return info
+
+    def _mom_token(self, f, e) -> int:
+        return self._token((_MOM, f, False, e))
+
+    def tokens(self, word) -> list:
+        """Letters -> tokens; runs of one commuting family are merged into one monomial."""
+        out = []
+        run_f, run_e = -1, 0
+        for L in word:
+            info = self._letter(L)
+            if info[0] == _MOM:
+                if info[1] == run_f:
+                    run_e += info[2]
+                    continue
+                if run_f >= 0:
+                    out.append(self._mom_token(run_f, run_e))
+                run_f, run_e = info[1], info[2]
+            else:
+                if run_f >= 0:
+                    out.append(self._mom_token(run_f, run_e))
+                    run_f = -1
+                out.append(info[1])
+        if run_f >= 0:
+            out.append(self._mom_token(run_f, run_e))
         return out
 
-    def _kappa_commuting(self, letters: tuple):
-        if letters in self.cumulants:
-            return self.cumulants[letters]
-        # kappa(w) = m(w) - sum over blocks B of position 0 other than everything
-        n = len(letters)
-        total = self._family_moment(letters)
-        for B in _subsets_with_zero(n):
-            if len(B) == n:
+    def canonical(self, word):
+        """Canonical token tuple with the trace of ``word``, or None when it is surely 0."""
+        w = self.tokens(word)
+        kind, tgen, tstar, te = self.tok_kind, self.tok_gen, self.tok_star, self.tok_e
+        gens = self.gens
+        while len(w) >= 2:                       # cyclic reduction (traciality)
+            x, y = w[0], w[-1]
+            if tgen[x] != tgen[y] or kind[x] != kind[y]:
+                break
+            if kind[x] == _MOM:
+                w[0] = self._mom_token(tgen[x], te[x] + te[y])
+                w.pop()
                 continue
-            term = self._kappa_commuting(tuple(letters[i] for i in B))
-            for a, b in _gaps(B, n):
-                term *= self._family_moment(letters[a:b]) if b > a else 1
-            total -= term
-        total = sp.expand(total)
-        self.cumulants[letters] = total
-        return total
-
-    # moments -------------------------------------------------------------------------------
-    def moment(self, word: tuple):
-        if not word:
-            return sp.S.One
-        if word in self.moments:
-            return self.moments[word]
-        fam0 = _family(word[0])
-        same = [i for i in range(1, len(word)) if _family(word[i]) == fam0]
-        terms = []
-        # enumerate blocks {0} + S, S a subset of `same`, pruning where the cumulant is surely 0
-        g0 = word[0].gen
-        maxlen = 2 if g0.kind in ("semicircular", "circular") and not g0.family else len(word)
-        for S in _subsets(same, maxlen - 1):
-            B = (0,) + S
-            letters = tuple(word[i] for i in B)
-            k = self.kappa(letters)
-            if k == 0:
+            g = gens[tgen[x]]
+            if g.kind == "projection":
+                w.pop()
                 continue
-            term = k
-            for a, b in _gaps(B, len(word)):
-                if b > a:
-                    term *= self.moment(word[a:b])
-                    if term == 0:
-                        break
-            terms.append(term)
-        total = _simplify_sum(terms)
-        self.moments[word] = total
-        return total
+            if g.is_unitary and tstar[x] != tstar[y]:
+                w.pop()
+                w.pop(0)
+                continue
+            break
+        # gauge symmetries: u -> e^(i theta) u (Haar, circular), x -> -x (semicircular)
+        bal: dict = {}
+        for t in w:
+            if kind[t] == _CUM:
+                gk = gens[tgen[t]].kind
+                if gk == "semicircular":
+                    bal[tgen[t]] = bal.get(tgen[t], 0) ^ 1
+                elif gk in ("circular", "haar_unitary", "haar_orthogonal"):
+                    bal[tgen[t]] = bal.get(tgen[t], 0) + (1 if tstar[t] else -1)
+        if any(bal.values()):
+            return None
+        t = tuple(w)
+        n = len(t)
+        if n > 1:
+            t = min(t[i:] + t[:i] for i in range(n))
+        return t
+
+    # cumulants and moments -----------------------------------------------------------------
+    def gen_values(self, gi: int, N: int) -> list:
+        """[None, v_1, ..., v_N] (sympy or int): free cumulants of a free generator, moments of
+        a member of a commuting family."""
+        have = self.values.get(gi)
+        if have is not None and len(have) > N:
+            return have
+        g = self.gens[gi]
+        # grow geometrically, so that words of increasing length cost O(N) law evaluations
+        N = max(N, 4, 2 * (len(have) - 1) if have is not None else 0)
+        if g.family:
+            vals = [None] + list(g.law().moments(N))
+        elif g.kind in ("semicircular", "circular"):
+            vals = [None, sp.S.Zero, g.params[0]]
+        elif g.kind in ("haar_unitary", "haar_orthogonal"):
+            vals = [None]
+            for k in range(1, N + 1):
+                if k % 2:
+                    vals.append(0)
+                else:
+                    m = k // 2
+                    vals.append((-1) ** (m - 1) * int(sp.catalan(m - 1)))
+        elif g.kind == "projection":
+            vals = [None] + _projection_cumulants(g.params[0], N)
+        else:
+            vals = [None] + list(g.law().free_cumulants(N))
+        if have is None or len(vals) > len(have):
+            self.values[gi] = vals
+        return self.values[gi]
+
+    # evaluation ------------------------------------------------------------------------------
+    def compute(self, words) -> None:
+        """Evaluate the canonical words not yet cached and store their traces."""
+        words = [w for w in set(words) if w not in self.results]
+        if words:
+            self.results.update(self.evaluate(words))
+
+    def evaluate(self, words) -> dict:
+        """Traces (int, Fraction or sympy) of token words, grouped by arithmetic domain and by
+        the commuting families they contain, each group evaluated along one trie."""
+        out: dict = {}
+        kind, tgen, te = self.tok_kind, self.tok_gen, self.tok_e
+        need: dict = {}
+        for w in words:
+            cnt: dict = {}
+            for t in w:
+                if kind[t] == _CUM:
+                    cnt[tgen[t]] = cnt.get(tgen[t], 0) + 1
+                else:
+                    members = self.fams[tgen[t]]
+                    e = te[t]
+                    for slot, gi in enumerate(members):
+                        k = (e >> (_SHIFT * slot)) & _MASK
+                        if k:
+                            cnt[gi] = cnt.get(gi, 0) + k
+            for gi, k in cnt.items():
+                if need.get(gi, 0) < k:
+                    need[gi] = k
+        rational = {}
+        for gi, N in need.items():
+            vals = self.gen_values(gi, N)
+            rational[gi] = all(isinstance(v, int) or sp.sympify(v).is_Rational
+                               for v in vals[1:])
+        groups: dict = {}
+        for w in words:
+            gis = set()
+            fams = set()
+            for t in w:
+                if kind[t] == _CUM:
+                    gis.add(tgen[t])
+                else:
+                    fams.add(tgen[t])
+                    gis.update(gi for slot, gi in enumerate(self.fams[tgen[t]])
+                               if (te[t] >> (_SHIFT * slot)) & _MASK)
+            rat = all(rational[gi] for gi in gis)
+            key = (rat, tuple(sorted(fams)))
+            grp = groups.setdefault(key, ([], set()))
+            grp[0].append(w)
+            grp[1].update(gis)
+        for (rat, fams), (ws, gis) in groups.items():
+            if rat:
+                dom = _RationalDomain
+            else:
+                dkey = tuple((gi, len(self.values[gi])) for gi in sorted(gis))
+                dom = self.domains.get(dkey)
+                if dom is None:
+                    dom = _SympyDomain([v for gi in gis for v in self.values[gi][1:]])
+                    self.domains[dkey] = dom
+            res = self._evaluate(ws, dom, fams, {gi: need[gi] for gi in gis})
+            for w, v in res.items():
+                out[w] = dom.out(v)
+        return out
+
+    def word_value(self, word):
+        key = self.canonical(word)
+        if key is None:
+            return 0
+        self.compute([key])
+        return self.results[key]
+
+    def _evaluate(self, words, dom, fams, need) -> dict:
+        """The interval programme (module docstring) along the trie of ``words``."""
+        zero, one, conv = dom.zero, dom.one, dom.conv
+        # per-generator tables in the domain
+        kap: dict = {}
+        alt: dict = {}
+        mvals: dict = {}
+        for gi, N in need.items():
+            g = self.gens[gi]
+            vals = self.values[gi]
+            if g.family:
+                mvals[gi] = [one] + [conv(v) for v in vals[1:N + 1]]
+            else:
+                cap = 2 if g.kind in ("semicircular", "circular") else N
+                kap[gi] = [zero] + [conv(v) for v in vals[1:cap + 1]]
+                alt[gi] = g.kind in ("circular", "haar_unitary", "haar_orthogonal")
+        slot = {f: i + 1 for i, f in enumerate(fams)}   # cols[j][slot[f]] = C_f column
+        moments: dict = {f: {} for f in fams}
+
+        def mom(f, e):
+            tab = moments[f]
+            v = tab.get(e)
+            if v is None:
+                v = one
+                for s, gi in enumerate(self.fams[f]):
+                    k = (e >> (_SHIFT * s)) & _MASK
+                    if k:
+                        v = v * mvals[gi][k]
+                tab[e] = v
+            return v
+
+        ctx = _Context(self, kap, alt, mom, slot, zero, one)
+        out: dict = {}
+        prev: tuple = ()
+        for w in sorted(words):
+            lcp = 0
+            m = min(len(prev), len(w))
+            while lcp < m and prev[lcp] == w[lcp]:
+                lcp += 1
+            ctx.truncate(lcp)                       # backtrack in the trie
+            for t in w[lcp:]:
+                ctx.push(t)
+            out[w] = ctx.cols[len(w)][0][0]
+            prev = w
+        return out
 
 
-def _simplify_sum(terms):
-    total = sp.Add(*terms)
-    return total if total.is_Number else sp.expand(total)
+class _Context:
+    """State of the interval programme along one path of the trie: the prefix ``tok`` and, for
+    every j <= len(tok), the column cols[j] = [M[.][j], C_f[.][j] for each family f]."""
 
+    def __init__(self, tracer, kap, alt, mom, slot, zero, one):
+        self.kind, self.tgen = tracer.tok_kind, tracer.tok_gen
+        self.tstar, self.te = tracer.tok_star, tracer.tok_e
+        self.kap, self.alt, self.mom, self.slot = kap, alt, mom, slot
+        self.zero, self.one = zero, one
+        self.tok: list = []
+        self.cols: list = [[[one]] * (1 + len(slot))]
+        self.reach: list = []       # reach[p] = exponent vectors of monomials ending at p
+        self.rank: list = []        # index of position p in its generator's / family's list
+        self.gpos: dict = {}        # generator -> positions; (generator, star) -> positions
+        self.fpos: dict = {f: [] for f in slot}     # family -> positions
 
-def _subsets(items, maxsize):
-    """All subsets (as sorted tuples) of `items` with at most `maxsize` elements."""
-    out = [()]
-    for it in items:
-        out += [s + (it,) for s in out if len(s) < maxsize]
-    return out
+    def truncate(self, n):
+        kind, tgen, tstar = self.kind, self.tgen, self.tstar
+        while len(self.tok) > n:
+            t = self.tok.pop()
+            self.cols.pop()
+            self.reach.pop()
+            self.rank.pop()
+            if kind[t] == _CUM:
+                self.gpos[tgen[t]].pop()
+                self.gpos[(tgen[t], tstar[t])].pop()
+            else:
+                self.fpos[tgen[t]].pop()
 
+    def push(self, t):
+        """Append token t at position p = len(tok) and compute the column j = p + 1."""
+        tok, cols = self.tok, self.cols
+        p = len(tok)
+        tok.append(t)
+        if self.kind[t] == _CUM:
+            lst = self.gpos.setdefault(self.tgen[t], [])
+            self.rank.append(len(lst))
+            lst.append(p)
+            self.gpos.setdefault((self.tgen[t], self.tstar[t]), []).append(p)
+            self.reach.append(None)
+        else:
+            # exponent vectors of the monomials w_V, V = {.. < p} with covered gaps C_f != 0
+            f = self.tgen[t]
+            lst = self.fpos[f]
+            self.rank.append(len(lst))
+            u = self.te[t]
+            cf = cols[p][self.slot[f]]
+            reach = self.reach
+            st = {u}
+            for p0 in lst:
+                if cf[p0 + 1]:
+                    st.update([e + u for e in reach[p0]])
+            reach.append(st)
+            lst.append(p)
+        cols.append(self._column(p + 1))
 
-def _subsets_with_zero(n):
-    return [(0,) + s for s in _subsets(list(range(1, n)), n)]
-
-
-def _gaps(B, n):
-    """Contiguous gaps between consecutive block elements, and after the last one."""
-    out = []
-    for i in range(len(B)):
-        a = B[i] + 1
-        b = B[i + 1] if i + 1 < len(B) else n
-        out.append((a, b))
-    return out
+    def _column(self, j):
+        """M[i][j] and C_f[i][j] for all i <= j (module docstring)."""
+        kind, tgen, tstar, te = self.kind, self.tgen, self.tstar, self.te
+        tok, cols, rank, reach = self.tok, self.cols, self.rank, self.reach
+        zero, one, kap, mom = self.zero, self.one, self.kap, self.mom
+        gpos, fpos = self.gpos, self.fpos
+        fams = [(f, s, fpos[f]) for f, s in self.slot.items()]
+        M = [zero] * j + [one]
+        col = [M] + [[zero] * j + [one] for _ in fams]
+        H: dict = {}        # H[b] = [_, H_1(b, j), H_2(b, j), ...]
+        E: dict = {}        # E[b] = {exponent vector e: E(e, b, j)}
+        for a in range(j - 1, -1, -1):
+            t = tok[a]
+            a1 = a + 1
+            if kind[t] == _CUM:
+                gi = tgen[t]
+                kp = kap[gi]
+                kmax = min(rank[a] + 1, len(kp) - 1)
+                if self.alt[gi]:
+                    lst = gpos.get((gi, not tstar[t]), ())
+                    plist = lst[bisect_right(lst, a):]
+                else:
+                    plist = gpos[gi][rank[a] + 1:]
+                nxt = M[a1]
+                if nxt:
+                    vals = [zero] + [kk * nxt if kk else zero for kk in kp[1:kmax + 1]]
+                else:
+                    vals = [zero] * (kmax + 1)
+                for p in plist:
+                    mg = cols[p][0][a1]
+                    if not mg:
+                        continue
+                    hp = H[p]
+                    for k in range(1, min(kmax, len(hp) - 2) + 1):
+                        h = hp[k + 1]
+                        if h:
+                            vals[k] = vals[k] + mg * h
+                H[a] = vals
+                M[a] = vals[1]
+                fa = -1
+            else:
+                fa = tgen[t]
+                s = self.slot[fa]
+                cf = col[s]
+                nxt = cf[a1]
+                gaps = []
+                for p in fpos[fa][rank[a] + 1:]:
+                    gp = cols[p][s][a1]
+                    if gp:
+                        gaps.append((E[p], te[tok[p]], gp))
+                Ea = {}
+                for e in reach[a]:
+                    v = mom(fa, e) * nxt if nxt else zero
+                    for Ep, up, gp in gaps:
+                        v = v + gp * Ep[e + up]
+                    Ea[e] = v
+                E[a] = Ea
+                M[a] = Ea[te[t]]
+            # C_f[a][j] = M[a][j] - sum_{v in F positions, a <= v < j} C_f[a][v] M[v][j]
+            ma = M[a]
+            for f, s, lst in fams:
+                if f == fa:
+                    continue            # an uncovered letter of f: C_f[a][j] = 0
+                v = ma
+                for q in lst[bisect_right(lst, a - 1):]:
+                    c = cols[q][s][a]
+                    if c:
+                        mq = M[q]
+                        if mq:
+                            v = v - c * mq
+                col[s][a] = v
+        return col
 
 
 _SHARED = _Tracer()
 
 
 def word_trace(word: tuple):
-    """Exact trace of one reduced word (see the module docstring)."""
+    """Exact trace of one word (a tuple of Letters; see the module docstring).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> x = fa.semicircular("x")
+    >>> word_trace((x**4).terms[0][0])
+    2
+    """
+    from .ncpoly import reduce_word
+
     _SHARED.trim()
-    return _SHARED.moment(tuple(word))
+    return _to_sympy(_SHARED.word_value(reduce_word(tuple(word))))
+
+
+def _program_trace(word: tuple):
+    """The interval programme on ``word`` exactly as given: no canonical rotation, no cyclic
+    reduction, no cache (a check of the programme itself, e.g. of traciality)."""
+    _SHARED.trim()
+    toks = tuple(_SHARED.tokens(tuple(word)))
+    if not toks:
+        return sp.S.One
+    return _to_sympy(_SHARED.evaluate([toks])[toks])
 
 
 def trace(expr: Any):
@@ -202,7 +638,24 @@ def trace(expr: Any):
         raise InvalidParameterError("expr", expr, "trace needs a freealg polynomial")
     _check_names(expr)
     _SHARED.trim()
-    return sp.expand(sp.Add(*[c * _SHARED.moment(w) for w, c in expr.terms]))
+    terms = expr.terms
+    keys = [_SHARED.canonical(w) for w, _ in terms]
+    _SHARED.compute([k for k in keys if k is not None])
+    results = _SHARED.results
+    exact = Fraction(0)
+    rest = []
+    for key, (_, c) in zip(keys, terms):
+        if key is None:
+            continue
+        v = results[key]
+        if isinstance(v, (int, Fraction)) and c.is_Rational:
+            exact += Fraction(int(c.p), int(c.q)) * v
+        else:
+            rest.append(c * _to_sympy(v))
+    out = sp.Rational(exact.numerator, exact.denominator)
+    if rest:
+        out = sp.expand(sp.Add(out, *rest))
+    return out
 
 
 def _check_names(expr) -> None:

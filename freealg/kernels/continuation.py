@@ -75,10 +75,11 @@ def newton_mp(system, z, w0, tol, maxit=40, damping=True):
             dw = MP.solve(J, F)
         except ZeroDivisionError:
             return w, mpmath.nan, it, mpmath.inf, False
-        step = MP.norm(dw)
-        scale = 1 + MP.norm(w)
-        if MP.norm(F) <= 16 * mpmath.eps * scale and it > 1:
-            # the residual is at rounding level: near a fold the step cannot shrink further
+        # per-component relative step (unknowns can differ by many orders of magnitude)
+        step = max(abs(d) / max(abs(q), mpmath.mpf(10) ** -300) for d, q in zip(dw, w))
+        scale = 1
+        if MP.norm(F) <= 16 * mpmath.eps and it > 1:
+            # the (relative) residual is at rounding level: near a fold the step cannot shrink
             dw = [0 * d for d in dw]
             step = mpmath.mpf(0)
         if damping and last is not None and step > 2 * last and step > 1e-3 * scale:
@@ -208,10 +209,11 @@ def polish_mp(system, z, *, dps: int, guard: int = 10):
             res, _, _ = _evaluate(system, zz, w0, MP)
             F = [r.v for r in res]
             J = [[r.d[j] for j in range(system.n)] for r in res]
-            first = MP.norm(MP.solve(J, F))
+            dw0 = MP.solve(J, F)
+            first = max(abs(d) / max(abs(q), mpmath.mpf(10) ** -300) for d, q in zip(dw0, w0))
         except ZeroDivisionError:
             return None
-        if first > 1e-8 * (1 + MP.norm(w0)):
+        if first > 1e-8:
             return None
         w, G, its, resid, ok = newton_mp(system, zz, w0, tol, maxit=6, damping=False)
         if not ok:
@@ -277,7 +279,7 @@ def solve_np(system, z, *, ratio: float = 0.25, tol: float = 1e-13, maxit: int =
     for a in args:
         ok &= np.imag(a) >= -1e-9 * (1 + np.abs(a))
     resid = NP.norm([r.v for r in res])
-    ok &= np.isfinite(resid) & (resid <= 1e-9 * (1 + NP.norm(w)))
+    ok &= np.isfinite(resid) & (resid <= 1e-9)
     G = np.asarray(G.v, dtype=complex) * np.ones(N)
     if not np.all(ok) and _depth < 2 and N:
         idx = np.nonzero(~ok)[0]
@@ -305,16 +307,18 @@ def _newton_np(system, z, w, tol, maxit, admissible=False):
         for its in range(1, maxit + 1):
             res, G, _ = _evaluate(system, z, w, NP)
             F = [r.v for r in res]
-            # a residual at rounding level is converged (near a fold the step may stagnate)
-            done |= NP.norm(F) <= 64 * np.finfo(float).eps * (1 + NP.norm(w))
+            # a (relative) residual at rounding level is converged (near a fold the step may
+            # stagnate)
+            done |= NP.norm(F) <= 64 * np.finfo(float).eps
             J = [[r.d[j] for j in range(n)] for r in res]
             dw = NP.solve(J, F)
-            step = NP.norm(dw)
+            # per-component relative step (unknowns can differ by many orders of magnitude)
+            step = NP.norm([np.abs(d) / np.maximum(np.abs(q), 1e-300) for d, q in zip(dw, w)])
             finite = np.isfinite(step)
             upd = ~done & finite
             for i in range(n):
                 w[i] = np.where(upd, w[i] - dw[i], w[i])
-            done |= finite & (step <= tol * (1 + NP.norm(w)))
+            done |= finite & (step <= tol)
             if np.all(done | ~finite):
                 break
         res, G, args = _evaluate(system, z, w, NP)

@@ -4,15 +4,17 @@ from .base import Atom, Band, Edge, Law
 from .catalog import (Arcsine, Bernoulli, Dirac, Discrete, FreePoisson, Semicircle, Uniform,
                       arcsine, bernoulli, dirac, discrete, empirical, free_poisson,
                       marchenko_pastur, semicircle, uniform)
+from .continuous import FromDensity, GaussianPushforward, from_density, gaussian_pushforward
 from .convolution import (Affine, FreeAdditive, FreeCompression, FreeMultiplicative, FreePower,
-                          Mixture, affine, free_additive, free_compression, free_multiplicative,
-                          free_power, mixture)
+                          FreeProduct, Mixture, affine, free_additive, free_compression,
+                          free_multiplicative, free_power, free_product, mixture)
 
 __all__ = [
     "Law", "Atom", "Edge", "Band",
     "Semicircle", "FreePoisson", "Discrete", "Bernoulli", "Dirac", "Arcsine", "Uniform",
-    "FreeAdditive", "FreeMultiplicative", "FreePower", "FreeCompression", "Affine", "Mixture",
+    "FromDensity", "GaussianPushforward", "from_density", "gaussian_pushforward",
+    "FreeAdditive", "FreeMultiplicative", "FreeProduct", "FreePower", "FreeCompression", "Affine", "Mixture",
     "semicircle", "free_poisson", "marchenko_pastur", "bernoulli", "dirac", "discrete",
-    "empirical", "arcsine", "uniform", "free_additive", "free_multiplicative", "free_power",
+    "empirical", "arcsine", "uniform", "free_additive", "free_multiplicative", "free_product", "free_power",
     "free_compression", "affine", "mixture",
 ]

@@ -203,7 +203,7 @@ class Law:
                 out |= a.free_symbols
             elif isinstance(a, (tuple, list)):
                 for b in a:
-                    out |= sp.sympify(b).free_symbols
+                    out |= b.free_symbols if isinstance(b, Law) else sp.sympify(b).free_symbols
             else:
                 out |= sp.sympify(a).free_symbols
         return out
@@ -452,15 +452,16 @@ class Law:
         if np.any(inside):
             G = self._cauchy_np(x[inside] + 0j)
             d = -np.imag(G) / np.pi
-            # Im G at rounding level is 0 (outside the support); a failed point stays NaN
-            out[inside] = np.where(np.isnan(d) | (d > 8 * np.finfo(float).eps * np.abs(G)),
+            # Im G below the solver accuracy (1e-11 relative, e.g. next to an atom) is 0; a
+            # failed point stays NaN
+            out[inside] = np.where(np.isnan(d) | (d > 1e-11 * np.abs(G)),
                                    d, 0.0)
             # exactly at an atom G has a pole; the absolutely continuous density there is the
             # mean of its values at a +- delta (0 for an atom outside the bands)
             for loc, mass in self._atoms_float():
                 at = inside & (np.abs(x - loc) <= 1e-12 * (1 + abs(loc)))
                 if np.any(at):
-                    delta = 1e-9 * (1 + self._scale)
+                    delta = 1e-6 * (1 + self._scale)
                     side = self._density_np(np.array([loc - delta, loc + delta]))
                     out[at] = 0.5 * float(np.sum(side))
         return out

@@ -200,6 +200,11 @@ def _mp_pair_from_exprs(e: sp.Expr, d: sp.Expr) -> Callable:
     return f
 
 
+def _complex_pair(e: sp.Expr, d: sp.Expr, modules: Any) -> Callable:
+    """(e, d) at complex arguments (raw lambdify; callers check finiteness)."""
+    return _lambdify((e, d), modules, cse=True)
+
+
 def _np_from_callable(fn: Callable) -> Callable:
     def f(t):
         t = np.asarray(t, dtype=float)
@@ -386,6 +391,7 @@ class _Piece:
     meta: tuple = ()               # push-forward: (piece index, truncated0, truncated1,
     #                                 critical0, critical1, s0 float, s1 float)
     XdX: Callable | None = None    # (X, X') together (common subexpressions once)
+    XdXc: Callable | None = None   # the same for complex s (symbolic f only), for poles
     crit_lo: bool = False          # the density is infinite at lo / hi (critical value of X)
     crit_hi: bool = False
     trunc_lo: bool = False         # lo / hi is the image of a truncated Gaussian tail
@@ -514,6 +520,54 @@ def _inv_mp(pc: _Piece, x0):
     return s
 
 
+def _pole_np(pc: _Piece, z, x0, dz):
+    """Complex Newton for X(s) = z, started at X^{-1}(x0 moved into the range by |z - x0|).
+    Returns (s_p, ok); ok where it converged to within 1e-3 |z - x0| (a grading scale needs
+    no more)."""
+    inward = np.where(x0 >= pc.hi, -1.0, np.where(x0 <= pc.lo, 1.0, 0.0))
+    xm = np.clip(x0 + inward * np.minimum(dz, 0.5 * (pc.hi - pc.lo)), pc.lo, pc.hi)
+    # start off the axis on the side of the pole (X(s + i e) ~ X(s) + i e X'(s)): Newton on a
+    # real function stays real from a real start
+    side = pc.sgn * np.where(z.imag < 0, -1.0, 1.0)
+    s = _inv_np(pc, xm) + 0.25j * side * min(1.0, pc.s1 - pc.s0)
+    with np.errstate(all="ignore"):
+        for _ in range(40):
+            Xs, d = pc.XdXc(s)
+            step = (Xs - z) / d
+            big = np.abs(step) > 0.5          # damped: X can grow fast off the axis
+            step = np.where(big, 0.5 * step / np.abs(step), step)
+            s = np.where(np.isfinite(step), s - step, s)
+        Xs, _ = pc.XdXc(s)
+        ok = np.isfinite(s) & (np.abs(Xs - z) <= 1e-3 * dz) & \
+            (np.abs(s.imag) < pc.s1 - pc.s0)
+    return s, ok
+
+
+def _pole_mp(pc: _Piece, z, x0, dz):
+    """mpmath version of :func:`_pole_np` (scalar); None when Newton does not converge."""
+    inward = -1 if x0 >= pc.hi else (1 if x0 <= pc.lo else 0)
+    xm = min(max(x0 + inward * min(dz, (pc.hi - pc.lo) / 2), pc.lo), pc.hi)
+    side = pc.sgn * (-1 if z.imag < 0 else 1)
+    s = mpmath.mpc(_inv_mp(pc, xm), side * min(1, pc.s1 - pc.s0) / 4)
+    try:
+        for _ in range(60):
+            Xs, d = pc.XdXc(s)
+            step = (Xs - z) / d
+            if abs(step) > 0.5:
+                step = step / abs(step) / 2
+            s -= step
+            if abs(step) < mpmath.mpf(10) ** -8 * (1 + abs(s)):
+                break
+        Xs, _ = pc.XdXc(s)
+    except (ZeroDivisionError, ValueError, OverflowError):
+        return None
+    if not (mpmath.isfinite(s.real) and mpmath.isfinite(s.imag)):
+        return None
+    if abs(Xs - z) > dz / 1000 or abs(s.imag) >= pc.s1 - pc.s0:
+        return None
+    return s
+
+
 def _segment_plan(W, other, ys):
     """Graded segments of one half [0, W] (distance from s*): a list of (d0, d1, scale).
 
@@ -521,7 +575,7 @@ def _segment_plan(W, other, ys):
     distance ``other`` of the piece's other end (an edge singularity across s*). One graded
     segment resolves one scale; two well separated scales get two segments.
     """
-    sc = sorted(v for v in (ys, other) if 0 < v < W)
+    sc = sorted(v for v in (ys, other if other > W * 1e-13 else 0) if 0 < v < W)
     if len(sc) == 2 and sc[1] < W / 2 and sc[0] < sc[1] / 8:
         return [(0, sc[1], sc[0]), (sc[1], W, sc[1])]
     return [(0, W, sc[0] if sc else W)]
@@ -578,6 +632,28 @@ def _piece_gdg_np(pc: _Piece, z, want_d: bool):
             yq = np.sqrt(2 * dz / np.abs(pc.d2X(sstar)))
             ys = np.where(np.isfinite(yq) & (yq < ys), yq, ys)
         ys = np.where(np.isfinite(ys), ys, 0.0)
+        if not pc.ident and pc.XdXc is not None:
+            # where X' varies over the feature (compressed tails), locate the pole s_p of
+            # 1/(z - X(s)) by complex Newton: split at Re s_p, grade with |Im s_p|
+            with np.errstate(all="ignore"):
+                shaky = (dz > 0) & ~(np.abs(pc.d2X(sstar)) * ys <= 0.5 * np.abs(dxs))
+            if np.any(shaky):
+                k = np.nonzero(shaky)[0]
+                sp_, ok = _pole_np(pc, z[k], x0[k], dz[k])
+                k, sp_ = k[ok], sp_[ok]
+                sstar = np.array(sstar, dtype=float)
+                ys = np.array(ys)
+                re = np.clip(sp_.real, pc.s0, pc.s1)
+                tiny = 1e-12 * (pc.s1 - pc.s0)
+                re = np.where(re - pc.s0 < tiny, pc.s0, np.where(pc.s1 - re < tiny, pc.s1, re))
+                sstar[k] = re
+                ys[k] = np.abs(sp_.imag) + np.abs(sp_.real - re)
+                c0 = np.array(c0)
+                c1 = np.array(c1)
+                c0[k] = 0.0
+                c1[k] = 0.0
+                wl = np.maximum(sstar - pc.s0, 0.0)
+                wr = np.maximum(pc.s1 - sstar, 0.0)
         dmin = 1.5e-8 * (pc.s1 - pc.s0)
 
         def accumulate(rows, side, W, other):
@@ -585,7 +661,8 @@ def _piece_gdg_np(pc: _Piece, z, want_d: bool):
             W, other, ysr = W[rows], other[rows], ys[rows]
             inf = np.inf
             a = np.where((ysr > 0) & (ysr < W), ysr, inf)
-            b = np.where((other > 0) & (other < W), other, inf)
+            # an edge across s* closer than 1e-13 W has no weight worth grading for
+            b = np.where((other > 1e-13 * W) & (other < W), other, inf)
             small, big = np.minimum(a, b), np.maximum(a, b)
             split = (big < W / 2) & (small < big / 8)
             scale1 = np.where(np.isfinite(small), small, W)
@@ -675,6 +752,18 @@ def _piece_gdg_mp(pc: _Piece, z, want_d: bool, rel):
             ys = min(ys, mpmath.sqrt(2 * dz / d2))
     if not mpmath.isfinite(ys):
         ys = zero
+    if not pc.ident and pc.XdXc is not None and dz > 0:
+        d2 = abs(pc.d2X(sstar))
+        if not (d2 * ys <= abs(dxs) / 2):
+            # X' varies over the feature (compressed tails): locate the pole of 1/(z - X(s))
+            spole = _pole_mp(pc, z, x0, dz)
+            if spole is not None:
+                re = min(max(spole.real, pc.s0), pc.s1)
+                tiny = (pc.s1 - pc.s0) * mpmath.mpf(10) ** -12
+                re = pc.s0 if re - pc.s0 < tiny else (pc.s1 if pc.s1 - re < tiny else re)
+                ys = abs(spole.imag) + abs(spole.real - re)
+                sstar, c0, c1 = re, zero, zero
+                wl, wr = sstar - pc.s0, pc.s1 - sstar
     segs = []
     for side, W, other in ((-1, wl, wr), (1, wr, wl)):
         if W == 0:
@@ -930,10 +1019,10 @@ class FromDensity(_QuadratureLaw):
         kind, fobj = _canonical_function(pdf, "pdf")
         a, b = sp.sympify(a), sp.sympify(b)
         for nm, v in (("a", a), ("b", b)):
-            check(nm, v, sp.Eq(sp.im(v), 0), "the support ends must be real")
-            if v.has(sp.oo, -sp.oo, sp.zoo):
+            if v.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
                 raise InvalidParameterError(nm, v, "the support must be a bounded interval "
                                                    "(freealg laws are compactly supported)")
+            check(nm, v, sp.Eq(sp.im(v), 0), "the support ends must be real")
         check("b", b, b > a, "the interval [a, b] must have b > a")
         bps = tuple(sorted({sp.sympify(p) for p in breakpoints},
                            key=lambda p: (float(p) if p.is_number else 0, sp.default_sort_key(p))))
@@ -1609,10 +1698,11 @@ class GaussianPushforward(_QuadratureLaw):
             for _lo, _hi, e, d1, d2 in self._piece_exprs():
                 if e is None:
                     X = _np_from_callable(f)
-                    out.append((X, _fd1_np(X), _fd2_np(X), None))
+                    out.append((X, _fd1_np(X), _fd2_np(X), None, None))
                 else:
                     out.append((_np_from_expr(e), _np_from_expr(d1), _np_from_expr(d2),
-                                _np_pair_from_exprs(e, d1)))
+                                _np_pair_from_exprs(e, d1),
+                                _complex_pair(e, d1, ["numpy", "scipy"])))
             return out
 
         return self._memo("np_maps", build)
@@ -1624,10 +1714,10 @@ class GaussianPushforward(_QuadratureLaw):
             for _lo, _hi, e, d1, d2 in self._piece_exprs():
                 if e is None:
                     X = _mp_from_callable(f)
-                    out.append((X, _fd_mp(X), lambda s, X=X: _mp_diff2(X, s), None))
+                    out.append((X, _fd_mp(X), lambda s, X=X: _mp_diff2(X, s), None, None))
                 else:
                     out.append((_mp_from_expr(e), _mp_from_expr(d1), _mp_from_expr(d2),
-                                _mp_pair_from_exprs(e, d1)))
+                                _mp_pair_from_exprs(e, d1), _complex_pair(e, d1, "mpmath")))
             return out
 
         return self._memo("mp_maps", build)
@@ -1672,13 +1762,14 @@ class GaussianPushforward(_QuadratureLaw):
         out = []
         maps = self._np_maps()
         for s0, s1, idx, tr0, tr1, cr0, cr1 in self._monotone_np():
-            X, dX, d2X, XdX = maps[idx]
+            X, dX, d2X, XdX, XdXc = maps[idx]
             x0, x1 = float(X(np.array([s0]))[0]), float(X(np.array([s1]))[0])
             if x0 == x1:
                 continue  # numerically flat
             sgn = 1 if x1 > x0 else -1
             out.append(_Piece(s0, s1, min(x0, x1), max(x0, x1), False, w, dw=dw, X=X, dX=dX,
-                              d2X=d2X, sgn=sgn, meta=(idx, tr0, tr1, cr0, cr1, s0, s1), XdX=XdX))
+                              d2X=d2X, sgn=sgn, meta=(idx, tr0, tr1, cr0, cr1, s0, s1), XdX=XdX,
+                              XdXc=XdXc))
         return out
 
     def _build_pieces_mp(self) -> list:
@@ -1698,7 +1789,7 @@ class GaussianPushforward(_QuadratureLaw):
         exprs = self._piece_exprs()
         for pc_np in self._pieces(NP):
             idx, tr0, tr1, cr0, cr1, s0, s1 = pc_np.meta
-            X, dX, d2X, XdX = maps[idx]
+            X, dX, d2X, XdX, XdXc = maps[idx]
             lo_h, hi_h = exprs[idx][0], exprs[idx][1]
             a = -L if tr0 else (_polish_crit(dX, d2X, s0) if cr0 else numeric_value(lo_h, MP))
             b = L if tr1 else (_polish_crit(dX, d2X, s1) if cr1 else numeric_value(hi_h, MP))
@@ -1709,7 +1800,7 @@ class GaussianPushforward(_QuadratureLaw):
                 continue
             sgn = 1 if x1 > x0 else -1
             out.append(_Piece(a, b, min(x0, x1), max(x0, x1), False, w, dw=dw, X=X, dX=dX,
-                              d2X=d2X, sgn=sgn, meta=pc_np.meta, XdX=XdX))
+                              d2X=d2X, sgn=sgn, meta=pc_np.meta, XdX=XdX, XdXc=XdXc))
         return out
 
     # symbolic side -------------------------------------------------------------------------

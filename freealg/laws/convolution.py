@@ -35,8 +35,8 @@ from .base import Atom, EvalContext, Law, check, numeric_value
 from .catalog import Dirac, Discrete
 
 __all__ = [
-    "FreeAdditive", "FreeMultiplicative", "FreePower", "FreeCompression", "Affine", "Mixture",
-    "free_additive", "free_multiplicative", "free_power", "free_compression", "affine", "mixture",
+    "FreeAdditive", "FreeMultiplicative", "FreeProduct", "FreePower", "FreeCompression", "Affine", "Mixture",
+    "free_additive", "free_multiplicative", "free_product", "free_power", "free_compression", "affine", "mixture",
 ]
 
 _z, _G, _w = sp.symbols("z G w")
@@ -235,8 +235,11 @@ class FreeAdditive(_Composite):
         Ga, psa = mu._gpsi_dual(o1, w[2:2 + na], be, ctx)
         Gb = nu._g_dual(o2, w[2 + na:], be, ctx)
         s = o1 + o2 - zeta
-        ctx.res.append(1 / Ga - s)
-        ctx.res.append(1 / Gb - s)
+        # residuals normalised by the constant 1 + |z| (Newton is invariant under that; the
+        # convergence test on |F| then means a relative accuracy)
+        c = _norm_const(zeta, be)
+        ctx.res.append((1 / Ga - s) * c)
+        ctx.res.append((1 / Gb - s) * c)
         # z G - 1 = psi_mu(w1) + (z - w1) G_mu(w1)
         return Ga, psa + (zeta - o1) * Ga
 
@@ -274,10 +277,15 @@ class FreeAdditive(_Composite):
         return out
 
 
+def _norm_const(zeta, be):
+    """1/(1 + |zeta|) as a plain number (not a Dual): a constant residual scale."""
+    return 1 / (1 + be.abs(zeta.v))
+
+
 def _power_dual(mu, t, zeta, w, be, ctx):
     om = w[0]
     Ga, psa = mu._gpsi_dual(om, w[1:], be, ctx)
-    ctx.res.append(t * om - zeta - (t - 1) / Ga)
+    ctx.res.append((t * om - zeta - (t - 1) / Ga) * _norm_const(zeta, be))
     return Ga, psa + (zeta - om) * Ga
 
 
@@ -438,18 +446,21 @@ class FreeMultiplicative(_Composite):
         # eta = psi/(1 + psi) with psi = W G(W) - 1 evaluated stably by the children (the
         # form 1 - 1/(W G) cancels catastrophically when W is large, e.g. small means)
         mu, nu = self._args
+        # (1 + psi = W G is taken from G itself: near z = 0, psi -> -1 and 1 + psi would cancel)
         if self._symmetric:  # symmetric reduction W1 = W2 (MATH.md §3)
             W = w[0]
-            _, psa = mu._gpsi_dual(W, w[1:], be, ctx)
-            ctx.res.append(W * W * psa / ((1 + psa) * zeta) - 1)
-            return (1 + psa) / zeta, psa
+            Ga, psa = mu._gpsi_dual(W, w[1:], be, ctx)
+            WG = W * Ga
+            ctx.res.append(W * W * psa / (WG * zeta) - 1)
+            return WG / zeta, psa
         na = mu._nunk
         W1, W2 = w[0], w[1]
-        _, psa = mu._gpsi_dual(W1, w[2:2 + na], be, ctx)
+        Ga, psa = mu._gpsi_dual(W1, w[2:2 + na], be, ctx)
         _, psb = nu._gpsi_dual(W2, w[2 + na:], be, ctx)
-        ctx.res.append(psa - psb)
-        ctx.res.append(W1 * W2 * psa / ((1 + psa) * zeta) - 1)
-        return (1 + psa) / zeta, psa
+        ctx.res.append((psa - psb) / (psa + psb))
+        WG = W1 * Ga
+        ctx.res.append(W1 * W2 * psa / (WG * zeta) - 1)
+        return WG / zeta, psa
 
     def _cauchy_mp(self, z, dps, method=None):
         if z != 0:
@@ -507,6 +518,165 @@ class FreeMultiplicative(_Composite):
                 if sp.simplify(p.mass + q.mass - 1) == 0:
                     out.append(p.location * q.location)
         return out
+
+
+def _check_positive_factor(nm, law):
+    if not isinstance(law, Law):
+        raise InvalidParameterError(nm, law, "must be a freealg Law")
+    if law.is_positive() is False:
+        raise InvalidParameterError(nm, law, "⊠ needs laws supported on [0, inf); this one "
+                                             "has mass below 0")
+    if isinstance(law, Dirac) and law.args[0] == 0:
+        raise InvalidParameterError(nm, law, "⊠ with delta_0 is trivial (delta_0); the "
+                                             "S-transform is undefined")
+
+
+def _dlog(x: Dual, be) -> Dual:
+    return x.apply(be.log(x.v), 1 / x.v)
+
+
+def _dexp(x: Dual, be) -> Dual:
+    e = be.exp(x.v)
+    return x.apply(e, e)
+
+
+class FreeProduct(_Composite):
+    """Free multiplicative convolution of many laws, mu_1^{⊠k_1} ⊠ ... ⊠ mu_J^{⊠k_J}.
+
+    S = prod_j S_j^{k_j} (Voiculescu 1987). With m = z G(z) - 1 and W_j defined by
+    psi_j(W_j) = W_j G_j(W_j) - 1 = m (so chi_j(m) = 1/W_j), the product rule reads
+    prod_j (W_j m/(1+m))^{k_j} = z m/(1+m) [derived from chi_P = prod_j chi_j ((1+m)/m)^{n-1},
+    n = sum_j k_j]. The unknowns are m and one W_j per *distinct* factor, so the cost does not
+    grow with the multiplicities: the layered Jacobian J J* of depth L is one 2-unknown system.
+    The product equation is solved as exp(sum_j k_j log r_j - log(z m/(1+m))) = 1, free of
+    overflow and of the 2 pi i ambiguity of the logarithms.
+
+    Examples
+    --------
+    >>> import freealg as fa, sympy as sp
+    >>> d = fa.discrete([0, 2], [sp.Rational(1, 2), sp.Rational(1, 2)])   # 2 * ReLU'(h)^2
+    >>> jj = fa.free_product([(d, 3)])
+    >>> jj.moments(2), jj.atoms()
+    ([1, 4], [Atom(location=0, mass=1/2, error=0)])
+    """
+
+    __slots__ = ()
+    _argnames = ("factors",)
+    name = "free_product"
+
+    def __init__(self, factors):
+        merged: dict = {}
+        order = []
+        for item in factors:
+            law, k = (item, 1) if isinstance(item, Law) else item
+            k = int(k)
+            if k < 1:
+                raise InvalidParameterError("factors", factors, "multiplicities must be >= 1")
+            _check_positive_factor("factors", law)
+            if law not in merged:
+                order.append(law)
+                merged[law] = 0
+            merged[law] += k
+        if not order:
+            raise InvalidParameterError("factors", factors, "need at least one factor")
+        self._init(tuple((law, merged[law]) for law in order))
+
+    @property
+    def _n(self) -> int:
+        return sum(k for _, k in self._args[0])
+
+    @property
+    def _nunk(self):
+        return 1 + sum(1 + law._nunk for law, _ in self._args[0])
+
+    def _latex(self, printer=None):
+        parts = []
+        for law, k in self._args[0]:
+            t = _paren(law)
+            parts.append(t if k == 1 else rf"{t}^{{\boxtimes {k}}}")
+        return r" \boxtimes ".join(parts)
+
+    def _moments_exact(self, n):
+        m = None
+        for law, k in self._args[0]:
+            for _ in range(k):
+                m = law.moments(n) if m is None else cm.multiplicative_moments(m, law.moments(n))
+        return m
+
+    def s_transform(self, z=None):
+        out = sp.S.One
+        for law, k in self._args[0]:
+            S = law.s_transform(z)
+            if S is None:
+                return None
+            out *= S**k
+        return sp.simplify(out)
+
+    def curve(self, z=None, G=None):
+        return FreeMultiplicative.curve(self, z, G)
+
+    def _make_params(self, be):
+        logm1 = sum(k * float(np.log(float(numeric_value(law.mean, NP))))
+                    for law, k in self._args[0])
+        return (logm1,)
+
+    def _g_dual(self, zeta, w, be, ctx):
+        return self._gpsi_dual(zeta, w, be, ctx)[0]
+
+    def _gpsi_dual(self, zeta, w, be, ctx):
+        m = w[0]
+        q = m / (1 + m)
+        acc = -_dlog(zeta * q, be)
+        k = 1
+        for law, mult in self._args[0]:
+            W = w[k]
+            _, ps = law._gpsi_dual(W, w[k + 1:k + 1 + law._nunk], be, ctx)
+            k += 1 + law._nunk
+            ctx.res.append(ps / m - 1)
+            acc = acc + mult * _dlog(W * q, be)
+        ctx.res.append(_dexp(acc, be) - 1)
+        return (1 + m) / zeta, m
+
+    def _guess(self, zeta, be):
+        (logm1,) = self._params(NP)
+        m = np.exp(logm1) / zeta
+        out = [m]
+        for law, _ in self._args[0]:
+            W = law._mean_float() / m
+            out += [W] + law._guess(W, be)
+        return out
+
+    def _hull_float(self):
+        lo, hi = 1.0, 1.0
+        for law, k in self._args[0]:
+            a, b = law._hull_float()
+            lo *= max(a, 0.0) ** k
+            hi *= b**k
+        return lo, hi
+
+    def atoms(self):
+        # Belinschi 2003, iterated: the atom at 0 is the largest atom at 0 of a factor; a
+        # product of nonzero atoms a_i carries sum_i mass_i - (n - 1) when positive
+        factors = [law for law, k in self._args[0] for _ in range(k)]
+        z0 = sp.Max(*[sum((a.mass for a in law.atoms() if a.location == 0), sp.S.Zero)
+                      for law in factors])
+        pairs = [(sp.S.Zero, z0)] if z0 != 0 else []
+        combos = [(sp.S.One, sp.S.Zero)]
+        for law in factors:
+            nz = [a for a in law.atoms() if a.location != 0]
+            combos = [(loc * a.location, mass + a.mass) for loc, mass in combos for a in nz]
+            if not combos or len(combos) > 10000:
+                combos = []
+                break
+        n = len(factors)
+        for loc, mass in combos:
+            mm = sp.simplify(mass - (n - 1))
+            if _positive(mm):
+                pairs.append((loc, mm))
+        return _merge_atoms(pairs)
+
+    def _edge_candidates(self):
+        return [sp.S.Zero]
 
 
 class Affine(_Composite):
@@ -859,6 +1029,19 @@ def free_multiplicative(mu: Law, nu: Law) -> Law:
     [1/2, 3/4]
     """
     return FreeMultiplicative(mu, nu)
+
+
+def free_product(factors) -> Law:
+    """mu_1^{⊠k_1} ⊠ ... ⊠ mu_J^{⊠k_J} from a list of laws or (law, multiplicity) pairs
+    (see :class:`FreeProduct`).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.free_product([fa.free_poisson(1), fa.free_poisson(1), fa.free_poisson(1)]).moments(2)
+    [1, 4]
+    """
+    return FreeProduct(factors)
 
 
 def free_power(mu: Law, t: Any) -> Law:

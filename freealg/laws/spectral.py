@@ -37,12 +37,58 @@ _GRID = 2001
 
 
 def _density_grid(law, x):
-    d = law._density_np(np.asarray(x, dtype=float))
-    return np.nan_to_num(np.asarray(d, dtype=float), nan=0.0)
+    """Float64 density for the scans; within 1e-6 (relative) of an atom the pole makes float64
+    Im G unreliable, so those points count as outside unless both neighbours at 1e-6 are in a
+    band (an atom inside a band)."""
+    x = np.asarray(x, dtype=float)
+    d = np.nan_to_num(np.asarray(law._density_np(x), dtype=float), nan=0.0)
+    scale = 1 + law._scale
+    for loc, _ in law._atoms_float():
+        near = np.abs(x - loc) <= 1e-6 * scale
+        if np.any(near):
+            side = np.nan_to_num(law._density_np(np.array([loc - 2e-6 * scale,
+                                                           loc + 2e-6 * scale])))
+            # zero the side(s) of the atom that lie outside the bands
+            d[near & (x < loc) & (side[0] <= 0)] = 0.0
+            d[near & (x > loc) & (side[1] <= 0)] = 0.0
+            if not (side[0] > 0 and side[1] > 0):
+                d[near & (x == loc)] = 0.0
+    return d
+
+
+def _tight_hull(law):
+    """Shrink the support hull of the law's own bound (which can be very loose, e.g. the
+    product of the factors' norms for ⊠ of many laws) by walking in from each end on a
+    geometric grid towards the mean until the density or an atom is met."""
+    lo, hi = law._hull_float()
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
+        return lo, hi
+    try:
+        c = min(max(law._mean_float(), lo), hi)
+    except Exception:  # noqa: BLE001 (symbolic means: keep the bound)
+        return lo, hi
+    atoms = [a for a, _ in law._atoms_float()]
+    steps = 2.0 ** (-np.arange(0, 200) / 4.0)
+    out = []
+    for end in (lo, hi):
+        if end == c:
+            out.append(end)
+            continue
+        xs = c + (end - c) * steps
+        d = _density_grid(law, xs)
+        hit = np.nonzero(d > 0)[0]
+        j = hit[0] if hit.size else len(xs) - 1
+        cut = xs[max(j - 1, 0)]
+        # keep atoms inside
+        for a in atoms:
+            if (end > c and a > cut) or (end < c and a < cut):
+                cut = a
+        out.append(cut)
+    return out[0], out[1]
 
 
 def _scan(law, n=_GRID):
-    lo, hi = law._hull_float()
+    lo, hi = law._memo("tight_hull", lambda: _tight_hull(law))
     width = hi - lo
     if width <= 0:
         return None
@@ -57,22 +103,29 @@ def _scan(law, n=_GRID):
     return x, rho, inside, lo, hi
 
 
-def _bisect_np(law, x_out, x_in, rel=1e-10):
-    """Vectorised float64 bisection of the brackets (x_out outside, x_in inside)."""
+def _bisect_np(law, x_out, x_in, rel=1e-9, k=32):
+    """Vectorised float64 k-section of the brackets (x_out outside, x_in inside): every pass
+    evaluates k - 1 interior points of every bracket in one continuation call and keeps the
+    sub-interval where the density switches on, shrinking each bracket k-fold."""
     x_out = np.array(x_out, dtype=float)
     x_in = np.array(x_in, dtype=float)
     if x_out.size == 0:
         return x_out, x_in
     peak = np.maximum(_density_grid(law, x_in), 1e-300)
     scale = 1 + np.max(np.abs(np.concatenate([x_out, x_in])))
-    for _ in range(200):
-        mid = 0.5 * (x_out + x_in)
+    frac = np.linspace(0.0, 1.0, k + 1)[1:-1]
+    for _ in range(40):
         if np.all(np.abs(x_out - x_in) <= rel * scale):
             break
-        r = _density_grid(law, mid)
-        ins = r > 1e-13 * np.maximum(peak, r)
-        x_in = np.where(ins, mid, x_in)
-        x_out = np.where(ins, x_out, mid)
+        pts = x_out[:, None] + frac[None, :] * (x_in - x_out)[:, None]  # from outside inwards
+        r = _density_grid(law, pts.ravel()).reshape(pts.shape)
+        ins = r > 1e-13 * np.maximum(peak[:, None], r)
+        for b in range(len(x_out)):
+            hit = np.nonzero(ins[b])[0]
+            j = hit[0] if hit.size else len(frac)  # first inside point from the outside end
+            new_out = x_out[b] if j == 0 else pts[b, j - 1]
+            new_in = x_in[b] if j == len(frac) else pts[b, j]
+            x_out[b], x_in[b] = new_out, new_in
     return x_out, x_in
 
 
@@ -175,12 +228,22 @@ def numeric_edges(law, dps: int = 30) -> list[Edge]:
     key = ("edges", dps)
     if key in law._cache:
         return list(law._cache[key])
-    scan = _scan(law)
-    if scan is None:
+    found = law._memo("edge_brackets", lambda: _float_brackets(law))
+    if found is None:
         law._cache[key] = []
         return []
+    brackets, refined, lo, hi = found
+    edges = _refine_edges(law, brackets, refined, lo, hi, dps)
+    law._cache[key] = edges
+    return list(edges)
+
+
+def _float_brackets(law):
+    """Float64 stage (independent of dps, cached): scan, then bisect every transition."""
+    scan = _scan(law)
+    if scan is None:
+        return None
     x, rho, inside, lo, hi = scan
-    scale = max(abs(lo), abs(hi), hi - lo)
     brackets = []  # (x_out, x_in, side)
     if inside[0]:
         brackets.append((lo, lo, "left"))
@@ -191,11 +254,14 @@ def numeric_edges(law, dps: int = 30) -> list[Edge]:
             brackets.append((x[i + 1], x[i], "right"))
         elif inside[i + 1] and not inside[i]:
             brackets.append((x[i], x[i + 1], "left"))
-    real = [b for b in brackets if b[0] != b[1]]
-    xo, xi = _bisect_np(law, [b[0] for b in real], [b[1] for b in real])
-    refined = {}
-    for k, b in enumerate(real):
-        refined[id(b)] = (xo[k], xi[k])
+    real = [k for k, b in enumerate(brackets) if b[0] != b[1]]
+    xo, xi = _bisect_np(law, [brackets[k][0] for k in real], [brackets[k][1] for k in real])
+    refined = {k: (xo[j], xi[j]) for j, k in enumerate(real)}
+    return brackets, refined, lo, hi
+
+
+def _refine_edges(law, brackets, refined, lo, hi, dps):
+    scale = max(abs(lo), abs(hi), hi - lo)
     cands = []
     for c in getattr(law, "_edge_candidates", lambda: [])():
         try:
@@ -203,14 +269,14 @@ def numeric_edges(law, dps: int = 30) -> list[Edge]:
         except Exception:  # symbolic candidates cannot be snapped
             continue
     edges = []
-    for b in brackets:
+    for k, b in enumerate(brackets):
         side = b[2]
         inward = 1.0 if side == "left" else -1.0
         if b[0] == b[1]:
             e_f = b[0]
             bracket = (e_f, e_f)
         else:
-            bracket = refined[id(b)]
+            bracket = refined[k]
             e_f = 0.5 * (bracket[0] + bracket[1])
         alpha = _exponent(law, e_f, inward, scale)
         kind = _kind(alpha)
@@ -250,8 +316,7 @@ def numeric_edges(law, dps: int = 30) -> list[Edge]:
             merged.append(Edge(prev.location, "cusp", max(prev.error, e.error), ""))
             continue
         merged.append(e)
-    law._cache[key] = merged
-    return list(merged)
+    return merged
 
 
 def numeric_support(law, dps: int = 30) -> list[Band]:
