@@ -292,7 +292,7 @@ def _refine_edges(law, brackets, refined, lo, hi, dps):
         if kind == "soft":
             # start the fold Newton a little outside, where the real branch is well
             # conditioned in float64
-            for dist in (1e-3, 1e-2, 1e-4):
+            for dist in (1e-5, 1e-4, 1e-3, 1e-2):
                 try:
                     xe, err = _fold_newton_mp(law, e_f - inward * dist * (1 + scale), dps)
                 except (NoConvergence, ZeroDivisionError, ValueError):

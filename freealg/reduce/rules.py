@@ -24,6 +24,7 @@ When nothing applies, ``ReductionError`` lists the rules tried.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import sympy as sp
@@ -34,11 +35,17 @@ from ..errors import InvalidParameterError, ReductionError
 from ..laws import (Law, affine, arcsine, bernoulli, dirac, discrete, free_additive,
                     free_compression, free_multiplicative, free_poisson)
 from ..laws.catalog import Discrete
+from ..laws.convolution import FreeMultiplicative, FreeProduct
 from .system import Step, System
 
 __all__ = ["compile_expr", "is_free"]
 
 _z = sp.Symbol("z")
+
+
+def _eq(lhs, rhs):
+    """An unevaluated sympy equation (sympy's Eq would try to decide it: slow and pointless)."""
+    return sp.Eq(lhs, rhs, evaluate=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,12 +136,12 @@ class _Compiler:
         tried = []
         terms = P.terms
         if not terms:
-            self._step("constant", P, "dirac(0)", [sp.Eq(G(z), 1 / z)])
+            self._step("constant", P, "dirac(0)", [_eq(G(z), 1 / z)])
             return dirac(0)
         # 1. constants, shifts and scales
         c0 = P.constant_term()
         if len(terms) == 1 and not terms[0][0]:
-            self._step("constant", P, f"dirac({c0})", [sp.Eq(G(z), 1 / (z - c0))])
+            self._step("constant", P, f"dirac({c0})", [_eq(G(z), 1 / (z - c0))])
             return dirac(c0)
         if c0 != 0:
             if not _real_number(c0) and c0.free_symbols == set():
@@ -142,12 +149,12 @@ class _Compiler:
                                                        "constant term")
             Gq = self._gfun()
             self._step("shift", P, f"law(P - {c0}) shifted by {c0}",
-                       [sp.Eq(G(z), Gq(z - c0))])
+                       [_eq(G(z), Gq(z - c0))])
             return affine(self.reduce(P - c0, Gq), 1, c0)
         lead = terms[0][1]
         if lead != 1 and all(c.is_number for _, c in terms) and _real_number(lead):
             Gq = self._gfun()
-            self._step("scale", P, f"{lead} * law(P/{lead})", [sp.Eq(G(z), Gq(z / lead) / lead)])
+            self._step("scale", P, f"{lead} * law(P/{lead})", [_eq(G(z), Gq(z / lead) / lead)])
             return affine(self.reduce(P / lead, Gq), lead, 0)
         tried.append("constant/shift/scale")
         # 2. free sum
@@ -161,7 +168,7 @@ class _Compiler:
             B = _strip(P)
             if B.is_selfadjoint:
                 Gb = self._gfun()
-                self._step("Haar conjugation", P, f"law({B})", [sp.Eq(G(z), Gb(z))],
+                self._step("Haar conjugation", P, f"law({B})", [_eq(G(z), Gb(z))],
                            "unitary invariance of the trace")
                 return self.reduce(B, Gb)
         tried.append("Haar conjugation")
@@ -238,8 +245,8 @@ class _Compiler:
             law = free_additive(law, other)
         omegas = [sp.Function(f"omega_{self._new('w')}") for _ in pieces]
         self.unknowns.extend(omegas)
-        eqs = [sp.Eq(G(z), Gq(om(z))) for Gq, om in zip(subs, omegas)]
-        eqs.append(sp.Eq(sp.Add(*[om(z) for om in omegas]), (len(pieces) - 1) * z + 1 / G(z)))
+        eqs = [_eq(G(z), Gq(om(z))) for Gq, om in zip(subs, omegas)]
+        eqs.append(_eq(sp.Add(*[om(z) for om in omegas]), (len(pieces) - 1) * z + 1 / G(z)))
         self._step("free sum", P, "free_additive(" + ", ".join(l.name for l in laws) + ")", eqs,
                    "Voiculescu 1986: R-transforms add", at=at)
         return law
@@ -250,7 +257,7 @@ class _Compiler:
             law = w[0].gen.law()
             self.definitions.append((G, rf"\text{{Cauchy transform of }} {law._latex()}"))
             ce = law.cauchy_expr(z)
-            eqs = [sp.Eq(G(z), ce)] if ce is not None and len(sp.srepr(ce)) < 400 else []
+            eqs = [_eq(G(z), ce)] if ce is not None and len(sp.srepr(ce)) < 400 else []
             self._step("generator", P, repr(law), eqs)
             return law
         gens = {L.gen for L in w}
@@ -259,13 +266,13 @@ class _Compiler:
             k = len(w)
             if g.kind == "circular" and k == 2 and w[0].star != w[1].star:
                 law = free_poisson(1, g.params[0])
-                self._step("circular", P, repr(law), [sp.Eq(G(z), law.cauchy_expr(z))],
+                self._step("circular", P, repr(law), [_eq(G(z), law.cauchy_expr(z))],
                            "c c* of a circular c is free Poisson (NS Lecture 11)")
                 return law
             if g.kind == "semicircular" and k == 2:
                 law = free_poisson(1, g.params[0])
                 self._step("square of a semicircular", P, repr(law),
-                           [sp.Eq(G(z), law.cauchy_expr(z))], "x^2 ~ free Poisson(1, v) "
+                           [_eq(G(z), law.cauchy_expr(z))], "x^2 ~ free Poisson(1, v) "
                            "(NS Lecture 12)")
                 return law
             if g.is_selfadjoint:
@@ -288,7 +295,7 @@ class _Compiler:
             # a (u + u*) with |a| = 1: law of 2 Re(a u) = arcsine for Haar u (rotation invariant)
             return None
         law = arcsine(-2, 2)
-        self._step("u + u*", P, repr(law), [sp.Eq(G(z), law.cauchy_expr(z))],
+        self._step("u + u*", P, repr(law), [_eq(G(z), law.cauchy_expr(z))],
                    "2 Re u for a Haar unitary u has the arcsine law on [-2, 2]")
         return law
 
@@ -321,7 +328,7 @@ class _Compiler:
             Gc = sp.Function("G_c")
             self.unknowns.extend([Gc])
             self._step("compression", P, f"free_compression({lawq.name}, {t})",
-                       [sp.Eq(Rc(w), Rq(t * w)), sp.Eq(G(z), (1 - t) / z + t * Gc(z))],
+                       [_eq(Rc(w), Rq(t * w)), _eq(G(z), (1 - t) / z + t * Gc(z))],
                        "Nica-Speicher 1996: pAp has law D_t(mu^{⊞1/t}) in (pAp, tau/t)", at=at)
             self.definitions.append((Gc, r"\text{Cauchy transform of } pAp \text{ in } "
                                          r"(pAp, \tau/t)\text{, whose R-transform is } R_c"))
@@ -338,14 +345,14 @@ class _Compiler:
             if pos is False:
                 raise ReductionError(P, ["product l Q l*"], hint=f"the factor {nm} is not "
                                      "positive; ⊠ needs laws on [0, inf)")
-        law = free_multiplicative(law_l, law_q)
+        law = _product(law_l, law_q)
         m = sp.Symbol("m")
         S, Sl, Sq = (sp.Function(f"S_{{{k}}}") for k in ("P", Gl.__name__, Gq.__name__))
         self._step("product", P, f"free_multiplicative(law({LL}), law({Q}))",
-                   [sp.Eq(S(m), Sl(m) * Sq(m))],
+                   [_eq(S(m), Sl(m) * Sq(m))],
                    "tau((l Q l*)^n) = tau((Q l* l)^n); Voiculescu 1987: S-transforms multiply",
                    at=at)
-        self.definitions.append((S, rf"\text{{S-transform of }} {P._latex()}"))
+        self.definitions.append((S, r"\text{S-transform of the product } l\,Q\,l^{*}"))
         return law
 
     def _step(self, rule, P, result, eqs, ref="", at=None):
@@ -355,6 +362,23 @@ class _Compiler:
         else:
             # insert before the steps of the pieces (top-down reading order)
             self.steps.insert(at, step)
+
+
+def _factors(law) -> list:
+    if isinstance(law, FreeProduct):
+        return list(law.args[0])
+    if isinstance(law, FreeMultiplicative):
+        return _factors(law.args[0]) + _factors(law.args[1])
+    return [(law, 1)]
+
+
+def _product(a: Law, b: Law) -> Law:
+    """a ⊠ b, flattened: chains of ⊠ (the layered Jacobian) become one FreeProduct whose
+    Newton system has one unknown per distinct factor, whatever the depth."""
+    fs = _factors(a) + _factors(b)
+    if len(fs) == 2 and fs[0][1] == fs[1][1] == 1:
+        return free_multiplicative(a, b)
+    return FreeProduct(fs)
 
 
 def _power_law(g, k: int):
@@ -405,8 +429,15 @@ def compile_expr(expr: Any) -> System:
                                     "on the real line. For singular values pass a * a.H")
     c = _Compiler()
     G = sp.Function("G")
-    law = c.reduce(expr, G)
+    # the rules recurse once per peeled factor: deep products (Jacobians of depth 1000) need
+    # a deeper stack than Python's default
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20 * expr.degree + 2000))
+    try:
+        law = c.reduce(expr, G)
+    finally:
+        sys.setrecursionlimit(limit)
     return System(z=_z, target=sp.Symbol("G"), unknowns=tuple([G] + c.unknowns),
                   equations=tuple(eq for st in c.steps for eq in st.equations), definitions=tuple(c.definitions),
                   steps=tuple(c.steps), law=law, expr=expr,
-                  asymptotics=(sp.Eq(sp.Symbol("G"), 1 / _z),))
+                  asymptotics=(_eq(sp.Symbol("G"), 1 / _z),))
