@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import time
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 import mpmath
 import pytest
 import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
 
 import freealg as fa
 from freealg.algebra.trace import _program_trace, word_trace
 from freealg.errors import InvalidParameterError
-
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 HALF = sp.Rational(1, 2)
 
@@ -99,16 +97,18 @@ def nc_partitions(items):
         bounds = [-1] + chosen + [n]
         gaps = [rest[bounds[k] + 1:bounds[k + 1]] for k in range(len(bounds) - 1)]
 
-        def rec(k):
-            if k == len(gaps):
-                yield []
-                return
-            for p in nc_partitions(gaps[k]):
-                for q in rec(k + 1):
-                    yield p + q
-
-        for p in rec(0):
+        for p in _products(gaps, 0):
             yield [block] + p
+
+
+def _products(gaps, k):
+    """Concatenations of one NC partition of each gap (independent sub-problems)."""
+    if k == len(gaps):
+        yield []
+        return
+    for p in nc_partitions(gaps[k]):
+        for q in _products(gaps, k + 1):
+            yield p + q
 
 
 # --------------------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def test_semicircular_catalan():
     # tau(x^2n) = v^n Catalan(n): the semicircle's moments (NS Lecture 2)
     for v in (1, 3):
         x = fa.semicircular("x", v)
-        for n in range(0, 11):
+        for n in range(11):
             assert fa.trace(x**(2 * n)) == v**n * sp.catalan(n)
             assert fa.trace(x**(2 * n + 1)) == 0
 
@@ -154,7 +154,7 @@ def test_anticommutator_8_is_fast():
 def test_haar_central_binomials(make):
     # u + u* = 2 cos(theta), theta uniform: tau((u + u*)^2n) = binom(2n, n) (NS Example 1.13)
     u = make("u")
-    for n in range(0, 9):
+    for n in range(9):
         assert fa.trace((u + u.H)**(2 * n)) == sp.binomial(2 * n, n)
         assert fa.trace((u + u.H)**(2 * n + 1)) == 0
 
@@ -251,7 +251,7 @@ def test_circular_catalan_and_fuss_catalan():
     # c c* is free Poisson(1): tau((c c*)^k) = Catalan(k); (c1 c2)(c1 c2)* has the Fuss-Catalan
     # moments binom(3k, k)/(2k + 1) (MATH.md section 4)
     c, c1, c2 = fa.circular("c"), fa.circular("c1"), fa.circular("c2")
-    for k in range(0, 9):
+    for k in range(9):
         assert fa.trace((c * c.H)**k) == sp.catalan(k)
         assert fa.trace((c1 * c2 * c2.H * c1.H)**k) == sp.binomial(3 * k, k) / (2 * k + 1)
     assert fa.trace(c * c) == 0 and fa.trace(c * c.H * c) == 0
@@ -295,6 +295,25 @@ def test_jjt_reference_sanity():
     assert jjt_moments(2, 1) == [Fraction(1, 4)]
 
 
+def test_two_commuting_families():
+    # two commuting families are free from each other: tau(ABAB) for free A, B (NS Example 5.15)
+    # with A = a1 a2 (one family, classically independent: tau(A^k) = E[a1^k] E[a2^k]) and
+    # B = b (another family)
+    t = sp.Symbol("t")
+    a1, a2 = fa.commuting(fa.projection("a1", t), fa.selfadjoint("a2", fa.discrete([1, 2])))
+    b, = fa.commuting(fa.selfadjoint("b", fa.discrete([-1, 2])))
+    tA, tA2 = t * sp.Rational(3, 2), t * sp.Rational(5, 2)
+    tB, tB2 = HALF, sp.Rational(5, 2)
+    A = a1 * a2
+    ref = tA2 * tB**2 + tA**2 * tB2 - tA**2 * tB**2
+    assert sp.expand(fa.trace(A * b * A * b) - ref) == 0
+    # tau(X b Y b) = tau(XY) tau(b)^2 + tau(X) tau(Y) (tau(b^2) - tau(b)^2), X = a1, Y = a2 in
+    # the first family (so tau(XY) = tau(X) tau(Y) = 3t/2); a1 b a2 b a1 ~ a1 b a2 b (a1^2 = a1)
+    ref2 = 3 * t / 2 * tB**2 + 3 * t / 2 * (tB2 - tB**2)
+    assert sp.expand(fa.trace(a1 * b * a2 * b * a1) - ref2) == 0
+    assert sp.expand(fa.trace(a2 * a1 * b * A * b) - ref) == 0       # a2 a1 = a1 a2
+
+
 # --------------------------------------------------------------------------------------------
 # brute force: sum over non-crossing partitions of the positions (short words only)
 
@@ -306,7 +325,8 @@ P_ = fa.projection("p", sp.Rational(1, 3))
 A = fa.selfadjoint("a", fa.discrete([-1, 0, 2]))
 D1, D2 = fa.commuting(fa.selfadjoint("e1", fa.discrete([1, 2])),
                       fa.projection("e2", sp.Rational(1, 4)))
-POOL = [X, Y, C, C.H, U, U.H, P_, A, D1, D2]
+F1, = fa.commuting(fa.selfadjoint("f1", fa.discrete([-1, 1, 3])))
+POOL = [X, Y, C, C.H, U, U.H, P_, A, D1, D2, F1]
 
 
 def _law_moment(g, k):
@@ -317,7 +337,7 @@ def _law_moment(g, k):
     return sum(at.mass * at.location**k for at in atoms)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _law_cumulants(g, n):
     m = [Fraction(int(sp.Rational(_law_moment(g, k)).p), int(sp.Rational(_law_moment(g, k)).q))
          for k in range(n + 1)]
@@ -329,7 +349,7 @@ def _law_cumulants(g, n):
     return tuple(kappa)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _family_cumulant(letters):
     """Free cumulant of letters of one commuting family, by Moebius inversion of the classical
     moments prod_g E[g^k_g] over NC partitions."""

@@ -54,9 +54,12 @@ tau(u X u*) = tau(X)) and rotated to a minimal rotation (traciality), so equal t
 cache entry; a word is 0 at once when a gauge symmetry forbids it (u -> e^(i theta) u for Haar
 unitaries and circulars, x -> -x for semicirculars). The words of one polynomial are evaluated
 together along a trie: the columns M[.][j] depend only on the prefix w_0 ... w_(j-1), so words with
-a common prefix share them. Arithmetic is exact: Python Fractions when every cumulant involved is
-rational, otherwise elements of a sympy polynomial / fraction-field domain (symbolic parameters
-such as the trace t of a projection); results are sympy numbers or expressions.
+a common prefix share them; intervals whose letters of other generators violate a gauge symmetry
+are skipped (they vanish). Arithmetic is exact: when every cumulant involved is rational the
+programme runs on Python integers (each generator's table kappa_k c^k with the least integer scale
+c, the word's trace being the final integer over the product of its letters' scales, returned as a
+Fraction); otherwise on elements of a sympy polynomial / fraction-field domain (symbolic parameters
+such as the trace t of a projection). Results are sympy numbers or expressions.
 """
 
 from __future__ import annotations
@@ -126,6 +129,36 @@ def _projection_cumulants(t, N: int) -> list:
     return [sp.Add(*[ck * t**k for k, ck in enumerate(c) if ck]) for c in R[:N]]
 
 
+def _cumulants_from_rational_moments(m: list) -> list:
+    """[kappa_1, ..., kappa_N] from exact rational moments [1, m_1, ..., m_N] (int/Fraction):
+    m_n = sum_(s=1)^n kappa_s [z^(n-s)] M(z)^s (Speicher 1994; MATH.md section 1), with the
+    powers M^s computed once, O(N^3)."""
+    N = len(m) - 1
+    powers = [None, m[:N + 1]]                        # powers[s] = M^s up to z^(N-s)
+    for s in range(2, N + 1):
+        prev, top = powers[-1], N - s
+        powers.append([sum(prev[i] * m[d - i] for i in range(d + 1)) for d in range(top + 1)])
+    kappa = [0] * (N + 1)
+    for n in range(1, N + 1):
+        kappa[n] = m[n] - sum(kappa[s] * powers[s][n - s] for s in range(1, n))
+    return kappa[1:]
+
+
+def _integer_scale(values) -> int:
+    """The least c >= 1 with values[k-1] * c^k an integer for every k (rationals)."""
+    need: dict = {}
+    for k, v in enumerate(values, 1):
+        q = v.denominator if isinstance(v, Fraction) else 1
+        if q != 1:
+            # bounded effort: a composite left over is used as if prime (still a valid scale)
+            for p, e in sp.factorint(q, limit=10**5).items():
+                need[p] = max(need.get(p, 0), -(-e // k))
+    c = 1
+    for p, e in need.items():
+        c *= p**e
+    return c
+
+
 class _RationalDomain:
     zero = 0
     one = 1
@@ -188,6 +221,7 @@ class _Tracer:
         self.tok_gen: list = []       # generator index (free letter) or family index
         self.tok_star: list = []
         self.tok_e: list = []         # packed exponent vector (family monomial)
+        self.tok_charge: list = []    # gauge charge: None, (generator, +-1) or (generator, 0)
         self.values: dict = {}        # generator index -> sympy values, index 1..N
         self.domains: dict = {}       # generators and table lengths -> sympy domain
         self.results: dict = {(): 1}  # canonical word -> int/Fraction or sympy expression
@@ -213,6 +247,14 @@ class _Tracer:
             self.tok_gen.append(gi)
             self.tok_star.append(star)
             self.tok_e.append(e)
+            charge = None
+            if kind == _CUM:
+                gk = self.gens[gi].kind
+                if gk == "semicircular":
+                    charge = (gi, 0)                      # x -> -x: parity
+                elif gk in ("circular", "haar_unitary", "haar_orthogonal"):
+                    charge = (gi, 1 if star else -1)      # u -> e^(i theta) u
+            self.tok_charge.append(charge)
         return t
 
     def _letter(self, L: Letter):
@@ -250,8 +292,10 @@ class _Tracer:
         """Letters -> tokens; runs of one commuting family are merged into one monomial."""
         out = []
         run_f, run_e = -1, 0
+        letters = self.letters
         for L in word:
-            info = self._letter(L)
+            hit = letters.get(id(L))
+            info = hit[1] if hit is not None and hit[0] is L else self._letter(L)
             if info[0] == _MOM:
                 if info[1] == run_f:
                     run_e += info[2]
@@ -292,19 +336,18 @@ class _Tracer:
             break
         # gauge symmetries: u -> e^(i theta) u (Haar, circular), x -> -x (semicircular)
         bal: dict = {}
+        charges = self.tok_charge
         for t in w:
-            if kind[t] == _CUM:
-                gk = gens[tgen[t]].kind
-                if gk == "semicircular":
-                    bal[tgen[t]] = bal.get(tgen[t], 0) ^ 1
-                elif gk in ("circular", "haar_unitary", "haar_orthogonal"):
-                    bal[tgen[t]] = bal.get(tgen[t], 0) + (1 if tstar[t] else -1)
+            ch = charges[t]
+            if ch is not None:
+                gi, d = ch
+                bal[gi] = bal.get(gi, 0) + d if d else bal.get(gi, 0) ^ 1
         if any(bal.values()):
             return None
         t = tuple(w)
-        n = len(t)
-        if n > 1:
-            t = min(t[i:] + t[:i] for i in range(n))
+        if len(t) > 1:                           # least rotation (traciality)
+            m = min(t)
+            t = min(t[i:] + t[:i] for i, x in enumerate(t) if x == m)
         return t
 
     # cumulants and moments -----------------------------------------------------------------
@@ -332,10 +375,24 @@ class _Tracer:
         elif g.kind == "projection":
             vals = [None] + _projection_cumulants(g.params[0], N)
         else:
-            vals = [None] + list(g.law().free_cumulants(N))
+            vals = [None] + self._law_cumulants(g.law(), N)
         if have is None or len(vals) > len(have):
             self.values[gi] = vals
         return self.values[gi]
+
+    @staticmethod
+    def _law_cumulants(law, N: int) -> list:
+        """Free cumulants of a law: closed form for Bernoulli laws, a fast exact inversion of
+        rational moments, else the law's own (symbolic) free_cumulants."""
+        from ..laws.catalog import Bernoulli
+
+        if isinstance(law, Bernoulli):
+            return _projection_cumulants(law.args[0], N)
+        moms = [sp.sympify(v) for v in law.moments(N)]
+        if all(v.is_Rational for v in moms):
+            kap = _cumulants_from_rational_moments([1] + [_as_frac(v) for v in moms])
+            return [sp.Rational(k.numerator, k.denominator) for k in kap]
+        return list(law.free_cumulants(N))
 
     # evaluation ------------------------------------------------------------------------------
     def compute(self, words) -> None:
@@ -410,18 +467,26 @@ class _Tracer:
     def _evaluate(self, words, dom, fams, need) -> dict:
         """The interval programme (module docstring) along the trie of ``words``."""
         zero, one, conv = dom.zero, dom.one, dom.conv
-        # per-generator tables in the domain
+        # per-generator tables in the domain; rational tables are scaled to integers:
+        # kappa_k c^k (or m_k c^k) is an integer for the scale c of the generator, so the
+        # programme runs on Python ints and a word's trace is divided by prod(letter scales)
         kap: dict = {}
         alt: dict = {}
         mvals: dict = {}
+        scale: dict = {}
         for gi, N in need.items():
             g = self.gens[gi]
             vals = self.values[gi]
+            top = N if g.family or g.kind not in ("semicircular", "circular") else 2
+            table = [conv(v) for v in vals[1:top + 1]]
+            c = _integer_scale(table) if dom.rational else 1
+            if c != 1:
+                table = [int(v * c**k) for k, v in enumerate(table, 1)]
+            scale[gi] = c
             if g.family:
-                mvals[gi] = [one] + [conv(v) for v in vals[1:N + 1]]
+                mvals[gi] = [one] + table
             else:
-                cap = 2 if g.kind in ("semicircular", "circular") else N
-                kap[gi] = [zero] + [conv(v) for v in vals[1:cap + 1]]
+                kap[gi] = [zero] + table
                 alt[gi] = g.kind in ("circular", "haar_unitary", "haar_orthogonal")
         slot = {f: i + 1 for i, f in enumerate(fams)}   # cols[j][slot[f]] = C_f column
         moments: dict = {f: {} for f in fams}
@@ -438,7 +503,14 @@ class _Tracer:
                 tab[e] = v
             return v
 
-        ctx = _Context(self, kap, alt, mom, slot, zero, one)
+        # gauge charges: #u* - #u (Haar, circular), #x mod 2 (semicircular); an interval whose
+        # letters of other generators do not balance has M = C_f = H = E = 0
+        gauge = {}
+        for gi in need:
+            kd = self.gens[gi].kind
+            if kd in ("semicircular", "circular", "haar_unitary", "haar_orthogonal"):
+                gauge[gi] = (len(gauge), kd == "semicircular")
+        ctx = _Context(self, kap, alt, mom, slot, zero, one, gauge)
         out: dict = {}
         prev: tuple = ()
         for w in sorted(words):
@@ -449,7 +521,20 @@ class _Tracer:
             ctx.truncate(lcp)                       # backtrack in the trie
             for t in w[lcp:]:
                 ctx.push(t)
-            out[w] = ctx.cols[len(w)][0][0]
+            v = ctx.cols[len(w)][0][0]
+            if dom.rational and v:
+                den = 1
+                for t in w:
+                    if self.tok_kind[t] == _CUM:
+                        den *= scale[self.tok_gen[t]]
+                    else:
+                        for s, gi in enumerate(self.fams[self.tok_gen[t]]):
+                            k = (self.tok_e[t] >> (_SHIFT * s)) & _MASK
+                            if k:
+                                den *= scale[gi] ** k
+                if den != 1:
+                    v = Fraction(v, den)
+            out[w] = v
             prev = w
         return out
 
@@ -458,7 +543,7 @@ class _Context:
     """State of the interval programme along one path of the trie: the prefix ``tok`` and, for
     every j <= len(tok), the column cols[j] = [M[.][j], C_f[.][j] for each family f]."""
 
-    def __init__(self, tracer, kap, alt, mom, slot, zero, one):
+    def __init__(self, tracer, kap, alt, mom, slot, zero, one, gauge):
         self.kind, self.tgen = tracer.tok_kind, tracer.tok_gen
         self.tstar, self.te = tracer.tok_star, tracer.tok_e
         self.kap, self.alt, self.mom, self.slot = kap, alt, mom, slot
@@ -469,12 +554,18 @@ class _Context:
         self.rank: list = []        # index of position p in its generator's / family's list
         self.gpos: dict = {}        # generator -> positions; (generator, star) -> positions
         self.fpos: dict = {f: [] for f in slot}     # family -> positions
+        self.gauge = gauge          # generator -> (charge slot, parity only)
+        c0 = (0,) * len(gauge)
+        self.charge: list = [c0]    # charge[j] = charges of the prefix of length j
+        self.charge_wo: list = [[c0] * len(gauge)]   # ... with one slot set to 0
 
     def truncate(self, n):
         kind, tgen, tstar = self.kind, self.tgen, self.tstar
         while len(self.tok) > n:
             t = self.tok.pop()
             self.cols.pop()
+            self.charge.pop()
+            self.charge_wo.pop()
             self.reach.pop()
             self.rank.pop()
             if kind[t] == _CUM:
@@ -488,6 +579,19 @@ class _Context:
         tok, cols = self.tok, self.cols
         p = len(tok)
         tok.append(t)
+        c = self.charge[-1]
+        gs = self.gauge.get(self.tgen[t]) if self.kind[t] == _CUM else None
+        if gs is not None:
+            c = list(c)
+            if gs[1]:
+                c[gs[0]] ^= 1
+            else:
+                c[gs[0]] += 1 if self.tstar[t] else -1
+            c = tuple(c)
+            self.charge_wo.append([c[:i] + (0,) + c[i + 1:] for i in range(len(c))])
+        else:
+            self.charge_wo.append(self.charge_wo[-1])
+        self.charge.append(c)
         if self.kind[t] == _CUM:
             lst = self.gpos.setdefault(self.tgen[t], [])
             self.rank.append(len(lst))
@@ -521,11 +625,17 @@ class _Context:
         col = [M] + [[zero] * j + [one] for _ in fams]
         H: dict = {}        # H[b] = [_, H_1(b, j), H_2(b, j), ...]
         E: dict = {}        # E[b] = {exponent vector e: E(e, b, j)}
+        charge, charge_wo, gauge = self.charge, self.charge_wo, self.gauge
+        cj, cwj = charge[j], charge_wo[j]
         for a in range(j - 1, -1, -1):
             t = tok[a]
             a1 = a + 1
             if kind[t] == _CUM:
                 gi = tgen[t]
+                gs = gauge.get(gi)
+                if (charge[a] != cj) if gs is None else (charge_wo[a][gs[0]] != cwj[gs[0]]):
+                    H[a] = ()       # unbalanced outside the block's generator: all zero
+                    continue
                 kp = kap[gi]
                 kmax = min(rank[a] + 1, len(kp) - 1)
                 if self.alt[gi]:
@@ -551,6 +661,9 @@ class _Context:
                 M[a] = vals[1]
                 fa = -1
             else:
+                if charge[a] != cj:
+                    E[a] = None
+                    continue
                 fa = tgen[t]
                 s = self.slot[fa]
                 cf = col[s]
@@ -558,7 +671,7 @@ class _Context:
                 gaps = []
                 for p in fpos[fa][rank[a] + 1:]:
                     gp = cols[p][s][a1]
-                    if gp:
+                    if gp and E[p] is not None:
                         gaps.append((E[p], te[tok[p]], gp))
                 Ea = {}
                 for e in reach[a]:
@@ -659,10 +772,15 @@ def trace(expr: Any):
 
 
 def _check_names(expr) -> None:
+    """Refuse two different generators with one name (e.g. one declared commuting and one not)."""
+    letters = {id(L): L for w, _ in expr.terms for L in w}     # dedupe without hashing Letters
     seen: dict = {}
-    for g in expr.generators:
-        if g.name in seen and seen[g.name] != g:
+    for L in letters.values():
+        g = L.gen
+        h = seen.get(g.name)
+        if h is None:
+            seen[g.name] = g
+        elif h is not g and h != g:
             raise InvalidParameterError("expr", expr, f"two different generators are named "
                                         f"{g.name!r} (e.g. one declared commuting and one not); "
                                         "use the generators returned by fa.commuting")
-        seen[g.name] = g

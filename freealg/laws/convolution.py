@@ -548,8 +548,8 @@ class FreeProduct(_Composite):
     prod_j (W_j m/(1+m))^{k_j} = z m/(1+m) [derived from chi_P = prod_j chi_j ((1+m)/m)^{n-1},
     n = sum_j k_j]. The unknowns are m and one W_j per *distinct* factor, so the cost does not
     grow with the multiplicities: the layered Jacobian J J* of depth L is one 2-unknown system.
-    The product equation is solved as exp(sum_j k_j log r_j - log(z m/(1+m))) = 1, free of
-    overflow and of the 2 pi i ambiguity of the logarithms.
+    The product equation is solved in logarithms, sum_j k_j log r_j - log(z m/(1+m)) = 0 (no
+    overflow; the logarithms are continued from z = iY, where every r_j ~ m_1(mu_j) > 0).
 
     Examples
     --------
@@ -634,7 +634,10 @@ class FreeProduct(_Composite):
             k += 1 + law._nunk
             ctx.res.append(ps / m - 1)
             acc = acc + mult * _dlog(W * q, be)
-        ctx.res.append(_dexp(acc, be) - 1)
+        # the product equation in logarithms (exp(...) - 1 makes Newton overshoot for large
+        # multiplicities); the principal logs are continuous along the path from z = iY where
+        # all r_j ~ m_1(mu_j) > 0, and the admissibility test rejects a jump
+        ctx.res.append(acc)
         return (1 + m) / zeta, m
 
     def _guess(self, zeta, be):
@@ -653,6 +656,18 @@ class FreeProduct(_Composite):
             lo *= max(a, 0.0) ** k
             hi *= b**k
         return lo, hi
+
+    @property
+    def _scale(self) -> float:
+        # the norm bound prod_j |mu_j|^{k_j} of the hull is astronomically loose for many
+        # factors (2^1000 for ReLU layers); the edge of mu^{⊠n} grows like n * m_1^n * spread
+        # (e.g. e n for the layered ReLU Jacobian), which sets the continuation's start height
+        (logm1,) = self._params(NP)
+        spread = max(law._hull_float()[1] / max(law._mean_float(), 1e-300)
+                     for law, _ in self._args[0])
+        est = 4.0 * self._n * spread * float(np.exp(logm1))
+        lo, hi = self._hull_float()
+        return min(max(abs(lo), abs(hi), hi - lo), est)
 
     def atoms(self):
         # Belinschi 2003, iterated: the atom at 0 is the largest atom at 0 of a factor; a

@@ -68,16 +68,21 @@ def _tight_hull(law):
     except Exception:  # noqa: BLE001 (symbolic means: keep the bound)
         return lo, hi
     atoms = [a for a, _ in law._atoms_float()]
-    steps = 2.0 ** (-np.arange(0, 200) / 4.0)
+    # down to 2^-1000 of the distance, in chunks, stopping at the first point in a band
+    steps = 2.0 ** (-np.arange(0, 4000) / 4.0)
     out = []
     for end in (lo, hi):
         if end == c:
             out.append(end)
             continue
         xs = c + (end - c) * steps
-        d = _density_grid(law, xs)
-        hit = np.nonzero(d > 0)[0]
-        j = hit[0] if hit.size else len(xs) - 1
+        j = len(xs) - 1
+        for start in range(0, len(xs), 200):
+            d = _density_grid(law, xs[start:start + 200])
+            hit = np.nonzero(d > 0)[0]
+            if hit.size:
+                j = start + hit[0]
+                break
         cut = xs[max(j - 1, 0)]
         # keep atoms inside
         for a in atoms:

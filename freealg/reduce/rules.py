@@ -73,13 +73,39 @@ def _conjugator(P: NCPoly):
             u = a
         elif a != u:
             return None
-        if any(L.gen == a.gen for L in w[1:-1]):
+        name = a.gen.name
+        if any(L.gen.name == name for L in w[1:-1]):
             return None
     return u
 
 
 def _strip(P: NCPoly, k: int = 1) -> NCPoly:
+    if len(P.terms) == 1:
+        # an interior slice of a reduced word is reduced: no re-canonicalisation needed
+        (w, c), = P.terms
+        return NCPoly._new(((w[k:len(w) - k], c),))
     return NCPoly([(w[k:len(w) - k], c) for w, c in P.terms])
+
+
+def _selfadjoint(P: NCPoly) -> bool:
+    if len(P.terms) == 1:
+        (w, c), = P.terms
+        if c.is_real is not True:
+            return False
+        n = len(w)
+        return all(w[n - 1 - i] == w[i].adjoint for i in range((n + 1) // 2))
+    return P.is_selfadjoint
+
+
+def _short(P: NCPoly, n: int = 80) -> str:
+    if len(P.terms) == 1 and len(P.terms[0][0]) > 24:
+        (w, c), = P.terms
+        head = "*".join(repr(L) for L in w[:6])
+        tail = "*".join(repr(L) for L in w[-4:])
+        pre = "" if c == 1 else f"{c}*"
+        return f"{pre}{head}*...({len(w) - 10} letters)...*{tail}"
+    r = repr(P)
+    return r if len(r) <= n else r[: n - 20] + " ... " + r[-15:]
 
 
 def is_free(A: NCPoly, B: NCPoly) -> bool:
@@ -166,9 +192,9 @@ class _Compiler:
         u = _conjugator(P)
         if u is not None:
             B = _strip(P)
-            if B.is_selfadjoint:
+            if _selfadjoint(B):
                 Gb = self._gfun()
-                self._step("Haar conjugation", P, f"law({B})", [_eq(G(z), Gb(z))],
+                self._step("Haar conjugation", P, f"law({_short(B)})", [_eq(G(z), Gb(z))],
                            "unitary invariance of the trace")
                 return self.reduce(B, Gb)
         tried.append("Haar conjugation")
@@ -197,6 +223,8 @@ class _Compiler:
         """Split P into self-adjoint pieces that are free from each other (or return [P])."""
         terms = list(P.terms)
         n = len(terms)
+        if n < 2:
+            return [P]
         parent = list(range(n))
 
         def find(i):
@@ -222,7 +250,7 @@ class _Compiler:
         for i in range(n):
             groups.setdefault(find(i), []).append(terms[i])
         pieces = [NCPoly(g) for g in groups.values()]
-        if len(pieces) < 2 or not all(q.is_selfadjoint for q in pieces):
+        if len(pieces) < 2 or not all(_selfadjoint(q) for q in pieces):
             return [P]
         # pairwise freeness must hold for the fold
         for i in range(len(pieces)):
@@ -313,7 +341,7 @@ class _Compiler:
         if r != l.adjoint:
             return None
         Q = _strip(P)
-        if not Q.is_selfadjoint:
+        if not _selfadjoint(Q):
             return None
         if l.gen.is_projection:
             if l.gen.name in {L.gen.name for w, _ in Q.terms for L in w}:
@@ -348,7 +376,7 @@ class _Compiler:
         law = _product(law_l, law_q)
         m = sp.Symbol("m")
         S, Sl, Sq = (sp.Function(f"S_{{{k}}}") for k in ("P", Gl.__name__, Gq.__name__))
-        self._step("product", P, f"free_multiplicative(law({LL}), law({Q}))",
+        self._step("product", P, f"free_multiplicative(law({LL}), law({_short(Q, 40)}))",
                    [_eq(S(m), Sl(m) * Sq(m))],
                    "tau((l Q l*)^n) = tau((Q l* l)^n); Voiculescu 1987: S-transforms multiply",
                    at=at)
@@ -356,7 +384,7 @@ class _Compiler:
         return law
 
     def _step(self, rule, P, result, eqs, ref="", at=None):
-        step = Step(rule, repr(P), result, tuple(eqs), ref)
+        step = Step(rule, _short(P), result, tuple(eqs), ref)
         if at is None:
             self.steps.append(step)
         else:
