@@ -499,11 +499,11 @@ class Law:
         """Point masses, sorted by location (exact when the parameters are exact)."""
         return []
 
-    def support(self) -> list[Band]:
+    def support(self, dps: int = 30) -> list[Band]:
         """Bands of the absolutely continuous part, sorted (atoms excluded)."""
         raise NotImplementedError
 
-    def edges(self) -> list[Edge]:
+    def edges(self, dps: int = 30) -> list[Edge]:
         """All band endpoints with their kind (see :class:`Edge`)."""
         raise NotImplementedError
 
