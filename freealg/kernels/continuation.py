@@ -49,6 +49,18 @@ class PathInfo:
     failed: Any = field(default=None)
 
 
+def _tangent_np(system, z, w):
+    """dw/dz along the solution branch (implicit function theorem: -J^{-1} dR/dz), float64."""
+    n = system.n
+    wd = [Dual.variable(w[i], i, n + 1) for i in range(n)]
+    zd = Dual.variable(z, n, n + 1)
+    with np.errstate(all="ignore"):
+        res, _ = system.evaluate(zd, wd, NP, [])
+        J = [[r.d[j] for j in range(n)] for r in res]
+        dRdz = [-r.d[n] for r in res]
+        return NP.solve(J, dRdz)
+
+
 def _evaluate(system, z, w, be):
     n = system.n
     wd = [Dual.variable(w[i], i, n) for i in range(n)]
@@ -268,7 +280,22 @@ def solve_np(system, z, *, ratio: float = 0.25, tol: float = 1e-13, maxit: int =
                 if active.size == 0:
                     break
         y_new = np.maximum(level, y_target[active]) if k <= nsteps else y_target[active]
-        wn, its, conv, _ = _newton_np(system, x[active] + 1j * y_new, wa, tol, maxit)
+        # Euler predictor along the branch, then Newton (big steps stay in the basin even
+        # where the solution bends quickly, e.g. ⊠ of many factors)
+        y_old = Y * ratio ** (k - 1) if k > 1 else np.full(active.size, Y)
+        y_old = np.maximum(y_old, y_target[active])
+        with np.errstate(all="ignore"):
+            t = _tangent_np(system, x[active] + 1j * y_old, wa)
+            pred = [wi + ti * 1j * (y_new - y_old) for wi, ti in zip(wa, t)]
+        pred = [np.where(np.isfinite(p), p, wi) for p, wi in zip(pred, wa)]
+        wn, its, conv, _ = _newton_np(system, x[active] + 1j * y_new, pred, tol, maxit)
+        if not np.all(conv):  # fall back to the plain start where the predictor misled
+            bad = ~conv
+            wb, itsb, convb, _ = _newton_np(system, x[active][bad] + 1j * np.broadcast_to(
+                y_new, active.shape)[bad], [wi[bad] for wi in wa], tol, maxit)
+            for i in range(n):
+                wn[i][bad] = wb[i]
+            conv[bad] = convb
         for i in range(n):
             w[i][active] = wn[i]
         ok[active] &= conv

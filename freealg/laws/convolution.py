@@ -637,7 +637,7 @@ class FreeProduct(_Composite):
         # the product equation in logarithms (exp(...) - 1 makes Newton overshoot for large
         # multiplicities); the principal logs are continuous along the path from z = iY where
         # all r_j ~ m_1(mu_j) > 0, and the admissibility test rejects a jump
-        ctx.res.append(acc)
+        ctx.res.append(acc * (1.0 / self._n))  # /n: rounding of a sum of n logs is ~ n eps
         return (1 + m) / zeta, m
 
     def _guess(self, zeta, be):
