@@ -126,7 +126,8 @@ class _NPBackend(Backend):
     @staticmethod
     def solve(J: Sequence[Sequence[Any]], F: Sequence[Any]) -> list:
         n = len(F)
-        shape = np.broadcast(*F, *[J[i][j] for i in range(n) for j in range(n)]).shape
+        shape = np.broadcast_shapes(*[np.shape(a) for a in F],
+                                    *[np.shape(J[i][j]) for i in range(n) for j in range(n)])
         if n == 1:
             with np.errstate(divide="ignore", invalid="ignore"):
                 return [np.broadcast_to(F[0] / J[0][0], shape)]

@@ -197,16 +197,19 @@ class Law:
 
     @property
     def free_symbols(self) -> set:
-        out: set = set()
-        for a in self._args:
+        def syms(a) -> set:
             if isinstance(a, Law):
-                out |= a.free_symbols
-            elif isinstance(a, (tuple, list)):
+                return a.free_symbols
+            if isinstance(a, (tuple, list)):
+                out: set = set()
                 for b in a:
-                    out |= b.free_symbols if isinstance(b, Law) else sp.sympify(b).free_symbols
-            else:
-                out |= sp.sympify(a).free_symbols
-        return out
+                    out |= syms(b)
+                return out
+            if isinstance(a, (bool, int, float)):
+                return set()
+            return getattr(sp.sympify(a), "free_symbols", set())
+
+        return syms(self._args)
 
     def subs(self, *args, **kwargs) -> "Law":
         """Substitute values for symbolic parameters (sympy ``subs`` semantics).

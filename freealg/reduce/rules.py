@@ -178,7 +178,8 @@ class _Compiler:
                        [_eq(G(z), Gq(z - c0))])
             return affine(self.reduce(P - c0, Gq), 1, c0)
         lead = terms[0][1]
-        if lead != 1 and all(c.is_number for _, c in terms) and _real_number(lead):
+        # symbols are real parameters (NCPoly convention): a symbolic scale stays symbolic
+        if lead != 1 and (_real_number(lead) if lead.is_number else lead.is_real is not False):
             Gq = self._gfun()
             self._step("scale", P, f"{lead} * law(P/{lead})", [_eq(G(z), Gq(z / lead) / lead)])
             return affine(self.reduce(P / lead, Gq), lead, 0)
@@ -199,7 +200,7 @@ class _Compiler:
                 return self.reduce(B, Gb)
         tried.append("Haar conjugation")
         # 4./6. single words: generators, squares, circular
-        if len(terms) == 1:
+        if len(terms) == 1 and terms[0][1] == 1:
             law = self._word_law(terms[0][0], P, G)
             if law is not None:
                 return law
@@ -351,7 +352,7 @@ class _Compiler:
             at = len(self.steps)
             lawq = self.reduce(Q, Gq)
             law = free_compression(lawq, t, ambient=True)
-            Rc, Rq = sp.Function("R_c"), sp.Function(f"R_{self._n}")
+            Rc, Rq = sp.Function("R_c"), sp.Function("R" + Gq.__name__[1:])
             w = sp.Symbol("w")
             Gc = sp.Function("G_c")
             self.unknowns.extend([Gc])
@@ -375,7 +376,7 @@ class _Compiler:
                                      "positive; ⊠ needs laws on [0, inf)")
         law = _product(law_l, law_q)
         m = sp.Symbol("m")
-        S, Sl, Sq = (sp.Function(f"S_{{{k}}}") for k in ("P", Gl.__name__, Gq.__name__))
+        S, Sl, Sq = (sp.Function(f"S_{{{k}}}") for k in (G.__name__, Gl.__name__, Gq.__name__))
         self._step("product", P, f"free_multiplicative(law({LL}), law({_short(Q, 40)}))",
                    [_eq(S(m), Sl(m) * Sq(m))],
                    "tau((l Q l*)^n) = tau((Q l* l)^n); Voiculescu 1987: S-transforms multiply",
