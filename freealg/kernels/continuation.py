@@ -243,6 +243,8 @@ def solve_np(system, z, *, ratio: float = 0.25, tol: float = 1e-13, maxit: int =
     the bulk this halves the work). Points that fail are re-run on finer schedules; those that
     still fail are NaN and listed in ``info.failed`` (a boolean mask).
     """
+    if _depth == 0 and getattr(system, "ratio", None):
+        ratio = max(ratio, system.ratio)
     z = np.asarray(z, dtype=complex)
     shape = z.shape
     z = z.ravel()

@@ -148,6 +148,8 @@ class _RootSystem:
         self.law = law
         self.n = law._nunk
         self.scale = law._scale
+        # laws whose solution bends quickly along the path ask for finer steps
+        self.ratio = getattr(law, "_path_ratio", None)
 
     def evaluate(self, z: Dual, w, be, args):
         ctx = EvalContext()
@@ -656,6 +658,12 @@ class FreeProduct(_Composite):
             lo *= max(a, 0.0) ** k
             hi *= b**k
         return lo, hi
+
+    @property
+    def _path_ratio(self) -> float:
+        # the product equation has degree ~n in m: its solution bends on a scale ~|z|/n, so
+        # the continuation takes geometric steps of ratio 1 - 25/n (0.25 for small n)
+        return max(0.25, 1.0 - 25.0 / self._n)
 
     @property
     def _scale(self) -> float:
