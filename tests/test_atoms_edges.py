@@ -24,6 +24,7 @@ import pytest
 import sympy as sp
 
 import freealg as fa
+from _references import wachter_edges
 from freealg.laws.spectral import confirm_atoms, mass_check
 
 R = sp.Rational
@@ -48,15 +49,6 @@ def _to_mp(x, dps=50):
         if isinstance(x, (mpmath.mpf, mpmath.mpc)):
             return +x
         return sp.N(sp.sympify(x), dps + 10)._to_mpmath(mpmath.mp.prec)
-
-
-def wachter_edges(alpha, beta):
-    """lambda_pm = alpha + beta - 2 alpha beta +- sqrt(4 alpha beta (1-alpha)(1-beta))
-    (Wachter 1980; Collins 2005; MATH.md §3)."""
-    a, b = sp.sympify(alpha), sp.sympify(beta)
-    c = a + b - 2 * a * b
-    r = sp.sqrt(4 * a * b * (1 - a) * (1 - b))
-    return c - r, c + r
 
 
 # --------------------------------------------------------------------------------------------

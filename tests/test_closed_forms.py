@@ -20,6 +20,7 @@ import pytest
 import sympy as sp
 
 import freealg as fa
+from _references import wachter_edges
 
 R = sp.Rational
 REF_DPS = 50
@@ -217,15 +218,6 @@ def arcsine_ref(a, b):
         return 1 / _sqrt_prod(z, _mp(a), _mp(b))
 
     return G
-
-
-def wachter_edges(alpha, beta):
-    """lambda_pm = alpha + beta - 2 alpha beta +- sqrt(4 alpha beta (1-alpha)(1-beta))
-    (Wachter 1980; Collins 2005; MATH.md §3)."""
-    a, b = sp.sympify(alpha), sp.sympify(beta)
-    c = a + b - 2 * a * b
-    r = sp.sqrt(4 * a * b * (1 - a) * (1 - b))
-    return c - r, c + r
 
 
 def wachter_density(alpha, beta):

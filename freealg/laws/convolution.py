@@ -387,15 +387,7 @@ class FreeMultiplicative(_Composite):
 
     def __init__(self, mu: Law, nu: Law):
         for nm, law in (("mu", mu), ("nu", nu)):
-            if not isinstance(law, Law):
-                raise InvalidParameterError(nm, law, "must be a freealg Law")
-            pos = law.is_positive()
-            if pos is False:
-                raise InvalidParameterError(nm, law, "⊠ needs laws supported on [0, inf); this one "
-                                                     "has mass below 0")
-            if isinstance(law, Dirac) and law.args[0] == 0:
-                raise InvalidParameterError(nm, law, "⊠ with delta_0 is trivial (delta_0); the "
-                                                     "S-transform is undefined")
+            _check_positive_factor(nm, law)
         self._init(mu, nu)
 
     @property
@@ -535,11 +527,6 @@ def _check_positive_factor(nm, law):
 
 def _dlog(x: Dual, be) -> Dual:
     return x.apply(be.log(x.v), 1 / x.v)
-
-
-def _dexp(x: Dual, be) -> Dual:
-    e = be.exp(x.v)
-    return x.apply(e, e)
 
 
 class FreeProduct(_Composite):

@@ -352,7 +352,6 @@ def confirm_atoms(law, dps: int = 30) -> list[tuple[Atom, Any, Any]]:
     lo, hi = law._hull_float()
     scale = max(abs(lo), abs(hi), hi - lo, 1.0)
     for atom in law.atoms():
-        a = numeric_value(atom.location, MP) if True else None
         vals = []
         for k in (dps // 3, dps // 3 + 2):
             with mpmath.workdps(dps + 10):

@@ -139,17 +139,16 @@ def _real_number(c) -> bool:
 class _Compiler:
     def __init__(self):
         self.steps: list = []
-        self.equations: list = []
         self.definitions: list = []
         self.unknowns: list = []
         self._n = 0
 
-    def _new(self, base: str):
+    def _new(self):
         self._n += 1
         return self._n
 
     def _gfun(self):
-        k = self._new("G")
+        k = self._new()
         f = sp.Function(f"G_{k}")
         self.unknowns.append(f)
         return f
@@ -272,7 +271,7 @@ class _Compiler:
         law = laws[0]
         for other in laws[1:]:
             law = free_additive(law, other)
-        omegas = [sp.Function(f"omega_{self._new('w')}") for _ in pieces]
+        omegas = [sp.Function(f"omega_{self._new()}") for _ in pieces]
         self.unknowns.extend(omegas)
         eqs = [_eq(G(z), Gq(om(z))) for Gq, om in zip(subs, omegas)]
         eqs.append(_eq(sp.Add(*[om(z) for om in omegas]), (len(pieces) - 1) * z + 1 / G(z)))
