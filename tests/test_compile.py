@@ -63,23 +63,6 @@ BS = [fa.selfadjoint(f"b{i}", fa.discrete([-1, 1])) for i in range(1, 7)]
 KM6 = BS[0] + BS[1] + BS[2] + BS[3] + BS[4] + BS[5]
 
 
-def _free_product_symbols_bug() -> bool:
-    """True while fa.spectrum(J3 J3*) (a FreeProduct law) dies in Law.free_symbols."""
-    try:
-        _ = fa.compile(J3 * J3.H).parameters
-    except sp.SympifyError:
-        return True
-    return False
-
-
-# BUG (working tree, laws/base.py): Law.free_symbols sympifies FreeProduct's nested
-# ((law, k), ...) argument. Strict while the bug is there, an ordinary test once it is fixed.
-FREE_PRODUCT_BUG = pytest.mark.xfail(
-    _free_product_symbols_bug(), strict=True, raises=sp.SympifyError,
-    reason="BUG: fa.free_product([(fa.bernoulli(1/2), 3)]).free_symbols raises SympifyError, "
-           "so fa.spectrum(J J*) fails for depth >= 3")
-
-
 # ---------------------------------------------------------------------------------------------
 # 1. exact moments: compiled law vs tau(P^k)
 #
@@ -106,6 +89,11 @@ MOMENT_CASES = [
     ("u+u*", u + u.H),
     ("u+u*+x", u + u.H + x),
     ("o+o*", o + o.H),
+    # a nontrivial reduced word W in free Haar unitaries is Haar (tau(W^n) = 0: free groups are
+    # torsion free; NS Lecture 5), so c W + conj(c) W* is arcsine on [-2|c|, 2|c|]
+    ("u^2+u*^2", u * u + u.H * u.H),
+    ("uv+(uv)*", u * v + v.H * u.H),
+    ("2i(uvu* - uv*u*)", 2 * sp.I * u * v * u.H - 2 * sp.I * u * v.H * u.H),
     # Haar conjugation: u B u* has the law of B and is free from B' (NS Lecture 5)
     ("x+uau*", x + u * a * u.H),
     ("uau*+a", u * a * u.H + a),
@@ -134,8 +122,7 @@ MOMENT_CASES = [
 
 
 def _params(cases):
-    return [pytest.param(n, P, id=n, marks=FREE_PRODUCT_BUG if n == "J3J3*" else ())
-            for n, P in cases]
+    return [pytest.param(n, P, id=n) for n, P in cases]
 
 
 @pytest.mark.parametrize("name, P", _params(MOMENT_CASES))
@@ -147,10 +134,6 @@ def test_moments_equal_trace(name, P):
 # Polynomials the issue lists that the current rules cannot reduce. The moments would be checked
 # the same way; each is a known law (see the comments).
 UNREDUCED = [
-    # u^2 is a Haar unitary, so u^2 + u*^2 is arcsine on [-2, 2] (NS Lecture 1)
-    ("u^2+u*^2", u * u + u.H * u.H),
-    # u v is a Haar unitary for free Haar u, v (NS Lecture 5): arcsine again
-    ("uv+(uv)*", u * v + v.H * u.H),
     # a x a with a >= 0 discrete: tau((axa)^n) = tau((x a^2)^n), the law of
     # (a^2)^{1/2} x (a^2)^{1/2}; a B-valued semicircular (x is free from a), G = tau((z - g a^2)^-1),
     # g = tau(a^2 (z - g a^2)^-1) - computable, but no rule handles a non-positive middle factor
@@ -159,9 +142,8 @@ UNREDUCED = [
 
 
 @pytest.mark.xfail(strict=True, raises=ReductionError,
-                   reason="BUG: the compiler has no rule for these self-adjoint polynomials "
-                          "(words u^2 + u*^2, u v + (u v)*, and a x a with a non-positive middle "
-                          "factor), all with classical laws")
+                   reason="the structural rules do not cover a x a with a non-positive middle "
+                          "factor; the linearization engine (issue 4) will")
 @pytest.mark.parametrize("name, P", UNREDUCED, ids=[n for n, _ in UNREDUCED])
 def test_moments_equal_trace_unreduced(name, P):
     sol = fa.spectrum(P)
@@ -169,7 +151,7 @@ def test_moments_equal_trace_unreduced(name, P):
 
 
 NUMERIC_CASES = ["x+y", "x+uau*", "pqp", "cc*+x", "p(x+y)p", "xpx", "ubu*+b",
-                 pytest.param("J3J3*", marks=FREE_PRODUCT_BUG)]
+                 "J3J3*"]
 
 
 @pytest.mark.parametrize("name", NUMERIC_CASES)
@@ -577,16 +559,9 @@ def test_irreducible_polynomial_lists_rules_tried(P):
 t_sym = sp.Symbol("t")
 
 
-_SYMBOLIC_SCALE_BUG = ("BUG: a symbolic coefficient is not a 'scale' (the rule needs numbers): "
-                       "fa.compile(t*x) silently drops t (law semicircle(1)) and t*x + y raises "
-                       "ReductionError instead of a symbolic System / UndeterminedError")
-
-
 @pytest.mark.parametrize("make", [
     lambda: fa.projection("p", t_sym) * q * fa.projection("p", t_sym),
-    pytest.param(lambda: t_sym * x + y,
-                 marks=pytest.mark.xfail(strict=True, raises=ReductionError,
-                                         reason=_SYMBOLIC_SCALE_BUG)),
+    lambda: t_sym * x + y,
     lambda: t_sym * x,
     lambda: x + t_sym,
     lambda: fa.semicircular("s", t_sym) + y,
@@ -606,6 +581,10 @@ def test_symbolic_parameters_must_be_substituted(make):
 def test_symbolic_scale_is_kept():
     # law of t x is semicircle(t^2): m_2 = t^2 (coefficients are real parameters, ncpoly.py)
     assert fa.compile(t_sym * x).law.moments(2) == [0, t_sym**2]
+    # t x + y (y of variance 2): free sum of semicircles, variance t^2 + 2 (R-transforms add)
+    m = fa.compile(t_sym * x + y).law.moments(4)
+    assert [sp.expand(v - r) for v, r in zip(m, [0, t_sym**2 + 2, 0, 2 * (t_sym**2 + 2) ** 2])] \
+        == [0, 0, 0, 0]
 
 
 def test_symbolic_system_compiles():
@@ -701,3 +680,86 @@ def test_ncpoly_algebra_laws(A, B, C):
     assert hash(fa.NCPoly(A.terms)) == hash(A)
     assert pickle.loads(pickle.dumps(A)) == A
     assert (A - A) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# the linear-time word path (rules._Compiler._reduce_word) is the general rules, only faster:
+# same law, same equations, same provenance, same errors
+
+
+def _compile_general(P, monkeypatch):
+    from freealg.reduce import rules
+
+    with monkeypatch.context() as mp:
+        mp.setattr(rules._Compiler, "_reduce_word", lambda self, w, G: None)
+        return fa.compile(P)
+
+
+d1 = fa.selfadjoint("d1", fa.bernoulli(HALF))
+WORDS = {
+    "J3J3*": J3 * J3.H,
+    "J3*J3": J3.H * J3,
+    "a u a u* a": a * u * a * u.H * a,
+    "c c2 c2* c*": c * c2 * c2.H * c.H,
+    "d1 o p a p o* d1": d1 * o * p * a * p * o.H * d1,
+    "p u a u* p": p * u * a * u.H * p,
+    "p u q u* p": p * u * q * u.H * p,
+    "u a u* (conjugation only)": u * a * u.H,
+    "a x^2 a": a * x * x * a,
+    "a o x^2 o* a": a * o * x * x * o.H * a,
+}
+WORD_ERRORS = {
+    "p a p a p (p inside)": p * a * p * a * p,
+    "a b a b a (not free)": a * b * a * b * a,
+    "a x a (x not positive)": a * x * a,
+    "a o x o* a (x not positive)": a * o * x * o.H * a,
+    "a p u a u* p a (a reused)": a * p * u * a * u.H * p * a,
+}
+
+
+@pytest.mark.parametrize("name", list(WORDS))
+def test_word_path_matches_general_rules(name, monkeypatch):
+    P = WORDS[name]
+    fast, slow = fa.compile(P), _compile_general(P, monkeypatch)
+    assert fast.law == slow.law
+    assert [str(e) for e in fast.equations] == [str(e) for e in slow.equations]
+    assert fast.steps == slow.steps
+    assert [str(s) for s, _ in fast.definitions] == [str(s) for s, _ in slow.definitions]
+
+
+@pytest.mark.parametrize("name", list(WORD_ERRORS))
+def test_word_path_errors_match_general_rules(name, monkeypatch):
+    P = WORD_ERRORS[name]
+    with pytest.raises(ReductionError) as fast:
+        fa.compile(P)
+    with pytest.raises(ReductionError) as slow:
+        _compile_general(P, monkeypatch)
+    assert str(fast.value) == str(slow.value)
+
+
+def test_word_path_is_linear_in_depth():
+    """Work counted, not timed: the general rules rescan the interior at every level (the
+    number of letters inspected grows like L^2), the word path touches each letter O(1) times.
+    Counted through Letter.adjoint, which both paths call on every letter they compare."""
+    from freealg.algebra import generators
+
+    def count(L):
+        P = jacobian(1)  # warm the generator caches
+        P = fa.NCPoly.constant(1)
+        for l in range(L):
+            P = fa.selfadjoint(f"e{l}", fa.bernoulli(HALF)) * fa.haar_orthogonal(f"w{l}") * P
+        P = P * P.H
+        calls = [0]
+        orig = generators.Letter.adjoint.fget
+
+        def counted(self):
+            calls[0] += 1
+            return orig(self)
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(generators.Letter, "adjoint", property(counted))
+            fa.compile(P)
+        return calls[0]
+
+    c50, c200 = count(50), count(200)
+    assert c200 < 4 * c50 * 1.2  # linear: ratio 4 (quadratic would give 16)

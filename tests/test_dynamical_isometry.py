@@ -61,28 +61,9 @@ def solution(L: int, commuting: bool = True):
     return _SOLS[key]
 
 
-def _free_product_symbols_bug() -> bool:
-    """True while fa.spectrum(J J*) (depth >= 3, a FreeProduct law) dies in Law.free_symbols."""
-    try:
-        _ = fa.compile(jjt(3)).parameters
-    except sp.SympifyError:
-        return True
-    return False
-
-
-# BUG (working tree, laws/base.py): Law.free_symbols sympifies the nested (law, multiplicity)
-# pairs of FreeProduct, so fa.spectrum of any J J* of depth >= 3 raises SympifyError. Strict
-# while the bug is there, an ordinary test once it is fixed.
-FREE_PRODUCT_BUG = pytest.mark.xfail(
-    _free_product_symbols_bug(), strict=True, raises=sp.SympifyError,
-    reason="BUG: Law.free_symbols does not recurse into FreeProduct's ((law, k), ...) args: "
-           "fa.free_product([(fa.bernoulli(1/2), 3)]).free_symbols raises SympifyError, so "
-           "fa.spectrum(J J*) fails for depth >= 3")
-
-
 def depths(*Ls):
-    """pytest params for depths, the deep ones carrying FREE_PRODUCT_BUG."""
-    return [pytest.param(L, marks=FREE_PRODUCT_BUG) if L >= 3 else L for L in Ls]
+    """pytest params for depths."""
+    return list(Ls)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -373,15 +354,13 @@ def test_density_mp_matches_independent_solution(L):
             assert abs(got - ref) <= mpmath.mpf(10) ** -20 * max(1, ref), (x, got, ref)
 
 
-@pytest.mark.parametrize("L, x", [(2, "1.5"), pytest.param(5, "0.5", marks=FREE_PRODUCT_BUG),
-                                  pytest.param(5, "0.39", marks=FREE_PRODUCT_BUG)])
+@pytest.mark.parametrize("L, x", [(2, "1.5"), (5, "0.5"), (5, "0.39")])
 def test_density_outside_support_is_zero(L, x):
     with mpmath.workdps(40):
         assert abs(density_reference(L, mpmath.mpf(x))) < mpmath.mpf(10) ** -30
         assert solution(L).density(mpmath.mpf(x), dps=30) == 0
 
 
-@FREE_PRODUCT_BUG
 def test_density_float64_depth5():
     sol = solution(5)
     xs = np.array([0.01, 0.05, 0.1, 0.2, 0.3, 0.37])
@@ -408,7 +387,6 @@ def test_reference_deep_network():
     assert abs(density_reference(20, float(e) * 1.05)) < 1e-30
 
 
-@FREE_PRODUCT_BUG
 def test_density_float64_depth20():
     xs = deep_points()
     ref = np.array([float(density_reference(20, x)) for x in xs])
@@ -417,7 +395,6 @@ def test_density_float64_depth20():
     assert np.all(np.abs(got - ref) <= 1e-10 * np.maximum(1, ref))
 
 
-@FREE_PRODUCT_BUG
 def test_density_mp_depth20():
     with mpmath.workdps(40):
         x = deep_points()[2]
@@ -442,7 +419,6 @@ def test_right_edge_depth2():
         assert abs(mpmath.mpf(right[-1].location) - e_ref) <= mpmath.mpf(10) ** -20
 
 
-@FREE_PRODUCT_BUG
 def test_right_edge_depth5():
     e_ref = right_edge_reference(5)
     edges = solution(5).edges()

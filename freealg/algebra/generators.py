@@ -36,6 +36,7 @@ class Generator:
     kind: str
     params: tuple = ()
     family: str = ""
+    _hash: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -43,6 +44,23 @@ class Generator:
                                                            f"{', '.join(KINDS)}")
         if not isinstance(self.name, str) or not self.name:
             raise InvalidParameterError("name", self.name, "a generator needs a non-empty name")
+        object.__setattr__(self, "_hash", hash((self.name, self.kind, self.params, self.family)))
+
+    # explicit (the dataclass would rehash the parameter laws on every call: words of
+    # thousands of letters compare and hash their generators constantly)
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        if self is other:
+            return True
+        if type(other) is not Generator:
+            return NotImplemented
+        return (self._hash == other._hash and self.name == other.name and self.kind == other.kind
+                and self.params == other.params and self.family == other.family)
+
+    def __reduce__(self):
+        return (Generator, (self.name, self.kind, self.params, self.family))
 
     @property
     def is_selfadjoint(self) -> bool:

@@ -58,6 +58,26 @@ def reduce_word(word: Iterable[Letter]) -> tuple:
     return tuple(out)
 
 
+def _join(w1: tuple, w2: tuple) -> tuple:
+    """Product of two reduced words: only the junction can cancel (cost O(cancellations) plus
+    one C-level concatenation, so building a depth-L Jacobian word is not quadratic)."""
+    i, j = len(w1), 0
+    while i and j < len(w2):
+        prev, L = w1[i - 1], w2[j]
+        if prev.gen != L.gen:
+            break
+        g = L.gen
+        if g.is_projection:
+            j += 1  # p p = p
+            continue
+        if g.is_unitary and prev.star != L.star:
+            i -= 1  # u u* = u* u = 1
+            j += 1
+            continue
+        break
+    return w1[:i] + w2[j:] if (i < len(w1) or j) else w1 + w2
+
+
 def _word_key(word):
     return (len(word), tuple(L.sort_key() for L in word))
 
@@ -89,6 +109,16 @@ class NCPoly:
         clean.sort(key=lambda wc: _word_key(wc[0]))
         object.__setattr__(self, "_terms", tuple(clean))
         object.__setattr__(self, "_hash", None)
+
+    @classmethod
+    def _from_reduced(cls, pairs) -> "NCPoly":
+        """Merge, clean and sort (word, coefficient) pairs whose words are already reduced."""
+        acc: dict = {}
+        for w, c in pairs:
+            acc[w] = acc.get(w, sp.S.Zero) + c
+        clean = [(w, c) for w, c in ((w, sp.expand(c)) for w, c in acc.items()) if c != 0]
+        clean.sort(key=lambda wc: _word_key(wc[0]))
+        return cls._new(tuple(clean))
 
     @classmethod
     def _new(cls, terms: tuple) -> "NCPoly":
@@ -207,7 +237,13 @@ class NCPoly:
         o = self._coerce(other)
         if o is NotImplemented:
             return o
-        return NCPoly([(w1 + w2, c1 * c2) for w1, c1 in self._terms for w2, c2 in o._terms])
+        pairs = [(_join(w1, w2), c1 * c2) for w1, c1 in self._terms for w2, c2 in o._terms]
+        if len(pairs) == 1:
+            # one reduced word times one reduced word: already canonical after the junction
+            (w, c), = pairs
+            c = sp.expand(c)
+            return NCPoly._new(((w, c),) if c != 0 else ())
+        return NCPoly._from_reduced(pairs)
 
     def __rmul__(self, other):
         o = self._coerce(other)

@@ -166,10 +166,17 @@ class Law:
         return self._args
 
     def __eq__(self, other):
+        if self is other:
+            return True
         return type(self) is type(other) and self._args == other._args
 
     def __hash__(self):
-        return hash((type(self).__name__, self._args))
+        # cached: generators carry laws, and words of thousands of letters hash them often
+        h = self._cache.get("__hash__")
+        if h is None:
+            h = hash((type(self).__name__, self._args))
+            self._cache["__hash__"] = h
+        return h
 
     def __reduce__(self):
         return (type(self), self._args)

@@ -9,7 +9,9 @@ Rules, tried in this order on each (sub)polynomial P; each cites the theorem it 
 3. ``Haar conjugation``: P = u B u* with u Haar, u not in B -> law(B) (unitary invariance).
 4. ``generator``: P = x a self-adjoint generator -> its law; x^2 for a semicircular x -> free
    Poisson(1, v) (NS Lecture 12); powers of diagonal/discrete generators -> pushforward laws.
-5. ``u + u*``: u Haar unitary -> arcsine law on [-2, 2] (NS Lecture 1 exercise; Haagerup-Larsen).
+5. ``u + u*``: u Haar unitary -> arcsine law on [-2, 2] (NS Lecture 1 exercise; Haagerup-Larsen);
+   more generally c W + conj(c) W* for a nonempty reduced word W in free Haar unitaries
+   (u^2, u v, u v u*: W is again Haar) -> arcsine on [-2|c|, 2|c|].
 6. ``circular``: c c* and c* c -> free Poisson(1, v) (Marchenko-Pastur; NS Lecture 11).
 7. ``compression``: P = p A p, p a projection free from A -> (1 - t) delta_0 + t D_t(mu^{⊞1/t})
    (Nica-Speicher 1996).
@@ -90,14 +92,38 @@ def _strip(P: NCPoly, k: int = 1) -> NCPoly:
 def _selfadjoint(P: NCPoly) -> bool:
     if len(P.terms) == 1:
         (w, c), = P.terms
-        if c.is_real is not True:
+        # symbols are real parameters (NCPoly convention): conjugation only flips I
+        if c.is_real is not True and c.subs(sp.I, -sp.I) != c:
             return False
         n = len(w)
         return all(w[n - 1 - i] == w[i].adjoint for i in range((n + 1) // 2))
     return P.is_selfadjoint
 
 
-def _short(P: NCPoly, n: int = 80) -> str:
+class _ShortWord:
+    """The short form of the word w[lo:hi] (as :func:`_short` prints it), without copying a
+    long interior."""
+
+    __slots__ = ("w", "lo", "hi", "n")
+
+    def __init__(self, w, lo, hi, n=80):
+        self.w, self.lo, self.hi, self.n = w, lo, hi, n
+
+    def __str__(self):
+        w, lo, hi = self.w, self.lo, self.hi
+        if hi - lo > 24:
+            head = "*".join(repr(L) for L in w[lo:lo + 6])
+            tail = "*".join(repr(L) for L in w[hi - 4:hi])
+            return f"{head}*...({hi - lo - 10} letters)...*{tail}"
+        P = NCPoly._new(((w[lo:hi], sp.S.One),)) if hi > lo else NCPoly.constant(1)
+        return _short(P, self.n)
+
+    __repr__ = __str__
+
+
+def _short(P, n: int = 80) -> str:
+    if isinstance(P, _ShortWord):
+        return str(P)
     if len(P.terms) == 1 and len(P.terms[0][0]) > 24:
         (w, c), = P.terms
         head = "*".join(repr(L) for L in w[:6])
@@ -157,6 +183,14 @@ class _Compiler:
     def reduce(self, P: NCPoly, G) -> Law:
         """Return the law of P; equations describe G (a sympy function of z) in terms of the
         Cauchy transforms of the pieces."""
+        terms = P.terms
+        if len(terms) == 1 and terms[0][1] == 1 and len(terms[0][0]) > 2:
+            law = self._reduce_word(terms[0][0], G)
+            if law is not None:
+                return law
+        return self._reduce_rules(P, G)
+
+    def _reduce_rules(self, P: NCPoly, G) -> Law:
         z = _z
         tried = []
         terms = P.terms
@@ -217,6 +251,129 @@ class _Compiler:
         tried.append("product l Q l* (S-transform)")
         raise ReductionError(P, tried, hint="the general linearization engine (a later issue) "
                                             "handles arbitrary polynomials")
+
+    # single words in linear time ------------------------------------------------------------
+    def _reduce_word(self, w: tuple, G):
+        """The rules on one self-adjoint word w, applied level by level on index views.
+
+        Peeling ``l Q l*`` or ``u B u*`` from a word of length n by the general rules copies and
+        rescans the interior at every level: O(n^2) for a depth-L Jacobian. Here the interior
+        is w[lo:hi] and the questions the rules ask (does u occur inside? are the families of
+        l* l and Q disjoint?) are answered from occurrence counts updated as the ends are
+        removed, so the whole word costs O(n). The rules, their order and the steps recorded
+        are those of :meth:`_reduce_rules` (a level they do not cover is handed to it), and a
+        chain of products is flattened into one FreeProduct at the end. Returns None when w is
+        not self-adjoint (the general rules then report it).
+        """
+        z = _z
+        n = len(w)
+        if any(w[n - 1 - i] != w[i].adjoint for i in range((n + 1) // 2)):
+            return None
+        names: dict = {}
+        fams: dict = {}
+        for L in w:
+            names[L.gen.name] = names.get(L.gen.name, 0) + 1
+            f = _fam(L)
+            fams[f] = fams.get(f, 0) + 1
+        distinct = len(names)
+
+        def drop(L):
+            nonlocal distinct
+            names[L.gen.name] -= 1
+            if not names[L.gen.name]:
+                distinct -= 1
+            fams[_fam(L)] -= 1
+
+        def view(lo, hi):
+            return NCPoly._new(((w[lo:hi], sp.S.One),)) if hi > lo else NCPoly.constant(1)
+
+        wraps: list = []  # (kind, data) from the outside in
+        lo, hi = 0, n
+        while hi - lo > 2 and distinct > 1:
+            l = w[lo]
+            name = l.gen.name
+            inner_has_l = names[name] > 2  # both ends count once each
+            if l.gen.is_unitary and not inner_has_l:
+                # 3. Haar conjugation
+                Gb = self._gfun()
+                self._step("Haar conjugation", _ShortWord(w, lo, hi),
+                           f"law({_ShortWord(w, lo + 1, hi - 1)})", [_eq(G(z), Gb(z))],
+                           "unitary invariance of the trace")
+                drop(w[lo]), drop(w[hi - 1])
+                lo, hi, G = lo + 1, hi - 1, Gb
+                continue
+            if l.gen.is_projection:
+                if inner_has_l:
+                    break  # the general rules report it
+                # 7. compression
+                Gq = self._gfun()
+                wraps.append(("compression", (l.gen.params[0], G, Gq, len(self.steps), lo, hi)))
+                drop(w[lo]), drop(w[hi - 1])
+                lo, hi, G = lo + 1, hi - 1, Gq
+                continue
+            # 8. product l Q l*: is l* l free from Q = w[lo+1:hi-1]?
+            LL = NCPoly([((l.adjoint, l), 1)])
+            drop(w[lo]), drop(w[hi - 1])
+            ll_fams = {_fam(L) for t, _ in LL.terms for L in t}
+            free = not any(fams.get(f, 0) for f in ll_fams)
+            if not free and hi - lo - 2 >= 2:
+                a = w[lo + 1]
+                free = (a.gen.is_unitary and names[a.gen.name] == 2
+                        and a.gen.name not in {L.gen.name for t, _ in LL.terms for L in t})
+            if not free:
+                # restore the counts and let the general rules report it
+                for L in (w[lo], w[hi - 1]):
+                    if not names[L.gen.name]:
+                        distinct += 1
+                    names[L.gen.name] += 1
+                    fams[_fam(L)] += 1
+                break
+            Gl, Gq = self._gfun(), self._gfun()
+            at = len(self.steps)
+            law_l = self.reduce(LL, Gl)
+            if law_l.is_positive() is False:
+                raise ReductionError(view(lo, hi), ["product l Q l*"], hint="the factor l* l is "
+                                     "not positive; ⊠ needs laws on [0, inf)")
+            m = sp.Symbol("m")
+            S, Sl, Sq = (sp.Function(f"S_{{{k}}}") for k in (G.__name__, Gl.__name__,
+                                                             Gq.__name__))
+            self._step("product", _ShortWord(w, lo, hi),
+                       f"free_multiplicative(law({LL}), law({_ShortWord(w, lo + 1, hi - 1, 40)}))",
+                       [_eq(S(m), Sl(m) * Sq(m))],
+                       "tau((l Q l*)^n) = tau((Q l* l)^n); Voiculescu 1987: S-transforms "
+                       "multiply", at=at)
+            wraps.append(("product", (law_l, S, lo, hi)))
+            lo, hi, G = lo + 1, hi - 1, Gq
+        law = self._reduce_rules(view(lo, hi), G) if (lo, hi) != (0, n) else None
+        if law is None:
+            return None  # nothing was peeled: the general rules take the whole word
+        # unwind from the inside out; runs of products become one flattened FreeProduct
+        run: list = []
+        for kind, data in reversed(wraps):
+            if kind == "product":
+                law_l, S, plo, phi = data
+                if not run:
+                    if law.is_positive() is False:
+                        raise ReductionError(view(plo, phi), ["product l Q l*"], hint="the factor "
+                                             "Q is not positive; ⊠ needs laws on [0, inf)")
+                run.append(law_l)
+                self.definitions.append((S, r"\text{S-transform of the product } l\,Q\,l^{*}"))
+                continue
+            law = _product_run(run, law)
+            run = []
+            t, Gc_of, Gq, at, clo, chi = data
+            lawq = law
+            law = free_compression(lawq, t, ambient=True)
+            Rc, Rq = sp.Function("R_c"), sp.Function("R" + Gq.__name__[1:])
+            wv = sp.Symbol("w")
+            Gc = sp.Function("G_c")
+            self.unknowns.extend([Gc])
+            self._step("compression", _ShortWord(w, clo, chi), f"free_compression({lawq.name}, {t})",
+                       [_eq(Rc(wv), Rq(t * wv)), _eq(Gc_of(z), (1 - t) / z + t * Gc(z))],
+                       "Nica-Speicher 1996: pAp has law D_t(mu^{⊞1/t}) in (pAp, tau/t)", at=at)
+            self.definitions.append((Gc, r"\text{Cauchy transform of } pAp \text{ in } "
+                                         r"(pAp, \tau/t)\text{, whose R-transform is } R_c"))
+        return _product_run(run, law)
 
     # rules -----------------------------------------------------------------------------------
     def _free_pieces(self, P: NCPoly) -> list:
@@ -317,14 +474,26 @@ class _Compiler:
         if len(terms) != 2:
             return None
         (w1, c1), (w2, c2) = terms
-        if len(w1) != 1 or len(w2) != 1 or w1[0].gen != w2[0].gen or not w1[0].gen.is_unitary:
+        # c W + conj(c) W* for a nonempty reduced word W in free Haar unitaries (u, u^2, u v,
+        # u v u*, ...): W^n is a nontrivial reduced word for n >= 1 (free groups are torsion
+        # free), so tau(W^n) = 0 and W is itself a Haar unitary (NS Lectures 1 and 5); c W has
+        # the *-distribution of |c| W (rotation invariance), and 2 Re(c W) is arcsine on
+        # [-2|c|, 2|c|]
+        if not w1 or w2 != tuple(L.adjoint for L in reversed(w1)):
             return None
-        if sp.simplify(c1 - sp.conjugate(c2)) != 0 or not (abs(c1) == 1) == True:  # noqa: E712
-            # a (u + u*) with |a| = 1: law of 2 Re(a u) = arcsine for Haar u (rotation invariant)
+        if not all(L.gen.is_unitary and not L.gen.family for L in w1):
             return None
-        law = arcsine(-2, 2)
+        if sp.simplify(c1 - sp.conjugate(c2)) != 0:
+            return None
+        r = sp.simplify(sp.Abs(c1))
+        if not (r.is_number and r.is_positive):
+            return None
+        law = arcsine(-2 * r, 2 * r)
+        what = "u + u*" if len(w1) == 1 and r == 1 else "c W + conj(c) W*, W a Haar word"
         self._step("u + u*", P, repr(law), [_eq(G(z), law.cauchy_expr(z))],
-                   "2 Re u for a Haar unitary u has the arcsine law on [-2, 2]")
+                   f"{what}: 2 Re of a Haar unitary has the arcsine law on [-2, 2] "
+                   "(NS Lecture 1); a nontrivial reduced word in free Haar unitaries is Haar "
+                   "(NS Lecture 5)")
         return law
 
     def _peel(self, P, G):
@@ -398,6 +567,17 @@ def _factors(law) -> list:
     if isinstance(law, FreeMultiplicative):
         return _factors(law.args[0]) + _factors(law.args[1])
     return [(law, 1)]
+
+
+def _product_run(outer: list, inner: Law) -> Law:
+    """l_1 ⊠ (l_2 ⊠ (... ⊠ inner)) for the laws ``outer`` listed from the inside out, flattened
+    once (building it level by level would copy a growing factor list: O(L^2))."""
+    if not outer:
+        return inner
+    if len(outer) == 1:
+        return _product(outer[0], inner)
+    fs = [f for law in reversed(outer) for f in _factors(law)] + _factors(inner)
+    return FreeProduct(fs)
 
 
 def _product(a: Law, b: Law) -> Law:
