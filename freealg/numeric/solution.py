@@ -69,7 +69,8 @@ class SpectralSolution:
         info_mp = cache.get("last_mp_info")
         info_np = cache.get("last_np_info")
         return {
-            "strategy": "subordination + Newton continuation" if self.law._nunk else "closed form",
+            "strategy": getattr(self.law, "strategy_name", None) or (
+                "subordination + Newton continuation" if self.law._nunk else "closed form"),
             "dps": self.dps,
             "unknowns": self.law._nunk,
             "rules": [s.rule for s in self.system.steps],
@@ -89,10 +90,12 @@ class SpectralSolution:
         return f"SpectralSolution({self.system.expr!r}, law={self.law!r})"
 
 
-def spectrum(expr: Any, dps: int = 30) -> SpectralSolution:
+def spectrum(expr: Any, dps: int = 30, method: str | None = None) -> SpectralSolution:
     """Compile a self-adjoint polynomial and return its SpectralSolution.
 
-    Symbolic parameters must be substituted first (``expr.subs(t, 1/2)``).
+    Symbolic parameters must be substituted first (``expr.subs(t, 1/2)``). ``method`` is
+    passed to :func:`freealg.reduce.compile_expr`: None (rules, then linearization),
+    ``"rules"`` or ``"linearization"``.
 
     Examples
     --------
@@ -106,7 +109,7 @@ def spectrum(expr: Any, dps: int = 30) -> SpectralSolution:
     ...
     freealg.errors.UndeterminedError: cannot decide the spectrum of p*q*p: it depends on the symbol(s) t; substitute numbers first (.subs)
     """
-    system = compile_expr(expr)
+    system = compile_expr(expr, method=method)
     params = system.parameters | set(getattr(system.expr, "free_symbols", set()))
     if params:
         raise UndeterminedError(f"the spectrum of {system.expr!r}", sorted(params, key=str))
