@@ -1,0 +1,109 @@
+"""Activation functions by name, as sympy expressions in one symbol ``h``.
+
+Sympy (not numpy) so that phi' is exact, the laws of D = diag(phi'(h)) find their atoms exactly
+(ReLU' -> bernoulli(1/2), hard-tanh' -> bernoulli(P(|h| < 1))) and LaTeX can print them.
+
+Examples
+--------
+>>> from freealg.nn.activations import activation_expr, H
+>>> activation_expr("relu")
+Max(0, h)
+>>> activation_expr("leaky_relu(0.1)")
+Max(h/10, h)
+>>> activation_expr(("leaky_relu", 0.2)).subs(H, -1)
+-0.200000000000000
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import numpy as np
+import sympy as sp
+
+from ..errors import InvalidParameterError
+
+__all__ = ["H", "ACTIVATIONS", "activation_expr", "activation_numpy"]
+
+H = sp.Symbol("h", real=True)
+
+
+def _leaky(alpha: Any) -> sp.Expr:
+    a = sp.nsimplify(alpha) if isinstance(alpha, (int, sp.Rational)) else sp.sympify(alpha)
+    if not (a.is_number and 0 <= float(a) < 1):
+        raise InvalidParameterError("alpha", alpha, "leaky_relu needs 0 <= alpha < 1")
+    return sp.Max(H, a * H)
+
+
+ACTIVATIONS: dict[str, Callable[..., sp.Expr]] = {
+    "linear": lambda: H,
+    "relu": lambda: sp.Max(H, 0),
+    "leaky_relu": _leaky,
+    "hard_tanh": lambda: sp.Max(-1, sp.Min(1, H)),
+    "tanh": lambda: sp.tanh(H),
+    "erf": lambda: sp.erf(H),
+    "sigmoid": lambda: 1 / (1 + sp.exp(-H)),
+    "silu": lambda: H / (1 + sp.exp(-H)),
+    "swish": lambda: H / (1 + sp.exp(-H)),
+    "gelu": lambda: H * (1 + sp.erf(H / sp.sqrt(2))) / 2,
+}
+
+_CALL = re.compile(r"^\s*([a-z_]+)\s*(?:\(\s*([-+0-9.eE/]+)\s*\))?\s*$")
+
+
+def activation_expr(spec: Any) -> sp.Expr:
+    """phi(h) as a sympy expression in :data:`H` from a name ("relu", "leaky_relu(0.1)"), a
+    (name, parameter) tuple, or a sympy expression/Lambda in one variable (renamed to h).
+
+    Names are parsed by a regular expression, never evaluated.
+    """
+    if isinstance(spec, sp.Lambda):
+        (v,) = spec.variables
+        return spec.expr.subs(v, H)
+    if isinstance(spec, sp.Expr):
+        syms = sorted(spec.free_symbols, key=str)
+        if len(syms) != 1:
+            raise InvalidParameterError("activation", spec, "a sympy activation needs exactly "
+                                                            "one free symbol")
+        return spec.subs(syms[0], H)
+    args: tuple = ()
+    if isinstance(spec, tuple) and spec and isinstance(spec[0], str):
+        name, args = spec[0], tuple(spec[1:])
+    elif isinstance(spec, str):
+        m = _CALL.match(spec)
+        if m is None:
+            raise InvalidParameterError("activation", spec, "write a name such as 'relu' or "
+                                        "'leaky_relu(0.1)'; known: " + ", ".join(ACTIVATIONS))
+        name = m.group(1)
+        if m.group(2) is not None:
+            try:
+                args = (sp.Rational(m.group(2)),)
+            except (TypeError, ValueError, sp.SympifyError):
+                raise InvalidParameterError("activation", spec, "the parameter must be a "
+                                                                "number") from None
+    else:
+        raise InvalidParameterError("activation", spec, "give a name, a (name, parameter) tuple "
+                                                        "or a sympy expression in one symbol")
+    if name not in ACTIVATIONS:
+        raise InvalidParameterError("activation", spec, "unknown activation; known: "
+                                    + ", ".join(ACTIVATIONS))
+    try:
+        return ACTIVATIONS[name](*args)
+    except TypeError:
+        raise InvalidParameterError("activation", spec, f"{name} takes "
+                                    f"{'one parameter' if name == 'leaky_relu' else 'no parameters'}"
+                                    ) from None
+
+
+def activation_numpy(expr: sp.Expr) -> tuple[Callable, Callable]:
+    """(phi, phi') as vectorised numpy functions of h."""
+    d = sp.diff(expr, H)
+    mods = [{"Heaviside": lambda x, h0=0.5: np.heaviside(x, h0), "erf": _erf_np}, "numpy"]
+    return sp.lambdify(H, expr, modules=mods), sp.lambdify(H, d, modules=mods)
+
+
+def _erf_np(x):
+    from scipy.special import erf
+
+    return erf(x)

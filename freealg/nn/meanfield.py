@@ -1,0 +1,271 @@
+"""Mean-field signal propagation of a random MLP (Poole et al. 2016; Schoenholz et al. 2017).
+
+For h^l = W^l x^{l-1} + b^l, x^l = phi(h^l), weights of variance sigma_w^2/N and biases of
+variance sigma_b^2, the pre-activations are asymptotically N(0, q_l) with
+
+    q_1 = sigma_w^2 q_0 + sigma_b^2,      q_{l+1} = sigma_w^2 qhat(q_l) + sigma_b^2,
+    qhat(q) = E[phi(h)^2],  h ~ N(0, q),
+
+q_0 = |x^0|^2 / N the input norm. The fixed point q* of q -> sigma_w^2 qhat(q) + sigma_b^2 and
+chi = sigma_w^2 E[phi'(h)^2] at q* decide the regime: chi < 1 ordered (gradients vanish),
+chi > 1 chaotic (they explode), chi = 1 critical (PSG 2017 §2: m_1(J J^T) = chi^L).
+
+Gaussian expectations are computed in float64 by adaptive quadrature split at the kinks of phi
+(about 1e-13 relative; these numbers only parametrise the laws); ReLU, leaky ReLU and linear use
+their closed forms, so exact inputs stay exact.
+
+Examples
+--------
+>>> import sympy as sp
+>>> from freealg.nn.meanfield import MeanField
+>>> mf = MeanField("relu", sigma_w=sp.sqrt(2), sigma_b=0)
+>>> mf.chi(1)                         # sigma_w^2 E[relu'(h)^2] = 2 * 1/2
+1.0
+>>> round(MeanField("tanh", sigma_w=1.0, sigma_b=0.05).chi_star, 6) < 1
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import functools
+import math
+
+import sympy as sp
+
+from ..errors import InvalidParameterError, NoConvergence
+from .activations import H, activation_expr
+
+__all__ = ["MeanField", "critical_sigma_w"]
+
+
+def _npdf(t: float) -> float:
+    return math.exp(-0.5 * t * t) / math.sqrt(2 * math.pi)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(expr: sp.Expr) -> tuple:
+    """(phi', kinks, phi and phi' as float functions), cached per activation expression."""
+    d = sp.diff(expr, H)
+    mods = ["math", {"erf": math.erf, "Heaviside": lambda x, h0=0.5: (
+        1.0 if x > 0 else (h0 if x == 0 else 0.0))}]
+    return d, _kinks(expr), sp.lambdify(H, expr, mods), sp.lambdify(H, d, mods)
+
+
+def _kinks(expr: sp.Expr) -> list:
+    """Points where a piecewise activation changes formula (integration breakpoints)."""
+    out = set()
+    for f in expr.atoms(sp.Max, sp.Min, sp.Heaviside, sp.Abs, sp.Piecewise):
+        for a in f.args:
+            a = a[1] if isinstance(a, tuple) else a
+            try:
+                sol = sp.solve(sp.Eq(a, 0) if not isinstance(a, sp.Basic) or a.has(H)
+                               else sp.false, H)
+            except (NotImplementedError, TypeError):
+                sol = []
+            for s in sol if isinstance(sol, list) else []:
+                if s.is_real:
+                    out.add(float(s))
+    # Max(-1, Min(1, h)): the kinks are where the arguments cross: h = +-1
+    for f in expr.atoms(sp.Max, sp.Min):
+        args = f.args
+        for i in range(len(args)):
+            for j in range(i + 1, len(args)):
+                try:
+                    for s in sp.solve(sp.Eq(args[i], args[j]), H):
+                        if s.is_real:
+                            out.add(float(s))
+                except (NotImplementedError, TypeError):
+                    pass
+    return sorted(out)
+
+
+@dataclass(frozen=True)
+class MeanField:
+    """Variance map, fixed point and criticality of an MLP (module docstring).
+
+    Parameters
+    ----------
+    activation : name, (name, parameter) or sympy expression (see ``activation_expr``)
+    sigma_w, sigma_b : weight and bias standard deviations (weights have variance sigma_w^2/N)
+    dps : kept for the API (mean-field numbers are float64, see the module docstring)
+    """
+
+    activation: Any
+    sigma_w: Any = 1
+    sigma_b: Any = 0
+    dps: int = 20
+
+    def __post_init__(self):
+        phi = activation_expr(self.activation)
+        dphi, kinks, fnp, dfnp = _compiled(phi)
+        object.__setattr__(self, "phi", phi)
+        object.__setattr__(self, "dphi", dphi)
+        for nm in ("sigma_w", "sigma_b"):
+            v = sp.sympify(getattr(self, nm))
+            if not v.is_number or not v.is_real or v < 0 or (nm == "sigma_w" and v == 0):
+                raise InvalidParameterError(nm, getattr(self, nm), "must be a real number, "
+                                            "> 0 for sigma_w and >= 0 for sigma_b")
+            object.__setattr__(self, nm + "_", v)
+        object.__setattr__(self, "_breaks", kinks)
+        object.__setattr__(self, "_fnp", fnp)
+        object.__setattr__(self, "_dfnp", dfnp)
+
+    # Gaussian expectations ------------------------------------------------------------------
+    def _gauss(self, f, q) -> float:
+        """E[f(h)], h ~ N(0, q), in float64 (adaptive quadrature split at the kinks of phi;
+        the mean-field quantities need no more: they enter the laws as 15-digit numbers)."""
+        from scipy.integrate import quad
+
+        s = float(q) ** 0.5
+        cuts = [-40.0] + [b / s for b in self._breaks if -40 < b / s < 40] + [40.0]
+        tot = 0.0
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            val, _ = quad(lambda t: float(f(s * t)) * _npdf(t), a, b, epsabs=1e-15,
+                          epsrel=1e-13, limit=200)
+            tot += val
+        return tot
+
+    def qhat(self, q: Any):
+        """E[phi(h)^2] for h ~ N(0, q) (exact sympy for linear/ReLU/leaky ReLU)."""
+        exact = self._exact_second_moment(sp.sympify(q))
+        if exact is not None:
+            return exact
+        return sp.Float(self._gauss(lambda h: self._fnp(h) ** 2, q), 15)
+
+    def _exact_second_moment(self, q):
+        phi = self.phi
+        if phi == H:
+            return q
+        if phi == sp.Max(H, 0):
+            return q / 2
+        if isinstance(phi, sp.Max) and len(phi.args) == 2 and all(a.is_Mul or a == H
+                                                                  for a in phi.args):
+            c = [a.coeff(H) if a != H else sp.S.One for a in phi.args]
+            if all(ci.is_number for ci in c):
+                a = min(c, key=float)
+                return (1 + a**2) * q / 2
+        return None
+
+    def dphi_second_moment(self, q: Any):
+        """E[phi'(h)^2] for h ~ N(0, q)."""
+        if self.phi == H:
+            return sp.S.One
+        return sp.Float(self._gauss(lambda h: self._dfnp(h) ** 2, q), 15)
+
+    # recursion ---------------------------------------------------------------------------
+    def next_q(self, q: Any):
+        """sigma_w^2 qhat(q) + sigma_b^2."""
+        return self.sigma_w_**2 * self.qhat(q) + self.sigma_b_**2
+
+    def q_sequence(self, q0: Any, depth: int) -> list:
+        """[q_1, ..., q_L] from the input norm q_0 = |x^0|^2/N (x^0 is not passed through phi)."""
+        q = self.sigma_w_**2 * sp.sympify(q0) + self.sigma_b_**2
+        out = [q]
+        for _ in range(depth - 1):
+            q = self.next_q(q)
+            out.append(q)
+        return out
+
+    @property
+    def q_star(self):
+        """The attracting fixed point q* > 0 of the variance map (a sympy Float, or exact for
+        linear/ReLU-type maps), or None when there is no finite one or a continuum of them (ReLU
+        at sigma_w^2 = 2, sigma_b = 0: every q is fixed)."""
+        cache = self.__dict__.setdefault("_cache", {})
+        if "q_star" not in cache:
+            cache["q_star"] = self._find_q_star()
+        return cache["q_star"]
+
+    def _find_q_star(self):
+        sw2, sb2 = self.sigma_w_**2, self.sigma_b_**2
+        hom = self._exact_second_moment(sp.Symbol("q", positive=True))
+        if hom is not None:
+            # qhat(q) = c q: the map q -> sw2 c q + sb2 is affine
+            c = sp.simplify(hom / sp.Symbol("q", positive=True))
+            slope = sw2 * c
+            if slope < 1:
+                return sb2 / (1 - slope) if sb2 != 0 else None
+            return None
+        from scipy.optimize import brentq
+
+        def g(v):
+            return float(sw2) * self._gauss(lambda h: self._fnp(h) ** 2, v) + float(sb2) - v
+
+        q = 1.0
+        for _ in range(200):  # iterate towards the attracting fixed point
+            qn = g(q) + q
+            if not (1e-300 < qn < 1e12):
+                return None
+            if abs(qn - q) <= 1e-13 * qn:
+                return sp.Float(qn, 15)
+            q = qn
+        # slow (chi near 1): bracket the root of g around the iterate and solve it
+        lo, hi = q, q
+        for _ in range(60):
+            lo, hi = lo / 1.5, hi * 1.5
+            if g(lo) * g(hi) < 0:
+                return sp.Float(brentq(g, lo, hi, xtol=1e-15, rtol=1e-14), 15)
+        raise NoConvergence("q* fixed point", 15, 200, abs(g(q)), None,
+                            "the variance map has no isolated fixed point near the iterate; "
+                            "give q0 explicitly")
+
+    def chi(self, q: Any) -> float:
+        """chi = sigma_w^2 E[phi'(h)^2] at variance q."""
+        return float(self.sigma_w_**2 * self.dphi_second_moment(q))
+
+    @property
+    def chi_star(self) -> float:
+        """chi at q* (at q = 1 when q* is not unique, e.g. ReLU with sigma_b = 0)."""
+        q = self.q_star
+        return self.chi(q if q is not None else 1)
+
+    def regime(self, tol: float = 1e-6) -> str:
+        """'critical', 'ordered' (chi < 1: vanishing gradients) or 'chaotic' (chi > 1)."""
+        c = self.chi_star
+        if abs(c - 1) <= tol:
+            return "critical"
+        return "ordered" if c < 1 else "chaotic"
+
+    def advice(self) -> str:
+        """Where the network sits relative to criticality and how to reach it."""
+        c = self.chi_star
+        msg = f"chi = {c:.6g} ({self.regime()})"
+        if self.regime() != "critical":
+            try:
+                sw = critical_sigma_w(self.activation, self.sigma_b_, dps=self.dps)
+                msg += f"; chi = 1 at sigma_w = {sw:.8g} for sigma_b = {float(self.sigma_b_):g}"
+            except (NoConvergence, ValueError):
+                msg += "; no sigma_w reaches chi = 1 for this sigma_b"
+        return msg
+
+
+def critical_sigma_w(activation: Any, sigma_b: Any = 0, dps: int = 20,
+                     bracket: tuple = (0.05, 20.0)) -> float:
+    """The sigma_w with chi(q*) = 1 for the given sigma_b (edge of chaos).
+
+    Examples
+    --------
+    >>> round(critical_sigma_w("relu"), 10)      # sigma_w^2 = 2 (He initialisation)
+    1.4142135624
+    """
+    return _critical_sigma_w(activation_expr(activation), sp.sympify(sigma_b), dps,
+                             tuple(bracket))
+
+
+@functools.lru_cache(maxsize=64)
+def _critical_sigma_w(activation, sigma_b, dps, bracket) -> float:
+    def f(sw):
+        return MeanField(activation, sw, sigma_b, dps).chi_star - 1
+
+    from scipy.optimize import brentq
+
+    a, b = bracket
+    fa_, fb = f(a), f(b)
+    if fa_ * fb > 0:
+        raise NoConvergence("critical sigma_w", dps, 0, min(abs(fa_), abs(fb)), None,
+                            f"chi - 1 does not change sign on sigma_w in {bracket}; widen the "
+                            "bracket or change sigma_b")
+    return float(brentq(f, a, b, xtol=1e-12))

@@ -1,0 +1,491 @@
+"""Spectra of random MLPs from an architecture: Jacobians (dynamical isometry), the conditional
+Fisher information / per-sample NTK, and the learning-rate threshold.
+
+Model (equal widths N -> infinity): h^l = W^l x^{l-1} + b^l, x^l = phi(h^l), l = 1..L, weights
+``"orthogonal"`` (W = sigma_w O, O Haar) or ``"gaussian"`` (entries N(0, sigma_w^2/N)), biases
+N(0, sigma_b^2), input with |x^0|^2/N = q_0. The pre-activations are N(0, q_l) (mean field,
+:mod:`freealg.nn.meanfield`), so D_l = diag(phi'(h^l)) has the law of phi'(h), h ~ N(0, q_l).
+
+* **Jacobian** J = D_L W_L ... D_1 W_1 (Pennington-Schoenholz-Ganguli 2017, 2018): written as
+  the polynomial D'_L O_L ... D'_1 O_1 with D'_l = sigma_w D_l (orthogonal) or D'_l C_l with C_l
+  circular (Gaussian), and compiled, so the S-transform product
+  S_{JJ^T} = prod_l S_{sigma_w^2 D_l^2} (times the Marchenko-Pastur factor 1/(1+z) per Gaussian
+  layer) comes out of the rules with its LaTeX. W_l and D_l are asymptotically free for Haar
+  orthogonal W (Collins-Hayase 2023, arXiv:2103.13466).
+* **Fisher information** of one sample (Hayase-Karakida 2021, arXiv:2006.07814) for the output
+  h^L: with B_l = dh^L/dh^l, the per-sample FIM has the nonzero spectrum of
+  H_L = sum_l (|x^{l-1}|^2/N) B_l B_l^T (the N x N dual of (1/N) J_theta^T J_theta, weight
+  gradients; bias gradients add O(1/N)). It satisfies H_1 = qhat_0 and
+  H_{l+1} = qhat_l + W_{l+1} D_l H_l D_l W_{l+1}^T, qhat_l = E[phi(h^l)^2] (qhat_0 = q_0), i.e.
+  mu_{l+1} = delta_{qhat_l} * ((sigma_w^2 D_l^2) ⊠ mu_l) - again a polynomial, compiled.
+* **Learning rate**: gradient descent on the loss 1/2 |h^L - y|^2 with step eta/N on the weights
+  moves the output error by -eta H_L e, so it is stable only for eta < 2/lambda_max(H_L).
+
+Examples
+--------
+>>> import freealg as fa
+>>> net = fa.nn.MLP(depth=3, activation="relu")           # critical: sigma_w = sqrt(2)
+>>> net.mean_field.regime()
+'critical'
+>>> sol = net.jacobian_spectrum()
+>>> sol.moments(2)                                        # m_1 = chi^L = 1, m_2 = 1 + L
+[1, 4]
+>>> [(a.location, a.mass) for a in sol.atoms()]           # half of D_l^2 is 0 (Belinschi)
+[(0, 1/2)]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..algebra import NCPoly, activation as _activation_gen, circular, haar_orthogonal
+from ..errors import InvalidParameterError
+from ..numeric import SpectralSolution
+from ..reduce import compile_expr
+from .activations import activation_expr, activation_numpy
+from .meanfield import MeanField, critical_sigma_w
+
+__all__ = ["MLP"]
+
+
+class MLP:
+    """A random multilayer perceptron described by its architecture (module docstring).
+
+    Parameters
+    ----------
+    depth : number of layers L >= 1
+    activation : "linear", "relu", "leaky_relu(alpha)", "hard_tanh", "tanh", "erf",
+        "sigmoid", "silu"/"swish", "gelu", a (name, parameter) tuple or a sympy expression
+    weights : "orthogonal" (Haar) or "gaussian"
+    sigma_w : weight scale; None picks the critical value chi = 1 for ``sigma_b``
+        (sqrt(2) for ReLU, 1 for linear)
+    sigma_b : bias standard deviation
+    q0 : input norm |x^0|^2/N; None starts at the fixed point q* (the setting of PSG 2017,
+        where all layers share one law), or q0 = 1 where no isolated q* exists
+    """
+
+    def __init__(self, depth: int, activation: Any = "relu", weights: str = "orthogonal",
+                 sigma_w: Any = None, sigma_b: Any = 0, q0: Any = None):
+        if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool) or depth < 1:
+            raise InvalidParameterError("depth", depth, "the depth must be an integer >= 1")
+        if weights not in ("orthogonal", "gaussian"):
+            raise InvalidParameterError("weights", weights, "use 'orthogonal' (Haar) or "
+                                                            "'gaussian'")
+        self.depth = int(depth)
+        self.activation = activation
+        self.weights = weights
+        self.phi = activation_expr(activation)
+        sb = sp.sympify(sigma_b)
+        if sigma_w is None:
+            sigma_w = self._critical_sigma_w(sb)
+        self.mean_field = MeanField(activation, sigma_w, sb)
+        self.sigma_w = self.mean_field.sigma_w_
+        self.sigma_b = self.mean_field.sigma_b_
+        if q0 is None:
+            qs = self.mean_field.q_star
+            self._at_fixed_point = qs is not None
+            q0 = 1 if qs is None else None
+            self.q = [qs] * self.depth if qs is not None else self.mean_field.q_sequence(
+                q0, self.depth)
+            self.q0 = (qs - self.sigma_b**2) / self.sigma_w**2 if qs is not None else sp.S.One
+        else:
+            q0s = sp.sympify(q0)
+            if not (q0s.is_number and q0s.is_real and q0s > 0):
+                raise InvalidParameterError("q0", q0, "the input norm |x|^2/N must be > 0")
+            self._at_fixed_point = False
+            self.q0 = q0s
+            self.q = self.mean_field.q_sequence(q0s, self.depth)
+        self._cache: dict = {}
+
+    def _critical_sigma_w(self, sb):
+        if self.phi == sp.Max(sp.Symbol("h", real=True), 0) and sb == 0:
+            return sp.sqrt(2)
+        if self.phi == sp.Symbol("h", real=True) and sb == 0:
+            return sp.S.One
+        return sp.Float(critical_sigma_w(self.activation, sb), 15)
+
+    def __repr__(self):
+        return (f"MLP(depth={self.depth}, activation={self.activation!r}, weights="
+                f"{self.weights!r}, sigma_w={self.sigma_w}, sigma_b={self.sigma_b})")
+
+    # the polynomials ------------------------------------------------------------------------
+    def _d(self, l: int) -> NCPoly:
+        """D'_l = sigma_w diag(phi'(h^l)), h^l ~ N(0, q_l) (1-based l)."""
+        key = ("D", l)
+        if key not in self._cache:
+            self._cache[key] = _activation_gen(f"D{l}", self.sigma_w * self.phi, self.q[l - 1])
+        return self._cache[key]
+
+    def _w(self, l: int) -> NCPoly:
+        return haar_orthogonal(f"O{l}") if self.weights == "orthogonal" else circular(f"C{l}")
+
+    def jacobian_expr(self) -> NCPoly:
+        """J = D'_L W_L ... D'_1 W_1 as a polynomial (sigma_w absorbed in D')."""
+        J = NCPoly.constant(1)
+        for l in range(1, self.depth + 1):
+            J = self._d(l) * self._w(l) * J
+        return J
+
+    def qhat(self) -> list:
+        """[qhat_0, ..., qhat_{L-1}]: qhat_0 = q_0, qhat_l = E[phi(h^l)^2]."""
+        return [self.q0] + [self.mean_field.qhat(q) for q in self.q[:-1]]
+
+    def fisher_expr(self) -> NCPoly:
+        """The dual FIM H_L as a polynomial: H_1 = qhat_0, H_{l+1} = qhat_l + W D'_l H D'_l W*."""
+        qh = self.qhat()
+        Hp = NCPoly.constant(qh[0])
+        for l in range(1, self.depth):
+            W, D = self._w(l + 1), self._d(l)
+            Hp = qh[l] + W * D * Hp * D * W.H
+        return Hp
+
+    # systems and spectra --------------------------------------------------------------------
+    def jacobian_system(self):
+        """The System of J J^T (S-transform product, LaTeX via ``.latex()``)."""
+        if "jsys" not in self._cache:
+            J = self.jacobian_expr()
+            self._cache["jsys"] = compile_expr(J * J.H)
+        return self._cache["jsys"]
+
+    def jacobian_spectrum(self, dps: int = 30) -> SpectralSolution:
+        """SpectralSolution of J J^T: density, atoms (0 for ReLU-like), edges, moments."""
+        return SpectralSolution(self.jacobian_system(), dps)
+
+    def max_singular_value(self, dps: int = 30):
+        """sqrt of the right end of the spectrum of J J^T (an edge or an atom)."""
+        return _sqrt(_right_end(self.jacobian_spectrum(dps), dps), dps)
+
+    def limit_law(self):
+        """The L -> infinity law of J J^T along networks whose layers tend to isometries.
+
+        When every sigma_w^2 D_l^2 is a projection of trace 1 - e_l rescaled to mean 1 (hard
+        tanh with q* -> 0: P(|h| < 1) -> 1), S_l(m) = 1 - e_l m/(1+m) + O(e_l^2) and the product
+        tends to S(m) = exp(-sigma0^2 m/(1+m)), sigma0^2 = sum_l (mu2_l/mu1_l^2 - 1)
+        (Pennington-Schoenholz-Ganguli, AISTATS 2018): :func:`freealg.multiplicative_exponential`
+        scaled by m_1 = prod_l mu1_l. It matches the network's m_1 and m_2 exactly; it is the
+        limit only for orthogonal weights (a Gaussian layer contributes 1/(1+m), which does not
+        tend to 1).
+        """
+        from ..laws import affine, multiplicative_exponential
+
+        if self.weights != "orthogonal":
+            raise InvalidParameterError("weights", self.weights, "no L -> infinity limit: each "
+                                        "Gaussian layer contributes a full Marchenko-Pastur "
+                                        "factor; use weights='orthogonal'")
+        m1, s0 = sp.S.One, sp.S.Zero
+        for l in range(1, self.depth + 1):
+            a1, a2 = _square_law(self._d(l)).moments(2)
+            m1 *= a1
+            s0 += a2 / a1**2 - 1
+        s0 = sp.nsimplify(s0) if s0.is_Rational else s0
+        if s0 == 0:
+            from ..laws import dirac
+
+            return dirac(m1)
+        law = multiplicative_exponential(s0)
+        return law if m1 == 1 else affine(law, m1, 0)
+
+    def fisher_system(self):
+        """The System of the dual FIM H_L (shift and S-transform product per layer)."""
+        if "fsys" not in self._cache:
+            self._cache["fsys"] = compile_expr(self.fisher_expr())
+        return self._cache["fsys"]
+
+    def fisher_spectrum(self, dps: int = 30) -> SpectralSolution:
+        """SpectralSolution of the per-sample FIM / NTK dual H_L (Hayase-Karakida 2021)."""
+        return SpectralSolution(self.fisher_system(), dps)
+
+    def lambda_max(self, dps: int = 30, method: str | None = None):
+        """Largest eigenvalue of H_L.
+
+        ``method="spectrum"``: the right end (edge or atom) of :meth:`fisher_spectrum`.
+        ``method="curve"`` (default when every sigma_w^2 D_l^2 has a closed-form S-transform,
+        e.g. ReLU, leaky ReLU, hard-tanh, linear; orthogonal weights): the graph of
+        chi_{mu_L} = psi_{mu_L}^{-1} is traced in closed form through the layers - a point
+        (m, v) of chi_mu gives (m, v S_nu(m)) on chi_{mu ⊠ nu} (S-transforms multiply) and
+        (m + q u (1 + m), u/(1 + q u)) after the shift by q (psi(1/z) = z G(z) - 1) - starting
+        from chi_{delta_q}(m) = m/(q(1 + m)); lambda_max = 1/max_m v_L(m) (MATH.md §8: the
+        edge is where psi stops being invertible; a monotone v_L means an atom at the top).
+        Independent of the spectrum path: the tests compare the two.
+        """
+        if method is None:
+            method = "curve" if self._s_transforms() is not None else "spectrum"
+        if method == "spectrum":
+            return _right_end(self.fisher_spectrum(dps), dps)
+        if method != "curve":
+            raise InvalidParameterError("method", method, "use 'curve' or 'spectrum'")
+        Ss = self._s_transforms()
+        if Ss is None:
+            raise InvalidParameterError("method", method, "the curve method needs closed-form "
+                                        "S-transforms of sigma_w^2 D_l^2 and orthogonal weights "
+                                        "(use method='spectrum')")
+        return _lambda_max_curve([sp.sympify(q) for q in self.qhat()], Ss, dps)
+
+    def _s_transforms(self):
+        if self.weights != "orthogonal":
+            return None
+        m = sp.Symbol("m")
+        out = []
+        for l in range(1, self.depth):
+            law = _square_law(self._d(l))
+            if law is None:
+                return None
+            S = law.s_transform(m)
+            if S is not None:
+                out.append(sp.lambdify(m, S, "mpmath"))
+                continue
+            atoms = law.atoms()
+            if not atoms or sp.simplify(sum(a.mass for a in atoms) - 1) != 0:
+                return None  # a density: its S-transform ends at the edge; use the spectrum
+            out.append(_discrete_s(atoms))
+        return out
+
+    def max_learning_rate(self, dps: int = 30):
+        """eta_c = 2 / lambda_max(H_L) (module docstring)."""
+        import mpmath
+
+        with mpmath.workdps(dps):
+            return 2 / mpmath.mpf(self.lambda_max(dps))
+
+    # Monte Carlo of the real network --------------------------------------------------------
+    def _weights(self, n: int, rng) -> np.ndarray:
+        sw = float(self.sigma_w)
+        if self.weights == "gaussian":
+            return rng.standard_normal((n, n)) * (sw / np.sqrt(n))
+        Q, R = np.linalg.qr(rng.standard_normal((n, n)))
+        return sw * (Q * np.sign(np.diag(R)))
+
+    def _forward(self, n: int, rng, x0=None):
+        phi, dphi = activation_numpy(self.phi)
+        if x0 is None:
+            x0 = rng.standard_normal(n)
+            x0 *= np.sqrt(float(self.q0) * n) / np.linalg.norm(x0)
+        Ws, hs, xs = [], [], [x0]
+        for _ in range(self.depth):
+            W = self._weights(n, rng)
+            b = rng.standard_normal(n) * float(self.sigma_b)
+            h = W @ xs[-1] + b
+            Ws.append(W)
+            hs.append(h)
+            xs.append(np.asarray(phi(h), dtype=float) * np.ones(n))
+        ds = [np.asarray(dphi(h), dtype=float) * np.ones(n) for h in hs]
+        return Ws, hs, xs, ds
+
+    def sample_jacobian(self, n: int = 1000, seed: int = 0, trials: int = 1,
+                        threads: int | None = None) -> np.ndarray:
+        """Eigenvalues of J J^T for real networks of width n (forward pass, J = prod D_l W_l).
+        ``threads`` caps the BLAS threads (1 is much faster on a loaded machine)."""
+        from ..montecarlo._deps import blas_threads
+
+        _check_n(n)
+        with blas_threads(threads):
+            return self._sample_jacobian(n, seed, trials)
+
+    def _sample_jacobian(self, n, seed, trials):
+        rng = np.random.default_rng(seed)
+        out = []
+        for _ in range(trials):
+            Ws, _, _, ds = self._forward(n, rng)
+            J = np.eye(n)
+            for W, d in zip(Ws, ds):
+                J = d[:, None] * (W @ J)
+            out.append(np.linalg.svd(J, compute_uv=False) ** 2)
+        return np.concatenate(out)
+
+    def sample_fisher(self, n: int = 500, seed: int = 0, trials: int = 1,
+                      threads: int | None = None) -> np.ndarray:
+        """Eigenvalues of the per-sample FIM dual H_L = sum_l (|x^{l-1}|^2/n) B_l B_l^T of real
+        networks of width n, B_l = dh^L/dh^l by back-propagation."""
+        from ..montecarlo._deps import blas_threads
+
+        _check_n(n)
+        rng = np.random.default_rng(seed)
+        out = []
+        with blas_threads(threads):
+            for _ in range(trials):
+                out.append(np.linalg.eigvalsh(self._fisher_matrix(n, rng)))
+        return np.concatenate(out)
+
+    def _fisher_matrix(self, n, rng, net=None):
+        Ws, _, xs, ds = net if net is not None else self._forward(n, rng)
+        L = self.depth
+        B = np.eye(n)
+        Hm = np.zeros((n, n))
+        for l in range(L, 0, -1):  # B_L = I, B_l = B_{l+1} W_{l+1} D_l
+            if l < L:
+                B = (B @ Ws[l]) * ds[l - 1][None, :]
+            Hm += (xs[l - 1] @ xs[l - 1] / n) * (B @ B.T)
+        return Hm
+
+    def learning_rate_experiment(self, factors=(0.5, 2.0), steps: int = 40, n: int = 200,
+                                 seed: int = 0, dps: int = 15, online: bool = False,
+                                 target_scale: float = 1e-3) -> list[dict]:
+        """Gradient descent of a real network (width n) on a regression target near its own
+        output (y = f_teacher(x) with the teacher a copy of the initial network plus noise of
+        relative size ``target_scale``: the regime of the local quadratic model, where the
+        conditional FIM is the Hessian), with step eta = factor * 2/lambda_max on the weights
+        (scaled by 1/n, the normalisation of H_L). ``online=False`` (default) repeats one input: the conditional
+        FIM of that input is the Gauss-Newton matrix of its loss, so the error obeys
+        e <- (I - eta H_L) e to first order and diverges exactly when eta > 2/lambda_max.
+        ``online=True`` draws a fresh input every step (the setting of Hayase-Karakida's
+        experiments, where the threshold is only indicative: each step sees another H_L).
+        Returns, per factor: eta, the losses, ``unstable`` (the loss rose above its start: the
+        local quadratic model is unstable) and ``diverged`` (non-finite, or grew 1e3-fold).
+        Between 2/lambda_max and a few times it, real networks typically rise and then
+        recover as the curvature drops (the "catapult" of Lewkowycz et al. 2020), so
+        ``unstable`` is the observable of the threshold and ``diverged`` needs larger steps.
+        """
+        eta_c = float(self.max_learning_rate(dps))
+        phi, dphi = activation_numpy(self.phi)
+        out = []
+        for f in factors:
+            rng = np.random.default_rng(seed)
+            Ws = [self._weights(n, rng) for _ in range(self.depth)]
+            teacher = [W + target_scale * float(self.sigma_w) / np.sqrt(n)
+                       * rng.standard_normal((n, n)) for W in Ws]
+            eta = f * eta_c
+            losses = []
+            x0 = rng.standard_normal(n)
+            x0 *= np.sqrt(float(self.q0) * n) / np.linalg.norm(x0)
+            for _ in range(steps):
+                if online:
+                    x = rng.standard_normal(n)
+                    x *= np.sqrt(float(self.q0) * n) / np.linalg.norm(x)
+                else:
+                    x = x0
+                y = _output(teacher, x, phi)
+                hs, xs = [], [x]
+                for W in Ws:
+                    hs.append(W @ xs[-1])
+                    xs.append(np.asarray(phi(hs[-1]), dtype=float) * np.ones(n))
+                e = hs[-1] - y
+                loss = 0.5 * float(e @ e) / n
+                losses.append(loss)
+                if not np.isfinite(loss) or loss > 1e12:
+                    break
+                delta = e
+                for l in range(self.depth - 1, -1, -1):
+                    grad = np.outer(delta, xs[l])
+                    if l > 0:
+                        delta = (Ws[l].T @ delta) * (np.asarray(dphi(hs[l - 1]), float)
+                                                     * np.ones(n))
+                    Ws[l] = Ws[l] - (eta / n) * grad
+            first, last = losses[0], losses[-1]
+            diverged = (not np.isfinite(last)) or last > 1e3 * first
+            peak = max(losses) if np.all(np.isfinite(losses)) else float("inf")
+            out.append({"factor": f, "eta": eta, "loss_first": first, "loss_last": last,
+                        "loss_max": peak, "unstable": bool(peak > 1.01 * first),
+                        "diverged": bool(diverged), "losses": losses})
+        return out
+
+
+def _output(Ws, x, phi):
+    for l, W in enumerate(Ws):
+        h = W @ x
+        if l < len(Ws) - 1:
+            x = np.asarray(phi(h), dtype=float) * np.ones(len(h))
+    return h
+
+
+def _check_n(n):
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 2:
+        raise InvalidParameterError("n", n, "the width must be an integer >= 2")
+    if n > 20000:
+        raise InvalidParameterError("n", n, "widths above 20000 need several GB per matrix; "
+                                            "use a smaller n or the GPU back end of fa.sample")
+
+
+def _discrete_s(atoms):
+    """S(m) of a finite atomic law on [0, inf): psi(v) = sum_i w_i a_i v/(1 - a_i v) = m is
+    increasing on (0, 1/max a_i) from 0 to inf; solved by bisection then Newton (mpmath)."""
+    import mpmath
+
+    def S(m):
+        prec = mpmath.mp.dps
+        pts = [(mpmath.mpf(sp.N(a.location, prec + 5)), mpmath.mpf(sp.N(a.mass, prec + 5)))
+               for a in atoms]
+        top = max(a for a, _ in pts)
+
+        def psi(v):
+            return mpmath.fsum(w * a * v / (1 - a * v) for a, w in pts)
+
+        lo, hi = mpmath.mpf(0), 1 / top
+        for _ in range(int(3.33 * prec) + 10):  # bisection to the working precision
+            mid = (lo + hi) / 2
+            if psi(mid) < m:
+                lo = mid
+            else:
+                hi = mid
+        v = (lo + hi) / 2
+        return (1 + m) * v / m
+
+    return S
+
+
+def _square_law(D: NCPoly):
+    """Law of D^2 for an activation generator (the compiler's power rule)."""
+    from ..reduce.rules import _power_law
+
+    return _power_law(D.generator, 2)
+
+
+def _lambda_max_curve(qhat: list, Ss: list, dps: int):
+    import mpmath
+
+    with mpmath.workdps(dps + 15):
+        qs = [mpmath.mpf(sp.N(q, dps + 20)) for q in qhat]
+
+        def v_of(logm):
+            m = mpmath.exp(logm)
+            v = m / (qs[0] * (1 + m))
+            for q, S in zip(qs[1:], Ss):
+                u = v * S(m)
+                m, v = m + q * u * (1 + m), u / (1 + q * u)
+            return v
+
+        # log m from -20 to 2.4 (dps + 8): the monotone case converges like 1/m
+        grid = [mpmath.mpf(k) / 4 for k in range(-80, int(4 * 2.4 * (dps + 8)))]
+        vals = [v_of(t) for t in grid]
+        k = max(range(len(vals)), key=lambda i: vals[i])
+        if k == len(vals) - 1:
+            vmax = vals[-1]  # monotone: the top of the spectrum is an atom (limit m -> inf)
+        else:
+            lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
+            g = (mpmath.sqrt(5) - 1) / 2
+            a, b = lo, hi
+            for _ in range(int(3.5 * dps) + 60):  # golden section on the smooth maximum
+                c, d = b - g * (b - a), a + g * (b - a)
+                if v_of(c) > v_of(d):
+                    b = d
+                else:
+                    a = c
+            vmax = v_of((a + b) / 2)
+        out = 1 / vmax
+    with mpmath.workdps(dps):
+        return +out
+
+
+def _right_end(sol: SpectralSolution, dps: int):
+    import mpmath
+
+    edges = sol.edges()
+    atoms = sol.atoms()
+    cands = []
+    with mpmath.workdps(dps):
+        if edges:
+            cands.append(mpmath.mpf(edges[-1].location))
+        for a in atoms:
+            cands.append(mpmath.mpf(sp.N(a.location, dps + 5)))
+        if not cands:
+            raise InvalidParameterError("law", sol.law, "has neither edges nor atoms")
+        return max(cands)
+
+
+def _sqrt(x, dps):
+    import mpmath
+
+    with mpmath.workdps(dps):
+        return mpmath.sqrt(x)
