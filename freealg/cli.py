@@ -1,10 +1,22 @@
-"""Command line: ``freealg demo`` (the main job on built-in defaults).
+"""Command line: ``freealg demo`` (the main job on built-in defaults) and ``freealg spectrum``.
+
+``freealg spectrum "x*y + y*x" --law x=semicircle --law y=semicircle [--dps 30] [--grid 9]
+[--json] [--latex [PATH]] [--plot PATH] [--mc N] [--method rules|linearization]``: the
+expression is parsed by :mod:`freealg.api.parse` (never evaluated); errors name the position and
+exit with status 2.
 
 Examples
 --------
 >>> from freealg.cli import build_parser
 >>> build_parser().parse_args(["demo", "--dps", "20"]).dps
 20
+>>> main(["spectrum", "u + u.H", "--law", "u=haar_unitary", "--grid", "3", "--dps", "15"])
+... # doctest: +ELLIPSIS
+expression : u + u.H
+...
+edges      : -2 (hard), 2 (hard)
+...
+0
 """
 
 from __future__ import annotations
@@ -29,6 +41,26 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="run the built-in demonstration (the main job)")
     d.add_argument("--dps", type=int, default=30, help="working precision in digits (default 30)")
     d.add_argument("--points", type=int, default=9, help="rows of the density table (default 9)")
+    d.add_argument("--out", default="freealg-demo", help="folder for the .tex and PNG files "
+                                                        "(default ./freealg-demo)")
+    sp_ = sub.add_parser("spectrum", help="spectrum of a self-adjoint polynomial given as text")
+    sp_.add_argument("expr", help='the polynomial, e.g. "x*y + y*x" (operators + - * / ** ^, '
+                                  "adjoint .H, I for the imaginary unit)")
+    sp_.add_argument("--law", action="append", default=[], metavar="NAME=SPEC",
+                     help="declare a generator: semicircle[(v)], circular, haar_unitary, "
+                          "haar_orthogonal, projection(t), bernoulli(t), discrete([pts],[wts]), "
+                          "marchenko_pastur(c), free_poisson(rate), arcsine(a,b), uniform(a,b)")
+    sp_.add_argument("--dps", type=int, default=30, help="digits for edges and atoms (default 30)")
+    sp_.add_argument("--grid", type=int, default=9, help="density points (default 9)")
+    sp_.add_argument("--json", action="store_true", help="machine-readable output")
+    sp_.add_argument("--latex", nargs="?", const="-", default=None, metavar="PATH",
+                     help="print the System's LaTeX, or write a standalone .tex to PATH")
+    sp_.add_argument("--plot", default=None, metavar="PATH", help="write a PNG/SVG of the density "
+                                                                  "(matplotlib)")
+    sp_.add_argument("--mc", type=int, default=0, metavar="N",
+                     help="overlay a Monte Carlo histogram of size N on the plot")
+    sp_.add_argument("--method", default=None, choices=["rules", "linearization"],
+                     help="force the structural rules or the linearization")
     return p
 
 
@@ -82,8 +114,54 @@ def _report(title: str, law, dps: int, points: int, out) -> None:
           f"{mc['total']:.12f}  (float64 path {t1 - t0:.3f} s)", file=out)
 
 
-def demo(dps: int = 30, points: int = 9, out=None) -> int:
-    """Run the demonstration: three free convolutions with LaTeX, atoms, edges and densities.
+def _jacobian_demo(dps: int, out, outdir) -> None:
+    """Dynamical isometry (PSG 2017): J = D_3 W_3 D_2 W_2 D_1 W_1, ReLU, Haar orthogonal W."""
+    import os
+
+    from .nn import MLP
+
+    t0 = time.perf_counter()
+    net = MLP(3, "relu", weights="orthogonal")
+    sol = net.jacobian_spectrum(dps=dps)
+    system = sol.system
+    print("== Jacobian of a ReLU network, depth 3, Haar orthogonal weights, sigma_w^2 = 2",
+          file=out)
+    print(f"mean field : {net.mean_field.advice()}", file=out)
+    print("system     : " + system.latex().replace("\n", "\n             "), file=out)
+    print(f"moments    : {sol.moments(4)}   (m_1 = chi^L = 1, m_2 = 1 + L)", file=out)
+    print("atoms      : " + ", ".join(f"{_fmt(a.location)} (mass {_fmt(a.mass)})"
+                                      for a in sol.atoms()), file=out)
+    edge = net.max_singular_value(dps) ** 2
+    print(f"edge       : {_fmt(edge, min(dps, 25))}  (= L^L/(L-1)^(L-1) = 27/4; max singular "
+          f"value {_fmt(mpmath.sqrt(edge), min(dps, 20))})", file=out)
+    print(f"             ({time.perf_counter() - t0:.2f} s)", file=out)
+    t0 = time.perf_counter()
+    ev = net.sample_jacobian(n=1000, seed=0, threads=1)
+    z = np.linspace(0.3, float(edge), 30) + 0.1j
+    gt = sol.cauchy(z)
+    ge = (1 / (z[:, None] - ev[None, :])).mean(axis=1)
+    err = float(np.linalg.norm(gt - ge) / np.linalg.norm(gt))
+    print(f"Monte Carlo: real network, width 1000: max eigenvalue {ev.max():.4f}, zero "
+          f"fraction {np.mean(ev < 1e-10):.3f}, smoothed-density error {err:.2e} (expected "
+          f"~ sqrt(L/N) = {np.sqrt(3 / 1000):.2e}) ({time.perf_counter() - t0:.2f} s)", file=out)
+    if outdir is not None:
+        os.makedirs(outdir, exist_ok=True)
+        tex = system.to_tex(os.path.join(outdir, "jacobian_system.tex"))
+        print(f"wrote      : {tex}", file=out)
+        try:
+            from . import plotting
+
+            png = plotting.histogram(sol, ev, os.path.join(outdir, "jacobian_density.png"))
+            print(f"wrote      : {png}", file=out)
+        except ImportError:
+            print("plot       : skipped (pip install 'freealg-cas[plot]' for matplotlib)",
+                  file=out)
+
+
+def demo(dps: int = 30, points: int = 9, out=None, outdir: str | None = "freealg-demo") -> int:
+    """Run the demonstration: the Jacobian spectrum of a ReLU network (System, atoms, edge,
+    Monte Carlo of the real network, a .tex and a PNG in ``outdir``), then three free
+    convolutions with LaTeX, atoms, edges and densities.
 
     ``python -m freealg demo`` runs it; ``tests/test_readme.py`` checks its output (the exact
     atom 2/3 of the Wachter law, the Fuss-Catalan edge 27/4).
@@ -98,7 +176,8 @@ def demo(dps: int = 30, points: int = 9, out=None) -> int:
 
     out = out or sys.stdout
     half, third = sp.Rational(1, 2), sp.Rational(1, 3)
-    print("freealg demo: free convolutions solved symbolically and numerically", file=out)
+    _jacobian_demo(dps, out, outdir)
+    print("\nfreealg demo: free convolutions solved symbolically and numerically", file=out)
     _report("semicircle(1) ⊞ Marchenko-Pastur(ratio 1/2)",
             L.free_additive(L.semicircle(1), L.marchenko_pastur(half)), dps, points, out)
     _report("Marchenko-Pastur(1) ⊠ Marchenko-Pastur(1)  (Fuss-Catalan)",
@@ -116,9 +195,95 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(__version__)
         return 0
     if args.command == "demo":
-        return demo(args.dps, args.points)
+        return demo(args.dps, args.points, outdir=args.out)
+    if args.command == "spectrum":
+        from .errors import FreeAlgError
+
+        try:
+            return spectrum_command(args)
+        except FreeAlgError as e:
+            print(f"freealg: error: {e}", file=sys.stderr)
+            return 2
     build_parser().print_help()
     return 2
+
+
+def spectrum_command(args, out=None) -> int:
+    """``freealg spectrum``: parse, compile, solve, print (or --json / --latex / --plot)."""
+    import json
+
+    from .api.parse import parse_expr, parse_generator
+    from .errors import InvalidParameterError
+    from .numeric import SpectralSolution
+    from .reduce import compile_expr
+
+    out = out or sys.stdout
+    if args.dps < 1 or args.dps > 1000:
+        raise InvalidParameterError("dps", args.dps, "use 1 <= dps <= 1000")
+    if args.grid < 1 or args.grid > 100_000:
+        raise InvalidParameterError("grid", args.grid, "use 1 <= grid <= 100000")
+    gens: dict = {}
+    for spec in args.law:
+        name, g = parse_generator(spec)
+        if name in gens:
+            raise InvalidParameterError("law", spec, f"{name!r} is declared twice")
+        gens[name] = g
+    expr = parse_expr(args.expr, gens)
+    system = compile_expr(expr, method=args.method) if args.method else compile_expr(expr)
+    sol = SpectralSolution(system, args.dps)
+    law = sol.law
+    atoms = sol.atoms()
+    edges = sol.edges()
+    bands = sol.support()
+    if bands:
+        lo, hi = float(min(b.lo for b in bands)), float(max(b.hi for b in bands))
+        xs = np.linspace(lo, hi, args.grid + 2)[1:-1]
+        dens = np.asarray(law.density(xs), dtype=float)
+    else:
+        xs, dens = np.array([]), np.array([])
+    moments = sol.moments(4)
+    if args.json:
+        def num(v):
+            try:
+                return float(sp.N(v, 17)) if not isinstance(v, (mpmath.mpf,)) else float(v)
+            except (TypeError, ValueError):
+                return str(v)
+
+        doc = {"expression": repr(expr), "rules": [st.rule for st in system.steps],
+               "atoms": [{"location": num(a.location), "mass": num(a.mass),
+                          "exact": str(a.mass)} for a in atoms],
+               "edges": [{"location": num(e.location), "digits": mpmath.nstr(
+                   mpmath.mpf(e.location), args.dps), "kind": e.kind,
+                          "error": num(e.error) if e.error else 0.0} for e in edges],
+               "support": [[num(b.lo), num(b.hi)] for b in bands],
+               "moments": [str(m) for m in moments],
+               "density": {"x": xs.tolist(), "y": dens.tolist()}, "dps": args.dps}
+        print(json.dumps(doc, indent=1), file=out)
+    else:
+        print(f"expression : {expr!r}", file=out)
+        print(f"rules      : {', '.join(st.rule for st in system.steps)}", file=out)
+        print(f"law        : {law!r}", file=out)
+        print(f"moments    : {moments}", file=out)
+        print("atoms      : " + (", ".join(f"{_fmt(a.location)} (mass {_fmt(a.mass)})"
+                                            for a in atoms) or "none"), file=out)
+        print("edges      : " + (", ".join(f"{_fmt(e.location, min(args.dps, 25))} ({e.kind})"
+                                            for e in edges) or "none"), file=out)
+        for x, d in zip(xs, dens):
+            print(f"density    : {x:12.6f}  {d:.16e}", file=out)
+    if args.latex is not None:
+        if args.latex == "-":
+            print(system.latex(), file=out)
+        else:
+            system.to_tex(args.latex)
+            print(f"wrote {args.latex}", file=sys.stderr if args.json else out)
+    if args.plot:
+        from . import plotting
+        from .montecarlo import sample
+
+        ev = sample(expr, n=args.mc, seed=0) if args.mc else np.array([])
+        plotting.histogram(sol, ev, path=args.plot)
+        print(f"wrote {args.plot}", file=sys.stderr if args.json else out)
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

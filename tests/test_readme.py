@@ -25,7 +25,7 @@ def test_ci_runs_the_readme_test_command():
     assert test_cmd in [line.strip() for line in ci]
 
 
-def test_demo_command_runs_in_process():
+def test_demo_command_runs_in_process(tmp_path):
     import io
 
     from freealg.cli import main
@@ -34,8 +34,11 @@ def test_demo_command_runs_in_process():
     from freealg.cli import demo
 
     buf = io.StringIO()
-    assert demo(dps=15, points=2, out=buf) == 0
+    assert demo(dps=15, points=2, out=buf, outdir=str(tmp_path)) == 0
     out = buf.getvalue()
+    # the dynamical-isometry example: ReLU depth 3, atom 1/2 at 0 (Belinschi 2003) and edge
+    # 27/4 = L^L/(L-1)^(L-1); a standalone .tex is written (and a PNG where matplotlib exists)
+    assert "0 (mass 1/2)" in out and (tmp_path / "jacobian_system.tex").exists()
     # the demo prints exact atoms and the Fuss-Catalan edge 27/4 (Penson-Zyczkowski 2011)
     assert "0 (mass 2/3)" in out
     assert "6.75" in out

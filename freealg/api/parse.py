@@ -1,0 +1,287 @@
+"""A safe parser for noncommutative polynomials and generator declarations.
+
+The command line (``freealg spectrum "x*y + y*x" --law x=semicircle --law y=semicircle``) and
+notebooks that read expressions from text use it. Nothing is evaluated: a tokenizer and a
+recursive-descent parser build the NCPoly from the declared generators; every error names the
+position of the offending character.
+
+Grammar::
+
+    expr   := term (('+' | '-') term)*
+    term   := unary (('*' | '/') unary)*          ('/' only by numbers)
+    unary  := ('+' | '-') unary | power
+    power  := atom (('**' | '^') INT)?
+    atom   := NUMBER | 'I' | NAME ('.H' | "'")? | '(' expr ')' ('.H' | "'")?
+
+Declarations (``NAME=SPEC``)::
+
+    semicircle | semicircular [(variance)]   circular [(variance)]
+    haar_unitary | haar_orthogonal           projection(t)
+    any law of the catalog: bernoulli(t), dirac(a), discrete([points], [weights]),
+    marchenko_pastur(ratio[, variance]), free_poisson(rate[, jump]), arcsine(a, b),
+    uniform(a, b), semicircle_law(variance)  -> a self-adjoint generator with that law
+
+Examples
+--------
+>>> from freealg.api.parse import parse_expr, parse_generator
+>>> gens = dict(parse_generator(s) for s in ["x=semicircle", "y=semicircular(2)"])
+>>> parse_expr("x*y + y*x - 1/2", gens)
+-1/2 + x*y + y*x
+>>> parse_expr("x*(y", gens)
+Traceback (most recent call last):
+...
+freealg.api.parse.ParseError: expected ')' at position 4:
+    x*(y
+        ^
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sympy as sp
+
+from ..algebra import (NCPoly, circular, haar_orthogonal, haar_unitary, projection,
+                       selfadjoint, semicircular)
+from ..errors import InvalidParameterError
+
+__all__ = ["ParseError", "parse_expr", "parse_generator", "parse_number"]
+
+
+class ParseError(InvalidParameterError):
+    """A syntax error in user text, with its position."""
+
+    def __init__(self, text: str, pos: int, message: str):
+        self.text, self.pos, self.message = text, pos, message
+        ValueError.__init__(self, f"{message} at position {pos}:\n    {text}\n    {' ' * pos}^")
+        self.name, self.value, self.requirement = "text", text, message
+
+    def __str__(self):
+        return self.args[0]
+
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<num>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)
+  | (?P<name>[A-Za-z_][A-Za-z_0-9]*)
+  | (?P<op>\*\*|\.H|[-+*/^()',\[\]=])
+""", re.VERBOSE)
+
+
+def _tokens(text: str) -> list:
+    out = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            raise ParseError(text, pos, f"unexpected character {text[pos]!r}")
+        kind = m.lastgroup
+        if kind != "ws":
+            out.append((kind, m.group(kind), pos))
+        pos = m.end()
+    out.append(("end", "", len(text)))
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str, names: dict):
+        if not isinstance(text, str):
+            raise InvalidParameterError("text", text, "expected a string")
+        if len(text) > 100_000:
+            raise InvalidParameterError("text", text[:40] + "...", "longer than 100000 characters")
+        self.text = text
+        self.names = names
+        self.toks = _tokens(text)
+        self.i = 0
+
+    def peek(self):
+        return self.toks[self.i]
+
+    def take(self):
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def expect(self, value):
+        t = self.take()
+        if t[1] != value:
+            raise ParseError(self.text, t[2], f"expected {value!r}")
+        return t
+
+    def error(self, msg, tok=None):
+        tok = tok or self.peek()
+        return ParseError(self.text, tok[2], msg)
+
+    # grammar ----------------------------------------------------------------------------
+    def parse(self):
+        if self.peek()[0] == "end":
+            raise self.error("empty expression")
+        e = self.expr(0)
+        if self.peek()[0] != "end":
+            raise self.error(f"unexpected {self.peek()[1]!r}")
+        return e
+
+    def expr(self, depth):
+        if depth > 200:
+            raise self.error("nesting deeper than 200")
+        val = self.term(depth)
+        while self.peek()[1] in ("+", "-"):
+            op = self.take()[1]
+            rhs = self.term(depth)
+            val = val + rhs if op == "+" else val - rhs
+        return val
+
+    def term(self, depth):
+        val = self.unary(depth)
+        while self.peek()[1] in ("*", "/"):
+            op = self.take()
+            rhs = self.unary(depth)
+            if op[1] == "*":
+                val = _mul(val, rhs)
+            else:
+                if isinstance(rhs, NCPoly):
+                    raise ParseError(self.text, op[2], "division by a polynomial (only by "
+                                                       "numbers)")
+                if rhs == 0:
+                    raise ParseError(self.text, op[2], "division by zero")
+                val = val / rhs if isinstance(val, NCPoly) else val / rhs
+        return val
+
+    def unary(self, depth):
+        if self.peek()[1] in ("+", "-"):
+            op = self.take()[1]
+            v = self.unary(depth)
+            return -v if op == "-" else v
+        return self.power(depth)
+
+    def power(self, depth):
+        base = self.atom(depth)
+        if self.peek()[1] in ("**", "^"):
+            op = self.take()
+            t = self.take()
+            if t[0] != "num" or not t[1].isdigit():
+                raise ParseError(self.text, t[2], "exponents must be non-negative integers")
+            k = int(t[1])
+            if k > 64:
+                raise ParseError(self.text, t[2], "exponents above 64 are refused (the "
+                                                  "polynomial would be huge)")
+            return base**k if isinstance(base, NCPoly) else sp.Pow(base, k)
+        return base
+
+    def atom(self, depth):
+        t = self.take()
+        kind, val, pos = t
+        if kind == "num":
+            return sp.Rational(val) if "e" not in val.lower() else sp.Float(val)
+        if kind == "name":
+            if val == "I":
+                out = sp.I
+            elif val in self.names:
+                out = self.names[val]
+            else:
+                known = ", ".join(sorted(self.names)) or "none"
+                raise ParseError(self.text, pos, f"unknown name {val!r} (declared: {known}; "
+                                                 f"declare it with --law {val}=semicircle)")
+            return self.adjoint(out)
+        if val == "(":
+            out = self.expr(depth + 1)
+            self.expect(")")
+            return self.adjoint(out)
+        if kind == "end":
+            raise ParseError(self.text, pos, "unexpected end of expression")
+        raise ParseError(self.text, pos, f"unexpected {val!r}")
+
+    def adjoint(self, out):
+        while self.peek()[1] in (".H", "'"):
+            self.take()
+            out = out.H if isinstance(out, NCPoly) else sp.conjugate(out)
+        return out
+
+
+def _mul(a, b):
+    if isinstance(a, NCPoly) or isinstance(b, NCPoly):
+        return a * b
+    return sp.Mul(a, b)
+
+
+def parse_expr(text: str, generators: dict) -> NCPoly:
+    """Parse ``text`` into an NCPoly over the declared ``generators`` (name -> NCPoly)."""
+    val = _Parser(text, generators).parse()
+    return val if isinstance(val, NCPoly) else NCPoly.constant(val)
+
+
+def parse_number(text: str) -> sp.Expr:
+    """A number: integer, decimal, fraction a/b, optionally negative (exact where possible)."""
+    m = re.fullmatch(r"\s*([-+]?)\s*(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)\s*(?:/\s*(\d+))?\s*",
+                     text)
+    if m is None:
+        raise ParseError(text, 0, "expected a number (e.g. 2, 0.5, 1/3)")
+    sign, num, den = m.groups()
+    v = sp.Rational(num) if "e" not in num.lower() else sp.Float(num)
+    if den is not None:
+        if int(den) == 0:
+            raise ParseError(text, text.index("/"), "division by zero")
+        v = v / int(den)
+    return -v if sign == "-" else v
+
+
+_GEN = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*=\s*([A-Za-z_][A-Za-z_0-9]*)\s*(?:\((.*)\))?\s*$",
+                  re.S)
+
+
+def _split_args(text: str) -> list:
+    """Top-level comma split that keeps [...] lists together."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur)
+    return [a.strip() for a in out]
+
+
+def _arg(text: str):
+    if text.startswith("["):
+        if not text.endswith("]"):
+            raise ParseError(text, len(text), "expected ']'")
+        inner = text[1:-1].strip()
+        return [parse_number(x) for x in inner.split(",")] if inner else []
+    return parse_number(text)
+
+
+def parse_generator(spec: str) -> tuple[str, NCPoly]:
+    """``NAME=KIND[(args)]`` -> (name, generator); see the module docstring for the kinds."""
+    from .. import laws
+
+    if not isinstance(spec, str):
+        raise InvalidParameterError("law", spec, "expected NAME=SPEC, e.g. x=semicircle")
+    m = _GEN.match(spec)
+    if m is None:
+        raise ParseError(spec, 0, "expected NAME=SPEC, e.g. x=semicircle or "
+                                  "p=projection(1/3)")
+    name, kind, argtext = m.groups()
+    args = [_arg(a) for a in _split_args(argtext)] if argtext else []
+    gens = {"semicircle": semicircular, "semicircular": semicircular, "circular": circular,
+            "haar_unitary": haar_unitary, "haar_orthogonal": haar_orthogonal,
+            "projection": projection}
+    lawf = {"bernoulli": laws.bernoulli, "dirac": laws.dirac, "discrete": laws.discrete,
+            "marchenko_pastur": laws.marchenko_pastur, "free_poisson": laws.free_poisson,
+            "arcsine": laws.arcsine, "uniform": laws.uniform,
+            "semicircle_law": laws.semicircle}
+    try:
+        if kind in gens:
+            return name, gens[kind](name, *args)
+        if kind in lawf:
+            return name, selfadjoint(name, lawf[kind](*args))
+    except TypeError as e:
+        raise ParseError(spec, spec.index(kind), f"wrong arguments for {kind}: {e}") from None
+    known = ", ".join(sorted(set(gens) | set(lawf)))
+    raise ParseError(spec, spec.index(kind), f"unknown kind {kind!r} (known: {known})")
