@@ -14,16 +14,21 @@ from .errors import (BranchError, FreeAlgError, InvalidParameterError, NoConverg
 from .laws import *  # noqa: F401,F403
 from .laws import __all__ as _laws_all
 from .printing import latex
-from .reduce import System, compile_expr
+from .reduce import System, compile_expr, linearize
 from .reduce import compile_expr as compile  # noqa: A001 (the API name)
 from .numeric import SpectralSolution, spectrum
 from .algebra import (NCPoly, activation, circular, commuting, haar_orthogonal, haar_unitary,
                       projection, selfadjoint, semicircular, trace)
+from . import nn  # noqa: E402  (fa.nn.MLP: neural-network spectra, the top layer)
+from . import plotting  # noqa: E402  (matplotlib imported lazily, in the plot extra)
+from .montecarlo import (ComparisonReport, FreenessReport, SampledSpectrum,  # noqa: E402
+                         compare, freeness_test, sample)
 
 __version__ = "0.1.0"
 
 __all__ = list(_laws_all) + [
     "latex", "compile", "compile_expr", "System", "spectrum", "SpectralSolution", "NCPoly", "semicircular", "circular", "haar_unitary", "haar_orthogonal",
-    "projection", "selfadjoint", "activation", "commuting", "trace", "errors", "FreeAlgError", "InvalidParameterError", "NotFreeError", "ReductionError",
+    "projection", "selfadjoint", "activation", "commuting", "trace", "linearize", "nn", "plotting", "sample", "compare", "freeness_test",
+    "ComparisonReport", "FreenessReport", "SampledSpectrum", "errors", "FreeAlgError", "InvalidParameterError", "NotFreeError", "ReductionError",
     "UndeterminedError", "NoConvergence", "BranchError",
 ]

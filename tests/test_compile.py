@@ -131,23 +131,25 @@ def test_moments_equal_trace(name, P):
     assert sol.moments(K) == [fa.trace(P**k) for k in range(1, K + 1)]
 
 
-# Polynomials the issue lists that the current rules cannot reduce. The moments would be checked
-# the same way; each is a known law (see the comments).
+# Polynomials the structural rules cannot reduce; ``compile`` falls back to the linearization
+# (freealg.reduce.linearize, issue 4) and the law's exact moments must still be tau(P^k).
 UNREDUCED = [
     # a x a with a >= 0 discrete: tau((axa)^n) = tau((x a^2)^n), the law of
     # (a^2)^{1/2} x (a^2)^{1/2}; a B-valued semicircular (x is free from a), G = tau((z - g a^2)^-1),
-    # g = tau(a^2 (z - g a^2)^-1) - computable, but no rule handles a non-positive middle factor
+    # g = tau(a^2 (z - g a^2)^-1); no rule handles a non-positive middle factor
     ("axa", a * x * a),
 ]
 
 
-@pytest.mark.xfail(strict=True, raises=ReductionError,
-                   reason="the structural rules do not cover a x a with a non-positive middle "
-                          "factor; the linearization engine (issue 4) will")
 @pytest.mark.parametrize("name, P", UNREDUCED, ids=[n for n, _ in UNREDUCED])
 def test_moments_equal_trace_unreduced(name, P):
     sol = fa.spectrum(P)
+    assert sol.system.steps[0].rule == "linearization"
     assert sol.moments(K) == [fa.trace(P**k) for k in range(1, K + 1)]
+    # and the numeric G of the linearization reproduces them (contour integral, MATH.md §9.4)
+    num = contour_moments(sol.law, 4)
+    for k, e in enumerate(sol.moments(4), start=1):
+        assert abs(num[k - 1] - float(e)) <= 1e-8 * max(1.0, abs(float(e)))
 
 
 NUMERIC_CASES = ["x+y", "x+uau*", "pqp", "cc*+x", "p(x+y)p", "xpx", "ubu*+b",
@@ -545,7 +547,7 @@ def test_unknown_generator_kind():
 @pytest.mark.parametrize("P", [x * y + y * x, x + x * x, x * x * x + y], ids=str)
 def test_irreducible_polynomial_lists_rules_tried(P):
     with pytest.raises(ReductionError) as info:
-        fa.spectrum(P)
+        fa.spectrum(P, method="rules")
     err = info.value
     # the error names P or the irreducible piece of it (x*x*x in x*x*x + y)
     assert err.expr == P or set(err.expr.generators) <= set(P.generators)
@@ -692,7 +694,7 @@ def _compile_general(P, monkeypatch):
 
     with monkeypatch.context() as mp:
         mp.setattr(rules._Compiler, "_reduce_word", lambda self, w, G: None)
-        return fa.compile(P)
+        return fa.compile(P, method="rules")
 
 
 d1 = fa.selfadjoint("d1", fa.bernoulli(HALF))
@@ -731,7 +733,7 @@ def test_word_path_matches_general_rules(name, monkeypatch):
 def test_word_path_errors_match_general_rules(name, monkeypatch):
     P = WORD_ERRORS[name]
     with pytest.raises(ReductionError) as fast:
-        fa.compile(P)
+        fa.compile(P, method="rules")
     with pytest.raises(ReductionError) as slow:
         _compile_general(P, monkeypatch)
     assert str(fast.value) == str(slow.value)

@@ -408,6 +408,9 @@ EXAMPLES = {
     "Affine": lambda: [fa.affine(fa.free_additive(fa.semicircle(1), fa.semicircle(1)), 2, -1)],
     "Mixture": lambda: [fa.mixture([fa.dirac(0), fa.semicircle(1, 3)], [R(1, 4), R(3, 4)])],
     "FreeProduct": lambda: [fa.free_product([(fa.bernoulli(R(1, 2)), 3), fa.free_poisson(1)])],
+    "MultiplicativeExponential": lambda: [fa.multiplicative_exponential(R(1, 2))],
+    "OperatorValued": lambda: [fa.compile(fa.semicircular("x") * fa.semicircular("y")
+                                          + fa.semicircular("y") * fa.semicircular("x")).law],
     # laws of freealg.laws.continuous
     "FromDensity": lambda: [fa.from_density(sp.sqrt(4 - _x() ** 2) / (2 * sp.pi), -2, 2)],
     "GaussianPushforward": lambda: [fa.gaussian_pushforward(1 - sp.tanh(_x()) ** 2, 1)],

@@ -135,7 +135,8 @@ def activation(name: str, phi: Any, variance: Any) -> NCPoly:
     else:
         raise InvalidParameterError("phi", phi, "give a sympy expression or a callable phi'")
     law = gaussian_pushforward(dphi, v)
-    return NCPoly.from_generator(Generator(name, "activation", (law,)))
+    # (law, phi', variance): powers D^k are the pushforwards of (phi')^k (compiler rule 4)
+    return NCPoly.from_generator(Generator(name, "activation", (law, dphi, v)))
 
 
 def commuting(*gens: NCPoly) -> tuple:

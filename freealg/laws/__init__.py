@@ -7,7 +7,9 @@ from .catalog import (Arcsine, Bernoulli, Dirac, Discrete, FreePoisson, Semicirc
 from .continuous import FromDensity, GaussianPushforward, from_density, gaussian_pushforward
 from .convolution import (Affine, FreeAdditive, FreeCompression, FreeMultiplicative, FreePower,
                           FreeProduct, Mixture, affine, free_additive, free_compression,
-                          free_multiplicative, free_power, free_product, mixture)
+                          free_multiplicative, free_power, free_product, mixture,
+                          MultiplicativeExponential, multiplicative_exponential)
+from .operator_valued import OperatorValued
 
 __all__ = [
     "Law", "Atom", "Edge", "Band",
@@ -16,5 +18,6 @@ __all__ = [
     "FreeAdditive", "FreeMultiplicative", "FreeProduct", "FreePower", "FreeCompression", "Affine", "Mixture",
     "semicircle", "free_poisson", "marchenko_pastur", "bernoulli", "dirac", "discrete",
     "empirical", "arcsine", "uniform", "free_additive", "free_multiplicative", "free_product", "free_power",
-    "free_compression", "affine", "mixture",
+    "free_compression", "affine", "mixture", "MultiplicativeExponential", "OperatorValued",
+    "multiplicative_exponential",
 ]

@@ -360,8 +360,9 @@ class Law:
         ps = self._psi(zeta.v, be)
         if ps is None:
             return G, zeta * G - 1
-        # d/dz (z G - 1) = G + z G'
-        dps_ = G.v + zeta.v * self._dg(zeta.v, be)
+        # d/dz (z G - 1) = G + z G' (inf/NaN on an atom of a discrete law: a pole)
+        with np.errstate(invalid="ignore"):
+            dps_ = G.v + zeta.v * self._dg(zeta.v, be)
         return G, zeta.apply(ps, dps_)
 
     def _guess(self, zeta, be) -> list:

@@ -435,9 +435,11 @@ def _discrete_sum_np(z, a, w, power):
     flat = z.ravel()
     out = np.empty(flat.shape, dtype=complex)
     chunk = max(1, 2_000_000 // max(1, len(a)))
-    for s in range(0, len(flat), chunk):
-        d = flat[s:s + chunk, None] - a[None, :]
-        out[s:s + chunk] = (w[None, :] / d**power).sum(axis=1)
+    # z exactly at an atom: a pole (inf/NaN), which the callers treat as "on an atom"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for s in range(0, len(flat), chunk):
+            d = flat[s:s + chunk, None] - a[None, :]
+            out[s:s + chunk] = (w[None, :] / d**power).sum(axis=1)
     return out.reshape(z.shape)
 
 

@@ -155,6 +155,16 @@ def is_free(A: NCPoly, B: NCPoly) -> bool:
     return False
 
 
+def _normalised(P: NCPoly, lead) -> NCPoly:
+    """P / lead with the leading coefficient exactly 1 (with Float coefficients c/c can come
+    back as 1.0000000000000002, and the scale rule would recurse forever)."""
+    Q = P / lead
+    (w0, c0), *rest = Q.terms
+    if c0 != 1:
+        Q = NCPoly._new(((w0, sp.S.One),) + tuple(rest))
+    return Q
+
+
 def _real_number(c) -> bool:
     return c.is_number and c.is_real is not False and sp.im(c) == 0
 
@@ -215,7 +225,7 @@ class _Compiler:
         if lead != 1 and (_real_number(lead) if lead.is_number else lead.is_real is not False):
             Gq = self._gfun()
             self._step("scale", P, f"{lead} * law(P/{lead})", [_eq(G(z), Gq(z / lead) / lead)])
-            return affine(self.reduce(P / lead, Gq), lead, 0)
+            return affine(self.reduce(_normalised(P, lead), Gq), lead, 0)
         tried.append("constant/shift/scale")
         # 2. free sum
         pieces = self._free_pieces(P)
@@ -510,8 +520,8 @@ class _Compiler:
         if r != l.adjoint:
             return None
         Q = _strip(P)
-        if not _selfadjoint(Q):
-            return None
+        if not _selfadjoint(Q) or all(not w for w, _ in Q.terms):
+            return None  # (Q a scalar: P = c l l* is not a product of two simpler pieces)
         if l.gen.is_projection:
             if l.gen.name in {L.gen.name for w, _ in Q.terms for L in w}:
                 return None
@@ -577,13 +587,36 @@ def _product_run(outer: list, inner: Law) -> Law:
     if len(outer) == 1:
         return _product(outer[0], inner)
     fs = [f for law in reversed(outer) for f in _factors(law)] + _factors(inner)
-    return FreeProduct(fs)
+    return _from_factors(fs)
+
+
+def _from_factors(fs: list) -> Law:
+    """⊠ of (law, multiplicity) factors; point masses delta_a (e.g. W W^T = sigma^2 for
+    orthogonal layers) only scale: delta_a ⊠ mu = law of a X (S_{delta_a} = 1/a)."""
+    scale = sp.S.One
+    rest = []
+    for law, k in fs:
+        if isinstance(law, Discrete) and len(law.atoms()) == 1:
+            scale *= law.atoms()[0].location ** k
+        else:
+            rest.append((law, k))
+    if not rest:
+        return dirac(scale)
+    if len(rest) == 1 and rest[0][1] == 1:
+        core = rest[0][0]
+    elif len(rest) == 2 and rest[0][1] == rest[1][1] == 1:
+        core = free_multiplicative(rest[0][0], rest[1][0])
+    else:
+        core = FreeProduct(rest)
+    return core if scale == 1 else affine(core, scale, 0)
 
 
 def _product(a: Law, b: Law) -> Law:
     """a ⊠ b, flattened: chains of ⊠ (the layered Jacobian) become one FreeProduct whose
     Newton system has one unknown per distinct factor, whatever the depth."""
     fs = _factors(a) + _factors(b)
+    if any(isinstance(f, Discrete) and len(f.atoms()) == 1 for f, _ in fs):
+        return _from_factors(fs)
     if len(fs) == 2 and fs[0][1] == fs[1][1] == 1:
         return free_multiplicative(a, b)
     return FreeProduct(fs)
@@ -605,11 +638,25 @@ def _power_law(g, k: int):
     power = getattr(law, "power", None)
     if callable(power):
         return power(k)
+    if g.kind == "activation" and len(g.params) == 3:
+        # D = diag(phi'(h)): D^k = diag(phi'(h)^k), the pushforward of (phi')^k
+        from ..laws import gaussian_pushforward
+
+        _, dphi, var = g.params
+        if isinstance(dphi, sp.Lambda):
+            (hv,) = dphi.variables
+            return gaussian_pushforward(sp.Lambda(hv, dphi.expr**k), var)
+        return gaussian_pushforward(lambda h, f=dphi: f(h) ** k, var)
     return None
 
 
-def compile_expr(expr: Any) -> System:
+def compile_expr(expr: Any, method: str | None = None) -> System:
     """Compile a self-adjoint polynomial into a System (see the module docstring).
+
+    ``method``: None (default) tries the structural rules and falls back to the automatic
+    linearization with operator-valued subordination (``freealg.reduce.linearize``) when no
+    rule applies; ``"rules"`` uses the rules only (``ReductionError`` when none applies);
+    ``"linearization"`` forces the linearization path.
 
     Examples
     --------
@@ -618,11 +665,16 @@ def compile_expr(expr: Any) -> System:
     >>> s = fa.compile(x + y)
     >>> s.law.moments(2)
     [0, 3]
-    >>> fa.compile(x*y + y*x)
+    >>> fa.compile(x*y + y*x).steps[0].rule          # no rule applies: linearization
+    'linearization'
+    >>> fa.compile(x*y + y*x, method="rules")
     Traceback (most recent call last):
     ...
     freealg.errors.ReductionError: no rule reduces x*y + y*x; tried: ...
     """
+    if method not in (None, "rules", "linearization"):
+        raise InvalidParameterError("method", method, "choose None (rules, then linearization), "
+                                    "'rules' or 'linearization'")
     if not isinstance(expr, NCPoly):
         if isinstance(expr, (int, float, sp.Expr)):
             expr = NCPoly.constant(expr)
@@ -635,6 +687,10 @@ def compile_expr(expr: Any) -> System:
     if not expr.is_selfadjoint:
         raise InvalidParameterError("expr", expr, "is not self-adjoint; its spectrum is not a law "
                                     "on the real line. For singular values pass a * a.H")
+    if method == "linearization":
+        from .linearize import linearization_system
+
+        return linearization_system(expr)
     c = _Compiler()
     G = sp.Function("G")
     # the rules recurse once per peeled factor: deep products (Jacobians of depth 1000) need
@@ -643,6 +699,12 @@ def compile_expr(expr: Any) -> System:
     sys.setrecursionlimit(max(limit, 20 * expr.degree + 2000))
     try:
         law = c.reduce(expr, G)
+    except ReductionError:
+        if method == "rules":
+            raise
+        from .linearize import linearization_system
+
+        return linearization_system(expr)
     finally:
         sys.setrecursionlimit(limit)
     return System(z=_z, target=sp.Symbol("G"), unknowns=tuple([G] + c.unknowns),
