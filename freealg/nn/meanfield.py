@@ -55,30 +55,23 @@ def _compiled(expr: sp.Expr) -> tuple:
 
 
 def _kinks(expr: sp.Expr) -> list:
-    """Points where a piecewise activation changes formula (integration breakpoints)."""
+    """Points where a piecewise activation changes formula (integration breakpoints): zeros of
+    Heaviside/Abs arguments, boundaries of Piecewise conditions, crossings of Max/Min args."""
+    eqs = [sp.Eq(f.args[0], 0) for f in expr.atoms(sp.Heaviside, sp.Abs)]
+    # Max/Min (nested too) as Piecewise: their kinks are the boundaries of the conditions
+    pw = expr.rewrite(sp.Piecewise) if expr.has(sp.Max, sp.Min) else expr
+    for f in pw.atoms(sp.Piecewise):
+        for _, c in f.args:
+            eqs += [sp.Eq(r.lhs, r.rhs) for r in c.atoms(sp.core.relational.Relational)]
     out = set()
-    for f in expr.atoms(sp.Max, sp.Min, sp.Heaviside, sp.Abs, sp.Piecewise):
-        for a in f.args:
-            a = a[1] if isinstance(a, tuple) else a
-            try:
-                sol = sp.solve(sp.Eq(a, 0) if not isinstance(a, sp.Basic) or a.has(H)
-                               else sp.false, H)
-            except (NotImplementedError, TypeError):
-                sol = []
-            for s in sol if isinstance(sol, list) else []:
-                if s.is_real:
-                    out.add(float(s))
-    # Max(-1, Min(1, h)): the kinks are where the arguments cross: h = +-1
-    for f in expr.atoms(sp.Max, sp.Min):
-        args = f.args
-        for i in range(len(args)):
-            for j in range(i + 1, len(args)):
-                try:
-                    for s in sp.solve(sp.Eq(args[i], args[j]), H):
-                        if s.is_real:
-                            out.add(float(s))
-                except (NotImplementedError, TypeError):
-                    pass
+    for eq in eqs:
+        if eq is sp.true or eq is sp.false or not eq.has(H):
+            continue
+        try:
+            sols = sp.solve(eq, H)
+        except (NotImplementedError, TypeError):
+            continue
+        out.update(float(v) for v in sols if v.is_real)
     return sorted(out)
 
 
