@@ -45,7 +45,7 @@ from ..algebra import NCPoly, activation as _activation_gen, circular, haar_orth
 from ..errors import InvalidParameterError
 from ..numeric import SpectralSolution
 from ..reduce import compile_expr
-from .activations import activation_expr, activation_numpy
+from .activations import H, activation_expr, activation_numpy
 from .meanfield import MeanField, critical_sigma_w
 
 __all__ = ["MLP"]
@@ -101,9 +101,9 @@ class MLP:
         self._cache: dict = {}
 
     def _critical_sigma_w(self, sb):
-        if self.phi == sp.Max(sp.Symbol("h", real=True), 0) and sb == 0:
+        if self.phi == sp.Max(H, 0) and sb == 0:
             return sp.sqrt(2)
-        if self.phi == sp.Symbol("h", real=True) and sb == 0:
+        if self.phi == H and sb == 0:
             return sp.S.One
         return sp.Float(critical_sigma_w(self.activation, sb), 15)
 

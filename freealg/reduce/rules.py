@@ -584,10 +584,7 @@ def _product_run(outer: list, inner: Law) -> Law:
     once (building it level by level would copy a growing factor list: O(L^2))."""
     if not outer:
         return inner
-    if len(outer) == 1:
-        return _product(outer[0], inner)
-    fs = [f for law in reversed(outer) for f in _factors(law)] + _factors(inner)
-    return _from_factors(fs)
+    return _from_factors([f for law in reversed(outer) for f in _factors(law)] + _factors(inner))
 
 
 def _from_factors(fs: list) -> Law:
@@ -614,12 +611,7 @@ def _from_factors(fs: list) -> Law:
 def _product(a: Law, b: Law) -> Law:
     """a ⊠ b, flattened: chains of ⊠ (the layered Jacobian) become one FreeProduct whose
     Newton system has one unknown per distinct factor, whatever the depth."""
-    fs = _factors(a) + _factors(b)
-    if any(isinstance(f, Discrete) and len(f.atoms()) == 1 for f, _ in fs):
-        return _from_factors(fs)
-    if len(fs) == 2 and fs[0][1] == fs[1][1] == 1:
-        return free_multiplicative(a, b)
-    return FreeProduct(fs)
+    return _from_factors(_factors(a) + _factors(b))
 
 
 def _power_law(g, k: int):
