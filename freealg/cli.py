@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--points", type=int, default=9, help="rows of the density table (default 9)")
     d.add_argument("--out", default="freealg-demo", help="folder for the .tex and PNG files "
                                                         "(default ./freealg-demo)")
+    d.add_argument("--no-progress", action="store_true",
+                   help="no progress bar on stderr (shown by default; tqdm if installed)")
     sp_ = sub.add_parser("spectrum", help="spectrum of a self-adjoint polynomial given as text")
     sp_.add_argument("expr", help='the polynomial, e.g. "x*y + y*x" (operators + - * / ** ^, '
                                   "adjoint .H, I for the imaginary unit)")
@@ -62,6 +64,42 @@ def build_parser() -> argparse.ArgumentParser:
     sp_.add_argument("--method", default=None, choices=["rules", "linearization"],
                      help="force the structural rules or the linearization")
     return p
+
+
+class _Progress:
+    """Stage-level progress on stderr: a tqdm bar when tqdm is installed (extra ``progress``),
+    else one ``[k/n] stage`` line per stage; silent when disabled. stdout stays the report."""
+
+    def __init__(self, total: int, enabled: bool = True, stream=None):
+        self.total, self.done, self.enabled = total, 0, enabled
+        self.stream = stream or sys.stderr
+        self.bar = None
+        if enabled:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                pass
+            else:
+                self.bar = tqdm(total=total, desc="freealg demo", file=self.stream,
+                                leave=False, bar_format="{desc}: {n}/{total} {bar} "
+                                "{elapsed}{postfix}")
+
+    def stage(self, name: str) -> None:
+        """Announce the stage that starts now (the previous one counts as done)."""
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            if self.done:
+                self.bar.update(1)
+            self.bar.set_postfix_str(name)
+        else:
+            print(f"[{self.done + 1}/{self.total}] {name} ...", file=self.stream, flush=True)
+        self.done += 1
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self.total - self.bar.n)
+            self.bar.close()
 
 
 def _fmt(x, digits=20) -> str:
@@ -114,12 +152,13 @@ def _report(title: str, law, dps: int, points: int, out) -> None:
           f"{mc['total']:.12f}  (float64 path {t1 - t0:.3f} s)", file=out)
 
 
-def _jacobian_demo(dps: int, out, outdir) -> None:
+def _jacobian_demo(dps: int, out, outdir, progress: _Progress) -> None:
     """Dynamical isometry (PSG 2017): J = D_3 W_3 D_2 W_2 D_1 W_1, ReLU, Haar orthogonal W."""
     import os
 
     from .nn import MLP
 
+    progress.stage("Jacobian System and spectrum")
     t0 = time.perf_counter()
     net = MLP(3, "relu", weights="orthogonal")
     sol = net.jacobian_spectrum(dps=dps)
@@ -135,6 +174,7 @@ def _jacobian_demo(dps: int, out, outdir) -> None:
     print(f"edge       : {_fmt(edge, min(dps, 25))}  (= L^L/(L-1)^(L-1) = 27/4; max singular "
           f"value {_fmt(mpmath.sqrt(edge), min(dps, 20))})", file=out)
     print(f"             ({time.perf_counter() - t0:.2f} s)", file=out)
+    progress.stage("Monte Carlo of the real network")
     t0 = time.perf_counter()
     ev = net.sample_jacobian(n=1000, seed=0, threads=1)
     z = np.linspace(0.3, float(edge), 30) + 0.1j
@@ -158,10 +198,12 @@ def _jacobian_demo(dps: int, out, outdir) -> None:
                   file=out)
 
 
-def demo(dps: int = 30, points: int = 9, out=None, outdir: str | None = "freealg-demo") -> int:
+def demo(dps: int = 30, points: int = 9, out=None, outdir: str | None = "freealg-demo",
+         progress: bool = True) -> int:
     """Run the demonstration: the Jacobian spectrum of a ReLU network (System, atoms, edge,
     Monte Carlo of the real network, a .tex and a PNG in ``outdir``), then three free
-    convolutions with LaTeX, atoms, edges and densities.
+    convolutions with LaTeX, atoms, edges and densities. The report goes to ``out`` (stdout);
+    with ``progress`` a stage bar goes to stderr (the whole run takes about 15 s).
 
     ``python -m freealg demo`` runs it; ``tests/test_readme.py`` checks its output (the exact
     atom 2/3 of the Wachter law, the Fuss-Catalan edge 27/4).
@@ -172,19 +214,30 @@ def demo(dps: int = 30, points: int = 9, out=None, outdir: str | None = "freealg
     >>> build_parser().parse_args(["demo"]).points
     9
     """
+    out = out or sys.stdout
+    bar = _Progress(5, enabled=progress)
+    try:
+        _demo_stages(dps, points, out, outdir, bar)
+    finally:
+        bar.close()
+    return 0
+
+
+def _demo_stages(dps, points, out, outdir, bar: _Progress) -> None:
     from . import laws as L
 
-    out = out or sys.stdout
     half, third = sp.Rational(1, 2), sp.Rational(1, 3)
-    _jacobian_demo(dps, out, outdir)
+    _jacobian_demo(dps, out, outdir, bar)
     print("\nfreealg demo: free convolutions solved symbolically and numerically", file=out)
+    bar.stage("semicircle ⊞ Marchenko-Pastur")
     _report("semicircle(1) ⊞ Marchenko-Pastur(ratio 1/2)",
             L.free_additive(L.semicircle(1), L.marchenko_pastur(half)), dps, points, out)
+    bar.stage("Fuss-Catalan")
     _report("Marchenko-Pastur(1) ⊠ Marchenko-Pastur(1)  (Fuss-Catalan)",
             L.free_multiplicative(L.free_poisson(1), L.free_poisson(1)), dps, points, out)
+    bar.stage("Wachter law")
     _report("p q p for free projections, tau(p) = 1/2, tau(q) = 1/3  (Wachter law, in A)",
             L.free_compression(L.bernoulli(third), half, ambient=True), dps, points, out)
-    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -195,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(__version__)
         return 0
     if args.command == "demo":
-        return demo(args.dps, args.points, outdir=args.out)
+        return demo(args.dps, args.points, outdir=args.out, progress=not args.no_progress)
     if args.command == "spectrum":
         from .errors import FreeAlgError
 

@@ -72,3 +72,41 @@ def test_parse_error_is_an_invalid_parameter_error():
     with pytest.raises(ParseError) as e:
         parse_expr("(x", GENS)
     assert e.value.pos == 2
+
+
+def test_demo_progress_bar(monkeypatch):
+    """The demo's stage progress goes to stderr: tqdm when installed, else [k/n] lines."""
+    import io
+    import sys
+
+    from freealg.cli import _Progress
+
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails: the plain fallback
+    buf = io.StringIO()
+    bar = _Progress(3, stream=buf)
+    bar.stage("solve")
+    bar.stage("sample")
+    bar.close()
+    assert buf.getvalue().splitlines() == ["[1/3] solve ...", "[2/3] sample ..."]
+    quiet = io.StringIO()
+    bar = _Progress(3, enabled=False, stream=quiet)
+    bar.stage("solve")
+    bar.close()
+    assert quiet.getvalue() == ""
+    from freealg.cli import build_parser
+
+    assert build_parser().parse_args(["demo", "--no-progress"]).no_progress is True
+
+
+def test_demo_progress_bar_with_tqdm():
+    import io
+
+    pytest.importorskip("tqdm")
+    from freealg.cli import _Progress
+
+    buf = io.StringIO()
+    bar = _Progress(2, stream=buf)
+    bar.stage("solve")
+    bar.stage("sample")
+    bar.close()
+    assert "freealg demo" in buf.getvalue() and "sample" in buf.getvalue()
