@@ -102,6 +102,14 @@ class _Progress:
             self.bar.close()
 
 
+def _digits(v, dps: int) -> str:
+    """``dps`` significant digits of an exact (sympy) or mpmath value, converted at ``dps``
+    (``mpmath.mpf(v)`` at the default 15 digits would round a 30-digit edge to a double)."""
+    with mpmath.workdps(dps + 5):
+        x = v if isinstance(v, mpmath.mpf) else mpmath.mpf(sp.N(v, dps + 5))
+        return mpmath.nstr(x, dps)
+
+
 def _fmt(x, digits=20) -> str:
     if isinstance(x, (mpmath.mpf, mpmath.mpc)):
         return mpmath.nstr(x, digits)
@@ -305,8 +313,8 @@ def spectrum_command(args, out=None) -> int:
         doc = {"expression": repr(expr), "rules": [st.rule for st in system.steps],
                "atoms": [{"location": num(a.location), "mass": num(a.mass),
                           "exact": str(a.mass)} for a in atoms],
-               "edges": [{"location": num(e.location), "digits": mpmath.nstr(
-                   mpmath.mpf(e.location), args.dps), "kind": e.kind,
+               "edges": [{"location": num(e.location), "digits": _digits(e.location, args.dps),
+                          "kind": e.kind,
                           "error": num(e.error) if e.error else 0.0} for e in edges],
                "support": [[num(b.lo), num(b.hi)] for b in bands],
                "moments": [str(m) for m in moments],

@@ -63,6 +63,10 @@ def test_json_output(capsys, tmp_path):
     assert [(a["location"], a["exact"]) for a in doc["atoms"]] == [(0.0, "2/3")]
     assert len(doc["density"]["x"]) == 5 and all(v >= 0 for v in doc["density"]["y"])
     assert doc["moments"][0] == "1/6"  # tau(pqp) = tau(p) tau(q)
+    # the edges 1/2 -+ sqrt(2)/3 (Wachter 1980) to all 20 requested digits, not a double's 16
+    exact = [sp.Rational(1, 2) - sp.sqrt(2) / 3, sp.Rational(1, 2) + sp.sqrt(2) / 3]
+    for e, ref in zip(doc["edges"], exact):
+        assert abs(sp.Float(e["digits"], 25) - ref) < sp.Float(10) ** -20
     assert tex.read_text().lstrip().startswith("\\documentclass")
 
 
