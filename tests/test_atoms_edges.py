@@ -342,3 +342,17 @@ def test_mass_check(law):
     out = mass_check(law)
     assert out["deviation"] <= 1e-8, out
     assert abs(out["atoms"] - sum(float(a.mass) for a in law.atoms())) < 1e-15
+
+
+def test_numeric_edges_of_a_catalog_law():
+    """numeric_edges works on any Law (bisection where no fold system exists; it used to raise
+    AttributeError): the semicircle's edges are -2 and 2, within the reported error."""
+    import mpmath
+
+    import freealg as fa
+    from freealg.laws.spectral import numeric_edges
+
+    edges = numeric_edges(fa.semicircle(1), dps=20)
+    assert [e.kind for e in edges] == ["soft", "soft"]
+    for e, ref in zip(edges, (-2, 2)):
+        assert abs(mpmath.mpf(e.location) - ref) <= e.error < 1e-10
