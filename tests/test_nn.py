@@ -75,6 +75,24 @@ def test_mean_field_against_gauss_hermite():
     assert "chi = 1 at sigma_w" in nn.MeanField("tanh", 1.0, 0.05).advice()
 
 
+def test_signal_that_dies_out_has_q_star_zero():
+    """sigma_b = 0 and phi(0) = 0: q = 0 is a fixed point of the variance map, attracting when
+    sigma_w^2 phi'(0)^2 <= 1 (Poole et al. 2016; Schoenholz et al. 2017: tanh at sigma_b = 0
+    is critical at sigma_w = 1, chi = sigma_w^2 phi'(0)^2 at q* = 0). Was NoConvergence."""
+    for sw in (0.8, 1):
+        mf = nn.MeanField("tanh", sw, 0)
+        assert mf.q_star == 0
+        assert abs(mf.chi_star - sw**2) < 1e-12
+    assert nn.MeanField("tanh", 1, 0).regime() == "critical"
+    # ReLU below He scale: q_l = (sigma_w^2/2)^l q_0 -> 0; chi = sigma_w^2/2 for every q
+    relu = nn.MeanField("relu", 1, 0)
+    assert relu.q_star == 0 and abs(relu.chi_star - 0.5) < 1e-15
+    # the network follows q_l from |x^0|^2/N = 1, as the real forward pass does
+    net = nn.MLP(2, "tanh", sigma_w=1)
+    q2 = _gauss_hermite(lambda h: np.tanh(h) ** 2, 1.0)      # q_1 = 1, q_2 = E tanh(h_1)^2
+    assert abs(float(net.q[0]) - 1) < 1e-15 and abs(float(net.q[1]) - q2) < 1e-12
+
+
 def test_bad_architectures():
     for kw in [dict(depth=0), dict(depth=2.5), dict(depth=2, weights="sparse"),
                dict(depth=2, sigma_w=-1), dict(depth=2, q0=-1), dict(depth=2, activation="x")]:

@@ -1,7 +1,11 @@
 """Activation functions by name, as sympy expressions in one symbol ``h``.
 
 Sympy (not numpy) so that phi' is exact, the laws of D = diag(phi'(h)) find their atoms exactly
-(ReLU' -> bernoulli(1/2), hard-tanh' -> bernoulli(P(|h| < 1))) and LaTeX can print them.
+(ReLU' -> bernoulli(1/2), hard-tanh' -> ``bernoulli(P(|h| < 1))``) and LaTeX can print them.
+
+``ACTIVATIONS`` maps each known name ("linear", "relu", "leaky_relu", "hard_tanh", "tanh",
+"erf", "sigmoid", "silu", "swish", "gelu") to a function of the activation's parameters (only
+leaky_relu takes one, its slope) that returns the sympy expression in ``H``.
 
 Examples
 --------
@@ -53,10 +57,40 @@ _CALL = re.compile(r"^\s*([a-z_]+)\s*(?:\(\s*([-+0-9.eE/]+)\s*\))?\s*$")
 
 
 def activation_expr(spec: Any) -> sp.Expr:
-    """phi(h) as a sympy expression in :data:`H` from a name ("relu", "leaky_relu(0.1)"), a
-    (name, parameter) tuple, or a sympy expression/Lambda in one variable (renamed to h).
+    """phi(h) as a sympy expression in ``H`` (the real symbol h) from a specification.
 
     Names are parsed by a regular expression, never evaluated.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from freealg.nn import activation_expr
+    >>> activation_expr("hard_tanh")
+    Max(-1, Min(1, h))
+    >>> activation_expr(("leaky_relu", sp.Rational(1, 4)))
+    Max(h/4, h)
+    >>> x = sp.Symbol("x")
+    >>> activation_expr(x**3)                   # one free symbol, renamed to h
+    h**3
+    >>> activation_expr("softplus")             # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    freealg.errors.InvalidParameterError: invalid activation='softplus': unknown activation; known: linear, relu, ...
+
+    Parameters
+    ----------
+    spec : str, tuple or sympy expression
+        A name ("relu", "leaky_relu(0.1)"), a (name, parameter) tuple, or a sympy
+        expression/Lambda in one variable (renamed to h).
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    InvalidParameterError
+        An unknown name, a malformed parameter, or an expression with several free symbols.
     """
     if isinstance(spec, sp.Lambda):
         (v,) = spec.variables

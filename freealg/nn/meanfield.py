@@ -6,7 +6,7 @@ variance sigma_b^2, the pre-activations are asymptotically N(0, q_l) with
     q_1 = sigma_w^2 q_0 + sigma_b^2,      q_{l+1} = sigma_w^2 qhat(q_l) + sigma_b^2,
     qhat(q) = E[phi(h)^2],  h ~ N(0, q),
 
-q_0 = |x^0|^2 / N the input norm. The fixed point q* of q -> sigma_w^2 qhat(q) + sigma_b^2 and
+``q_0 = |x^0|^2 / N`` the input norm. The fixed point q* of q -> sigma_w^2 qhat(q) + sigma_b^2 and
 chi = sigma_w^2 E[phi'(h)^2] at q* decide the regime: chi < 1 ordered (gradients vanish),
 chi > 1 chaotic (they explode), chi = 1 critical (PSG 2017 §2: m_1(J J^T) = chi^L).
 
@@ -79,11 +79,25 @@ def _kinks(expr: sp.Expr) -> list:
 class MeanField:
     """Variance map, fixed point and criticality of an MLP (module docstring).
 
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from freealg.nn import MeanField
+    >>> mf = MeanField("relu", sigma_w=1, sigma_b=1)
+    >>> mf.q_star, mf.chi_star, mf.regime()     # q* = 1/(1 - 1/2); chi = 1/2
+    (2, 0.5, 'ordered')
+    >>> MeanField("relu", sigma_w=sp.sqrt(2)).regime()     # He initialisation
+    'critical'
+
     Parameters
     ----------
-    activation : name, (name, parameter) or sympy expression (see ``activation_expr``)
-    sigma_w, sigma_b : weight and bias standard deviations (weights have variance sigma_w^2/N)
-    dps : kept for the API (mean-field numbers are float64, see the module docstring)
+    activation : str, tuple or sympy expression
+        A name, a (name, parameter) tuple or an expression in one variable (see
+        :func:`~freealg.nn.activation_expr`).
+    sigma_w, sigma_b : number
+        Weight and bias standard deviations (weights have variance sigma_w^2/N).
+    dps : int
+        Kept for the API (mean-field numbers are float64, see the module docstring).
     """
 
     activation: Any
@@ -113,6 +127,9 @@ class MeanField:
         from scipy.integrate import quad
 
         s = float(q) ** 0.5
+        if s == 0.0:  # the limit q -> 0: one-sided values average at a kink at 0 (ReLU': 1/2)
+            tiny = 1e-300
+            return 0.5 * (float(f(-tiny)) + float(f(tiny)))
         cuts = [-40.0] + [b / s for b in self._breaks if -40 < b / s < 40] + [40.0]
         tot = 0.0
         for a, b in zip(cuts[:-1], cuts[1:]):
@@ -122,7 +139,17 @@ class MeanField:
         return tot
 
     def qhat(self, q: Any):
-        """E[phi(h)^2] for h ~ N(0, q) (exact sympy for linear/ReLU/leaky ReLU)."""
+        """E[phi(h)^2] for h ~ N(0, q) (exact sympy for linear/ReLU/leaky ReLU).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from freealg.nn import MeanField
+        >>> MeanField("relu").qhat(sp.Symbol("q"))
+        q/2
+        >>> MeanField("erf").qhat(1)               # (2/pi) asin(2q/(1 + 2q)) = (2/pi) asin(2/3)
+        0.464559054397540
+        """
         exact = self._exact_second_moment(sp.sympify(q))
         if exact is not None:
             return exact
@@ -143,18 +170,41 @@ class MeanField:
         return None
 
     def dphi_second_moment(self, q: Any):
-        """E[phi'(h)^2] for h ~ N(0, q)."""
+        """E[phi'(h)^2] for h ~ N(0, q).
+
+        Examples
+        --------
+        >>> from freealg.nn import MeanField
+        >>> MeanField("relu").dphi_second_moment(1)       # P(h > 0)
+        0.500000000000000
+        >>> MeanField("erf").dphi_second_moment(1)        # 4/(pi sqrt(1 + 4q))
+        0.569410034733742
+        """
         if self.phi == H:
             return sp.S.One
         return sp.Float(self._gauss(lambda h: self._dfnp(h) ** 2, q), 15)
 
     # recursion ---------------------------------------------------------------------------
     def next_q(self, q: Any):
-        """sigma_w^2 qhat(q) + sigma_b^2."""
+        """The variance map q -> sigma_w^2 qhat(q) + sigma_b^2.
+
+        Examples
+        --------
+        >>> from freealg.nn import MeanField
+        >>> MeanField("relu", sigma_w=1, sigma_b=1).next_q(4)     # 4/2 + 1
+        3
+        """
         return self.sigma_w_**2 * self.qhat(q) + self.sigma_b_**2
 
     def q_sequence(self, q0: Any, depth: int) -> list:
-        """[q_1, ..., q_L] from the input norm q_0 = |x^0|^2/N (x^0 is not passed through phi)."""
+        """[q_1, ..., q_L] from the input norm ``q_0 = |x^0|^2/N`` (x^0 is not passed through phi).
+
+        Examples
+        --------
+        >>> from freealg.nn import MeanField
+        >>> MeanField("relu", sigma_w=1, sigma_b=1).q_sequence(4, 3)   # 4 + 1, 5/2 + 1, 7/4 + 1
+        [5, 7/2, 11/4]
+        """
         q = self.sigma_w_**2 * sp.sympify(q0) + self.sigma_b_**2
         out = [q]
         for _ in range(depth - 1):
@@ -164,9 +214,24 @@ class MeanField:
 
     @property
     def q_star(self):
-        """The attracting fixed point q* > 0 of the variance map (a sympy Float, or exact for
-        linear/ReLU-type maps), or None when there is no finite one or a continuum of them (ReLU
-        at sigma_w^2 = 2, sigma_b = 0: every q is fixed)."""
+        """The attracting fixed point q* of the variance map (a sympy Float, or exact for
+        linear/ReLU-type maps): 0 when the signal dies out (sigma_b = 0, phi(0) = 0 and
+        q_l -> 0, e.g. tanh with sigma_w <= 1), None when there is no finite one or a continuum
+        of them (ReLU at sigma_w^2 = 2, sigma_b = 0: every q is fixed).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from freealg.nn import MeanField
+        >>> MeanField("relu", sigma_w=1, sigma_b=1).q_star       # sigma_b^2/(1 - sigma_w^2/2)
+        2
+        >>> print(MeanField("relu", sigma_w=sp.sqrt(2)).q_star)  # every q is fixed
+        None
+        >>> MeanField("tanh", sigma_w=1).q_star                  # q_l -> 0 (like 1/(2l))
+        0
+        >>> MeanField("tanh", sigma_w=1).chi_star                # sigma_w^2 phi'(0)^2: critical
+        1.0
+        """
         cache = self.__dict__.setdefault("_cache", {})
         if "q_star" not in cache:
             cache["q_star"] = self._find_q_star()
@@ -180,21 +245,28 @@ class MeanField:
             c = sp.simplify(hom / sp.Symbol("q", positive=True))
             slope = sw2 * c
             if slope < 1:
-                return sb2 / (1 - slope) if sb2 != 0 else None
+                return sb2 / (1 - slope) if sb2 != 0 else sp.S.Zero
             return None
         from scipy.optimize import brentq
 
         def g(v):
             return float(sw2) * self._gauss(lambda h: self._fnp(h) ** 2, v) + float(sb2) - v
 
+        # q = 0 is a fixed point when sigma_b = 0 and phi(0) = 0; it attracts when the map's
+        # slope there, sigma_w^2 phi'(0)^2, is <= 1 and the iterates decay towards it
+        zero_fixed = sb2 == 0 and abs(float(self._fnp(0.0))) < 1e-300
         q = 1.0
         for _ in range(200):  # iterate towards the attracting fixed point
             qn = g(q) + q
+            if zero_fixed and qn < 1e-30:
+                return sp.S.Zero
             if not (1e-300 < qn < 1e12):
                 return None
             if abs(qn - q) <= 1e-13 * qn:
                 return sp.Float(qn, 15)
             q = qn
+        if zero_fixed and q < 1.0 and self.chi(0) <= 1 + 1e-12:
+            return sp.S.Zero  # algebraic decay q_l ~ c/l at a marginal slope (tanh, sigma_w = 1)
         # slow (chi near 1): bracket the root of g around the iterate and solve it
         lo, hi = q, q
         for _ in range(60):
@@ -206,24 +278,57 @@ class MeanField:
                             "give q0 explicitly")
 
     def chi(self, q: Any) -> float:
-        """chi = sigma_w^2 E[phi'(h)^2] at variance q."""
+        """chi = sigma_w^2 E[phi'(h)^2] at variance q (a float).
+
+        Examples
+        --------
+        >>> from freealg.nn import MeanField
+        >>> MeanField("relu", sigma_w=2).chi(1)      # 4 * 1/2
+        2.0
+        """
         return float(self.sigma_w_**2 * self.dphi_second_moment(q))
 
     @property
     def chi_star(self) -> float:
-        """chi at q* (at q = 1 when q* is not unique, e.g. ReLU with sigma_b = 0)."""
+        """chi at q* (at q = 1 when q* is not unique, e.g. ReLU with sigma_b = 0).
+
+        Examples
+        --------
+        >>> from freealg.nn import MeanField
+        >>> MeanField("linear", sigma_w=2).chi_star
+        4.0
+        """
         q = self.q_star
         return self.chi(q if q is not None else 1)
 
     def regime(self, tol: float = 1e-6) -> str:
-        """'critical', 'ordered' (chi < 1: vanishing gradients) or 'chaotic' (chi > 1)."""
+        """'critical', 'ordered' (chi < 1: vanishing gradients) or 'chaotic' (chi > 1).
+
+        Examples
+        --------
+        >>> from freealg.nn import MeanField
+        >>> MeanField("linear", sigma_w=2).regime(), MeanField("linear", sigma_w=1).regime()
+        ('chaotic', 'critical')
+
+        Parameters
+        ----------
+        tol : float
+            ``|chi* - 1| <= tol`` counts as critical.
+        """
         c = self.chi_star
         if abs(c - 1) <= tol:
             return "critical"
         return "ordered" if c < 1 else "chaotic"
 
     def advice(self) -> str:
-        """Where the network sits relative to criticality and how to reach it."""
+        """Where the network sits relative to criticality and how to reach it.
+
+        Examples
+        --------
+        >>> from freealg.nn import MeanField
+        >>> MeanField("relu", sigma_w=1, sigma_b=1).advice()
+        'chi = 0.5 (ordered); chi = 1 at sigma_w = 1.4142136 for sigma_b = 1'
+        """
         c = self.chi_star
         msg = f"chi = {c:.6g} ({self.regime()})"
         if self.regime() != "critical":

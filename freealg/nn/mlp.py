@@ -3,7 +3,7 @@ Fisher information / per-sample NTK, and the learning-rate threshold.
 
 Model (equal widths N -> infinity): h^l = W^l x^{l-1} + b^l, x^l = phi(h^l), l = 1..L, weights
 ``"orthogonal"`` (W = sigma_w O, O Haar) or ``"gaussian"`` (entries N(0, sigma_w^2/N)), biases
-N(0, sigma_b^2), input with |x^0|^2/N = q_0. The pre-activations are N(0, q_l) (mean field,
+N(0, sigma_b^2), input with ``|x^0|^2/N = q_0``. The pre-activations are N(0, q_l) (mean field,
 :mod:`freealg.nn.meanfield`), so D_l = diag(phi'(h^l)) has the law of phi'(h), h ~ N(0, q_l).
 
 * **Jacobian** J = D_L W_L ... D_1 W_1 (Pennington-Schoenholz-Ganguli 2017, 2018): written as
@@ -14,11 +14,11 @@ N(0, sigma_b^2), input with |x^0|^2/N = q_0. The pre-activations are N(0, q_l) (
   orthogonal W (Collins-Hayase 2023, arXiv:2103.13466).
 * **Fisher information** of one sample (Hayase-Karakida 2021, arXiv:2006.07814) for the output
   h^L: with B_l = dh^L/dh^l, the per-sample FIM has the nonzero spectrum of
-  H_L = sum_l (|x^{l-1}|^2/N) B_l B_l^T (the N x N dual of (1/N) J_theta^T J_theta, weight
+  ``H_L = sum_l (|x^{l-1}|^2/N) B_l B_l^T`` (the N x N dual of (1/N) J_theta^T J_theta, weight
   gradients; bias gradients add O(1/N)). It satisfies H_1 = qhat_0 and
   H_{l+1} = qhat_l + W_{l+1} D_l H_l D_l W_{l+1}^T, qhat_l = E[phi(h^l)^2] (qhat_0 = q_0), i.e.
   mu_{l+1} = delta_{qhat_l} * ((sigma_w^2 D_l^2) ⊠ mu_l) - again a polynomial, compiled.
-* **Learning rate**: gradient descent on the loss 1/2 |h^L - y|^2 with step eta/N on the weights
+* **Learning rate**: gradient descent on the loss ``1/2 |h^L - y|^2`` with step eta/N on the weights
   moves the output error by -eta H_L e, so it is stable only for eta < 2/lambda_max(H_L).
 
 Examples
@@ -54,17 +54,33 @@ __all__ = ["MLP"]
 class MLP:
     """A random multilayer perceptron described by its architecture (module docstring).
 
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> net = fa.nn.MLP(depth=2, activation="relu")
+    >>> net                                     # sigma_w = sqrt(2): critical (chi = 1)
+    MLP(depth=2, activation='relu', weights='orthogonal', sigma_w=sqrt(2), sigma_b=0)
+    >>> net.jacobian_spectrum().moments(3)      # m_1 = chi^L = 1, m_2 = 1 + L
+    [1, 3, 10]
+
     Parameters
     ----------
-    depth : number of layers L >= 1
-    activation : "linear", "relu", "leaky_relu(alpha)", "hard_tanh", "tanh", "erf",
-        "sigmoid", "silu"/"swish", "gelu", a (name, parameter) tuple or a sympy expression
-    weights : "orthogonal" (Haar) or "gaussian"
-    sigma_w : weight scale; None picks the critical value chi = 1 for ``sigma_b``
-        (sqrt(2) for ReLU, 1 for linear)
-    sigma_b : bias standard deviation
-    q0 : input norm |x^0|^2/N; None starts at the fixed point q* (the setting of PSG 2017,
-        where all layers share one law), or q0 = 1 where no isolated q* exists
+    depth : int
+        Number of layers L >= 1.
+    activation : str, tuple or sympy expression
+        "linear", "relu", "leaky_relu(alpha)", "hard_tanh", "tanh", "erf", "sigmoid",
+        "silu"/"swish", "gelu", a (name, parameter) tuple or a sympy expression.
+    weights : {"orthogonal", "gaussian"}
+        Haar orthogonal or iid Gaussian weights.
+    sigma_w : number, optional
+        Weight scale; None picks the critical value chi = 1 for ``sigma_b`` (sqrt(2) for ReLU,
+        1 for linear).
+    sigma_b : number
+        Bias standard deviation.
+    q0 : number, optional
+        Input norm ``|x^0|^2/N``; None starts at the fixed point q* (the setting of PSG 2017,
+        where all layers share one law), or q0 = 1 where there is no isolated positive q*
+        (q* = 0: the signal dies out; a continuum of fixed points).
     """
 
     def __init__(self, depth: int, activation: Any = "relu", weights: str = "orthogonal",
@@ -86,6 +102,8 @@ class MLP:
         self.sigma_b = self.mean_field.sigma_b_
         if q0 is None:
             qs = self.mean_field.q_star
+            if qs == 0:  # the signal dies out (q_l -> 0): follow it from |x^0|^2/N = 1
+                qs = None
             self._at_fixed_point = qs is not None
             q0 = 1 if qs is None else None
             self.q = [qs] * self.depth if qs is not None else self.mean_field.q_sequence(
@@ -123,18 +141,41 @@ class MLP:
         return haar_orthogonal(f"O{l}") if self.weights == "orthogonal" else circular(f"C{l}")
 
     def jacobian_expr(self) -> NCPoly:
-        """J = D'_L W_L ... D'_1 W_1 as a polynomial (sigma_w absorbed in D')."""
+        """J = D'_L W_L ... D'_1 W_1 as a polynomial (sigma_w absorbed in D').
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.nn.MLP(depth=2, activation="relu").jacobian_expr()
+        D2*O2*D1*O1
+        >>> fa.nn.MLP(depth=2, activation="relu", weights="gaussian").jacobian_expr()
+        D2*C2*D1*C1
+        """
         J = NCPoly.constant(1)
         for l in range(1, self.depth + 1):
             J = self._d(l) * self._w(l) * J
         return J
 
     def qhat(self) -> list:
-        """[qhat_0, ..., qhat_{L-1}]: qhat_0 = q_0, qhat_l = E[phi(h^l)^2]."""
+        """[qhat_0, ..., qhat_{L-1}]: qhat_0 = q_0, qhat_l = E[phi(h^l)^2].
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.nn.MLP(depth=3, activation="relu", q0=4).qhat()     # q_l = 2 q_0, qhat = q/2
+        [4, 4, 4]
+        """
         return [self.q0] + [self.mean_field.qhat(q) for q in self.q[:-1]]
 
     def fisher_expr(self) -> NCPoly:
-        """The dual FIM H_L as a polynomial: H_1 = qhat_0, H_{l+1} = qhat_l + W D'_l H D'_l W*."""
+        """The dual FIM H_L as a polynomial: H_1 = qhat_0, ``H_{l+1} = qhat_l + W D'_l H D'_l W*``.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.nn.MLP(depth=2, activation="relu").fisher_expr()
+        1 + O2*D1*D1*O2.H
+        """
         qh = self.qhat()
         Hp = NCPoly.constant(qh[0])
         for l in range(1, self.depth):
@@ -144,30 +185,66 @@ class MLP:
 
     # systems and spectra --------------------------------------------------------------------
     def jacobian_system(self):
-        """The System of J J^T (S-transform product, LaTeX via ``.latex()``)."""
+        """The System of J J^T (S-transform product, LaTeX via ``.latex()``).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> s = fa.nn.MLP(depth=2, activation="relu").jacobian_system()
+        >>> s.equations[0]                          # S-transforms multiply
+        Eq(S_{G}(m), S_{G_1}(m)*S_{G_2}(m))
+        """
         if "jsys" not in self._cache:
             J = self.jacobian_expr()
             self._cache["jsys"] = compile_expr(J * J.H)
         return self._cache["jsys"]
 
     def jacobian_spectrum(self, dps: int = 30) -> SpectralSolution:
-        """SpectralSolution of J J^T: density, atoms (0 for ReLU-like), edges, moments."""
+        """SpectralSolution of J J^T: density, atoms (0 for ReLU-like), edges, moments.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> sol = fa.nn.MLP(depth=2, activation="relu").jacobian_spectrum()
+        >>> sol.atoms()                              # (2 p)(2 q) for free projections of trace 1/2
+        [Atom(location=0, mass=1/2, error=0)]
+        >>> fa.nn.MLP(depth=4, activation="linear").jacobian_spectrum().moments(3)   # isometry
+        [1, 1, 1]
+        """
         return SpectralSolution(self.jacobian_system(), dps)
 
     def max_singular_value(self, dps: int = 30):
-        """sqrt of the right end of the spectrum of J J^T (an edge or an atom)."""
+        """sqrt of the right end of the spectrum of J J^T (an edge or an atom).
+
+        Examples
+        --------
+        >>> import freealg as fa, mpmath
+        >>> s = fa.nn.MLP(depth=1, activation="relu").max_singular_value()   # J J^T ~ 2 p
+        >>> print(mpmath.nstr(s, 25))               # sqrt 2
+        1.414213562373095048801689
+        """
         return _sqrt(_right_end(self.jacobian_spectrum(dps), dps), dps)
 
     def limit_law(self):
         """The L -> infinity law of J J^T along networks whose layers tend to isometries.
 
         When every sigma_w^2 D_l^2 is a projection of trace 1 - e_l rescaled to mean 1 (hard
-        tanh with q* -> 0: P(|h| < 1) -> 1), S_l(m) = 1 - e_l m/(1+m) + O(e_l^2) and the product
+        tanh with q* -> 0: ``P(|h| < 1) -> 1``), S_l(m) = 1 - e_l m/(1+m) + O(e_l^2) and the product
         tends to S(m) = exp(-sigma0^2 m/(1+m)), sigma0^2 = sum_l (mu2_l/mu1_l^2 - 1)
         (Pennington-Schoenholz-Ganguli, AISTATS 2018): :func:`freealg.multiplicative_exponential`
         scaled by m_1 = prod_l mu1_l. It matches the network's m_1 and m_2 exactly; it is the
         limit only for orthogonal weights (a Gaussian layer contributes 1/(1+m), which does not
         tend to 1).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> net = fa.nn.MLP(depth=2, activation="relu")
+        >>> law = net.limit_law()                   # sigma0^2 = 2 (2/1 - 1) for ReLU
+        >>> law
+        multiplicative_exponential(sigma2=2)
+        >>> law.moments(2) == net.jacobian_spectrum().moments(2)
+        True
         """
         from ..laws import affine, multiplicative_exponential
 
@@ -189,13 +266,28 @@ class MLP:
         return law if m1 == 1 else affine(law, m1, 0)
 
     def fisher_system(self):
-        """The System of the dual FIM H_L (shift and S-transform product per layer)."""
+        """The System of the dual FIM H_L (shift and S-transform product per layer).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.nn.MLP(depth=2, activation="relu").fisher_system()
+        System(1 + O2*D1*D1*O2.H: 2 equations, unknowns (G, G_1, G_2))
+        """
         if "fsys" not in self._cache:
             self._cache["fsys"] = compile_expr(self.fisher_expr())
         return self._cache["fsys"]
 
     def fisher_spectrum(self, dps: int = 30) -> SpectralSolution:
-        """SpectralSolution of the per-sample FIM / NTK dual H_L (Hayase-Karakida 2021)."""
+        """SpectralSolution of the per-sample FIM / NTK dual H_L (Hayase-Karakida 2021).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> sol = fa.nn.MLP(depth=2, activation="relu").fisher_spectrum()
+        >>> sol.atoms()                              # 1 + 2 bernoulli(1/2)
+        [Atom(location=1, mass=1/2, error=0), Atom(location=3, mass=1/2, error=0)]
+        """
         return SpectralSolution(self.fisher_system(), dps)
 
     def lambda_max(self, dps: int = 30, method: str | None = None):
@@ -210,6 +302,20 @@ class MLP:
         from chi_{delta_q}(m) = m/(q(1 + m)); lambda_max = 1/max_m v_L(m) (MATH.md §8: the
         edge is where psi stops being invertible; a monotone v_L means an atom at the top).
         Independent of the spectrum path: the tests compare the two.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> net = fa.nn.MLP(depth=2, activation="relu")       # H_2 = 1 + 2 bernoulli(1/2)
+        >>> net.lambda_max(), net.lambda_max(method="spectrum")
+        (mpf('3.0'), mpf('3.0'))
+
+        Parameters
+        ----------
+        dps : int
+            Digits of the result.
+        method : {None, "curve", "spectrum"}
+            See above.
         """
         if method is None:
             method = "curve" if self._s_transforms() is not None else "spectrum"
@@ -244,7 +350,15 @@ class MLP:
         return out
 
     def max_learning_rate(self, dps: int = 30):
-        """eta_c = 2 / lambda_max(H_L) (module docstring)."""
+        """eta_c = 2 / lambda_max(H_L) (module docstring).
+
+        Examples
+        --------
+        >>> import freealg as fa, mpmath
+        >>> eta = fa.nn.MLP(depth=2, activation="relu").max_learning_rate()
+        >>> print(mpmath.nstr(eta, 20))             # 2/3
+        0.66666666666666666667
+        """
         import mpmath
 
         with mpmath.workdps(dps):
@@ -277,7 +391,16 @@ class MLP:
     def sample_jacobian(self, n: int = 1000, seed: int = 0, trials: int = 1,
                         threads: int | None = None) -> np.ndarray:
         """Eigenvalues of J J^T for real networks of width n (forward pass, J = prod D_l W_l).
-        ``threads`` caps the BLAS threads (1 is much faster on a loaded machine)."""
+
+        ``threads`` caps the BLAS threads (1 is much faster on a loaded machine).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> ev = fa.nn.MLP(depth=2, activation="relu").sample_jacobian(n=40, seed=0, trials=2)
+        >>> ev.shape, bool(ev.min() > -1e-12)
+        ((80,), True)
+        """
         from ..montecarlo._deps import blas_threads
 
         _check_n(n)
@@ -297,8 +420,17 @@ class MLP:
 
     def sample_fisher(self, n: int = 500, seed: int = 0, trials: int = 1,
                       threads: int | None = None) -> np.ndarray:
-        """Eigenvalues of the per-sample FIM dual H_L = sum_l (|x^{l-1}|^2/n) B_l B_l^T of real
-        networks of width n, B_l = dh^L/dh^l by back-propagation."""
+        """Eigenvalues of the per-sample FIM dual of real networks of width n.
+
+        ``H_L = sum_l (|x^{l-1}|^2/n) B_l B_l^T`` with B_l = dh^L/dh^l by back-propagation.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> ev = fa.nn.MLP(depth=2, activation="linear", q0=1).sample_fisher(n=40, seed=0)
+        >>> ev.shape, bool(ev.min() > 0)           # (|x^1|^2/n) I plus a PSD matrix
+        ((40,), True)
+        """
         from ..montecarlo._deps import blas_threads
 
         _check_n(n)
@@ -337,6 +469,14 @@ class MLP:
         Between 2/lambda_max and a few times it, real networks typically rise and then
         recover as the curvature drops (the "catapult" of Lewkowycz et al. 2020), so
         ``unstable`` is the observable of the threshold and ``diverged`` needs larger steps.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> net = fa.nn.MLP(depth=2, activation="relu")
+        >>> runs = net.learning_rate_experiment(factors=(0.5, 2.0), steps=10, n=50, seed=0)
+        >>> [(r["factor"], r["unstable"]) for r in runs]      # below / above 2/lambda_max
+        [(0.5, False), (2.0, True)]
         """
         eta_c = float(self.max_learning_rate(dps))
         phi, dphi = activation_numpy(self.phi)
