@@ -765,3 +765,13 @@ def test_word_path_is_linear_in_depth():
 
     c50, c200 = count(50), count(200)
     assert c200 < 4 * c50 * 1.2  # linear: ratio 4 (quadratic would give 16)
+
+
+def test_polynomial_latex_writes_powers():
+    """Runs of one letter print as powers, adjoints in parentheses (what a paper writes)."""
+    assert fa.latex(x * x) == "x^{2}"
+    assert fa.latex(x * x * x - 2 * x * a * a * x) == "x^{3} - 2 x a^{2} x" or \
+        fa.latex(x * x * x - 2 * x * a * a * x) == "-2 x a^{2} x + x^{3}"
+    assert fa.latex(u.H * u.H + u * u) in ("u^{2} + \\left(u^{*}\\right)^{2}",
+                                          "\\left(u^{*}\\right)^{2} + u^{2}")
+    check_latex(fa.latex(u.H * u.H * x))

@@ -16,6 +16,7 @@ Examples
 >>> u = fa.haar_unitary("u")
 >>> u * u.H
 1
+>>> import sympy as sp
 >>> q = fa.projection("q", sp.Rational(1, 2))
 >>> q * q == q
 True
@@ -78,6 +79,22 @@ def _join(w1: tuple, w2: tuple) -> tuple:
     return w1[:i] + w2[j:] if (i < len(w1) or j) else w1 + w2
 
 
+def _latex_word(word: tuple) -> str:
+    """LaTeX of a word, runs of one letter as powers: ``x x y`` -> ``x^{2} y``, ``u* u*`` ->
+    ``\\left(u^{*}\\right)^{2}``."""
+    out, i = [], 0
+    while i < len(word):
+        j = i
+        while j + 1 < len(word) and word[j + 1] == word[i]:
+            j += 1
+        k, tex = j - i + 1, word[i].latex()
+        if k > 1:
+            tex = rf"\left({tex}\right)^{{{k}}}" if word[i].star else f"{tex}^{{{k}}}"
+        out.append(tex)
+        i = j + 1
+    return " ".join(out)
+
+
 def _word_key(word):
     return (len(word), tuple(L.sort_key() for L in word))
 
@@ -91,7 +108,30 @@ def _sym(c):
 
 
 class NCPoly:
-    """Immutable noncommutative polynomial (see module docstring)."""
+    """Immutable noncommutative polynomial (see the module docstring).
+
+    Users build polynomials from generators (:func:`~freealg.semicircular`,
+    :func:`~freealg.projection`, ...) with ``+``, ``-``, ``*``, ``**`` and scalars rather than
+    from terms.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+    >>> p = 2*x*y + 3
+    >>> p
+    3 + 2*x*y
+    >>> p.H, p.degree
+    (3 + 2*y*x, 2)
+    >>> fa.NCPoly(*p.args) == p                     # round trip through the terms
+    True
+
+    Parameters
+    ----------
+    terms : iterable of (word, coefficient) pairs, or a dict word -> coefficient
+        A word is a tuple of :class:`~freealg.algebra.generators.Letter`; the words are
+        reduced, equal words merged and zero coefficients dropped.
+    """
 
     __slots__ = ("_terms", "_hash")
 
@@ -130,10 +170,27 @@ class NCPoly:
 
     @classmethod
     def from_generator(cls, gen: Generator) -> "NCPoly":
+        """The polynomial consisting of the single letter ``gen``.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x = fa.semicircular("x")
+        >>> fa.NCPoly.from_generator(x.generator) == x
+        True
+        """
         return cls._new((((Letter(gen),), sp.S.One),))
 
     @classmethod
     def constant(cls, c: Any) -> "NCPoly":
+        """The constant polynomial ``c`` (a multiple of the identity).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.NCPoly.constant(3) == 3, fa.NCPoly.constant(0)
+        (True, 0)
+        """
         return cls([((), c)])
 
     def __setattr__(self, key, value):
@@ -142,10 +199,29 @@ class NCPoly:
     # value protocol ----------------------------------------------------------------------
     @property
     def terms(self) -> tuple:
+        """The canonical ((word, coefficient), ...) pairs, sorted by degree then letters.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> (2*x*y + 3).terms
+        (((), 3), ((x, y), 2))
+        """
         return self._terms
 
     @property
     def args(self) -> tuple:
+        """Constructor arguments: ``NCPoly(*p.args) == p``.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x = fa.semicircular("x")
+        >>> p = x**2 - 1
+        >>> fa.NCPoly(*p.args) == p
+        True
+        """
         return (self._terms,)
 
     def __reduce__(self):
@@ -166,24 +242,67 @@ class NCPoly:
     # structure ----------------------------------------------------------------------------
     @property
     def generators(self) -> tuple:
-        """The generators that occur, sorted by name."""
+        """The generators that occur, sorted by name.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x, u = fa.semicircular("x"), fa.haar_unitary("u")
+        >>> (u * x * u.H).generators
+        (u, x)
+        """
         gens = {L.gen for w, _ in self._terms for L in w}
         return tuple(sorted(gens, key=lambda g: g.sort_key()))
 
     @property
     def generator(self) -> Generator:
-        """The generator of a polynomial that is a single generator letter."""
+        """The generator of a polynomial that is a single generator letter.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x = fa.semicircular("x", 2)
+        >>> x.generator.kind, x.generator.params
+        ('semicircular', (2,))
+        >>> (2*x).generator
+        Traceback (most recent call last):
+        ...
+        freealg.errors.InvalidParameterError: invalid poly=2*x: is not a single generator
+
+        Raises
+        ------
+        InvalidParameterError
+            The polynomial is not a single letter with coefficient 1.
+        """
         if len(self._terms) == 1 and len(self._terms[0][0]) == 1 and self._terms[0][1] == 1:
             return self._terms[0][0][0].gen
         raise InvalidParameterError("poly", self, "is not a single generator")
 
     @property
     def is_generator(self) -> bool:
+        """True for a single (non-adjoint) generator letter with coefficient 1.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> u = fa.haar_unitary("u")
+        >>> u.is_generator, u.H.is_generator, (2*u).is_generator
+        (True, False, False)
+        """
         return (len(self._terms) == 1 and len(self._terms[0][0]) == 1
                 and self._terms[0][1] == 1 and not self._terms[0][0][0].star)
 
     @property
     def free_symbols(self) -> set:
+        """Symbols in the coefficients and in the generators' parameters.
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> t, s = sp.symbols("t s")
+        >>> sorted((t * fa.semicircular("x") + fa.projection("p", s)).free_symbols, key=str)
+        [s, t]
+        """
         out: set = set()
         for w, c in self._terms:
             out |= c.free_symbols
@@ -193,9 +312,27 @@ class NCPoly:
 
     @property
     def degree(self) -> int:
+        """Length of the longest word (0 for a constant).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> (x*y*x + y).degree, fa.NCPoly.constant(5).degree
+        (3, 0)
+        """
         return max((len(w) for w, _ in self._terms), default=0)
 
     def constant_term(self):
+        """The coefficient of the empty word (the multiple of the identity).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> u = fa.haar_unitary("u")
+        >>> ((u + 1) * (u + 1).H).constant_term()     # u u* = 1
+        2
+        """
         for w, c in self._terms:
             if not w:
                 return c
@@ -271,15 +408,43 @@ class NCPoly:
 
     @property
     def H(self) -> "NCPoly":
-        """Adjoint: reversed words, adjoint letters, conjugated coefficients (symbols real)."""
+        """Adjoint: reversed words, adjoint letters, conjugated coefficients (symbols real).
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> x, y, c = fa.semicircular("x"), fa.semicircular("y"), fa.circular("c")
+        >>> (sp.I * x * y).H
+        -I*y*x
+        >>> (c * x).H
+        x*c.H
+        """
         return NCPoly([(tuple(L.adjoint for L in reversed(w)), c.subs(sp.I, -sp.I))
                        for w, c in self._terms])
 
     def adjoint(self) -> "NCPoly":
+        """Same as :attr:`H`.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> u = fa.haar_unitary("u")
+        >>> (2 * u).adjoint() == 2 * u.H
+        True
+        """
         return self.H
 
     @property
     def is_selfadjoint(self) -> bool:
+        """Whether ``p.H == p`` (structurally, after canonicalisation).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> (x*y).is_selfadjoint, (x*y + y*x).is_selfadjoint
+        (False, True)
+        """
         return self == self.H
 
     def subs(self, *args, **kwargs) -> "NCPoly":
@@ -332,7 +497,7 @@ class NCPoly:
             return "0"
         parts = []
         for w, c in self._terms:
-            word = " ".join(L.latex() for L in w)
+            word = _latex_word(w)
             if not w:
                 parts.append(sp.latex(c))
             elif c == 1:
@@ -350,7 +515,16 @@ class NCPoly:
         return f"${self._latex()}$"
 
     def as_expr(self) -> sp.Expr:
-        """A sympy noncommutative expression (for printing and sympy interop)."""
+        """A sympy noncommutative expression (for printing and sympy interop).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> e = (x*y).as_expr()
+        >>> e, e.is_commutative, e - (y*x).as_expr()
+        (x*y, False, x*y - y*x)
+        """
         out = sp.S.Zero
         for w, c in self._terms:
             term = c
