@@ -34,6 +34,19 @@ __all__ = ["main", "build_parser", "demo"]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``freealg`` command (subcommands ``demo`` and ``spectrum``).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["spectrum", "x + y", "--law", "x=semicircle",
+    ...                                   "--law", "y=semicircle", "--dps", "20"])
+    >>> args.command, args.expr, args.law, args.dps
+    ('spectrum', 'x + y', ['x=semicircle', 'y=semicircle'], 20)
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     p = argparse.ArgumentParser(prog="freealg", description="free probability: laws, free "
                                 "convolutions, densities, atoms and edges at any precision")
     p.add_argument("--version", action="store_true", help="print the version and exit")
@@ -249,6 +262,28 @@ def _demo_stages(dps, points, out, outdir, bar: _Progress) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``freealg`` command; returns the exit status.
+
+    freealg errors (a syntax error, an unknown name, a bad parameter, a solver that did not
+    converge) print ``freealg: error: ...`` on stderr and return 2.
+
+    Examples
+    --------
+    >>> main(["spectrum", "x + y", "--law", "x=semicircle", "--law", "y=semicircle",
+    ...       "--grid", "1", "--dps", "15"])          # doctest: +ELLIPSIS
+    expression : x + y
+    ...
+    edges      : -2.8284271247461... (soft), 2.8284271247461... (soft)
+    ...
+    0
+    >>> main(["spectrum", "x +", "--law", "x=semicircle"])   # message on stderr
+    2
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+    """
     args = build_parser().parse_args(argv)
     if args.version:
         from . import __version__
@@ -270,7 +305,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def spectrum_command(args, out=None) -> int:
-    """``freealg spectrum``: parse, compile, solve, print (or --json / --latex / --plot)."""
+    """``freealg spectrum``: parse, compile, solve, print (or --json / --latex / --plot).
+
+    Examples
+    --------
+    >>> import io, json
+    >>> args = build_parser().parse_args(["spectrum", "u + u.H", "--law", "u=haar_unitary",
+    ...                                   "--json", "--grid", "3", "--dps", "15"])
+    >>> buf = io.StringIO()
+    >>> spectrum_command(args, out=buf)
+    0
+    >>> doc = json.loads(buf.getvalue())
+    >>> doc["moments"]                      # arcsine law on [-2, 2]: central binomials
+    ['0', '2', '0', '6']
+    >>> [(e["location"], e["kind"]) for e in doc["edges"]]
+    [(-2.0, 'hard'), (2.0, 'hard')]
+    """
     import json
 
     from .api.parse import parse_expr, parse_generator

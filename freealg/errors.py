@@ -30,11 +30,35 @@ __all__ = [
 
 
 class FreeAlgError(Exception):
-    """Base class of every error raised by freealg."""
+    """Base class of every error raised by freealg.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> try:
+    ...     fa.semicircle(-1)
+    ... except fa.FreeAlgError as err:
+    ...     print(type(err).__name__)
+    InvalidParameterError
+    """
 
 
 class InvalidParameterError(FreeAlgError, ValueError):
     """A parameter is surely invalid (a variance <= 0, a trace outside [0, 1], ...).
+
+    Also a ``ValueError``. Raised only when the condition is definitely false: a symbolic
+    parameter passes (STYLE.md §4).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.semicircle(-1)
+    Traceback (most recent call last):
+    ...
+    freealg.errors.InvalidParameterError: invalid variance=-1: the variance of a semicircle must be > 0
+    >>> err = fa.InvalidParameterError("t", 2, "must lie in [0, 1]")
+    >>> err.name, err.value, isinstance(err, ValueError)
+    ('t', 2, True)
 
     Parameters
     ----------
@@ -54,7 +78,22 @@ class InvalidParameterError(FreeAlgError, ValueError):
 
 
 class NotFreeError(FreeAlgError):
-    """Operands that a rule needs free are not (or not known to be) free."""
+    """Operands that a rule needs free are not (or not known to be) free.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> err = fa.NotFreeError("a and a**2", "they generate the same algebra")
+    >>> print(err)
+    a and a**2 are not free: they generate the same algebra
+
+    Parameters
+    ----------
+    what : str
+        The operands, in words.
+    reason : str, optional
+        Why they are not free.
+    """
 
     def __init__(self, what: str, reason: str = ""):
         self.what = what
@@ -63,7 +102,26 @@ class NotFreeError(FreeAlgError):
 
 
 class ReductionError(FreeAlgError):
-    """No compiler rule applies; ``tried`` lists the rules that were attempted."""
+    """No compiler rule applies; ``tried`` lists the rules that were attempted.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+    >>> fa.compile(x*y + y*x, method="rules")       # the default falls back to linearization
+    Traceback (most recent call last):
+    ...
+    freealg.errors.ReductionError: no rule reduces x*y + y*x; tried: constant/shift/scale, ...
+
+    Parameters
+    ----------
+    expr : object
+        The expression that no rule reduces.
+    tried : sequence of str
+        Names of the rules attempted.
+    hint : str, optional
+        What to do instead.
+    """
 
     def __init__(self, expr: Any, tried: Sequence[str] = (), hint: str = ""):
         self.expr = expr
@@ -78,7 +136,26 @@ class ReductionError(FreeAlgError):
 
 
 class UndeterminedError(FreeAlgError):
-    """A condition depends on symbols that must be given numbers first."""
+    """A condition depends on symbols that must be given numbers first.
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> v = sp.Symbol("v", positive=True)
+    >>> fa.semicircle(v).density(0.0)
+    Traceback (most recent call last):
+    ...
+    freealg.errors.UndeterminedError: cannot decide a law parameter: it depends on the symbol(s) v; ...
+    >>> fa.semicircle(v).subs(v, 1).density(0.0)     # 1/pi
+    0.3183098861837907
+
+    Parameters
+    ----------
+    what : str
+        What could not be decided.
+    symbols : sequence, optional
+        The symbols it depends on.
+    """
 
     def __init__(self, what: str, symbols: Sequence[Any] = ()):
         self.what = what
@@ -94,6 +171,32 @@ class NoConvergence(FreeAlgError):
     """An iterative solver did not reach its tolerance.
 
     The message names what to change (``dps``, ``steps``, the start point).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.nn.critical_sigma_w("relu", bracket=(0.1, 0.2))      # the root is sqrt(2)
+    Traceback (most recent call last):
+    ...
+    freealg.errors.NoConvergence: critical sigma_w did not converge (dps=20, steps=0, residual=0.98); ...
+    >>> try:
+    ...     fa.nn.critical_sigma_w("relu", bracket=(0.1, 0.2))
+    ... except fa.NoConvergence as err:
+    ...     print(err.dps, err.steps, err.advice)
+    20 0 chi - 1 does not change sign on sigma_w in (0.1, 0.2); widen the bracket or change sigma_b
+
+    Parameters
+    ----------
+    what : str
+        The computation.
+    dps, steps : int, optional
+        Precision and number of steps used.
+    residual : number, optional
+        The last residual.
+    point : number, optional
+        Where it failed.
+    advice : str, optional
+        What to change (a default advice otherwise).
     """
 
     def __init__(
@@ -130,7 +233,23 @@ class NoConvergence(FreeAlgError):
 
 
 class BranchError(FreeAlgError):
-    """A branch of a multivalued function could not be selected unambiguously."""
+    """A branch of a multivalued function could not be selected unambiguously.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> print(fa.BranchError("subordination branch", point=1j, advice="move off the axis"))
+    subordination branch at z=1j; move off the axis
+
+    Parameters
+    ----------
+    what : str
+        The function whose branch is ambiguous.
+    point : number, optional
+        Where.
+    advice : str, optional
+        What to do instead.
+    """
 
     def __init__(self, what: str, point: Any = None, advice: str = ""):
         self.what = what

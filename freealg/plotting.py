@@ -62,14 +62,34 @@ def histogram(sol: Any, eigenvalues: Any, path: Any = None, *, bins: int | str =
     empirical continuous mass), the density curve is ``sol.density``, and each atom is a stem of
     height equal to its mass (theory) with a marker at the empirical mass.
 
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> from freealg.plotting import histogram
+    >>> ev = fa.sample(fa.semicircular("x"), n=200, seed=0)
+    >>> fig = histogram(fa.semicircle(1), ev, title="GOE, N = 200")
+    >>> type(fig).__name__, fig.axes[0].get_title()
+    ('Figure', 'GOE, N = 200')
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(fig)
+
     Parameters
     ----------
     sol : SpectralSolution or Law
+        The theory: anything with ``density``, ``atoms`` and ``support``.
     eigenvalues : array
         e.g. from :func:`freealg.montecarlo.sample`.
     path : str or Path, optional
         Save to this file (PNG, SVG or PDF by extension) and return the path; otherwise return
         the matplotlib Figure.
+    bins : int or str
+        Passed to ``numpy.histogram_bin_edges``.
+    grid : int
+        Number of points of the density curve per band.
+    ax : matplotlib Axes, optional
+        Draw into these axes instead of a new figure.
+    title : str, optional
+        Axes title.
 
     Returns
     -------
@@ -121,17 +141,34 @@ def histogram(sol: Any, eigenvalues: Any, path: Any = None, *, bins: int | str =
 
 def freeness(report: Any, path: Any = None, *, ax: Any = None, words: Any = None,
              title: str | None = None):
-    """Log-log plot of a :class:`~freealg.montecarlo.FreenessReport`: rms of each mixed moment
-    against N, the fitted lines, and the reference slope -1 (free) and 0 (not free).
+    """Log-log plot of a :class:`~freealg.montecarlo.FreenessReport`.
+
+    Draws the rms of each mixed moment against N, the fitted lines, and the reference slopes
+    -1 (free) and 0 (not free).
+
+    Examples
+    --------
+    >>> import os, tempfile, freealg as fa
+    >>> from freealg.plotting import freeness
+    >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+    >>> rep = fa.freeness_test(x, y, n_values=(40, 80, 160), trials=4, orders=1, seed=0)
+    >>> path = freeness(rep, os.path.join(tempfile.mkdtemp(), "freeness.svg"))
+    >>> path.suffix, path.stat().st_size > 0
+    ('.svg', True)
 
     Parameters
     ----------
     report : FreenessReport
+        From :func:`~freealg.freeness_test`.
     path : str or Path, optional
         Save to this file (PNG, SVG or PDF by extension) and return the path; otherwise return
         the Figure.
+    ax : matplotlib Axes, optional
+        Draw into these axes instead of a new figure.
     words : sequence of str, optional
         Which words to draw (default: all).
+    title : str, optional
+        Axes title (default: the verdict).
 
     Returns
     -------

@@ -47,7 +47,7 @@ def circular(name: str, variance: Any = 1) -> NCPoly:
 
 
 def haar_unitary(name: str) -> NCPoly:
-    """A Haar unitary: u u* = u* u = 1, tau(u^k) = 0 for k != 0.
+    """A Haar unitary: ``u u* = u* u = 1``, tau(u^k) = 0 for k != 0.
 
     Examples
     --------
@@ -60,8 +60,8 @@ def haar_unitary(name: str) -> NCPoly:
 
 
 def haar_orthogonal(name: str) -> NCPoly:
-    """A Haar orthogonal matrix; in the large-N limit its *-distribution is a Haar unitary's
-    (o* = o^T).
+    """A Haar orthogonal matrix; in the large-N limit its ``*``-distribution is a Haar unitary's
+    (``o* = o^T``).
 
     Examples
     --------
@@ -78,7 +78,7 @@ def projection(name: str, t: Any) -> NCPoly:
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import sympy as sp, freealg as fa
     >>> p = fa.projection("p", sp.Rational(1, 3))
     >>> p * p == p, fa.trace(p)
     (True, 1/3)
@@ -149,7 +149,7 @@ def commuting(*gens: NCPoly) -> tuple:
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import sympy as sp, freealg as fa
     >>> a, b = fa.commuting(fa.selfadjoint("a", fa.bernoulli(sp.Rational(1, 2))),
     ...                     fa.selfadjoint("b", fa.bernoulli(sp.Rational(1, 2))))
     >>> fa.trace(a*b*a*b)                  # classical: E[a^2] E[b^2] = 1/4 (free: 3/16)

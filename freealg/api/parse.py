@@ -50,7 +50,34 @@ __all__ = ["ParseError", "parse_expr", "parse_generator", "parse_number"]
 
 
 class ParseError(InvalidParameterError):
-    """A syntax error in user text, with its position."""
+    """A syntax error in user text, with its position.
+
+    An :class:`~freealg.errors.InvalidParameterError` (so also a ``ValueError``); the message
+    shows the text with a caret under the offending character.
+
+    Examples
+    --------
+    >>> from freealg.api.parse import ParseError, parse_number
+    >>> try:
+    ...     parse_number("1/0")
+    ... except ParseError as e:
+    ...     err = e
+    >>> err.pos, err.message, isinstance(err, ValueError)
+    (1, 'division by zero', True)
+    >>> print(err)
+    division by zero at position 1:
+        1/0
+         ^
+
+    Parameters
+    ----------
+    text : str
+        The text that was parsed.
+    pos : int
+        0-based position of the offending character in ``text``.
+    message : str
+        What was wrong.
+    """
 
     def __init__(self, text: str, pos: int, message: str):
         self.text, self.pos, self.message = text, pos, message
@@ -206,13 +233,80 @@ def _mul(a, b):
 
 
 def parse_expr(text: str, generators: dict) -> NCPoly:
-    """Parse ``text`` into an NCPoly over the declared ``generators`` (name -> NCPoly)."""
+    """Parse ``text`` into an NCPoly over the declared ``generators`` (name -> NCPoly).
+
+    Nothing is evaluated; the grammar is in the module docstring (``*``, ``+``, ``-``,
+    division by numbers, integer powers with ``**`` or ``^``, adjoints with ``.H`` or ``'``,
+    the imaginary unit ``I``).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> from freealg.api.parse import parse_expr
+    >>> gens = {"x": fa.semicircular("x"), "u": fa.haar_unitary("u")}
+    >>> parse_expr("(x - 1)^2", gens)
+    1 - 2*x + x*x
+    >>> parse_expr("u + u.H", gens) == gens["u"] + gens["u"].H
+    True
+    >>> parse_expr("3/4", {})                   # a constant polynomial
+    3/4
+    >>> parse_expr("x*z", gens)
+    Traceback (most recent call last):
+    ...
+    freealg.api.parse.ParseError: unknown name 'z' (declared: u, x; ...) at position 2:
+        x*z
+          ^
+
+    Parameters
+    ----------
+    text : str
+        The expression (at most 100000 characters).
+    generators : dict
+        Declared names, ``{name: NCPoly}`` (e.g. from :func:`parse_generator`).
+
+    Returns
+    -------
+    NCPoly
+
+    Raises
+    ------
+    ParseError
+        On a syntax error, an unknown name, a division by a polynomial or by zero, or an
+        exponent that is not an integer in [0, 64].
+    """
     val = _Parser(text, generators).parse()
     return val if isinstance(val, NCPoly) else NCPoly.constant(val)
 
 
 def parse_number(text: str) -> sp.Expr:
-    """A number: integer, decimal, fraction a/b, optionally negative (exact where possible)."""
+    """A number: integer, decimal, fraction a/b, optionally negative (exact where possible).
+
+    Integers, decimals and fractions give exact sympy Rationals; a number with an exponent
+    (``1e-3``) gives a sympy Float.
+
+    Examples
+    --------
+    >>> from freealg.api.parse import parse_number
+    >>> parse_number("1/3"), parse_number("-0.25"), parse_number(" 2 ")
+    (1/3, -1/4, 2)
+    >>> parse_number("1e-3")
+    0.00100000000000000
+    >>> parse_number("x")
+    Traceback (most recent call last):
+    ...
+    freealg.api.parse.ParseError: expected a number (e.g. 2, 0.5, 1/3) at position 0:
+        x
+        ^
+
+    Parameters
+    ----------
+    text : str
+        The number, e.g. ``'2'``, ``'0.5'``, ``'-1/3'``.
+
+    Returns
+    -------
+    sympy Rational or Float
+    """
     m = re.fullmatch(r"\s*([-+]?)\s*(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)\s*(?:/\s*(\d+))?\s*",
                      text)
     if m is None:
@@ -258,7 +352,38 @@ def _arg(text: str):
 
 
 def parse_generator(spec: str) -> tuple[str, NCPoly]:
-    """``NAME=KIND[(args)]`` -> (name, generator); see the module docstring for the kinds."""
+    """``NAME=KIND[(args)]`` -> (name, generator); see the module docstring for the kinds.
+
+    The arguments are numbers (:func:`parse_number`) or bracketed lists of numbers. A law of
+    the catalog gives a self-adjoint generator with that law.
+
+    Examples
+    --------
+    >>> from freealg.api.parse import parse_generator
+    >>> name, p = parse_generator("p=projection(1/3)")
+    >>> name, p, p.generators[0].kind, p.generators[0].params
+    ('p', p, 'projection', (1/3,))
+    >>> name, d = parse_generator("d = discrete([-1, 1], [1/4, 3/4])")
+    >>> d.generators[0].law()
+    discrete(points=[-1, 1], weights=[1/4, 3/4])
+    >>> parse_generator("x=gaussian")
+    Traceback (most recent call last):
+    ...
+    freealg.api.parse.ParseError: unknown kind 'gaussian' (known: ...) at position 2:
+        x=gaussian
+          ^
+
+    Parameters
+    ----------
+    spec : str
+        The declaration, e.g. ``'x=semicircle'``, ``'y=semicircular(2)'``,
+        ``'w=marchenko_pastur(1/2)'``.
+
+    Returns
+    -------
+    tuple of (str, NCPoly)
+        The name and the generator (a degree-1 NCPoly).
+    """
     from .. import laws
 
     if not isinstance(spec, str):

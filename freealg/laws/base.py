@@ -42,7 +42,28 @@ __all__ = ["Law", "Atom", "Edge", "Band", "check", "numeric_value", "EvalContext
 
 @dataclass(frozen=True, slots=True)
 class Atom:
-    """A point mass: ``location``, ``mass`` (exact sympy when known) and ``error`` (0 if exact)."""
+    """A point mass: ``location``, ``mass`` (exact sympy when known) and ``error`` (0 if exact).
+
+    Unpacks as ``(location, mass)``.
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> fa.free_poisson(sp.Rational(1, 4)).atoms()     # mass 1 - rate at 0
+    [Atom(location=0, mass=3/4, error=0)]
+    >>> location, mass = fa.Atom(0, sp.Rational(3, 4))
+    >>> mass
+    3/4
+
+    Parameters
+    ----------
+    location : sympy expression or number
+        Where the mass sits.
+    mass : sympy expression or number
+        Its weight, in (0, 1].
+    error : number, optional
+        Error bound of a numerically found atom (0 when exact).
+    """
 
     location: Any
     mass: Any
@@ -54,8 +75,31 @@ class Atom:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Edge:
-    """A support endpoint; ``kind`` is 'soft' (sqrt vanishing), 'hard' (density does not
-    vanish: jump or divergence) or 'cusp' (two bands touching)."""
+    """A support endpoint with its kind.
+
+    ``kind`` is ``'soft'`` (square-root vanishing), ``'hard'`` (the density does not vanish:
+    jump or divergence) or ``'cusp'`` (two bands touching).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.semicircle(1).edges()
+    [Edge(location=-2, kind='soft', error=0, side='left'),
+     Edge(location=2, kind='soft', error=0, side='right')]
+    >>> [e.kind for e in fa.arcsine(0, 1).edges()]     # 1/sqrt divergence at both ends
+    ['hard', 'hard']
+
+    Parameters
+    ----------
+    location : sympy expression or number
+        The endpoint (exact when known).
+    kind : str
+        ``'soft'``, ``'hard'`` or ``'cusp'``.
+    error : number, optional
+        Error bound of a numerically found edge (0 when exact).
+    side : str, optional
+        ``'left'`` or ``'right'`` end of its band (``''`` for a cusp).
+    """
 
     location: Any
     kind: str
@@ -65,13 +109,33 @@ class Edge:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Band:
-    """A closed interval [lo, hi] of the absolutely continuous support."""
+    """A closed interval [lo, hi] of the absolutely continuous support.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.free_poisson(4).support()     # [(1 - sqrt 4)^2, (1 + sqrt 4)^2]
+    [Band(lo=1, hi=9)]
+
+    Parameters
+    ----------
+    lo, hi : sympy expression or number
+        The endpoints, ``lo <= hi``.
+    """
 
     lo: Any
     hi: Any
 
     @property
     def width(self):
+        """Length ``hi - lo`` of the band.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.semicircle(2).support()[0].width     # 4 sqrt(variance)
+        4*sqrt(2)
+        """
         return self.hi - self.lo
 
 
@@ -163,6 +227,17 @@ class Law:
     # value-object protocol -------------------------------------------------------------
     @property
     def args(self) -> tuple:
+        """The constructor arguments: ``type(law)(*law.args) == law``.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> mu = fa.semicircle(2, 1)
+        >>> mu.args
+        (2, 1)
+        >>> type(mu)(*mu.args) == mu
+        True
+        """
         return self._args
 
     def __eq__(self, other):
@@ -204,6 +279,16 @@ class Law:
 
     @property
     def free_symbols(self) -> set:
+        """The sympy symbols that the law's parameters depend on.
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> v = sp.Symbol("v", positive=True)
+        >>> fa.free_additive(fa.semicircle(v), fa.bernoulli(sp.Rational(1, 2))).free_symbols
+        {v}
+        """
+
         def syms(a) -> set:
             if isinstance(a, Law):
                 return a.free_symbols
@@ -271,7 +356,16 @@ class Law:
         return list(self._memo(("moments", n), compute))
 
     def moment(self, k: int):
-        """Exact k-th moment m_k (m_0 = 1)."""
+        """Exact k-th moment m_k (m_0 = 1).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.semicircle(1).moment(6)     # Catalan number C_3
+        5
+        >>> fa.semicircle(1).moment(0)
+        1
+        """
         return sp.S.One if k == 0 else self.moments(k)[k - 1]
 
     def free_cumulants(self, n: int) -> list:
@@ -295,10 +389,26 @@ class Law:
 
     @property
     def mean(self):
+        """The first moment (exact).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.free_poisson(2, 3).mean     # rate * jump
+        6
+        """
         return self.moment(1)
 
     @property
     def variance(self):
+        """The variance m_2 - m_1^2 (exact).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.free_poisson(2, 3).variance     # rate * jump^2
+        18
+        """
         m1, m2 = self.moments(2)
         return sp.simplify(m2 - m1**2)
 
@@ -306,6 +416,19 @@ class Law:
         """Closed-form Cauchy transform as a sympy expression in ``z`` (None if unknown).
 
         Square roots are written sqrt(z - a) sqrt(z - b), the branch analytic off [a, b].
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.semicircle(1).cauchy_expr()
+        z/2 - sqrt(z - 2)*sqrt(z + 2)/2
+        >>> fa.arcsine(-1, 1).cauchy_expr(3)     # 1/sqrt(3^2 - 1)
+        sqrt(2)/4
+
+        Parameters
+        ----------
+        z : sympy expression or number, optional
+            Where to evaluate; the symbol ``z`` if omitted.
         """
         return None
 
@@ -321,11 +444,39 @@ class Law:
         return None
 
     def r_transform(self, w: Any = None):
-        """R-transform R(w) = sum kappa_{n+1} w^n as a sympy expression (None if unknown)."""
+        """R-transform R(w) = sum kappa_{n+1} w^n as a sympy expression (None if unknown).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.semicircle(3, 1).r_transform()     # mean + variance * w
+        3*w + 1
+        >>> fa.free_poisson(1).r_transform()
+        1/(1 - w)
+
+        Parameters
+        ----------
+        w : sympy expression or number, optional
+            Where to evaluate; the symbol ``w`` if omitted.
+        """
         return None
 
     def s_transform(self, z: Any = None):
-        """S-transform (sympy) for laws on [0, inf) with nonzero mean (None if unknown)."""
+        """S-transform (sympy) for laws on [0, inf) with nonzero mean (None if unknown).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.free_poisson(1).s_transform()     # 1/(jump (z + rate))
+        1/(z + 1)
+        >>> fa.semicircle(1).s_transform() is None     # not supported in [0, inf)
+        True
+
+        Parameters
+        ----------
+        z : sympy expression or number, optional
+            Where to evaluate; the symbol ``z`` if omitted.
+        """
         return None
 
     # numeric hooks -----------------------------------------------------------------------
@@ -381,7 +532,16 @@ class Law:
         return max(abs(lo), abs(hi), hi - lo)
 
     def is_positive(self) -> bool | None:
-        """True if surely supported in [0, inf), False if surely not, None if undetermined."""
+        """True if surely supported in [0, inf), False if surely not, None if undetermined.
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> fa.free_poisson(2).is_positive(), fa.semicircle(1).is_positive()
+        (True, False)
+        >>> print(fa.semicircle(sp.Symbol("v", positive=True)).is_positive())
+        None
+        """
         try:
             lo, _ = self._hull_float()
         except UndeterminedError:
@@ -507,34 +667,101 @@ class Law:
             return +d if d > noise else mpmath.mpf(0)
 
     def atoms(self) -> list[Atom]:
-        """Point masses, sorted by location (exact when the parameters are exact)."""
+        """Point masses, sorted by location (exact when the parameters are exact).
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> fa.bernoulli(sp.Rational(1, 3)).atoms()
+        [Atom(location=0, mass=2/3, error=0), Atom(location=1, mass=1/3, error=0)]
+        >>> fa.semicircle(1).atoms()
+        []
+        """
         return []
 
     def support(self, dps: int = 30) -> list[Band]:
-        """Bands of the absolutely continuous part, sorted (atoms excluded)."""
+        """Bands of the absolutely continuous part, sorted (atoms excluded).
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> fa.free_poisson(sp.Rational(1, 4)).support()     # [(1 -+ sqrt(1/4))^2]; atom at 0
+        [Band(lo=1/4, hi=9/4)]
+        >>> fa.dirac(1).support()
+        []
+
+        Parameters
+        ----------
+        dps : int, optional
+            Precision (significant digits) of endpoints found numerically.
+        """
         raise NotImplementedError
 
     def edges(self, dps: int = 30) -> list[Edge]:
-        """All band endpoints with their kind (see :class:`Edge`)."""
+        """All band endpoints with their kind (see :class:`Edge`).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> [(e.location, e.kind) for e in fa.free_poisson(1).edges()]     # 1/sqrt x at 0
+        [(0, 'hard'), (4, 'soft')]
+
+        Parameters
+        ----------
+        dps : int, optional
+            Precision (significant digits) of edges found numerically.
+        """
         raise NotImplementedError
 
     def continuous_mass(self):
-        """Mass of the absolutely continuous part, 1 - sum of atom masses."""
+        """Mass of the absolutely continuous part, 1 - sum of atom masses.
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> fa.free_poisson(sp.Rational(1, 4)).continuous_mass()     # = rate
+        1/4
+        """
         return sp.S.One - sum((a.mass for a in self.atoms()), sp.S.Zero)
 
     # convenience --------------------------------------------------------------------------
     def boxplus(self, other: "Law") -> "Law":
+        """Free additive convolution ``self ⊞ other`` (see :func:`free_additive`).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> rho = fa.semicircle(1).boxplus(fa.semicircle(2))
+        >>> rho.free_cumulants(3)     # free cumulants add
+        [0, 3, 0]
+        """
         from .convolution import free_additive
 
         return free_additive(self, other)
 
     def boxtimes(self, other: "Law") -> "Law":
+        """Free multiplicative convolution ``self ⊠ other`` (see :func:`free_multiplicative`).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> rho = fa.free_poisson(1).boxtimes(fa.free_poisson(1))
+        >>> rho.moments(3)     # Fuss-Catalan numbers binom(3n, n)/(2n + 1)
+        [1, 3, 12]
+        """
         from .convolution import free_multiplicative
 
         return free_multiplicative(self, other)
 
     def affine(self, scale: Any = 1, shift: Any = 0) -> "Law":
-        """Law of scale * X + shift."""
+        """Law of ``scale * X + shift``.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.semicircle(1).affine(2, 1).moments(2)     # mean 1, variance 4
+        [1, 5]
+        """
         from .convolution import affine
 
         return affine(self, scale, shift)

@@ -154,7 +154,7 @@ class FreePoisson(Law):
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import sympy as sp, freealg as fa
     >>> mu = fa.free_poisson(sp.Rational(1, 2))
     >>> mu.atoms()
     [Atom(location=0, mass=1/2, error=0)]
@@ -282,7 +282,7 @@ def marchenko_pastur(ratio: Any, variance: Any = 1) -> FreePoisson:
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import sympy as sp, freealg as fa
     >>> mp_ = fa.marchenko_pastur(sp.Rational(1, 2))
     >>> mp_.moments(2), [e.location for e in mp_.edges()]
     ([1, 3/2], [3/2 - sqrt(2), sqrt(2) + 3/2])
@@ -301,7 +301,7 @@ class Discrete(Law):
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import sympy as sp, freealg as fa
     >>> mu = fa.discrete([0, 1, 3], [sp.Rational(1, 2), sp.Rational(1, 4), sp.Rational(1, 4)])
     >>> mu.moments(2)
     [1, 5/2]
@@ -450,7 +450,7 @@ class Bernoulli(Discrete):
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import sympy as sp, freealg as fa
     >>> fa.bernoulli(sp.Rational(1, 3)).atoms()
     [Atom(location=0, mass=2/3, error=0), Atom(location=1, mass=1/3, error=0)]
     >>> fa.bernoulli(2)
@@ -803,7 +803,7 @@ def bernoulli(t: Any) -> Bernoulli:
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import sympy as sp, freealg as fa
     >>> fa.bernoulli(sp.Rational(1, 2)).s_transform()
     (z + 1)/(z + 1/2)
     """

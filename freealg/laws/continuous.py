@@ -13,7 +13,7 @@ interval (``from_density``; the support is cut at breakpoints), or a monotone br
 f carried by the Gaussian weight w(s) = phi_q(s)/w_c (``gaussian_pushforward``), so that no root
 finding is needed at the quadrature nodes and the inverse-square-root edges of the push-forward
 (critical values of f) are integrated in the smooth variable s. The Cauchy transform uses
-singularity subtraction,
+singularity subtraction::
 
     G(z) = sum_pieces  int (w(s) - c0 |X'(s)|) / (z - X(s)) ds + c0 (log(z - lo) - log(z - hi)),
 
@@ -21,7 +21,7 @@ with x0 = Re z clipped into the piece's range [lo, hi], s* = X^{-1}(x0) and c0 =
 density at x0 (0 where it is infinite). Principal logs give the boundary value PV - i pi rho(x)
 on the real axis. The integral is split at s*; each half is integrated by tanh-sinh quadrature
 (Takahasi-Mori 1974) after the graded map d = y_e (e^v - 1) of the distance d to s*, where y_e
-is the distance of the near-pole of 1/(z - X(s)) (|z - x0|/|X'(s*)|, or the quadratic estimate
+is the distance of the near-pole of 1/(z - X(s)) (``|z - x0|/|X'(s*)|``, or the quadratic estimate
 next to a critical point) or of an edge across s*; two well separated scales get two graded
 segments. Distances to s* and, for a density, to the support ends are formed without
 cancellation, and a sympy density is evaluated near a and b as pdf(a + d), pdf(b - d) with the
@@ -1038,6 +1038,15 @@ class FromDensity(_QuadratureLaw):
 
     @property
     def free_symbols(self) -> set:
+        """Symbols of the pdf's parameters, the interval ends and the breakpoints.
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> x, k = sp.symbols("x k", positive=True)
+        >>> FromDensity(sp.Lambda(x, (k + 1) * x**k), 0, 1).free_symbols
+        {k}
+        """
         pdf, a, b, bps = self._args
         out = set(a.free_symbols) | set(b.free_symbols)
         for p in bps:
@@ -1581,7 +1590,7 @@ def _crit_points_np(dX: Callable, s0: float, s1: float) -> list:
 class GaussianPushforward(_QuadratureLaw):
     """Absolutely continuous part of the law of f(h), h ~ N(0, variance), normalised.
 
-    The density is rho(x) = sum_{h: f(h) = x} phi_q(h)/|f'(h)| / w_c over the pieces of the
+    The density is ``rho(x) = sum_{h: f(h) = x} phi_q(h)/|f'(h)| / w_c`` over the pieces of the
     real line where f is not constant (w_c = their Gaussian mass). Use
     :func:`gaussian_pushforward`, which also returns the atoms; this class is its continuous
     component (the whole law when f has no flat parts).
@@ -1631,6 +1640,15 @@ class GaussianPushforward(_QuadratureLaw):
     # value protocol -----------------------------------------------------------------------
     @property
     def free_symbols(self) -> set:
+        """Symbols of f's parameters and of the variance.
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> h, q = sp.Symbol("h"), sp.Symbol("q", positive=True)
+        >>> GaussianPushforward(sp.tanh(h), q).free_symbols
+        {q}
+        """
         f, q = self._args
         out = set(q.free_symbols)
         if isinstance(f, sp.Lambda):
@@ -2005,7 +2023,7 @@ def gaussian_pushforward(f: Any, variance: Any) -> Law:
 
     This is the law of the diagonal activation-derivative matrices D = diag(phi'(h)) of deep
     networks (MATH.md §8; Pennington-Schoenholz-Ganguli 2017): ReLU' gives bernoulli(1/2),
-    hard-tanh' gives bernoulli(P(|h| < 1)) = bernoulli(erf(1/sqrt(2 q))), a smooth activation
+    hard-tanh' gives ``bernoulli(P(|h| < 1)) = bernoulli(erf(1/sqrt(2 q)))``, a smooth activation
     gives a density.
 
     Atoms are the values f takes on sets of positive Gaussian measure. For a symbolic f they
@@ -2013,7 +2031,7 @@ def gaussian_pushforward(f: Any, variance: Any) -> Law:
     expressions, symbolic variance allowed). For a callable they are detected heuristically:
     runs of >= 3 exactly equal values on a grid of 40001 points of [-9 sqrt q, 9 sqrt q],
     boundaries refined by bisection, masses >= 1e-12 (a function that merely rounds to a
-    constant, e.g. ``1 - np.tanh(h)**2`` for |h| > 19, can produce a spurious tiny atom; pass a
+    constant, e.g. ``1 - np.tanh(h)**2`` for ``|h| > 19``, can produce a spurious tiny atom; pass a
     sympy expression for exact results).
 
     Examples

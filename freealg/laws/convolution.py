@@ -313,7 +313,7 @@ class FreePower(_Composite):
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import sympy as sp, freealg as fa
     >>> fa.free_power(fa.bernoulli(sp.Rational(1, 2)), 2).moments(3)   # arcsine on [0, 2]
     [1, 3/2, 5/2]
     """
@@ -905,7 +905,7 @@ class Mixture(_Composite):
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import sympy as sp, freealg as fa
     >>> mx = fa.mixture([fa.dirac(0), fa.semicircle(1, 3)], [sp.Rational(1, 4), sp.Rational(3, 4)])
     >>> mx.atoms(), mx.moments(1)
     ([Atom(location=0, mass=1/4, error=0)], [9/4])
@@ -1013,7 +1013,7 @@ class FreeCompression(_Composite):
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import sympy as sp, freealg as fa
     >>> q = fa.free_compression(fa.bernoulli(sp.Rational(1, 2)), sp.Rational(1, 2))
     >>> q.atoms()                      # Wachter law in pAp: atom at 0 of mass 0
     []
@@ -1103,7 +1103,7 @@ def free_multiplicative(mu: Law, nu: Law) -> Law:
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import sympy as sp, freealg as fa
     >>> fa.free_multiplicative(fa.free_poisson(1), fa.bernoulli(sp.Rational(1, 2))).moments(2)
     [1/2, 3/4]
     """
@@ -1140,7 +1140,7 @@ def free_compression(mu: Law, t: Any, ambient: bool = False) -> Law:
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import sympy as sp, freealg as fa
     >>> fa.free_compression(fa.semicircle(1), sp.Rational(1, 4)).variance   # t * variance
     1/4
     """
@@ -1152,7 +1152,7 @@ def affine(mu: Law, scale: Any = 1, shift: Any = 0) -> Law:
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import sympy as sp, freealg as fa
     >>> fa.affine(fa.bernoulli(sp.Rational(1, 2)), 2, -1).moments(2)   # symmetric +-1
     [0, 1]
     """
@@ -1164,7 +1164,7 @@ def mixture(laws: Sequence[Law], weights: Sequence) -> Law:
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import sympy as sp, freealg as fa
     >>> fa.mixture([fa.dirac(0), fa.dirac(1)], [sp.Rational(1, 2), sp.Rational(1, 2)]).moments(2)
     [1/2, 1/2]
     """
@@ -1249,5 +1249,20 @@ class MultiplicativeExponential(_Composite):
 
 
 def multiplicative_exponential(sigma2: Any) -> MultiplicativeExponential:
-    """The law with S(m) = exp(-sigma2 m/(1+m)) (see :class:`MultiplicativeExponential`)."""
+    """The law with S(m) = exp(-sigma2 m/(1+m)) (see :class:`MultiplicativeExponential`).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> mu = fa.multiplicative_exponential(sp.Rational(1, 2))
+    >>> mu.s_transform()
+    exp(-m/(2*(m + 1)))
+    >>> mu.mean, mu.variance                   # mean 1, variance sigma2
+    (1, 1/2)
+
+    Parameters
+    ----------
+    sigma2 : positive real number or symbol
+        The parameter sigma^2 = m_2 - 1.
+    """
     return MultiplicativeExponential(sigma2)

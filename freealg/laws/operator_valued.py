@@ -761,26 +761,37 @@ class _Info:
 class OperatorValued(Law):
     """Law of a self-adjoint polynomial given by a linear pencil (see the module docstring).
 
-    Parameters
-    ----------
-    b0 : sympy ImmutableMatrix (k x k, self-adjoint)
-    semicirculars : tuple of (ImmutableMatrix b_i, variance v_i)
-    groups : tuple of ('discrete', (b_f, ...), (((t_f, ...), weight), ...)) |
-        ('law', b, Law) | ('unitary', b)
-    atom_candidates : tuple of exact candidate atom locations (confirmed numerically)
-    bound : an upper bound of the norm of the polynomial (sympy number)
-    atomless : True when a theorem excludes atoms (polynomials in semicirculars and Haar
-        unitaries, see :meth:`atoms`)
+    Usually made by the compiler (``fa.compile(expr).law`` when no rule applies, or with
+    ``method="linearization"``) rather than by hand.
 
     Examples
     --------
     >>> import sympy as sp, mpmath
+    >>> from freealg.laws.operator_valued import OperatorValued
     >>> b0 = sp.ImmutableMatrix([[0, 0, 0], [0, 0, -1], [0, -1, 0]])
     >>> bx = sp.ImmutableMatrix([[0, 1, 0], [1, 0, 0], [0, 0, 0]])
     >>> by = sp.ImmutableMatrix([[0, 0, 1], [0, 0, 0], [1, 0, 0]])
     >>> law = OperatorValued(b0, ((bx, 1), (by, 1)), (), (), 4, True)   # x y + y x
     >>> print(mpmath.nstr(law.cauchy(2j, dps=20), 15))
     (0.0 - 0.376085889442093j)
+
+    Parameters
+    ----------
+    b0 : sympy ImmutableMatrix
+        The constant coefficient (k x k, self-adjoint).
+    semicirculars : tuple
+        Pairs (b_i, v_i): the self-adjoint coefficient matrix of a semicircular letter and its
+        variance.
+    groups : tuple
+        Free groups of the other letters: ``('discrete', (b_f, ...), (((t_f, ...), weight),
+        ...))``, ``('law', b, Law)`` or ``('unitary', b)``.
+    atom_candidates : tuple
+        Exact candidate atom locations (confirmed numerically, see :meth:`atoms`).
+    bound : sympy number
+        An upper bound of the norm of the polynomial.
+    atomless : bool
+        True when a theorem excludes atoms (polynomials in semicirculars and Haar unitaries,
+        see :meth:`atoms`).
     """
 
     __slots__ = ()
@@ -828,6 +839,16 @@ class OperatorValued(Law):
 
     @property
     def free_symbols(self) -> set:
+        """Symbols in the pencil's matrices, variances, group laws and weights, and the bound.
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> t, v = sp.symbols("t v", positive=True)
+        >>> p, x = fa.projection("p", t), fa.semicircular("x", v)
+        >>> sorted(fa.compile(p*x*p, method="linearization").law.free_symbols, key=str)
+        [t, v]
+        """
         out: set = set(self._args[0].free_symbols) | set(sp.sympify(self._args[4]).free_symbols)
         for b, v in self._args[1]:
             out |= b.free_symbols | v.free_symbols
@@ -847,7 +868,15 @@ class OperatorValued(Law):
 
     @property
     def k(self) -> int:
-        """Size of the linearization."""
+        """Size k of the linearization (the pencil's matrices are k x k).
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> p, x = fa.projection("p", sp.Rational(1, 2)), fa.semicircular("x")
+        >>> fa.compile(p*x*p, method="linearization").law.k
+        3
+        """
         return self._args[0].shape[0]
 
     # numeric set-up ------------------------------------------------------------------------
@@ -964,16 +993,38 @@ class OperatorValued(Law):
         the coefficient of the mass equal to +-1), which is where masses of polynomials in free
         projections lie in the cases covered by Linnell's Atiyah-type theorems; the
         identification is kept only if it agrees with the limit within 10 times its error
-        estimate. ``Atom.error`` is |identified - numeric limit| (or the error estimate of an
-        unidentified limit, returned as a Float); :meth:`atom_report` says which atoms are
+        estimate. ``Atom.error`` is ``|identified - numeric limit|`` (or the error estimate of
+        an unidentified limit, returned as a Float); :meth:`atom_report` says which atoms are
         identified. With ``atomless`` (polynomials in semicircular, circular and Haar
         elements only) there are no atoms (Mai-Speicher-Weber 2017, Adv. Math. 304;
         Linnell 1993 for the free group).
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> p, x = fa.projection("p", sp.Rational(1, 2)), fa.semicircular("x")
+        >>> fa.compile(p*x*p, method="linearization").law.atoms()   # doctest: +ELLIPSIS
+        [Atom(location=0, mass=1/2, error=...)]
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> fa.compile(x*y + y*x).law.atoms()          # atomless: semicirculars only
+        []
         """
         return [a for a, _ in self.atom_report()]
 
     def atom_report(self) -> list:
-        """[(Atom, method)] with method 'identified (PSLQ)' or 'numeric'."""
+        """The atoms with how each mass was found: a list of (Atom, method) pairs.
+
+        ``method`` starts with ``'identified'`` (an exact mass recognised by PSLQ, see
+        :meth:`atoms`) or ``'numeric'`` (a Float).
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> p, x = fa.projection("p", sp.Rational(1, 2)), fa.semicircular("x")
+        >>> law = fa.compile(p*x*p, method="linearization").law
+        >>> [(a.location, a.mass, how.split()[0]) for a, how in law.atom_report()]  # 1 - tau(p)
+        [(0, 1/2, 'identified')]
+        """
         def build():
             if self._args[5] or not self._args[3]:
                 return []

@@ -27,7 +27,34 @@ EXTRAS = {"tqdm": "progress", "torch": "gpu", "dask": "dask", "distributed": "da
 
 
 class OptionalDependencyError(InvalidParameterError, ImportError):
-    """An option needs a package that is not installed; the message names the pip extra."""
+    """An option needs a package that is not installed; the message names the pip extra.
+
+    Both an :class:`~freealg.errors.InvalidParameterError` (a ``ValueError``) and an
+    ``ImportError``, so either ``except`` clause catches it.
+
+    Examples
+    --------
+    >>> from freealg.montecarlo import OptionalDependencyError
+    >>> err = OptionalDependencyError("backend", "torch", "torch", "gpu")
+    >>> isinstance(err, ValueError), isinstance(err, ImportError)
+    (True, True)
+    >>> err.package, err.extra
+    ('torch', 'gpu')
+    >>> print(err)
+    invalid backend='torch': needs the optional package 'torch', which is not installed;
+    install it with pip install 'freealg-cas[gpu]' (or pip install torch)
+
+    Parameters
+    ----------
+    name : str
+        The option that needs the package (e.g. ``'backend'``).
+    value : object
+        The value the option was given.
+    package : str
+        The missing package (importable name).
+    extra : str
+        The pip extra of freealg that installs it (``pyproject.toml``).
+    """
 
     def __init__(self, name: str, value: Any, package: str, extra: str):
         self.package = package

@@ -96,20 +96,43 @@ def _label(sym: str, k: int) -> str:
 class FreenessReport:
     """Mixed moments of centred elements over a range of N, fitted decay rates and a verdict.
 
+    Made by :func:`~freealg.freeness_test`; ``print(report)`` gives a table and
+    :func:`freealg.plotting.freeness` a plot.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+    >>> rep = fa.freeness_test(x, y, n_values=(40, 80, 160), trials=4, orders=1, seed=0)
+    >>> rep.verdict, rep.words
+    ('free', ('a b', 'a b^2', 'a^2 b', 'a^2 b^2'))
+    >>> len(rep.rms["a b"]) == len(rep.n_values) == 3
+    True
+
     Attributes
     ----------
     n_values : tuple of int
+        The matrix sizes N.
     trials : int
+        Realisations per N.
     words : tuple of str
         Labels such as ``"(a - tr a)(b^2 - tr b^2)"`` written compactly as ``"a b^2"``.
-    mean, ci, rms : dict word -> tuple over n_values
-        Trial mean of the real part, its confidence half-width, root mean square of the modulus.
-    exponents : dict word -> (exponent, standard error)
+    mean, ci, rms : dict
+        For each word, a tuple over ``n_values``: trial mean of the real part, its confidence
+        half-width, root mean square of the modulus.
+    exponents : dict
+        For each word, its fitted decay exponent and standard error.
     exponent, exponent_se : float
         Fit of the root mean square over all words of the normalised rms (each word divided by
         the product of the L2 norms of its centred factors).
+    aggregate : tuple of float
+        That aggregate normalised rms, one value per N.
     verdict : str
         'free', 'not free' or 'inconclusive'.
+    level : float
+        Confidence level of ``ci``.
+    notes : tuple of str
+        Remarks (e.g. degenerate powers that were dropped).
     """
 
     n_values: tuple
@@ -128,7 +151,16 @@ class FreenessReport:
 
     @property
     def free(self) -> bool:
-        """True when the verdict is 'free'."""
+        """True when the verdict is ``'free'``.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> kw = dict(n_values=(40, 80, 160), trials=4, orders=1, seed=0)
+        >>> fa.freeness_test(x, y, **kw).free, fa.freeness_test(x, x**2, **kw).free
+        (True, False)
+        """
         return self.verdict == "free"
 
     def __str__(self) -> str:

@@ -108,21 +108,48 @@ def _trie(words: list) -> tuple[list, dict]:
 
 @dataclass(frozen=True, eq=False)
 class Linearization:
-    """A self-adjoint linear pencil L = b_0 ⊗ 1 + sum_l beta_l ⊗ l of a polynomial.
+    """A self-adjoint linear pencil ``L = b_0 ⊗ 1 + sum_l beta_l ⊗ l`` of a polynomial.
+
+    Made by :func:`linearize`. Written ``L = [[a, u], [u^*, Q]]`` in blocks (``a`` the (1, 1)
+    entry), it reproduces the polynomial as the Schur complement ``P = a - u Q^{-1} u^*``
+    (:meth:`check` recomputes it); see the module docstring for the construction.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> from freealg.reduce import linearize
+    >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+    >>> lin = linearize(x*y + y*x)
+    >>> lin.k                                   # 1 + 2 * (one trie state)
+    3
+    >>> lin.matrix()
+    Matrix([
+    [0,  x,  y],
+    [x,  0, -1],
+    [y, -1,  0]])
+    >>> lin.b0
+    Matrix([
+    [0,  0,  0],
+    [0,  0, -1],
+    [0, -1,  0]])
+    >>> [letter for letter, beta in lin.coefficients]
+    [x, y]
+    >>> lin.check() == x*y + y*x         # a - u Q^{-1} u^*: a = 0, u = (x, y), Q^{-1} = Q
+    True
 
     Attributes
     ----------
     k : int
-        the matrix size;
+        The matrix size.
     b0 : sympy ImmutableMatrix
-        the scalar part;
+        The scalar part.
     coefficients : tuple of (Letter, sympy ImmutableMatrix)
-        beta_l for every letter (for a unitary u both u and u^* appear, with beta_{u^*} =
-        beta_u^*), sorted by letter;
+        ``beta_l`` for every letter, sorted by letter (for a Haar unitary ``u`` both ``u`` and
+        ``u^*`` appear, with ``beta_{u^*}`` the conjugate transpose of ``beta_u``).
     expr : NCPoly
-        the polynomial (after replacing circular generators);
+        The polynomial (after replacing circular generators, see :func:`decircularize`).
     entries : tuple of tuples of dict
-        L entry by entry, {letter or None: coefficient}.
+        L entry by entry, ``{letter or None: coefficient}`` (``None`` for the scalar part).
     """
 
     k: int
@@ -210,7 +237,16 @@ class Linearization:
         return M[0][0] - mul(mul(u, Qinv), us)[0][0]
 
     def latex(self) -> str:
-        """LaTeX of the pencil L (a pmatrix)."""
+        """LaTeX of the pencil L: sympy's LaTeX of :meth:`matrix` (a bracketed ``matrix``).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> from freealg.reduce import linearize
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> print(linearize(x*y + y*x).latex())
+        \\left[\\begin{matrix}0 & x & y\\\\x & 0 & -1\\\\y & -1 & 0\\end{matrix}\\right]
+        """
         return sp.latex(self.matrix())
 
 

@@ -259,8 +259,9 @@ class _Compiler:
             return law
         tried.append("compression p A p")
         tried.append("product l Q l* (S-transform)")
-        raise ReductionError(P, tried, hint="the general linearization engine (a later issue) "
-                                            "handles arbitrary polynomials")
+        raise ReductionError(P, tried, hint="fa.compile(P) without method='rules' (or "
+                                            "method='linearization') handles any self-adjoint "
+                                            "polynomial by linearization")
 
     # single words in linear time ------------------------------------------------------------
     def _reduce_word(self, w: tuple, G):

@@ -18,7 +18,39 @@ __all__ = ["System", "Step"]
 
 @dataclass(frozen=True)
 class Step:
-    """One rule application: the rule's name, the polynomial it applied to and what it gave."""
+    """One rule application: the rule's name, the polynomial it applied to and what it gave.
+
+    A :class:`System` keeps its Steps in ``System.steps``; :meth:`System.explain` prints them.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+    >>> st = fa.compile(x + y).steps[0]
+    >>> st.rule, st.expr, st.result
+    ('free sum', 'x + y', 'free_additive(semicircle, semicircle)')
+    >>> st.reference
+    'Voiculescu 1986: R-transforms add'
+    >>> len(st.equations)          # G = G_1(omega_1), G = G_2(omega_2), omega_1 + omega_2 = z + 1/G
+    3
+    >>> from freealg.reduce import Step
+    >>> Step("free sum", "x + y", "free_additive(semicircle, semicircle)")
+    Step(rule='free sum', expr='x + y', result='free_additive(semicircle, semicircle)',
+         equations=(), reference='')
+
+    Attributes
+    ----------
+    rule : str
+        The name of the rule (e.g. ``'free sum'``, ``'linearization'``).
+    expr : str
+        The polynomial the rule applied to, as text.
+    result : str
+        What the rule gave (a law tree, a pencil, ...), as text.
+    equations : tuple of sympy Eq
+        The equations the rule contributed to the System.
+    reference : str
+        The literature the rule rests on (empty when none is cited).
+    """
 
     rule: str
     expr: str
@@ -31,19 +63,38 @@ class Step:
 class System:
     """Equations for the spectral law of a self-adjoint polynomial.
 
+    Made by :func:`freealg.compile`; :func:`freealg.spectrum` solves it.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+    >>> s = fa.compile(x + y)
+    >>> s
+    System(x + y: 5 equations, unknowns (G, G_1, G_2, omega_3, omega_4))
+    >>> s.equations[2]                          # subordination: omega_1 + omega_2 = z + 1/G
+    Eq(omega_3(z) + omega_4(z), z + 1/G(z))
+    >>> s.law.moments(2)
+    [0, 2]
+
     Attributes
     ----------
     z : sympy Symbol
-        the spectral variable;
+        The spectral variable.
     target : sympy Symbol
-        the Cauchy transform of the polynomial, G(z);
+        The Cauchy transform of the polynomial, G(z).
     unknowns : tuple
-        all unknown functions (Cauchy transforms, subordination functions, m = zG - 1);
+        All unknown functions (Cauchy transforms, subordination functions, m = zG - 1).
     equations : tuple of sympy Eq
-    definitions : tuple of (symbol, description) pairs, the symbols used in the equations;
-    steps : tuple of Step, the provenance;
-    law : the Law tree solved numerically;
-    expr : the polynomial.
+        The equations, in the order the rules produced them.
+    definitions : tuple
+        (symbol, description) pairs for the symbols used in the equations.
+    steps : tuple of Step
+        The provenance: which rule gave which equations.
+    law : Law
+        The law tree solved numerically.
+    expr : NCPoly
+        The polynomial.
     """
 
     z: sp.Symbol
@@ -58,7 +109,15 @@ class System:
 
     @property
     def parameters(self) -> set:
-        """Free symbols that must be given numbers before solving."""
+        """Free symbols that must be given numbers before solving.
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> v = sp.Symbol("v", positive=True)
+        >>> fa.compile(fa.semicircular("x", v) + fa.semicircular("y")).parameters
+        {v}
+        """
         out = set(self.law.free_symbols) if self.law is not None else set()
         return out
 
@@ -110,17 +169,49 @@ class System:
 
     def curve(self, z: Any = None, G: Any = None):
         """Algebraic curve P(z, G) = 0 when the law is algebraic with rational R or S
-        transforms along the tree (None otherwise)."""
+        transforms along the tree (None otherwise).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> fa.compile(x + y).curve()                # semicircle of variance 2: 2 G^2 - z G + 1
+        Poly(2*G**2 - G*z + 1, G, z, domain='ZZ')
+
+        Parameters
+        ----------
+        z, G : sympy Symbol, optional
+            The variables (default: the System's ``z`` and ``target``).
+        """
         return self.law.curve(z if z is not None else self.z, G if G is not None else self.target)
 
     def subs(self, *args, **kwargs) -> "System":
-        """Substitute parameter values (returns a new System, recompiled)."""
+        """Substitute parameter values (returns a new System, recompiled).
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> v = sp.Symbol("v", positive=True)
+        >>> s = fa.compile(fa.semicircular("x", v) + fa.semicircular("y"))
+        >>> s3 = s.subs(v, 3)
+        >>> s3.parameters, s3.law.variance
+        (set(), 4)
+        """
         from .rules import compile_expr
 
         return compile_expr(self.expr.subs(*args, **kwargs))
 
     def to_tex(self, path: str) -> str:
-        """Write a standalone amsmath document with the equations; returns the path."""
+        """Write a standalone amsmath document with the equations; returns the path.
+
+        Examples
+        --------
+        >>> import os, tempfile, freealg as fa
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> path = fa.compile(x + y).to_tex(os.path.join(tempfile.mkdtemp(), "eqs.tex"))
+        >>> print(open(path).read().splitlines()[0])
+        \\documentclass{article}
+        """
         title = self.expr._latex() if self.expr is not None else ""
         doc = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
                f"Spectral equations for ${title}$:\n\\[\n{self.latex()}\n\\]\n"
