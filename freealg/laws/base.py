@@ -560,7 +560,7 @@ class Law:
         --------
         >>> import freealg as fa, mpmath
         >>> print(mpmath.nstr(fa.semicircle(1).cauchy(1j, dps=25), 22))   # (i - i sqrt 5)/2
-        (0.0 - 0.6180339887498948482045868j)
+        (0.0 - 0.6180339887498948482046j)
         """
         if not isinstance(dps, (int, np.integer)) or isinstance(dps, bool) or dps < 1:
             raise InvalidParameterError("dps", dps, "the precision must be a positive integer "

@@ -842,7 +842,7 @@ def empirical(eigenvalues: Any) -> Discrete:
     >>> import numpy as np, freealg as fa
     >>> mu = fa.empirical(np.array([0.5, 1.5, 1.5, 2.0]))
     >>> mu.atoms()[1]
-    Atom(location=1.50000000000000, mass=1/2, error=0)
+    Atom(location=1.5000000000000000, mass=1/2, error=0)
     """
     vals = np.asarray(eigenvalues)
     if vals.ndim != 1 or vals.size == 0:

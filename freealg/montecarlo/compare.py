@@ -58,7 +58,7 @@ def ks_threshold(n: int, trials: int = 1, classical: bool = False) -> float:
     >>> round(ks_threshold(2000), 5)
     0.0129
     >>> round(ks_threshold(2000, classical=True), 5)
-    0.05651
+    0.0565
     """
     eps = C_RM * (1 + math.log(n)) / n
     if classical:
