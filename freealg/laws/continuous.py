@@ -1294,7 +1294,7 @@ class FromDensity(_QuadratureLaw):
         _, a, b, _ = self._args
         return float(numeric_value(a, NP)), float(numeric_value(b, NP))
 
-    def support(self) -> list[Band]:
+    def support(self, dps: int = 30) -> list[Band]:
         _, a, b, _ = self._args
         return [Band(a, b)]
 
@@ -1317,7 +1317,7 @@ class FromDensity(_QuadratureLaw):
             width = numeric_value(b - a, MP)
             return "soft" if mpmath.isfinite(v) and abs(v) * width < 1e-8 else "hard"
 
-    def edges(self) -> list[Edge]:
+    def edges(self, dps: int = 30) -> list[Edge]:
         _, a, b, _ = self._args
         return self._memo("edges", lambda: [Edge(a, self._edge_kind("left"), 0, "left"),
                                             Edge(b, self._edge_kind("right"), 0, "right")])
@@ -1972,10 +1972,10 @@ class GaussianPushforward(_QuadratureLaw):
             rho = vals[1] / (mpmath.sqrt(2 * mpmath.pi * q) * wc)
             return bool(vals[1] < vals[0] and rho * width < 1e-6)
 
-    def support(self) -> list[Band]:
+    def support(self, dps: int = 30) -> list[Band]:
         return self._bands_and_edges()[0]
 
-    def edges(self) -> list[Edge]:
+    def edges(self, dps: int = 30) -> list[Edge]:
         return self._bands_and_edges()[1]
 
 

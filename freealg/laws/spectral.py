@@ -159,6 +159,8 @@ def _fold_newton_mp(law, x0, dps):
     """Refine a soft edge: Newton on {R(x, w) = 0, det J(x, w) = 0} with w, x real."""
     system = law._system()
     n = system.n
+    if n == 0:  # no unknowns (an affine image of a leaf law): nothing to fold; bisect instead
+        raise NoConvergence("edge refinement (no fold system)", dps=dps)
     work = dps + 20
     with mpmath.workdps(work):
         x0 = mpmath.mpf(x0)
