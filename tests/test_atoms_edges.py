@@ -356,3 +356,45 @@ def test_numeric_edges_of_a_catalog_law():
     assert [e.kind for e in edges] == ["soft", "soft"]
     for e, ref in zip(edges, (-2, 2)):
         assert abs(mpmath.mpf(e.location) - ref) <= e.error < 1e-10
+
+
+def test_affine_edges_map_the_inner_edges():
+    """Edges of a X + b are a e + b with the kinds of X (sides swap for a < 0); this used to
+    run a fold Newton with no unknowns for affine images of leaf laws (IndexError)."""
+    import sympy as sp
+
+    import freealg as fa
+
+    e = fa.affine(fa.semicircle(1), -2, 1).edges()
+    assert [(x.location, x.kind, x.side) for x in e] == [(-3, "soft", "left"),
+                                                         (5, "soft", "right")]
+    bands = fa.affine(fa.free_poisson(4), -1, 2).support()                   # 2 - [1, 9]
+    assert [(b.lo, b.hi) for b in bands] == [(-7, 1)]
+    h = sp.Symbol("h")
+    D = fa.activation("D", sp.tanh(h), sp.Rational(1, 5))
+    inner = fa.spectrum(D * D, dps=15).edges()
+    shifted = fa.spectrum(1 + D * D, dps=15).edges()
+    assert [x.location for x in shifted] == [x.location + 1 for x in inner]
+    assert [x.kind for x in shifted] == [x.kind for x in inner]
+
+
+def test_density_at_an_atom_is_the_continuous_density():
+    """At the atom 0 of p x p (tau(p) = 1/3) the density of the absolutely continuous part is
+    sqrt(4t)/(2 pi) (compressed semicircle: t x semicircle of variance t, Nica-Speicher 1996).
+    The mpmath path used to continue onto the pole and never return; the linearization path
+    raised LinAlgError in float64."""
+    import mpmath
+    import numpy as np
+    import sympy as sp
+
+    import freealg as fa
+
+    t = sp.Rational(1, 3)
+    p, x = fa.projection("p", t), fa.semicircular("x")
+    ref = sp.sqrt(4 * t) / (2 * sp.pi)
+    rules = fa.spectrum(p * x * p)
+    with mpmath.workdps(40):
+        assert abs(rules.density(0.0, dps=30) - mpmath.mpf(sp.N(ref, 40))) < mpmath.mpf(10) ** -29
+    lin = fa.spectrum(p * x * p, method="linearization")
+    assert abs(lin.density(np.array([0.0]))[0] - float(ref)) < 1e-5   # float64: +-1e-6 mean
+    assert abs(lin.density(0.0, dps=15) - float(ref)) < 1e-13

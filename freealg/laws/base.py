@@ -651,6 +651,22 @@ class Law:
         lo, hi = self._hull_float()
         if x < lo or x > hi:
             return mpmath.mpf(0)
+        for loc, _ in self._atoms_float():
+            if abs(float(x) - loc) <= 1e-12 * (1 + abs(loc)):
+                # at an atom G has a pole (continuing onto it does not converge): the density
+                # of the absolutely continuous part is the mean of its values at a -+ delta,
+                # exact up to delta^2 f'' ~ 10^-(dps+6) where f is smooth at a
+                with mpmath.workdps(dps + 10):
+                    delta = mpmath.mpf(10) ** (-(dps + 6) // 2) * (1 + abs(x))
+                    left = self._density_mp_off(x - delta, dps + 4) if x - delta >= lo else 0
+                    right = self._density_mp_off(x + delta, dps + 4) if x + delta <= hi else 0
+                    d = (left + right) / 2
+                with mpmath.workdps(dps):
+                    return +d
+        return self._density_mp_off(x, dps)
+
+    def _density_mp_off(self, x, dps):
+        """_density_mp at a point that is not an atom."""
         try:
             with mpmath.workdps(dps + 10):  # mpc() rounds to the working precision
                 zx = mpmath.mpc(x, 0)

@@ -54,6 +54,24 @@ from .catalog import Bernoulli, Dirac, Discrete
 __all__ = ["OperatorValued", "discrete_points_weights"]
 
 
+
+def _inv_np(a):
+    """Batched matrix inverse that marks singular members NaN instead of raising: a Newton
+    iterate can land exactly on a singular point (an atom of a projection at t = 0); the
+    continuation then treats that point as not converged."""
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        if a.ndim == 2:
+            return np.full_like(a, np.nan)
+        out = np.empty_like(a)
+        for idx in np.ndindex(a.shape[:-2]):
+            try:
+                out[idx] = np.linalg.inv(a[idx])
+            except np.linalg.LinAlgError:
+                out[idx] = np.nan
+        return out
+
 def discrete_points_weights(law: Law) -> tuple[tuple, tuple]:
     """(points, weights) of a finite atomic law (Discrete, Bernoulli, Dirac)."""
     if isinstance(law, Bernoulli):
@@ -230,7 +248,7 @@ class _DiscreteGroup:
         G = np.zeros_like(w)
         D = np.zeros((n, k * k, k * k), dtype=complex) if want_d else None
         for M, p in zip(Ms, ws):
-            R = np.linalg.inv(w - M[None])
+            R = _inv_np(w - M[None])
             G += p * R
             if want_d:
                 D -= p * _kron(R, np.swapaxes(R, 1, 2))
@@ -301,12 +319,12 @@ class _LawGroup:
 
     def g_np(self, w):
         Q, s, m, R, _ = self._prep_np()
-        wi = np.linalg.inv(w)
+        wi = _inv_np(w)
         Gam = np.einsum("ai,nab,bj->nij", Q.conj(), wi, Q)
         M = s[None, :, None] * Gam
         d, V = np.linalg.eig(M)
         phi = self._phi_np(d.ravel(), m, R).reshape(d.shape)
-        mid = V @ (phi[:, :, None] * np.linalg.inv(V)) * s[None, None, :]
+        mid = V @ (phi[:, :, None] * _inv_np(V)) * s[None, None, :]
         return wi + wi @ (Q[None] @ mid @ Q.conj().T[None]) @ wi
 
     def gd_np(self, w, want_d=True):
@@ -402,7 +420,7 @@ class _UnitaryGroup:
         N = 32
         while True:
             X = self._X_np(N)
-            R = np.linalg.inv(w[:, None] - X[None])
+            R = _inv_np(w[:, None] - X[None])
             G = R.mean(axis=1)
             Gh = R[:, ::2].mean(axis=1)
             err = np.max(np.abs(G - Gh), axis=(1, 2)) / (1 + np.max(np.abs(G), axis=(1, 2)))
@@ -494,7 +512,7 @@ class _Problem:
     def guess_np(self, z, eps):
         b = self.lam_np(z, eps)
         if self.m == 0:
-            return np.linalg.inv(b)[:, None]
+            return _inv_np(b)[:, None]
         return np.repeat(b[:, None], self.m, axis=1).copy()
 
     def G_of(self, X, want_d=False):
@@ -525,7 +543,7 @@ class _Problem:
         for j, grp in enumerate(self.groups):
             Gj, Dj, ej = grp.gd_np(X[:, j], want_d=want_j)
             qerr = np.maximum(qerr, ej)
-            Fj = np.linalg.inv(Gj)
+            Fj = _inv_np(Gj)
             Gs.append(Gj)
             Fs.append(Fj)
             Ds.append(Dj)
@@ -694,7 +712,15 @@ class _Problem:
                 last = None
                 J = None
                 for it in range(40):
-                    R, _ = self.res_mp(X, zz, ee)
+                    try:
+                        R, _ = self.res_mp(X, zz, ee)
+                    except ZeroDivisionError:
+                        raise NoConvergence(
+                            "operator-valued subordination (singular resolvent)", dps=dps,
+                            steps=iters, point=z,
+                            advice="the point is (numerically) an atom of a discrete generator "
+                                   "or of the law; evaluate the density slightly off it or "
+                                   "off the real axis, or use the float64 path") from None
                     if J is None or (last is not None and rho > 1e-3):
                         # the float64 Jacobian at the current iterate (mixed-precision Newton)
                         Xn = np.array([[_mp_to_np(Xj) for Xj in X]])
