@@ -272,5 +272,7 @@ def theory_cdf(law: Any) -> TheoryCDF:
     if cdf is None:
         if len(_CACHE) > 64:
             _CACHE.clear()
-        cdf = _CACHE[key] = TheoryCDF(base)
+        # built from the object passed: a SpectralSolution finds its bands at its own dps
+        # (the table is float64 either way; the default 30 digits cost 20x for linearizations)
+        cdf = _CACHE[key] = TheoryCDF(law)
     return cdf
