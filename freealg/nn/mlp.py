@@ -454,7 +454,8 @@ class MLP:
 
     def learning_rate_experiment(self, factors=(0.5, 2.0), steps: int = 40, n: int = 200,
                                  seed: int = 0, dps: int = 15, online: bool = False,
-                                 target_scale: float = 1e-3) -> list[dict]:
+                                 target_scale: float = 1e-3,
+                                 threads: int | None = None) -> list[dict]:
         """Gradient descent of a real network (width n) on a regression target near its own
         output (y = f_teacher(x) with the teacher a copy of the initial network plus noise of
         relative size ``target_scale``: the regime of the local quadratic model, where the
@@ -469,6 +470,9 @@ class MLP:
         Between 2/lambda_max and a few times it, real networks typically rise and then
         recover as the curvature drops (the "catapult" of Lewkowycz et al. 2020), so
         ``unstable`` is the observable of the threshold and ``diverged`` needs larger steps.
+        Biases ``b_l ~ N(0, sigma_b^2)`` are drawn once and kept fixed (H_L is the Fisher
+        information of the weights; bias gradients add O(1/n)). ``threads`` caps the BLAS
+        threads.
 
         Examples
         --------
@@ -478,53 +482,60 @@ class MLP:
         >>> [(r["factor"], r["unstable"]) for r in runs]      # below / above 2/lambda_max
         [(0.5, False), (2.0, True)]
         """
+        from ..montecarlo._deps import blas_threads
+
         eta_c = float(self.max_learning_rate(dps))
+        with blas_threads(threads):
+            return [self._descend(f * eta_c, f, steps, n, seed, online, target_scale)
+                    for f in factors]
+
+    def _descend(self, eta, f, steps, n, seed, online, target_scale) -> dict:
+        """One run of :meth:`learning_rate_experiment` at step ``eta``."""
         phi, dphi = activation_numpy(self.phi)
-        out = []
-        for f in factors:
-            rng = np.random.default_rng(seed)
-            Ws = [self._weights(n, rng) for _ in range(self.depth)]
-            teacher = [W + target_scale * float(self.sigma_w) / np.sqrt(n)
-                       * rng.standard_normal((n, n)) for W in Ws]
-            eta = f * eta_c
-            losses = []
-            x0 = rng.standard_normal(n)
-            x0 *= np.sqrt(float(self.q0) * n) / np.linalg.norm(x0)
-            for _ in range(steps):
-                if online:
-                    x = rng.standard_normal(n)
-                    x *= np.sqrt(float(self.q0) * n) / np.linalg.norm(x)
-                else:
-                    x = x0
-                y = _output(teacher, x, phi)
-                hs, xs = [], [x]
-                for W in Ws:
-                    hs.append(W @ xs[-1])
-                    xs.append(np.asarray(phi(hs[-1]), dtype=float) * np.ones(n))
-                e = hs[-1] - y
-                loss = 0.5 * float(e @ e) / n
-                losses.append(loss)
-                if not np.isfinite(loss) or loss > 1e12:
-                    break
-                delta = e
-                for l in range(self.depth - 1, -1, -1):
-                    grad = np.outer(delta, xs[l])
-                    if l > 0:
-                        delta = (Ws[l].T @ delta) * (np.asarray(dphi(hs[l - 1]), float)
-                                                     * np.ones(n))
-                    Ws[l] = Ws[l] - (eta / n) * grad
-            first, last = losses[0], losses[-1]
-            diverged = (not np.isfinite(last)) or last > 1e3 * first
-            peak = max(losses) if np.all(np.isfinite(losses)) else float("inf")
-            out.append({"factor": f, "eta": eta, "loss_first": first, "loss_last": last,
-                        "loss_max": peak, "unstable": bool(peak > 1.01 * first),
-                        "diverged": bool(diverged), "losses": losses})
-        return out
+        rng = np.random.default_rng(seed)
+        Ws = [self._weights(n, rng) for _ in range(self.depth)]
+        teacher = [W + target_scale * float(self.sigma_w) / np.sqrt(n)
+                   * rng.standard_normal((n, n)) for W in Ws]
+        # fixed biases (sigma_b = 0 draws none, so the random stream is unchanged)
+        bs = ([rng.standard_normal(n) * float(self.sigma_b) for _ in range(self.depth)]
+              if self.sigma_b != 0 else [np.zeros(n)] * self.depth)
+        losses = []
+        x0 = rng.standard_normal(n)
+        x0 *= np.sqrt(float(self.q0) * n) / np.linalg.norm(x0)
+        for _ in range(steps):
+            if online:
+                x = rng.standard_normal(n)
+                x *= np.sqrt(float(self.q0) * n) / np.linalg.norm(x)
+            else:
+                x = x0
+            y = _output(teacher, bs, x, phi)
+            hs, xs = [], [x]
+            for W, b in zip(Ws, bs):
+                hs.append(W @ xs[-1] + b)
+                xs.append(np.asarray(phi(hs[-1]), dtype=float) * np.ones(n))
+            e = hs[-1] - y
+            loss = 0.5 * float(e @ e) / n
+            losses.append(loss)
+            if not np.isfinite(loss) or loss > 1e12:
+                break
+            delta = e
+            for l in range(self.depth - 1, -1, -1):
+                grad = np.outer(delta, xs[l])
+                if l > 0:
+                    delta = (Ws[l].T @ delta) * (np.asarray(dphi(hs[l - 1]), float)
+                                                 * np.ones(n))
+                Ws[l] = Ws[l] - (eta / n) * grad
+        first, last = losses[0], losses[-1]
+        diverged = (not np.isfinite(last)) or last > 1e3 * first
+        peak = max(losses) if np.all(np.isfinite(losses)) else float("inf")
+        return {"factor": f, "eta": eta, "loss_first": first, "loss_last": last,
+                "loss_max": peak, "unstable": bool(peak > 1.01 * first),
+                "diverged": bool(diverged), "losses": losses}
 
 
-def _output(Ws, x, phi):
-    for l, W in enumerate(Ws):
-        h = W @ x
+def _output(Ws, bs, x, phi):
+    for l, (W, b) in enumerate(zip(Ws, bs)):
+        h = W @ x + b
         if l < len(Ws) - 1:
             x = np.asarray(phi(h), dtype=float) * np.ones(len(h))
     return h
