@@ -157,10 +157,11 @@ def _kind(alpha):
 
 def _fold_newton_mp(law, x0, dps):
     """Refine a soft edge: Newton on {R(x, w) = 0, det J(x, w) = 0} with w, x real."""
-    system = law._system()
-    n = system.n
-    if n == 0:  # no unknowns (an affine image of a leaf law): nothing to fold; bisect instead
+    system = law._system() if hasattr(law, "_system") else None
+    if system is None or system.n == 0:
+        # a closed-form law, or a composite with no unknowns: no fold system; the caller bisects
         raise NoConvergence("edge refinement (no fold system)", dps=dps)
+    n = system.n
     work = dps + 20
     with mpmath.workdps(work):
         x0 = mpmath.mpf(x0)
@@ -254,9 +255,10 @@ def numeric_edges(law, dps: int = 30) -> list[Edge]:
     Parameters
     ----------
     law : Law
-        A composite law (free convolutions of :mod:`freealg.laws.convolution`,
-        :class:`~freealg.laws.operator_valued.OperatorValued`): it needs the continuation
-        system of the numeric engine, which the closed-form laws of the catalog do not have.
+        Usually a composite law (free convolutions of :mod:`freealg.laws.convolution`,
+        :class:`~freealg.laws.operator_valued.OperatorValued`), whose soft edges are refined
+        by Newton on the fold system; any other law works too, with edges bisected to about
+        ``dps/2`` digits (the error bound says how many).
     dps : int, optional
         Precision (significant digits) of the edges that are refined numerically.
 
@@ -329,8 +331,7 @@ def _refine_edges(law, brackets, refined, lo, hi, dps):
             edges.append(Edge(sp.Float(e_f, 17), kind, tol, side))
             continue
         loc, err = None, None
-        if kind == "soft" and hasattr(law, "_system"):
-            # (composite laws: the fold system exists; other laws are bisected below)
+        if kind == "soft":
             # start the fold Newton a little outside, where the real branch is well
             # conditioned in float64
             for dist in (1e-5, 1e-4, 1e-3, 1e-2):
@@ -379,7 +380,7 @@ def numeric_support(law, dps: int = 30) -> list[Band]:
     Parameters
     ----------
     law : Law
-        A composite law, as for :func:`numeric_edges`.
+        Any law, as for :func:`numeric_edges`.
     dps : int, optional
         Precision (significant digits) of endpoints found numerically.
 
