@@ -139,6 +139,12 @@ class Band:
         return self.hi - self.lo
 
 
+def _at_atom(x, loc: float):
+    """Whether x (a float or a float array) is at the atom location ``loc``, relative 1e-12:
+    where the density paths stop solving (G has a pole) and average the two sides instead."""
+    return np.abs(x - loc) <= 1e-12 * (1 + abs(loc))
+
+
 # --------------------------------------------------------------------------------------------
 # three-valued checks and numeric conversion
 
@@ -630,7 +636,7 @@ class Law:
             # exactly at an atom G has a pole; the absolutely continuous density there is the
             # mean of its values at a +- delta (0 for an atom outside the bands)
             for loc, mass in self._atoms_float():
-                at = inside & (np.abs(x - loc) <= 1e-12 * (1 + abs(loc)))
+                at = inside & _at_atom(x, loc)
                 if np.any(at):
                     delta = 1e-6 * (1 + self._scale)
                     side = self._density_np(np.array([loc - delta, loc + delta]))
@@ -652,7 +658,7 @@ class Law:
         if x < lo or x > hi:
             return mpmath.mpf(0)
         for loc, _ in self._atoms_float():
-            if abs(float(x) - loc) <= 1e-12 * (1 + abs(loc)):
+            if _at_atom(float(x), loc):
                 # at an atom G has a pole (continuing onto it does not converge): the density
                 # of the absolutely continuous part is the mean of its values at a -+ delta,
                 # exact up to delta^2 f'' ~ 10^-(dps+6) where f is smooth at a
