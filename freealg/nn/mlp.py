@@ -508,11 +508,8 @@ class MLP:
                 x *= np.sqrt(float(self.q0) * n) / np.linalg.norm(x)
             else:
                 x = x0
-            y = _output(teacher, bs, x, phi)
-            hs, xs = [], [x]
-            for W, b in zip(Ws, bs):
-                hs.append(W @ xs[-1] + b)
-                xs.append(np.asarray(phi(hs[-1]), dtype=float) * np.ones(n))
+            y = _pass(teacher, bs, x, phi)[0][-1]
+            hs, xs = _pass(Ws, bs, x, phi)
             e = hs[-1] - y
             loss = 0.5 * float(e @ e) / n
             losses.append(loss)
@@ -533,12 +530,13 @@ class MLP:
                 "diverged": bool(diverged), "losses": losses}
 
 
-def _output(Ws, bs, x, phi):
-    for l, (W, b) in enumerate(zip(Ws, bs)):
-        h = W @ x + b
-        if l < len(Ws) - 1:
-            x = np.asarray(phi(h), dtype=float) * np.ones(len(h))
-    return h
+def _pass(Ws, bs, x, phi):
+    """Forward pass: pre-activations [h^1..h^L] and activations [x^0..x^L]."""
+    hs, xs = [], [x]
+    for W, b in zip(Ws, bs):
+        hs.append(W @ xs[-1] + b)
+        xs.append(np.asarray(phi(hs[-1]), dtype=float) * np.ones(len(b)))
+    return hs, xs
 
 
 def _check_n(n):
