@@ -4,6 +4,7 @@ Build (warnings are errors, as in CI):
     pip install -e ".[docs]" && python -m sphinx -W --keep-going -b html docs docs/_build/html
 """
 
+import importlib.util
 import os
 import sys
 
@@ -43,5 +44,5 @@ numpydoc_show_class_members = False    # members are listed by autodoc, not by n
 numpydoc_class_members_toctree = False
 numpydoc_validation_checks = set()     # docstring completeness is tests/test_docstrings.py's job
 
-html_theme = "furo" if __import__("importlib").util.find_spec("furo") else "alabaster"
+html_theme = "furo" if importlib.util.find_spec("furo") else "alabaster"
 html_title = f"freealg {release}"
