@@ -115,6 +115,13 @@ class _Progress:
             self.bar.close()
 
 
+def _check_range(name: str, value: int, lo: int, hi: int) -> None:
+    from .errors import InvalidParameterError
+
+    if not lo <= value <= hi:
+        raise InvalidParameterError(name, value, f"use {lo} <= {name} <= {hi}")
+
+
 def _digits(v, dps: int) -> str:
     """``dps`` significant digits of an exact (sympy) or mpmath value, converted at ``dps``
     (``mpmath.mpf(v)`` at the default 15 digits would round a 30-digit edge to a double)."""
@@ -235,6 +242,8 @@ def demo(dps: int = 30, points: int = 9, out=None, outdir: str | None = "freealg
     >>> build_parser().parse_args(["demo"]).points
     9
     """
+    _check_range("dps", dps, 1, 1000)
+    _check_range("points", points, 1, 100_000)
     out = out or sys.stdout
     bar = _Progress(5, enabled=progress)
     try:
@@ -290,18 +299,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(__version__)
         return 0
-    if args.command == "demo":
-        return demo(args.dps, args.points, outdir=args.out, progress=not args.no_progress)
-    if args.command == "spectrum":
-        from .errors import FreeAlgError
+    if args.command not in ("demo", "spectrum"):
+        build_parser().print_help()
+        return 2
+    from .errors import FreeAlgError
 
-        try:
-            return spectrum_command(args)
-        except FreeAlgError as e:
-            print(f"freealg: error: {e}", file=sys.stderr)
-            return 2
-    build_parser().print_help()
-    return 2
+    try:
+        if args.command == "demo":
+            return demo(args.dps, args.points, outdir=args.out, progress=not args.no_progress)
+        return spectrum_command(args)
+    except FreeAlgError as e:
+        print(f"freealg: error: {e}", file=sys.stderr)
+        return 2
 
 
 def spectrum_command(args, out=None) -> int:
@@ -329,10 +338,8 @@ def spectrum_command(args, out=None) -> int:
     from .reduce import compile_expr
 
     out = out or sys.stdout
-    if args.dps < 1 or args.dps > 1000:
-        raise InvalidParameterError("dps", args.dps, "use 1 <= dps <= 1000")
-    if args.grid < 1 or args.grid > 100_000:
-        raise InvalidParameterError("grid", args.grid, "use 1 <= grid <= 100000")
+    _check_range("dps", args.dps, 1, 1000)
+    _check_range("grid", args.grid, 1, 100_000)
     gens: dict = {}
     for spec in args.law:
         name, g = parse_generator(spec)

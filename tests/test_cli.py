@@ -114,3 +114,12 @@ def test_demo_progress_bar_with_tqdm():
     bar.stage("sample")
     bar.close()
     assert "freealg demo" in buf.getvalue() and "sample" in buf.getvalue()
+
+
+@pytest.mark.parametrize("argv, needle", [(["--dps", "0"], "invalid dps=0"),
+                                          (["--points", "0"], "invalid points=0")])
+def test_demo_bad_parameters_exit_nonzero(argv, needle, capsys, tmp_path):
+    """freealg demo validates its numbers before any work (it printed a traceback)."""
+    assert main(["demo", "--no-progress", "--out", str(tmp_path), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("freealg: error:") and needle in err, err
