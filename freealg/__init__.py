@@ -16,7 +16,7 @@ from .laws import __all__ as _laws_all
 from .printing import latex
 from .reduce import System, compile_expr, linearize
 from .reduce import compile_expr as compile  # noqa: A001 (the API name)
-from .numeric import SpectralSolution, spectrum
+from .numeric.solution import SpectralSolution, spectrum
 from .algebra import (NCPoly, activation, circular, commuting, haar_orthogonal, haar_unitary,
                       projection, selfadjoint, semicircular, trace)
 from . import nn  # noqa: E402  (fa.nn.MLP: neural-network spectra, the top layer)

@@ -334,7 +334,7 @@ def spectrum_command(args, out=None) -> int:
 
     from .api.parse import parse_expr, parse_generator
     from .errors import InvalidParameterError
-    from .numeric import SpectralSolution
+    from .numeric.solution import SpectralSolution
     from .reduce import compile_expr
 
     out = out or sys.stdout

@@ -43,7 +43,7 @@ import sympy as sp
 
 from ..algebra import NCPoly, activation as _activation_gen, circular, haar_orthogonal
 from ..errors import InvalidParameterError
-from ..numeric import SpectralSolution
+from ..numeric.solution import SpectralSolution
 from ..reduce import compile_expr
 from .activations import H, activation_expr, activation_numpy
 from .meanfield import MeanField, critical_sigma_w
