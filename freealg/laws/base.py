@@ -31,118 +31,11 @@ import sympy as sp
 from ..errors import InvalidParameterError, NoConvergence, UndeterminedError
 from ..kernels.backend import MP, NP, backend_for
 from ..kernels.dual import Dual
+from ..numeric.dispatch import check_dps, choose, collecting
+from ..numeric.records import Atom, Band, Edge, _at_atom
 from ..transforms import cumulants as cm
 
 __all__ = ["Law", "Atom", "Edge", "Band", "check", "numeric_value", "EvalContext"]
-
-
-# --------------------------------------------------------------------------------------------
-# records
-
-
-@dataclass(frozen=True, slots=True)
-class Atom:
-    """A point mass: ``location``, ``mass`` (exact sympy when known) and ``error`` (0 if exact).
-
-    Unpacks as ``(location, mass)``.
-
-    Examples
-    --------
-    >>> import sympy as sp, freealg as fa
-    >>> fa.free_poisson(sp.Rational(1, 4)).atoms()     # mass 1 - rate at 0
-    [Atom(location=0, mass=3/4, error=0)]
-    >>> location, mass = fa.Atom(0, sp.Rational(3, 4))
-    >>> mass
-    3/4
-
-    Parameters
-    ----------
-    location : sympy expression or number
-        Where the mass sits.
-    mass : sympy expression or number
-        Its weight, in (0, 1].
-    error : number, optional
-        Error bound of a numerically found atom (0 when exact).
-    """
-
-    location: Any
-    mass: Any
-    error: Any = 0
-
-    def __iter__(self):
-        return iter((self.location, self.mass))
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Edge:
-    """A support endpoint with its kind.
-
-    ``kind`` is ``'soft'`` (square-root vanishing), ``'hard'`` (the density does not vanish:
-    jump or divergence) or ``'cusp'`` (two bands touching).
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.semicircle(1).edges()
-    [Edge(location=-2, kind='soft', error=0, side='left'),
-     Edge(location=2, kind='soft', error=0, side='right')]
-    >>> [e.kind for e in fa.arcsine(0, 1).edges()]     # 1/sqrt divergence at both ends
-    ['hard', 'hard']
-
-    Parameters
-    ----------
-    location : sympy expression or number
-        The endpoint (exact when known).
-    kind : str
-        ``'soft'``, ``'hard'`` or ``'cusp'``.
-    error : number, optional
-        Error bound of a numerically found edge (0 when exact).
-    side : str, optional
-        ``'left'`` or ``'right'`` end of its band (``''`` for a cusp).
-    """
-
-    location: Any
-    kind: str
-    error: Any = 0
-    side: str = ""  # 'left' or 'right' end of its band ('' for a cusp)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Band:
-    """A closed interval [lo, hi] of the absolutely continuous support.
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.free_poisson(4).support()     # [(1 - sqrt 4)^2, (1 + sqrt 4)^2]
-    [Band(lo=1, hi=9)]
-
-    Parameters
-    ----------
-    lo, hi : sympy expression or number
-        The endpoints, ``lo <= hi``.
-    """
-
-    lo: Any
-    hi: Any
-
-    @property
-    def width(self):
-        """Length ``hi - lo`` of the band.
-
-        Examples
-        --------
-        >>> import freealg as fa
-        >>> fa.semicircle(2).support()[0].width     # 4 sqrt(variance)
-        4*sqrt(2)
-        """
-        return self.hi - self.lo
-
-
-def _at_atom(x, loc: float):
-    """Whether x (a float or a float array) is at the atom location ``loc``, relative 1e-12:
-    where the density paths stop solving (G has a pole) and average the two sides instead."""
-    return np.abs(x - loc) <= 1e-12 * (1 + abs(loc))
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,6 +83,56 @@ def numeric_value(expr: Any, be, what: str = "a law parameter") -> Any:
     if be is NP:
         return float(e) if e.is_real else complex(e)
     return e.evalf(mpmath.mp.dps + 5)._to_mpmath(mpmath.mp.prec + 20)
+
+
+def _numeric_input(x: Any, name: str, complex_ok: bool, dps: int) -> tuple:
+    """Classify a point argument: (NP, float/complex ndarray) or (MP, mpf/mpc).
+
+    Lists, tuples and numpy arrays go to the float64 path; Python, numpy, mpmath and sympy
+    numbers, and decimal strings such as ``"-1.7"`` (parsed by mpmath, never evaluated), to
+    mpmath at ``dps + 10`` digits. Other strings, booleans, non-finite values and (when
+    ``complex_ok`` is False) complex values raise :class:`InvalidParameterError`.
+    """
+    kind = complex if complex_ok else float
+    if isinstance(x, (np.ndarray, list, tuple)):
+        arr = np.asarray(x)
+        if arr.dtype == object or arr.dtype.kind not in "biufc" or arr.dtype.kind == "b":
+            raise InvalidParameterError(name, x, "must be a number or an array of numbers")
+        if not complex_ok and arr.dtype.kind == "c":
+            if np.any(arr.imag != 0):
+                raise InvalidParameterError(name, arr[arr.imag != 0].ravel()[:3],
+                                            "must be real (use cauchy for complex points)")
+            arr = arr.real
+        arr = np.asarray(arr, dtype=kind)
+        if not np.all(np.isfinite(arr)):
+            raise InvalidParameterError(name, arr[~np.isfinite(arr)].ravel()[:3],
+                                        "must be finite")
+        return NP, arr
+    if isinstance(x, (bool, np.bool_, bytes)) or x is None:
+        raise InvalidParameterError(name, x, "must be a number or an array of numbers")
+    if isinstance(x, sp.Basic) and not x.is_number:
+        raise InvalidParameterError(name, x, "must be a number (substitute the symbols first)")
+    with mpmath.workdps(dps + 10):
+        try:
+            if isinstance(x, sp.Basic):
+                re_, im_ = (sp.Float(part.evalf(dps + 10), dps + 10)
+                            for part in x.as_real_imag())
+                v = mpmath.mpc(re_._to_mpmath(mpmath.mp.prec), im_._to_mpmath(mpmath.mp.prec))
+            elif isinstance(x, str):
+                # a decimal literal keeps all its digits; mpmath parses numbers only (no eval)
+                v = mpmath.mpc(mpmath.mpf(x.strip()))
+            else:
+                v = mpmath.mpc(x)
+        except (TypeError, ValueError, AttributeError):
+            raise InvalidParameterError(name, x, "must be a number or an array of numbers") \
+                from None
+        if not mpmath.isfinite(v):
+            raise InvalidParameterError(name, x, "must be finite")
+        if complex_ok:
+            return MP, v
+        if v.imag != 0:
+            raise InvalidParameterError(name, x, "must be real (use cauchy for complex points)")
+        return MP, v.real
 
 
 class EvalContext:
@@ -555,41 +498,68 @@ class Law:
         return lo >= -1e-300
 
     # public numeric API ------------------------------------------------------------------
-    def cauchy(self, z: Any, dps: int = 30, method: str | None = None):
+    #: strategies of ``cauchy``/``density`` that this class implements, default first
+    _cauchy_strategies: tuple = ("formula",)
+
+    def _strategies(self, quantity: str) -> tuple:
+        """The strategies of ``quantity`` that apply to this law, the default first."""
+        if quantity in ("cauchy", "density"):
+            return self._cauchy_strategies
+        if quantity in ("edges", "support"):
+            return self._edge_strategies
+        return ()
+
+    def cauchy(self, z: Any, dps: int | None = 30, method: str | None = None,
+               full_output: bool = False):
         """Cauchy transform G(z) = E[1/(z - X)] for z in the closed upper half plane.
 
-        On the real axis the boundary value G(x + i0) is returned. A numpy array gives a
-        numpy array (float64 path, ``dps`` ignored); a scalar gives an mpmath ``mpc`` with
-        ``dps`` significant digits.
+        On the real axis the boundary value G(x + i0) is returned. A numpy array or a list
+        gives a numpy array (float64 path, ``dps`` ignored); a scalar gives an mpmath ``mpc``
+        with ``dps`` significant digits.
 
         Examples
         --------
         >>> import freealg as fa, mpmath
         >>> print(mpmath.nstr(fa.semicircle(1).cauchy(1j, dps=25), 22))   # (i - i sqrt 5)/2
         (0.0 - 0.6180339887498948482046j)
+        >>> rho = fa.free_additive(fa.semicircle(1), fa.free_poisson(1))
+        >>> g, d = rho.cauchy(2j, full_output=True)
+        >>> d.strategy, d.residual < 1e-30
+        ('subordination', True)
+
+        Parameters
+        ----------
+        z : complex, mpmath number, list or numpy array
+            Point(s) with Im z >= 0.
+        dps : int, optional
+            Significant digits of a scalar result (default 30).
+        method : str, optional
+            The strategy (see ``freealg.numeric.dispatch.STRATEGIES``); None chooses the
+            default for this law. An unknown or inapplicable name raises.
+        full_output : bool, optional
+            Also return the :class:`~freealg.numeric.dispatch.Diagnostics` of this call.
+
+        Returns
+        -------
+        mpmath.mpc or numpy.ndarray, and Diagnostics when ``full_output``
         """
-        if not isinstance(dps, (int, np.integer)) or isinstance(dps, bool) or dps < 1:
-            raise InvalidParameterError("dps", dps, "the precision must be a positive integer "
-                                                    "number of digits")
-        be = backend_for(z)
+        dps = 30 if dps is None else check_dps(dps)
+        strategy = choose("cauchy", method, self._strategies("cauchy"))
+        be, z = _numeric_input(z, "z", complex_ok=True, dps=dps)
         if be is NP:
-            z = np.asarray(z, dtype=complex)
             if np.any(z.imag < 0):
                 raise InvalidParameterError("z", z[z.imag < 0].ravel()[:3],
                                             "must lie in the closed upper half plane; use "
                                             "G(conj z) = conj G(z) below the axis")
-            if not np.all(np.isfinite(z)):
-                raise InvalidParameterError("z", z[~np.isfinite(z)].ravel()[:3],
-                                            "must be finite")
-            return self._cauchy_np(z, method)
-        with mpmath.workdps(dps):
-            zz = mpmath.mpc(z)
-        if not mpmath.isfinite(zz):
-            raise InvalidParameterError("z", z, "must be finite")
-        if zz.imag < 0:
-            raise InvalidParameterError("z", z, "must lie in the closed upper half plane; use "
-                                        "G(conj z) = conj G(z) below the axis")
-        return self._cauchy_mp(zz, int(dps), method)
+            with collecting("cauchy", strategy, None) as diag:
+                out = self._cauchy_np(z, method)
+        else:
+            if z.imag < 0:
+                raise InvalidParameterError("z", z, "must lie in the closed upper half plane; "
+                                            "use G(conj z) = conj G(z) below the axis")
+            with collecting("cauchy", strategy, dps) as diag:
+                out = self._cauchy_mp(z, dps, method)
+        return (out, diag) if full_output else out
 
     def _cauchy_np(self, z, method=None):
         return np.asarray(self._g(z, NP), dtype=complex) * np.ones(z.shape)
@@ -600,24 +570,74 @@ class Law:
         with mpmath.workdps(dps):
             return +g
 
-    def density(self, x: Any, dps: int | None = None):
+    def density(self, x: Any, dps: int | None = None, method: str | None = None,
+                full_output: bool = False):
         """Density of the absolutely continuous part at real x (atoms excluded).
 
-        numpy in -> numpy out (float64). A scalar with ``dps`` gives an mpmath ``mpf``.
+        A numpy array or a list gives a float64 numpy array (NaN marks a point where the
+        solver failed, never a silent number); a scalar gives an mpmath ``mpf`` with ``dps``
+        significant digits (30 when None).
 
         Examples
         --------
-        >>> import freealg as fa
-        >>> float(fa.semicircle(1).density(0.0))      # 1/pi
+        >>> import numpy as np, freealg as fa, mpmath
+        >>> fa.semicircle(1).density([0.0, 1.0])                  # sqrt(4 - x^2)/(2 pi)
+        array([0.31830989, 0.27566445])
+        >>> print(mpmath.nstr(fa.semicircle(1).density(0), 25))  # 1/pi
+        0.3183098861837906715377675
+        >>> float(fa.semicircle(1).density(0.0))
         0.3183098861837907
+
+        Parameters
+        ----------
+        x : float, mpmath number, list or numpy array
+            Real point(s).
+        dps : int, optional
+            Significant digits of a scalar result (default 30).
+        method : str, optional
+            The strategy of the Cauchy transform behind the density (see :meth:`cauchy`).
+        full_output : bool, optional
+            Also return the :class:`~freealg.numeric.dispatch.Diagnostics` of this call.
+
+        Returns
+        -------
+        mpmath.mpf or numpy.ndarray, and Diagnostics when ``full_output``
         """
-        if isinstance(x, np.ndarray) or (dps is None and not isinstance(x, (mpmath.mpf,))):
-            arr = np.asarray(x, dtype=float)
-            out = self._density_np(arr)
-            return out if isinstance(x, np.ndarray) else float(out)
+        dps = 30 if dps is None else check_dps(dps)
+        strategy = choose("density", method, self._strategies("density"))
+        be, xx = _numeric_input(x, "x", complex_ok=False, dps=dps)
+        if be is NP:
+            with collecting("density", strategy, None) as diag:
+                out = (self._density_np(xx) if method is None
+                       else self._density_np_method(xx, method))
+        else:
+            with collecting("density", strategy, dps) as diag:
+                out = (self._density_mp(xx, dps) if method is None
+                       else self._density_mp_method(xx, dps, method))
+        return (out, diag) if full_output else out
+
+    def _density_np_method(self, x, method):
+        """-Im G/pi through a chosen Cauchy strategy (float64)."""
+        out = np.zeros(x.shape)
+        lo, hi = self._hull_float()
+        inside = (x >= lo) & (x <= hi)
+        if np.any(inside):
+            G = self._cauchy_np(x[inside] + 0j, method)
+            d = -np.imag(G) / np.pi
+            out[inside] = np.where(np.isnan(d) | (d > 1e-11 * np.abs(G)), d, 0.0)
+        return out
+
+    def _density_mp_method(self, x, dps, method):
+        """-Im G/pi through a chosen Cauchy strategy (mpmath)."""
+        lo, hi = self._hull_float()
+        if x < lo or x > hi:
+            return mpmath.mpf(0)
+        with mpmath.workdps(dps + 10):
+            G = self._cauchy_mp(mpmath.mpc(x, 0), dps + 10, method)
         with mpmath.workdps(dps):
-            xx = mpmath.mpf(x)
-        return self._density_mp(xx, int(dps))
+            d = -mpmath.im(G) / mpmath.pi
+            noise = mpmath.mpf(10) ** (-(dps + 5)) * abs(G)
+            return +d if d > noise else mpmath.mpf(0)
 
     def _density_np(self, x):
         x = np.asarray(x, dtype=float)
@@ -701,7 +721,10 @@ class Law:
         """
         return []
 
-    def support(self, dps: int = 30) -> list[Band]:
+    #: strategies of ``edges``/``support`` that this class implements, default first
+    _edge_strategies: tuple = ("formula",)
+
+    def support(self, dps: int = 30, method: str | None = None) -> list[Band]:
         """Bands of the absolutely continuous part, sorted (atoms excluded).
 
         Examples
@@ -716,10 +739,18 @@ class Law:
         ----------
         dps : int, optional
             Precision (significant digits) of endpoints found numerically.
-        """
-        raise NotImplementedError
+        method : str, optional
+            The edge strategy (see :meth:`edges`).
 
-    def edges(self, dps: int = 30) -> list[Edge]:
+        Returns
+        -------
+        list of Band
+        """
+        dps = check_dps(dps)
+        choose("support", method, self._strategies("support"))
+        return self._support(dps, method)
+
+    def edges(self, dps: int = 30, method: str | None = None) -> list[Edge]:
         """All band endpoints with their kind (see :class:`Edge`).
 
         Examples
@@ -732,8 +763,25 @@ class Law:
         ----------
         dps : int, optional
             Precision (significant digits) of edges found numerically.
+        method : str, optional
+            ``'formula'`` (exact, catalogue laws and affine maps of them), ``'fold'`` (a
+            Newton solve of the fold system of the subordination equations, bisection where
+            there is none), ...; None chooses the default for this law. An unknown or
+            inapplicable name raises.
+
+        Returns
+        -------
+        list of Edge
         """
-        raise NotImplementedError
+        dps = check_dps(dps)
+        choose("edges", method, self._strategies("edges"))
+        return self._edges(dps, method)
+
+    def _support(self, dps: int, method: str | None = None) -> list[Band]:
+        raise NotImplementedError(f"{type(self).__name__} has no support")
+
+    def _edges(self, dps: int, method: str | None = None) -> list[Edge]:
+        raise NotImplementedError(f"{type(self).__name__} has no edges")
 
     def continuous_mass(self):
         """Mass of the absolutely continuous part, 1 - sum of atom masses.

@@ -135,12 +135,12 @@ class Semicircle(Law):
         r = 2 * sp.sqrt(v)
         return _f(m - r), _f(m + r)
 
-    def support(self, dps: int = 30):
+    def _support(self, dps: int, method: str | None = None):
         v, m = self._args
         r = 2 * sp.sqrt(v)
         return [Band(m - r, m + r)]
 
-    def edges(self, dps: int = 30):
+    def _edges(self, dps: int, method: str | None = None):
         v, m = self._args
         r = 2 * sp.sqrt(v)
         return [Edge(m - r, "soft", 0, "left"), Edge(m + r, "soft", 0, "right")]
@@ -253,10 +253,10 @@ class FreePoisson(Law):
         has_atom = bool(sp.sympify(lam < 1) == sp.true)
         return (min(0.0, _f(lo)) if has_atom else _f(lo)), _f(hi)
 
-    def support(self, dps: int = 30):
+    def _support(self, dps: int, method: str | None = None):
         return [Band(*self._bounds())]
 
-    def edges(self, dps: int = 30):
+    def _edges(self, dps: int, method: str | None = None):
         lo, hi = self._bounds()
         lam = self._args[0]
         kind_lo = "hard" if lam == 1 else "soft"
@@ -417,10 +417,10 @@ class Discrete(Law):
         pts, _ = self._args
         return _f(pts[0]), _f(pts[-1])
 
-    def support(self, dps: int = 30):
+    def _support(self, dps: int, method: str | None = None):
         return []
 
-    def edges(self, dps: int = 30):
+    def _edges(self, dps: int, method: str | None = None):
         return []
 
     def __repr__(self):
@@ -680,10 +680,10 @@ class Arcsine(Law):
     def _hull_float(self):
         return _f(self._args[0]), _f(self._args[1])
 
-    def support(self, dps: int = 30):
+    def _support(self, dps: int, method: str | None = None):
         return [Band(*self._args)]
 
-    def edges(self, dps: int = 30):
+    def _edges(self, dps: int, method: str | None = None):
         a, b = self._args
         return [Edge(a, "hard", 0, "left"), Edge(b, "hard", 0, "right")]
 
@@ -775,10 +775,10 @@ class Uniform(Law):
     def _hull_float(self):
         return _f(self._args[0]), _f(self._args[1])
 
-    def support(self, dps: int = 30):
+    def _support(self, dps: int, method: str | None = None):
         return [Band(*self._args)]
 
-    def edges(self, dps: int = 30):
+    def _edges(self, dps: int, method: str | None = None):
         a, b = self._args
         return [Edge(a, "hard", 0, "left"), Edge(b, "hard", 0, "right")]
 

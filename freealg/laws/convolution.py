@@ -29,7 +29,9 @@ import sympy as sp
 
 from ..errors import InvalidParameterError, NoConvergence
 from ..kernels.backend import MP, NP
+from ..kernels.continuation import polish_mp, solve_mp, solve_np
 from ..kernels.dual import Dual
+from ..numeric.dispatch import record
 from ..transforms import cumulants as cm
 from .base import Atom, Band, Edge, EvalContext, Law, check, numeric_value
 from .catalog import Dirac, Discrete
@@ -97,11 +99,17 @@ class _Composite(Law):
     def _system(self):
         return self._memo("system", lambda: _RootSystem(self))
 
-    def _cauchy_np(self, z, method=None):
-        from ..kernels.continuation import solve_np
+    _edge_strategies = ("fold",)
 
+    def _strategies(self, quantity: str) -> tuple:
+        if quantity in ("cauchy", "density"):
+            return ("formula",) if self._nunk == 0 else ("subordination", "polish", "path")
+        return super()._strategies(quantity)
+
+    def _cauchy_np(self, z, method=None):
         _, G, info = solve_np(self._system(), z)
-        self._cache["last_np_info"] = info
+        record(residual=info.residual, iterations=info.newton_iterations, steps=info.steps,
+               retried=info.retried)
         bad = np.isnan(G) & (np.asarray(z).imag > 0)
         if bad.any() and bad.sum() <= 16:
             # the vectorised float64 path gave up on a few points off the axis (e.g. an inner
@@ -120,33 +128,33 @@ class _Composite(Law):
         """Strategies: 'polish' (float64 continuation, then Newton at dps + 10 digits; falls
         back to 'path' when the float64 point is not well inside a Newton basin) or 'path'
         (the whole continuation in mpmath)."""
-        from ..kernels.continuation import polish_mp, solve_mp
-
-        if method in (None, "polish"):
+        if method in (None, "subordination", "polish"):
             got = polish_mp(self._system(), z, dps=dps)
             if got is not None:
                 G, info = got
-                self._cache["last_mp_info"] = info
+                record(residual=info.residual, iterations=info.newton_iterations,
+                       steps=info.steps)
                 with mpmath.workdps(dps):
                     return +G
             if method == "polish":
                 raise NoConvergence("float64 start + Newton polish", dps=dps, point=z,
                                     advice="use method='path'")
+            record(note="polish left the Newton basin; continued in mpmath ('path')")
         _, G, info = solve_mp(self._system(), z, dps=dps)
-        self._cache["last_mp_info"] = info
+        record(residual=info.residual, iterations=info.newton_iterations, steps=info.steps)
         with mpmath.workdps(dps):
             return +G
 
     def _make_params(self, be):
         return ()
 
-    def support(self, dps: int = 30):
+    def _support(self, dps: int, method: str | None = None):
         """Bands of the absolutely continuous part (numeric; see ``freealg.laws.spectral``)."""
         from .spectral import numeric_support
 
         return numeric_support(self, dps)
 
-    def edges(self, dps: int = 30):
+    def _edges(self, dps: int, method: str | None = None):
         """Band endpoints, refined to ``dps`` digits where the edge is a regular fold."""
         from .spectral import numeric_edges
 
@@ -191,7 +199,7 @@ class FreeAdditive(_Composite):
     >>> rho.moments(4)                       # semicircle of variance 3
     [0, 3, 0, 18]
     >>> float(rho.density(0.0))              # 1/(pi sqrt 3)
-    0.1837762984739307
+    0.18377629847393068
     """
 
     __slots__ = ()
@@ -845,6 +853,12 @@ class Affine(_Composite):
         mu, a, b = self._args
         return _merge_atoms((a * p.location + b, p.mass) for p in mu.atoms())
 
+    def _strategies(self, quantity: str) -> tuple:
+        mu, a, b = self._args
+        if quantity in ("edges", "support") and not (a.free_symbols or b.free_symbols):
+            return mu._strategies(quantity)
+        return super()._strategies(quantity)
+
     def _map(self, x, dps):
         """a x + b: exact for exact x, else in mpmath at ``dps`` (+ guard digits)."""
         _, a, b = self._args
@@ -853,7 +867,7 @@ class Affine(_Composite):
         with mpmath.workdps(dps + 10):
             return mpmath.mpf(sp.N(a, dps + 10)) * x + mpmath.mpf(sp.N(b, dps + 10))
 
-    def support(self, dps: int = 30):
+    def _support(self, dps: int, method: str | None = None):
         """The bands of mu mapped by x -> a x + b (exact where mu's are).
 
         Examples
@@ -864,12 +878,12 @@ class Affine(_Composite):
         """
         mu, a, b = self._args
         if a.free_symbols or b.free_symbols:
-            return super().support(dps)
+            return super()._support(dps, method)
         bands = [Band(*sorted((self._map(bd.lo, dps), self._map(bd.hi, dps)), key=float))
-                 for bd in mu.support(dps)]
+                 for bd in (mu.support(dps) if method is None else mu.support(dps, method))]
         return sorted(bands, key=lambda bd: float(bd.lo))
 
-    def edges(self, dps: int = 30):
+    def _edges(self, dps: int, method: str | None = None):
         """The edges of mu mapped by x -> a x + b: same kinds, sides swapped when a < 0, errors
         times ``|a|`` (no numeric search of its own).
 
@@ -882,11 +896,11 @@ class Affine(_Composite):
         """
         mu, a, b = self._args
         if a.free_symbols or b.free_symbols:
-            return super().edges(dps)
+            return super()._edges(dps, method)
         flip = bool(a < 0)
         swap = {"left": "right", "right": "left"}
         out = []
-        for e in mu.edges(dps):
+        for e in (mu.edges(dps) if method is None else mu.edges(dps, method)):
             err = e.error * abs(float(a)) if e.error else e.error
             side = swap.get(e.side, e.side) if flip else e.side
             out.append(Edge(self._map(e.location, dps), e.kind, err, side))
@@ -1122,6 +1136,11 @@ class FreeCompression(_Composite):
 
     def _edge_candidates(self):
         return list(getattr(self._inner(), "_edge_candidates", lambda: [])())
+
+    def _strategies(self, quantity: str) -> tuple:
+        if quantity in ("cauchy", "density"):
+            return self._inner()._strategies(quantity)
+        return super()._strategies(quantity)
 
     def _cauchy_np(self, z, method=None):
         return self._inner()._cauchy_np(z, method)

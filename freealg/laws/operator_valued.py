@@ -48,6 +48,7 @@ import sympy as sp
 
 from ..errors import InvalidParameterError, NoConvergence, UndeterminedError
 from ..kernels.backend import MP, NP
+from ..numeric.dispatch import record
 from .base import Atom, Law, numeric_value
 from .catalog import Bernoulli, Dirac, Discrete
 
@@ -933,6 +934,8 @@ class OperatorValued(Law):
         return -r, r
 
     # Cauchy transform -------------------------------------------------------------------------
+    _cauchy_strategies = ("operator_valued",)
+
     def _cauchy_np(self, z, method=None):
         z = np.asarray(z, dtype=complex)
         prob = self._problem()
@@ -957,14 +960,13 @@ class OperatorValued(Law):
         res = np.max(np.abs(R), axis=(1, 2, 3))
         ok &= np.isfinite(res) & (res < 1e-8) & (qerr < 1e-10)
         G = np.where(ok, G, np.nan + 0j)
-        self._cache["last_np_info"] = _Info(float(np.nanmax(res)) if res.size else 0.0, 0, 0,
-                                            retried)
+        record(residual=float(np.nanmax(res)) if res.size else 0.0, retried=retried)
         return G.reshape(z.shape)
 
     def _cauchy_mp(self, z, dps, method=None):
         prob = self._problem()
         g, res, iters = prob.solve_mp(z, int(dps))
-        self._cache["last_mp_info"] = _Info(res, iters, 1)
+        record(residual=res, iterations=iters, steps=1)
         with mpmath.workdps(dps):
             return +g
 

@@ -8,6 +8,7 @@ import sympy as sp
 
 from ..errors import UndeterminedError
 from ..reduce import System, compile_expr
+from .dispatch import check_dps
 
 __all__ = ["SpectralSolution", "spectrum"]
 
@@ -30,9 +31,19 @@ class SpectralSolution:
     def __init__(self, system: System, dps: int = 30):
         self.system = system
         self.law = system.law
-        self.dps = int(dps)
+        self.dps = check_dps(dps)
+        self._calls: dict = {}
 
-    def cauchy(self, z: Any, dps: int | None = None):
+    def _dps(self, dps: Any) -> int:
+        return self.dps if dps is None else check_dps(dps)
+
+    def _run(self, quantity: str, fn, *args, **kwargs):
+        out, diag = fn(*args, full_output=True, **kwargs)
+        self._calls[quantity] = diag
+        self._calls["last"] = diag
+        return out
+
+    def cauchy(self, z: Any, dps: int | None = None, method: str | None = None):
         """G(z) on the closed upper half plane (see :meth:`freealg.Law.cauchy`).
 
         Examples
@@ -45,15 +56,23 @@ class SpectralSolution:
 
         Parameters
         ----------
-        z : complex, mpmath number or numpy array
+        z : complex, mpmath number, list or numpy array
             Point(s) with Im z >= 0.
         dps : int, optional
-            Digits (default: the solution's ``dps``); ignored for numpy input.
-        """
-        return self.law.cauchy(z, dps=dps or self.dps)
+            Digits (default: the solution's ``dps``); ignored for array input.
+        method : str, optional
+            The strategy (see :meth:`freealg.Law.cauchy`).
 
-    def density(self, x: Any, dps: int | None = None):
-        """Density of the absolutely continuous part (numpy in -> float64 numpy out).
+        Returns
+        -------
+        mpmath.mpc or numpy.ndarray
+        """
+        return self._run("cauchy", self.law.cauchy, z, dps=self._dps(dps), method=method)
+
+    def density(self, x: Any, dps: int | None = None, method: str | None = None):
+        """Density of the absolutely continuous part (array or list in -> float64 array out).
+
+        A scalar gives an mpmath ``mpf`` at ``dps`` digits (the solution's ``dps`` when None).
 
         Examples
         --------
@@ -67,12 +86,18 @@ class SpectralSolution:
 
         Parameters
         ----------
-        x : float, numpy array or mpmath number
+        x : float, mpmath number, list or numpy array
             Real point(s).
         dps : int, optional
-            Digits for a scalar ``x`` (an mpmath result); None gives float64.
+            Digits of a scalar result (default: the solution's ``dps``).
+        method : str, optional
+            The strategy of the Cauchy transform (see :meth:`freealg.Law.cauchy`).
+
+        Returns
+        -------
+        mpmath.mpf or numpy.ndarray
         """
-        return self.law.density(x, dps=dps)
+        return self._run("density", self.law.density, x, dps=self._dps(dps), method=method)
 
     def atoms(self):
         """Atoms (exact from the theorems when the inputs are exact).
@@ -87,8 +112,8 @@ class SpectralSolution:
         """
         return self.law.atoms()
 
-    def edges(self):
-        """Support edges with kind and error estimate, at ``dps`` digits.
+    def edges(self, dps: int | None = None):
+        """Support edges with kind and error estimate, at ``dps`` digits (default: the solution's).
 
         Examples
         --------
@@ -97,14 +122,13 @@ class SpectralSolution:
         >>> e = fa.spectrum(x + y).edges()[-1]
         >>> e.kind, e.side, mpmath.nstr(e.location, 25)      # 2 sqrt 2
         ('soft', 'right', '2.828427124746190097603377')
+        >>> mpmath.nstr(fa.spectrum(x + y).edges(dps=40)[-1].location, 35)
+        '2.8284271247461900976033774484193962'
         """
-        try:
-            return self.law.edges(dps=self.dps)
-        except TypeError:
-            return self.law.edges()
+        return self.law.edges(dps=self._dps(dps))
 
-    def support(self):
-        """Bands of the absolutely continuous part.
+    def support(self, dps: int | None = None):
+        """Bands of the absolutely continuous part, at ``dps`` digits (default: the solution's).
 
         Examples
         --------
@@ -113,10 +137,7 @@ class SpectralSolution:
         >>> fa.spectrum(u + u.H).support()           # arcsine law on [-2, 2]
         [Band(lo=-2, hi=2)]
         """
-        try:
-            return self.law.support(dps=self.dps)
-        except TypeError:
-            return self.law.support()
+        return self.law.support(dps=self._dps(dps))
 
     def moments(self, n: int) -> list:
         """Exact moments m_1..m_n (from the law tree; equal to ``fa.trace(expr**k)``).
@@ -134,7 +155,12 @@ class SpectralSolution:
 
     @property
     def diagnostics(self) -> dict:
-        """Strategy, dps, and the residuals/iterations of the last solves.
+        """What the solves of this solution did: the strategy, dps, residuals, iterations.
+
+        ``"calls"`` maps each quantity computed so far (``"cauchy"``, ``"density"``) to the
+        :class:`~freealg.numeric.dispatch.Diagnostics` of its latest call on this solution;
+        ``"mp"``/``"float64"`` summarise the latest call on each path. Nothing is stored on
+        the law, so two solutions never see each other's diagnostics.
 
         Examples
         --------
@@ -144,24 +170,26 @@ class SpectralSolution:
         >>> _ = sol.cauchy(1j)
         >>> d = sol.diagnostics
         >>> d["strategy"], d["dps"], d["rules"]
-        ('subordination + Newton continuation', 30, ['free sum', 'generator', 'generator'])
+        ('subordination', 30, ['free sum', 'generator', 'generator'])
         >>> d["mp"]["residual"] < 1e-30
         True
         """
-        cache = getattr(self.law, "_cache", {})
-        info_mp = cache.get("last_mp_info")
-        info_np = cache.get("last_np_info")
+        last = self._calls.get("last")
+        mp_calls = [d for d in self._calls.values() if d.dps is not None]
+        np_calls = [d for d in self._calls.values() if d.dps is None]
+        default = self.law._strategies("cauchy")
         return {
-            "strategy": getattr(self.law, "strategy_name", None) or (
-                "subordination + Newton continuation" if self.law._nunk else "closed form"),
+            "strategy": last.strategy if last is not None else (default[0] if default else None),
+            "description": last.description if last is not None else None,
             "dps": self.dps,
             "unknowns": self.law._nunk,
             "rules": [s.rule for s in self.system.steps],
-            "mp": None if info_mp is None else {"residual": info_mp.residual,
-                                                "iterations": info_mp.newton_iterations,
-                                                "steps": info_mp.steps},
-            "float64": None if info_np is None else {"residual": info_np.residual,
-                                                     "retried": info_np.retried},
+            "calls": {k: v for k, v in self._calls.items() if k != "last"},
+            "mp": None if not mp_calls else {"residual": mp_calls[-1].residual,
+                                             "iterations": mp_calls[-1].iterations,
+                                             "steps": mp_calls[-1].steps},
+            "float64": None if not np_calls else {"residual": np_calls[-1].residual,
+                                                  "retried": np_calls[-1].retried},
         }
 
     def _latex(self, printer=None) -> str:
