@@ -3,38 +3,19 @@
 * :func:`from_density` -- the law on [a, b] with a given density (sympy expression, sympy
   ``Lambda`` or Python callable);
 * :func:`gaussian_pushforward` -- the law of f(h) for h ~ N(0, q). This is how activation
-  derivatives enter deep-learning spectra (Pennington-Schoenholz-Ganguli 2017, MATH.md §8): the
+  derivatives enter deep-learning spectra (Pennington-Schoenholz-Ganguli 2017): the
   diagonal D = diag(phi'(h)) has the law of phi'(h). Atoms (f constant on a set of positive
   Gaussian measure) are found exactly from the Piecewise/Heaviside/Min/Max structure of a
   symbolic f, heuristically for a callable; the rest is a density.
 
-Numerics (both laws). The density is a sum over *pieces*: either the density p(t) itself on an
-interval (``from_density``; the support is cut at breakpoints), or a monotone branch x = X(s) of
-f carried by the Gaussian weight w(s) = phi_q(s)/w_c (``gaussian_pushforward``), so that no root
-finding is needed at the quadrature nodes and the inverse-square-root edges of the push-forward
-(critical values of f) are integrated in the smooth variable s. The Cauchy transform uses
-singularity subtraction::
-
-    G(z) = sum_pieces  int (w(s) - c0 |X'(s)|) / (z - X(s)) ds + c0 (log(z - lo) - log(z - hi)),
-
-with x0 = Re z clipped into the piece's range [lo, hi], s* = X^{-1}(x0) and c0 = the piece's
-density at x0 (0 where it is infinite). Principal logs give the boundary value PV - i pi rho(x)
-on the real axis. The integral is split at s*; each half is integrated by tanh-sinh quadrature
-(Takahasi-Mori 1974) after the graded map d = y_e (e^v - 1) of the distance d to s*, where y_e
-is the distance of the near-pole of 1/(z - X(s)) (``|z - x0|/|X'(s*)|``, or the quadratic estimate
-next to a critical point) or of an edge across s*; two well separated scales get two graded
-segments. Distances to s* and, for a density, to the support ends are formed without
-cancellation, and a sympy density is evaluated near a and b as pdf(a + d), pdf(b - d) with the
-vanishing factors expanded: sqrt and inverse-sqrt edges keep the working precision.
-
-The mpmath path halves the tanh-sinh step until a level changes the sum by less than the square
-root of the target accuracy (the next level would square that error: the convergence is doubly
-exponential); the target leaves 30 bits of the caller's guard digits. The numpy path uses fixed
-rules vectorised over z (h = 1/16, u in [-3.9, 3.9] for densities; h = 1/40, u in [-3.2, 3.2]
-for push-forward branches), about 1e-15 relative except within 1e-9 of a critical value, where
-z - X(s) cancels in float64. The derivative G'(z) uses a second-order subtraction
-(c0 + c1 (x - x0)) in the same pass; it only feeds Newton Jacobians (about 1e-6 relative in
-float64 near edges, better elsewhere).
+Numerics (both laws) are done by the engine :mod:`freealg.numeric.quadrature`: the density is
+a sum of pieces, either the density p(t) itself on an interval (``from_density``; the support
+is cut at breakpoints; a sympy density is evaluated near a and b as pdf(a + d), pdf(b - d)
+with the vanishing factors expanded, so sqrt and inverse-sqrt edges keep the working
+precision), or a monotone branch x = X(s) of f carried by the Gaussian weight
+w(s) = phi_q(s)/w_c (``gaussian_pushforward``: no root finding at the quadrature nodes, and the
+inverse-square-root edges at critical values of f are integrated in the smooth variable s).
+The Cauchy transform is subtracted, graded tanh-sinh quadrature (see that module).
 """
 
 from __future__ import annotations
@@ -50,6 +31,9 @@ import sympy as sp
 
 from ..errors import InvalidParameterError, UndeterminedError
 from ..kernels.backend import MP, NP
+from ..numeric.quadrature import (Piece, callable_evaluator, cauchy_transform, complex_pair,
+                                  critical_points, evaluator, finite_difference, integrate,
+                                  pair_evaluator, pieces_density, polish_critical)
 from .base import Atom, Band, Edge, Law, check, numeric_value
 from .catalog import Bernoulli, Dirac, Discrete
 
@@ -62,9 +46,6 @@ _X = sp.Dummy("x", dummy_index=7_432_019_311, real=True)
 _XP = sp.Symbol("x")          # for printing only
 _D = sp.Dummy("d", dummy_index=7_432_019_312, nonnegative=True)
 
-_NP_H = 1.0 / 16              # numpy tanh-sinh step
-_NP_UMAX = 3.9                # numpy tanh-sinh range: nodes reach 1e-33 of an interval's end
-_MP_JMIN, _MP_JMAX = 3, 10    # mpmath tanh-sinh levels (h = 2^-j)
 
 
 # ============================================================================================
@@ -124,128 +105,6 @@ def _prepare(expr: sp.Expr) -> sp.Expr:
     return expr
 
 
-_LAM = sp.Symbol("x_freealg_arg")
-
-
-def _lambdify(expr: Any, modules: Any, cse: bool = False) -> Callable:
-    """lambdify in the canonical variable (through a plain Symbol: lambdify mishandles a bare
-    Dummy expression)."""
-    return sp.lambdify(_LAM, sp.sympify(expr).xreplace({_X: _LAM}) if not isinstance(expr, tuple)
-                       else tuple(e.xreplace({_X: _LAM}) for e in expr), modules=modules, cse=cse)
-
-
-def _np_from_expr(expr: sp.Expr) -> Callable:
-    """float64 evaluator (callers hold ``np.errstate``)."""
-    fn = _lambdify(expr, ["numpy", "scipy"])
-
-    def f(t):
-        t = np.asarray(t, dtype=float)
-        v = np.asarray(fn(t))
-        if v.dtype.kind == "c":
-            v = np.where(np.abs(v.imag) <= 1e-12 * (1 + np.abs(v.real)), v.real, np.nan)
-        if v.shape != t.shape:
-            v = np.broadcast_to(v, t.shape)
-        return v if v.dtype.kind == "f" else v.astype(float)
-
-    return f
-
-
-def _mp_from_expr(expr: sp.Expr) -> Callable:
-    fn = _lambdify(expr, "mpmath")
-
-    def f(t):
-        try:
-            v = fn(t)
-        except (ZeroDivisionError, ValueError, OverflowError):
-            return mpmath.nan
-        if isinstance(v, mpmath.mpc):
-            if abs(v.imag) > mpmath.eps * 1e3 * (1 + abs(v.real)):
-                return mpmath.nan
-            v = v.real
-        return mpmath.mpf(v)
-
-    return f
-
-
-def _np_pair_from_exprs(e: sp.Expr, d: sp.Expr) -> Callable:
-    """(e, d) evaluated together in float64, common subexpressions once."""
-    fn = _lambdify((e, d), ["numpy", "scipy"], cse=True)
-    fe, fd = _np_from_expr(e), _np_from_expr(d)
-
-    def f(t):
-        t = np.asarray(t, dtype=float)
-        a, b = fn(t)
-        a, b = np.asarray(a), np.asarray(b)
-        if a.dtype.kind == "c" or b.dtype.kind == "c":
-            return fe(t), fd(t)
-        return np.broadcast_to(a, t.shape).astype(float), np.broadcast_to(b, t.shape).astype(float)
-
-    return f
-
-
-def _mp_pair_from_exprs(e: sp.Expr, d: sp.Expr) -> Callable:
-    """(e, d) evaluated together in mpmath, common subexpressions once."""
-    fn = _lambdify((e, d), "mpmath", cse=True)
-    fe, fd = _mp_from_expr(e), _mp_from_expr(d)
-
-    def f(t):
-        try:
-            a, b = fn(t)
-        except (ZeroDivisionError, ValueError, OverflowError):
-            return fe(t), fd(t)
-        if isinstance(a, mpmath.mpc) or isinstance(b, mpmath.mpc):
-            return fe(t), fd(t)
-        return mpmath.mpf(a), mpmath.mpf(b)
-
-    return f
-
-
-def _complex_pair(e: sp.Expr, d: sp.Expr, modules: Any) -> Callable:
-    """(e, d) at complex arguments (raw lambdify; callers check finiteness)."""
-    return _lambdify((e, d), modules, cse=True)
-
-
-def _np_from_callable(fn: Callable) -> Callable:
-    def f(t):
-        t = np.asarray(t, dtype=float)
-        try:
-            with np.errstate(all="ignore"):
-                v = np.asarray(fn(t), dtype=float)
-            if v.shape == t.shape:
-                return v
-            if v.shape == ():
-                return np.full(t.shape, float(v))
-        except (TypeError, ValueError, AttributeError):
-            pass
-        flat = [float(fn(float(s))) for s in t.ravel()]
-        return np.asarray(flat, dtype=float).reshape(t.shape)
-
-    return f
-
-
-def _mp_from_callable(fn: Callable) -> Callable:
-    """mpmath evaluation; callables that only take floats are used in double precision."""
-
-    def f(t):
-        try:
-            try:
-                v = fn(t)
-            except (ZeroDivisionError, OverflowError):
-                raise
-            except Exception:  # noqa: BLE001 - numpy-only callables reject mpf
-                v = fn(float(t))
-        except (ZeroDivisionError, OverflowError, ValueError):
-            return mpmath.nan
-        if isinstance(v, np.ndarray):
-            v = v.item()
-        if isinstance(v, (np.floating, np.integer)):
-            v = float(v)
-        if isinstance(v, (complex, mpmath.mpc)):
-            return mpmath.nan
-        return mpmath.mpf(v)
-
-    return f
-
 
 def _edge_local(expr: sp.Expr, end: sp.Expr, sign: int) -> sp.Expr:
     """expr(end + sign*d) with the sums that vanish at d = 0 expanded, so that factors such as
@@ -271,557 +130,6 @@ def _to_sympy_number(v: Any, dps: int = 30) -> sp.Expr:
         return sp.Float(mpmath.mpf(v), dps)
 
 
-def _expm1(x):
-    """exp(x) - 1 without cancellation (mpmath's expm1 goes through a slow exact sum)."""
-    if not x:
-        return mpmath.mpf(0)
-    m = mpmath.mag(x)
-    if m > -1:
-        return mpmath.exp(x) - 1
-    with mpmath.workprec(mpmath.mp.prec - m + 10):
-        r = mpmath.exp(x) - 1
-    return +r
-
-
-def _finite_np(v):
-    return np.where(np.isfinite(v), v, 0.0)
-
-
-# ============================================================================================
-# tanh-sinh rules
-
-
-@functools.lru_cache(maxsize=8)
-def _ts_np(h: float = _NP_H, umax: float = _NP_UMAX):
-    """Nodes on [0, 1]: sigma (distance from 0), tau = 1 - sigma, weights omega (incl. h)."""
-    n = int(math.ceil(umax / h))
-    u = h * np.arange(-n, n + 1)
-    e = np.pi * np.sinh(u)
-    sig = 1.0 / (1.0 + np.exp(-e))
-    tau = 1.0 / (1.0 + np.exp(e))
-    om = h * np.pi * np.cosh(u) * sig * tau
-    return sig, tau, om
-
-
-_MP_NODES: dict = {}
-
-
-def _ts_mp_level(j: int) -> list:
-    """New nodes of level j (h = 2^-j) at the current precision: list of (sigma, tau, weight/h)."""
-    prec = mpmath.mp.prec
-    key = (j, prec)
-    out = _MP_NODES.get(key)
-    if out is not None:
-        return out
-    with mpmath.workprec(prec + 20):
-        digits = prec * 0.30103
-        umax = mpmath.asinh(mpmath.log(10) * (2 * digits + 10) / mpmath.pi)
-        h = mpmath.ldexp(1, -j)
-        n = int(mpmath.floor(umax / h))
-        out = []
-        for k in range(-n, n + 1):
-            if j > 0 and k % 2 == 0:
-                continue
-            u = k * h
-            e = mpmath.pi * mpmath.sinh(u)
-            sig = 1 / (1 + mpmath.exp(-e))
-            tau = 1 / (1 + mpmath.exp(e))
-            out.append((sig, tau, mpmath.pi * mpmath.cosh(u) * sig * tau))
-    if len(_MP_NODES) > 200:
-        _MP_NODES.clear()
-    _MP_NODES[key] = out
-    return out
-
-
-def _ts_mp_sum(F: Callable, ncomp: int, rel: Any) -> tuple[list, Any]:
-    """Adaptive tanh-sinh sum of F(sigma, tau) (a list of ``ncomp`` values) over [0, 1].
-
-    Stops when successive levels of the first component agree to ``rel`` times the L1 size of
-    the sum (the error of the last level is then about rel^2: the convergence is
-    doubly exponential). Returns (sums, error estimate of the first component).
-    """
-    S = None
-    L1 = mpmath.mpf(0)
-    err = mpmath.inf
-    for j in range(_MP_JMAX + 1):
-        h = mpmath.ldexp(1, -j)
-        acc = [mpmath.mpf(0)] * ncomp
-        a1 = mpmath.mpf(0)
-        for sg, ta, wf in _ts_mp_level(j):
-            vals = F(sg, ta)
-            for i in range(ncomp):
-                acc[i] += vals[i] * wf
-            a1 += abs(vals[0]) * wf
-        if S is None:
-            S = [h * a for a in acc]
-            L1 = h * a1
-            continue
-        new = [s / 2 + h * a for s, a in zip(S, acc)]
-        L1 = L1 / 2 + h * a1
-        err = abs(new[0] - S[0])
-        S = new
-        if j >= _MP_JMIN and err <= rel * (L1 + mpmath.mpf(10) ** (-mpmath.mp.dps * 2)):
-            break
-    return S, err
-
-
-# ============================================================================================
-# pieces: one monotone branch of the density
-
-
-@dataclass
-class _Piece:
-    """Numeric data of one piece for one back end/precision (internal, mutable on purpose)."""
-
-    s0: Any
-    s1: Any
-    lo: Any
-    hi: Any
-    ident: bool
-    w: Callable                    # weight in s (density for ident pieces)
-    dw: Callable | None = None     # its derivative
-    X: Callable | None = None      # the map (None: identity)
-    dX: Callable | None = None
-    d2X: Callable | None = None
-    sgn: int = 1
-    A: Any = None                  # support ends for the edge-local evaluators (ident only)
-    B: Any = None
-    wL: Callable | None = None     # w(A + d)
-    wR: Callable | None = None     # w(B - d)
-    meta: tuple = ()               # push-forward: (piece index, truncated0, truncated1,
-    #                                 critical0, critical1, s0 float, s1 float)
-    XdX: Callable | None = None    # (X, X') together (common subexpressions once)
-    XdXc: Callable | None = None   # the same for complex s (symbolic f only), for poles
-    crit_lo: bool = False          # the density is infinite at lo / hi (critical value of X)
-    crit_hi: bool = False
-    trunc_lo: bool = False         # lo / hi is the image of a truncated Gaussian tail
-    trunc_hi: bool = False
-    tab: Any = None                # (x increasing, s) table for inverting X
-
-    def __post_init__(self):
-        if not self.ident and self.XdX is None:
-            X, dX = self.X, self.dX
-            self.XdX = lambda s: (X(s), dX(s))
-        if not self.ident and self.meta:
-            tr0, tr1, cr0, cr1 = self.meta[1:5]
-            self.crit_lo, self.crit_hi = (cr0, cr1) if self.sgn > 0 else (cr1, cr0)
-            self.trunc_lo, self.trunc_hi = (tr0, tr1) if self.sgn > 0 else (tr1, tr0)
-
-    @property
-    def nosub_lo(self) -> bool:
-        """No subtraction when x0 is clipped to lo: the density is infinite there (critical
-        value) or may be huge (the truncation point of a tail, e.g. erf(h) near 1)."""
-        return self.crit_lo or self.trunc_lo
-
-    @property
-    def nosub_hi(self) -> bool:
-        return self.crit_hi or self.trunc_hi
-
-
-def _rho_ident_np(pc: _Piece, x):
-    da = x - pc.A
-    db = pc.B - x
-    return np.where(da <= db, pc.wL(np.maximum(da, 0.0)), pc.wR(np.maximum(db, 0.0)))
-
-
-def _rho_ident_mp(pc: _Piece, x):
-    da = x - pc.A
-    db = pc.B - x
-    return pc.wL(max(da, 0)) if da <= db else pc.wR(max(db, 0))
-
-
-def _table_np(pc: _Piece, n: int = 257):
-    """Inversion table of a monotone piece: nodes clustered at both ends (critical points)."""
-    if pc.tab is None:
-        t = 0.5 * (1 - np.cos(np.pi * np.arange(n) / (n - 1)))
-        sg = pc.s0 + (pc.s1 - pc.s0) * t
-        xg = pc.X(sg)
-        if pc.sgn < 0:
-            xg, sg = xg[::-1], sg[::-1]
-        pc.tab = (np.maximum.accumulate(xg), sg)
-    return pc.tab
-
-
-def _inv_np(pc: _Piece, x0):
-    """Vectorised inverse of X on the monotone piece: the bracket from a table, then Newton
-    safeguarded by bisection, to machine precision."""
-    x0 = np.asarray(x0, dtype=float)
-    tx, ts = _table_np(pc)
-    k = np.clip(np.searchsorted(tx, x0), 1, len(tx) - 1)
-    sa, sb = ts[k - 1], ts[k]
-    xa, xb = tx[k - 1], tx[k]
-    lo_s, hi_s = np.minimum(sa, sb), np.maximum(sa, sb)
-    with np.errstate(all="ignore"):
-        t = np.where(xb > xa, (x0 - xa) / (xb - xa), 0.5)
-        s = sa + np.clip(t, 0, 1) * (sb - sa)
-        # at or beyond the ends the root is the end itself (possibly a critical point)
-        end = (x0 <= tx[0]) | (x0 >= tx[-1])
-        s = np.where(x0 <= tx[0], ts[0], np.where(x0 >= tx[-1], ts[-1], s))
-        lo_s = np.where(end, s, lo_s)
-        hi_s = np.where(end, s, hi_s)
-        for _ in range(60):
-            g = pc.sgn * (pc.X(s) - x0)
-            hi_s = np.where(g > 0, s, hi_s)
-            lo_s = np.where(g <= 0, s, lo_s)
-            step = g / (pc.sgn * pc.dX(s))
-            s_new = s - step
-            bad = ~np.isfinite(s_new) | (s_new <= lo_s) | (s_new >= hi_s)
-            s_new = np.where(bad, 0.5 * (lo_s + hi_s), s_new)
-            s_new = np.where(end, s, s_new)
-            tol = 4e-16 * (1 + np.abs(s))
-            done = (np.abs(s_new - s) <= tol) | (hi_s - lo_s <= tol)
-            s = s_new
-            if np.all(done):
-                break
-    return s
-
-
-def _inv_mp(pc: _Piece, x0):
-    """Inverse of X on the monotone piece (mpmath): a bracket from a table, then safeguarded
-    Newton to the working precision."""
-    if x0 <= pc.lo:
-        return pc.s0 if (pc.sgn > 0) else pc.s1
-    if x0 >= pc.hi:
-        return pc.s1 if (pc.sgn > 0) else pc.s0
-    if pc.tab is None:
-        n = 65
-        sg = [pc.s0 + (pc.s1 - pc.s0) * (1 - mpmath.cos(mpmath.pi * i / (n - 1))) / 2
-              for i in range(n)]
-        pc.tab = ([pc.X(v) for v in sg], sg)
-    xs, ss = pc.tab
-    # bisect the table (x increasing along s when sgn > 0)
-    i, j = 0, len(ss) - 1
-    while j - i > 1:
-        m = (i + j) // 2
-        if (xs[m] < x0) == (pc.sgn > 0):
-            i = m
-        else:
-            j = m
-    a, b = ss[i], ss[j]
-    s = (a + b) / 2
-    tol = mpmath.ldexp(1, -mpmath.mp.prec + 4) * (1 + abs(s))
-    for _ in range(200):
-        fs = pc.X(s) - x0
-        if fs == 0:
-            return s
-        if (fs > 0) == (pc.sgn > 0):
-            b = s
-        else:
-            a = s
-        d = pc.dX(s)
-        step = fs / d if d != 0 else mpmath.inf
-        s_new = s - step
-        if not (a < s_new < b):
-            s_new = (a + b) / 2
-            step = s - s_new
-        s = s_new
-        if abs(step) <= tol or b - a <= tol:
-            break
-    return s
-
-
-def _pole_np(pc: _Piece, z, x0, dz):
-    """Complex Newton for X(s) = z, started at X^{-1}(x0 moved into the range by |z - x0|).
-    Returns (s_p, ok); ok where it converged to within 1e-3 |z - x0| (a grading scale needs
-    no more)."""
-    inward = np.where(x0 >= pc.hi, -1.0, np.where(x0 <= pc.lo, 1.0, 0.0))
-    xm = np.clip(x0 + inward * np.minimum(dz, 0.5 * (pc.hi - pc.lo)), pc.lo, pc.hi)
-    # start off the axis on the side of the pole (X(s + i e) ~ X(s) + i e X'(s)): Newton on a
-    # real function stays real from a real start
-    side = pc.sgn * np.where(z.imag < 0, -1.0, 1.0)
-    s = _inv_np(pc, xm) + 0.25j * side * min(1.0, pc.s1 - pc.s0)
-    with np.errstate(all="ignore"):
-        for _ in range(40):
-            Xs, d = pc.XdXc(s)
-            step = (Xs - z) / d
-            big = np.abs(step) > 0.5          # damped: X can grow fast off the axis
-            step = np.where(big, 0.5 * step / np.abs(step), step)
-            s = np.where(np.isfinite(step), s - step, s)
-        Xs, _ = pc.XdXc(s)
-        ok = np.isfinite(s) & (np.abs(Xs - z) <= 1e-3 * dz) & \
-            (np.abs(s.imag) < pc.s1 - pc.s0)
-    return s, ok
-
-
-def _pole_mp(pc: _Piece, z, x0, dz):
-    """mpmath version of :func:`_pole_np` (scalar); None when Newton does not converge."""
-    inward = -1 if x0 >= pc.hi else (1 if x0 <= pc.lo else 0)
-    xm = min(max(x0 + inward * min(dz, (pc.hi - pc.lo) / 2), pc.lo), pc.hi)
-    side = pc.sgn * (-1 if z.imag < 0 else 1)
-    s = mpmath.mpc(_inv_mp(pc, xm), side * min(1, pc.s1 - pc.s0) / 4)
-    try:
-        for _ in range(60):
-            Xs, d = pc.XdXc(s)
-            step = (Xs - z) / d
-            if abs(step) > 0.5:
-                step = step / abs(step) / 2
-            s -= step
-            if abs(step) < mpmath.mpf(10) ** -8 * (1 + abs(s)):
-                break
-        Xs, _ = pc.XdXc(s)
-    except (ZeroDivisionError, ValueError, OverflowError):
-        return None
-    if not (mpmath.isfinite(s.real) and mpmath.isfinite(s.imag)):
-        return None
-    if abs(Xs - z) > dz / 1000 or abs(s.imag) >= pc.s1 - pc.s0:
-        return None
-    return s
-
-
-def _segment_plan(W, other, ys):
-    """Graded segments of one half [0, W] (distance from s*): a list of (d0, d1, scale).
-
-    The features of the integrand near s* sit at the near-pole distance ``ys`` and at the
-    distance ``other`` of the piece's other end (an edge singularity across s*). One graded
-    segment resolves one scale; two well separated scales get two segments.
-    """
-    sc = sorted(v for v in (ys, other if other > W * 1e-13 else 0) if 0 < v < W)
-    if len(sc) == 2 and sc[1] < W / 2 and sc[0] < sc[1] / 8:
-        return [(0, sc[1], sc[0]), (sc[1], W, sc[1])]
-    return [(0, W, sc[0] if sc else W)]
-
-
-def _graded_np(W, d0, d1, ye, sig, tau, om):
-    """Graded tanh-sinh nodes on [d0, d1] within a half [0, W] (rows x nodes): the map
-    d = d0 + ye (e^v - 1), v in [0, log(1 + (d1 - d0)/ye)], spreads a feature at distance ~ye
-    from d0 over O(1) in v. Returns (distance to s*, distance to the half's far end, weight)."""
-    with np.errstate(all="ignore"):
-        Wd = d1 - d0
-        ye = np.where(ye > 0, ye, 1.0)
-        V = np.log1p(Wd / ye)
-        g = ye * np.expm1(V * sig)
-        dn = d0 + g
-        df = (W - d1) + (Wd + ye) * -np.expm1(-V * tau)
-        wt = V * om * (g + ye)
-    return dn, df, wt
-
-
-def _piece_gdg_np(pc: _Piece, z, want_d: bool):
-    """Cauchy transform of one piece and its derivative on an array z (shape (m,))."""
-    # map pieces: the Gaussian weight is smooth at the ends, but X can squeeze many x-scales
-    # into a short s-range (exponential tails): a finer, shorter rule
-    sig, tau, om = _ts_np() if pc.ident else _ts_np(1.0 / 40, 3.2)
-    xr, y = z.real, z.imag
-    x0 = np.clip(xr, pc.lo, pc.hi)
-    inside = (x0 > pc.lo) & (x0 < pc.hi)
-    G = np.zeros(z.shape, dtype=complex)
-    I2 = np.zeros(z.shape, dtype=complex)
-    with np.errstate(all="ignore"):
-        sstar = x0 if pc.ident else _inv_np(pc, x0)
-        wl = np.maximum(sstar - pc.s0, 0.0)
-        wr = np.maximum(pc.s1 - sstar, 0.0)
-        if pc.ident:
-            dxs = np.ones_like(x0)
-            c0 = _rho_ident_np(pc, x0)
-            c1 = pc.dw(x0) if want_d else np.zeros_like(x0)
-        else:
-            dxs = pc.dX(sstar)
-            c0 = pc.w(sstar) / np.abs(dxs)
-            if want_d:
-                c1 = pc.sgn * (pc.dw(sstar) * dxs - pc.w(sstar) * pc.d2X(sstar)) / dxs**3
-            else:
-                c1 = np.zeros_like(x0)
-        at_crit = ((x0 <= pc.lo) & pc.nosub_lo) | ((x0 >= pc.hi) & pc.nosub_hi)
-        c0 = np.where(at_crit, 0.0, _finite_np(c0))
-        c1 = np.where(inside, _finite_np(c1), 0.0)
-        # distance (in s) of the near-pole of 1/(z - X(s)) from s*: a grading scale (linear
-        # estimate, or the quadratic one next to a critical point)
-        dz = np.abs(z - x0)
-        ys = dz / np.abs(dxs)
-        if not pc.ident:
-            yq = np.sqrt(2 * dz / np.abs(pc.d2X(sstar)))
-            ys = np.where(np.isfinite(yq) & (yq < ys), yq, ys)
-        ys = np.where(np.isfinite(ys), ys, 0.0)
-        if not pc.ident and pc.XdXc is not None:
-            # where X' varies over the feature (compressed tails), locate the pole s_p of
-            # 1/(z - X(s)) by complex Newton: split at Re s_p, grade with |Im s_p|
-            with np.errstate(all="ignore"):
-                shaky = (dz > 0) & ~(np.abs(pc.d2X(sstar)) * ys <= 0.5 * np.abs(dxs))
-            if np.any(shaky):
-                k = np.nonzero(shaky)[0]
-                sp_, ok = _pole_np(pc, z[k], x0[k], dz[k])
-                k, sp_ = k[ok], sp_[ok]
-                sstar = np.array(sstar, dtype=float)
-                ys = np.array(ys)
-                re = np.clip(sp_.real, pc.s0, pc.s1)
-                tiny = 1e-12 * (pc.s1 - pc.s0)
-                re = np.where(re - pc.s0 < tiny, pc.s0, np.where(pc.s1 - re < tiny, pc.s1, re))
-                sstar[k] = re
-                ys[k] = np.abs(sp_.imag) + np.abs(sp_.real - re)
-                c0 = np.array(c0)
-                c1 = np.array(c1)
-                c0[k] = 0.0
-                c1[k] = 0.0
-                wl = np.maximum(sstar - pc.s0, 0.0)
-                wr = np.maximum(pc.s1 - sstar, 0.0)
-        dmin = 1.5e-8 * (pc.s1 - pc.s0)
-
-        def accumulate(rows, side, W, other):
-            """Add the graded-segment sums of one half for the given rows."""
-            W, other, ysr = W[rows], other[rows], ys[rows]
-            inf = np.inf
-            a = np.where((ysr > 0) & (ysr < W), ysr, inf)
-            # an edge across s* closer than 1e-13 W has no weight worth grading for
-            b = np.where((other > 1e-13 * W) & (other < W), other, inf)
-            small, big = np.minimum(a, b), np.maximum(a, b)
-            split = (big < W / 2) & (small < big / 8)
-            scale1 = np.where(np.isfinite(small), small, W)
-            d1 = np.where(split, big, W)
-            segs = [(np.zeros_like(W), d1, scale1, slice(None))]
-            if np.any(split):
-                k = np.nonzero(split)[0]
-                segs.append((big[k], W[k], big[k], k))
-            for d0s, d1s, yes, sub in segs:
-                r = rows[sub]
-                dn, df, wt = _graded_np(W[sub][:, None], d0s[:, None], d1s[:, None],
-                                        yes[:, None], sig, tau, om)
-                x0r, c0r, c1r = x0[r][:, None], c0[r][:, None], c1[r][:, None]
-                if pc.ident:
-                    if side < 0:
-                        off_a = (pc.s0 - pc.A) + df
-                        off_b = (pc.B - pc.s1) + wr[r][:, None] + dn
-                    else:
-                        off_a = (pc.s0 - pc.A) + wl[r][:, None] + dn
-                        off_b = (pc.B - pc.s1) + df
-                    val = np.where(off_a <= off_b, pc.wL(off_a), pc.wR(off_b))
-                    DX = side * dn                                  # X(s) - x0
-                    D = (xr[r] - x0[r])[:, None] - DX + 1j * y[r][:, None]
-                    adX = 1.0
-                else:
-                    sv = sstar[r][:, None] + side * dn
-                    Xs, adX = pc.XdX(sv)
-                    adX = np.abs(adX)
-                    val = pc.w(sv)
-                    DX = Xs - x0r
-                    D = z[r][:, None] - Xs
-                num = val - c0r * adX
-                t1 = wt * num / D
-                G[r] += np.sum(np.where(np.isfinite(t1), t1, 0.0), axis=1)
-                if want_d:
-                    t2 = wt * (num - c1r * DX * adX) / (D * D)
-                    # nodes within sqrt(eps) of s* carry rounding noise eps/d^2 (true size
-                    # O(rho'' d)): drop them
-                    ok = np.isfinite(t2) & (dn > dmin)
-                    I2[r] += np.sum(np.where(ok, t2, 0.0), axis=1)
-
-        for side, W, other in ((-1, wl, wr), (1, wr, wl)):
-            rows = np.nonzero(W > 0)[0]
-            if rows.size:
-                accumulate(rows, side, W, other)
-        Lz = NP.log(z - pc.lo) - NP.log(z - pc.hi)
-        G = G + np.where(c0 != 0, c0 * Lz, 0.0)
-        if not want_d:
-            return G, None
-        R = 1 / (z - pc.hi) - 1 / (z - pc.lo)
-        dG = -(I2 + np.where(c0 != 0, c0 * R, 0.0)
-               + np.where(c1 != 0, c1 * ((z - x0) * R - Lz), 0.0))
-    return G, dG
-
-
-def _piece_gdg_mp(pc: _Piece, z, want_d: bool, rel):
-    """Cauchy transform of one piece and its derivative at one point z (mpmath)."""
-    xr, y = z.real, z.imag
-    x0 = min(max(xr, pc.lo), pc.hi)
-    inside = pc.lo < x0 < pc.hi
-    sstar = x0 if pc.ident else _inv_mp(pc, x0)
-    wl = max(sstar - pc.s0, 0)
-    wr = max(pc.s1 - sstar, 0)
-    zero = mpmath.mpf(0)
-    if pc.ident:
-        dxs = mpmath.mpf(1)
-        c0 = _rho_ident_mp(pc, x0)
-        c1 = pc.dw(x0) if (want_d and inside) else zero
-    else:
-        dxs = pc.dX(sstar)
-        c0 = pc.w(sstar) / abs(dxs) if dxs != 0 else mpmath.inf
-        if want_d and inside and dxs != 0:
-            c1 = pc.sgn * (pc.dw(sstar) * dxs - pc.w(sstar) * pc.d2X(sstar)) / dxs**3
-        else:
-            c1 = zero
-    c0 = c0 if mpmath.isfinite(c0) else zero
-    c1 = c1 if mpmath.isfinite(c1) else zero
-    if (x0 <= pc.lo and pc.nosub_lo) or (x0 >= pc.hi and pc.nosub_hi):
-        c0 = zero
-    # grading scale: distance of the near-pole of 1/(z - X(s)) from s* (linear estimate, or
-    # the quadratic one next to a critical point)
-    dz = abs(z - x0)
-    ys = dz / abs(dxs) if dxs != 0 else mpmath.inf
-    if not pc.ident:
-        d2 = abs(pc.d2X(sstar))
-        if d2 != 0 and mpmath.isfinite(d2):
-            ys = min(ys, mpmath.sqrt(2 * dz / d2))
-    if not mpmath.isfinite(ys):
-        ys = zero
-    if not pc.ident and pc.XdXc is not None and dz > 0:
-        d2 = abs(pc.d2X(sstar))
-        if not (d2 * ys <= abs(dxs) / 2):
-            # X' varies over the feature (compressed tails): locate the pole of 1/(z - X(s))
-            spole = _pole_mp(pc, z, x0, dz)
-            if spole is not None:
-                re = min(max(spole.real, pc.s0), pc.s1)
-                tiny = (pc.s1 - pc.s0) * mpmath.mpf(10) ** -12
-                re = pc.s0 if re - pc.s0 < tiny else (pc.s1 if pc.s1 - re < tiny else re)
-                ys = abs(spole.imag) + abs(spole.real - re)
-                sstar, c0, c1 = re, zero, zero
-                wl, wr = sstar - pc.s0, pc.s1 - sstar
-    segs = []
-    for side, W, other in ((-1, wl, wr), (1, wr, wl)):
-        if W == 0:
-            continue
-        for d0, d1, ye in _segment_plan(W, other, ys):
-            segs.append((side, W, d0, d1, ye, mpmath.log1p((d1 - d0) / ye)))
-    iy = mpmath.mpc(0, y)
-    dxr = xr - x0
-    # nodes within sqrt(eps) of s* carry rounding noise eps/d^2 in the G' integrand
-    dmin = mpmath.ldexp(1, -mpmath.mp.prec // 2) * (pc.s1 - pc.s0)
-    sa = pc.s0 - pc.A if pc.ident else None
-    sb = pc.B - pc.s1 if pc.ident else None
-
-    def F(sg, ta):
-        out0, out1 = zero, zero
-        for side, W, d0, d1, ye, V in segs:
-            g = ye * _expm1(V * sg)
-            dn = d0 + g
-            df = (W - d1) + (d1 - d0 + ye) * -_expm1(-V * ta)
-            wt = V * (g + ye)
-            if pc.ident:
-                if side < 0:
-                    off_a, off_b = sa + df, sb + wr + dn
-                else:
-                    off_a, off_b = sa + wl + dn, sb + df
-                v = pc.wL(off_a) if off_a <= off_b else pc.wR(off_b)
-                DX = side * dn
-                D = dxr - DX + iy
-                num = v - c0
-                adX = 1
-            else:
-                s = sstar + side * dn
-                Xs, adX = pc.XdX(s)
-                adX = abs(adX)
-                num = pc.w(s) - c0 * adX
-                DX = Xs - x0
-                D = z - Xs
-            if not mpmath.isfinite(num) or D == 0:
-                continue  # s rounded onto s* (map pieces): a node of negligible weight
-            out0 += wt * num / D
-            if want_d and dn > dmin:
-                out1 += wt * (num - c1 * DX * adX) / (D * D)
-        return out0, out1
-
-    (S0, S1), err = _ts_mp_sum(F, 2, rel)
-    G, dG = S0, None
-    if c0 != 0 or c1 != 0:
-        Lz = mpmath.log(z - pc.lo) - mpmath.log(z - pc.hi)
-    if c0 != 0:
-        G += c0 * Lz
-    if want_d:
-        dG = -S1
-        if c0 != 0 or c1 != 0:
-            R = 1 / (z - pc.hi) - 1 / (z - pc.lo)
-            dG -= c0 * R + c1 * ((z - x0) * R - Lz)
-    return G, dG, err
-
-
 # ============================================================================================
 # the shared quadrature law
 
@@ -831,60 +139,25 @@ class _QuadratureLaw(Law):
 
     __slots__ = ()
 
-    # subclasses implement _build_pieces_np(), _build_pieces_mp() (at the current mpmath
-    # precision), support() and edges()
+    # subclasses implement _build_pieces(be) (for MP at the current mpmath precision),
+    # support() and edges()
 
     def _pieces(self, be) -> list:
-        if be is NP:
-            return self._memo("pieces_np", self._build_pieces_np)
-        key = ("pieces_mp", mpmath.mp.prec)
-        return self._memo(key, self._build_pieces_mp)
+        key = "pieces_np" if be is NP else ("pieces_mp", mpmath.mp.prec)
+        return self._memo(key, lambda: self._build_pieces(be))
 
-    def _build_pieces_np(self) -> list:
+    def _build_pieces(self, be) -> list:
         raise NotImplementedError
 
-    def _build_pieces_mp(self) -> list:
-        raise NotImplementedError
-
-    # Cauchy transform -------------------------------------------------------------------
+    # Cauchy transform (the engine: freealg.numeric.quadrature) ----------------------------
     def _gdg(self, z, be, want_d: bool):
         if be is NP:
-            return self._gdg_np(z, want_d)
-        # tanh-sinh doubles the digits per level: stop when a level changes the sum by less
-        # than sqrt(tol), tol = the entry precision less 30 bits (of the caller's guard digits)
-        rel = mpmath.ldexp(1, -(mpmath.mp.prec - 30) // 2)
-        with mpmath.workprec(mpmath.mp.prec + 20):
-            z = mpmath.mpc(z)
+            G, dG, _ = cauchy_transform(self._pieces(NP), z, NP, want_d)
+            return G, dG
+        with mpmath.workprec(mpmath.mp.prec + 20):   # the pieces at the engine's precision
             pieces = self._pieces(MP)
-            G, dG = mpmath.mpc(0), mpmath.mpc(0)
-            errs = []
-            for pc in pieces:
-                g, dg, err = _piece_gdg_mp(pc, z, want_d, rel)
-                G += g
-                errs.append(err)
-                if want_d:
-                    dG += dg
-            self._cache["last_quadrature_error"] = max(errs, default=0)
-        return (+G, (+dG if want_d else None))
-
-    def _gdg_np(self, z, want_d):
-        z = np.asarray(z, dtype=complex)
-        shape = z.shape
-        flat = z.ravel()
-        pieces = self._pieces(NP)
-        G = np.zeros(flat.shape, dtype=complex)
-        dG = np.zeros(flat.shape, dtype=complex) if want_d else None
-        nodes = 2 * len(_ts_np(1.0 / 40, 3.2)[0])
-        chunk = max(1, 400_000 // max(1, nodes))     # bounds the (points x nodes) arrays
-        with np.errstate(all="ignore"):
-            for s in range(0, len(flat), chunk):
-                zc = flat[s:s + chunk]
-                for pc in pieces:
-                    g, dg = _piece_gdg_np(pc, zc, want_d)
-                    G[s:s + chunk] += g
-                    if want_d:
-                        dG[s:s + chunk] += dg
-        return G.reshape(shape), (dG.reshape(shape) if want_d else None)
+        G, dG, _ = cauchy_transform(pieces, z, MP, want_d)
+        return G, dG
 
     def _g(self, z, be):
         return self._gdg(z, be, False)[0]
@@ -898,53 +171,16 @@ class _QuadratureLaw(Law):
         return zeta.apply(g, dg)
 
     # numeric integrals ------------------------------------------------------------------
-    def _integrate_mp(self, g: Callable, dps: int = 30) -> Any:
-        """int g(x) rho(x) dx over the support, at ``dps`` digits (g analytic)."""
+    def _integrate(self, g: Callable, be, dps: int = 30) -> Any:
+        """int g(x) rho(x) dx over the support: float64, or ``dps`` digits (g analytic)."""
+        if be is NP:
+            return integrate(self._pieces(NP), g, NP)
         with mpmath.workdps(dps + 10):
-            total = mpmath.mpf(0)
-            rel = mpmath.mpf(10) ** (-(dps // 2) - 1)
-            for pc in self._pieces(MP):
-                if pc.ident:
-                    sa, sb = pc.s0 - pc.A, pc.B - pc.s1
-                    width = pc.s1 - pc.s0
-
-                    def F(sg, ta, pc=pc, sa=sa, sb=sb, width=width):
-                        off_a, off_b = sa + width * sg, sb + width * ta
-                        v = pc.wL(off_a) if off_a <= off_b else pc.wR(off_b)
-                        t = pc.s0 + width * sg
-                        r = width * v * g(t)
-                        return (r if mpmath.isfinite(r) else mpmath.mpf(0),)
-                else:
-                    width = pc.s1 - pc.s0
-
-                    def F(sg, ta, pc=pc, width=width):
-                        s = pc.s0 + width * sg
-                        return (width * pc.w(s) * g(pc.X(s)),)
-                (S,), _ = _ts_mp_sum(F, 1, rel)
-                total += S
-        with mpmath.workdps(dps):
-            return +total
-
-    def _integrate_np(self, g: Callable) -> float:
-        sig, tau, om = _ts_np()
-        total = 0.0
-        for pc in self._pieces(NP):
-            width = pc.s1 - pc.s0
-            with np.errstate(all="ignore"):
-                if pc.ident:
-                    off_a = (pc.s0 - pc.A) + width * sig
-                    off_b = (pc.B - pc.s1) + width * tau
-                    v = np.where(off_a <= off_b, pc.wL(off_a), pc.wR(off_b))
-                    t = pc.s0 + width * sig
-                    terms = width * om * v * g(t)
-                else:
-                    s = pc.s0 + width * sig
-                    terms = width * om * pc.w(s) * g(pc.X(s))
-            total += float(np.sum(_finite_np(terms)))
-        return total
+            pieces = self._pieces(MP)
+        return integrate(pieces, g, MP, dps)
 
     def _mean_float(self) -> float:
-        return self._memo("mean_float", lambda: self._integrate_np(lambda t: t))
+        return self._memo("mean_float", lambda: self._integrate(lambda t: t, NP))
 
     def _params(self, be):  # no numeric parameters through the base protocol
         return ()
@@ -1135,61 +371,32 @@ class FromDensity(_QuadratureLaw):
     def _fns(self, be) -> dict:
         """Numeric evaluators: pdf, its derivative, and the edge-local forms."""
 
-        def build_np():
+        def build():
             pdf, a, b, _ = self._args
             if self._is_symbolic:
                 e = self._expr()
-                fa_, fb_ = float(a), float(b)
-                out = {"p": _np_from_expr(e),
-                       "wL": _np_from_expr(_edge_local(e, a, 1).xreplace({_D: _X})),
-                       "wR": _np_from_expr(_edge_local(e, b, -1).xreplace({_D: _X}))}
+                out = {"p": evaluator(e, _X, be),
+                       "wL": evaluator(_edge_local(e, a, 1).xreplace({_D: _X}), _X, be),
+                       "wR": evaluator(_edge_local(e, b, -1).xreplace({_D: _X}), _X, be)}
                 try:
-                    out["dp"] = _np_from_expr(sp.diff(e, _X))
+                    out["dp"] = evaluator(sp.diff(e, _X), _X, be)
                 except Exception:  # noqa: BLE001
-                    out["dp"] = _fd_np(out["p"], fb_ - fa_)
+                    out["dp"] = finite_difference(out["p"], be, width=float(b) - float(a))
                 return out
-            p = _np_from_callable(pdf)
-            fa_, fb_ = float(a), float(b)
-            return {"p": p, "wL": lambda d: p(fa_ + d), "wR": lambda d: p(fb_ - d),
-                    "dp": _fd_np(p, fb_ - fa_)}
+            p = callable_evaluator(pdf, be)
+            A, B = numeric_value(a, be), numeric_value(b, be)
+            return {"p": p, "wL": lambda d: p(A + d), "wR": lambda d: p(B - d),
+                    "dp": finite_difference(p, be, width=float(b) - float(a))}
 
-        def build_mp():
-            pdf, a, b, _ = self._args
-            if self._is_symbolic:
-                e = self._expr()
-                A, B = numeric_value(a, MP), numeric_value(b, MP)
-                out = {"p": _mp_from_expr(e),
-                       "wL": _mp_from_expr(_edge_local(e, a, 1).xreplace({_D: _X})),
-                       "wR": _mp_from_expr(_edge_local(e, b, -1).xreplace({_D: _X}))}
-                try:
-                    out["dp"] = _mp_from_expr(sp.diff(e, _X))
-                except Exception:  # noqa: BLE001
-                    out["dp"] = _fd_mp(out["p"])
-                return out
-            p = _mp_from_callable(pdf)
-            A, B = numeric_value(a, MP), numeric_value(b, MP)
-            return {"p": p, "wL": lambda d: p(A + d), "wR": lambda d: p(B - d), "dp": _fd_mp(p)}
+        return self._memo(("fns", be.name), build)
 
-        if be is NP:
-            return self._memo("fns_np", build_np)
-        return self._memo("fns_mp", build_mp)
-
-    def _build_pieces_np(self) -> list:
+    def _build_pieces(self, be) -> list:
         self._require_numeric()
         _, a, b, _ = self._args
-        f = self._fns(NP)
-        A, B = float(a), float(b)
-        cuts = [A] + [float(p) for p in self._breaks()] + [B]
-        return [_Piece(s0, s1, s0, s1, True, f["p"], dw=f["dp"], A=A, B=B, wL=f["wL"], wR=f["wR"])
-                for s0, s1 in zip(cuts[:-1], cuts[1:])]
-
-    def _build_pieces_mp(self) -> list:
-        self._require_numeric()
-        _, a, b, _ = self._args
-        f = self._fns(MP)
-        A, B = numeric_value(a, MP), numeric_value(b, MP)
-        cuts = [A] + [numeric_value(p, MP) for p in self._breaks()] + [B]
-        return [_Piece(s0, s1, s0, s1, True, f["p"], dw=f["dp"], A=A, B=B, wL=f["wL"], wR=f["wR"])
+        f = self._fns(be)
+        A, B = numeric_value(a, be), numeric_value(b, be)
+        cuts = [A] + [numeric_value(p, be) for p in self._breaks()] + [B]
+        return [Piece.density(f["p"], s0, s1, dp=f["dp"], wL=f["wL"], wR=f["wR"], A=A, B=B)
                 for s0, s1 in zip(cuts[:-1], cuts[1:])]
 
     # validation ---------------------------------------------------------------------------
@@ -1222,9 +429,9 @@ class FromDensity(_QuadratureLaw):
             raise InvalidParameterError("pdf", self._display_pdf(),
                                         f"the density must be >= 0 (pdf({grid[i]:.6g}) = "
                                         f"{vals[i]:.6g})")
-        total = self._integrate_np(lambda t: 1.0)
+        total = self._integrate(lambda t: 1.0, NP)
         if not (abs(total - 1) <= 1e-8):
-            total = float(self._integrate_mp(lambda t: 1, dps=20))
+            total = float(self._integrate(lambda t: 1, MP, dps=20))
         if not (abs(total - 1) <= 1e-8):
             raise InvalidParameterError("pdf", self._display_pdf(),
                                         f"the density must integrate to 1 over [{a}, {b}] (it "
@@ -1253,11 +460,11 @@ class FromDensity(_QuadratureLaw):
                     if ex.free_symbols:
                         return ex
                     # guard against wrong sympy results (they are O(1) wrong, not 1e-15)
-                    num = self._integrate_mp(lambda t: t**k, dps=20)
+                    num = self._integrate(lambda t: t**k, MP, dps=20)
                     if abs(complex(ex.evalf(30)) - complex(num)) <= 1e-12 * (1 + abs(num)):
                         return ex
             self._require_numeric()
-            return _to_sympy_number(self._integrate_mp(lambda t: t**k, dps=30))
+            return _to_sympy_number(self._integrate(lambda t: t**k, MP, dps=30))
 
         return self._memo(("moment", k), compute)
 
@@ -1322,24 +529,6 @@ class FromDensity(_QuadratureLaw):
         return self._memo("edges", lambda: [Edge(a, self._edge_kind("left"), 0, "left"),
                                             Edge(b, self._edge_kind("right"), 0, "right")])
 
-
-def _fd_np(p: Callable, width: float) -> Callable:
-    h = 1e-5 * width
-
-    def dp(t):
-        return (p(t + h) - p(t - h)) / (2 * h)
-
-    return dp
-
-
-def _fd_mp(p: Callable) -> Callable:
-    def dp(t):
-        try:
-            return mpmath.diff(p, t)
-        except Exception:  # noqa: BLE001
-            return mpmath.mpf(0)
-
-    return dp
 
 
 def from_density(pdf: Any, a: Any, b: Any, breakpoints: Sequence = ()) -> FromDensity:
@@ -1456,7 +645,7 @@ def _symbolic_plan(lam: sp.Lambda, q: sp.Expr) -> _Plan | None:
     for lo, hi, expr in pieces:
         if lam.free_symbols:
             break  # symbolic parameters in f: boundedness cannot be tested numerically
-        _check_bounded(_np_from_expr(expr), float(lo), float(hi), scale, lam)
+        _check_bounded(evaluator(expr, _X, NP), float(lo), float(hi), scale, lam)
     atom_list = []
     for loc, m in atoms.items():
         m = sp.simplify(m) if m.free_symbols else m
@@ -1558,33 +747,14 @@ def _plan(fobj: Any, q: sp.Expr) -> _Plan:
         p = _symbolic_plan(fobj, q)
         if p is not None:
             return p
-        fnp = _np_from_expr(_prepare(_body(fobj)))
+        fnp = evaluator(_prepare(_body(fobj)), _X, NP)
     else:
-        fnp = _np_from_callable(fobj)
+        fnp = callable_evaluator(fobj, NP)
     if q.free_symbols:
         raise UndeterminedError("the atoms of f(h) (numeric detection needs a numeric variance)",
                                 sorted(q.free_symbols, key=str))
     return _numeric_plan(fnp, float(q))
 
-
-def _crit_points_np(dX: Callable, s0: float, s1: float) -> list:
-    """Sign changes of X' on a grid of (s0, s1), refined by brentq."""
-    from scipy.optimize import brentq
-
-    g = np.linspace(s0, s1, 4001)[1:-1]
-    d = dX(g)
-    out = []
-    sg = np.sign(d)
-    for i in range(len(g) - 1):
-        if sg[i] == 0 and (not out or out[-1] != g[i]):
-            out.append(float(g[i]))
-        elif sg[i] * sg[i + 1] < 0:
-            try:
-                out.append(brentq(lambda t: float(dX(np.array([t]))[0]), g[i], g[i + 1],
-                                  xtol=1e-15, rtol=1e-15))
-            except ValueError:
-                out.append(0.5 * (g[i] + g[i + 1]))
-    return out
 
 
 class GaussianPushforward(_QuadratureLaw):
@@ -1707,38 +877,24 @@ class GaussianPushforward(_QuadratureLaw):
 
         return self._memo("piece_exprs", build)
 
-    def _np_maps(self):
-        """Float64 evaluators (X, dX, d2X) per piece."""
+    def _maps(self, be):
+        """Evaluators (X, dX, d2X, (X, X'), complex (X, X') or None) per piece."""
 
         def build():
             out = []
             f = self._args[0]
             for _lo, _hi, e, d1, d2 in self._piece_exprs():
                 if e is None:
-                    X = _np_from_callable(f)
-                    out.append((X, _fd1_np(X), _fd2_np(X), None, None))
+                    X = callable_evaluator(f, be)
+                    out.append((X, finite_difference(X, be, 1), finite_difference(X, be, 2),
+                                None, None))
                 else:
-                    out.append((_np_from_expr(e), _np_from_expr(d1), _np_from_expr(d2),
-                                _np_pair_from_exprs(e, d1),
-                                _complex_pair(e, d1, ["numpy", "scipy"])))
+                    out.append((evaluator(e, _X, be), evaluator(d1, _X, be),
+                                evaluator(d2, _X, be), pair_evaluator(e, d1, _X, be),
+                                complex_pair(e, d1, _X, be)))
             return out
 
-        return self._memo("np_maps", build)
-
-    def _mp_maps(self):
-        def build():
-            out = []
-            f = self._args[0]
-            for _lo, _hi, e, d1, d2 in self._piece_exprs():
-                if e is None:
-                    X = _mp_from_callable(f)
-                    out.append((X, _fd_mp(X), lambda s, X=X: _mp_diff2(X, s), None, None))
-                else:
-                    out.append((_mp_from_expr(e), _mp_from_expr(d1), _mp_from_expr(d2),
-                                _mp_pair_from_exprs(e, d1), _complex_pair(e, d1, "mpmath")))
-            return out
-
-        return self._memo("mp_maps", build)
+        return self._memo(("maps", be.name), build)
 
     def _monotone_np(self) -> list:
         """Monotone sub-pieces in float64: (s0, s1, piece index, end flags), with the tails
@@ -1749,12 +905,12 @@ class GaussianPushforward(_QuadratureLaw):
             L = math.sqrt(2 * q * 20 * math.log(10))
             out = []
             for idx, ((lo, hi, *_), (_X0, dX, *_)) in enumerate(zip(self._piece_exprs(),
-                                                                self._np_maps())):
+                                                                self._maps(NP))):
                 flo, fhi = float(lo), float(hi)
                 a, b = max(flo, -L), min(fhi, L)
                 if not a < b:
                     continue
-                cps = [c for c in _crit_points_np(dX, a, b) if a < c < b]
+                cps = [c for c in critical_points(dX, a, b) if a < c < b]
                 cuts = [a] + cps + [b]
                 for k, (s0, s1) in enumerate(zip(cuts[:-1], cuts[1:])):
                     if s1 <= s0:
@@ -1765,6 +921,9 @@ class GaussianPushforward(_QuadratureLaw):
             return out
 
         return self._memo("monotone_np", build)
+
+    def _build_pieces(self, be) -> list:
+        return self._build_pieces_np() if be is NP else self._build_pieces_mp()
 
     def _build_pieces_np(self) -> list:
         q = float(self._q(NP))
@@ -1778,14 +937,14 @@ class GaussianPushforward(_QuadratureLaw):
             return -np.asarray(s) / q * w(s)
 
         out = []
-        maps = self._np_maps()
+        maps = self._maps(NP)
         for s0, s1, idx, tr0, tr1, cr0, cr1 in self._monotone_np():
             X, dX, d2X, XdX, XdXc = maps[idx]
             x0, x1 = float(X(np.array([s0]))[0]), float(X(np.array([s1]))[0])
             if x0 == x1:
                 continue  # numerically flat
             sgn = 1 if x1 > x0 else -1
-            out.append(_Piece(s0, s1, min(x0, x1), max(x0, x1), False, w, dw=dw, X=X, dX=dX,
+            out.append(Piece(s0, s1, min(x0, x1), max(x0, x1), False, w, dw=dw, X=X, dX=dX,
                               d2X=d2X, sgn=sgn, meta=(idx, tr0, tr1, cr0, cr1, s0, s1), XdX=XdX,
                               XdXc=XdXc))
         return out
@@ -1803,21 +962,21 @@ class GaussianPushforward(_QuadratureLaw):
             return -s / q * w(s)
 
         out = []
-        maps = self._mp_maps()
+        maps = self._maps(MP)
         exprs = self._piece_exprs()
         for pc_np in self._pieces(NP):
             idx, tr0, tr1, cr0, cr1, s0, s1 = pc_np.meta
             X, dX, d2X, XdX, XdXc = maps[idx]
             lo_h, hi_h = exprs[idx][0], exprs[idx][1]
-            a = -L if tr0 else (_polish_crit(dX, d2X, s0) if cr0 else numeric_value(lo_h, MP))
-            b = L if tr1 else (_polish_crit(dX, d2X, s1) if cr1 else numeric_value(hi_h, MP))
+            a = -L if tr0 else (polish_critical(dX, d2X, s0) if cr0 else numeric_value(lo_h, MP))
+            b = L if tr1 else (polish_critical(dX, d2X, s1) if cr1 else numeric_value(hi_h, MP))
             if not a < b:
                 continue
             x0, x1 = X(a), X(b)
             if x0 == x1:
                 continue
             sgn = 1 if x1 > x0 else -1
-            out.append(_Piece(a, b, min(x0, x1), max(x0, x1), False, w, dw=dw, X=X, dX=dX,
+            out.append(Piece(a, b, min(x0, x1), max(x0, x1), False, w, dw=dw, X=X, dX=dX,
                               d2X=d2X, sgn=sgn, meta=pc_np.meta, XdX=XdX, XdXc=XdXc))
         return out
 
@@ -1841,7 +1000,7 @@ class GaussianPushforward(_QuadratureLaw):
                 qq = numeric_value(q, MP)
                 c = 1 / mpmath.sqrt(2 * mpmath.pi * qq)
                 tot = mpmath.mpf(0)
-                maps = self._mp_maps()
+                maps = self._maps(MP)
                 for (lo, hi, *_), (X, *_) in zip(self._piece_exprs(), maps):
                     a = -mpmath.inf if not sp.sympify(lo).is_finite else numeric_value(lo, MP)
                     b = mpmath.inf if not sp.sympify(hi).is_finite else numeric_value(hi, MP)
@@ -1855,29 +1014,11 @@ class GaussianPushforward(_QuadratureLaw):
 
     # numeric public hooks -----------------------------------------------------------------
     def _density_np(self, x):
-        x = np.asarray(x, dtype=float)
-        out = np.zeros(x.shape)
-        for pc in self._pieces(NP):
-            inside = (x > pc.lo) & (x < pc.hi)
-            if not np.any(inside):
-                continue
-            xs = x[inside]
-            s = _inv_np(pc, xs)
-            with np.errstate(all="ignore"):
-                r = pc.w(s) / np.abs(pc.dX(s))
-            out[inside] += _finite_np(r)
-        return out
+        return pieces_density(self._pieces(NP), x, NP)
 
     def _density_mp(self, x, dps):
         with mpmath.workdps(dps + 5):
-            x = mpmath.mpf(x)
-            out = mpmath.mpf(0)
-            for pc in self._pieces(MP):
-                if pc.lo < x < pc.hi:
-                    s = _inv_mp(pc, x)
-                    d = pc.dX(s)
-                    if d != 0:
-                        out += pc.w(s) / abs(d)
+            out = pieces_density(self._pieces(MP), mpmath.mpf(x), MP)
         with mpmath.workdps(dps):
             return +out
 
@@ -1889,7 +1030,7 @@ class GaussianPushforward(_QuadratureLaw):
         """The value of f at a piece end: exact when sympy finds it, else a 20-digit Float."""
         lo_h, hi_h, e, d1, _ = self._piece_exprs()[idx]
         if e is None:
-            return sp.Float(float(self._np_maps()[idx][0](np.array([s]))[0]), 15)
+            return sp.Float(float(self._maps(NP)[idx][0](np.array([s]))[0]), 15)
         hsym = lo_h if end == 0 else hi_h
         try:
             if tr:
@@ -1910,11 +1051,11 @@ class GaussianPushforward(_QuadratureLaw):
             pass
         with mpmath.workdps(30):
             if crit:
-                maps = self._mp_maps()[idx]
-                sv = _polish_crit(maps[1], maps[2], s)
+                maps = self._maps(MP)[idx]
+                sv = polish_critical(maps[1], maps[2], s)
             else:
                 sv = mpmath.mpf(s)
-            return _to_sympy_number(_mp_from_expr(e)(sv), 20)
+            return _to_sympy_number(evaluator(e, _X, MP)(sv), 20)
 
     def _bands_and_edges(self):
         def build():
@@ -1961,7 +1102,7 @@ class GaussianPushforward(_QuadratureLaw):
         e.g. for tanh'(h)^2 the density ~ exp(-h^2/2 + 4h) only decays beyond h = 8)."""
         with mpmath.workdps(60):
             q = self._q(MP)
-            X, dX = self._mp_maps()[idx][:2]
+            X, dX = self._maps(MP)[idx][:2]
             sign = 1 if s > 0 else -1
             vals = []
             for c in (9, 12):
@@ -1979,50 +1120,12 @@ class GaussianPushforward(_QuadratureLaw):
         return self._bands_and_edges()[1]
 
 
-def _fd1_np(X: Callable) -> Callable:
-    def d(s):
-        s = np.asarray(s, dtype=float)
-        h = 1e-6 * (1 + np.abs(s))
-        return (X(s + h) - X(s - h)) / (2 * h)
-
-    return d
-
-
-def _fd2_np(X: Callable) -> Callable:
-    def d2(s):
-        s = np.asarray(s, dtype=float)
-        h = 1e-4 * (1 + np.abs(s))
-        return (X(s + h) - 2 * X(s) + X(s - h)) / (h * h)
-
-    return d2
-
-
-def _mp_diff2(X: Callable, s):
-    try:
-        return mpmath.diff(X, s, 2)
-    except Exception:  # noqa: BLE001
-        return mpmath.mpf(0)
-
-
-def _polish_crit(dX: Callable, d2X: Callable, s: float):
-    """Newton on X'(s) = 0 at the current precision, from a float estimate."""
-    s = mpmath.mpf(s)
-    for _ in range(60):
-        d2 = d2X(s)
-        if d2 == 0:
-            break
-        step = dX(s) / d2
-        s -= step
-        if abs(step) <= mpmath.ldexp(1, -mpmath.mp.prec + 6) * (1 + abs(s)):
-            break
-    return s
-
 
 def gaussian_pushforward(f: Any, variance: Any) -> Law:
     """The law of f(h) for h ~ N(0, variance): atoms where f is flat, a density elsewhere.
 
     This is the law of the diagonal activation-derivative matrices D = diag(phi'(h)) of deep
-    networks (MATH.md §8; Pennington-Schoenholz-Ganguli 2017): ReLU' gives bernoulli(1/2),
+    networks (Pennington-Schoenholz-Ganguli 2017): ReLU' gives bernoulli(1/2),
     hard-tanh' gives ``bernoulli(P(|h| < 1)) = bernoulli(erf(1/sqrt(2 q)))``, a smooth activation
     gives a density.
 
