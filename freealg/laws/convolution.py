@@ -31,6 +31,7 @@ from ..errors import InvalidParameterError, NoConvergence
 from ..kernels.backend import MP, NP
 from ..kernels.continuation import polish_mp, solve_mp, solve_np
 from ..kernels.dual import Dual
+from ..numeric.edges import numeric_edges, numeric_support
 from ..numeric.dispatch import record
 from ..transforms import cumulants as cm
 from .base import Atom, Band, Edge, EvalContext, Law, check, numeric_value
@@ -149,15 +150,11 @@ class _Composite(Law):
         return ()
 
     def _support(self, dps: int, method: str | None = None):
-        """Bands of the absolutely continuous part (numeric; see ``freealg.laws.spectral``)."""
-        from .spectral import numeric_support
-
+        """Bands of the absolutely continuous part (numeric; see ``freealg.numeric.edges``)."""
         return numeric_support(self, dps)
 
     def _edges(self, dps: int, method: str | None = None):
         """Band endpoints, refined to ``dps`` digits where the edge is a regular fold."""
-        from .spectral import numeric_edges
-
         return numeric_edges(self, dps)
 
 

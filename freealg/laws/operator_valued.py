@@ -48,6 +48,7 @@ import sympy as sp
 
 from ..errors import InvalidParameterError, NoConvergence, UndeterminedError
 from ..kernels.backend import MP, NP
+from ..numeric.edges import numeric_edges, numeric_support
 from ..numeric.dispatch import record
 from .base import Atom, Law, numeric_value
 from .catalog import Bernoulli, Dirac, Discrete
@@ -992,17 +993,13 @@ class OperatorValued(Law):
         return list(self._memo(("mfn", n), lambda: fn(n)))
 
     def support(self, dps: int = 30):
-        from .spectral import numeric_support
-
         return numeric_support(self, dps)
 
     def edges(self, dps: int = 30):
-        from .spectral import numeric_edges
-
         return numeric_edges(self, dps)
 
     def _system(self):
-        # no scalar fold system: soft edges are refined by bisection (spectral.numeric_edges)
+        # no scalar fold system: soft edges are refined by bisection (numeric.edges)
         raise NoConvergence("fold system of an operator-valued law",
                             advice="edges are bisected instead")
 
