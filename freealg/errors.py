@@ -26,6 +26,7 @@ __all__ = [
     "UndeterminedError",
     "NoConvergence",
     "BranchError",
+    "OptionalDependencyError",
 ]
 
 
@@ -47,7 +48,7 @@ class InvalidParameterError(FreeAlgError, ValueError):
     """A parameter is surely invalid (a variance <= 0, a trace outside [0, 1], ...).
 
     Also a ``ValueError``. Raised only when the condition is definitely false: a symbolic
-    parameter passes (STYLE.md §4).
+    parameter passes (its check is deferred until a number is needed).
 
     Examples
     --------
@@ -55,7 +56,8 @@ class InvalidParameterError(FreeAlgError, ValueError):
     >>> fa.semicircle(-1)
     Traceback (most recent call last):
     ...
-    freealg.errors.InvalidParameterError: invalid variance=-1: the variance of a semicircle must be > 0
+    freealg.errors.InvalidParameterError: invalid variance=-1: the variance of a semicircle
+    must be > 0
     >>> err = fa.InvalidParameterError("t", 2, "must lie in [0, 1]")
     >>> err.name, err.value, isinstance(err, ValueError)
     ('t', 2, True)
@@ -145,8 +147,9 @@ class UndeterminedError(FreeAlgError):
     >>> fa.semicircle(v).density(0.0)
     Traceback (most recent call last):
     ...
-    freealg.errors.UndeterminedError: cannot decide a law parameter: it depends on the symbol(s) v; ...
-    >>> fa.semicircle(v).subs(v, 1).density(0.0)     # 1/pi
+    freealg.errors.UndeterminedError: cannot decide a law parameter: it depends on the
+    symbol(s) v; ...
+    >>> float(fa.semicircle(v).subs(v, 1).density(0.0))     # 1/pi
     0.3183098861837907
 
     Parameters
@@ -178,7 +181,8 @@ class NoConvergence(FreeAlgError):
     >>> fa.nn.critical_sigma_w("relu", bracket=(0.1, 0.2))      # the root is sqrt(2)
     Traceback (most recent call last):
     ...
-    freealg.errors.NoConvergence: critical sigma_w did not converge (dps=20, steps=0, residual=0.98); ...
+    freealg.errors.NoConvergence: critical sigma_w did not converge (dps=20, steps=0,
+    residual=0.98); ...
     >>> try:
     ...     fa.nn.critical_sigma_w("relu", bracket=(0.1, 0.2))
     ... except fa.NoConvergence as err:
@@ -225,7 +229,8 @@ class NoConvergence(FreeAlgError):
                 parts.append(f"residual={residual}")
         if point is not None:
             parts.append(f"at z={point}")
-        self.advice = advice or "try a larger dps or more steps, or a point further from the real axis"
+        self.advice = advice or ("try a larger dps or more steps, or a point further from the "
+                                 "real axis")
         msg = f"{what} did not converge"
         if parts:
             msg += " (" + ", ".join(parts) + ")"
@@ -259,3 +264,43 @@ class BranchError(FreeAlgError):
         if advice:
             msg += f"; {advice}"
         super().__init__(msg)
+
+
+# ImportError types ``name`` as str | None; here it is the option's name, always a str
+class OptionalDependencyError(InvalidParameterError, ImportError):  # type: ignore[misc]
+    """An option needs a package that is not installed; the message names the pip extra.
+
+    Both an :class:`InvalidParameterError` (a ``ValueError``) and an ``ImportError``, so either
+    ``except`` clause catches it. Raised by :func:`freealg.deps.require`.
+
+    Examples
+    --------
+    >>> from freealg.errors import OptionalDependencyError
+    >>> err = OptionalDependencyError("backend", "torch", "torch", "gpu")
+    >>> isinstance(err, ValueError), isinstance(err, ImportError)
+    (True, True)
+    >>> err.package, err.extra
+    ('torch', 'gpu')
+    >>> print(err)
+    invalid backend='torch': needs the optional package 'torch', which is not installed;
+    install it with pip install 'freealg-cas[gpu]' (or pip install torch)
+
+    Parameters
+    ----------
+    name : str
+        The option that needs the package (e.g. ``'backend'``).
+    value : object
+        The value the option was given.
+    package : str
+        The missing package (importable name).
+    extra : str
+        The pip extra of freealg that installs it (``pyproject.toml``).
+    """
+
+    def __init__(self, name: str, value: Any, package: str, extra: str):
+        self.package = package
+        self.extra = extra
+        super().__init__(name, value, f"needs the optional package {package!r}, which is not "
+                                      f"installed; install it with "
+                                      f"pip install 'freealg-cas[{extra}]' (or pip install "
+                                      f"{package})")

@@ -2,8 +2,8 @@
 decay plot of a freeness test.
 
 matplotlib is optional (the ``plot`` extra) and imported inside the functions, with the
-non-interactive Agg back end when no back end has been chosen yet. Compute functions never plot
-(STYLE.md §9); these functions only draw what :mod:`freealg.montecarlo` computed.
+non-interactive Agg back end when no back end has been chosen yet. Compute functions never
+plot; these functions only draw what :mod:`freealg.montecarlo` computed.
 
 Examples
 --------
@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .deps import require
 from .errors import InvalidParameterError
-from .montecarlo._deps import require
 from .montecarlo.cdf import theory_cdf
 
 __all__ = ["histogram", "freeness"]

@@ -14,11 +14,11 @@ Examples
 True
 """
 
-from ._deps import OptionalDependencyError
+from ..errors import OptionalDependencyError
 from .cdf import TheoryCDF, theory_cdf
 from .compare import ComparisonReport, compare, ks_threshold
-from .evaluate import SampledSpectrum, sample
 from .freeness import FreenessReport, freeness_test
+from .sampling import SampledSpectrum, sample
 
 __all__ = ["sample", "compare", "freeness_test", "ComparisonReport", "FreenessReport",
            "SampledSpectrum", "TheoryCDF", "theory_cdf", "ks_threshold",

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ._deps import require
+from ..deps import blas_threads, require
+from .evaluate import evaluate, spectrum_of
 from .samplers import realise
 
 __all__ = ["TorchOps", "torch_trials", "dask_trials"]
@@ -92,8 +93,6 @@ def torch_device(torch: Any, device: str | None) -> str:
 
 
 def torch_trials(expr, n, children, complex_, selfadjoint, device, bar) -> list:
-    from .evaluate import evaluate, spectrum_of
-
     torch = require("torch", "backend", "torch")
     dev = torch_device(torch, device)
     rows = []
@@ -114,8 +113,6 @@ def torch_trials(expr, n, children, complex_, selfadjoint, device, bar) -> list:
 
 
 def _threaded(one_trial, threads, *args):
-    from ._deps import blas_threads
-
     with blas_threads(threads):
         return one_trial(*args)
 

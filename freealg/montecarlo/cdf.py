@@ -93,7 +93,8 @@ class TheoryCDF:
                                                         "(a SpectralSolution or a freealg Law)")
         self.atoms = sorted((_float(a.location), _float(a.mass)) for a in law.atoms())
         self.ac_mass = max(0.0, 1.0 - sum(m for _, m in self.atoms))
-        bands = [(_float(b.lo), _float(b.hi)) for b in law.support()] if self.ac_mass > 1e-14 else []
+        bands = ([(_float(b.lo), _float(b.hi)) for b in law.support()]
+                 if self.ac_mass > 1e-14 else [])
         self.bands = [(lo, hi) for lo, hi in bands if hi > lo]
         # per band: s nodes (cell boundaries) and cumulative mass at them
         self._tables = []

@@ -14,8 +14,8 @@ Let ``N`` be the matrix size and ``T`` the number of pooled trials.
   claimed. Threshold term: ``C_RM (1 + ln N) / N`` with ``C_RM = 3``. Calibration (``docs/
   montecarlo.md``): for 15 expressions x 3 seeds at N = 250, 500, 1000 (and 6 expressions at
   N = 2000) the observed ``KS N / (1 + ln N)`` was at most 0.73; ``C_RM = 3`` leaves a margin
-  of about four for expressions we did not try, and at N = 2000 the threshold (0.013) is still far below the KS
-  distance of a law whose variance is off by a factor of two (about 0.1).
+  of about four for expressions we did not try, and at N = 2000 the threshold (0.013) is still
+  far below the KS distance of a law whose variance is off by a factor of two (about 0.1).
 * **Classical randomness** (iid activation entries ``phi'(h)``, independently paired commuting
   diagonal families): the empirical law of ``N T`` iid draws has Kolmogorov fluctuations
   ``K / sqrt(N T)``; ``P(K > 1.95) = 0.001`` (Kolmogorov's distribution). Threshold term:
@@ -25,7 +25,7 @@ Let ``N`` be the matrix size and ``T`` the number of pooled trials.
 * Atom masses: rank rounding moves a mass by at most ``1/(2N)`` per generator; the scale is
   ``2/N`` plus ``3 sqrt(m (1 - m) / (N T))`` when classical.
 * Edges (extreme eigenvalues) converge like ``N^{-2/3}`` but with a possibly tiny constant for
-  deep products (MATH.md §9.6); they are reported, not used in the verdict.
+  deep products (the density is tiny near the edge); they are reported, not used in the verdict.
 
 Eigenvalues within ``snap * max(1, R)`` (``snap = 1e-9``) of a theoretical atom are moved onto
 the atom, so round-off around an exact eigenvalue (e.g. the zeros of ``p q p``) does not fake a
@@ -151,7 +151,8 @@ class ComparisonReport:
         lines = [f"Monte Carlo vs theory: N={self.n}, trials={self.trials} "
                  f"({self.samples} values{', classical iid part' if self.classical else ''})",
                  f"  verdict: {'AGREES' if self.agrees else 'DISAGREES'}",
-                 f"  KS  = {self.ks:.4g}  (threshold {self.ks_threshold:.4g}, at x={self.ks_at:.4g})",
+                 f"  KS  = {self.ks:.4g}  (threshold {self.ks_threshold:.4g}, "
+                 f"at x={self.ks_at:.4g})",
                  f"  W1  = {self.w1:.4g}  (scale {self.w1_scale:.4g})"]
         if self.moments:
             lines.append("   k   empirical        theory           error      scale")
@@ -282,7 +283,8 @@ def compare(sol: Any, eigenvalues: Any, moments: int = 6, *, n: int | None = Non
         th = [float(complex(m).real) for m in sol.moments(moments)]
         for k in range(1, moments + 1):
             emp = float(np.mean(ev ** k))
-            scale = C_M * max(R, 1e-12) ** k * (k / n + (2 / math.sqrt(n * trials) if classical else 0))
+            iid = 2 / math.sqrt(n * trials) if classical else 0
+            scale = C_M * max(R, 1e-12) ** k * (k / n + iid)
             mom.append((k, emp, th[k - 1], abs(emp - th[k - 1]), scale))
     # atoms
     at = []

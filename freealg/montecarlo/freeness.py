@@ -46,11 +46,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..algebra import NCPoly
+from ..deps import blas_threads
 from ..errors import InvalidParameterError
-from ._deps import blas_threads
-from .evaluate import (_check_expr, _check_n, _check_seed, check_memory, evaluate,
-                       needs_complex)
+from .evaluate import evaluate, needs_complex
 from .samplers import NumpyOps, realise
+from .sampling import _check_expr, _check_n, _check_seed, check_memory
 
 __all__ = ["freeness_test", "FreenessReport", "fit_exponent"]
 

@@ -167,6 +167,30 @@ def _gp_component(law: Any):
     return None
 
 
+_H = sp.Symbol("h_freealg_sampler")
+
+
+def _float64_function(f: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """``f`` (a one-variable sympy Lambda or a Python callable) on a float64 array, elementwise;
+    complex values (a real function written through complex intermediates) keep their real part
+    when the imaginary part is round-off, else give nan."""
+    if isinstance(f, sp.Lambda):
+        # lambdify in a plain Symbol: the Lambda's own variable may be a Dummy
+        fn = sp.lambdify(_H, f.expr.xreplace({f.variables[0]: _H}), modules=["numpy", "scipy"])
+    else:
+        fn = f
+
+    def values(h: np.ndarray) -> np.ndarray:
+        try:
+            v = np.asarray(fn(h))
+        except (TypeError, ValueError, AttributeError):     # a callable that takes scalars only
+            v = np.asarray([fn(float(t)) for t in h])
+        if v.dtype.kind == "c":
+            v = np.where(np.abs(v.imag) <= 1e-12 * (1 + np.abs(v.real)), v.real, np.nan)
+        return np.broadcast_to(v, h.shape).astype(float)
+    return values
+
+
 def activation_sampler(law: Any) -> Callable[[np.random.Generator, int], np.ndarray]:
     """``draw(rng, n)``: n iid entries phi'(h), h ~ N(0, q), for an activation generator's law.
 
@@ -179,18 +203,16 @@ def activation_sampler(law: Any) -> Callable[[np.random.Generator, int], np.ndar
     >>> round(float(np.mean(v**2)), 2)                 # E[tanh'(h)^2] = 0.4644...
     0.46
     """
-    from ..laws.continuous import _body, _np_from_callable, _np_from_expr
-
     gp = _gp_component(law)
     if gp is not None:
         f, q = gp.args
         qf = _f(q, "the pre-activation variance")
-        fn = _np_from_expr(_body(f)) if isinstance(f, sp.Lambda) else _np_from_callable(f)
+        fn = _float64_function(f)
 
         def draw(rng, n):
             h = rng.standard_normal(n) * np.sqrt(qf)
             with np.errstate(all="ignore"):
-                return np.asarray(fn(h), dtype=float)
+                return fn(h)
         return draw
     # atomic law (e.g. ReLU' -> bernoulli(1/2)): phi' is not kept; use the monotone step
     # function g(h) with g(h) ~ law for h ~ N(0, 1) (same distribution as phi'(h)).
@@ -202,10 +224,10 @@ def activation_sampler(law: Any) -> Callable[[np.random.Generator, int], np.ndar
     locs = np.array([a for a, _ in F.atoms])
     cum = np.cumsum([m for _, m in F.atoms])
 
-    def draw(rng, n):
+    def draw_step(rng, n):
         u = ndtr(rng.standard_normal(n))
         return locs[np.minimum(np.searchsorted(cum, u, side="right"), len(locs) - 1)]
-    return draw
+    return draw_step
 
 
 # --------------------------------------------------------------------------------------------
@@ -229,7 +251,8 @@ def families(gens) -> list[list]:
         if g.kind in DIAGONAL_KINDS:
             key = g.family or ("", g.name, g.kind)
             fam.setdefault(key, []).append(g)
-    return [sorted(v, key=lambda g: g.sort_key()) for _, v in sorted(fam.items(), key=lambda kv: str(kv[0]))]
+    return [sorted(v, key=lambda g: g.sort_key())
+            for _, v in sorted(fam.items(), key=lambda kv: str(kv[0]))]
 
 
 def _keep_diagonal(fams: list[list]) -> int:
@@ -288,8 +311,8 @@ def realise(gens, n: int, rng: np.random.Generator, complex_: bool, ops: Any = N
             continue
         V = ops.haar(n, n, complex_)
         Vh = ops.adjoint(V)
-        for g, v in vecs.items():
-            dense[g] = ops.matmul(V * ops.asarray(v)[None, :], Vh)
+        for g, vec in vecs.items():
+            dense[g] = ops.matmul(V * ops.asarray(vec)[None, :], Vh)
     return Realisation(n, complex_, dense, diag)
 
 

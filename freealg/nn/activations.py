@@ -75,7 +75,8 @@ def activation_expr(spec: Any) -> sp.Expr:
     >>> activation_expr("softplus")             # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    freealg.errors.InvalidParameterError: invalid activation='softplus': unknown activation; known: linear, relu, ...
+    freealg.errors.InvalidParameterError: invalid activation='softplus': unknown activation;
+    known: linear, relu, ...
 
     Parameters
     ----------
@@ -125,15 +126,15 @@ def activation_expr(spec: Any) -> sp.Expr:
     try:
         return ACTIVATIONS[name](*args)
     except TypeError:
-        raise InvalidParameterError("activation", spec, f"{name} takes "
-                                    f"{'one parameter' if name == 'leaky_relu' else 'no parameters'}"
-                                    ) from None
+        takes = "one parameter" if name == "leaky_relu" else "no parameters"
+        raise InvalidParameterError("activation", spec, f"{name} takes {takes}") from None
 
 
 def activation_numpy(expr: sp.Expr) -> tuple[Callable, Callable]:
     """(phi, phi') as vectorised numpy functions of h."""
     d = sp.diff(expr, H)
-    mods = [{"Heaviside": lambda x, h0=0.5: np.heaviside(x, h0), "erf": _erf_np}, "numpy"]
+    mods: list[Any] = [{"Heaviside": lambda x, h0=0.5: np.heaviside(x, h0), "erf": _erf_np},
+                       "numpy"]
     return sp.lambdify(H, expr, modules=mods), sp.lambdify(H, d, modules=mods)
 
 

@@ -27,11 +27,10 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import functools
 import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import sympy as sp
 
@@ -49,7 +48,7 @@ def _npdf(t: float) -> float:
 def _compiled(expr: sp.Expr) -> tuple:
     """(phi', kinks, phi and phi' as float functions), cached per activation expression."""
     d = sp.diff(expr, H)
-    mods = ["math", {"erf": math.erf, "Heaviside": lambda x, h0=0.5: (
+    mods: list[Any] = ["math", {"erf": math.erf, "Heaviside": lambda x, h0=0.5: (
         1.0 if x > 0 else (h0 if x == 0 else 0.0))}]
     return d, _kinks(expr), sp.lambdify(H, expr, mods), sp.lambdify(H, d, mods)
 
@@ -63,7 +62,7 @@ def _kinks(expr: sp.Expr) -> list:
     for f in pw.atoms(sp.Piecewise):
         for _, c in f.args:
             eqs += [sp.Eq(r.lhs, r.rhs) for r in c.atoms(sp.core.relational.Relational)]
-    out = set()
+    out: set[float] = set()
     for eq in eqs:
         if eq is sp.true or eq is sp.false or not eq.has(H):
             continue
@@ -104,6 +103,14 @@ class MeanField:
     sigma_w: Any = 1
     sigma_b: Any = 0
     dps: int = 20
+    # derived in __post_init__ (not compared, not shown)
+    phi: Any = field(init=False, repr=False, compare=False)
+    dphi: Any = field(init=False, repr=False, compare=False)
+    sigma_w_: Any = field(init=False, repr=False, compare=False)
+    sigma_b_: Any = field(init=False, repr=False, compare=False)
+    _breaks: list = field(init=False, repr=False, compare=False)
+    _fnp: Callable[[float], float] = field(init=False, repr=False, compare=False)
+    _dfnp: Callable[[float], float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         phi = activation_expr(self.activation)

@@ -41,7 +41,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..algebra import NCPoly, activation as _activation_gen, circular, haar_orthogonal
+from ..algebra import NCPoly, circular, haar_orthogonal
+from ..algebra import activation as _activation_gen
+from ..deps import blas_threads
 from ..errors import InvalidParameterError
 from ..numeric.solution import SpectralSolution
 from ..reduce import compile_expr
@@ -299,8 +301,9 @@ class MLP:
         chi_{mu_L} = psi_{mu_L}^{-1} is traced in closed form through the layers - a point
         (m, v) of chi_mu gives (m, v S_nu(m)) on chi_{mu ⊠ nu} (S-transforms multiply) and
         (m + q u (1 + m), u/(1 + q u)) after the shift by q (psi(1/z) = z G(z) - 1) - starting
-        from chi_{delta_q}(m) = m/(q(1 + m)); lambda_max = 1/max_m v_L(m) (MATH.md §8: the
-        edge is where psi stops being invertible; a monotone v_L means an atom at the top).
+        from chi_{delta_q}(m) = m/(q(1 + m)); lambda_max = 1/max_m v_L(m) (the edge is
+        where psi stops being invertible, Pennington-Schoenholz-Ganguli 2017; a monotone v_L
+        means an atom at the top).
         Independent of the spectrum path: the tests compare the two.
 
         Examples
@@ -401,8 +404,6 @@ class MLP:
         >>> ev.shape, bool(ev.min() > -1e-12)
         ((80,), True)
         """
-        from ..montecarlo._deps import blas_threads
-
         _check_n(n)
         with blas_threads(threads):
             return self._sample_jacobian(n, seed, trials)
@@ -431,8 +432,6 @@ class MLP:
         >>> ev.shape, bool(ev.min() > 0)           # (|x^1|^2/n) I plus a PSD matrix
         ((40,), True)
         """
-        from ..montecarlo._deps import blas_threads
-
         _check_n(n)
         rng = np.random.default_rng(seed)
         out = []
@@ -460,8 +459,9 @@ class MLP:
         output (y = f_teacher(x) with the teacher a copy of the initial network plus noise of
         relative size ``target_scale``: the regime of the local quadratic model, where the
         conditional FIM is the Hessian), with step eta = factor * 2/lambda_max on the weights
-        (scaled by 1/n, the normalisation of H_L). ``online=False`` (default) repeats one input: the conditional
-        FIM of that input is the Gauss-Newton matrix of its loss, so the error obeys
+        (scaled by 1/n, the normalisation of H_L). ``online=False`` (default) repeats one
+        input: the conditional FIM of that input is the Gauss-Newton matrix of its loss, so the
+        error obeys
         e <- (I - eta H_L) e to first order and diverges exactly when eta > 2/lambda_max.
         ``online=True`` draws a fresh input every step (the setting of Hayase-Karakida's
         experiments, where the threshold is only indicative: each step sees another H_L).
@@ -482,8 +482,6 @@ class MLP:
         >>> [(r["factor"], r["unstable"]) for r in runs]      # below / above 2/lambda_max
         [(0.5, False), (2.0, True)]
         """
-        from ..montecarlo._deps import blas_threads
-
         eta_c = float(self.max_learning_rate(dps))
         with blas_threads(threads):
             return [self._descend(f * eta_c, f, steps, n, seed, online, target_scale)
@@ -576,9 +574,7 @@ def _discrete_s(atoms):
 
 def _square_law(D: NCPoly):
     """Law of D^2 for an activation generator (the compiler's power rule)."""
-    from ..reduce.rules import _power_law
-
-    return _power_law(D.generator, 2)
+    return compile_expr(D * D).law
 
 
 def _lambda_max_curve(qhat: list, Ss: list, dps: int):
