@@ -134,6 +134,8 @@ class NCPoly:
     """
 
     __slots__ = ("_terms", "_hash")
+    _terms: tuple
+    _hash: int | None
 
     def __init__(self, terms: Any = ()):
         acc: dict = {}

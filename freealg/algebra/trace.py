@@ -101,7 +101,7 @@ _BERNOULLI: list = [[0, 1]]     # kappa_(n+1) of bernoulli(t): integer coefficie
 
 def _projection_cumulants(t, N: int) -> list:
     """[kappa_1, ..., kappa_N] of bernoulli(t): R(w) = sum kappa_(n+1) w^n solves
-    w R^2 + (1 - w) R - t = 0 (the R-transform of a projection, MATH.md section 1), so
+    w R^2 + (1 - w) R - t = 0 (the R-transform of a projection, Nica-Speicher 2006), so
     r_0 = t, r_n = r_(n-1) - sum_(i+j=n-1) r_i r_j; universal integer polynomials in t."""
     R = _BERNOULLI
     while len(R) < N:
@@ -131,10 +131,10 @@ def _projection_cumulants(t, N: int) -> list:
 
 def _cumulants_from_rational_moments(m: list) -> list:
     """[kappa_1, ..., kappa_N] from exact rational moments [1, m_1, ..., m_N] (int/Fraction):
-    m_n = sum_(s=1)^n kappa_s [z^(n-s)] M(z)^s (Speicher 1994; MATH.md section 1), with the
+    m_n = sum_(s=1)^n kappa_s [z^(n-s)] M(z)^s (Speicher 1994), with the
     powers M^s computed once, O(N^3)."""
     N = len(m) - 1
-    powers = [None, m[:N + 1]]                        # powers[s] = M^s up to z^(N-s)
+    powers: list[Any] = [None, m[:N + 1]]             # powers[s] = M^s up to z^(N-s)
     for s in range(2, N + 1):
         prev, top = powers[-1], N - s
         powers.append([sum(prev[i] * m[d - i] for i in range(d + 1)) for d in range(top + 1)])
@@ -277,7 +277,7 @@ class _Tracer:
             if slot is None:
                 slot = self.fam_member[f][gi] = len(self.fams[f])
                 self.fams[f].append(gi)
-            info = (_MOM, f, 1 << (_SHIFT * slot))
+            info: tuple = (_MOM, f, 1 << (_SHIFT * slot))
         else:
             star = bool(L.star) and not g.is_selfadjoint
             info = (_CUM, self._token((_CUM, gi, star, 0)))
@@ -444,6 +444,7 @@ class _Tracer:
             grp[0].append(w)
             grp[1].update(gis)
         for (rat, fams), (ws, gis) in groups.items():
+            dom: Any
             if rat:
                 dom = _RationalDomain
             else:
@@ -505,7 +506,7 @@ class _Tracer:
 
         # gauge charges: #u* - #u (Haar, circular), #x mod 2 (semicircular); an interval whose
         # letters of other generators do not balance has M = C_f = H = E = 0
-        gauge = {}
+        gauge: dict = {}
         for gi in need:
             kd = self.gens[gi].kind
             if kd in ("semicircular", "circular", "haar_unitary", "haar_orthogonal"):

@@ -38,7 +38,7 @@ freealg.api.parse.ParseError: expected ')' at position 4:
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 import sympy as sp
 
@@ -104,6 +104,7 @@ def _tokens(text: str) -> list:
         if m is None:
             raise ParseError(text, pos, f"unexpected character {text[pos]!r}")
         kind = m.lastgroup
+        assert kind is not None      # every alternative of _TOKEN is a named group
         if kind != "ws":
             out.append((kind, m.group(kind), pos))
         pos = m.end()
@@ -185,7 +186,7 @@ class _Parser:
     def power(self, depth):
         base = self.atom(depth)
         if self.peek()[1] in ("**", "^"):
-            op = self.take()
+            self.take()                     # the operator
             t = self.take()
             if t[0] != "num" or not t[1].isdigit():
                 raise ParseError(self.text, t[2], "exponents must be non-negative integers")
@@ -320,8 +321,8 @@ def parse_number(text: str) -> sp.Expr:
     return -v if sign == "-" else v
 
 
-_GEN = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*=\s*([A-Za-z_][A-Za-z_0-9]*)\s*(?:\((.*)\))?\s*$",
-                  re.S)
+_GEN = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*=\s*([A-Za-z_][A-Za-z_0-9]*)"
+                  r"\s*(?:\((.*)\))?\s*$", re.S)
 
 
 def _split_args(text: str) -> list:
@@ -394,13 +395,14 @@ def parse_generator(spec: str) -> tuple[str, NCPoly]:
                                   "p=projection(1/3)")
     name, kind, argtext = m.groups()
     args = [_arg(a) for a in _split_args(argtext)] if argtext else []
-    gens = {"semicircle": semicircular, "semicircular": semicircular, "circular": circular,
-            "haar_unitary": haar_unitary, "haar_orthogonal": haar_orthogonal,
-            "projection": projection}
-    lawf = {"bernoulli": laws.bernoulli, "dirac": laws.dirac, "discrete": laws.discrete,
-            "marchenko_pastur": laws.marchenko_pastur, "free_poisson": laws.free_poisson,
-            "arcsine": laws.arcsine, "uniform": laws.uniform,
-            "semicircle_law": laws.semicircle}
+    gens: dict[str, Callable[..., Any]] = {
+        "semicircle": semicircular, "semicircular": semicircular, "circular": circular,
+        "haar_unitary": haar_unitary, "haar_orthogonal": haar_orthogonal,
+        "projection": projection}
+    lawf: dict[str, Callable[..., Any]] = {
+        "bernoulli": laws.bernoulli, "dirac": laws.dirac, "discrete": laws.discrete,
+        "marchenko_pastur": laws.marchenko_pastur, "free_poisson": laws.free_poisson,
+        "arcsine": laws.arcsine, "uniform": laws.uniform, "semicircle_law": laws.semicircle}
     try:
         if kind in gens:
             return name, gens[kind](name, *args)

@@ -333,7 +333,7 @@ def _newton_np(system, z, w, tol, maxit, admissible=False):
     done = np.zeros(len(z), dtype=bool)
     its = 0
     with np.errstate(all="ignore"):
-        for its in range(1, maxit + 1):
+        for its in range(1, maxit + 1):  # noqa: B007 (the count is returned)
             res, G, _ = _evaluate(system, z, w, NP)
             F = [r.v for r in res]
             # a (relative) residual at rounding level is converged (near a fold the step may

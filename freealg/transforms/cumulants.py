@@ -112,8 +112,10 @@ def additive_moments(moments_a: Sequence, moments_b: Sequence) -> list:
 
     Examples
     --------
-    >>> additive_moments([0, 1, 0, 2], [0, 1, 0, 2])   # semicircle(1) ⊞ semicircle(1) = semicircle(2)
+    >>> additive_moments([0, 1, 0, 2], [0, 1, 0, 2])   # semicircle(1) ⊞ semicircle(1)
     [0, 2, 0, 8]
+
+    The moments of semicircle(2): 0, 2, 0, 2 * 2^2 = 8.
     """
     ka = free_cumulants_from_moments(moments_a)
     kb = free_cumulants_from_moments(moments_b)
