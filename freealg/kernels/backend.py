@@ -19,7 +19,7 @@ array([0.+2.j])
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import mpmath
 import numpy as np
@@ -28,8 +28,33 @@ __all__ = ["MP", "NP", "Backend", "backend_for"]
 
 
 class Backend:
+    """The interface both back ends implement: elementwise functions of mpmath scalars
+    (:data:`MP`) or of numpy arrays (:data:`NP`), with the same names.
+
+    Examples
+    --------
+    >>> isinstance(MP, Backend), NP.is_array, MP.is_array
+    (True, True, False)
+    >>> float(MP.abs(MP.mpc(3, 4))), float(NP.abs(NP.mpc(3.0, 4.0)))
+    (5.0, 5.0)
+    """
+
     name = "abstract"
     is_array = False
+    pi: Any
+    mpc: Callable[..., Any]
+    mpf: Callable[[Any], Any]
+    sqrt: Callable[[Any], Any]
+    log: Callable[[Any], Any]
+    exp: Callable[[Any], Any]
+    atan: Callable[[Any], Any]
+    imag: Callable[[Any], Any]
+    real: Callable[[Any], Any]
+    abs: Callable[[Any], Any]
+    asarray: Callable[[Any], Any]
+    eps: Callable[[], Any]
+    solve: Callable[[Sequence[Sequence[Any]], Sequence[Any]], list]
+    norm: Callable[[Sequence[Any]], Any]
 
 
 class _MPBackend(Backend):
