@@ -701,310 +701,282 @@ def inverse(pc: Piece, x0: Any, be: Backend) -> Any:
     """
     return _inv_np(pc, x0) if be is NP else _inv_mp(pc, x0)
 
-def _pole_np(pc: Piece, z, x0, dz):
+# --------------------------------------------------------------------------------------------
+# scalar/array primitives: each algorithm below is written once, for the vectorised float64
+# path (arrays and masks; callers hold np.errstate) and the mpmath path (one point, branches)
+
+
+def _where(be: Backend, c, a, b):
+    return np.where(c, a, b) if be is NP else (a if c else b)
+
+
+def _isfinite(be: Backend, v):
+    return np.isfinite(v) if be is NP else mpmath.isfinite(v)
+
+
+def _finite(be: Backend, v):
+    """v where it is finite, else 0."""
+    return _where(be, _isfinite(be, v), v, be.mpf(0))
+
+
+def _div(be: Backend, a, b):
+    """a / b, non-finite where b = 0 (as float64 gives; mpmath would raise)."""
+    if be is NP:
+        return a / b
+    return a / b if b != 0 else mpmath.inf
+
+
+def _clip(be: Backend, v, lo, hi):
+    return np.clip(v, lo, hi) if be is NP else min(max(v, lo), hi)
+
+
+def _pos(be: Backend, v):
+    return np.maximum(v, 0.0) if be is NP else max(v, 0)
+
+
+def _pole(pc: Piece, z, x0, dz, be: Backend):
     """Complex Newton for X(s) = z, started at X^{-1}(x0 moved into the range by |z - x0|).
     Returns (s_p, ok); ok where it converged to within 1e-3 |z - x0| (a grading scale needs
     no more)."""
-    inward = np.where(x0 >= pc.hi, -1.0, np.where(x0 <= pc.lo, 1.0, 0.0))
-    xm = np.clip(x0 + inward * np.minimum(dz, 0.5 * (pc.hi - pc.lo)), pc.lo, pc.hi)
+    arr = be is NP
+    inward = _where(be, x0 >= pc.hi, -1.0, _where(be, x0 <= pc.lo, 1.0, 0.0))
+    half = 0.5 * (pc.hi - pc.lo)
+    xm = _clip(be, x0 + inward * (np.minimum(dz, half) if arr else min(dz, half)), pc.lo, pc.hi)
     # start off the axis on the side of the pole (X(s + i e) ~ X(s) + i e X'(s)): Newton on a
     # real function stays real from a real start
-    side = pc.sgn * np.where(z.imag < 0, -1.0, 1.0)
-    s = _inv_np(pc, xm) + 0.25j * side * min(1.0, pc.s1 - pc.s0)
-    with np.errstate(all="ignore"):
-        for _ in range(40):
+    side = pc.sgn * _where(be, be.imag(z) < 0, -1.0, 1.0)
+    s = inverse(pc, xm, be) + 0.25j * side * min(1, pc.s1 - pc.s0)
+    try:
+        for _ in range(40 if arr else 60):
             Xs, d = pc.XdXc(s)
             step = (Xs - z) / d
-            big = np.abs(step) > 0.5          # damped: X can grow fast off the axis
-            step = np.where(big, 0.5 * step / np.abs(step), step)
-            s = np.where(np.isfinite(step), s - step, s)
+            big = be.abs(step) > 0.5          # damped: X can grow fast off the axis
+            step = _where(be, big, 0.5 * step / be.abs(step), step)
+            s = _where(be, _isfinite(be, step), s - step, s)
+            if not arr and abs(step) < mpmath.mpf(10) ** -8 * (1 + abs(s)):
+                break
         Xs, _ = pc.XdXc(s)
-        ok = np.isfinite(s) & (np.abs(Xs - z) <= 1e-3 * dz) & \
-            (np.abs(s.imag) < pc.s1 - pc.s0)
+    except (ZeroDivisionError, ValueError, OverflowError):   # mpmath only
+        return s, False
+    ok = _isfinite(be, s) & (be.abs(Xs - z) <= 1e-3 * dz) & \
+        (be.abs(be.imag(s)) < pc.s1 - pc.s0)
     return s, ok
 
 
-def _pole_mp(pc: Piece, z, x0, dz):
-    """mpmath version of :func:`_pole_np` (scalar); None when Newton does not converge."""
-    inward = -1 if x0 >= pc.hi else (1 if x0 <= pc.lo else 0)
-    xm = min(max(x0 + inward * min(dz, (pc.hi - pc.lo) / 2), pc.lo), pc.hi)
-    side = pc.sgn * (-1 if z.imag < 0 else 1)
-    s = mpmath.mpc(_inv_mp(pc, xm), side * min(1, pc.s1 - pc.s0) / 4)
-    try:
-        for _ in range(60):
-            Xs, d = pc.XdXc(s)
-            step = (Xs - z) / d
-            if abs(step) > 0.5:
-                step = step / abs(step) / 2
-            s -= step
-            if abs(step) < mpmath.mpf(10) ** -8 * (1 + abs(s)):
-                break
-        Xs, _ = pc.XdXc(s)
-    except (ZeroDivisionError, ValueError, OverflowError):
-        return None
-    if not (mpmath.isfinite(s.real) and mpmath.isfinite(s.imag)):
-        return None
-    if abs(Xs - z) > dz / 1000 or abs(s.imag) >= pc.s1 - pc.s0:
-        return None
-    return s
+class _Point:
+    """Per-point data of one piece (arrays over the points for NP, scalars for MP)."""
 
+    __slots__ = ("z", "xr", "y", "x0", "sstar", "wl", "wr", "c0", "c1", "ys")
+
+    def rows(self, r) -> "_Point":
+        """The data of rows r as columns (broadcast against the nodes)."""
+        out = _Point()
+        for k in self.__slots__:
+            setattr(out, k, getattr(self, k)[r][:, None])
+        return out
+
+
+def _setup(pc: Piece, z, want_d: bool, be: Backend) -> _Point:
+    """x0 = Re z clipped to the piece, s* = X^{-1}(x0), the half widths, the subtraction
+    constants c0, c1 and the grading scale ys (module docstring)."""
+    arr = be is NP
+    zero = be.mpf(0)
+    p = _Point()
+    p.z, p.xr, p.y = z, be.real(z), be.imag(z)
+    x0 = p.x0 = _clip(be, p.xr, pc.lo, pc.hi)
+    inside = (x0 > pc.lo) & (x0 < pc.hi)
+    sstar = x0 if pc.ident else inverse(pc, x0, be)
+    if pc.ident:
+        dxs = be.mpf(1)
+        c0 = _rho_ident(pc, x0, be)
+        c1 = pc.dw(x0) if want_d and (arr or inside) else zero
+    else:
+        dxs = pc.dX(sstar)
+        c0 = _div(be, pc.w(sstar), be.abs(dxs))
+        if want_d and (arr or (inside and dxs != 0)):
+            c1 = pc.sgn * _div(be, pc.dw(sstar) * dxs - pc.w(sstar) * pc.d2X(sstar), dxs**3)
+        else:
+            c1 = zero
+    at_crit = ((x0 <= pc.lo) & pc.nosub_lo) | ((x0 >= pc.hi) & pc.nosub_hi)
+    c0 = _where(be, at_crit, zero, _finite(be, c0))
+    c1 = _where(be, inside, _finite(be, c1), zero)
+    # distance (in s) of the near-pole of 1/(z - X(s)) from s*: a grading scale (linear
+    # estimate, or the quadratic one next to a critical point)
+    dz = be.abs(z - x0)
+    ys = _div(be, dz, be.abs(dxs))
+    if not pc.ident:
+        d2 = be.abs(pc.d2X(sstar))
+        yq = (np.sqrt if arr else mpmath.sqrt)(_div(be, 2 * dz, d2))
+        ys = _where(be, _isfinite(be, yq) & (yq < ys), yq, ys)
+        ys = _where(be, _isfinite(be, ys), ys, zero)
+        if pc.XdXc is not None:
+            # where X' varies over the feature (compressed tails), locate the pole s_p of
+            # 1/(z - X(s)) by complex Newton: split at Re s_p, grade with |Im s_p|
+            steady = d2 * ys <= 0.5 * be.abs(dxs)
+            shaky = (dz > 0) & (np.logical_not(steady) if arr else not steady)
+            if arr:
+                k = np.nonzero(shaky)[0]
+                if k.size:
+                    sp_, ok = _pole(pc, z[k], x0[k], dz[k], NP)
+                    k, sp_ = k[ok], sp_[ok]
+            elif shaky:
+                sp_, ok = _pole(pc, z, x0, dz, MP)
+                k = ok
+            if (arr and k.size) or (not arr and shaky and k):
+                re = _clip(be, be.real(sp_), pc.s0, pc.s1)
+                tiny = 1e-12 * (pc.s1 - pc.s0)
+                re = _where(be, re - pc.s0 < tiny, pc.s0, _where(be, pc.s1 - re < tiny, pc.s1, re))
+                yp = be.abs(be.imag(sp_)) + be.abs(be.real(sp_) - re)
+                if arr:
+                    sstar, ys, c0, c1 = (np.array(v, dtype=t) for v, t in
+                                         ((sstar, float), (ys, float), (c0, float), (c1, float)))
+                    sstar[k], ys[k], c0[k], c1[k] = re, yp, 0.0, 0.0
+                else:
+                    sstar, ys, c0, c1 = re, yp, zero, zero
+    else:
+        ys = _where(be, _isfinite(be, ys), ys, zero)
+    p.sstar, p.c0, p.c1, p.ys = sstar, c0, c1, ys
+    p.wl, p.wr = _pos(be, sstar - pc.s0), _pos(be, pc.s1 - sstar)
+    return p
+
+
+def _graded(be: Backend, W, d0, d1, ye, V, sig, tau):
+    """Graded nodes on [d0, d1] within a half [0, W] (distance from s*): the map
+    d = d0 + ye (e^v - 1), v in [0, V = log(1 + (d1 - d0)/ye)], spreads a feature at distance
+    ~ye from d0 over O(1) in v. Returns (distance to s*, distance to the half's far end,
+    dd/dsigma)."""
+    em1 = np.expm1 if be is NP else _expm1
+    g = ye * em1(V * sig)
+    df = (W - d1) + ((d1 - d0) + ye) * -em1(-V * tau)
+    return d0 + g, df, V * (g + ye)
+
+
+def _terms(pc: Piece, p: _Point, side: int, dn, df, wt, want_d: bool, be: Backend):
+    """The subtracted integrands of G and G' at graded nodes of one half (side -1: below s*);
+    None, None at a node of negligible weight where s rounded onto s* (mpmath)."""
+    if pc.ident:
+        if side < 0:
+            off_a = (pc.s0 - pc.A) + df
+            off_b = (pc.B - pc.s1) + p.wr + dn
+        else:
+            off_a = (pc.s0 - pc.A) + p.wl + dn
+            off_b = (pc.B - pc.s1) + df
+        if be is NP:
+            val = np.where(off_a <= off_b, pc.wL(off_a), pc.wR(off_b))
+        else:
+            val = pc.wL(off_a) if off_a <= off_b else pc.wR(off_b)
+        DX = side * dn                                  # X(s) - x0
+        D = (p.xr - p.x0) - DX + 1j * p.y
+        adX = 1.0
+    else:
+        sv = p.sstar + side * dn
+        Xs, adX = pc.XdX(sv)
+        adX = be.abs(adX)
+        val = pc.w(sv)
+        DX = Xs - p.x0
+        D = p.z - Xs
+    num = val - p.c0 * adX
+    if be is MP and (not mpmath.isfinite(num) or D == 0):
+        return None, None
+    t1 = wt * num / D
+    t2 = wt * (num - p.c1 * DX * adX) / (D * D) if want_d else None
+    return t1, t2
+
+
+def _close(pc: Piece, p: _Point, S0, S1, want_d: bool, be: Backend) -> tuple:
+    """Add back the subtracted c0 + c1 (x - x0) terms in closed form."""
+    z, c0, c1 = p.z, p.c0, p.c1
+    if be is MP and c0 == 0 and c1 == 0:
+        return S0, (-S1 if want_d else None)
+    Lz = be.log(z - pc.lo) - be.log(z - pc.hi)
+    G = S0 + _where(be, c0 != 0, c0 * Lz, 0.0)
+    if not want_d:
+        return G, None
+    R = 1 / (z - pc.hi) - 1 / (z - pc.lo)
+    return G, -(S1 + _where(be, c0 != 0, c0 * R, 0.0)
+                + _where(be, c1 != 0, c1 * ((z - p.x0) * R - Lz), 0.0))
+
+
+def _piece_gdg_np(pc: Piece, z, want_d: bool):
+    """Cauchy transform of one piece and its derivative on an array z (shape (m,)): the
+    fixed float64 rule, vectorised over points x nodes."""
+    # map pieces: the Gaussian weight is smooth at the ends, but X can squeeze many x-scales
+    # into a short s-range (exponential tails): a finer, shorter rule
+    sig, tau, om = tanh_sinh_rule() if pc.ident else tanh_sinh_rule(1.0 / 40, 3.2)
+    G = np.zeros(z.shape, dtype=complex)
+    I2 = np.zeros(z.shape, dtype=complex)
+    with np.errstate(all="ignore"):
+        p = _setup(pc, z, want_d, NP)
+        ys = p.ys
+        # nodes within sqrt(eps) of s* carry rounding noise eps/d^2 in the G' integrand (true
+        # size O(rho'' d)): dropped
+        dmin = 1.5e-8 * (pc.s1 - pc.s0)
+        for side, Wall, oall in ((-1, p.wl, p.wr), (1, p.wr, p.wl)):
+            rows = np.nonzero(Wall > 0)[0]
+            if not rows.size:
+                continue
+            W, other, ysr = Wall[rows], oall[rows], ys[rows]
+            # one graded segment per scale: the near-pole distance and (an edge across s*)
+            # the other half's width; two well separated scales get two segments
+            a = np.where((ysr > 0) & (ysr < W), ysr, np.inf)
+            # an edge across s* closer than 1e-13 W has no weight worth grading for
+            b = np.where((other > 1e-13 * W) & (other < W), other, np.inf)
+            small, big = np.minimum(a, b), np.maximum(a, b)
+            split = (big < W / 2) & (small < big / 8)
+            segs = [(np.zeros_like(W), np.where(split, big, W),
+                     np.where(np.isfinite(small), small, W), slice(None))]
+            if np.any(split):
+                k = np.nonzero(split)[0]
+                segs.append((big[k], W[k], big[k], k))
+            for d0, d1, ye, sub in segs:
+                r = rows[sub]
+                Wc, d0, d1 = W[sub][:, None], d0[:, None], d1[:, None]
+                ye = np.where(ye > 0, ye, 1.0)[:, None]
+                dn, df, wt = _graded(NP, Wc, d0, d1, ye, np.log1p((d1 - d0) / ye), sig, tau)
+                t1, t2 = _terms(pc, p.rows(r), side, dn, df, wt * om, want_d, NP)
+                G[r] += np.sum(np.where(np.isfinite(t1), t1, 0.0), axis=1)
+                if want_d:
+                    I2[r] += np.sum(np.where(np.isfinite(t2) & (dn > dmin), t2, 0.0), axis=1)
+        return _close(pc, p, G, I2, want_d, NP)
 
 
 def _segment_plan(W, other, ys):
-    """Graded segments of one half [0, W] (distance from s*): a list of (d0, d1, scale).
-
-    The features of the integrand near s* sit at the near-pole distance ``ys`` and at the
-    distance ``other`` of the piece's other end (an edge singularity across s*). One graded
-    segment resolves one scale; two well separated scales get two segments.
-    """
+    """Graded segments of one half [0, W] (distance from s*): a list of (d0, d1, scale); the
+    scalar form of the float64 plan in :func:`_piece_gdg_np`."""
     sc = sorted(v for v in (ys, other if other > W * 1e-13 else 0) if 0 < v < W)
     if len(sc) == 2 and sc[1] < W / 2 and sc[0] < sc[1] / 8:
         return [(0, sc[1], sc[0]), (sc[1], W, sc[1])]
     return [(0, W, sc[0] if sc else W)]
 
 
-def _graded_np(W, d0, d1, ye, sig, tau, om):
-    """Graded tanh-sinh nodes on [d0, d1] within a half [0, W] (rows x nodes): the map
-    d = d0 + ye (e^v - 1), v in [0, log(1 + (d1 - d0)/ye)], spreads a feature at distance ~ye
-    from d0 over O(1) in v. Returns (distance to s*, distance to the half's far end, weight)."""
-    with np.errstate(all="ignore"):
-        Wd = d1 - d0
-        ye = np.where(ye > 0, ye, 1.0)
-        V = np.log1p(Wd / ye)
-        g = ye * np.expm1(V * sig)
-        dn = d0 + g
-        df = (W - d1) + (Wd + ye) * -np.expm1(-V * tau)
-        wt = V * om * (g + ye)
-    return dn, df, wt
-
-
-
-def _piece_gdg_np(pc: Piece, z, want_d: bool):
-    """Cauchy transform of one piece and its derivative on an array z (shape (m,))."""
-    # map pieces: the Gaussian weight is smooth at the ends, but X can squeeze many x-scales
-    # into a short s-range (exponential tails): a finer, shorter rule
-    sig, tau, om = tanh_sinh_rule() if pc.ident else tanh_sinh_rule(1.0 / 40, 3.2)
-    xr, y = z.real, z.imag
-    x0 = np.clip(xr, pc.lo, pc.hi)
-    inside = (x0 > pc.lo) & (x0 < pc.hi)
-    G = np.zeros(z.shape, dtype=complex)
-    I2 = np.zeros(z.shape, dtype=complex)
-    with np.errstate(all="ignore"):
-        sstar = x0 if pc.ident else _inv_np(pc, x0)
-        wl = np.maximum(sstar - pc.s0, 0.0)
-        wr = np.maximum(pc.s1 - sstar, 0.0)
-        if pc.ident:
-            dxs = np.ones_like(x0)
-            c0 = _rho_ident(pc, x0, NP)
-            c1 = pc.dw(x0) if want_d else np.zeros_like(x0)
-        else:
-            dxs = pc.dX(sstar)
-            c0 = pc.w(sstar) / np.abs(dxs)
-            if want_d:
-                c1 = pc.sgn * (pc.dw(sstar) * dxs - pc.w(sstar) * pc.d2X(sstar)) / dxs**3
-            else:
-                c1 = np.zeros_like(x0)
-        at_crit = ((x0 <= pc.lo) & pc.nosub_lo) | ((x0 >= pc.hi) & pc.nosub_hi)
-        c0 = np.where(at_crit, 0.0, _finite_np(c0))
-        c1 = np.where(inside, _finite_np(c1), 0.0)
-        # distance (in s) of the near-pole of 1/(z - X(s)) from s*: a grading scale (linear
-        # estimate, or the quadratic one next to a critical point)
-        dz = np.abs(z - x0)
-        ys = dz / np.abs(dxs)
-        if not pc.ident:
-            yq = np.sqrt(2 * dz / np.abs(pc.d2X(sstar)))
-            ys = np.where(np.isfinite(yq) & (yq < ys), yq, ys)
-        ys = np.where(np.isfinite(ys), ys, 0.0)
-        if not pc.ident and pc.XdXc is not None:
-            # where X' varies over the feature (compressed tails), locate the pole s_p of
-            # 1/(z - X(s)) by complex Newton: split at Re s_p, grade with |Im s_p|
-            with np.errstate(all="ignore"):
-                shaky = (dz > 0) & ~(np.abs(pc.d2X(sstar)) * ys <= 0.5 * np.abs(dxs))
-            if np.any(shaky):
-                k = np.nonzero(shaky)[0]
-                sp_, ok = _pole_np(pc, z[k], x0[k], dz[k])
-                k, sp_ = k[ok], sp_[ok]
-                sstar = np.array(sstar, dtype=float)
-                ys = np.array(ys)
-                re = np.clip(sp_.real, pc.s0, pc.s1)
-                tiny = 1e-12 * (pc.s1 - pc.s0)
-                re = np.where(re - pc.s0 < tiny, pc.s0, np.where(pc.s1 - re < tiny, pc.s1, re))
-                sstar[k] = re
-                ys[k] = np.abs(sp_.imag) + np.abs(sp_.real - re)
-                c0 = np.array(c0)
-                c1 = np.array(c1)
-                c0[k] = 0.0
-                c1[k] = 0.0
-                wl = np.maximum(sstar - pc.s0, 0.0)
-                wr = np.maximum(pc.s1 - sstar, 0.0)
-        dmin = 1.5e-8 * (pc.s1 - pc.s0)
-
-        def accumulate(rows, side, W, other):
-            """Add the graded-segment sums of one half for the given rows."""
-            W, other, ysr = W[rows], other[rows], ys[rows]
-            inf = np.inf
-            a = np.where((ysr > 0) & (ysr < W), ysr, inf)
-            # an edge across s* closer than 1e-13 W has no weight worth grading for
-            b = np.where((other > 1e-13 * W) & (other < W), other, inf)
-            small, big = np.minimum(a, b), np.maximum(a, b)
-            split = (big < W / 2) & (small < big / 8)
-            scale1 = np.where(np.isfinite(small), small, W)
-            d1 = np.where(split, big, W)
-            segs = [(np.zeros_like(W), d1, scale1, slice(None))]
-            if np.any(split):
-                k = np.nonzero(split)[0]
-                segs.append((big[k], W[k], big[k], k))
-            for d0s, d1s, yes, sub in segs:
-                r = rows[sub]
-                dn, df, wt = _graded_np(W[sub][:, None], d0s[:, None], d1s[:, None],
-                                        yes[:, None], sig, tau, om)
-                x0r, c0r, c1r = x0[r][:, None], c0[r][:, None], c1[r][:, None]
-                if pc.ident:
-                    if side < 0:
-                        off_a = (pc.s0 - pc.A) + df
-                        off_b = (pc.B - pc.s1) + wr[r][:, None] + dn
-                    else:
-                        off_a = (pc.s0 - pc.A) + wl[r][:, None] + dn
-                        off_b = (pc.B - pc.s1) + df
-                    val = np.where(off_a <= off_b, pc.wL(off_a), pc.wR(off_b))
-                    DX = side * dn                                  # X(s) - x0
-                    D = (xr[r] - x0[r])[:, None] - DX + 1j * y[r][:, None]
-                    adX = 1.0
-                else:
-                    sv = sstar[r][:, None] + side * dn
-                    Xs, adX = pc.XdX(sv)
-                    adX = np.abs(adX)
-                    val = pc.w(sv)
-                    DX = Xs - x0r
-                    D = z[r][:, None] - Xs
-                num = val - c0r * adX
-                t1 = wt * num / D
-                G[r] += np.sum(np.where(np.isfinite(t1), t1, 0.0), axis=1)
-                if want_d:
-                    t2 = wt * (num - c1r * DX * adX) / (D * D)
-                    # nodes within sqrt(eps) of s* carry rounding noise eps/d^2 (true size
-                    # O(rho'' d)): drop them
-                    ok = np.isfinite(t2) & (dn > dmin)
-                    I2[r] += np.sum(np.where(ok, t2, 0.0), axis=1)
-
-        for side, W, other in ((-1, wl, wr), (1, wr, wl)):
-            rows = np.nonzero(W > 0)[0]
-            if rows.size:
-                accumulate(rows, side, W, other)
-        Lz = NP.log(z - pc.lo) - NP.log(z - pc.hi)
-        G = G + np.where(c0 != 0, c0 * Lz, 0.0)
-        if not want_d:
-            return G, None
-        R = 1 / (z - pc.hi) - 1 / (z - pc.lo)
-        dG = -(I2 + np.where(c0 != 0, c0 * R, 0.0)
-               + np.where(c1 != 0, c1 * ((z - x0) * R - Lz), 0.0))
-    return G, dG
-
-
 def _piece_gdg_mp(pc: Piece, z, want_d: bool, rel):
-    """Cauchy transform of one piece and its derivative at one point z (mpmath)."""
-    xr, y = z.real, z.imag
-    x0 = min(max(xr, pc.lo), pc.hi)
-    inside = pc.lo < x0 < pc.hi
-    sstar = x0 if pc.ident else _inv_mp(pc, x0)
-    wl = max(sstar - pc.s0, 0)
-    wr = max(pc.s1 - sstar, 0)
-    zero = mpmath.mpf(0)
-    if pc.ident:
-        dxs = mpmath.mpf(1)
-        c0 = _rho_ident(pc, x0, MP)
-        c1 = pc.dw(x0) if (want_d and inside) else zero
-    else:
-        dxs = pc.dX(sstar)
-        c0 = pc.w(sstar) / abs(dxs) if dxs != 0 else mpmath.inf
-        if want_d and inside and dxs != 0:
-            c1 = pc.sgn * (pc.dw(sstar) * dxs - pc.w(sstar) * pc.d2X(sstar)) / dxs**3
-        else:
-            c1 = zero
-    c0 = c0 if mpmath.isfinite(c0) else zero
-    c1 = c1 if mpmath.isfinite(c1) else zero
-    if (x0 <= pc.lo and pc.nosub_lo) or (x0 >= pc.hi and pc.nosub_hi):
-        c0 = zero
-    # grading scale: distance of the near-pole of 1/(z - X(s)) from s* (linear estimate, or
-    # the quadratic one next to a critical point)
-    dz = abs(z - x0)
-    ys = dz / abs(dxs) if dxs != 0 else mpmath.inf
-    if not pc.ident:
-        d2 = abs(pc.d2X(sstar))
-        if d2 != 0 and mpmath.isfinite(d2):
-            ys = min(ys, mpmath.sqrt(2 * dz / d2))
-    if not mpmath.isfinite(ys):
-        ys = zero
-    if not pc.ident and pc.XdXc is not None and dz > 0:
-        d2 = abs(pc.d2X(sstar))
-        if not (d2 * ys <= abs(dxs) / 2):
-            # X' varies over the feature (compressed tails): locate the pole of 1/(z - X(s))
-            spole = _pole_mp(pc, z, x0, dz)
-            if spole is not None:
-                re = min(max(spole.real, pc.s0), pc.s1)
-                tiny = (pc.s1 - pc.s0) * mpmath.mpf(10) ** -12
-                re = pc.s0 if re - pc.s0 < tiny else (pc.s1 if pc.s1 - re < tiny else re)
-                ys = abs(spole.imag) + abs(spole.real - re)
-                sstar, c0, c1 = re, zero, zero
-                wl, wr = sstar - pc.s0, pc.s1 - sstar
+    """Cauchy transform of one piece and its derivative at one point z: the adaptive mpmath
+    rule."""
+    p = _setup(pc, z, want_d, MP)
     segs = []
-    for side, W, other in ((-1, wl, wr), (1, wr, wl)):
+    for side, W, other in ((-1, p.wl, p.wr), (1, p.wr, p.wl)):
         if W == 0:
             continue
-        for d0, d1, ye in _segment_plan(W, other, ys):
+        for d0, d1, ye in _segment_plan(W, other, p.ys):
             segs.append((side, W, d0, d1, ye, mpmath.log1p((d1 - d0) / ye)))
-    iy = mpmath.mpc(0, y)
-    dxr = xr - x0
-    # nodes within sqrt(eps) of s* carry rounding noise eps/d^2 in the G' integrand
+    zero = mpmath.mpf(0)
     dmin = mpmath.ldexp(1, -mpmath.mp.prec // 2) * (pc.s1 - pc.s0)
-    sa = pc.s0 - pc.A if pc.ident else None
-    sb = pc.B - pc.s1 if pc.ident else None
 
     def F(sg, ta):
         out0, out1 = zero, zero
         for side, W, d0, d1, ye, V in segs:
-            g = ye * _expm1(V * sg)
-            dn = d0 + g
-            df = (W - d1) + (d1 - d0 + ye) * -_expm1(-V * ta)
-            wt = V * (g + ye)
-            if pc.ident:
-                if side < 0:
-                    off_a, off_b = sa + df, sb + wr + dn
-                else:
-                    off_a, off_b = sa + wl + dn, sb + df
-                v = pc.wL(off_a) if off_a <= off_b else pc.wR(off_b)
-                DX = side * dn
-                D = dxr - DX + iy
-                num = v - c0
-                adX = 1
-            else:
-                s = sstar + side * dn
-                Xs, adX = pc.XdX(s)
-                adX = abs(adX)
-                num = pc.w(s) - c0 * adX
-                DX = Xs - x0
-                D = z - Xs
-            if not mpmath.isfinite(num) or D == 0:
-                continue  # s rounded onto s* (map pieces): a node of negligible weight
-            out0 += wt * num / D
+            dn, df, wt = _graded(MP, W, d0, d1, ye, V, sg, ta)
+            t1, t2 = _terms(pc, p, side, dn, df, wt, want_d, MP)
+            if t1 is None:
+                continue
+            out0 += t1
             if want_d and dn > dmin:
-                out1 += wt * (num - c1 * DX * adX) / (D * D)
+                out1 += t2
         return out0, out1
 
     (S0, S1), err, _ = _adaptive_sum(F, 2, rel)
-    G, dG = S0, None
-    if c0 != 0 or c1 != 0:
-        Lz = mpmath.log(z - pc.lo) - mpmath.log(z - pc.hi)
-    if c0 != 0:
-        G += c0 * Lz
-    if want_d:
-        dG = -S1
-        if c0 != 0 or c1 != 0:
-            R = 1 / (z - pc.hi) - 1 / (z - pc.lo)
-            dG -= c0 * R + c1 * ((z - x0) * R - Lz)
+    G, dG = _close(pc, p, S0, S1, want_d, MP)
     return G, dG, err
-
-
 
 
 # ============================================================================================
