@@ -296,6 +296,15 @@ class FreeAdditive(_Composite):
         return out
 
 
+    def _unknowns_mp(self, z, dps: int) -> dict:
+        """The unknowns of this law's Newton solution at z, for ``System.residual``:
+        ``{"G": G(z), "omega": (omega_mu(z), omega_nu(z))}`` with G = G_mu(omega_mu) =
+        G_nu(omega_nu) (equal omegas for mu ⊞ mu), at ``dps + 10`` digits."""
+        from ..numeric.unknowns import solve_unknowns_mp
+
+        w, G = solve_unknowns_mp(self._system(), z, dps)
+        return {"G": G, "omega": (w[0], w[0]) if self._symmetric else (w[0], w[1])}
+
 def _norm_const(zeta, be):
     """1/(1 + |zeta|) as a plain number (not a Dual): a constant residual scale."""
     return 1 / (1 + be.abs(zeta.v))
@@ -382,6 +391,15 @@ class FreePower(_Composite):
         return [sp.simplify(t * p.location) for p in mu.atoms()
                 if sp.simplify(t * p.mass - (t - 1)) == 0]
 
+
+    def _unknowns_mp(self, z, dps: int) -> dict:
+        """The unknowns of this law's Newton solution at z, for ``System.residual``:
+        ``{"G": G(z), "omega": omega(z)}`` with t omega = z + (t - 1)/G_mu(omega) and
+        G = G_mu(omega), at ``dps + 10`` digits."""
+        from ..numeric.unknowns import solve_unknowns_mp
+
+        w, G = solve_unknowns_mp(self._system(), z, dps)
+        return {"G": G, "omega": w[0]}
 
 class FreeMultiplicative(_Composite):
     """Free multiplicative convolution mu ⊠ nu of laws on [0, inf) (law of a^{1/2} b a^{1/2}).
@@ -530,6 +548,15 @@ class FreeMultiplicative(_Composite):
                     out.append(p.location * q.location)
         return out
 
+
+    def _unknowns_mp(self, z, dps: int) -> dict:
+        """The unknowns of this law's Newton solution at z, for ``System.residual``:
+        ``{"G": G(z), "W": (W_mu, W_nu)}``, the subordination points with
+        psi(z) = psi_mu(W_mu) = psi_nu(W_nu) (psi(z) = z G(z) - 1), at ``dps + 10`` digits."""
+        from ..numeric.unknowns import solve_unknowns_mp
+
+        w, G = solve_unknowns_mp(self._system(), z, dps)
+        return {"G": G, "W": (w[0], w[0]) if self._symmetric else (w[0], w[1])}
 
 def _s_edge_bound(factors) -> float:
     """Upper bound of the right edge of ⊠_j mu_j^{⊠k_j} (positive laws) from S-transforms.
@@ -762,6 +789,19 @@ class FreeProduct(_Composite):
     def _edge_candidates(self):
         return [sp.S.Zero]
 
+
+    def _unknowns_mp(self, z, dps: int) -> dict:
+        """The unknowns of this law's Newton solution at z, for ``System.residual``:
+        ``{"G": G(z), "m": z G(z) - 1, "W": (W_1, ...)}`` with psi_j(W_j) = m for each distinct
+        factor (in the order of ``args[0]``), at ``dps + 10`` digits."""
+        from ..numeric.unknowns import solve_unknowns_mp
+
+        w, G = solve_unknowns_mp(self._system(), z, dps)
+        Ws, k = [], 1
+        for law, _ in self._args[0]:
+            Ws.append(w[k])
+            k += 1 + law._nunk
+        return {"G": G, "m": w[0], "W": tuple(Ws)}
 
 class Affine(_Composite):
     """Law of scale * X + shift for X ~ mu (scale != 0).
@@ -1145,6 +1185,25 @@ class FreeCompression(_Composite):
     def _cauchy_mp(self, z, dps, method=None):
         return self._inner()._cauchy_mp(z, dps, method)
 
+
+    def _unknowns_mp(self, z, dps: int) -> dict:
+        """The unknowns of this law's Newton solution at z, for ``System.residual``:
+        ``{"G": G(z), "G_c": the Cauchy transform of D_t(mu^{⊞1/t}) (the law in (pAp, tau/t)),
+        "omega": omega(z/t)}``, the subordination point of mu^{⊞1/t} at z/t (so that
+        t G_c(z) = G_mu(omega); omega = z when t = 1), at ``dps + 10`` digits."""
+        from ..numeric.unknowns import solve_unknowns_mp
+
+        mu, t, ambient = self._args
+        inner = self._inner()
+        comp = inner.args[0][1] if ambient and t != 1 else inner
+        G = solve_unknowns_mp(self._system(), z, dps)[1] if self._nunk else \
+            self._cauchy_mp(z, dps + 10)
+        if t == 1:
+            Gc = mu._cauchy_mp(z, dps + 10)
+            with mpmath.workdps(dps + 10):
+                return {"G": G, "G_c": Gc, "omega": mpmath.mpc(z)}
+        wc, Gc = solve_unknowns_mp(comp._system(), z, dps)
+        return {"G": G, "G_c": Gc, "omega": wc[0]}
 
 # factories ------------------------------------------------------------------------------------
 

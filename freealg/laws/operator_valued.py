@@ -1132,3 +1132,53 @@ class OperatorValued(Law):
             return out
 
         return list(self._memo("atom_report", build))
+
+    def _unknowns_mp(self, z, dps: int) -> dict:
+        """Every unknown of the operator-valued equations at z (for ``System.residual``).
+
+        The float64 continuation of the whole system (the start of :meth:`_cauchy_mp` too) is
+        polished by the same mixed-precision Newton at ``dps + 10`` digits (mpmath residual,
+        float64 Jacobian), at the regularisation eps = 10^-(dps+10) (1 + scale) of the mpmath
+        solver. Returns ``{"G": G_P(z), "Gmat": the M_k-valued G, "Omega": [Omega_j],
+        "G_X": [G_{X_j}(Omega_j)], "eps": eps}`` (matrices as ``mpmath.matrix``; ``Omega`` and
+        ``G_X`` are empty for a purely semicircular pencil).
+        """
+        prob = self._problem()
+        zc = complex(z)
+        X0, ok, tr = prob.solve_np(np.array([zc]))
+        for steps in (80, 240):
+            if ok[0] and tr[0] == 0:
+                break
+            X1, ok1, tr1 = prob.solve_np(np.array([zc]), steps=steps)
+            if ok1[0] and tr1[0] == 0:
+                X0, ok, tr = X1, ok1, tr1
+        if not (ok[0] and tr[0] == 0):
+            raise NoConvergence("operator-valued subordination (float64 continuation)", dps=dps,
+                                point=z, advice="move the point off the real axis")
+        k, nb = prob.k, prob.nblk
+        with mpmath.workdps(dps + 10):
+            zm = mpmath.mpc(z)
+            eps = mpmath.mpf(10) ** (-(dps + 10)) * (1 + prob.scale)
+            X = [_np_to_mp(X0[0, j]) for j in range(nb)]
+            tol = mpmath.mpf(10) ** (-(dps + 6))
+            for _ in range(60):
+                R, _ = prob.res_mp(X, zm, eps)
+                Xn = np.array([[_mp_to_np(Xj) for Xj in X]])
+                with np.errstate(all="ignore"):
+                    _, J, _ = prob.res_jac_np(Xn, np.array([complex(zm)]), np.array([float(eps)]))
+                Rn = np.concatenate([_mp_to_np(r).ravel() for r in R])
+                d = np.linalg.solve(J[0], Rn).reshape(nb, k, k)
+                dm = [_np_to_mp(d[j]) for j in range(nb)]
+                X = [X[j] - dm[j] for j in range(nb)]
+                if max(_mp_max(q) for q in dm) <= tol * (1 + max(_mp_max(Xj) for Xj in X)):
+                    break
+            else:
+                raise NoConvergence("operator-valued subordination (mixed-precision Newton)",
+                                    dps=dps, point=z)
+            if prob.m == 0:
+                Gm, Om, GX = X[0], [], []
+            else:
+                GX = [grp.g_mp(X[j]) for j, grp in enumerate(prob.groups)]
+                Gm, Om = GX[0], X
+            return {"G": Gm[0, 0], "Gmat": Gm.to_mpmath(), "Omega": [O.to_mpmath() for O in Om],
+                    "G_X": [g.to_mpmath() for g in GX], "eps": eps}
