@@ -33,14 +33,22 @@ the unit circle, see ``freealg.laws.operator_valued``).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
+import mpmath
 import sympy as sp
 
 from ..algebra.generators import Generator, Letter
 from ..algebra.ncpoly import NCPoly
-from ..errors import InvalidParameterError
+from ..algebra.trace import trace
+from ..errors import InvalidParameterError, UndeterminedError
+from ..kernels.backend import NP
+from ..laws.base import numeric_value
+from ..laws.operator_valued import OperatorValued, discrete_points_weights
+from .relations import Relation, Unknown
+from .system import Step, System
 
 __all__ = ["Linearization", "linearize", "decircularize"]
 
@@ -361,9 +369,6 @@ _ATOMLESS_KINDS = ("semicircular", "circular", "haar_unitary", "haar_orthogonal"
 
 def _norm_bound(P: NCPoly):
     """sum |c| prod ||l||: an upper bound of the operator norm (sympy)."""
-    from ..errors import UndeterminedError
-    from ..laws.base import NP, numeric_value
-
     def norm(g: Generator):
         if g.kind in ("semicircular", "circular"):
             return 2 * sp.sqrt(g.params[0]) * (2 if g.kind == "circular" else 1)
@@ -388,8 +393,6 @@ def _norm_bound(P: NCPoly):
 
 def _atomic_values(g: Generator):
     """The atoms of a generator's law (None when the law has a continuous part)."""
-    from ..laws.operator_valued import discrete_points_weights
-
     if g.kind == "projection":
         return (sp.S.Zero, sp.S.One)
     if g.kind in ("selfadjoint", "activation"):
@@ -412,8 +415,6 @@ def atom_candidates(P: NCPoly, limit: int = 4096) -> tuple:
     >>> atom_candidates(p*q*p)
     (0, 1)
     """
-    import itertools
-
     gens = [g for g in P.generators if _atomic_values(g) is not None]
     options = [(None,) + _atomic_values(g) for g in gens]
     total = 1
@@ -453,9 +454,6 @@ def atom_candidates(P: NCPoly, limit: int = 4096) -> tuple:
 
 def operator_valued_law(P: NCPoly, lin: Linearization | None = None, moments_fn=None):
     """The OperatorValued law of a self-adjoint polynomial (groups of free letters)."""
-    from ..laws.operator_valued import OperatorValued, discrete_points_weights
-    import itertools
-
     lin = lin or linearize(P)
     semis = []
     groups = []
@@ -537,9 +535,6 @@ def linearization_system(P: NCPoly):
     >>> s.law.k, [st.rule for st in s.steps]
     (3, ['linearization', 'operator-valued semicircle'])
     """
-    from ..algebra.trace import trace
-    from .system import Step, System
-
     lin = linearize(P)
     k = lin.k
     z, eps = sp.symbols("z varepsilon")
@@ -566,7 +561,8 @@ def linearization_system(P: NCPoly):
             (Gm, r"\mathbb{E}\left[(\Lambda - L)^{-1}\right] \text{ (} M_{%d}"
                  r"\text{-valued Cauchy transform of the pencil)}" % k)]
     steps = [Step("linearization", str(P), f"pencil of size {k}", tuple(eqs),
-                  "Anderson 2013; Helton-Mai-Speicher 2018: P = a - u Q^{-1} u^*")]
+                  "Anderson 2013; Helton-Mai-Speicher 2018: P = a - u Q^{-1} u^*",
+                  relations=_relations(eqs, skip=(Lsym,)))]
     eta = sp.ZeroMatrix(k, k)
     coef_eqs = [sp.Eq(b0, MatrixLiteral(lin.b0), evaluate=False)]
     for L, beta in lin.coefficients:
@@ -579,10 +575,12 @@ def linearization_system(P: NCPoly):
         eq = sp.Eq(Gm, sp.Inverse(Lam - b0 - eta), evaluate=False)
         steps.append(Step("operator-valued semicircle", str(P), "G = (Lambda - b_0 - eta(G))^{-1}",
                           tuple([eq] + coef_eqs),
-                          "Helton-Rashidi Far-Speicher 2007, eq. (1.1)"))
+                          "Helton-Rashidi Far-Speicher 2007, eq. (1.1)",
+                          relations=_relations([eq] + coef_eqs)))
         eqs = eqs + [eq] + coef_eqs
     else:
         m = len(groups)
+        symbolic = []  # the integral against a generator's law: no numeric form (see below)
         Om = [sp.MatrixSymbol(rf"\Omega_{{{j + 1}}}", k, k) for j in range(m)]
         Gx = [sp.MatrixSymbol(rf"G_{{X_{{{j + 1}}}}}\left(\Omega_{{{j + 1}}}\right)", k, k)
               for j in range(m)]
@@ -624,15 +622,63 @@ def linearization_system(P: NCPoly):
                 mu = sp.Symbol(rf"\mu_{{{j + 1}}}")
                 sub.append(sp.Eq(Gx[j], sp.Integral(sp.Inverse(W - t * bsm), (t, mu)),
                                  evaluate=False))
+                symbolic.append(Gx[j])
                 coef_eqs.append(sp.Eq(bsm, MatrixLiteral(g[1]), evaluate=False))
                 defs.append((mu, r"\text{the law of the generator}"))
         steps.append(Step("operator-valued subordination", str(P),
                           f"{m} free groups" + (" + semicircular part" if law.args[1] else ""),
                           tuple(sub + coef_eqs),
-                          "Belinschi-Mai-Speicher 2017, Thm 2.2"))
+                          "Belinschi-Mai-Speicher 2017, Thm 2.2",
+                          relations=_relations(sub + coef_eqs, skip=tuple(symbolic))))
         eqs = eqs + sub + coef_eqs
         defs += [(Om[j], r"\text{subordination function of group %d}" % (j + 1))
                  for j in range(m)]
+    # how to compute every unknown: the law's operator-valued Newton solution at z, once per z
+    solved = _solved(law)
+    numeric = [Unknown(Gs, "cauchy", law),
+               Unknown(sp.Symbol(r"\mathbf{G}_{11}"), "value",
+                       lambda zz, d: solved(zz, d)["Gmat"][0, 0]),
+               Unknown(Gm, "value", lambda zz, d: solved(zz, d)["Gmat"]),
+               Unknown(eps, "value", lambda zz, d: solved(zz, d)["eps"]),
+               Unknown(Lam, "value", lambda zz, d: mpmath.diag(
+                   [zz] + [1j * solved(zz, d)["eps"]] * (k - 1)))]
+    numeric += [Unknown(eq.lhs, "value", _literal(eq.rhs.matrix)) for eq in coef_eqs]
+    if groups:
+        numeric += [Unknown(Om[j], "value", lambda zz, d, j=j: solved(zz, d)["Omega"][j])
+                    for j in range(len(groups))]
+        numeric += [Unknown(Gx[j], "value", lambda zz, d, j=j: solved(zz, d)["G_X"][j])
+                    for j in range(len(groups))]
     return System(z=z, target=Gs, unknowns=(Gs, Gm), equations=tuple(eqs),
                   definitions=tuple(defs), steps=tuple(steps), law=law, expr=P,
-                  asymptotics=(sp.Eq(Gs, 1 / z, evaluate=False),))
+                  asymptotics=(sp.Eq(Gs, 1 / z, evaluate=False),), numeric=tuple(numeric))
+
+
+def _relations(eqs, skip=()) -> tuple:
+    """The equations as Relations; those whose left side is in ``skip`` are not numeric (the
+    pencil L has operator entries; the integral against a generator's law is evaluated only by
+    the law's own quadrature, which would make the check tautological)."""
+    return tuple(Relation(eq, numeric=eq.lhs not in skip) for eq in eqs)
+
+
+def _solved(law):
+    """(z, dps) -> ``law._unknowns_mp(z, dps)``, solved once per (z, dps)."""
+    memo: dict = {}
+
+    def get(z, dps):
+        key = (z, dps)
+        if key not in memo:
+            memo.clear()
+            memo[key] = law._unknowns_mp(z, dps)
+        return memo[key]
+
+    return get
+
+
+def _literal(M):
+    """(z, dps) -> the exact sympy matrix M as an mpmath matrix at the working precision."""
+    def value(z, dps):
+        prec = mpmath.mp.prec
+        return mpmath.matrix([[sp.sympify(M[i, j])._to_mpmath(prec) for j in range(M.cols)]
+                              for i in range(M.rows)])
+
+    return value

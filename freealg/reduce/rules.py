@@ -33,14 +33,17 @@ import sympy as sp
 
 from ..algebra.generators import Letter
 from ..algebra.ncpoly import NCPoly
+from ..algebra.trace import _check_names
 from ..errors import InvalidParameterError, ReductionError
 from ..laws import (Law, affine, arcsine, bernoulli, dirac, discrete, free_additive,
-                    free_compression, free_multiplicative, free_poisson)
+                    free_compression, free_multiplicative, free_poisson, gaussian_pushforward)
 from ..laws.catalog import Discrete
-from ..laws.convolution import FreeMultiplicative, FreeProduct
-from .system import Step, System
+from ..laws.convolution import FreeAdditive, FreeMultiplicative, FreeProduct
+from .linearize import linearization_system
+from .relations import Relation, Unknown
+from .system import Step, System, _register_compiler
 
-__all__ = ["compile_expr", "is_free"]
+__all__ = ["compile_expr", "is_free", "power_law"]
 
 _z = sp.Symbol("z")
 
@@ -177,7 +180,12 @@ class _Compiler:
         self.steps: list = []
         self.definitions: list = []
         self.unknowns: list = []
+        self.numeric: dict = {}  # unknown -> reduce.relations.Unknown (how to compute it)
         self._n = 0
+        self._ncomp = 0
+
+    def _bind(self, unknown: Unknown) -> None:
+        self.numeric.setdefault(unknown.symbol, unknown)
 
     def _new(self):
         self._n += 1
@@ -194,11 +202,13 @@ class _Compiler:
         """Return the law of P; equations describe G (a sympy function of z) in terms of the
         Cauchy transforms of the pieces."""
         terms = P.terms
+        law = None
         if len(terms) == 1 and terms[0][1] == 1 and len(terms[0][0]) > 2:
             law = self._reduce_word(terms[0][0], G)
-            if law is not None:
-                return law
-        return self._reduce_rules(P, G)
+        if law is None:
+            law = self._reduce_rules(P, G)
+        self._bind(Unknown(G, "cauchy", law))  # G is the Cauchy transform of law(P)
+        return law
 
     def _reduce_rules(self, P: NCPoly, G) -> Law:
         z = _z
@@ -310,6 +320,7 @@ class _Compiler:
                 self._step("Haar conjugation", _ShortWord(w, lo, hi),
                            f"law({_ShortWord(w, lo + 1, hi - 1)})", [_eq(G(z), Gb(z))],
                            "unitary invariance of the trace")
+                wraps.append(("haar", G))
                 drop(w[lo]), drop(w[hi - 1])
                 lo, hi, G = lo + 1, hi - 1, Gb
                 continue
@@ -345,46 +356,93 @@ class _Compiler:
             if law_l.is_positive() is False:
                 raise ReductionError(view(lo, hi), ["product l Q l*"], hint="the factor l* l is "
                                      "not positive; ⊠ needs laws on [0, inf)")
-            m = sp.Symbol("m")
-            S, Sl, Sq = (sp.Function(f"S_{{{k}}}") for k in (G.__name__, Gl.__name__,
-                                                             Gq.__name__))
+            rel, S, Ws = self._product_relation(G, Gl, Gq)
             self._step("product", _ShortWord(w, lo, hi),
                        f"free_multiplicative(law({LL}), law({_ShortWord(w, lo + 1, hi - 1, 40)}))",
-                       [_eq(S(m), Sl(m) * Sq(m))],
+                       [rel],
                        "tau((l Q l*)^n) = tau((Q l* l)^n); Voiculescu 1987: S-transforms "
                        "multiply", at=at)
-            wraps.append(("product", (law_l, S, lo, hi)))
+            wraps.append(("product", (law_l, S, lo, hi, G, Gq, Ws)))
             lo, hi, G = lo + 1, hi - 1, Gq
         law = self._reduce_rules(view(lo, hi), G) if (lo, hi) != (0, n) else None
         if law is None:
             return None  # nothing was peeled: the general rules take the whole word
-        # unwind from the inside out; runs of products become one flattened FreeProduct
+        self._bind(Unknown(G, "cauchy", law))
+        # unwind from the inside out; runs of products become one flattened FreeProduct. The
+        # law of each level is bound lazily (building them all would cost O(depth^2))
         run: list = []
         for kind, data in reversed(wraps):
+            if kind == "haar":
+                self._bind(Unknown(data, "cauchy", _once(_product_run, tuple(run), law)))
+                continue
             if kind == "product":
-                law_l, S, plo, phi = data
+                law_l, S, plo, phi, Gout, Gq, Ws = data
                 if not run:
                     if law.is_positive() is False:
                         raise ReductionError(view(plo, phi), ["product l Q l*"], hint="the factor "
                                              "Q is not positive; ⊠ needs laws on [0, inf)")
+                law_q = _once(_product_run, tuple(run), law)
                 run.append(law_l)
+                self._bind(Unknown(Gq, "cauchy", law_q))
+                self._bind(Unknown(Gout, "cauchy", _once(_product_run, tuple(run), law)))
+                self._bind_product(Ws, law_l, law_q)
                 self.definitions.append((S, r"\text{S-transform of the product } l\,Q\,l^{*}"))
                 continue
             law = _product_run(run, law)
             run = []
             t, Gc_of, Gq, at, clo, chi = data
             lawq = law
+            self._bind(Unknown(Gq, "cauchy", lawq))
             law = free_compression(lawq, t, ambient=True)
-            Rc, Rq = sp.Function("R_c"), sp.Function("R" + Gq.__name__[1:])
-            wv = sp.Symbol("w")
-            Gc = sp.Function("G_c")
-            self.unknowns.extend([Gc])
+            self._bind(Unknown(Gc_of, "cauchy", law))
             self._step("compression", _ShortWord(w, clo, chi), f"free_compression({lawq.name}, {t})",
-                       [_eq(Rc(wv), Rq(t * wv)), _eq(Gc_of(z), (1 - t) / z + t * Gc(z))],
+                       self._compression_relations(law, t, Gc_of, Gq),
                        "Nica-Speicher 1996: pAp has law D_t(mu^{⊞1/t}) in (pAp, tau/t)", at=at)
-            self.definitions.append((Gc, r"\text{Cauchy transform of } pAp \text{ in } "
-                                         r"(pAp, \tau/t)\text{, whose R-transform is } R_c"))
         return _product_run(run, law)
+
+    def _compression_relations(self, law, t, G, Gq) -> list:
+        """The equations of the compression rule (R_c(w) = R_q(t w), G = (1 - t)/z + t G_c)
+        and, in the same place, how to compute G_c, R_c and R_q: G_c and the subordination point
+        omega (t G_c(z) = G_q(omega)) from the law's Newton solution; R_c, R_q by inverting
+        G_c, G_q at w = G_c(z), starting from z and omega."""
+        z = _z
+        self._ncomp += 1
+        sfx = "c" if self._ncomp == 1 else f"{{c_{self._ncomp}}}"
+        Rc, Rq = sp.Function(f"R_{sfx}"), sp.Function("R" + Gq.__name__[1:])
+        Gc = sp.Function(f"G_{sfx}")
+        om = sp.Function(f"omega_{{{Gc.__name__}}}")  # not displayed: the inversion's start
+        wv = sp.Symbol("w")
+        self.unknowns.extend([Gc])
+        self._bind(Unknown(Gc, "function", _tree_value(law, "G_c")))
+        self._bind(Unknown(om, "function", _tree_value(law, "omega")))
+        self._bind(Unknown(Rc, "R", Gc))
+        self._bind(Unknown(Rq, "R", Gq))
+        self.definitions.append((Gc, r"\text{Cauchy transform of } pAp \text{ in } "
+                                     r"(pAp, \tau/t)\text{, whose R-transform is } R_" + sfx))
+        return [Relation(_eq(Rc(wv), Rq(t * wv)), at=((wv, Gc(z)),),
+                         hints=((Rc, z), (Rq, om(z)))),
+                Relation(_eq(G(z), (1 - t) / z + t * Gc(z)))]
+
+    def _product_relation(self, G, Gl, Gq):
+        """The equation of the product rule, S(m) = S_l(m) S_q(m) at m = z G(z) - 1, and how to
+        compute its S-transforms: by inverting psi_l, psi_q at m, starting from the
+        subordination points W_l, W_q of the two-factor ⊠ law (bound by :meth:`_bind_product`
+        once the factors' laws are known)."""
+        z = _z
+        m = sp.Symbol("m")
+        S, Sl, Sq = (sp.Function(f"S_{{{k}}}") for k in (G.__name__, Gl.__name__, Gq.__name__))
+        Wl, Wq = (sp.Function(f"W_{{{k}}}") for k in (Gl.__name__, Gq.__name__))  # not shown
+        for f, g in ((S, G), (Sl, Gl), (Sq, Gq)):
+            self._bind(Unknown(f, "S", g))
+        rel = Relation(_eq(S(m), Sl(m) * Sq(m)), at=((m, z * G(z) - 1),),
+                       hints=((S, z), (Sl, Wl(z)), (Sq, Wq(z))))
+        return rel, S, (Wl, Wq)
+
+    def _bind_product(self, Ws, law_l, law_q) -> None:
+        two = _once(lambda a, b: FreeMultiplicative(a, b if isinstance(b, Law) else b()),
+                    law_l, law_q)
+        for j, f in enumerate(Ws):
+            self._bind(Unknown(f, "function", _tree_value(two, "W", j)))
 
     # rules -----------------------------------------------------------------------------------
     def _free_pieces(self, P: NCPoly) -> list:
@@ -441,6 +499,12 @@ class _Compiler:
             law = free_additive(law, other)
         omegas = [sp.Function(f"omega_{self._new()}") for _ in pieces]
         self.unknowns.extend(omegas)
+        # omega_i from the Newton solutions of the left fold ((l_0 ⊞ l_1) ⊞ l_2) ⊞ ...
+        prefix = [laws[0]]
+        for other in laws[1:]:
+            prefix.append(FreeAdditive(prefix[-1], other))
+        for i, om in enumerate(omegas):
+            self._bind(Unknown(om, "function", _sum_omega(tuple(prefix), i)))
         eqs = [_eq(G(z), Gq(om(z))) for Gq, om in zip(subs, omegas)]
         eqs.append(_eq(sp.Add(*[om(z) for om in omegas]), (len(pieces) - 1) * z + 1 / G(z)))
         self._step("free sum", P, "free_additive(" + ", ".join(l.name for l in laws) + ")", eqs,
@@ -472,7 +536,7 @@ class _Compiler:
                            "(NS Lecture 12)")
                 return law
             if g.is_selfadjoint:
-                law = _power_law(g, k)
+                law = power_law(g, k)
                 if law is not None:
                     self.definitions.append((G, rf"\text{{Cauchy transform of }} {law._latex()}"))
                     self._step("power of a generator", P, repr(law), [])
@@ -531,15 +595,9 @@ class _Compiler:
             at = len(self.steps)
             lawq = self.reduce(Q, Gq)
             law = free_compression(lawq, t, ambient=True)
-            Rc, Rq = sp.Function("R_c"), sp.Function("R" + Gq.__name__[1:])
-            w = sp.Symbol("w")
-            Gc = sp.Function("G_c")
-            self.unknowns.extend([Gc])
             self._step("compression", P, f"free_compression({lawq.name}, {t})",
-                       [_eq(Rc(w), Rq(t * w)), _eq(G(z), (1 - t) / z + t * Gc(z))],
+                       self._compression_relations(law, t, G, Gq),
                        "Nica-Speicher 1996: pAp has law D_t(mu^{⊞1/t}) in (pAp, tau/t)", at=at)
-            self.definitions.append((Gc, r"\text{Cauchy transform of } pAp \text{ in } "
-                                         r"(pAp, \tau/t)\text{, whose R-transform is } R_c"))
             return law
         LL = NCPoly([((l.adjoint, l), 1)])
         if not is_free(LL, Q):
@@ -554,22 +612,63 @@ class _Compiler:
                 raise ReductionError(P, ["product l Q l*"], hint=f"the factor {nm} is not "
                                      "positive; ⊠ needs laws on [0, inf)")
         law = _product(law_l, law_q)
-        m = sp.Symbol("m")
-        S, Sl, Sq = (sp.Function(f"S_{{{k}}}") for k in (G.__name__, Gl.__name__, Gq.__name__))
+        rel, S, Ws = self._product_relation(G, Gl, Gq)
+        self._bind_product(Ws, law_l, law_q)
         self._step("product", P, f"free_multiplicative(law({LL}), law({_short(Q, 40)}))",
-                   [_eq(S(m), Sl(m) * Sq(m))],
+                   [rel],
                    "tau((l Q l*)^n) = tau((Q l* l)^n); Voiculescu 1987: S-transforms multiply",
                    at=at)
         self.definitions.append((S, r"\text{S-transform of the product } l\,Q\,l^{*}"))
         return law
 
     def _step(self, rule, P, result, eqs, ref="", at=None):
-        step = Step(rule, _short(P), result, tuple(eqs), ref)
+        """Record a rule application; ``eqs`` holds sympy equations or Relations (an equation
+        with the point its R- or S-transforms are evaluated at, see ``reduce.relations``)."""
+        rels = tuple(e if isinstance(e, Relation) else Relation(e) for e in eqs)
+        step = Step(rule, _short(P), result, tuple(r.eq for r in rels), ref, relations=rels)
         if at is None:
             self.steps.append(step)
         else:
             # insert before the steps of the pieces (top-down reading order)
             self.steps.insert(at, step)
+
+
+def _once(fn, *args):
+    """A zero-argument callable computing fn(*args) once (lazy laws of intermediate levels)."""
+    memo: list = []
+
+    def get():
+        if not memo:
+            memo.append(fn(*args))
+        return memo[0]
+
+    return get
+
+
+def _tree_value(law, key, index=None):
+    """(point, dps) -> the unknown ``key`` of the law tree's Newton solution at the point
+    (``law`` may be a zero-argument callable returning the law)."""
+    def value(pt, dps):
+        lw = law if isinstance(law, Law) else law()
+        v = lw._unknowns_mp(pt, dps)[key]
+        return v if index is None else v[index]
+
+    return value
+
+
+def _sum_omega(prefix: tuple, i: int):
+    """(point, dps) -> omega_i, the subordination function of piece i of the left fold
+    prefix[-1] = ((l_0 ⊞ l_1) ⊞ ...) ⊞ l_n: the right argument's omega at its own level,
+    composed with the left arguments' omegas of the levels above."""
+    def omega(pt, dps):
+        for j in range(len(prefix) - 1, 0, -1):
+            o_left, o_right = prefix[j]._unknowns_mp(pt, dps)["omega"]
+            if j == i:
+                return o_right
+            pt = o_left
+        return pt
+
+    return omega
 
 
 def _factors(law) -> list:
@@ -615,8 +714,18 @@ def _product(a: Law, b: Law) -> Law:
     return _from_factors(_factors(a) + _factors(b))
 
 
-def _power_law(g, k: int):
-    """Law of g^k for a self-adjoint generator g with a discrete (or Bernoulli) law."""
+def power_law(g, k: int):
+    """Law of g^k for a self-adjoint generator g with a discrete (or Bernoulli) law, a law
+    with a ``power`` method, or an activation derivative; None when no rule gives it.
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> p = fa.projection("p", sp.Rational(1, 3))
+    >>> (g,) = p.generators
+    >>> power_law(g, 2)                                # p^2 = p
+    bernoulli(t=1/3)
+    """
     law = g.law()
     if g.kind == "projection":
         return law
@@ -633,8 +742,6 @@ def _power_law(g, k: int):
         return power(k)
     if g.kind == "activation" and len(g.params) == 3:
         # D = diag(phi'(h)): D^k = diag(phi'(h)^k), the pushforward of (phi')^k
-        from ..laws import gaussian_pushforward
-
         _, dphi, var = g.params
         if isinstance(dphi, sp.Lambda):
             (hv,) = dphi.variables
@@ -674,15 +781,11 @@ def compile_expr(expr: Any, method: str | None = None) -> System:
         else:
             raise InvalidParameterError("expr", expr, "compile needs a freealg polynomial (build "
                                                       "it from fa.semicircular, fa.projection, ...)")
-    from ..algebra.trace import _check_names
-
     _check_names(expr)
     if not expr.is_selfadjoint:
         raise InvalidParameterError("expr", expr, "is not self-adjoint; its spectrum is not a law "
                                     "on the real line. For singular values pass a * a.H")
     if method == "linearization":
-        from .linearize import linearization_system
-
         return linearization_system(expr)
     c = _Compiler()
     G = sp.Function("G")
@@ -695,12 +798,15 @@ def compile_expr(expr: Any, method: str | None = None) -> System:
     except ReductionError:
         if method == "rules":
             raise
-        from .linearize import linearization_system
-
         return linearization_system(expr)
     finally:
         sys.setrecursionlimit(limit)
     return System(z=_z, target=sp.Symbol("G"), unknowns=tuple([G] + c.unknowns),
                   equations=tuple(eq for st in c.steps for eq in st.equations), definitions=tuple(c.definitions),
                   steps=tuple(c.steps), law=law, expr=expr,
-                  asymptotics=(_eq(sp.Symbol("G"), 1 / _z),))
+                  asymptotics=(_eq(sp.Symbol("G"), 1 / _z),),
+                  numeric=tuple(c.numeric.values()) + (Unknown(sp.Symbol("G"), "cauchy", law),))
+
+
+_power_law = power_law  # the former private name (freealg.nn.mlp still imports it)
+_register_compiler(compile_expr)
