@@ -85,6 +85,12 @@ def numeric_value(expr: Any, be, what: str = "a law parameter") -> Any:
     return e.evalf(mpmath.mp.dps + 5)._to_mpmath(mpmath.mp.prec + 20)
 
 
+#: The free operations behind the convenience methods (``boxplus``, ``boxtimes``, ``affine``),
+#: registered by ``freealg.laws.convolution`` when it is imported (the laws package always
+#: imports it), so that this module does not import the module that builds on it.
+OPERATIONS: dict = {}
+
+
 def _numeric_input(x: Any, name: str, complex_ok: bool, dps: int) -> tuple:
     """Classify a point argument: (NP, float/complex ndarray) or (MP, mpf/mpc).
 
@@ -805,9 +811,7 @@ class Law:
         >>> rho.free_cumulants(3)     # free cumulants add
         [0, 3, 0]
         """
-        from .convolution import free_additive
-
-        return free_additive(self, other)
+        return OPERATIONS["free_additive"](self, other)
 
     def boxtimes(self, other: "Law") -> "Law":
         """Free multiplicative convolution ``self ⊠ other`` (see :func:`free_multiplicative`).
@@ -819,9 +823,7 @@ class Law:
         >>> rho.moments(3)     # Fuss-Catalan numbers binom(3n, n)/(2n + 1)
         [1, 3, 12]
         """
-        from .convolution import free_multiplicative
-
-        return free_multiplicative(self, other)
+        return OPERATIONS["free_multiplicative"](self, other)
 
     def affine(self, scale: Any = 1, shift: Any = 0) -> "Law":
         """Law of ``scale * X + shift``.
@@ -832,9 +834,7 @@ class Law:
         >>> fa.semicircle(1).affine(2, 1).moments(2)     # mean 1, variance 4
         [1, 5]
         """
-        from .convolution import affine
-
-        return affine(self, scale, shift)
+        return OPERATIONS["affine"](self, scale, shift)
 
 
 def exact_or_float(values: Iterable[Any]) -> tuple:

@@ -34,7 +34,7 @@ from ..kernels.dual import Dual
 from ..numeric.edges import numeric_edges, numeric_support
 from ..numeric.dispatch import record
 from ..transforms import cumulants as cm
-from .base import Atom, Band, Edge, EvalContext, Law, check, numeric_value
+from .base import OPERATIONS, Atom, Band, Edge, EvalContext, Law, check, numeric_value
 from .catalog import Dirac, Discrete
 
 __all__ = ["MultiplicativeExponential", "multiplicative_exponential", 
@@ -1388,3 +1388,7 @@ def multiplicative_exponential(sigma2: Any) -> MultiplicativeExponential:
         The parameter sigma^2 = m_2 - 1.
     """
     return MultiplicativeExponential(sigma2)
+
+
+OPERATIONS.update(free_additive=free_additive, free_multiplicative=free_multiplicative,
+                  affine=affine)
