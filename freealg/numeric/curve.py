@@ -56,6 +56,8 @@ _LEAD_TOL = 1e-13
 # a float64 root with Im G above this (relative) is not on the physical sheet
 _IM_TOL = 1e-9
 _MAX_PATH_STEPS = 600
+# NaN in both parts, so that -Im G / pi is NaN too
+_CNAN = complex(np.nan, np.nan)
 
 
 def _check_dps(dps: Any) -> int:
@@ -128,8 +130,9 @@ class AlgebraicCurve:
     >>> g = sc.cauchy_np(np.array([0.0, 1.0, 3.0]))
     >>> np.allclose(g, [-1j, (1 - np.sqrt(3)*1j)/2, (3 - np.sqrt(5))/2])
     True
-    >>> sc.cauchy_mp(1, dps=20)
-    mpc(real='0.5', imag='-0.86602540378443864676')
+    >>> import mpmath
+    >>> print(mpmath.nstr(sc.cauchy_mp(1, dps=20), 20))            # (1 - i sqrt(3))/2
+    (0.5 - 0.86602540378443864676j)
     >>> [float(e.location) for e in sc.edges(dps=20)]
     [-2.0, 2.0]
 
@@ -147,7 +150,7 @@ class AlgebraicCurve:
         0 in G.
     """
 
-    __slots__ = ("poly", "degree", "_coef", "_np", "_np_dz", "_exact", "_cache")
+    __slots__ = ("poly", "degree", "_coef", "_np", "_np_dz", "_exact", "_real", "_cache")
 
     def __init__(self, poly: Any, G: Any = None, z: Any = None):
         if not isinstance(poly, sp.Poly):
@@ -190,6 +193,7 @@ class AlgebraicCurve:
         s(self, "_np", arr)
         s(self, "_np_dz", darr)
         s(self, "_exact", exact)
+        s(self, "_real", bool(np.all(arr.imag == 0)))
         s(self, "_cache", {})
 
     def __setattr__(self, name, value):
@@ -242,13 +246,16 @@ class AlgebraicCurve:
                 R = np.stack([q, r2], axis=1)
             else:
                 N = z.size
-                M = np.zeros((N, n, n), dtype=complex)
-                M[:, 0, :] = -(A[n - 1::-1] / lead_safe).T
+                first = -(A[n - 1::-1] / lead_safe).T
+                if self._real and not np.any(z.imag):
+                    first = first.real                  # real companion: LAPACK's real path
+                M = np.zeros((N, n, n), dtype=first.dtype)
+                M[:, 0, :] = first
                 idx = np.arange(n - 1)
                 M[:, idx + 1, idx] = 1.0
                 M[~good] = 0.0
                 R = np.linalg.eigvals(M)
-            R[~good] = np.nan
+            R[~good] = _CNAN
             D = self._dgdz(A, self._coeffs_np(z, deriv=True), R)
         return R, D, good
 
@@ -288,32 +295,53 @@ class AlgebraicCurve:
         out[ok] = GG[:, 0]
         return out
 
-    @staticmethod
-    def _step(Rp, Dp, zp, Rn, zn):
-        """Follow every root from points zp to points zn (rows).
+    def _step(self, Rp, Dp, zp, Rn, zn, sel=None):
+        """Follow roots from points zp to points zn (rows).
 
-        Returns (target index (N, n), ok (N, n)): root j at zp continues to root k at zn, and the
-        step is unambiguous: the first-order move is small against the distance from root j to
-        the other roots, and the root nearest the prediction is much nearer than the next one.
+        Follows every root (``sel`` None; results (N, n)) or root ``sel[i]`` of row i (results
+        (N,)). Returns (target index, ok): the followed root continues to root k at zn, and the
+        step is unambiguous: the segment stays inside the disc around zp free of the points where
+        the physical branch can be singular (so the continuation along the segment exists and is
+        unique, and its Taylor series converges on the step), the predicted move and the prediction error are small against
+        the distance from the followed root to the other roots, and the root nearest the
+        first-order prediction is much nearer than the next one.
         """
         N, n = Rp.shape
+        r = np.arange(N)
+        if sel is None:
+            J = np.broadcast_to(np.arange(n), (N, n))
+            Gj, Dj = Rp, Dp
+        else:
+            J = sel[:, None]
+            Gj, Dj = Rp[r, sel][:, None], Dp[r, sel][:, None]
         dz = (zn - zp)[:, None]
+        B = self._singular_np()
         with np.errstate(all="ignore"):
-            pred = Rp + Dp * dz                                       # (N, n)
-            dist = np.abs(Rn[:, None, :] - pred[:, :, None])          # (N, j, k)
-            order = np.argsort(dist, axis=2)
-            k = order[:, :, 0]
-            d1 = np.take_along_axis(dist, order[:, :, :1], axis=2)[:, :, 0]
+            if B.size:
+                rho = np.min(np.abs(zp[:, None] - B[None, :]), axis=1)[:, None]
+            else:
+                rho = np.full((N, 1), np.inf)
+            move = np.abs(Dj * dz)
+            pred = Gj + Dj * dz                                       # (N, m)
+            dist = np.abs(Rn[:, None, :] - pred[:, :, None])          # (N, m, n)
+            k = np.argmin(dist, axis=2)
             if n > 1:
-                d2 = np.take_along_axis(dist, order[:, :, 1:2], axis=2)[:, :, 0]
-                gp = np.abs(Rp[:, :, None] - Rp[:, None, :])
-                gp[:, np.arange(n), np.arange(n)] = np.inf
+                cols = np.arange(n)
+                d1 = np.min(dist, axis=2)
+                d2 = np.min(np.where(k[:, :, None] == cols, np.inf, dist), axis=2)
+                gp = np.abs(Gj[:, :, None] - Rp[:, None, :])
+                if sel is None:
+                    gp[:, cols, cols] = np.inf
+                else:
+                    gp[J[:, :, None] == cols] = np.inf
                 gap = gp.min(axis=2)
             else:
-                d2 = np.full_like(d1, np.inf)
-                gap = np.full_like(d1, np.inf)
-            move = np.abs(Dp * dz)
-            ok = (d1 <= _RATIO * d2) & (move <= _RATIO * gap) & np.isfinite(d1) & np.isfinite(move)
+                d1 = dist[:, :, 0]
+                d2 = gap = np.full(d1.shape, np.inf)
+            ok = ((np.abs(dz) <= 0.9 * rho) & (d1 <= _RATIO * d2) & (d1 <= _RATIO * gap)
+                  & (move <= _RATIO * gap) & np.isfinite(d1) & np.isfinite(move))
+        if sel is not None:
+            return k[:, 0], ok[:, 0]
         return k, ok
 
     def _scale(self) -> float:
@@ -335,6 +363,19 @@ class AlgebraicCurve:
                     pts.extend(r[np.isfinite(r)])
             c["bp"] = np.asarray(pts, dtype=complex)
         return c["bp"]
+
+    def _singular_np(self) -> np.ndarray:
+        """Branch points and poles on or below the real axis.
+
+        The physical branch is analytic in C+ (a Cauchy transform), so branch points in C+
+        belong to other sheets and cannot stop its continuation; across the support it continues
+        into C- on another sheet, whose singularities count.
+        """
+        c = self._cache
+        if "sing" not in c:
+            B = self._branch_points_np()
+            c["sing"] = B[B.imag <= 1e-9 * self._scale()]
+        return c["sing"]
 
     def _discriminant(self) -> sp.Poly:
         c = self._cache
@@ -358,14 +399,14 @@ class AlgebraicCurve:
         if m == 0:
             return out
         n = self.degree
-        S0 = 20.0 * self._scale()
+        S0 = 5.0 * self._scale()
         s = np.full(m, S0)
         # start: the root nearest 1/z at z = x + i(y + S0), raising S0 until unambiguous
         cur_R = np.empty((m, n), complex)
         cur_D = np.empty((m, n), complex)
         cur_k = np.full(m, -1, dtype=int)
         pending = np.arange(m)
-        for _ in range(4):
+        for _ in range(8):
             if pending.size == 0:
                 break
             zs = zt[pending] + 1j * s[pending]
@@ -380,47 +421,39 @@ class AlgebraicCurve:
             idx = pending[okp]
             cur_R[idx], cur_D[idx], cur_k[idx] = R[okp], D[okp], order[okp, 0]
             pending = pending[~okp]
-            s[pending] *= 100.0
+            s[pending] *= 4.0
         active = cur_k >= 0
-        q = np.full(m, 1.0 / 16)
+        q = np.full(m, 1.0 / 8)
         streak = np.zeros(m, dtype=int)
         floor = 1e-15 * self._scale()
         for _ in range(_MAX_PATH_STEPS):
             ids = np.nonzero(active)[0]
             if ids.size == 0:
                 break
-            # try to land on the target directly
-            zc = zt[ids] + 1j * s[ids]
-            k_t, ok_t = self._step(cur_R[ids], cur_D[ids], zc, Rt[ids], zt[ids])
-            sel = cur_k[ids]
-            land = ok_t[np.arange(ids.size), sel]
-            out[ids[land]] = k_t[np.arange(ids.size), sel][land]
-            active[ids[land]] = False
-            ids = ids[~land]
-            if ids.size == 0:
-                break
-            # else one step down
+            # one batch: try to land on the target, and compute the next level down
             s_new = s[ids] * q[ids]
-            stuck = s_new < floor
-            active[ids[stuck]] = False                       # ambiguous down to the target
-            ids, s_new = ids[~stuck], s_new[~stuck]
-            if ids.size == 0:
-                continue
+            stuck = s_new < floor                 # last chance to land, then ambiguous
+            L = ids.size
             zc = zt[ids] + 1j * s[ids]
             zn = zt[ids] + 1j * s_new
             Rn, Dn, good = self._roots_np(zn)
-            k, ok = self._step(cur_R[ids], cur_D[ids], zc, Rn, zn)
-            sel = cur_k[ids]
-            r = np.arange(ids.size)
-            acc = ok[r, sel] & good
+            Rc, Dc, sel = cur_R[ids], cur_D[ids], cur_k[ids]
+            k, ok = self._step(np.concatenate([Rc, Rc]), np.concatenate([Dc, Dc]),
+                               np.concatenate([zc, zc]), np.concatenate([Rt[ids], Rn]),
+                               np.concatenate([zt[ids], zn]), np.concatenate([sel, sel]))
+            land = ok[:L]
+            out[ids[land]] = k[:L][land]
+            active[ids[land]] = False
+            active[ids[stuck & ~land]] = False
+            acc = ok[L:] & good & ~land & ~stuck
             a = ids[acc]
-            cur_R[a], cur_D[a], cur_k[a] = Rn[acc], Dn[acc], k[r, sel][acc]
+            cur_R[a], cur_D[a], cur_k[a] = Rn[acc], Dn[acc], k[L:][acc]
             s[a] = s_new[acc]
             # after two accepted steps in a row the factor may shrink again
             grow = a[streak[a] >= 1]
-            q[grow] = np.maximum(q[grow] ** 2, 1.0 / 64)
+            q[grow] = np.maximum(q[grow] ** 1.5, 1.0 / 64)
             streak[a] += 1
-            rej = ids[~acc]
+            rej = ids[~acc & ~land & ~stuck]
             q[rej] = np.sqrt(q[rej])
             streak[rej] = 0
             dead = rej[q[rej] > 1 - 1e-6]
@@ -483,8 +516,8 @@ class AlgebraicCurve:
     def _cauchy_flat(self, zf: np.ndarray, anchor=None):
         """G on a flat array, plus all the roots (N, n) at the points (for certification)."""
         N = zf.size
-        G = np.full(N, np.nan + 0j)
-        Rall = np.full((N, self.degree), np.nan + 0j)
+        G = np.full(N, _CNAN)
+        Rall = np.full((N, self.degree), _CNAN)
         fin = np.isfinite(zf)
         if not fin.any():
             return G, Rall
@@ -517,35 +550,38 @@ class AlgebraicCurve:
         todo = np.nonzero(hard & (sel < 0) & good)[0]
         if todo.size:
             sel[todo] = self._anchor_vertical(zs[todo], R[todo], D[todo])
+        # follow the grid from each anchored point (plain lists: this loop is sequential)
         klist = k.tolist()
-        ok_all = ok.all(axis=1) if M > 1 else np.zeros(0, bool)
+        ok_l = ok.all(axis=1).tolist() if M > 1 else []
+        good_l = good.tolist()
         for _ in range(M):
+            hard_l, sel_l = hard.tolist(), sel.tolist()
             need = []
             prev = -1
             for i in range(M):
-                if hard[i]:
-                    prev = sel[i]
-                    continue
-                if prev < 0:
-                    if good[i]:
+                if hard_l[i]:
+                    prev = sel_l[i]
+                elif prev < 0 or not ok_l[i - 1]:
+                    if good_l[i]:
                         need.append(i)
                     prev = -1
-                    continue
-                prev = klist[i - 1][prev] if ok_all[i - 1] else -1
-                sel[i] = prev
+                else:
+                    prev = klist[i - 1][prev]
+                    sel_l[i] = prev
+            sel = np.asarray(sel_l, dtype=int)
             if not need:
                 break
             need_a = np.asarray(need)
             hard[need_a] = True
             sel[need_a] = self._anchor_vertical(zs[need_a], R[need_a], D[need_a])
-        chosen = np.where(sel >= 0, R[np.arange(M), np.maximum(sel, 0)], np.nan)
+        chosen = np.where(sel >= 0, R[np.arange(M), np.maximum(sel, 0)], _CNAN)
         chosen = self._polish(zs, chosen)
         # the physical branch maps C+ into C-: clear float noise on the axis, reject the rest
         with np.errstate(invalid="ignore"):
             tol = _IM_TOL * np.maximum(1.0, np.abs(chosen))
             wrong = chosen.imag > tol
             chosen = np.where(chosen.imag > 0, chosen.real + 0j, chosen)
-        chosen[wrong] = np.nan
+        chosen[wrong] = _CNAN
         G[ids] = chosen
         return G, Rall
 
@@ -573,7 +609,7 @@ class AlgebraicCurve:
             xa = np.asarray(x, dtype=float)
         except (TypeError, ValueError) as err:
             raise InvalidParameterError("x", x, "must be real numbers") from err
-        return -self.cauchy_np(xa.astype(complex)).imag / np.pi
+        return -self.cauchy_np(xa.astype(complex)).imag / np.pi + 0.0
 
     # ------------------------------------------------------------------------------------
     # mpmath evaluation
@@ -615,8 +651,9 @@ class AlgebraicCurve:
         >>> from freealg.numeric.curve import AlgebraicCurve
         >>> G, z = sp.symbols("G z")
         >>> sc = AlgebraicCurve(sp.Poly(G**2 - z*G + 1, G, z))
-        >>> sc.cauchy_mp(3, dps=25)                    # (3 - sqrt(5))/2
-        mpc(real='0.3819660112501051517954131696', imag='0.0')
+        >>> import mpmath
+        >>> print(mpmath.nstr(sc.cauchy_mp(3, dps=25), 25))       # (3 - sqrt(5))/2
+        (0.3819660112501051517954132 + 0.0j)
         >>> len(sc.cauchy_mp([0, 1j], dps=15))
         2
 
