@@ -272,7 +272,7 @@ class STransformForm:
         lin_c, lin_k, gen = [], [], []
         for b, k in self._bases:
             if isinstance(b, _CallableBase):
-                gen.append((b, k, None))
+                gen.append((b, float(k), None))
                 continue
             p = _poly(b)
             if p is not None and p.degree() == 1 and p.LC() == 1:
@@ -294,8 +294,8 @@ class STransformForm:
             "logC": float(sp.N(sp.log(self._const), 20)),
             # log S = log S0 + sum_j k_j log1p(m/c_j) (+ k log m for c_j = 0): no cancellation
             # between a huge log C and the bases' logs (2^-1000 for 1000 ReLU layers)
-            "logS0": float(sp.N(sp.log(self._const) + sum(
-                (k * sp.log(c) for c, k in zip(lin_c, lin_k) if c != 0), sp.S.Zero), 30).as_real_imag()[0]),
+            "logS0": complex(sp.N(sp.log(self._const) + sum(
+                (k * sp.log(c) for c, k in zip(lin_c, lin_k) if c != 0), sp.S.Zero), 30)),
         }
         if not gen:
             # g = d log z/dm near m = infinity, w = 1/m: g = -K w + w^2 sum_n A_n (-w)^n with
@@ -397,7 +397,9 @@ class STransformForm:
         return [l0, l1, l2][:order + 1]
 
     def _s0(self) -> float:
-        return float(np.exp(self._logs_np(np.array([0.0]), 0)[0][0].real))
+        """S(0) = 1/mean as a float (NaN unless real and positive)."""
+        s0 = complex(np.exp(self._logs_np(np.array([0.0]), 0)[0][0]))
+        return s0.real if abs(s0.imag) <= 1e-12 * abs(s0) and s0.real > 0 else float("nan")
 
     def _derive_atom0(self):
         """mu({0}) = 1 + m_p, m_p the pole of chi = m S/(1 + m) in (-1, 0) nearest to 0."""
@@ -496,7 +498,9 @@ class STransformForm:
         R = self._radius()
         x, ytarget = z.real, z.imag
         top = 4.0 * R
-        floor = 1e-9 * R
+        # the geometric part stops at a height small against R and against |x| (near x = 0 the
+        # solution varies on the scale |x|), then a linear part reaches Im z exactly
+        floor = np.maximum(np.minimum(1e-9 * R, 1e-4 * np.abs(x)), 1e-300)
         ytop = np.maximum(top, ytarget)
         ylow = np.maximum(np.minimum(ytarget, ytop), floor)
         m1 = 1.0 / self._s0()
@@ -522,7 +526,9 @@ class STransformForm:
         phi, _ = self._phi_np(m, zc)
         ok0 = np.abs(phi) < 1e-10
         s = np.zeros(n)
-        h = np.full(n, 0.1)
+        # at most about one decade of Im z per step on the geometric part
+        hmax = np.minimum(0.1, 1.0 / np.maximum(np.log10(ytop / ylow), 1.0))
+        h = hmax.copy()
         active = ok0.copy()
         done = np.zeros(n, dtype=bool)
         iters = 0
@@ -551,14 +557,14 @@ class STransformForm:
                          | (np.abs(phi) <= 2e-14 * (1.0 + np.abs(np.log(z1[upd])))))
                 conv[upd] = small
             finite = np.isfinite(mk)
-            allowed = np.where(final, 1.0, 0.25)
+            allowed = 0.25
             smallcorr = np.abs(mk - pred) <= allowed * np.abs(pred - mi) + 1e-9 * np.abs(mi)
             lower = mk.imag <= 1e-9 * np.abs(mk)
             acc = conv & finite & smallcorr & lower
             ai = idx[acc]
             m[ai] = mk[acc]
             s[ai] = snew[acc]
-            h[ai] = np.minimum(2.0 * hi[acc], 0.1)
+            h[ai] = np.minimum(2.0 * hi[acc], hmax[ai])
             ri = idx[~acc]
             h[ri] = hi[~acc] / 4.0
             fin = s >= 2.0
@@ -653,14 +659,16 @@ class STransformForm:
             raise InvalidParameterError("z", z, "z = 0 is singular in chi(m) = 1/z; evaluate "
                                                 "at z = i*y, y > 0")
         flip = mpmath.im(z) < 0
-        zu = mpmath.conj(z) if flip else z
+        with mpmath.workdps(dps + 10):
+            zu = mpmath.conj(z) if flip else z
         m0 = self._solve_m_np(np.array([complex(zu)]))[0]
         if not np.isfinite(m0):
             raise NoConvergence("S-transform continuation", dps=dps, point=z,
                                 advice="the float64 path stalled; move the point off the real "
                                        "axis")
         m = self._polish(zu, complex(m0), dps)
-        return (mpmath.conj(m) if flip else m), zu, flip
+        with mpmath.workdps(dps + 10):
+            return (mpmath.conj(m) if flip else m), zu, flip
 
     def cauchy_mp(self, z, dps: int = 30):
         """G(z) at ``dps`` digits: the float64 continuation polished by Newton at dps + 10.
@@ -841,8 +849,15 @@ class STransformForm:
         """Is the real arc below m_p the physical branch? Compare with the continuation at a
         point x of the arc (0 < x < left edge): there m(x + i0) is real and equals the arc's m
         exactly when (0, x] lies outside the support."""
-        j = max(1, (i if i > 0 else grid.size) // 2)
-        j = min(j, grid.size - 1)
+        end = i if i > 0 else grid.size
+        zr = np.where(np.isfinite(z[:end].real), z[:end].real, 0.0)
+        if end < 2 or not (zr.max() > 0):
+            return False
+        # the arc point whose x is about half the largest x reached, capped at the right end
+        # (the left edge lies below it): away from 0 and from the edge
+        target = 0.5 * min(zr.max(), self._radius())
+        with np.errstate(all="ignore"):
+            j = int(np.nanargmin(np.abs(np.log(np.where(zr > 0, zr, np.nan) / target))))
         xc = z[j].real
         if not (np.isfinite(xc) and xc > 0 and abs(z[j].imag) <= 1e-9 * abs(z[j])):
             return False
@@ -901,6 +916,8 @@ class STransformForm:
                 d = abs(b - a) + d
             x = self._z_mp(m)
             g2 = self._g_mp(m, 1)[1]
+            if mpmath.isnan(g2):      # callable factor without f'': centred difference of g
+                g2 = (gr - gl) / (2 * d)
             nk = 1 + sum(abs(float(k)) for _, k in self._bases)
             err = (abs(x * g2) * (2 * d) ** 2 + abs(x) * nk * mpmath.mpf(10) ** (-(dps + 8)))
             kind = "soft" if abs(g2) > 0 else "cusp"
