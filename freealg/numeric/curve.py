@@ -155,11 +155,13 @@ class AlgebraicCurve:
     def __init__(self, poly: Any, G: Any = None, z: Any = None):
         if not isinstance(poly, sp.Poly):
             if G is None or z is None:
-                raise InvalidParameterError("poly", poly, "an expression needs the generators G and z")
+                raise InvalidParameterError(
+                    "poly", poly, "an expression needs the generators G and z")
             try:
                 poly = sp.Poly(poly, G, z)
             except sp.PolynomialError as err:
-                raise InvalidParameterError("poly", poly, f"must be a polynomial in {G}, {z}") from err
+                raise InvalidParameterError(
+                    "poly", poly, f"must be a polynomial in {G}, {z}") from err
         if len(poly.gens) != 2:
             raise InvalidParameterError("poly", poly, "must have exactly two generators (G, z)")
         if poly.free_symbols - set(poly.gens):
@@ -173,8 +175,7 @@ class AlgebraicCurve:
         for k in range(n + 1):
             ck = sp.Poly(poly.as_expr().coeff(Gs, k) if k else poly.as_expr().subs(Gs, 0), zs)
             coef.append(ck)
-        dz = max(c.degree() for c in coef if not c.is_zero) if any(not c.is_zero for c in coef) else 0
-        dz = max(dz, 0)
+        dz = max([c.degree() for c in coef if not c.is_zero] + [0])
         arr = np.zeros((n + 1, dz + 1), dtype=complex)
         for k, ck in enumerate(coef):
             if ck.is_zero:
@@ -182,7 +183,10 @@ class AlgebraicCurve:
             for (e,), v in ck.terms():
                 arr[k, dz - e] = complex(v)
         # z-derivative coefficients (descending powers, one shorter)
-        darr = arr[:, :-1] * np.arange(dz, 0, -1)[None, :] if dz > 0 else np.zeros((n + 1, 1), complex)
+        if dz > 0:
+            darr = arr[:, :-1] * np.arange(dz, 0, -1)[None, :]
+        else:
+            darr = np.zeros((n + 1, 1), complex)
         exact = poly.domain.is_QQ or poly.domain.is_ZZ
         if not np.all(np.isfinite(arr)):
             raise InvalidParameterError("poly", poly, "has coefficients that overflow float64")
@@ -254,7 +258,7 @@ class AlgebraicCurve:
                 idx = np.arange(n - 1)
                 M[:, idx + 1, idx] = 1.0
                 M[~good] = 0.0
-                R = np.linalg.eigvals(M)
+                R = np.linalg.eigvals(M).astype(complex, copy=False)
             R[~good] = _CNAN
             D = self._dgdz(A, self._coeffs_np(z, deriv=True), R)
         return R, D, good
@@ -302,9 +306,9 @@ class AlgebraicCurve:
         (N,)). Returns (target index, ok): the followed root continues to root k at zn, and the
         step is unambiguous: the segment stays inside the disc around zp free of the points where
         the physical branch can be singular (so the continuation along the segment exists and is
-        unique, and its Taylor series converges on the step), the predicted move and the prediction error are small against
-        the distance from the followed root to the other roots, and the root nearest the
-        first-order prediction is much nearer than the next one.
+        unique, and its Taylor series converges on the step), the predicted move and the
+        prediction error are small against the distance from the followed root to the other
+        roots, and the root nearest the first-order prediction is much nearer than the next one.
         """
         N, n = Rp.shape
         r = np.arange(N)
@@ -476,9 +480,10 @@ class AlgebraicCurve:
         >>> import numpy as np, sympy as sp
         >>> from freealg.numeric.curve import AlgebraicCurve
         >>> G, z = sp.symbols("G z")
-        >>> mp = AlgebraicCurve(sp.Poly(z*G**2 - z*G + G + 0, G, z) + sp.Poly(1 - G, G, z))
-        >>> x = np.array([1.0, 2.0, 5.0])         # free Poisson(1): -Im G / pi = sqrt(4x - x^2)/(2 pi x)
-        >>> np.allclose(-mp.cauchy_np(x).imag / np.pi, np.sqrt(np.maximum(4*x - x*x, 0))/(2*np.pi*x))
+        >>> fp = AlgebraicCurve(sp.Poly(z*G**2 - z*G + 1, G, z))        # free Poisson(1)
+        >>> x = np.array([1.0, 2.0, 5.0])        # density sqrt(4x - x^2)/(2 pi x) on [0, 4]
+        >>> rho = np.sqrt(np.maximum(4*x - x*x, 0)) / (2*np.pi*x)
+        >>> np.allclose(-fp.cauchy_np(x).imag / np.pi, rho)
         True
 
         Parameters
@@ -677,7 +682,12 @@ class AlgebraicCurve:
         """
         dps = _check_dps(dps)
         scalar = not isinstance(z, (list, tuple, np.ndarray))
-        pts = [z] if scalar else list(np.asarray(z, dtype=object).ravel()) if isinstance(z, np.ndarray) else list(z)
+        if scalar:
+            pts = [z]
+        elif isinstance(z, np.ndarray):
+            pts = list(z.astype(object).ravel())
+        else:
+            pts = list(z)
         wp = dps + 10
         with mpmath.workdps(wp):
             try:
@@ -685,7 +695,8 @@ class AlgebraicCurve:
             except (TypeError, ValueError) as err:
                 raise InvalidParameterError("z", z, "must be numeric") from err
             if any(mpmath.im(p) < 0 for p in zm):
-                raise InvalidParameterError("z", z, "must lie in the closed upper half plane Im z >= 0")
+                raise InvalidParameterError(
+                    "z", z, "must lie in the closed upper half plane Im z >= 0")
             zc = np.array([complex(p) for p in zm], dtype=complex)
             Gnp, Rall = self._cauchy_flat(zc)
             if guess is not None:
@@ -903,7 +914,7 @@ class AlgebraicCurve:
 
     def edges(self, dps: int = 30, density: Callable[[np.ndarray], np.ndarray] | None = None,
               atoms: Sequence[Any] = ()) -> list:
-        """Support edges: the candidates where the density is zero on one side and positive on the other.
+        """Support edges: candidates where the density is zero on one side, positive on the other.
 
         Each candidate c is tested at c +- h for two offsets h (1e-4 and 1e-6 of the scale, and
         below a quarter of the distance to the nearest other candidate or atom); both offsets
@@ -914,8 +925,8 @@ class AlgebraicCurve:
         >>> import sympy as sp
         >>> from freealg.numeric.curve import AlgebraicCurve
         >>> G, z = sp.symbols("G z")
-        >>> mp4 = AlgebraicCurve(sp.Poly(G**2*z - G*z - sp.Rational(3, 4)*G + 1, G, z))
-        >>> [(float(e.location), e.side, e.exponent) for e in mp4.edges(dps=20)]  # free Poisson(1/4)
+        >>> mp4 = AlgebraicCurve(sp.Poly(G**2*z - G*z - sp.Rational(3, 4)*G + 1, G, z))  # FP(1/4)
+        >>> [(float(e.location), e.side, e.exponent) for e in mp4.edges(dps=20)]
         [(0.25, 'left', 1/2), (2.25, 'right', 1/2)]
 
         Parameters
@@ -977,7 +988,8 @@ class AlgebraicCurve:
                     continue
                 alpha = math.log(a / b) / math.log(hs[i, 0] / hs[i, 1])
                 fr = Fraction(alpha).limit_denominator(4)
-                expo = sp.Rational(fr.numerator, fr.denominator) if abs(alpha - float(fr)) < 0.03 else None
+                expo = (sp.Rational(fr.numerator, fr.denominator)
+                        if abs(alpha - float(fr)) < 0.03 else None)
                 loc, err = cands[i]
                 rounding = mpmath.fabs(loc) * mpmath.eps * 2
                 out.append(CurveEdge(+loc, side, +(err + rounding), expo))
@@ -996,6 +1008,14 @@ def _dpoly(cs: list) -> list:
 # curves of free convolutions
 
 
+def _exact_number(v: Any) -> sp.Expr:
+    """A moment as an exact sympy number (floats become the rationals they equal)."""
+    e = sp.sympify(v)
+    if e.is_Float:
+        return sp.Rational(e)
+    return e
+
+
 def _select_factor(expr: sp.Expr, G: sp.Symbol, z: sp.Symbol, moments: Sequence[Any] | None,
                    check: tuple | None, what: str) -> sp.Poly:
     """The factor of expr satisfied by the true Cauchy transform."""
@@ -1005,7 +1025,7 @@ def _select_factor(expr: sp.Expr, G: sp.Symbol, z: sp.Symbol, moments: Sequence[
     if not cands:
         raise BranchError(f"{what}: no factor of the eliminant involves G and z")
     if moments is not None:
-        ms = [sp.S.One] + [sp.nsimplify(m) for m in moments]
+        ms = [sp.S.One] + [_exact_number(m) for m in moments]
         K = len(ms) - 1
         t = sp.Dummy("t")
         Gser = sum(ms[k] * t ** (k + 1) for k in range(K + 1))
