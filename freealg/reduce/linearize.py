@@ -580,7 +580,7 @@ def linearization_system(P: NCPoly):
         eqs = eqs + [eq] + coef_eqs
     else:
         m = len(groups)
-        symbolic = []  # the integral against a generator's law: no numeric form (see below)
+        measures = []  # the generators' laws the integrals are taken against
         Om = [sp.MatrixSymbol(rf"\Omega_{{{j + 1}}}", k, k) for j in range(m)]
         Gx = [sp.MatrixSymbol(rf"G_{{X_{{{j + 1}}}}}\left(\Omega_{{{j + 1}}}\right)", k, k)
               for j in range(m)]
@@ -622,14 +622,14 @@ def linearization_system(P: NCPoly):
                 mu = sp.Symbol(rf"\mu_{{{j + 1}}}")
                 sub.append(sp.Eq(Gx[j], sp.Integral(sp.Inverse(W - t * bsm), (t, mu)),
                                  evaluate=False))
-                symbolic.append(Gx[j])
+                measures.append(Unknown(mu, "measure", g[2]))
                 coef_eqs.append(sp.Eq(bsm, MatrixLiteral(g[1]), evaluate=False))
                 defs.append((mu, r"\text{the law of the generator}"))
         steps.append(Step("operator-valued subordination", str(P),
                           f"{m} free groups" + (" + semicircular part" if law.args[1] else ""),
                           tuple(sub + coef_eqs),
                           "Belinschi-Mai-Speicher 2017, Thm 2.2",
-                          relations=_relations(sub + coef_eqs, skip=tuple(symbolic))))
+                          relations=_relations(sub + coef_eqs)))
         eqs = eqs + sub + coef_eqs
         defs += [(Om[j], r"\text{subordination function of group %d}" % (j + 1))
                  for j in range(m)]
@@ -648,6 +648,7 @@ def linearization_system(P: NCPoly):
                     for j in range(len(groups))]
         numeric += [Unknown(Gx[j], "value", lambda zz, d, j=j: solved(zz, d)["G_X"][j])
                     for j in range(len(groups))]
+        numeric += measures
     return System(z=z, target=Gs, unknowns=(Gs, Gm), equations=tuple(eqs),
                   definitions=tuple(defs), steps=tuple(steps), law=law, expr=P,
                   asymptotics=(sp.Eq(Gs, 1 / z, evaluate=False),), numeric=tuple(numeric))
@@ -655,8 +656,7 @@ def linearization_system(P: NCPoly):
 
 def _relations(eqs, skip=()) -> tuple:
     """The equations as Relations; those whose left side is in ``skip`` are not numeric (the
-    pencil L has operator entries; the integral against a generator's law is evaluated only by
-    the law's own quadrature, which would make the check tautological)."""
+    pencil L has operator entries)."""
     return tuple(Relation(eq, numeric=eq.lhs not in skip) for eq in eqs)
 
 

@@ -16,7 +16,9 @@ Kinds of :class:`Unknown` (``source`` in brackets):
 * ``'function'`` (``f(point, dps)``): e.g. a subordination function from the law tree;
 * ``'value'`` (``f(z, dps)``): a symbol or matrix symbol whose value depends only on z;
 * ``'R'`` (the Cauchy transform's Function): R_f(u) = x - 1/u with G_f(x) = u;
-* ``'S'`` (the Cauchy transform's Function): S_f(m) = (1 + m)/(m x) with x G_f(x) - 1 = m.
+* ``'S'`` (the Cauchy transform's Function): S_f(m) = (1 + m)/(m x) with x G_f(x) - 1 = m;
+* ``'measure'`` (a Law): the measure of an integral ``Integral(f(t), (t, mu))``, evaluated as
+  its atoms plus tanh-sinh quadrature of f times its density over its bands.
 
 The last two are inverted by the secant method started at the relation's hint (the law tree's
 subordination point), so they are the exact transforms wherever the hint lies in the basin.
@@ -238,8 +240,7 @@ class Evaluator:
         raise UndeterminedError(f"the value of {e} (no numeric rule for {type(e).__name__})", [])
 
     def _integral(self, e):
-        (var, lo, hi), = e.limits
-        lo, hi = self.scalar(lo), self.scalar(hi)
+        (lim,) = e.limits
         memo: dict = {}
 
         def at(t):
@@ -251,11 +252,36 @@ class Evaluator:
                     del self.symbols[var]
             return memo[t]
 
+        if len(lim) == 2:
+            # int f(t) dmu(t) against a 'measure' unknown (a generator's law): its atoms plus
+            # tanh-sinh over each band of its density (independent of the law's own G)
+            var, mu = lim
+            law = self._unknown(mu).law()
+            d = self.dps + 5
+            dens = lambda t: mpmath.mpmathify(law.density(t, dps=d))  # noqa: E731
+            out = None
+            for atom in law.atoms():
+                term = at(self.scalar(sp.sympify(atom.location))) * \
+                    self.scalar(sp.sympify(atom.mass))
+                out = term if out is None else out + term
+            for band in law.support(d):
+                blo, bhi = self.scalar(sp.sympify(band.lo)), self.scalar(sp.sympify(band.hi))
+                r = (bhi - blo) / 2
+
+                # t = lo + r (1 - cos theta) (written without cancellation near lo):
+                # dt = r sin(theta) dtheta absorbs the inverse square roots a density may have
+                # at its band edges (free Poisson at 0)
+                def integrand(th, lo=blo, r=r):
+                    t = lo + 2 * r * mpmath.sin(th / 2) ** 2
+                    return at(t) * (dens(t) * r * mpmath.sin(th))
+
+                part = _quad_matrix(integrand, [0, mpmath.pi / 2, mpmath.pi])
+                out = part if out is None else out + part
+            return out
+        var, lo, hi = lim
+        lo, hi = self.scalar(lo), self.scalar(hi)
         # an integrand over a period (the unitary groups): split where tanh-sinh likes it
-        pts = [lo + (hi - lo) * j / 4 for j in range(5)]
-        shape = at(pts[0]).rows, at(pts[0]).cols
-        return mpmath.matrix([[mpmath.quad(lambda t, i=i, j=j: at(t)[i, j], pts)
-                               for j in range(shape[1])] for i in range(shape[0])])
+        return _quad_matrix(at, [lo + (hi - lo) * j / 4 for j in range(5)])
 
     def side(self, e):
         """A side of an equation: an mpmath number or matrix."""
@@ -273,6 +299,20 @@ class Evaluator:
             self.symbols = saved
             self.hints = {}
         return _size(lhs - rhs) / max(mpmath.mpf(1), _size(lhs), _size(rhs))
+
+
+def _quad_matrix(f, pts):
+    """Entrywise tanh-sinh integral of a matrix-valued f over the points ``pts``."""
+    memo: dict = {}
+
+    def g(t):
+        if t not in memo:
+            memo[t] = f(t)
+        return memo[t]
+
+    first = g(pts[0])
+    return mpmath.matrix([[mpmath.quad(lambda t, i=i, j=j: g(t)[i, j], pts)
+                           for j in range(first.cols)] for i in range(first.rows)])
 
 
 def _size(v):
