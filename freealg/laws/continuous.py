@@ -31,9 +31,13 @@ import sympy as sp
 
 from ..errors import InvalidParameterError, UndeterminedError
 from ..kernels.backend import MP, NP
-from ..numeric.quadrature import (Piece, callable_evaluator, cauchy_transform, complex_pair,
-                                  critical_points, evaluator, finite_difference, integrate,
-                                  pair_evaluator, pieces_density, polish_critical)
+from ..numeric.pushforward import (check_bounded, flat_parts, gaussian_expectation,
+                                   gaussian_pieces, gaussian_weight, monotone_spans,
+                                   refine_spans, tail_vanishes)
+from ..numeric.quadrature import (Piece, callable_evaluator, cauchy_transform, check_density,
+                                  complex_pair, edge_kind, edge_local, evaluator, finite_difference,
+                                  integrate, pair_evaluator, pieces_density, polish_critical,
+                                  support_density)
 from .base import Atom, Band, Edge, Law, check, numeric_value
 from .catalog import Bernoulli, Dirac, Discrete
 
@@ -44,7 +48,6 @@ __all__ = ["FromDensity", "GaussianPushforward", "from_density", "gaussian_pushf
 # (the index travels with the pickle).
 _X = sp.Dummy("x", dummy_index=7_432_019_311, real=True)
 _XP = sp.Symbol("x")          # for printing only
-_D = sp.Dummy("d", dummy_index=7_432_019_312, nonnegative=True)
 
 
 
@@ -106,25 +109,6 @@ def _prepare(expr: sp.Expr) -> sp.Expr:
 
 
 
-def _edge_local(expr: sp.Expr, end: sp.Expr, sign: int) -> sp.Expr:
-    """expr(end + sign*d) with the sums that vanish at d = 0 expanded, so that factors such as
-    (x - a) or (4 - x**2) are evaluated without cancellation near the end."""
-    e = expr.xreplace({_X: end + sign * _D})
-
-    def vanishing(a):
-        if not (a.is_Add and a.has(_D)):
-            return False
-        try:
-            return sp.expand(a.xreplace({_D: 0})) == 0
-        except Exception:  # noqa: BLE001
-            return False
-
-    try:
-        return e.replace(vanishing, lambda a: sp.expand(a))
-    except Exception:  # noqa: BLE001
-        return e
-
-
 def _to_sympy_number(v: Any, dps: int = 30) -> sp.Expr:
     with mpmath.workdps(dps + 5):
         return sp.Float(mpmath.mpf(v), dps)
@@ -140,7 +124,9 @@ class _QuadratureLaw(Law):
     __slots__ = ()
 
     # subclasses implement _build_pieces(be) (for MP at the current mpmath precision),
-    # support() and edges()
+    # _support() and _edges()
+
+    _cauchy_strategies = ("quadrature",)
 
     def _pieces(self, be) -> list:
         key = "pieces_np" if be is NP else ("pieces_mp", mpmath.mp.prec)
@@ -376,8 +362,8 @@ class FromDensity(_QuadratureLaw):
             if self._is_symbolic:
                 e = self._expr()
                 out = {"p": evaluator(e, _X, be),
-                       "wL": evaluator(_edge_local(e, a, 1).xreplace({_D: _X}), _X, be),
-                       "wR": evaluator(_edge_local(e, b, -1).xreplace({_D: _X}), _X, be)}
+                       "wL": evaluator(edge_local(e, _X, a, 1), _X, be),
+                       "wR": evaluator(edge_local(e, _X, b, -1), _X, be)}
                 try:
                     out["dp"] = evaluator(sp.diff(e, _X), _X, be)
                 except Exception:  # noqa: BLE001
@@ -414,21 +400,7 @@ class FromDensity(_QuadratureLaw):
                                                     f"the density must integrate to 1 over "
                                                     f"[{a}, {b}] (it integrates to {total})")
                 return
-        A, B = float(a), float(b)
-        p = self._fns(NP)["p"]
-        grid = A + (B - A) * (np.arange(512) + 0.5) / 512
-        vals = p(grid)
-        fin = np.isfinite(vals)
-        if not np.any(fin):
-            raise InvalidParameterError("pdf", self._display_pdf(),
-                                        f"the density cannot be evaluated on ({a}, {b})")
-        scale = float(np.max(np.abs(vals[fin])))
-        neg = fin & (vals < -1e-12 * max(scale, 1e-300))
-        if np.any(neg):
-            i = int(np.argmax(neg))
-            raise InvalidParameterError("pdf", self._display_pdf(),
-                                        f"the density must be >= 0 (pdf({grid[i]:.6g}) = "
-                                        f"{vals[i]:.6g})")
+        check_density(self._fns(NP)["p"], a, b, self._display_pdf())
         total = self._integrate(lambda t: 1.0, NP)
         if not (abs(total - 1) <= 1e-8):
             total = float(self._integrate(lambda t: 1, MP, dps=20))
@@ -473,35 +445,27 @@ class FromDensity(_QuadratureLaw):
 
     # numeric public hooks -----------------------------------------------------------------
     def _density_np(self, x):
-        self._require_numeric()
-        _, a, b, _ = self._args
-        A, B = float(a), float(b)
-        x = np.asarray(x, dtype=float)
-        f = self._fns(NP)
-        with np.errstate(all="ignore"):
-            da, db = x - A, B - x
-            v = np.where(da <= db, f["wL"](np.maximum(da, 0)), f["wR"](np.maximum(db, 0)))
-        return np.where((x > A) & (x < B) & np.isfinite(v), v, 0.0)
+        return support_density(self._support_piece(NP), x, NP)
 
     def _density_mp(self, x, dps):
-        self._require_numeric()
         with mpmath.workdps(dps + 5):
-            _, a, b, _ = self._args
-            A, B = numeric_value(a, MP), numeric_value(b, MP)
-            x = mpmath.mpf(x)
-            if not (A < x < B):
-                out = mpmath.mpf(0)
-            else:
-                f = self._fns(MP)
-                out = f["wL"](x - A) if x - A <= B - x else f["wR"](B - x)
+            out = support_density(self._support_piece(MP), mpmath.mpf(x), MP)
         with mpmath.workdps(dps):
             return +out
+
+    def _support_piece(self, be) -> Piece:
+        """The density on the whole support [a, b] (evaluated from the nearer end)."""
+        self._require_numeric()
+        _, a, b, _ = self._args
+        f = self._fns(be)
+        return Piece.density(f["p"], numeric_value(a, be), numeric_value(b, be), wL=f["wL"],
+                             wR=f["wR"])
 
     def _hull_float(self):
         _, a, b, _ = self._args
         return float(numeric_value(a, NP)), float(numeric_value(b, NP))
 
-    def support(self, dps: int = 30) -> list[Band]:
+    def _support(self, dps: int, method: str | None = None) -> list[Band]:
         _, a, b, _ = self._args
         return [Band(a, b)]
 
@@ -515,16 +479,9 @@ class FromDensity(_QuadratureLaw):
         if not self._numeric_ok():
             return "hard"
         with mpmath.workdps(30):
-            f = self._fns(MP)
-            d = mpmath.mpf(10) ** -20 * (numeric_value(b, MP) - numeric_value(a, MP))
-            try:
-                v = f["wL"](d) if end == "left" else f["wR"](d)
-            except (ValueError, ZeroDivisionError, OverflowError):
-                return "hard"
-            width = numeric_value(b - a, MP)
-            return "soft" if mpmath.isfinite(v) and abs(v) * width < 1e-8 else "hard"
+            return edge_kind(self._support_piece(MP), end)
 
-    def edges(self, dps: int = 30) -> list[Edge]:
+    def _edges(self, dps: int, method: str | None = None) -> list[Edge]:
         _, a, b, _ = self._args
         return self._memo("edges", lambda: [Edge(a, self._edge_kind("left"), 0, "left"),
                                             Edge(b, self._edge_kind("right"), 0, "right")])
@@ -645,7 +602,7 @@ def _symbolic_plan(lam: sp.Lambda, q: sp.Expr) -> _Plan | None:
     for lo, hi, expr in pieces:
         if lam.free_symbols:
             break  # symbolic parameters in f: boundedness cannot be tested numerically
-        _check_bounded(evaluator(expr, _X, NP), float(lo), float(hi), scale, lam)
+        check_bounded(evaluator(expr, _X, NP), float(lo), float(hi), scale, lam)
     atom_list = []
     for loc, m in atoms.items():
         m = sp.simplify(m) if m.free_symbols else m
@@ -659,86 +616,14 @@ def _symbolic_plan(lam: sp.Lambda, q: sp.Expr) -> _Plan | None:
     return _Plan(tuple(atom_list), tuple(pieces), wc, True)
 
 
-def _check_bounded(fnp: Callable, lo: float, hi: float, scale: float, f: Any) -> None:
-    """Refuse an f that grows along an infinite piece (the law would not be compactly
-    supported): compare max |f| on [-180, 180] sqrt(q) with max |f| on [-9, 9] sqrt(q)."""
-    if math.isfinite(lo) and math.isfinite(hi):
-        return
-    with np.errstate(all="ignore"):
-        near = fnp(np.linspace(max(lo, -9 * scale), min(hi, 9 * scale), 2001))
-        far = fnp(np.linspace(max(lo, -180 * scale), min(hi, 180 * scale), 4001))
-    near = near[np.isfinite(near)]
-    if (not np.all(np.isfinite(far))) or (near.size and np.max(np.abs(far)) >
-                                          10 * (1 + np.max(np.abs(near)))):
-        raise InvalidParameterError("f", f, "f must be bounded (the law of f(h) must be "
-                                            "compactly supported); f grows as |h| -> oo")
-
-
 def _numeric_plan(fnp: Callable, q: float) -> _Plan:
-    """Heuristic atoms of a numeric f: runs of >= 3 exactly equal values on a fine grid of
-    [-9 sqrt q, 9 sqrt q] (40001 points), boundaries refined by bisection; runs of Gaussian
-    mass < 1e-12 are ignored."""
-    from scipy.special import ndtr
-
-    sq = math.sqrt(q)
-    L0 = 9 * sq
-    h = np.linspace(-L0, L0, 40001)
-    v = fnp(h)
-    if not np.all(np.isfinite(v)):
-        raise InvalidParameterError("f", fnp, "f(h) must be finite for all real h")
-    _check_bounded(fnp, -math.inf, math.inf, sq, fnp)
-    eq = v[1:] == v[:-1]
-    runs = []
-    i = 0
-    n = len(eq)
-    while i < n:
-        if eq[i]:
-            j = i
-            while j + 1 < n and eq[j + 1]:
-                j += 1
-            if j > i:  # >= 3 equal points
-                runs.append((i, j + 1))
-            i = j + 1
-        else:
-            i += 1
-
-    def refine(c, inside, outside):
-        a, b = inside, outside
-        for _ in range(80):
-            m = 0.5 * (a + b)
-            if m == a or m == b:
-                break
-            if fnp(np.array([m]))[0] == c:
-                a = m
-            else:
-                b = m
-        return 0.5 * (a + b)
-
-    flats = []
-    for i0, i1 in runs:
-        c = float(v[i0])
-        lo = -math.inf if i0 == 0 else refine(c, h[i0], h[i0 - 1])
-        hi = math.inf if i1 == len(h) - 1 else refine(c, h[i1], h[i1 + 1])
-        # P(lo < h < hi) from the tail that keeps relative accuracy
-        mass = float(ndtr(hi / sq) - ndtr(lo / sq) if hi <= 0 else ndtr(-lo / sq) - ndtr(-hi / sq))
-        if mass >= 1e-12:
-            flats.append((lo, hi, c, mass))
-    atoms: dict = {}
-    for _lo, _hi, c, mass in flats:
-        loc = sp.Integer(int(c)) if float(c).is_integer() else sp.Float(c, 17)
-        atoms[loc] = atoms.get(loc, 0.0) + mass
-    pieces = []
-    start = -math.inf
-    for lo, hi, _, _ in flats:
-        if lo > start:
-            pieces.append((start, lo, None))
-        start = hi
-    if start < math.inf:
-        pieces.append((start, math.inf, None))
-    atom_list = tuple(sorted(((loc, sp.Float(m, 17)) for loc, m in atoms.items()),
-                             key=lambda lm: float(lm[0])))
-    wc = (sp.Float(1.0 - sum(m for m in atoms.values()), 17) if pieces else sp.S.Zero)
-    return _Plan(atom_list, tuple(pieces), wc, False)
+    """Heuristic atoms of a numeric f (:func:`~freealg.numeric.pushforward.flat_parts`)."""
+    atoms, spans = flat_parts(fnp, q)
+    pieces = tuple((lo, hi, None) for lo, hi in spans)
+    atom_list = tuple(sorted(((sp.Integer(int(c)) if float(c).is_integer() else sp.Float(c, 17),
+                               sp.Float(m, 17)) for c, m in atoms), key=lambda lm: float(lm[0])))
+    wc = (sp.Float(1.0 - sum(m for _, m in atoms), 17) if pieces else sp.S.Zero)
+    return _Plan(atom_list, pieces, wc, False)
 
 
 @functools.lru_cache(maxsize=128)
@@ -896,89 +781,19 @@ class GaussianPushforward(_QuadratureLaw):
 
         return self._memo(("maps", be.name), build)
 
-    def _monotone_np(self) -> list:
-        """Monotone sub-pieces in float64: (s0, s1, piece index, end flags), with the tails
-        truncated where the Gaussian mass is below 1e-20."""
-
-        def build():
-            q = float(self._q(NP))
-            L = math.sqrt(2 * q * 20 * math.log(10))
-            out = []
-            for idx, ((lo, hi, *_), (_X0, dX, *_)) in enumerate(zip(self._piece_exprs(),
-                                                                self._maps(NP))):
-                flo, fhi = float(lo), float(hi)
-                a, b = max(flo, -L), min(fhi, L)
-                if not a < b:
-                    continue
-                cps = [c for c in critical_points(dX, a, b) if a < c < b]
-                cuts = [a] + cps + [b]
-                for k, (s0, s1) in enumerate(zip(cuts[:-1], cuts[1:])):
-                    if s1 <= s0:
-                        continue
-                    tr0 = (k == 0 and flo < -L)
-                    tr1 = (k == len(cuts) - 2 and fhi > L)
-                    out.append((s0, s1, idx, tr0, tr1, k > 0, k < len(cuts) - 2))
-            return out
-
-        return self._memo("monotone_np", build)
-
     def _build_pieces(self, be) -> list:
-        return self._build_pieces_np() if be is NP else self._build_pieces_mp()
-
-    def _build_pieces_np(self) -> list:
-        q = float(self._q(NP))
-        wc = float(numeric_value(self._plan().wc, NP))
-        c = 1.0 / (math.sqrt(2 * math.pi * q) * wc)
-
-        def w(s):
-            return c * np.exp(-np.asarray(s) ** 2 / (2 * q))
-
-        def dw(s):
-            return -np.asarray(s) / q * w(s)
-
-        out = []
-        maps = self._maps(NP)
-        for s0, s1, idx, tr0, tr1, cr0, cr1 in self._monotone_np():
-            X, dX, d2X, XdX, XdXc = maps[idx]
-            x0, x1 = float(X(np.array([s0]))[0]), float(X(np.array([s1]))[0])
-            if x0 == x1:
-                continue  # numerically flat
-            sgn = 1 if x1 > x0 else -1
-            out.append(Piece(s0, s1, min(x0, x1), max(x0, x1), False, w, dw=dw, X=X, dX=dX,
-                              d2X=d2X, sgn=sgn, meta=(idx, tr0, tr1, cr0, cr1, s0, s1), XdX=XdX,
-                              XdXc=XdXc))
-        return out
-
-    def _build_pieces_mp(self) -> list:
-        q = self._q(MP)
-        wc = numeric_value(self._plan().wc, MP)
-        c = 1 / (mpmath.sqrt(2 * mpmath.pi * q) * wc)
-        L = mpmath.sqrt(2 * q * (mpmath.mp.dps + 10) * mpmath.log(10))
-
-        def w(s):
-            return c * mpmath.exp(-s * s / (2 * q))
-
-        def dw(s):
-            return -s / q * w(s)
-
-        out = []
-        maps = self._maps(MP)
-        exprs = self._piece_exprs()
-        for pc_np in self._pieces(NP):
-            idx, tr0, tr1, cr0, cr1, s0, s1 = pc_np.meta
-            X, dX, d2X, XdX, XdXc = maps[idx]
-            lo_h, hi_h = exprs[idx][0], exprs[idx][1]
-            a = -L if tr0 else (polish_critical(dX, d2X, s0) if cr0 else numeric_value(lo_h, MP))
-            b = L if tr1 else (polish_critical(dX, d2X, s1) if cr1 else numeric_value(hi_h, MP))
-            if not a < b:
-                continue
-            x0, x1 = X(a), X(b)
-            if x0 == x1:
-                continue
-            sgn = 1 if x1 > x0 else -1
-            out.append(Piece(a, b, min(x0, x1), max(x0, x1), False, w, dw=dw, X=X, dX=dX,
-                              d2X=d2X, sgn=sgn, meta=pc_np.meta, XdX=XdX, XdXc=XdXc))
-        return out
+        """Monotone pieces of f with the Gaussian weight (:mod:`freealg.numeric.pushforward`);
+        float64 tails truncated where their mass is below 1e-20, mpmath ones below
+        10^-(dps+10)."""
+        w, dw = gaussian_weight(self._q(be), numeric_value(self._plan().wc, be), be)
+        if be is NP:
+            spans = monotone_spans([(float(lo), float(hi)) for lo, hi, *_ in self._piece_exprs()],
+                                   [m[1] for m in self._maps(NP)], float(self._q(NP)))
+        else:
+            exprs = self._piece_exprs()
+            spans = refine_spans(self._pieces(NP), self._maps(MP),
+                                 lambda i, k: numeric_value(exprs[i][k], MP), self._q(MP))
+        return gaussian_pieces(spans, self._maps(be), w, dw)
 
     # symbolic side -------------------------------------------------------------------------
     def _moments_exact(self, n: int) -> list:
@@ -997,16 +812,14 @@ class GaussianPushforward(_QuadratureLaw):
                 return sp.simplify(total / plan.wc)
             self._q(MP)
             with mpmath.workdps(40):
-                qq = numeric_value(q, MP)
-                c = 1 / mpmath.sqrt(2 * mpmath.pi * qq)
-                tot = mpmath.mpf(0)
-                maps = self._maps(MP)
-                for (lo, hi, *_), (X, *_) in zip(self._piece_exprs(), maps):
-                    a = -mpmath.inf if not sp.sympify(lo).is_finite else numeric_value(lo, MP)
-                    b = mpmath.inf if not sp.sympify(hi).is_finite else numeric_value(hi, MP)
-                    pts = [a, 0, b] if a < 0 < b else [a, b]
-                    tot += mpmath.quad(lambda s: c * mpmath.exp(-s * s / (2 * qq)) * X(s) ** k,
-                                       pts)
+
+                def end(v, inf):
+                    return inf if not sp.sympify(v).is_finite else numeric_value(v, MP)
+
+                tot = gaussian_expectation(
+                    [lambda s, X=m[0]: X(s) ** k for m in self._maps(MP)],
+                    [(end(lo, -mpmath.inf), end(hi, mpmath.inf)) for lo, hi, *_ in
+                     self._piece_exprs()], numeric_value(q, MP))
                 tot /= numeric_value(plan.wc, MP)
             return _to_sympy_number(tot)
 
@@ -1097,26 +910,15 @@ class GaussianPushforward(_QuadratureLaw):
         return self._memo("bands_edges", build)
 
     def _tail_vanishes(self, idx: int, s: float, width: float) -> bool:
-        """Whether the density phi_q(h)/|f'(h)| tends to 0 along a Gaussian tail: it must
-        decrease from h = 9 sqrt(q) to 12 sqrt(q) and be small there (60-digit evaluation;
-        e.g. for tanh'(h)^2 the density ~ exp(-h^2/2 + 4h) only decays beyond h = 8)."""
+        """Whether the density vanishes along the Gaussian tail of piece idx (60 digits)."""
         with mpmath.workdps(60):
-            q = self._q(MP)
-            X, dX = self._maps(MP)[idx][:2]
-            sign = 1 if s > 0 else -1
-            vals = []
-            for c in (9, 12):
-                h = sign * c * mpmath.sqrt(q)
-                d = abs(dX(h))
-                vals.append(mpmath.exp(-h * h / (2 * q)) / d if d != 0 else mpmath.inf)
-            wc = abs(numeric_value(self._plan().wc, MP))
-            rho = vals[1] / (mpmath.sqrt(2 * mpmath.pi * q) * wc)
-            return bool(vals[1] < vals[0] and rho * width < 1e-6)
+            return tail_vanishes(self._q(MP), numeric_value(self._plan().wc, MP),
+                                 self._maps(MP)[idx][1], s, width)
 
-    def support(self, dps: int = 30) -> list[Band]:
+    def _support(self, dps: int, method: str | None = None) -> list[Band]:
         return self._bands_and_edges()[0]
 
-    def edges(self, dps: int = 30) -> list[Edge]:
+    def _edges(self, dps: int, method: str | None = None) -> list[Edge]:
         return self._bands_and_edges()[1]
 
 

@@ -218,7 +218,8 @@ def _fold_newton_mp(law, x0, dps):
             try:
                 dv = mpmath.lu_solve(Jm, mpmath.matrix(A0))
             except ZeroDivisionError:
-                raise NoConvergence("edge refinement (singular fold system)", dps=dps, steps=it)
+                raise NoConvergence("edge refinement (singular fold system)", dps=dps,
+                                    steps=it) from None
             v = [v[i] - dv[i] for i in range(n + 1)]
             step = abs(dv[n])
             if last is not None and step < mpmath.mpf(10) ** (-(dps + 8)) * (1 + abs(v[-1])):
@@ -478,7 +479,8 @@ def mass_check(law, dps: int | None = None) -> dict:
     """Continuous mass (integral of the density over the bands) plus atom masses.
 
     Float64 (vectorised tanh-sinh on each band) when ``dps`` is None, else mpmath's tanh-sinh
-    at ``dps``. Returns a dict with 'continuous', 'atoms', 'total' and 'deviation' = ``|total - 1|``.
+    at ``dps``. Returns a dict with 'continuous', 'atoms', 'total' and
+    'deviation' = ``|total - 1|``.
 
     Examples
     --------

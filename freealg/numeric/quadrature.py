@@ -52,10 +52,10 @@ import sympy as sp
 from ..errors import InvalidParameterError, NoConvergence
 from ..kernels.backend import MP, NP, Backend
 
-__all__ = ["Piece", "tanh_sinh_rule", "tanh_sinh", "evaluator", "pair_evaluator", "finite_difference",
-           "critical_points", "polish_critical",
-           "complex_pair", "callable_evaluator", "cauchy_transform", "integrate",
-           "pieces_density", "inverse"]
+__all__ = ["Piece", "tanh_sinh_rule", "tanh_sinh", "evaluator", "pair_evaluator", "complex_pair",
+           "callable_evaluator", "finite_difference", "cauchy_transform", "integrate",
+           "pieces_density", "support_density", "inverse", "critical_points", "polish_critical",
+           "edge_local", "edge_kind", "check_density"]
 
 _NP_H = 1.0 / 16              # float64 tanh-sinh step
 _NP_UMAX = 3.9                # float64 tanh-sinh range: nodes reach 1e-33 of an interval's end
@@ -447,7 +447,7 @@ def tanh_sinh(f: Callable, a: Any, b: Any, dps: int | None = None) -> tuple[Any,
         if not (math.isfinite(A) and math.isfinite(B) and A < B):
             raise InvalidParameterError("a, b", (a, b), "the ends must be finite with a < b")
         W = B - A
-        prev = None
+        prev, change = math.nan, math.inf
         for h in (1 / 8, 1 / 16, 1 / 32, 1 / 64, 1 / 128):
             sig, tau, w = tanh_sinh_rule(h, 4.5)
             with np.errstate(all="ignore"):
@@ -456,14 +456,15 @@ def tanh_sinh(f: Callable, a: Any, b: Any, dps: int | None = None) -> tuple[Any,
             t = _finite_np(t)
             val = float(np.sum(t))
             l1 = float(np.sum(np.abs(t)))
-            if prev is not None and abs(val - prev) <= 1e-14 * l1:
+            change = abs(val - prev)          # nan at the first level
+            if change <= 1e-14 * l1:
                 break
             prev = val
         else:
-            raise NoConvergence("tanh-sinh quadrature (float64)", residual=abs(val - prev),
+            raise NoConvergence("tanh-sinh quadrature (float64)", residual=change,
                                 advice="split the interval at interior singularities or "
                                        "pass dps for an adaptive mpmath rule")
-        err = abs(val - prev) + 1e-15 * l1 + abs(t[0]) + abs(t[-1])
+        err = change + 1e-15 * l1 + abs(t[0]) + abs(t[-1])
         return val, err
     dps = int(dps)
     with mpmath.workdps(dps + 10):
@@ -525,19 +526,19 @@ class Piece:
     hi: Any
     ident: bool
     w: Callable                    # weight in s (density for ident pieces)
-    dw: Callable | None = None     # its derivative
-    X: Callable | None = None      # the map (None: identity)
-    dX: Callable | None = None
-    d2X: Callable | None = None
+    dw: Any = None     # its derivative
+    X: Any = None      # the map (None: identity)
+    dX: Any = None
+    d2X: Any = None
     sgn: int = 1
     A: Any = None                  # support ends for the edge-local evaluators (ident only)
     B: Any = None
-    wL: Callable | None = None     # w(A + d)
-    wR: Callable | None = None     # w(B - d)
+    wL: Any = None     # w(A + d)
+    wR: Any = None     # w(B - d)
     meta: tuple = ()               # push-forward: (piece index, truncated0, truncated1,
     #                                 critical0, critical1, s0 float, s1 float)
-    XdX: Callable | None = None    # (X, X') together (common subexpressions once)
-    XdXc: Callable | None = None   # the same for complex s (symbolic f only), for poles
+    XdX: Any = None    # (X, X') together (common subexpressions once)
+    XdXc: Any = None   # the same for complex s (symbolic f only), for poles
     crit_lo: bool = False          # the density is infinite at lo / hi (critical value of X)
     crit_hi: bool = False
     trunc_lo: bool = False         # lo / hi is the image of a truncated Gaussian tail
@@ -767,6 +768,16 @@ class _Point:
     """Per-point data of one piece (arrays over the points for NP, scalars for MP)."""
 
     __slots__ = ("z", "xr", "y", "x0", "sstar", "wl", "wr", "c0", "c1", "ys")
+    z: Any
+    xr: Any
+    y: Any
+    x0: Any
+    sstar: Any
+    wl: Any
+    wr: Any
+    c0: Any
+    c1: Any
+    ys: Any
 
     def rows(self, r) -> "_Point":
         """The data of rows r as columns (broadcast against the nodes)."""
@@ -923,7 +934,7 @@ def _piece_gdg_np(pc: Piece, z, want_d: bool):
             b = np.where((other > 1e-13 * W) & (other < W), other, np.inf)
             small, big = np.minimum(a, b), np.maximum(a, b)
             split = (big < W / 2) & (small < big / 8)
-            segs = [(np.zeros_like(W), np.where(split, big, W),
+            segs: list = [(np.zeros_like(W), np.where(split, big, W),
                      np.where(np.isfinite(small), small, W), slice(None))]
             if np.any(split):
                 k = np.nonzero(split)[0]
@@ -1024,7 +1035,7 @@ def cauchy_transform(pieces: Sequence[Piece], z: Any, be: Backend,
         shape = z.shape
         flat = z.ravel()
         G = np.zeros(flat.shape, dtype=complex)
-        dG = np.zeros(flat.shape, dtype=complex) if derivative else None
+        dG = np.zeros(flat.shape, dtype=complex)
         nodes = 2 * len(tanh_sinh_rule(1.0 / 40, 3.2)[0])
         chunk = max(1, 400_000 // max(1, nodes))     # bounds the (points x nodes) arrays
         with np.errstate(all="ignore"):
@@ -1091,11 +1102,13 @@ def integrate(pieces: Sequence[Piece], g: Callable, be: Backend, dps: int = 30) 
             if pc.ident:
                 sa, sb = pc.s0 - pc.A, pc.B - pc.s1
 
-                def F(sg, ta, pc=pc, sa=sa, sb=sb, width=width):
+                def F_ident(sg, ta, pc=pc, sa=sa, sb=sb, width=width):
                     off_a, off_b = sa + width * sg, sb + width * ta
                     v = pc.wL(off_a) if off_a <= off_b else pc.wR(off_b)
                     r = width * v * g(pc.s0 + width * sg)
                     return (r if mpmath.isfinite(r) else mpmath.mpf(0),)
+
+                F: Callable = F_ident
             else:
                 def F(sg, ta, pc=pc, width=width):
                     s = pc.s0 + width * sg
@@ -1104,6 +1117,106 @@ def integrate(pieces: Sequence[Piece], g: Callable, be: Backend, dps: int = 30) 
             total += S
     with mpmath.workdps(dps):
         return +total
+
+
+def support_density(pc: Piece, x: Any, be: Backend) -> Any:
+    """The density of an identity piece anywhere on its support (A, B), evaluated from the
+    nearer end (``wL``/``wR``); 0 outside (and, in float64, where it is not finite).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from freealg.kernels.backend import NP
+    >>> pc = Piece.density(lambda t: 1.5 * t**2, -1.0, 1.0)
+    >>> support_density(pc, np.array([-2.0, 0.5, 1.0]), NP)
+    array([0.   , 0.375, 0.   ])
+    """
+    if be is NP:
+        x = np.asarray(x, dtype=float)
+        with np.errstate(all="ignore"):
+            v = _rho_ident(pc, x, NP)
+        return np.where((x > pc.A) & (x < pc.B) & np.isfinite(v), v, 0.0)
+    return _rho_ident(pc, x, MP) if pc.A < x < pc.B else mpmath.mpf(0)
+
+
+def check_density(p: Callable, a: Any, b: Any, shown: Any) -> None:
+    """Refuse a float64 density ``p`` on (a, b) that cannot be evaluated or is negative
+    (beyond 1e-12 of its largest value) on a grid of 512 midpoints; ``shown`` names it in
+    the error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_density(lambda t: 1 - t, 0, 2, "1 - x")     # first negative midpoint 1 + 1/512
+    Traceback (most recent call last):
+    ...
+    freealg.errors.InvalidParameterError: invalid pdf='1 - x': the density must be >= 0
+    (pdf(1.00195) = -0.00195312)
+    """
+    A, B = float(a), float(b)
+    grid = A + (B - A) * (np.arange(512) + 0.5) / 512
+    with np.errstate(all="ignore"):
+        vals = np.asarray(p(grid), dtype=float)
+    fin = np.isfinite(vals)
+    if not np.any(fin):
+        raise InvalidParameterError("pdf", shown, f"the density cannot be evaluated on ({a}, {b})")
+    scale = float(np.max(np.abs(vals[fin])))
+    neg = fin & (vals < -1e-12 * max(scale, 1e-300))
+    if np.any(neg):
+        i = int(np.argmax(neg))
+        raise InvalidParameterError("pdf", shown, f"the density must be >= 0 (pdf({grid[i]:.6g}) "
+                                                  f"= {vals[i]:.6g})")
+
+
+def edge_kind(pc: Piece, side: str) -> str:
+    """'soft' where the density of an identity piece vanishes at its support end A (``side``
+    'left') or B ('right'): its value 10^-20 of the width inside is below 1e-8/width (at the
+    working mpmath precision); 'hard' otherwise (a jump or a divergence).
+
+    Examples
+    --------
+    >>> import mpmath
+    >>> pc = Piece.density(lambda t: 6 * t * (1 - t), mpmath.mpf(0), mpmath.mpf(1))
+    >>> with mpmath.workdps(30):
+    ...     edge_kind(pc, "left"), edge_kind(Piece.density(lambda t: 1, pc.A, pc.B), "right")
+    ('soft', 'hard')
+    """
+    width = pc.B - pc.A
+    try:
+        v = (pc.wL if side == "left" else pc.wR)(mpmath.mpf(10) ** -20 * width)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return "hard"
+    return "soft" if mpmath.isfinite(v) and abs(v) * width < 1e-8 else "hard"
+
+
+def edge_local(expr: sp.Expr, var: sp.Symbol, end: sp.Expr, sign: int) -> sp.Expr:
+    """expr(end + sign*d) as an expression in ``var`` = d >= 0, with the sums that vanish at
+    d = 0 expanded, so that factors such as (x - a) or (4 - x**2) are evaluated without
+    cancellation near the end (the ``wL``/``wR`` of a density piece).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> edge_local(sp.sqrt(4 - x**2), x, 2, -1)            # at x = 2 - d
+    sqrt(-x**2 + 4*x)
+    """
+    d = sp.Dummy("d", nonnegative=True)
+    e = expr.xreplace({var: end + sign * d})
+
+    def vanishing(a):
+        if not (a.is_Add and a.has(d)):
+            return False
+        try:
+            return sp.expand(a.xreplace({d: 0})) == 0
+        except Exception:  # noqa: BLE001
+            return False
+
+    try:
+        e = e.replace(vanishing, lambda a: sp.expand(a))
+    except Exception:  # noqa: BLE001
+        pass
+    return e.xreplace({d: var})
 
 
 def pieces_density(pieces: Sequence[Piece], x: Any, be: Backend) -> Any:
@@ -1155,7 +1268,7 @@ def critical_points(dX: Callable, s0: float, s1: float) -> list:
 
     g = np.linspace(s0, s1, 4001)[1:-1]
     d = dX(g)
-    out = []
+    out: list = []
     sg = np.sign(d)
     for i in range(len(g) - 1):
         if sg[i] == 0 and (not out or out[-1] != g[i]):
