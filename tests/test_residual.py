@@ -197,7 +197,8 @@ def test_every_equation_is_evaluated():
 # negative controls: one perturbed unknown makes the residual large
 
 
-def _perturbed(system, name, factor=1 + mpmath.mpf(10) ** -8):
+def _perturbed(system, name):
+    factor = 1 + mpmath.mpf(10) ** -8
     out = []
     hit = False
     for unk in system.numeric:
@@ -251,6 +252,18 @@ def test_product_relation_is_checked():
             unk = Unknown(unk.symbol, "cauchy", fa.bernoulli(R(1, 3)))
         bad.append(unk)
     assert dataclasses.replace(s, numeric=tuple(bad)).residual(z) > mpmath.mpf(10) ** -6
+
+
+def test_pickled_system_keeps_its_numbers():
+    # a System pickles (as before the residual) and its unpickled copy still checks its
+    # equations; the linearization's law loses its moment function on pickling, so m_2 for
+    # the asymptotic check then comes from tau(P^2)
+    import pickle
+
+    z = mpmath.mpc("0.25", "0.125")
+    for P in (x + y, p * x * p, J2 * J2.H, x * y + y * x):
+        s = fa.compile(P)
+        assert pickle.loads(pickle.dumps(s)).residual(z) == s.residual(z) <= TOL
 
 
 # ---------------------------------------------------------------------------------------------

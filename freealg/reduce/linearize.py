@@ -188,8 +188,10 @@ class Linearization:
             rr = []
             for ent in row:
                 e = sp.S.Zero
-                for L, c in sorted(ent.items(), key=lambda lc: (lc[0] is not None,
-                                                                 lc[0].sort_key() if lc[0] else ())):
+                def order(lc):
+                    return (lc[0] is not None, lc[0].sort_key() if lc[0] else ())
+
+                for L, c in sorted(ent.items(), key=order):
                     e += c if L is None else c * sym(L)
                 rr.append(e)
             rows.append(rr)
@@ -316,18 +318,18 @@ def linearize(P: NCPoly) -> Linearization:
     states, index = _trie(best + pal_words)
     m = len(states)
     k = 1 + 2 * m
-    E = [[dict() for _ in range(k)] for _ in range(k)]
+    E: list[list[dict]] = [[dict() for _ in range(k)] for _ in range(k)]
     E[0][0] = a
     # e: row 0 -> length-1 prefixes (block r: 1 .. m)
     # s: column of the words' last letters with their coefficients; s^* in row 0, block 1+m ..
     # S: pi -> pi l ; T = -I + S^* sits in block (r, s): E[1 + i][1 + m + j] = T[i, j]
     # D (block (s, s)): c mid (or c) at the state A of a self-adjoint word A mid A^*, since
     # with Q = [[0, T], [T^*, D]]: -u Q^{-1} u^* = A + A^* + e N^{-1} D N^{-*} e^*
-    s_col = [dict() for _ in range(m)]
+    s_col: list[dict] = [dict() for _ in range(m)]
     for pre, i in index.items():
         if len(pre) == 1:
             _add(E[0][1 + i], pre[0], sp.S.One)
-    S = [[dict() for _ in range(m)] for _ in range(m)]
+    S: list[list[dict]] = [[dict() for _ in range(m)] for _ in range(m)]
     for pre, i in index.items():
         if len(pre) >= 2:
             S[index[pre[:-1]]][i] = {pre[-1]: sp.S.One}
@@ -443,7 +445,7 @@ def atom_candidates(P: NCPoly, limit: int = 4096) -> tuple:
                 acc[key] = acc.get(key, sp.S.Zero) + coef
             else:
                 const += coef
-        for key, c in acc.items():
+        for c in acc.values():
             if sp.expand(c) != 0:
                 ok = False
                 break
@@ -455,8 +457,8 @@ def atom_candidates(P: NCPoly, limit: int = 4096) -> tuple:
 def operator_valued_law(P: NCPoly, lin: Linearization | None = None, moments_fn=None):
     """The OperatorValued law of a self-adjoint polynomial (groups of free letters)."""
     lin = lin or linearize(P)
-    semis = []
-    groups = []
+    semis: list[tuple] = []
+    groups: list[tuple] = []
     fams: dict = {}
     for L, beta in lin.coefficients:
         g = L.gen
@@ -611,9 +613,9 @@ def linearization_system(P: NCPoly):
             elif g[0] == "unitary":
                 bsm = sp.MatrixSymbol(f"b_{{{j + 1}}}", k, k)
                 th = sp.Symbol("theta")
-                sub.append(sp.Eq(Gx[j], sp.Integral(sp.Inverse(W - sp.exp(sp.I * th) * bsm
-                                                               - sp.exp(-sp.I * th) * sp.Adjoint(bsm))
-                                                    / (2 * sp.pi), (th, 0, 2 * sp.pi)),
+                integrand = sp.Inverse(W - sp.exp(sp.I * th) * bsm
+                                       - sp.exp(-sp.I * th) * sp.Adjoint(bsm)) / (2 * sp.pi)
+                sub.append(sp.Eq(Gx[j], sp.Integral(integrand, (th, 0, 2 * sp.pi)),
                                  evaluate=False))
                 coef_eqs.append(sp.Eq(bsm, MatrixLiteral(g[1]), evaluate=False))
             else:
@@ -634,19 +636,17 @@ def linearization_system(P: NCPoly):
         defs += [(Om[j], r"\text{subordination function of group %d}" % (j + 1))
                  for j in range(m)]
     # how to compute every unknown: the law's operator-valued Newton solution at z, once per z
-    solved = _solved(law)
+    solved = _Solved(law)
     numeric = [Unknown(Gs, "cauchy", law),
-               Unknown(sp.Symbol(r"\mathbf{G}_{11}"), "value",
-                       lambda zz, d: solved(zz, d)["Gmat"][0, 0]),
-               Unknown(Gm, "value", lambda zz, d: solved(zz, d)["Gmat"]),
-               Unknown(eps, "value", lambda zz, d: solved(zz, d)["eps"]),
-               Unknown(Lam, "value", lambda zz, d: mpmath.diag(
-                   [zz] + [1j * solved(zz, d)["eps"]] * (k - 1)))]
-    numeric += [Unknown(eq.lhs, "value", _literal(eq.rhs.matrix)) for eq in coef_eqs]
+               Unknown(sp.Symbol(r"\mathbf{G}_{11}"), "value", _Entry(solved, "Gmat", (0, 0))),
+               Unknown(Gm, "value", _Entry(solved, "Gmat")),
+               Unknown(eps, "value", _Entry(solved, "eps")),
+               Unknown(Lam, "value", _Entry(solved, "Lambda"))]
+    numeric += [Unknown(eq.lhs, "value", _Literal(eq.rhs.matrix)) for eq in coef_eqs]
     if groups:
-        numeric += [Unknown(Om[j], "value", lambda zz, d, j=j: solved(zz, d)["Omega"][j])
+        numeric += [Unknown(Om[j], "value", _Entry(solved, "Omega", j))
                     for j in range(len(groups))]
-        numeric += [Unknown(Gx[j], "value", lambda zz, d, j=j: solved(zz, d)["G_X"][j])
+        numeric += [Unknown(Gx[j], "value", _Entry(solved, "G_X", j))
                     for j in range(len(groups))]
         numeric += measures
     return System(z=z, target=Gs, unknowns=(Gs, Gm), equations=tuple(eqs),
@@ -660,25 +660,63 @@ def _relations(eqs, skip=()) -> tuple:
     return tuple(Relation(eq, numeric=eq.lhs not in skip) for eq in eqs)
 
 
-def _solved(law):
-    """(z, dps) -> ``law._unknowns_mp(z, dps)``, solved once per (z, dps)."""
-    memo: dict = {}
+class _Solved:
+    """(z, dps) -> ``law._unknowns_mp(z, dps)`` plus ``"Lambda"`` = diag(z, i eps, ...), solved
+    once per (z, dps) (the last one is kept; not pickled)."""
 
-    def get(z, dps):
-        key = (z, dps)
-        if key not in memo:
-            memo.clear()
-            memo[key] = law._unknowns_mp(z, dps)
-        return memo[key]
+    __slots__ = ("law", "_last")
 
-    return get
+    def __init__(self, law):
+        self.law, self._last = law, None
+
+    def __call__(self, z, dps):
+        if self._last is None or self._last[0] != (z, dps):
+            vals = dict(self.law._unknowns_mp(z, dps))
+            vals["Lambda"] = mpmath.diag([z] + [1j * vals["eps"]] * (self.law.k - 1))
+            self._last = ((z, dps), vals)
+        return self._last[1]
+
+    def __getstate__(self):
+        return self.law
+
+    def __setstate__(self, law):
+        self.law, self._last = law, None
 
 
-def _literal(M):
+class _Entry:
+    """(z, dps) -> ``solved(z, dps)[key]`` (``[index]`` of it when given)."""
+
+    __slots__ = ("solved", "key", "index")
+
+    def __init__(self, solved: _Solved, key: str, index=None):
+        self.solved, self.key, self.index = solved, key, index
+
+    def __call__(self, z, dps):
+        v = self.solved(z, dps)[self.key]
+        return v if self.index is None else v[self.index]
+
+    def __getstate__(self):
+        return (self.solved, self.key, self.index)
+
+    def __setstate__(self, state):
+        self.solved, self.key, self.index = state
+
+
+class _Literal:
     """(z, dps) -> the exact sympy matrix M as an mpmath matrix at the working precision."""
-    def value(z, dps):
-        prec = mpmath.mp.prec
+
+    __slots__ = ("M",)
+
+    def __init__(self, M):
+        self.M = M
+
+    def __call__(self, z, dps):
+        M, prec = self.M, mpmath.mp.prec
         return mpmath.matrix([[sp.sympify(M[i, j])._to_mpmath(prec) for j in range(M.cols)]
                               for i in range(M.rows)])
 
-    return value
+    def __getstate__(self):
+        return self.M
+
+    def __setstate__(self, M):
+        self.M = M

@@ -35,7 +35,7 @@ from sympy.core.function import AppliedUndef
 
 from ..errors import NoConvergence, UndeterminedError
 
-__all__ = ["Relation", "Unknown", "Evaluator"]
+__all__ = ["Relation", "Unknown", "Evaluator", "Lazy", "TreeValue"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,8 +74,52 @@ class Unknown:
         """The law of a ``'cauchy'`` unknown (built once when ``source`` is a callable)."""
         if "law" not in self._memo:
             src = self.source
-            self._memo["law"] = src() if callable(src) and not hasattr(src, "cauchy") else src
+            self._memo["law"] = src() if isinstance(src, Lazy) else src
         return self._memo["law"]
+
+
+class Lazy:
+    """``fn(*args)``, computed on the first call and kept (the laws of intermediate levels of a
+    long word, which the compiler never builds otherwise). Picklable when fn and args are; the
+    cached value is not pickled."""
+
+    __slots__ = ("fn", "args", "_value")
+
+    def __init__(self, fn, *args):
+        self.fn, self.args, self._value = fn, args, None
+
+    def __call__(self):
+        if self._value is None:
+            self._value = self.fn(*self.args)
+        return self._value
+
+    def __getstate__(self):
+        return (self.fn, self.args)
+
+    def __setstate__(self, state):
+        self.fn, self.args = state
+        self._value = None
+
+
+class TreeValue:
+    """``(point, dps) -> law._unknowns_mp(point, dps)[key]`` (``[index]`` of it when given): an
+    unknown of the law tree's Newton solution. ``law`` may be a :class:`Lazy`."""
+
+    __slots__ = ("law", "key", "index")
+
+    def __init__(self, law, key: str, index: int | None = None):
+        self.law, self.key, self.index = law, key, index
+
+    def __call__(self, pt, dps):
+        law = self.law() if isinstance(self.law, Lazy) else self.law
+        v = law._unknowns_mp(pt, dps)[self.key]
+        return v if self.index is None else v[self.index]
+
+    def __getstate__(self):
+        return (self.law, self.key, self.index)
+
+    def __setstate__(self, state):
+        self.law, self.key, self.index = state
 
 
 _FUNCS = {

@@ -40,7 +40,7 @@ from ..laws import (Law, affine, arcsine, bernoulli, dirac, discrete, free_addit
 from ..laws.catalog import Discrete
 from ..laws.convolution import FreeAdditive, FreeMultiplicative, FreeProduct
 from .linearize import linearization_system
-from .relations import Relation, Unknown
+from .relations import Lazy, Relation, TreeValue, Unknown
 from .system import Step, System, _register_compiler
 
 __all__ = ["compile_expr", "is_free", "power_law"]
@@ -373,7 +373,7 @@ class _Compiler:
         run: list = []
         for kind, data in reversed(wraps):
             if kind == "haar":
-                self._bind(Unknown(data, "cauchy", _once(_product_run, tuple(run), law)))
+                self._bind(Unknown(data, "cauchy", Lazy(_product_run, tuple(run), law)))
                 continue
             if kind == "product":
                 law_l, S, plo, phi, Gout, Gq, Ws = data
@@ -381,10 +381,10 @@ class _Compiler:
                     if law.is_positive() is False:
                         raise ReductionError(view(plo, phi), ["product l Q l*"], hint="the factor "
                                              "Q is not positive; ⊠ needs laws on [0, inf)")
-                law_q = _once(_product_run, tuple(run), law)
+                law_q = Lazy(_product_run, tuple(run), law)
                 run.append(law_l)
                 self._bind(Unknown(Gq, "cauchy", law_q))
-                self._bind(Unknown(Gout, "cauchy", _once(_product_run, tuple(run), law)))
+                self._bind(Unknown(Gout, "cauchy", Lazy(_product_run, tuple(run), law)))
                 self._bind_product(Ws, law_l, law_q)
                 self.definitions.append((S, r"\text{S-transform of the product } l\,Q\,l^{*}"))
                 continue
@@ -395,7 +395,8 @@ class _Compiler:
             self._bind(Unknown(Gq, "cauchy", lawq))
             law = free_compression(lawq, t, ambient=True)
             self._bind(Unknown(Gc_of, "cauchy", law))
-            self._step("compression", _ShortWord(w, clo, chi), f"free_compression({lawq.name}, {t})",
+            self._step("compression", _ShortWord(w, clo, chi),
+                       f"free_compression({lawq.name}, {t})",
                        self._compression_relations(law, t, Gc_of, Gq),
                        "Nica-Speicher 1996: pAp has law D_t(mu^{⊞1/t}) in (pAp, tau/t)", at=at)
         return _product_run(run, law)
@@ -413,8 +414,8 @@ class _Compiler:
         om = sp.Function(f"omega_{{{Gc.__name__}}}")  # not displayed: the inversion's start
         wv = sp.Symbol("w")
         self.unknowns.extend([Gc])
-        self._bind(Unknown(Gc, "function", _tree_value(law, "G_c")))
-        self._bind(Unknown(om, "function", _tree_value(law, "omega")))
+        self._bind(Unknown(Gc, "function", TreeValue(law, "G_c")))
+        self._bind(Unknown(om, "function", TreeValue(law, "omega")))
         self._bind(Unknown(Rc, "R", Gc))
         self._bind(Unknown(Rq, "R", Gq))
         self.definitions.append((Gc, r"\text{Cauchy transform of } pAp \text{ in } "
@@ -439,10 +440,9 @@ class _Compiler:
         return rel, S, (Wl, Wq)
 
     def _bind_product(self, Ws, law_l, law_q) -> None:
-        two = _once(lambda a, b: FreeMultiplicative(a, b if isinstance(b, Law) else b()),
-                    law_l, law_q)
+        two = Lazy(_two_factors, law_l, law_q)
         for j, f in enumerate(Ws):
-            self._bind(Unknown(f, "function", _tree_value(two, "W", j)))
+            self._bind(Unknown(f, "function", TreeValue(two, "W", j)))
 
     # rules -----------------------------------------------------------------------------------
     def _free_pieces(self, P: NCPoly) -> list:
@@ -504,7 +504,7 @@ class _Compiler:
         for other in laws[1:]:
             prefix.append(FreeAdditive(prefix[-1], other))
         for i, om in enumerate(omegas):
-            self._bind(Unknown(om, "function", _sum_omega(tuple(prefix), i)))
+            self._bind(Unknown(om, "function", _SumOmega(tuple(prefix), i)))
         eqs = [_eq(G(z), Gq(om(z))) for Gq, om in zip(subs, omegas)]
         eqs.append(_eq(sp.Add(*[om(z) for om in omegas]), (len(pieces) - 1) * z + 1 / G(z)))
         self._step("free sum", P, "free_additive(" + ", ".join(l.name for l in laws) + ")", eqs,
@@ -572,7 +572,6 @@ class _Compiler:
         return law
 
     def _peel(self, P, G):
-        z = _z
         terms = P.terms
         if any(len(w) < 2 for w, _ in terms):
             return None  # l Q l* has words of length >= 2
@@ -633,42 +632,36 @@ class _Compiler:
             self.steps.insert(at, step)
 
 
-def _once(fn, *args):
-    """A zero-argument callable computing fn(*args) once (lazy laws of intermediate levels)."""
-    memo: list = []
-
-    def get():
-        if not memo:
-            memo.append(fn(*args))
-        return memo[0]
-
-    return get
+def _two_factors(law_l: Law, law_q) -> Law:
+    """law_l ⊠ law_q as a two-factor law (law_q may be Lazy): its subordination points start
+    the S-transform inversions of the product rule's residual."""
+    return FreeMultiplicative(law_l, law_q() if isinstance(law_q, Lazy) else law_q)
 
 
-def _tree_value(law, key, index=None):
-    """(point, dps) -> the unknown ``key`` of the law tree's Newton solution at the point
-    (``law`` may be a zero-argument callable returning the law)."""
-    def value(pt, dps):
-        lw = law if isinstance(law, Law) else law()
-        v = lw._unknowns_mp(pt, dps)[key]
-        return v if index is None else v[index]
-
-    return value
-
-
-def _sum_omega(prefix: tuple, i: int):
+class _SumOmega:
     """(point, dps) -> omega_i, the subordination function of piece i of the left fold
     prefix[-1] = ((l_0 ⊞ l_1) ⊞ ...) ⊞ l_n: the right argument's omega at its own level,
     composed with the left arguments' omegas of the levels above."""
-    def omega(pt, dps):
+
+    __slots__ = ("prefix", "i")
+
+    def __init__(self, prefix: tuple, i: int):
+        self.prefix, self.i = prefix, i
+
+    def __call__(self, pt, dps):
+        prefix = self.prefix
         for j in range(len(prefix) - 1, 0, -1):
             o_left, o_right = prefix[j]._unknowns_mp(pt, dps)["omega"]
-            if j == i:
+            if j == self.i:
                 return o_right
             pt = o_left
         return pt
 
-    return omega
+    def __getstate__(self):
+        return (self.prefix, self.i)
+
+    def __setstate__(self, state):
+        self.prefix, self.i = state
 
 
 def _factors(law) -> list:
@@ -780,7 +773,7 @@ def compile_expr(expr: Any, method: str | None = None) -> System:
             expr = NCPoly.constant(expr)
         else:
             raise InvalidParameterError("expr", expr, "compile needs a freealg polynomial (build "
-                                                      "it from fa.semicircular, fa.projection, ...)")
+                                        "it from fa.semicircular, fa.projection, ...)")
     _check_names(expr)
     if not expr.is_selfadjoint:
         raise InvalidParameterError("expr", expr, "is not self-adjoint; its spectrum is not a law "
@@ -802,7 +795,8 @@ def compile_expr(expr: Any, method: str | None = None) -> System:
     finally:
         sys.setrecursionlimit(limit)
     return System(z=_z, target=sp.Symbol("G"), unknowns=tuple([G] + c.unknowns),
-                  equations=tuple(eq for st in c.steps for eq in st.equations), definitions=tuple(c.definitions),
+                  equations=tuple(eq for st in c.steps for eq in st.equations),
+                  definitions=tuple(c.definitions),
                   steps=tuple(c.steps), law=law, expr=expr,
                   asymptotics=(_eq(sp.Symbol("G"), 1 / _z),),
                   numeric=tuple(c.numeric.values()) + (Unknown(sp.Symbol("G"), "cauchy", law),))

@@ -15,6 +15,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ..algebra.trace import trace
 from ..errors import InvalidParameterError, ReductionError, UndeterminedError
 from .relations import Evaluator, Relation
 
@@ -181,7 +182,7 @@ class System:
         >>> x, y = fa.semicircular("x"), fa.semicircular("y")
         >>> print(fa.compile(x + y).explain().splitlines()[0])
         free sum: x + y -> free_additive(semicircle, semicircle)  [Voiculescu 1986: R-transforms add]
-        """
+        """  # noqa: E501 (a doctest output line)
         out = []
         for st in self.steps:
             ref = f"  [{st.reference}]" if st.reference else ""
@@ -294,7 +295,7 @@ class System:
             if self.asymptotics:
                 # |Z G(Z) - 1| = |int t/(Z - t) dmu| <= sqrt(m_2)/Im Z (|Z - t| >= Im Z and
                 # Cauchy-Schwarz): the physical branch never exceeds that bound
-                r2 = mpmath.sqrt(abs(_point(self.law.moments(2)[1] + sp.I, dps + 10) - 1j))
+                r2 = mpmath.sqrt(abs(_point(self._second_moment() + sp.I, dps + 10) - 1j))
                 Y = 4 * (1 + r2)
                 far = Evaluator(table, mpmath.mpc(0, Y), dps)
                 for eq in self.asymptotics:
@@ -302,6 +303,15 @@ class System:
                     worst = max(worst, abs(lhs - rhs) / abs(rhs) - r2 / Y)
         with mpmath.workdps(dps):
             return +worst
+
+    def _second_moment(self):
+        """m_2 of the law: the law's exact moment, else tau(P^2) of the polynomial."""
+        try:
+            return self.law.moments(2)[1]
+        except NotImplementedError:
+            if self.expr is None:
+                raise
+            return trace(self.expr * self.expr)
 
     def to_tex(self, path: str) -> str:
         """Write a standalone amsmath document with the equations; returns the path.
@@ -333,7 +343,8 @@ def _point(z: Any, dps: int) -> Any:
             if z.free_symbols:
                 raise TypeError
             v = sp.N(z, dps)
-            zz = mpmath.mpc(sp.re(v)._to_mpmath(mpmath.mp.prec), sp.im(v)._to_mpmath(mpmath.mp.prec))
+            prec = mpmath.mp.prec
+            zz = mpmath.mpc(sp.re(v)._to_mpmath(prec), sp.im(v)._to_mpmath(prec))
         elif isinstance(z, (bool, str)):
             raise TypeError
         else:
