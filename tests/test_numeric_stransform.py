@@ -278,6 +278,32 @@ def _gaussian_jacobian(L=4, t=sp.Rational(3, 4)):
     return law, s_scale(form, s ** (2 * L))
 
 
+def form_of(law):
+    """Map a freealg law tree onto S-forms (how the laws can call the engine): ⊠ nodes by
+    s_product/s_power, compressions by s_compress, positive scalings by s_scale, leaves by
+    their own exact S-transform (the atom at 0 derived from the pole of chi)."""
+    name = type(law).__name__
+    if name == "FreeMultiplicative":
+        return s_product(form_of(law.args[0]), form_of(law.args[1]))
+    if name == "FreeProduct":
+        out = None
+        for sub, k in law.args[0]:
+            f = s_power(form_of(sub), k)
+            out = f if out is None else s_product(out, f)
+        return out
+    if name == "FreeCompression":
+        return s_compress(form_of(law.args[0]), law.args[1], ambient=law.args[2])
+    if name == "Affine" and law.args[2] == 0:
+        return s_scale(form_of(law.args[0]), law.args[1])
+    return STransformForm([(law.s_transform(M), 1)])
+
+
+def test_compiled_trees_map_onto_s_forms():
+    law, form = _gaussian_jacobian()
+    assert form_of(law) == form
+    assert form_of(fa.nn.MLP(5, "relu").jacobian_system().law) == relu_form(5)
+
+
 def test_nested_gaussian_jacobian_moments():
     # exact moments of the compiled law (free cumulants / Kreweras; no S-transforms)
     law, form = _gaussian_jacobian()

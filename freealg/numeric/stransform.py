@@ -559,8 +559,15 @@ class STransformForm:
             finite = np.isfinite(mk)
             allowed = 0.25
             smallcorr = np.abs(mk - pred) <= allowed * np.abs(pred - mi) + 1e-9 * np.abs(mi)
-            lower = mk.imag <= 1e-9 * np.abs(mk)
-            acc = conv & finite & smallcorr & lower
+            # Im m <= 0 on the physical branch; on the real axis at an edge the double root
+            # makes Im m uncertain at the level sqrt(eps) ~ 1e-8
+            lower = mk.imag <= np.where(final & (ytarget[idx] == 0), 1e-7, 1e-9) * np.abs(mk)
+            # the last step onto the real axis, from a height 1e-9 R (or 1e-4 |x|): m(x + i0)
+            # has a square-root singularity at an edge, so the tangent predictor is useless
+            # there; the roots Newton may pick are within sqrt(height) and both give the
+            # density (complex pair: Im m <= 0 decides; real roots: density 0)
+            onto_axis = final & (ytarget[idx] == 0) & (si >= 1.0)
+            acc = conv & finite & (smallcorr | onto_axis) & lower
             ai = idx[acc]
             m[ai] = mk[acc]
             s[ai] = snew[acc]
