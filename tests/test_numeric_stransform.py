@@ -219,6 +219,24 @@ def test_wachter_edges_from_two_projections(a, b):
         assert abs(right.location - mpmath.mpmathify(sp.N(hi, 50))) <= right.error
 
 
+@pytest.mark.parametrize("law", [
+    fa.free_multiplicative(fa.free_poisson(HALF), fa.bernoulli(sp.Rational(1, 3))),
+    fa.free_compression(fa.free_poisson(3), sp.Rational(1, 4)),
+    fa.free_compression(fa.free_multiplicative(fa.free_poisson(2), fa.bernoulli(HALF)),
+                        sp.Rational(1, 3)),
+], ids=["mp_x_bernoulli", "compressed_mp", "compressed_product"])
+def test_edges_agree_with_the_subordination_solver(law):
+    # freealg's fold Newton on the subordination system (laws/convolution.py), within both
+    # reported errors; the S-form comes from the law tree (form_of, below)
+    ref = law.edges(dps=30)
+    got = form_of(law).edges(dps=30)
+    assert [e.side for e in got] == [e.side for e in ref]
+    with mpmath.workdps(40):
+        for e, r in zip(got, ref):
+            assert abs(e.location - mpmath.mpmathify(sp.N(r.location, 40))) <= e.error + r.error
+            assert e.kind == r.kind
+
+
 def test_pure_atoms_have_no_edges():
     assert s_dirac(2).edges() == []
     assert s_scale(s_projection(HALF), 2).edges() == []    # one ReLU layer: atoms 0 and 2
