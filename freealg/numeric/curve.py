@@ -274,9 +274,13 @@ class AlgebraicCurve:
         return P, dP
 
     def _dgdz(self, A, Ad, R):
-        """dG/dz = -P_z / P_G at every root."""
-        _, PG = self._horner(A, R)
-        Pz, _ = self._horner(Ad, R)
+        """dG/dz = -P_z / P_G at every root (one Horner pass for both)."""
+        n = self.degree
+        PG = n * A[n][:, None] + 0 * R
+        Pz = Ad[n][:, None] * R + Ad[n - 1][:, None]
+        for k in range(n - 1, 0, -1):
+            PG = PG * R + k * A[k][:, None]
+            Pz = Pz * R + Ad[k - 1][:, None]
         return -Pz / PG
 
     def _polish(self, z: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -299,6 +303,29 @@ class AlgebraicCurve:
         out[ok] = GG[:, 0]
         return out
 
+    @staticmethod
+    def _match(Gj, Dj, J, Rp, Rn, dz, diag):
+        """Nearest root at the next point to each first-order prediction, and whether it is
+        unambiguous: the prediction error is small against the distance from the followed root
+        to the other roots, and the nearest root much nearer than the second nearest."""
+        n = Rp.shape[1]
+        pred = Gj + Dj * dz                                       # (N, m)
+        dist = np.abs(Rn[:, None, :] - pred[:, :, None])          # (N, m, n)
+        k = np.argmin(dist, axis=2)
+        if n == 1:
+            d1 = dist[:, :, 0]
+            return k, np.isfinite(d1)
+        cols = np.arange(n)
+        d1 = np.min(dist, axis=2)
+        d2 = np.min(np.where(k[:, :, None] == cols, np.inf, dist), axis=2)
+        gp = np.abs(Gj[:, :, None] - Rp[:, None, :])
+        if diag:
+            gp[:, cols, cols] = np.inf
+        else:
+            gp[J[:, :, None] == cols] = np.inf
+        gap = gp.min(axis=2)
+        return k, (d1 <= _RATIO * d2) & (d1 <= _RATIO * gap) & np.isfinite(d1)
+
     def _step(self, Rp, Dp, zp, Rn, zn, sel=None):
         """Follow roots from points zp to points zn (rows).
 
@@ -306,9 +333,9 @@ class AlgebraicCurve:
         (N,)). Returns (target index, ok): the followed root continues to root k at zn, and the
         step is unambiguous: the segment stays inside the disc around zp free of the points where
         the physical branch can be singular (so the continuation along the segment exists and is
-        unique, and its Taylor series converges on the step), the predicted move and the
-        prediction error are small against the distance from the followed root to the other
-        roots, and the root nearest the first-order prediction is much nearer than the next one.
+        unique, and its Taylor series converges on the step), and the first-order prediction
+        picks one root clearly (see ``_match``), either in G or, where it fails, in 1/G (near a
+        pole, where roots grow like c/(z - a), the prediction is far better in 1/G).
         """
         N, n = Rp.shape
         r = np.arange(N)
@@ -325,25 +352,16 @@ class AlgebraicCurve:
                 rho = np.min(np.abs(zp[:, None] - B[None, :]), axis=1)[:, None]
             else:
                 rho = np.full((N, 1), np.inf)
-            move = np.abs(Dj * dz)
-            pred = Gj + Dj * dz                                       # (N, m)
-            dist = np.abs(Rn[:, None, :] - pred[:, :, None])          # (N, m, n)
-            k = np.argmin(dist, axis=2)
-            if n > 1:
-                cols = np.arange(n)
-                d1 = np.min(dist, axis=2)
-                d2 = np.min(np.where(k[:, :, None] == cols, np.inf, dist), axis=2)
-                gp = np.abs(Gj[:, :, None] - Rp[:, None, :])
-                if sel is None:
-                    gp[:, cols, cols] = np.inf
-                else:
-                    gp[J[:, :, None] == cols] = np.inf
-                gap = gp.min(axis=2)
-            else:
-                d1 = dist[:, :, 0]
-                d2 = gap = np.full(d1.shape, np.inf)
-            ok = ((np.abs(dz) <= 0.9 * rho) & (d1 <= _RATIO * d2) & (d1 <= _RATIO * gap)
-                  & (move <= _RATIO * gap) & np.isfinite(d1) & np.isfinite(move))
+            k, ok = self._match(Gj, Dj, J, Rp, Rn, dz, sel is None)
+            redo = np.nonzero(~ok.all(axis=1))[0]
+            if redo.size and n > 1:
+                Gr = Gj[redo]
+                kh, okh = self._match(1 / Gr, -Dj[redo] / (Gr * Gr), J[redo], 1 / Rp[redo],
+                                      1 / Rn[redo], dz[redo], sel is None)
+                okr = ok[redo]
+                k[redo] = np.where(okr, k[redo], kh)
+                ok[redo] = (okr | okh) & ~(okr & okh & (k[redo] != kh))
+            ok &= (np.abs(dz) <= 0.9 * rho) & np.isfinite(Dj * dz)
         if sel is not None:
             return k[:, 0], ok[:, 0]
         return k, ok
@@ -403,7 +421,7 @@ class AlgebraicCurve:
         if m == 0:
             return out
         n = self.degree
-        S0 = 5.0 * self._scale()
+        S0 = 2.0 * self._scale()
         s = np.full(m, S0)
         # start: the root nearest 1/z at z = x + i(y + S0), raising S0 until unambiguous
         cur_R = np.empty((m, n), complex)
