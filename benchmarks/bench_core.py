@@ -18,7 +18,7 @@ Methods
 Accuracy reference
 ------------------
 Independent of freealg's engine. Both laws have rational R- or S-transforms, so the Cauchy
-transform solves a polynomial equation P(G, x) = 0 (MATH.md §5):
+transform solves a polynomial equation P(G, x) = 0:
 
 * ⊞: K(w) = R(w) + 1/w = z with R = R_semicircle + R_MP, substituted w = G;
 * ⊠: chi(m) = m S(m)/(1 + m) = 1/z with S = S_MP1 * S_MP2, substituted m = zG - 1.
@@ -27,8 +27,7 @@ Conventions used (written out here, not taken from freealg): semicircle(v): R(w)
 free Poisson(rate lam, jump a): R(w) = lam a/(1 - a w), S(m) = 1/(a (m + lam)).
 
 P is derived with sympy; at each grid point x its roots are found with ``mpmath.polyroots`` at
-50 digits and the physical root is the one with Im G < 0 (MATH.md §5 rule 2: inside the
-support the real cubic has exactly one complex-conjugate pair; outside, the density is 0).
+50 digits and the physical root is the one with Im G < 0.
 Support edges are the real roots of Disc_G P (and of the leading coefficient). Rule 2 alone is
 NOT enough: for the ⊠ law a conjugate pair also exists for x < -0.0251 on a non-physical sheet.
 So every candidate interval is confirmed by rule 1 (follow the branch G ~ 1/z from x + 1e4 i
@@ -195,7 +194,7 @@ class Reference:
             return mpmath.mpf(0) if g is None else -mpmath.im(g) / mpmath.pi
 
     def track(self, x, y_end=None):
-        """Follow the branch G ~ 1/z from z = x + iY down to x + i*y_end (MATH.md §5 rule 1):
+        """Follow the branch G ~ 1/z from z = x + iY down to x + i*y_end:
         geometric steps in Im z, accept a step only if the nearest root is unambiguous
         (distance ratio < 0.2), else halve the step. Independent of rule 2."""
         with mpmath.workdps(self.dps):

@@ -107,7 +107,7 @@ def main():
           "fluctuation ~ N^-1/2, and deep products push bulk eigenvalues below any threshold). "
           "The largest "
           "eigenvalue of a finite-N sample sits near the edge with O(N^-2/3) fluctuations and a "
-          "tiny edge density for deep products (MATH.md §9.6), so 'rel diff' shrinks slowly "
+          "tiny edge density for deep products, so 'rel diff' shrinks slowly "
           "with N.")
 
 

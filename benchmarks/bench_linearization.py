@@ -13,7 +13,7 @@ e = sqrt((11 + 5 sqrt 5)/2) the support edge):
     (histogram density with 50 bins, compared at the bin centres).
 
 Reference (independent of the engine): a^2 - b^2 with a, b = (x +- y)/sqrt 2 free
-semicirculars has R(w) = 2w/(1 - w^2), so z G^3 + G^2 - z G + 1 = 0 (MATH.md §5); the root with
+semicirculars has R(w) = 2w/(1 - w^2), so z G^3 + G^2 - z G + 1 = 0; the root with
 Im G < 0 at each grid point (mpmath.polyroots, 50 digits) gives rho = -Im G / pi.
 
 Usage::

@@ -1,6 +1,6 @@
 """Shared test configuration.
 
-* Precision is local (STYLE.md §5): library code must use ``mpmath.workdps`` and never assign
+* Precision is local: library code must use ``mpmath.workdps`` and never assign
   ``mpmath.mp.dps``. The autouse fixture below records the global precision before each test,
   restores it afterwards (so one faulty test cannot poison the others) and fails the test if it
   changed.

@@ -3,9 +3,9 @@
 References (independent of freealg's engine):
 
 * atoms of ⊞: Bercovici-Voiculescu 1998 (OTAA 104): a + b is an atom of mu ⊞ nu iff
-  mu({a}) + nu({b}) > 1, with mass mu({a}) + nu({b}) - 1 (MATH.md §2);
+  mu({a}) + nu({b}) > 1, with mass mu({a}) + nu({b}) - 1;
 * atoms of ⊠: Belinschi 2003 (IEOT 46): mu ⊠ nu({0}) = max(mu({0}), nu({0})); for a, b > 0,
-  ab is an atom iff mu({a}) + nu({b}) > 1, mass mu({a}) + nu({b}) - 1 (MATH.md §3);
+  ab is an atom iff mu({a}) + nu({b}) > 1, mass mu({a}) + nu({b}) - 1;
 * edges: semicircle +-2 sqrt(v) (variances add); free Poisson (1 -+ sqrt(lam))^2 (rates add;
   Marchenko-Pastur 1967); arcsine [0, 2] for Bernoulli(1/2)^{⊞2}; Fuss-Catalan [0, 27/4]
   (Penson-Zyczkowski 2011); Wachter lambda_pm (Wachter 1980, Collins 2005);
@@ -112,7 +112,7 @@ def test_free_multiplicative_atoms_exact(mu, nu, expected):
 # confirm_atoms evaluates Re(i y G(a + i y)) at y = 10^-(dps//3 + 2) * scale, i.e. y ~ 1e-12 at
 # dps=30. The continuous part contributes int y^2/(y^2 + (x - a)^2) rho(x) dx to it:
 # * atom at distance d from the bands: <= y^2/d^2 (~ 1e-24/d^2), so 1e-18 is safe for d >= 1e-3;
-# * atom at a hard edge where rho ~ c |x - a|^{-1/2}: ~ c pi sqrt(y/2) ~ 1e-6 (MATH.md §9.1),
+# * atom at a hard edge where rho ~ c |x - a|^{-1/2}: ~ c pi sqrt(y/2) ~ 1e-6,
 #   so 1e-5.
 
 ISOLATED = mpmath.mpf("1e-18")

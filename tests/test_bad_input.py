@@ -1,6 +1,6 @@
 """Bad input gets a clear freealg error that names the offending parameter.
 
-STYLE.md §4 and §10: a check raises only when a condition is definitely false
+a check raises only when a condition is definitely false
 (``InvalidParameterError``, a ``ValueError``); a condition that depends on a symbol is carried
 symbolically, and ``UndeterminedError`` is raised only once a number is needed. Exceptions keep
 their inputs as attributes.

@@ -59,7 +59,7 @@ def test_json_output(capsys, tmp_path):
             "--json", "--grid", "5", "--dps", "20", "--latex", str(tex)]
     assert main(argv) == 0
     doc = json.loads(capsys.readouterr().out)
-    # Wachter law (Wachter 1980; MATH.md §3): atom 2/3 at 0 for tau(p) = 1/2, tau(q) = 1/3
+    # Wachter law (Wachter 1980): atom 2/3 at 0 for tau(p) = 1/2, tau(q) = 1/3
     assert [(a["location"], a["exact"]) for a in doc["atoms"]] == [(0.0, "2/3")]
     assert len(doc["density"]["x"]) == 5 and all(v >= 0 for v in doc["density"]["y"])
     assert doc["moments"][0] == "1/6"  # tau(pqp) = tau(p) tau(q)

@@ -44,7 +44,7 @@ def _mp(x):
 
 def _sqrt_prod(z, a, b):
     """sqrt(z - a) sqrt(z - b) with principal roots: analytic off [a, b], ~ z at infinity
-    (MATH.md §0, branch convention); on the axis the boundary value from C+."""
+    (branch convention); on the axis the boundary value from C+."""
     return mpmath.sqrt(z - a) * mpmath.sqrt(z - b)
 
 
@@ -53,7 +53,7 @@ def physical_root(coeffs, z, dps=None):
     z) on the branch G ~ 1/z, by continuation from z = x + iY (Y large) down to z.
 
     A step in Im z is accepted only when the nearest root is unambiguous (its distance is below
-    0.2 times the distance to the next root, MATH.md §5 step 1), else the step is shortened.
+    0.2 times the distance to the next root), else the step is shortened.
     Works at ``dps`` digits (default: the caller's working precision); at 20 digits or fewer
     (the references of the float64 grids) the roots come from ``numpy.roots`` instead, which is
     accurate to ~1e-14 here and much faster.
@@ -201,7 +201,7 @@ def semicircle_ref(v):
 
 def free_poisson_ref(lam):
     """Free Poisson of rate lam, jump 1: G = (z + 1 - lam - sqrt(z-a) sqrt(z-b))/(2z),
-    a, b = (1 -+ sqrt lam)^2 (Marchenko-Pastur 1967; MATH.md §0)."""
+    a, b = (1 -+ sqrt lam)^2 (Marchenko-Pastur 1967)."""
 
     def G(z):
         lm = _mp(lam)
@@ -223,7 +223,7 @@ def arcsine_ref(a, b):
 def wachter_density(alpha, beta):
     """Absolutely continuous part of the law of pqp (p, q free projections of traces alpha,
     beta) in the ambient space: sqrt((l+ - x)(x - l-))/(2 pi x (1 - x)) on [l-, l+]
-    (Wachter 1980, Ann. Probab. 8; Collins 2005, PTRF 133; MATH.md §3)."""
+    (Wachter 1980, Ann. Probab. 8; Collins 2005, PTRF 133)."""
     lo, hi = (_mp(e) for e in wachter_edges(alpha, beta))
 
     def rho(x):
@@ -277,7 +277,7 @@ def fuss_catalan2_ref(z):
 
 
 def penson_zyczkowski_density(x):
-    """Penson-Zyczkowski 2011, PRE 83 061118 (MATH.md §4): the density of the Fuss-Catalan
+    """Penson-Zyczkowski 2011, PRE 83 061118: the density of the Fuss-Catalan
     law s = 2 on (0, 27/4]."""
     if not 0 < x < mpmath.mpf(27) / 4:
         return mpmath.mpf(0)
@@ -289,8 +289,8 @@ def penson_zyczkowski_density(x):
 
 
 def semicircle_plus_poisson_ref(v, lam):
-    """semicircle(v) ⊞ free_poisson(lam): R(w) = v w + lam/(1 - w) (Voiculescu 1986: R adds;
-    MATH.md §1), K(w) = R(w) + 1/w = z at w = G; clearing w(1 - w):
+    """semicircle(v) ⊞ free_poisson(lam): R(w) = v w + lam/(1 - w) (Voiculescu 1986: R adds),
+    K(w) = R(w) + 1/w = z at w = G; clearing w(1 - w):
     v G^3 - (v + z) G^2 + (1 + z - lam) G - 1 = 0. Physical root by continuation."""
     vv, ll = _mp(v), _mp(lam)
 
@@ -356,8 +356,8 @@ def test_free_poisson_sum_rates_add(a, b):
 
 
 def test_bernoulli_sum_is_arcsine_mp():
-    # two free projections of trace 1/2: p + q ~ arcsine on [0, 2] (MATH.md §3, two projections;
-    # R of the projection, MATH.md §1)
+    # two free projections of trace 1/2: p + q ~ arcsine on [0, 2] (two projections;
+    # R of the projection)
     law = fa.free_additive(fa.bernoulli(R(1, 2)), fa.bernoulli(R(1, 2)))
     ref = arcsine_ref(0, 2)
     pts = ["1", "0.5", "1.7", "0.001", "1.999", "2.01", "-0.3", "3", 1 + 0.5j, 2 + 1e-3j,
@@ -388,7 +388,7 @@ def _fuss_catalan_law():
 
 
 def test_fuss_catalan_moments_exact():
-    # exact moments binom(3n, n)/(2n + 1) (Penson-Zyczkowski 2011; MATH.md §4)
+    # exact moments binom(3n, n)/(2n + 1) (Penson-Zyczkowski 2011)
     law = _fuss_catalan_law()
     assert law.moments(8) == [sp.binomial(3 * n, n) / (2 * n + 1) for n in range(1, 9)]
 

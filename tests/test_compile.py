@@ -2,7 +2,7 @@
 
 * exact moments of the compiled law vs the exact trace tau(P^k) (free cumulants, Speicher 1994;
   NS Lectures 11, 14), for 30 polynomials;
-* float64 moments from the numeric Cauchy transform (contour integral, MATH.md §9.4);
+* float64 moments from the numeric Cauchy transform (contour integral);
 * closed forms: arcsine (u + u*), Wachter (p q p, Wachter 1980 / Collins 2005), semicircle ⊞ a
   two-point law solved here from R = w + R_a (Voiculescu 1986) with mpmath polyroots;
 * the algebraic curve of semicircle ⊞ Marchenko-Pastur derived here from R-transforms;
@@ -47,7 +47,7 @@ c2 = fa.circular("c2")
 
 
 def jacobian(L: int):
-    """D_L O_L ... D_1 O_1, D_l ~ bernoulli(1/2) commuting, O_l Haar orthogonal (MATH.md §8)."""
+    """D_L O_L ... D_1 O_1, D_l ~ bernoulli(1/2) commuting, O_l Haar orthogonal."""
     ds = [fa.selfadjoint(f"d{l}", fa.bernoulli(HALF)) for l in range(1, L + 1)]
     if L > 1:
         ds = list(fa.commuting(*ds))
@@ -104,12 +104,12 @@ MOMENT_CASES = [
     ("pxp", p * x * p),
     ("p(x+y)p", p * (x + y) * p),
     ("pap", p * a * p),
-    ("pbp", p * b * p),                        # MATH.md §3: 1/2 delta_0 + 1/2 arcsine[-1, 1]
+    ("pbp", p * b * p),                        # 1/2 delta_0 + 1/2 arcsine[-1, 1]
     # circular: c c* is free Poisson (NS Lecture 11); products: S-transforms multiply
     ("cc*", c * c.H),
     ("c*c", c.H * c),
     ("cc*+x", c * c.H + x),
-    ("c c2 c2* c*", c * c2 * c2.H * c.H),       # Fuss-Catalan (MATH.md §4)
+    ("c c2 c2* c*", c * c2 * c2.H * c.H),       # Fuss-Catalan
     ("xpx", x * p * x),
     ("apa", a * p * a),
     ("aua*a", a * u * a * u.H * a),
@@ -146,7 +146,7 @@ def test_moments_equal_trace_unreduced(name, P):
     sol = fa.spectrum(P)
     assert sol.system.steps[0].rule == "linearization"
     assert sol.moments(K) == [fa.trace(P**k) for k in range(1, K + 1)]
-    # and the numeric G of the linearization reproduces them (contour integral, MATH.md §9.4)
+    # and the numeric G of the linearization reproduces them (contour integral)
     num = contour_moments(sol.law, 4)
     for k, e in enumerate(sol.moments(4), start=1):
         assert abs(num[k - 1] - float(e)) <= 1e-8 * max(1.0, abs(float(e)))
@@ -158,7 +158,7 @@ NUMERIC_CASES = ["x+y", "x+uau*", "pqp", "cc*+x", "p(x+y)p", "xpx", "ubu*+b",
 
 @pytest.mark.parametrize("name", NUMERIC_CASES)
 def test_float64_contour_moments(name):
-    # MATH.md §9.4: m_k = (1/2 pi i) ∮ z^k G(z) dz from the numeric G must equal the exact m_k
+    # m_k = (1/2 pi i) ∮ z^k G(z) dz from the numeric G must equal the exact m_k
     P = dict(MOMENT_CASES)[name]
     sol = fa.spectrum(P)
     exact = [float(m) for m in sol.moments(K)]
@@ -220,7 +220,7 @@ def test_free_sum_of_six_bernoullis_is_kesten_mckay():
 
 
 def wachter(alpha, beta):
-    """Wachter 1980 / Collins 2005 (MATH.md §3): atoms and density of p q p."""
+    """Wachter 1980 / Collins 2005: atoms and density of p q p."""
     lam0 = alpha + beta - 2 * alpha * beta
     rad = sp.sqrt(4 * alpha * beta * (1 - alpha) * (1 - beta))
     atoms = {0: sp.Max(1 - alpha, 1 - beta), 1: sp.Max(0, alpha + beta - 1)}
@@ -275,7 +275,7 @@ def sc_plus_two_point_curve() -> sp.Poly:
 
 def _physical_root(P: sp.Poly, X, dps: int = 40):
     """Root of P(., x + i0) on the branch G ~ 1/z, continued from x + 10i (adaptive steps, a
-    step is taken only when the nearest root is unambiguous, MATH.md §5), polished by mpmath
+    step is taken only when the nearest root is unambiguous), polished by mpmath
     polyroots at ``dps`` digits on the axis."""
     cl = [[sp.Rational(k) for k in sp.Poly(cz, _z).all_coeffs()] for cz in P.all_coeffs()]
 
@@ -338,7 +338,7 @@ def test_x_plus_uau_is_semicircle_boxplus_law_a():
 
 
 def test_x_plus_uau_edges_from_discriminant():  # ~5 s: edges() of a ⊞ law
-    # MATH.md §5: edges are real roots of Disc_G of the cubic where the density changes sign
+    # edges are real roots of Disc_G of the cubic where the density changes sign
     P = x + u * fa.selfadjoint("a2", LAW_2PT) * u.H
     sol = fa.spectrum(P, dps=30)
     disc = sp.Poly(sp.discriminant(sc_plus_two_point_curve().as_expr(), _G), _z)
@@ -369,7 +369,7 @@ def _same_up_to_constant(P1, P2) -> bool:
 
 
 def _curve_from_R(Rw):
-    # K(w) = R(w) + 1/w = z at w = G (Voiculescu 1986; MATH.md §5), cleared of denominators
+    # K(w) = R(w) + 1/w = z at w = G (Voiculescu 1986), cleared of denominators
     return sp.expand(sp.numer(sp.together(Rw.subs(_w, _G) + 1 / _G - _z)))
 
 
@@ -382,7 +382,7 @@ def test_curve_semicircle_boxplus_marchenko_pastur(which):
         lam = 1
         P = x + c * c.H
     # R of semicircle(1) is w; MP of ratio lam (mean 1, variance lam) is free Poisson with rate
-    # 1/lam and jump lam: R = (1/lam) lam/(1 - lam w) = 1/(1 - lam w) (MATH.md §1)
+    # 1/lam and jump lam: R = (1/lam) lam/(1 - lam w) = 1/(1 - lam w)
     mine = _curve_from_R(_w + 1 / (1 - lam * _w))
     assert sp.Poly(mine, _G).degree() == 3
     got = fa.compile(P).curve(_z, _G)

@@ -1,7 +1,7 @@
 """Tests of freealg.laws.continuous: from_density and gaussian_pushforward.
 
 Every numeric reference is independent of the code under test and cited next to the check:
-closed-form Cauchy transforms (semicircle, uniform, arcsine, free Poisson: MATH.md §0-§4),
+closed-form Cauchy transforms (semicircle, uniform, arcsine, free Poisson),
 direct Gaussian quadrature of E[g(f(h))] with mpmath, closed-form inverse functions, exact
 Catalan numbers, or Monte Carlo with a tolerance derived from the sample size.
 """
@@ -34,7 +34,7 @@ TANH_D2 = (1 - sp.tanh(h) ** 2) ** 2          # tanh'(h)^2
 
 @pytest.fixture(autouse=True)
 def _precision_is_local():
-    """STYLE.md §5: nothing may assign mpmath.mp.dps."""
+    """nothing may assign mpmath.mp.dps."""
     before = mpmath.mp.dps
     yield
     assert mpmath.mp.dps == before
@@ -79,7 +79,7 @@ def _tanh2_cauchy_ref(z, dps=30):
 
 @pytest.mark.parametrize("z", [0.3 + 0.5j, 1.0, 3.0])
 def test_semicircle_cauchy_mp(sc_law, z):
-    # reference: closed-form semicircle G (Semicircle.cauchy; Voiculescu 1986, MATH.md §0);
+    # reference: closed-form semicircle G (Semicircle.cauchy; Voiculescu 1986);
     # z = 1.0 is the boundary value G(1 + i0) on the support, z = 3 is real outside
     g = sc_law.cauchy(z, dps=30)
     ref = fa.semicircle(1).cauchy(z, dps=30)
@@ -224,7 +224,7 @@ def test_callable_pdfs():
 def test_value_object_protocol(sc_law):
     same = from_density(sp.Lambda(t, sp.sqrt(4 - t**2) / (2 * sp.pi)), -2, 2)
     assert same == sc_law and hash(same) == hash(sc_law)          # structural, symbol-free
-    assert type(sc_law)(*sc_law.args) == sc_law                   # STYLE.md §3
+    assert type(sc_law)(*sc_law.args) == sc_law                   # 
     assert pickle.loads(pickle.dumps(sc_law)) == sc_law
     assert sc_law != from_density(SEMICIRCLE_PDF * 3 / 4 + sp.Rational(1, 16) + 0 * x, -2, 2)
     with pytest.raises(AttributeError):

@@ -21,7 +21,7 @@ def test_cauchy_sign_and_asymptotics():
 
 
 def test_boundary_value_from_upper_half_plane():
-    # semicircle(1): G(x + i0) = (x - i sqrt(4 - x^2))/2 for |x| < 2 (Wigner; MATH.md §0)
+    # semicircle(1): G(x + i0) = (x - i sqrt(4 - x^2))/2 for |x| < 2 (Wigner)
     G = fa.semicircle(1).cauchy(1.0, dps=30)
     with mpmath.workdps(40):
         assert abs(G - (1 - 1j * mpmath.sqrt(3)) / 2) < mpmath.mpf(10) ** -29

@@ -1,6 +1,6 @@
 """Every public function, class, method and property of freealg has a docstring with an example.
 
-STYLE.md §9: docstrings are tested examples. The doctests themselves run through pytest's
+docstrings are tested examples. The doctests themselves run through pytest's
 ``--doctest-modules`` (pyproject.toml); this test makes sure that none is missing.
 
 What is walked

@@ -1,17 +1,17 @@
 """Dynamical isometry: the input-output Jacobian J = D_L O_L ... D_1 O_1 of a deep ReLU network
-with Haar orthogonal weights (MATH.md §8; Pennington-Schoenholz-Ganguli, NIPS 2017,
+with Haar orthogonal weights (; Pennington-Schoenholz-Ganguli, NIPS 2017,
 arXiv:1711.04735, §2.3-2.5).
 
 D_l = diag(phi'(h^l)) for ReLU has D_l^2 = D_l ~ bernoulli(1/2), and W_l = O_l Haar orthogonal,
 so S_{JJ*}(m) = prod_l S_{D_l^2}(m) S_{O_l O_l*}(m) = ((1 + m)/(1/2 + m))^L
-(S of a projection of trace rho: (1 + m)/(rho + m), MATH.md §1; S_{OO*} = 1).
+(S of a projection of trace rho: (1 + m)/(rho + m); S_{OO*} = 1).
 
 Everything the library returns is compared with an INDEPENDENT solution of that S-transform
-product written here from scratch: chi(m) = m S(m)/(1 + m) = 1/z with m = zG - 1 (MATH.md §1,
+product written here from scratch: chi(m) = m S(m)/(1 + m) = 1/z with m = zG - 1 (
 §3, §5) is a polynomial equation P_L(G, z) = 0; its physical root is found with numpy/mpmath
-polyroots and selected by continuation from large Im z (MATH.md §5 recipe 1), then polished at
-40 digits on the real axis. Edges come from the discriminant Disc_G P_L (MATH.md §5 recipe 3),
-atoms at 0 from Belinschi 2003 and from the pole-of-chi criterion (MATH.md §1).
+polyroots and selected by continuation from large Im z, then polished at
+40 digits on the real axis. Edges come from the discriminant Disc_G P_L,
+atoms at 0 from Belinschi 2003 and from the pole-of-chi criterion.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def s_reference(L: int):
 
 
 def chi_reference(L: int):
-    # MATH.md §1: chi(m) = m S(m)/(1 + m)
+    # chi(m) = m S(m)/(1 + m)
     return sp.cancel(_m * s_reference(L) / (1 + _m))
 
 
@@ -128,7 +128,7 @@ def _roots_mp(cs):
 def physical_root(P: sp.Poly, x, dps: int = 40):
     """G(x + i0) on the branch G ~ 1/z: continue the root from z = x + 10i down to
     x + 1e-13 min(1, |x|) i (float64 roots, a step is accepted only when the nearest root is unambiguous: distance
-    ratio < 0.2, else the step is refined; MATH.md §5), then pick the nearest root of P(., x)
+    ratio < 0.2, else the step is refined), then pick the nearest root of P(., x)
     at ``dps`` digits on the real axis."""
     cl = _coeff_lists(P)
     xf = float(x)
@@ -166,7 +166,7 @@ def density_reference(L: int, x, dps: int = 40):
 
 
 def right_edge_reference(L: int, dps: int = 40):
-    """Largest real root of Disc_G P_L or of its leading coefficient (MATH.md §5: edges are
+    """Largest real root of Disc_G P_L or of its leading coefficient (edges are
     among these) at which the reference density changes sign: > 0 just left, 0 just right.
     None when there is no absolutely continuous part."""
     P = curve_reference(L)
@@ -190,7 +190,7 @@ def right_edge_reference(L: int, dps: int = 40):
 
 
 def chi_critical_edge(L: int, dps: int = 40):
-    """x_e = 1/chi(m*), chi'(m*) = 0, m* > 0 (MATH.md §3 'Edges'): exact real roots of the
+    """x_e = 1/chi(m*), chi'(m*) = 0, m* > 0: exact real roots of the
     numerator of chi' (a second, discriminant-free route, used for the deep network)."""
     chi = chi_reference(L)
     num = sp.Poly(sp.numer(sp.together(sp.diff(chi, _m))), _m)
@@ -212,7 +212,7 @@ def _mp(v):
 
 @pytest.mark.parametrize("L", [1, 2, 5, 20])
 def test_reference_matches_low_moments(L):
-    # S(m) = 1/m1 + m (1/m1 - m2/m1^3) + O(m^2) (MATH.md §1) with S = 2^L (1 + m)^L/(1 + 2m)^L
+    # S(m) = 1/m1 + m (1/m1 - m2/m1^3) + O(m^2) with S = 2^L (1 + m)^L/(1 + 2m)^L
     # = 2^L (1 - L m + O(m^2)) gives m1 = 2^-L, m2 = (L + 1) 4^-L; G(z) = 1/z + m1/z^2 + m2/z^3
     m1, m2 = R(1, 2**L), R(L + 1, 4**L)
     P = curve_reference(L)
@@ -225,7 +225,7 @@ def test_reference_matches_low_moments(L):
 
 
 def test_reference_density_l2_is_arcsine_like():
-    # bernoulli(1/2) ⊠ bernoulli(1/2) = Wachter law with alpha = beta = 1/2 (MATH.md §3):
+    # bernoulli(1/2) ⊠ bernoulli(1/2) = Wachter law with alpha = beta = 1/2:
     # density 1/(2 pi sqrt(x (1 - x))) on [0, 1]
     with mpmath.workdps(40):
         for x in ("0.1", "0.5", "0.9"):
@@ -256,7 +256,7 @@ def test_compile_gives_s_transform_product(L):
     rules = {st.rule for st in system.steps}
     if L > 1:
         assert {"product", "Haar conjugation"} <= rules, rules
-    # exact mean from S(0) = 1/m1 (MATH.md §1): m1 = 2^-L
+    # exact mean from S(0) = 1/m1: m1 = 2^-L
     assert system.law.moments(1) == [R(1, 2**L)]
 
 
@@ -303,7 +303,7 @@ def test_atom_at_zero_has_mass_one_half(L):
     atoms = {a.location: a for a in solution(L).atoms()}
     assert 0 in atoms
     assert atoms[0].mass == HALF and atoms[0].error == 0
-    # independent: MATH.md §1 pole-of-chi criterion mu({0}) = 1 + m_p, m_p the first pole of
+    # independent: pole-of-chi criterion mu({0}) = 1 + m_p, m_p the first pole of
     # chi in (-1, 0) (nearest to 0), from the reference chi written above
     den = sp.Poly(sp.denom(sp.together(chi_reference(L))), _m)
     poles = [r for r in sp.real_roots(den) if -1 < r < 0]
@@ -433,7 +433,7 @@ def test_right_edge_depth5():
 
 @pytest.mark.parametrize("L", depths(2, 5))
 def test_left_edge_is_zero(L):
-    # the continuous part of bernoulli(1/2) ⊠ bernoulli(1/2) lives on [0, 1] (Wachter, MATH.md §3:
+    # the continuous part of bernoulli(1/2) ⊠ bernoulli(1/2) lives on [0, 1] (Wachter:
     # density 1/(2 pi sqrt(x(1 - x)))); for deeper networks the density blows up at 0 too, as the
     # reference shows at x = 1e-4
     with mpmath.workdps(40):

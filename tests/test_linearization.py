@@ -5,14 +5,14 @@ independent references.
   Anderson 2013; Helton-Mai-Speicher 2018), with its size k;
 * the anticommutator x y + y x of free standard semicirculars equals a^2 - b^2 with
   a, b = (x +- y)/sqrt 2 free semicirculars: R(w) = 1/(1 - w) - 1/(1 + w) = 2w/(1 - w^2) (free
-  Poisson(1) minus free Poisson(1), Voiculescu 1986), so z G^3 + G^2 - z G + 1 = 0 (MATH.md §5);
+  Poisson(1) minus free Poisson(1), Voiculescu 1986), so z G^3 + G^2 - z G + 1 = 0;
   solved here with mpmath.polyroots, the root with Im G < 0 in the bulk;
 * the free commutator i(x y - y x): free cumulants kappa_{2n} = 2, kappa_{2n+1} = 0
   (Nica-Speicher, "Commutators of free random variables", Duke Math. J. 92 (1998),
   arXiv:funct-an/9612001; NS Lectures, Lecture 15), checked here from exact traces, hence
   R(w) = 2w/(1 - w^2) and the same cubic;
 * two independent paths: ``method="linearization"`` agrees with the structural rules;
-* moments: the numerical G integrated on a contour (MATH.md §9.4, ``contour_moments`` at
+* moments: the numerical G integrated on a contour (``contour_moments`` at
   dps = 30) equals the exact trace tau(P^k) (freealg.algebra.trace) for 16 polynomials;
 * atoms with exact masses (Wachter 1980 + Bercovici-Voiculescu 1998 through the rules path; a
   rank count ker p ∩ ker r for p q r + r q p);
@@ -58,7 +58,7 @@ def _trace_moments(P, n):
 
 
 def _cubic_G(X, dps=40):
-    """Root of z G^3 + G^2 - z G + 1 = 0 with Im G < 0 at real X in the bulk (MATH.md §5)."""
+    """Root of z G^3 + G^2 - z G + 1 = 0 with Im G < 0 at real X in the bulk."""
     with mpmath.workdps(dps):
         roots = mpmath.polyroots([X, 1, -X, 1], extraprec=4 * dps, maxsteps=200)
         neg = [g for g in roots if mpmath.im(g) < -mpmath.mpf(10) ** (-dps // 2)]
@@ -259,7 +259,7 @@ def test_contour_moments_equal_trace_slow(name, P):
 
 @pytest.mark.parametrize("name, P", MOMENTS, ids=[n for n, _ in MOMENTS])
 def test_contour_moments_float64(name, P):
-    # the float64 path on 256 contour nodes, vectorised (MATH.md §9.4)
+    # the float64 path on 256 contour nodes, vectorised
     sol = fa.spectrum(P, method="linearization")
     exact = [float(sp.N(m)) for m in _trace_moments(P, 6)]
     num = contour_moments(sol.law, 6)

@@ -48,7 +48,7 @@ def _gens():
     t = fa.activation("t", sp.tanh(H), 1)                     # tanh: phi' has a density
     e1, e2 = fa.commuting(fa.activation("e1", sp.Max(H, 0), 2), fa.activation("e2", sp.Max(H, 0), 2))
     W1, W2 = fa.haar_orthogonal("W1"), fa.haar_orthogonal("W2")
-    J = e2 * W2 * e1 * W1                                     # depth-2 Jacobian (MATH.md §8)
+    J = e2 * W2 * e1 * W1                                     # depth-2 Jacobian
     return dict(x=x, y=y, c=c, u=u, o=o, p=p, q=q, a=a, b=b, d=d, t=t, J=J)
 
 

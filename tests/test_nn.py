@@ -5,7 +5,7 @@ References used below:
 * PSG 2017 = Pennington, Schoenholz, Ganguli, NIPS 2017 (arXiv:1711.04735) §2.4-2.5: with
   S_{JJ^T} = prod_l S_{W_l W_l^T} S_{D_l^2}, m_1(J J^T) = prod_l sigma_w^2 E[phi'(h_l)^2] and
   m_2/m_1^2 - 1 = sum_l (mu2_l/mu1_l^2 - 1) (+1 per Gaussian layer: S_MP = 1/(1+m)), from
-  S(m) = 1/m_1 + m (1/m_1 - m_2/m_1^3) + O(m^2) (MATH.md §1).
+  S(m) = 1/m_1 + m (1/m_1 - m_2/m_1^3) + O(m^2).
 * fa.trace: the moment-cumulant formula with vanishing mixed free cumulants, independent of the
   compiler's rules and of the laws' product code.
 * Hayase-Karakida 2021 (arXiv:2006.07814): the dual FIM recursion H_{l+1} = qhat_l +
@@ -177,7 +177,7 @@ def test_relu_jacobian_edge_and_atom():
 
 def _smoothed_error(sol, ev, gamma=0.1, n=40):
     """||G_theory - G_sample|| / ||G_theory|| (l2 over x + i gamma, x from 3 gamma to the 99%
-    quantile): Cauchy-smoothed densities p_gamma = -Im G/pi (MATH.md §0), kept away from the
+    quantile): Cauchy-smoothed densities p_gamma = -Im G/pi, kept away from the
     atom at 0 that would otherwise dominate the norm."""
     x = np.linspace(3 * gamma, float(np.quantile(ev, 0.99)), n)
     z = x + 1j * gamma
@@ -231,7 +231,7 @@ def test_fisher_two_hidden_layers_closed_form():
             ref = 1 / (2 * mpmath.pi * mpmath.sqrt((xm - a) * (b - xm)))
             got = sol.density(xm, dps=30)
             assert abs(got - ref) < mpmath.mpf(10) ** -25 * ref
-    assert sol.moments(1) == [3 * q0]  # m_1 = q L at criticality (MATH.md §8)
+    assert sol.moments(1) == [3 * q0]  # m_1 = q L at criticality
     assert net.lambda_max(30) == 7 * q0
 
 

@@ -114,7 +114,8 @@ def test_relu_jacobian_right_edge(L):
     edges = form.edges(dps=30)
     elapsed = time.perf_counter() - t0
     left, right = edges
-    assert (left.location, left.side, left.kind) == (0, "left", "hard")   # atom 1/2 and the band at 0
+    # atom 1/2 at 0 and the band reaching 0
+    assert (left.location, left.side, left.kind) == (0, "left", "hard")
     ref = relu_edge(L)
     with mpmath.workdps(60):
         err = abs(right.location - ref)
@@ -281,7 +282,8 @@ def test_nan_is_never_a_silent_number():
 # -- the nested Gaussian-weight Jacobian ----------------------------------------------------------
 
 
-def _gaussian_jacobian(L=4, t=sp.Rational(3, 4)):
+def _gaussian_jacobian(L=4, t=None):
+    t = sp.Rational(3, 4) if t is None else t
     s = sp.sqrt(1 / t)
     J = None
     for l in range(L):
@@ -397,7 +399,8 @@ def test_exact_soft_edge_is_zero_or_reported():
 
 def _exp_factor():
     def f(m):
-        return np.exp(-2 * m / (1 + m)) if isinstance(m, np.ndarray) else mpmath.exp(-2 * m / (1 + m))
+        e = np if isinstance(m, np.ndarray) else mpmath
+        return e.exp(-2 * m / (1 + m))
 
     def df(m):
         return f(m) * (-2 / (1 + m) ** 2)

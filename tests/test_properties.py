@@ -9,7 +9,7 @@ The combinatorial references are implemented here from their definitions, indepe
   K(pi) the Kreweras complement = cycles of pi^{-1} gamma, gamma = (1 2 ... n) (NS Lecture 14).
 
 NC(n) is enumerated by brute force (all set partitions, crossing ones dropped): fine for n <= 6.
-Numeric checks integrate the Cauchy transform on a contour (``contour_moments``, MATH.md §9.4).
+Numeric checks integrate the Cauchy transform on a contour (``contour_moments``).
 """
 
 from __future__ import annotations
@@ -383,7 +383,7 @@ def test_uniform_component_np(law):
 
 
 # --------------------------------------------------------------------------------------------
-# value-object protocol (STYLE.md §3): x == type(x)(*x.args), pickle, hash agrees with ==
+# value-object protocol: x == type(x)(*x.args), pickle, hash agrees with ==
 
 
 def _x():

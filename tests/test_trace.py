@@ -3,7 +3,7 @@
 Every expected value below comes from a closed form or from a small routine written here (free
 cumulants -> moments, series inversion, brute-force sum over non-crossing partitions), never from
 ``fa.trace`` itself. References: Nica-Speicher, Lectures on the Combinatorics of Free
-Probability (NS, 2006); the design notes ``MATH.md`` (sections cited per test).
+Probability (NS, 2006).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ HALF = sp.Rational(1, 2)
 
 def moments_from_free_cumulants(kappa: list, n: int) -> list:
     """[m_0, ..., m_n] from kappa[1..n] (kappa[0] unused) by the recursion
-    m_n = sum_s kappa_s [t^(n-s)] (sum_j m_j t^j)^s (Speicher 1994; MATH.md section 1)."""
+    m_n = sum_s kappa_s [t^(n-s)] (sum_j m_j t^j)^s (Speicher 1994)."""
     m = [Fraction(1)] + [Fraction(0)] * n
     for k in range(1, n + 1):
         total = Fraction(0)
@@ -67,7 +67,7 @@ def series_pow(a, e, n):
 
 def jjt_moments(L: int, n: int) -> list:
     """Moments m_1..m_n of J J^T, S = prod_l S_(Bernoulli(1/2)) = ((1+z)/(1/2+z))^L
-    (Voiculescu 1987; PSG 2017; MATH.md sections 1 and 8; the Haar layers have S = 1).
+    (Voiculescu 1987; PSG 2017; the Haar layers have S = 1).
 
     chi(m) = S(m) m / (1+m) inverts psi(u) = sum m_k u^k, so psi = u (1+psi) / S(psi)
     = u (1/2 + psi)^L (1 + psi)^(1-L), solved by fixed-point iteration on truncated series."""
@@ -125,8 +125,7 @@ def test_semicircular_catalan():
 
 
 def test_anticommutator_and_commutator():
-    # xy + yx = u^2 - v^2 has R(w) = 2w/(1 - w^2): kappa_2j = 2, odd cumulants 0 (MATH.md
-    # section 5); the free commutator i(xy - yx) has the same law (Nica-Speicher 1998, Duke 92)
+    # xy + yx = u^2 - v^2 has R(w) = 2w/(1 - w^2): kappa_2j = 2, odd cumulants 0; the free commutator i(xy - yx) has the same law (Nica-Speicher 1998, Duke 92)
     K = 10
     kappa = [0] + [Fraction(2) if s % 2 == 0 else Fraction(0) for s in range(1, K + 1)]
     ref = moments_from_free_cumulants(kappa, K)
@@ -183,7 +182,7 @@ def test_haar_conjugation_frees():
 def wachter_moment(alpha, beta, k: int):
     """int x^k d mu_(pqp), mu = max(1-a, 1-b) delta_0 + max(0, a+b-1) delta_1 + density
     sqrt((l+ - x)(x - l-)) / (2 pi x (1-x)) on [l-, l+], l+- = a+b-2ab +- sqrt(4ab(1-a)(1-b))
-    (Wachter 1980; Collins 2005; MATH.md section 3), integrated at 30 digits.
+    (Wachter 1980; Collins 2005), integrated at 30 digits.
 
     x = l- + (l+ - l-) sin^2(theta) removes the square-root endpoints (and the 1/sqrt ones when
     l- = 0 or l+ = 1), leaving a smooth integrand on [0, pi/2]."""
@@ -249,7 +248,7 @@ def test_pap_many_projection_letters_is_fast():
 
 def test_circular_catalan_and_fuss_catalan():
     # c c* is free Poisson(1): tau((c c*)^k) = Catalan(k); (c1 c2)(c1 c2)* has the Fuss-Catalan
-    # moments binom(3k, k)/(2k + 1) (MATH.md section 4)
+    # moments binom(3k, k)/(2k + 1)
     c, c1, c2 = fa.circular("c"), fa.circular("c1"), fa.circular("c2")
     for k in range(9):
         assert fa.trace((c * c.H)**k) == sp.catalan(k)
@@ -278,7 +277,7 @@ def jacobian(L, commuting):
 @pytest.mark.parametrize("L", [1, 2, 3, 4])
 def test_jjt_moments_from_s_transform(L, commuting):
     # the Haar layers make the layers free even when the d's commute (Collins-Hayase 2023;
-    # MATH.md section 8), so both give the S-transform product
+    # ), so both give the S-transform product
     ref = jjt_moments(L, 8)
     J = jacobian(L, commuting)
     P = J * J.H
