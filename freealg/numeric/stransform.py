@@ -167,6 +167,7 @@ class STransformForm:
     def __init__(self, factors: Iterable = (), const: Any = 1, atom0: Any = None):
         c = _positive_number("const", const)
         bases: dict = {}
+        factors = list(factors)
         for item in factors:
             try:
                 base, k = item
@@ -179,7 +180,7 @@ class STransformForm:
         self._cache: dict = {}
         s0 = self._s0()
         if not (s0 > 0 and np.isfinite(s0)):
-            raise InvalidParameterError("factors", list(factors), "S(0) must be a positive "
+            raise InvalidParameterError("factors", factors, "S(0) must be a positive "
                                         "number (S(0) = 1/mean of a law on [0, inf))")
         derived = self._derive_atom0()
         if atom0 is None:
@@ -253,7 +254,9 @@ class STransformForm:
     def __eq__(self, other) -> bool:
         if not isinstance(other, STransformForm):
             return NotImplemented
-        key = (lambda b: b.key() if isinstance(b, _CallableBase) else b)
+        def key(b):
+            return b.key() if isinstance(b, _CallableBase) else b
+
         return (self._const == other._const and self._atom0 == other._atom0
                 and {key(b): k for b, k in self._bases} == {key(b): k for b, k in other._bases})
 
@@ -584,7 +587,7 @@ class STransformForm:
         return out
 
     # -- public numerics ----------------------------------------------------------------------
-    def cauchy_np(self, z) -> np.ndarray:
+    def cauchy_np(self, z: Any) -> np.ndarray:
         """G(z) on an array (float64), NaN where the continuation did not converge.
 
         ``Im z < 0`` uses G(conj z) = conj G(z); real z gives the limit from above.
@@ -611,7 +614,7 @@ class STransformForm:
         G = np.where(flip, np.conj(G), G)
         return G.reshape(shape)
 
-    def density_np(self, x) -> np.ndarray:
+    def density_np(self, x: Any) -> np.ndarray:
         """-Im G(x + i0)/pi on a real array (float64); NaN at 0 and where not converged.
 
         Examples
@@ -635,7 +638,9 @@ class STransformForm:
             zz = mpmath.mpmathify(z)
             m = mpmath.mpmathify(m0)
             tol = mpmath.mpf(10) ** (-(dps + 8))
-            for it in range(80):
+            steps = 0
+            for _ in range(80):
+                steps += 1
                 phi, d = self._phi_mp(m, zz)
                 step = phi / d
                 m -= step
@@ -644,16 +649,16 @@ class STransformForm:
             phi, _ = self._phi_mp(m, zz)
             res = abs(phi)
             if not (res <= mpmath.mpf(10) ** (-(dps + 3))) or not (abs(step) <= tol * abs(m) * 10):
-                raise NoConvergence("S-transform Newton polish", dps=dps, steps=it + 1,
+                raise NoConvergence("S-transform Newton polish", dps=dps, steps=steps,
                                     residual=res, point=z,
                                     advice="the point may be too close to an edge; move it "
                                            "off the real axis or raise dps")
             if mpmath.im(m) > mpmath.mpf(10) ** (-(dps + 2)) * (1 + abs(m)):
-                raise NoConvergence("S-transform Newton polish", dps=dps, steps=it + 1,
+                raise NoConvergence("S-transform Newton polish", dps=dps, steps=steps,
                                     residual=res, point=z,
                                     advice="Newton left the physical branch (Im m > 0); move "
                                            "the point off the real axis")
-            record(residual=float(res), iterations=it + 1)
+            record(residual=float(res), iterations=steps)
             return m
 
     def _m_mp(self, z, dps):
@@ -677,7 +682,7 @@ class STransformForm:
         with mpmath.workdps(dps + 10):
             return (mpmath.conj(m) if flip else m), zu, flip
 
-    def cauchy_mp(self, z, dps: int = 30):
+    def cauchy_mp(self, z: Any, dps: int = 30) -> Any:
         """G(z) at ``dps`` digits: the float64 continuation polished by Newton at dps + 10.
 
         Examples
@@ -697,7 +702,7 @@ class STransformForm:
         with mpmath.workdps(dps):
             return mpmath.mpc(+G.real, +G.imag)
 
-    def density_mp(self, x, dps: int = 30):
+    def density_mp(self, x: Any, dps: int = 30) -> Any:
         """-Im G(x + i0)/pi at ``dps`` digits (x real, x != 0).
 
         Examples
@@ -895,7 +900,9 @@ class STransformForm:
             tol = mpmath.mpf(10) ** (-(dps + 8))
             last = b - a
             have2 = True
-            for it in range(200):
+            steps = 0
+            for _ in range(200):
+                steps += 1
                 gm, g2 = self._g_mp(m, 1)
                 if mpmath.isnan(g2):
                     have2 = False
@@ -928,7 +935,7 @@ class STransformForm:
             nk = 1 + sum(abs(float(k)) for _, k in self._bases)
             err = (abs(x * g2) * (2 * d) ** 2 + abs(x) * nk * mpmath.mpf(10) ** (-(dps + 8)))
             kind = "soft" if abs(g2) > 0 else "cusp"
-            record(residual=float(abs(self._g_mp(m, 0)[0])), iterations=it + 1)
+            record(residual=float(abs(self._g_mp(m, 0)[0])), iterations=steps)
         with mpmath.workdps(dps):
             loc = +x
             err = err + abs(loc) * mpmath.eps
@@ -959,6 +966,10 @@ class STransformForm:
     def edges(self, dps: int = 30) -> list[SEdge]:
         """Left and right ends of the continuous support, from dz/dm = 0 on the real m axis.
 
+        The two ends of the hull of the absolutely continuous part (atoms are not edges; a gap
+        inside the hull would not be reported: the rational S-forms built by this module's
+        rules have one band).
+
         A bracketing scan of the two physical real arcs in float64 (O(#distinct bases) per
         point), then safeguarded Newton on d log z/dm = 0 at dps + 10 digits. ``error`` bounds
         |location - edge|: the root is re-bracketed after Newton, and z is flat at a critical
@@ -985,13 +996,15 @@ class STransformForm:
             with mpmath.workdps(dps):
                 out.append(SEdge(mpmath.mpf(0), "left", mpmath.mpf(0), "hard"))
         elif left[0] == "crit":
-            loc, err, kind = self._refine_critical(*left[2], dps)
+            a, b = left[2]
+            loc, err, kind = self._refine_critical(a, b, dps)
             out.append(SEdge(loc, "left", err, kind))
         else:
             loc, err = self._limit_at_infinity(dps)
             out.append(SEdge(loc, "left", err, "hard"))
         if right[0] == "crit":
-            loc, err, kind = self._refine_critical(*right[2], dps)
+            a, b = right[2]
+            loc, err, kind = self._refine_critical(a, b, dps)
             out.append(SEdge(loc, "right", err, kind))
         else:
             loc, err = self._limit_at_infinity(dps)
@@ -1011,7 +1024,8 @@ class STransformForm:
         --------
         >>> import sympy as sp
         >>> from freealg.numeric.stransform import s_compress, s_free_poisson
-        >>> s_compress(s_free_poisson(1), sp.Rational(1, 2), ambient=True).moments(3)   # free Poisson rate 1/2
+        >>> half = sp.Rational(1, 2)
+        >>> s_compress(s_free_poisson(1), half, ambient=True).moments(3)   # free Poisson, rate 1/2
         [1/2, 3/4, 11/8]
         """
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
