@@ -1,0 +1,584 @@
+"""Closed-form laws with a constant recursion formula: free Meixner, free binomial, Kesten-McKay,
+and the Wachter law of a product of two free projections.
+
+A law whose monic orthogonal polynomials satisfy
+
+    x P_n = P_{n+1} + alpha_n P_n + omega_n P_{n-1},
+    alpha_0 = mean, omega_1 = variance, alpha_n = a (n >= 1), omega_n = b (n >= 2)
+
+has the continued fraction G(z) = 1/(z - mean - variance H(z)), H the Cauchy transform of the
+semicircle law of mean a and variance b (Saitoh-Yoshida 2001, "laws with a constant recursion
+formula"; up to an affine map these are the free Meixner laws of Anshelevich 2003 and
+Bozejko-Bryc 2006). On the band [a - 2 sqrt b, a + 2 sqrt b] the density is
+
+    rho(x) = variance sqrt(4b - (x - a)^2) / (2 pi Q(x)),
+    Q(x) = (b - variance) y^2 - variance (mean - a) y + variance^2,   y = x - mean,
+
+[derived: Q = b |D|^2 with D = z - mean - variance H]; the atoms are the real roots x of Q with
+b (x - mean)^2 < variance^2 (the root lies on the physical sheet, where |H| < 1/sqrt b), of mass
+(1 - b h^2)/(1 + (variance - b) h^2), h = (x - mean)/variance (the residue 1/D'(x)) [derived].
+A band end where Q vanishes is a hard edge (the density diverges like an inverse square root).
+
+The family contains the semicircle (a = mean, b = variance), the free Poisson law pi(l, s)
+(mean l s, variance l s^2, a = s (1 + l), b = l s^2), the free binomial laws
+((1 - p) delta_0 + p delta_1)^{⊞n}, the Kesten-McKay laws (Kesten 1959; McKay 1981) and, up to an
+atom at 0, the Wachter law (Wachter 1980). It is closed under affine maps, free additive powers
+and free compressions, which ``freealg.laws.simplify`` uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..errors import UndeterminedError
+from ..kernels.backend import MP, NP
+from .base import Atom, Band, Edge, Law, check, numeric_value
+
+__all__ = ["FreeMeixner", "FreeBinomial", "KestenMcKay", "Wachter",
+           "free_meixner", "free_binomial", "kesten_mckay", "wachter"]
+
+_z, _G, _w = sp.symbols("z G w")
+
+
+def _sym(z, default):
+    return default if z is None else sp.sympify(z)
+
+
+def truth(cond: Any) -> bool | None:
+    """Three-valued truth of a sympy condition: True, False, or None when undetermined."""
+    try:
+        c = sp.sympify(cond)
+    except (TypeError, sp.SympifyError):
+        return None
+    if c is sp.true:
+        return True
+    if c is sp.false:
+        return False
+    return None
+
+
+def is_zero(x: Any) -> bool | None:
+    """Three-valued test x == 0 for an exact sympy expression."""
+    x = sp.sympify(x)
+    if x == 0:
+        return True
+    z = x.is_zero
+    if z is not None:
+        return z
+    if x.free_symbols:
+        s = sp.simplify(x)
+        return True if s == 0 else s.is_zero
+    return bool(x.equals(0))
+
+
+def _tidy(x):
+    x = sp.sympify(x)
+    return sp.simplify(x) if x.free_symbols or x.has(sp.Pow) else x
+
+
+def jacobi_moments(a0, w1, a, b, n: int) -> list:
+    """Exact moments m_1..m_n of the law with recursion (alpha_0, omega_1) = (a0, w1) and
+    constant (alpha_n, omega_n) = (a, b) afterwards: x^k written in the orthogonal basis,
+    m_k = its P_0 coefficient (Favard / Chebyshev algorithm, exact arithmetic)."""
+    c = [sp.S.One]
+    out = []
+    for k in range(1, n + 1):
+        nxt = [sp.S.Zero] * (len(c) + 1)
+        for j, cj in enumerate(c):
+            if cj == 0:
+                continue
+            nxt[j + 1] += cj
+            nxt[j] += (a0 if j == 0 else a) * cj
+            if j >= 1:
+                nxt[j - 1] += (w1 if j == 1 else b) * cj
+        keep = n - k + 1  # only coefficients that can still reach P_0
+        c = [sp.expand(v) for v in nxt[:keep]]
+        out.append(c[0])
+    return out
+
+
+def jacobi_atoms(a0, w1, a, b) -> list:
+    """Exact atoms (location, mass) of the constant-recursion law (see the module docstring).
+
+    Raises UndeterminedError when whether a root of Q is an atom depends on a symbol."""
+    c2, c1, c0 = b - w1, -w1 * (a0 - a), w1**2
+    syms = sorted(sp.sympify(c2 + c1 + c0 + a0).free_symbols, key=str)
+
+    def undetermined():
+        return UndeterminedError("the atoms of a constant-recursion law", syms)
+
+    z2 = is_zero(c2)
+    if z2 is None:
+        raise undetermined()
+    if z2:
+        z1 = is_zero(c1)
+        if z1 is None:
+            raise undetermined()
+        ys = [] if z1 else [-c0 / c1]
+    else:
+        disc = sp.expand(c1**2 - 4 * c2 * c0)
+        pos = truth(disc > 0)
+        if pos is None:
+            if is_zero(disc):
+                pos = False
+            else:
+                raise undetermined()
+        ys = [(-c1 - sp.sqrt(disc)) / (2 * c2), (-c1 + sp.sqrt(disc)) / (2 * c2)] if pos else []
+    out = []
+    for y in ys:
+        h = y / w1
+        phys = truth(b * h**2 < 1)
+        if phys is None:
+            raise undetermined()
+        if phys:
+            mass = (1 - b * h**2) / (1 + (w1 - b) * h**2)
+            out.append(Atom(_tidy(a0 + y), _tidy(mass)))
+    try:
+        out.sort(key=lambda at: float(at.location))
+    except TypeError:
+        out.sort(key=lambda at: sp.default_sort_key(at.location))
+    return out
+
+
+class _ConstantRecursion(Law):
+    """Shared closed forms of the laws with a constant recursion formula.
+
+    Subclasses give ``_jacobi()`` = (mean, variance, a, b), exact."""
+
+    __slots__ = ()
+
+    def _jacobi(self) -> tuple:
+        raise NotImplementedError
+
+    def _band(self):
+        _, _, a, b = self._jacobi()
+        r = 2 * sp.sqrt(b)
+        return a - r, a + r
+
+    def _moments_exact(self, n):
+        return jacobi_moments(*self._jacobi(), n)
+
+    def r_transform(self, w=None):
+        a0, w1, a, b = self._jacobi()
+        w = _sym(w, _w)
+        d, c = a0 - a, b - w1
+        if is_zero(c):
+            return a0 + w1 * w / (1 + d * w)
+        # R = a0 + u, c G u^2 - w1 (1 + d G) u + w1^2 G = 0, u ~ w1 G at 0 [derived from the
+        # continued fraction], written without cancellation
+        return a0 + 2 * w1 * w / (1 + d * w + sp.sqrt((1 + d * w) ** 2 - 4 * c * w**2))
+
+    def cauchy_expr(self, z=None):
+        a0, w1, a, b = self._jacobi()
+        z = _sym(z, _z)
+        r = 2 * sp.sqrt(b)
+        H = (z - a - sp.sqrt(z - a - r) * sp.sqrt(z - a + r)) / (2 * b)
+        return 1 / (z - a0 - w1 * H)
+
+    def curve(self, z=None, G=None):
+        a0, w1, a, b = self._jacobi()
+        z, G = _sym(z, _z), _sym(G, _G)
+        u = (z - a0) * G - 1
+        # H = u/(w1 G) solves b H^2 - (z - a) H + 1 = 0; times w1^2 G^2
+        return _primitive_poly(b * u**2 - w1 * (z - a) * G * u + w1**2 * G**2, G, z)
+
+    def _make_params(self, be):
+        a0, w1, a, b = self._jacobi()
+        lo, hi = self._band()
+        c2, c1 = b - w1, -w1 * (a0 - a)
+        # Q(x) = lead * prod (x - root): the factored form is accurate next to its real roots
+        if is_zero(c2):
+            lead, roots = (c1, [a0 - w1**2 / c1]) if not is_zero(c1) else (w1**2, [])
+        else:
+            disc = c1**2 - 4 * c2 * w1**2
+            roots = [a0 + (-c1 - sp.sqrt(disc)) / (2 * c2), a0 + (-c1 + sp.sqrt(disc)) / (2 * c2)]
+            lead = c2
+        num = lambda q: numeric_value(q, be)  # noqa: E731
+        return (num(a0), num(w1), num(a), num(b), num(2 * sp.sqrt(b)), num(lo), num(hi),
+                num(lead), [num(q) for q in roots])
+
+    def _q(self, x, be):
+        *_, lead, roots = self._params(be)
+        q = lead
+        for rt in roots:
+            q = q * (x - rt)
+        return q.real if be is NP else mpmath.re(q)
+
+    def _gh(self, z, be):
+        """(G, H, zeta, s) of the continued fraction at z."""
+        a0, w1, a, b, r, *_ = self._params(be)
+        zeta = z - a
+        s = be.sqrt(zeta - r) * be.sqrt(zeta + r)
+        H = 2 / (zeta + s)
+        D = z - a0 - w1 * H
+        # next to an atom D -> 0 cancels: there D = Q/(b Dt) with Dt on the other sheet
+        # (D Dt = Q/b), Q in factored form; used where |D| < |Dt|
+        Dt = z - a0 - w1 * (zeta + s) / (2 * b)
+        *_, lead, roots = self._params(be)
+        Q = lead
+        for rt in roots:
+            Q = Q * (z - rt)
+        if be is NP:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                G = np.where(np.abs(D) < np.abs(Dt), b * Dt / Q, 1 / D)
+        else:
+            G = b * Dt / Q if abs(D) < abs(Dt) else 1 / D
+        return G, H, zeta, s
+
+    def _g(self, z, be):
+        return self._gh(z, be)[0]
+
+    def _dg(self, z, be):
+        _, w1, *_ = self._params(be)
+        G, H, zeta, s = self._gh(z, be)
+        dH = -2 * (1 + zeta / s) / (zeta + s) ** 2
+        return -(1 - w1 * dH) * G * G
+
+    def _psi(self, z, be):
+        # z G - 1 = (z - D)/D = (mean + variance H) G: no cancellation at large |z|
+        a0, w1, *_ = self._params(be)
+        G, H, _, _ = self._gh(z, be)
+        return (a0 + w1 * H) * G
+
+    def _density_np(self, x):
+        a0, w1, a, b, r, lo, hi, *_ = self._params(NP)
+        x = np.asarray(x, dtype=float)
+        inside = (x > lo) & (x < hi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = w1 * np.sqrt(np.clip((hi - x) * (x - lo), 0, None)) / (2 * np.pi * self._q(x, NP))
+        return np.where(inside, d, 0.0)
+
+    def _density_mp(self, x, dps):
+        with mpmath.workdps(dps + 10):
+            a0, w1, a, b, r, lo, hi, *_ = self._params(MP)
+            x = mpmath.mpf(x)
+            if lo < x < hi:
+                out = w1 * mpmath.sqrt((hi - x) * (x - lo)) / (2 * mpmath.pi * self._q(x, MP))
+            else:
+                out = mpmath.mpf(0)
+        with mpmath.workdps(dps):
+            return +out
+
+    def atoms(self):
+        return self._memo("atoms", lambda: jacobi_atoms(*self._jacobi()))
+
+    def _hull_float(self):
+        lo, hi = (float(numeric_value(q, NP)) for q in self._band())
+        locs = [float(numeric_value(at.location, NP)) for at in self.atoms()]
+        return min([lo] + locs), max([hi] + locs)
+
+    def support(self, dps: int = 30):
+        return [Band(*self._band())]
+
+    def edges(self, dps: int = 30):
+        a0, w1, a, b = self._jacobi()
+        out = []
+        for x, side in zip(self._band(), ("left", "right")):
+            y = x - a0
+            hard = is_zero(sp.expand((b - w1) * y**2 - w1 * (a0 - a) * y + w1**2))
+            out.append(Edge(_tidy(x), "hard" if hard else "soft", 0, side))
+        return out
+
+
+def _primitive_poly(expr, G, z):
+    poly = sp.Poly(sp.expand(expr), G, z)
+    if not (isinstance(G, sp.Symbol) and isinstance(z, sp.Symbol)):
+        return poly
+    _, poly = poly.terms_gcd()  # drop a common factor G^i z^j
+    if not poly.free_symbols - {G, z}:
+        _, poly = poly.primitive()
+        if poly.LC() < 0:
+            poly = -poly
+    return poly
+
+
+def _real(name, value):
+    check(name, value, lambda: sp.Eq(sp.im(sp.sympify(value)), 0), "must be real")
+
+
+class FreeMeixner(_ConstantRecursion):
+    """Law with a constant recursion formula: orthogonal polynomials with Jacobi parameters
+    alpha_0 = mean, omega_1 = variance, alpha_n = a, omega_n = b (n >= 1, resp. n >= 2).
+
+    G(z) = 1/(z - mean - variance H(z)), H the semicircle transform of mean a and variance b
+    (Saitoh-Yoshida 2001); up to an affine map the free Meixner laws of Anshelevich (2003) and
+    Bozejko-Bryc (2006), whose standard form (mean 0, variance 1, a, 1 + b') has density
+    sqrt(4(1 + b') - (x - a)^2)/(2 pi (b' x^2 + a x + 1)). Up to two atoms, at real roots of
+    that quadratic (see ``freealg.laws.families``).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> mu = fa.free_meixner(0, 1, 0, 1)           # the standard semicircle
+    >>> mu.moments(4), mu.edges()[1].location
+    ([0, 1, 0, 2], 2)
+    >>> fa.free_meixner(1, 1, 2, 1).moments(3)     # free Poisson pi(1): Catalan numbers
+    [1, 2, 5]
+    """
+
+    __slots__ = ()
+    _argnames = ("mean", "variance", "a", "b")
+    name = "free_meixner"
+
+    def __init__(self, mean: Any = 0, variance: Any = 1, a: Any = 0, b: Any = 1):
+        m, v, a_, b_ = (sp.sympify(q) for q in (mean, variance, a, b))
+        _real("mean", m)
+        _real("a", a_)
+        check("variance", v, lambda: v > 0, "the variance must be > 0")
+        check("b", b_, lambda: b_ > 0, "the recursion coefficient b must be > 0 "
+                                       "(b = 0 is a two-point law: use discrete)")
+        self._init(m, v, a_, b_)
+
+    def _jacobi(self):
+        return self._args
+
+    def _latex(self, printer=None):
+        return r"\mathrm{FM}_{" + ", ".join(sp.latex(q) for q in self._args) + "}"
+
+
+class FreeBinomial(_ConstantRecursion):
+    """Free binomial law ((1 - p) delta_0 + p delta_1)^{⊞n}, n > 1: the law of a sum of n free
+    projections of trace p when n is an integer.
+
+    Recursion (mean, variance, a, b) = (n p, n p (1 - p), 1 + (n - 2) p, (n - 1) p (1 - p))
+    (the power of the Bernoulli recursion (p, p(1 - p), 1 - p, 0); R_{mu^{⊞n}} = n R_mu).
+    Atoms at 0 and n of masses max(0, 1 - n p) and max(0, 1 - n (1 - p)) (Bercovici-Voiculescu
+    1998 for powers); S(z) = (n + z)/(n (n p + z)) (S_{mu^{⊞n}}(z) = S_mu(z/n)/n).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> mu = fa.free_binomial(3, sp.Rational(1, 4))
+    >>> mu.atoms()
+    [Atom(location=0, mass=1/4, error=0)]
+    >>> mu.moments(3) == fa.free_power(fa.bernoulli(sp.Rational(1, 4)), 3).moments(3)
+    True
+    """
+
+    __slots__ = ()
+    _argnames = ("n", "p")
+    name = "free_binomial"
+
+    def __init__(self, n: Any, p: Any):
+        n_, p_ = sp.sympify(n), sp.sympify(p)
+        check("n", n_, lambda: n_ > 1, "the free binomial power must be > 1 (n = 1 is bernoulli)")
+        check("p", p_, lambda: sp.And(p_ > 0, p_ < 1), "the trace p must lie in (0, 1)")
+        self._init(n_, p_)
+
+    def _jacobi(self):
+        n, p = self._args
+        return n * p, n * p * (1 - p), 1 + (n - 2) * p, (n - 1) * p * (1 - p)
+
+    def s_transform(self, z=None):
+        n, p = self._args
+        z = _sym(z, _z)
+        return (n + z) / (n * (n * p + z))
+
+    def _latex(self, printer=None):
+        n, p = self._args
+        return rf"\mathrm{{FB}}_{{{sp.latex(n)}, {sp.latex(p)}}}"
+
+
+class KestenMcKay(_ConstantRecursion):
+    """Kesten-McKay law of degree d > 1: the spectral law of the adjacency operator of the
+    d-regular tree (Kesten 1959; McKay 1981), i.e. b^{⊞d} for the symmetric Bernoulli law
+    b = (delta_{-1} + delta_1)/2 (the tree is the Cayley graph of the free product of d copies of
+    Z/2, whose generators are free symmetries).
+
+    Density d sqrt(4(d - 1) - x^2)/(2 pi (d^2 - x^2)) on |x| <= 2 sqrt(d - 1); for 1 < d < 2
+    atoms at -+d of mass 1 - d/2. Recursion (0, d, 0, d - 1).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> km = fa.kesten_mckay(3)
+    >>> km.moments(6)                  # closed walks on the 3-regular tree
+    [0, 3, 0, 15, 0, 87]
+    >>> [e.location for e in km.edges()]
+    [-2*sqrt(2), 2*sqrt(2)]
+    """
+
+    __slots__ = ()
+    _argnames = ("d",)
+    name = "kesten_mckay"
+
+    def __init__(self, d: Any):
+        d_ = sp.sympify(d)
+        check("d", d_, lambda: d_ > 1, "the degree d must be > 1 (d = 1 is the symmetric "
+                                       "Bernoulli law)")
+        self._init(d_)
+
+    def _jacobi(self):
+        d = self._args[0]
+        return sp.S.Zero, d, sp.S.Zero, d - 1
+
+    def _latex(self, printer=None):
+        return rf"\mathrm{{KM}}_{{{sp.latex(self._args[0])}}}"
+
+
+class Wachter(_ConstantRecursion):
+    """Wachter law: the law of p q p for free projections p, q of traces alpha, beta in (0, 1),
+    i.e. bernoulli(alpha) ⊠ bernoulli(beta) (Wachter 1980; Collins 2005).
+
+    Atoms max(1 - alpha, 1 - beta) at 0 and max(0, alpha + beta - 1) at 1; density
+    sqrt((l+ - x)(x - l-))/(2 pi x (1 - x)) on [l-, l+], l+- = alpha + beta - 2 alpha beta
+    +- sqrt(4 alpha beta (1 - alpha)(1 - beta)). It is (1 - alpha) delta_0 + alpha C with C
+    the law of p q p in (pAp, tau/alpha), a constant-recursion law with (mean, variance, a, b)
+    = (beta, alpha beta (1 - beta), alpha + beta - 2 alpha beta, alpha (1 - alpha) beta
+    (1 - beta)) (Nica-Speicher 1996 compression). S(z) = (1 + z)^2/((alpha + z)(beta + z)).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> W = fa.wachter(sp.Rational(1, 2), sp.Rational(1, 3))
+    >>> W.atoms()
+    [Atom(location=0, mass=2/3, error=0)]
+    >>> W.moments(2)
+    [1/6, 1/9]
+    """
+
+    __slots__ = ()
+    _argnames = ("alpha", "beta")
+    name = "wachter"
+
+    def __init__(self, alpha: Any, beta: Any):
+        al, be = sp.sympify(alpha), sp.sympify(beta)
+        for nm, v in (("alpha", al), ("beta", be)):
+            check(nm, v, lambda v=v: sp.And(v > 0, v < 1), "the trace of a projection must lie "
+                                                           "in (0, 1) here (use bernoulli for 0, 1)")
+        # canonical order (the law is symmetric in alpha, beta)
+        try:
+            swap = bool(be < al)
+        except TypeError:
+            swap = sp.default_sort_key(be) < sp.default_sort_key(al)
+        self._init(*((be, al) if swap else (al, be)))
+
+    def _jacobi(self):
+        al, be = self._args
+        return be, al * be * (1 - be), al + be - 2 * al * be, al * (1 - al) * be * (1 - be)
+
+    def _latex(self, printer=None):
+        al, be = self._args
+        return rf"\mathrm{{W}}_{{{sp.latex(al)}, {sp.latex(be)}}}"
+
+    def _moments_exact(self, n):
+        al = self._args[0]
+        return [sp.expand(al * m) for m in super()._moments_exact(n)]
+
+    def r_transform(self, w=None):
+        return None
+
+    def s_transform(self, z=None):
+        al, be = self._args
+        z = _sym(z, _z)
+        return (1 + z) ** 2 / ((al + z) * (be + z))
+
+    def cauchy_expr(self, z=None):
+        al = self._args[0]
+        z = _sym(z, _z)
+        return (1 - al) / z + al * super().cauchy_expr(z)
+
+    def curve(self, z=None, G=None):
+        al = self._args[0]
+        z, G = _sym(z, _z), _sym(G, _G)
+        gc = sp.Symbol("_gc")
+        inner = super().curve(z, gc).as_expr()
+        # G_C = (z G - (1 - alpha))/(alpha z); times (alpha z)^2
+        expr = sp.expand(inner.subs(gc, (z * G - (1 - al)) / (al * z)) * (al * z) ** 2)
+        return _primitive_poly(sp.cancel(expr), G, z)
+
+    def _g(self, z, be):
+        al = self._al(be)
+        return (1 - al) / z + al * super()._g(z, be)
+
+    def _dg(self, z, be):
+        al = self._al(be)
+        return -(1 - al) / (z * z) + al * super()._dg(z, be)
+
+    def _psi(self, z, be):
+        return self._al(be) * super()._psi(z, be)
+
+    def _al(self, be):
+        return self._memo(("alpha", be.name, mpmath.mp.prec if be is MP else 0),
+                          lambda: numeric_value(self._args[0], be))
+
+    def _density_np(self, x):
+        return self._al(NP) * super()._density_np(x)
+
+    def _density_mp(self, x, dps):
+        with mpmath.workdps(dps + 10):
+            out = self._al(MP) * super()._density_mp(x, dps + 10)
+        with mpmath.workdps(dps):
+            return +out
+
+    def atoms(self):
+        def build():
+            al = self._args[0]
+            acc = {sp.S.Zero: 1 - al}
+            for at in jacobi_atoms(*self._jacobi()):
+                acc[at.location] = acc.get(at.location, sp.S.Zero) + al * at.mass
+            out = [Atom(loc, _tidy(m)) for loc, m in acc.items() if is_zero(m) is not True]
+            try:
+                out.sort(key=lambda at: float(at.location))
+            except TypeError:
+                out.sort(key=lambda at: sp.default_sort_key(at.location))
+            return out
+
+        return self._memo("atoms", build)
+
+    def _hull_float(self):
+        lo, hi = super()._hull_float()
+        return min(lo, 0.0), max(hi, 0.0)
+
+
+def free_meixner(mean: Any = 0, variance: Any = 1, a: Any = 0, b: Any = 1) -> FreeMeixner:
+    """Law with the constant recursion formula (mean, variance; a, b) (see :class:`FreeMeixner`).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.free_meixner(0, 1, 1, 2).moments(4)      # m_4 = 1 + b + a^2 (weighted Motzkin paths)
+    [0, 1, 1, 4]
+    """
+    return FreeMeixner(mean, variance, a, b)
+
+
+def free_binomial(n: Any, p: Any) -> FreeBinomial:
+    """Free binomial law bernoulli(p)^{⊞n}, n > 1 (see :class:`FreeBinomial`).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> fa.free_binomial(2, sp.Rational(1, 2)).edges()     # arcsine law on [0, 2]
+    [Edge(location=0, kind='hard', error=0, side='left'),
+     Edge(location=2, kind='hard', error=0, side='right')]
+    """
+    return FreeBinomial(n, p)
+
+
+def kesten_mckay(d: Any) -> KestenMcKay:
+    """Kesten-McKay law of degree d > 1 (see :class:`KestenMcKay`).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> float(fa.kesten_mckay(3).density(0.0))     # 3 sqrt(8)/(2 pi 9)
+    0.15005271935951767
+    """
+    return KestenMcKay(d)
+
+
+def wachter(alpha: Any, beta: Any) -> Wachter:
+    """Wachter law of p q p, free projections of traces alpha, beta (see :class:`Wachter`).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> [e.location for e in fa.wachter(sp.Rational(1, 2), sp.Rational(1, 2)).edges()]
+    [0, 1]
+    """
+    return Wachter(alpha, beta)
