@@ -190,13 +190,10 @@ class Evaluator:
         else:
             def f(x):
                 return x * self.function(base, x) - 1 - arg
-        tol = mpmath.mpf(10) ** (-(2 * self.dps + 6))
-        x1 = x0 * (1 + mpmath.mpf(10) ** -12) + mpmath.mpf(10) ** -30
-        try:
-            x = mpmath.findroot(f, (x0, x1), tol=tol, maxsteps=50)
-        except (ValueError, ZeroDivisionError) as exc:
+        x = _secant(f, x0, self.dps, max(1, abs(arg)))
+        if x is None:
             raise NoConvergence(f"inverting {u.source} to evaluate {u.symbol}", dps=self.dps,
-                                point=arg, advice="evaluate the System at another z") from exc
+                                point=arg, advice="evaluate the System at another z")
         return x - 1 / arg if u.kind == "R" else (1 + arg) / (arg * x)
 
     def value(self, sym):
@@ -245,8 +242,7 @@ class Evaluator:
         if name in _FUNCS and len(e.args) == 1:
             return _FUNCS[name](self.scalar(e.args[0]))
         if e.is_number:
-            return mpmath.mpmathify(complex(e)) if e.free_symbols else \
-                e._to_mpmath(mpmath.mp.prec)
+            return e._to_mpmath(mpmath.mp.prec)
         raise UndeterminedError(f"the value of {e} (no numeric rule for {name})", [])
 
     def matrix(self, e):
@@ -343,6 +339,26 @@ class Evaluator:
             self.symbols = saved
             self.hints = {}
         return _size(lhs - rhs) / max(mpmath.mpf(1), _size(lhs), _size(rhs))
+
+
+def _secant(f, x0, dps: int, scale, maxsteps: int = 30):
+    """A root of f by the secant method from x0 (the law tree's value, already close), or None.
+
+    Stops when the step is below 10^-(dps+8) relative; accepts the root when |f| is below
+    10^-(dps+3) scale (f is computed from laws evaluated at dps + 5 digits).
+    """
+    small = mpmath.mpf(10) ** -(dps + 8)
+    x_prev, x = x0, x0 * (1 + small * 10**4) + small
+    f_prev = f(x_prev)
+    for _ in range(maxsteps):
+        fx = f(x)
+        if fx == f_prev:
+            break
+        x_prev, f_prev, x = x, fx, x - fx * (x - x_prev) / (fx - f_prev)
+        if abs(x - x_prev) <= small * max(1, abs(x)):
+            break
+    ok = mpmath.isfinite(x) and abs(f(x)) <= mpmath.mpf(10) ** -(dps + 3) * scale
+    return x if ok else None
 
 
 def _quad_matrix(f, pts):

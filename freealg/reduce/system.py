@@ -3,7 +3,9 @@
 A System is produced by the compiler (``freealg.reduce.rules``) and consumed by the numeric
 layer. It holds the sympy equations (subordination / R- / S-transform relations), the unknowns,
 the provenance (which rule produced which equation) and the law tree that the numeric engine
-solves (``System.law``).
+solves (``System.law``). Each rule also records how to compute the unknowns it introduces
+(``freealg.reduce.relations``), so that :meth:`System.residual` can substitute the solution
+back into the displayed equations.
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ class Step:
 class System:
     """Equations for the spectral law of a self-adjoint polynomial.
 
-    Made by :func:`freealg.compile`; :func:`freealg.spectrum` solves it.
+    Made by :func:`freealg.compile`; :func:`freealg.spectrum` solves it; :meth:`residual`
+    checks that the solution satisfies the displayed equations.
 
     Examples
     --------
