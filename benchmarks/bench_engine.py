@@ -163,10 +163,12 @@ def bench_sum_dps30(npts):
     t_fa = time.perf_counter() - t
     t_eng = best(lambda: curve.cauchy_mp(list(x), dps=30), 3)
     t_base = best(baseline, 3)
-    d_eng = [-mpmath.im(g) / mpmath.pi for g in curve.cauchy_mp(list(x), dps=30)]
+    g_eng = curve.cauchy_mp(list(x), dps=30)
     d_base = baseline()
-    err = max(abs(a - b) for a, b in zip(d_eng, d_base))
-    err_fa = max(abs(a - b) for a, b in zip(d_eng, d_fa))
+    with mpmath.workdps(30):
+        d_eng = [-mpmath.im(g) / mpmath.pi for g in g_eng]
+        err = max(abs(a - b) for a, b in zip(d_eng, d_base))
+        err_fa = max(abs(a - b) for a, b in zip(d_eng, d_fa))
     row(f"(3) sc ⊞ MP(1/2), {npts} pts dps=30", t_fa, t_eng, t_base, float(err),
         f"(|engine - freealg| {float(err_fa):.1e})")
 
@@ -216,8 +218,8 @@ def bench_closed_forms():
     for name, law, pts, curve, closed in cases:
         law.density(pts)
         with np.errstate(all="ignore"):
-            t_fa = best(lambda: law.density(pts), 5)
-            t_eng = best(lambda: curve.density_np(pts), 20, 5)
+            t_fa = best(lambda law=law, pts=pts: law.density(pts), 5)
+            t_eng = best(lambda curve=curve, pts=pts: curve.density_np(pts), 20, 5)
             t_base = best(closed, 20, 20)
             ref = closed()
         err = float(np.nanmax(np.abs(curve.density_np(pts) - ref)))
