@@ -42,7 +42,8 @@ RULES = [
     # free Poisson laws of one jump add rates (NS Lecture 12)
     ("fp+fp", lambda: fa.free_additive(fa.free_poisson(R(1, 2), 2), fa.free_poisson(3, 2)),
      lambda: fa.free_poisson(R(7, 2), 2)),
-    ("sc^t", lambda: fa.free_power(fa.semicircle(2, 1), R(5, 2)), lambda: fa.semicircle(5, R(5, 2))),
+    ("sc^t", lambda: fa.free_power(fa.semicircle(2, 1), R(5, 2)),
+     lambda: fa.semicircle(5, R(5, 2))),
     ("fp^t", lambda: fa.free_power(fa.free_poisson(R(1, 2)), R(5, 2)),
      lambda: fa.free_poisson(R(5, 4))),
     # Kesten 1959 / McKay 1981: d free symmetries
@@ -72,13 +73,15 @@ RULES = [
      lambda: fa.free_meixner(3, 1, 4, 1)),
     ("fp*dirac", lambda: fa.free_multiplicative(fa.free_poisson(2), fa.dirac(3)),
      lambda: fa.free_poisson(2, 3)),
-    ("dirac0+sc", lambda: fa.free_additive(fa.semicircle(1), fa.dirac(0)), lambda: fa.semicircle(1)),
+    ("dirac0+sc", lambda: fa.free_additive(fa.semicircle(1), fa.dirac(0)),
+     lambda: fa.semicircle(1)),
     ("affine-affine", lambda: fa.affine(fa.affine(fa.semicircle(1), 2, 1), -1, 3),
      lambda: fa.semicircle(4, 2)),
     ("affine-km", lambda: fa.affine(fa.kesten_mckay(3), R(1, 2), R(3, 2)),
      lambda: fa.free_binomial(3, R(1, 2))),
     ("affine-arcsine", lambda: fa.affine(fa.arcsine(0, 1), -2, 1), lambda: fa.arcsine(-1, 1)),
-    ("product", lambda: fa.free_product([fa.bernoulli(R(1, 2)), fa.dirac(2), fa.bernoulli(R(2, 3))]),
+    ("product", lambda: fa.free_product([fa.bernoulli(R(1, 2)), fa.dirac(2),
+                                         fa.bernoulli(R(2, 3))]),
      lambda: fa.affine(fa.wachter(R(1, 2), R(2, 3)), 2, 0)),
     ("mixture", lambda: fa.mixture([fa.dirac(0), fa.dirac(1), fa.dirac(0)],
                                    [R(1, 4), R(1, 4), R(1, 2)]),
@@ -257,9 +260,9 @@ def test_family_moments_from_density(name, build, ref):
     with mpmath.workdps(40):
         lo, hi = (mpmath.mpf(sp.N(q, 50)) for q in (band.lo, band.hi))
         for k in range(1, 9):
-            val = mpmath.quad(lambda x: x**k * rho(x), [lo, hi])
-            val += mpmath.fsum(mpmath.mpf(sp.N(a.mass, 50)) * mpmath.mpf(sp.N(a.location, 50)) ** k
-                               for a in law.atoms())
+            val = mpmath.quad(lambda x, k=k: x**k * rho(x), [lo, hi])
+            val += mpmath.fsum(mpmath.mpf(sp.N(a.mass, 50))
+                               * mpmath.mpf(sp.N(a.location, 50)) ** k for a in law.atoms())
             assert abs(val - mpmath.mpf(sp.N(exact[k - 1], 50))) < mpmath.mpf("1e-20")
 
 
@@ -331,7 +334,8 @@ def test_family_transforms(build):
 def test_symbolic_parameters_pass_through():
     u, m, v, l = sp.symbols("u m v l", positive=True)
     p, n = 1 / (1 + u), 1 + m
-    assert simplify(fa.free_additive(fa.semicircle(v), fa.semicircle(l, 1))) == fa.semicircle(v + l, 1)
+    assert simplify(fa.free_additive(fa.semicircle(v), fa.semicircle(l, 1))) == \
+        fa.semicircle(v + l, 1)
     assert simplify(fa.free_power(fa.free_poisson(l), n)) == fa.free_poisson(l * (m + 1))
     assert simplify(fa.affine(fa.free_poisson(l, v), 2, 0)) == fa.free_poisson(l, 2 * v)
     assert simplify(fa.free_power(sym_bern(), n)) == fa.kesten_mckay(m + 1)
@@ -368,8 +372,8 @@ def test_bad_parameters_raise(call):
 def test_unchanged_tree_is_returned_and_values_round_trip():
     tree = fa.free_additive(fa.semicircle(1), fa.free_poisson(1))
     assert simplify(tree) is tree
-    for law in (fa.kesten_mckay(3), fa.free_binomial(R(5, 2), R(1, 3)), fa.wachter(R(1, 3), R(1, 2)),
-                fa.free_meixner(0, 1, 1, 2)):
+    for law in (fa.kesten_mckay(3), fa.free_binomial(R(5, 2), R(1, 3)),
+                fa.wachter(R(1, 3), R(1, 2)), fa.free_meixner(0, 1, 1, 2)):
         assert type(law)(*law.args) == law
         assert pickle.loads(pickle.dumps(law)) == law
         assert hash(law) == hash(type(law)(*law.args))

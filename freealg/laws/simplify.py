@@ -25,7 +25,7 @@ import sympy as sp
 
 from ..errors import InvalidParameterError
 from .base import Law
-from .catalog import Arcsine, Bernoulli, Dirac, Discrete, FreePoisson, Semicircle, Uniform
+from .catalog import Arcsine, Dirac, Discrete, FreePoisson, Semicircle, Uniform
 from .convolution import (Affine, FreeAdditive, FreeCompression, FreeMultiplicative, FreePower,
                           FreeProduct, Mixture)
 from .families import (FreeBinomial, FreeMeixner, KestenMcKay, Wachter, _ConstantRecursion,
