@@ -1032,25 +1032,35 @@ class STransformForm:
             raise InvalidParameterError("n", n, "must be a positive integer")
         self._need_sympy("moments")
         n = int(n)
-        logS = sp.S.Zero
+        # coefficients l_1..l_{n-1} of log(S(m)/S(0)) (exact), then h = (1 + m) exp(-L)/S(0)
+        lc = [sp.S.Zero] * n
         s0 = self._const
         for b, k in self._bases:
+            p = _poly(b)
             b0 = b.subs(M, 0)
             s0 = s0 * b0**k
-            ser = sp.series(sp.log(b / b0), M, 0, n).removeO()
-            logS += k * ser
-        h = sp.series((1 + M) * sp.exp(-sp.expand(logS)), M, 0, n).removeO() / s0
-        hp = sp.Poly(sp.expand(h), M)
+            if p is not None and p.degree() == 1 and p.LC() == 1:
+                c = p.nth(0)              # log(1 + m/c) = sum_i (-1)^(i+1) (m/c)^i/i
+                for i in range(1, n):
+                    lc[i] += k * sp.S(-1) ** (i + 1) / (i * c**i)
+            else:
+                ser = sp.series(sp.log(b / b0), M, 0, n).removeO()
+                for i in range(1, n):
+                    lc[i] += k * ser.coeff(M, i)
+        # E = exp(-L): e_0 = 1, e_j = (1/j) sum_{i=1}^{j} i (-l_i) e_{j-i}
+        e = [sp.S.One] + [sp.S.Zero] * (n - 1)
+        for j in range(1, n):
+            e[j] = sp.expand(sum((-i * lc[i] * e[j - i] for i in range(1, j + 1)), sp.S.Zero) / j)
+        h = [sp.expand((e[j] + (e[j - 1] if j else 0)) / s0) for j in range(n)]
         out = []
-        power = sp.Poly(1, M)
+        power = [sp.S.One] + [sp.S.Zero] * (n - 1)
         for k in range(1, n + 1):
-            power = _trunc(power * hp, n)
-            out.append(sp.nsimplify(sp.simplify(power.nth(k - 1) / k)))
+            power = [sp.expand(sum((power[i] * h[j - i] for i in range(j + 1)), sp.S.Zero))
+                     for j in range(n)]
+            val = sp.nsimplify(power[k - 1] / k) if (power[k - 1] / k).is_Float \
+                else sp.simplify(power[k - 1] / k)
+            out.append(val)
         return out
-
-
-def _trunc(p: sp.Poly, n: int) -> sp.Poly:
-    return sp.Poly(sum((c * M**e for (e,), c in p.terms() if e < n), sp.S.Zero), M)
 
 
 def _poly(b):
