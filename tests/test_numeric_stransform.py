@@ -95,6 +95,20 @@ def test_compression_atom_at_zero():
         assert got == (ref[0] if ref else 0)
 
 
+def test_value_semantics():
+    # equal forms compare equal and hash alike; pickle round-trips (the numeric cache is not
+    # pickled); construction merges equal factors and cancels them
+    import pickle
+
+    a = s_compress(s_free_poisson(1), sp.Rational(3, 4), ambient=True)
+    b = STransformForm([(M + sp.Rational(3, 4), -1)])
+    assert a == b and hash(a) == hash(b)
+    a.cauchy_np(np.array([1j]))                        # fills the cache
+    c = pickle.loads(pickle.dumps(a))
+    assert c == a and c.edges(dps=20)[-1].location == a.edges(dps=20)[-1].location
+    assert s_power(s_projection(HALF), 1000).factors == ((M + 1, 1000), (M + HALF, -1000))
+
+
 def test_atom0_derived_from_the_pole_of_chi():
     # mu({0}) = 1 + m_p, m_p the pole of chi in (-1, 0) (derived from psi's range)
     form = STransformForm([((M + 1) / (M + sp.Rational(1, 5)), 3)])      # projection(1/5)^⊠3

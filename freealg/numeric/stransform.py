@@ -206,6 +206,10 @@ class STransformForm:
         obj._cache = {}
         return obj
 
+    def __reduce__(self):
+        # the cache (lambdified functions) is rebuilt on demand, never pickled
+        return (_rebuild, (dict(self._bases), self._const, self._atom0))
+
     @property
     def const(self):
         """The constant factor C."""
@@ -1061,6 +1065,10 @@ class STransformForm:
                 else sp.simplify(power[k - 1] / k)
             out.append(val)
         return out
+
+
+def _rebuild(bases: dict, const, atom0) -> STransformForm:
+    return STransformForm._new(bases, const, atom0)
 
 
 def _poly(b):
