@@ -49,7 +49,15 @@ def _sym(z, default):
 
 
 def truth(cond: Any) -> bool | None:
-    """Three-valued truth of a sympy condition: True, False, or None when undetermined."""
+    """Three-valued truth of a sympy condition: True, False, or None when undetermined.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> v = sp.Symbol("v")
+    >>> truth(sp.sqrt(2) > 1), truth(sp.S(1) < 0), truth(v > 0)
+    (True, False, None)
+    """
     try:
         c = sp.sympify(cond)
     except (TypeError, sp.SympifyError):
@@ -62,7 +70,15 @@ def truth(cond: Any) -> bool | None:
 
 
 def is_zero(x: Any) -> bool | None:
-    """Three-valued test x == 0 for an exact sympy expression."""
+    """Three-valued test x == 0 for an exact sympy expression.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> v = sp.Symbol("v")
+    >>> is_zero(sp.sqrt(2) * sp.sqrt(3) - sp.sqrt(6)), is_zero(sp.Rational(1, 3)), is_zero(v)
+    (True, False, None)
+    """
     x = sp.sympify(x)
     if x == 0:
         return True
@@ -83,7 +99,13 @@ def _tidy(x):
 def jacobi_moments(a0, w1, a, b, n: int) -> list:
     """Exact moments m_1..m_n of the law with recursion (alpha_0, omega_1) = (a0, w1) and
     constant (alpha_n, omega_n) = (a, b) afterwards: x^k written in the orthogonal basis,
-    m_k = its P_0 coefficient (Favard / Chebyshev algorithm, exact arithmetic)."""
+    m_k = its P_0 coefficient (Favard / Chebyshev algorithm, exact arithmetic).
+
+    Examples
+    --------
+    >>> jacobi_moments(0, 1, 0, 1, 6)        # semicircle: Catalan numbers
+    [0, 1, 0, 2, 0, 5]
+    """
     c = [sp.S.One]
     out = []
     for k in range(1, n + 1):
@@ -104,7 +126,14 @@ def jacobi_moments(a0, w1, a, b, n: int) -> list:
 def jacobi_atoms(a0, w1, a, b) -> list:
     """Exact atoms (location, mass) of the constant-recursion law (see the module docstring).
 
-    Raises UndeterminedError when whether a root of Q is an atom depends on a symbol."""
+    Raises UndeterminedError when whether a root of Q is an atom depends on a symbol.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> jacobi_atoms(sp.Rational(1, 2), sp.Rational(1, 2), sp.Rational(3, 2), sp.Rational(1, 2))
+    [Atom(location=0, mass=1/2, error=0)]
+    """
     c2, c1, c0 = b - w1, -w1 * (a0 - a), w1**2
     syms = sorted(sp.sympify(c2 + c1 + c0 + a0).free_symbols, key=str)
 
