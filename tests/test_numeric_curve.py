@@ -220,6 +220,28 @@ def test_semicircle_dps30_closed_form():
     assert isinstance(one, mpmath.mpc) and abs(one - ref[0]) < 1e-28
 
 
+def test_mp_follows_from_above_where_float64_is_ambiguous():
+    # z = 2 + 1e-20 rounds to the double root z = 2 in float64; at dps=30 the branch is followed
+    # from above in mpmath. Closed form (z - sqrt(z - 2) sqrt(z + 2))/2.
+    c = AlgebraicCurve(SC)
+    with mpmath.workdps(30):
+        zt = mpmath.mpf(2) + mpmath.mpf(10) ** -20
+        ref = (zt - mpmath.sqrt(zt - 2) * mpmath.sqrt(zt + 2)) / 2
+    assert np.isnan(c.cauchy_np(np.array([float(zt)]))[0])
+    assert abs(c.cauchy_mp(zt, dps=30) - ref) < 1e-28
+
+
+def test_mp_guess_from_subordination():
+    law = sc_mp_law()
+    c = AlgebraicCurve(SC_MP)
+    pts = [0.5, 1.5 + 0.25j, 3.0]
+    guess = [complex(law.cauchy(p)) for p in pts]
+    assert all(abs(a - b) < 1e-28 for a, b in zip(c.cauchy_mp(pts, dps=30, guess=guess),
+                                                  c.cauchy_mp(pts, dps=30)))
+    with pytest.raises(InvalidParameterError):
+        c.cauchy_mp(pts, dps=30, guess=guess[:2])
+
+
 # -------------------------------------------------------------------------------------------
 # edges
 
@@ -332,5 +354,7 @@ def test_bad_input_raises_invalid_parameter():
         AlgebraicCurve(sp.Poly(G**2 - t * z * G + 1, G, z))
     with pytest.raises(InvalidParameterError):
         AlgebraicCurve(sp.Poly(z + 1, G, z))
+    with pytest.raises(InvalidParameterError):
+        AlgebraicCurve(SC**2).cauchy_np(np.array([1j]))        # not squarefree: no branch
     with pytest.raises(InvalidParameterError):
         eliminate_additive(SC.as_expr(), SC)

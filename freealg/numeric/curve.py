@@ -407,10 +407,14 @@ class AlgebraicCurve:
                 d = sp.Poly(1, zs)
             else:
                 d = sp.Poly(sp.discriminant(self.poly, Gs), zs)
+                if d.is_zero:
+                    raise InvalidParameterError(
+                        "poly", self.poly, "must be squarefree in G (its discriminant vanishes "
+                        "identically); pass its squarefree part")
             c["disc"] = d
         return c["disc"]
 
-    def _anchor_vertical(self, zt: np.ndarray, Rt: np.ndarray, Dt: np.ndarray) -> np.ndarray:
+    def _anchor_vertical(self, zt: np.ndarray, Rt: np.ndarray) -> np.ndarray:
         """Physical root index at each target point, following x + i(y + s) from large s down.
 
         Batched over the points, each with its own adaptive step factor. -1 where the branch
@@ -572,7 +576,7 @@ class AlgebraicCurve:
                     sel[0] = o[0]
         todo = np.nonzero(hard & (sel < 0) & good)[0]
         if todo.size:
-            sel[todo] = self._anchor_vertical(zs[todo], R[todo], D[todo])
+            sel[todo] = self._anchor_vertical(zs[todo], R[todo])
         # follow the grid from each anchored point (plain lists: this loop is sequential)
         klist = k.tolist()
         ok_l = ok.all(axis=1).tolist() if M > 1 else []
@@ -596,7 +600,7 @@ class AlgebraicCurve:
                 break
             need_a = np.asarray(need)
             hard[need_a] = True
-            sel[need_a] = self._anchor_vertical(zs[need_a], R[need_a], D[need_a])
+            sel[need_a] = self._anchor_vertical(zs[need_a], R[need_a])
         chosen = np.where(sel >= 0, R[np.arange(M), np.maximum(sel, 0)], _CNAN)
         chosen = self._polish(zs, chosen)
         # the physical branch maps C+ into C-: clear float noise on the axis, reject the rest
@@ -716,12 +720,13 @@ class AlgebraicCurve:
                 raise InvalidParameterError(
                     "z", z, "must lie in the closed upper half plane Im z >= 0")
             zc = np.array([complex(p) for p in zm], dtype=complex)
-            Gnp, Rall = self._cauchy_flat(zc)
-            if guess is not None:
-                gg = np.asarray(guess, dtype=complex).ravel()
-                if gg.size != zc.size:
+            if guess is None:
+                Gnp, Rall = self._cauchy_flat(zc)
+            else:
+                Gnp = np.asarray(guess, dtype=complex).ravel()
+                if Gnp.size != zc.size:
                     raise InvalidParameterError("guess", guess, "must have one value per point")
-                Gnp = gg
+                Rall = self._roots_np(zc)[0]
             coef = self._coef_mp(wp)
             out = []
             for i, zi in enumerate(zm):
