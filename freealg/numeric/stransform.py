@@ -531,7 +531,8 @@ class STransformForm:
             phi, d = self._phi_np(m, zc)
             m = m - phi / d
         phi, _ = self._phi_np(m, zc)
-        ok0 = np.abs(phi) < 1e-10
+        # converged, and to the branch m ~ m_1/z (|z| >= 4 R: within a factor 1 +- 1/2)
+        ok0 = (np.abs(phi) < 1e-10) & (np.abs(m * zc / m1 - 1.0) < 0.5)
         s = np.zeros(n)
         # at most about one decade of Im z per step on the geometric part
         hmax = np.minimum(0.1, 1.0 / np.maximum(np.log10(ytop / ylow), 1.0))
@@ -824,10 +825,13 @@ class STransformForm:
         # m from -1e16 up to the most negative singular point
         grid = lo - np.geomspace(1e16, 1e-12 * max(1.0, abs(lo)), 1800)
         i, z, g, good = self._scan(grid)
+        # (the float x is only a scale for the continuation's start: the larger of the edge and
+        # z(infinity), an atom above the band)
         if i > 0 and good[i]:
-            return ("crit", float(z[i].real), (float(grid[i - 1]), float(grid[i])))
+            return ("crit", max(float(z[i].real), float(zinf)),
+                    (float(grid[i - 1]), float(grid[i])))
         if i == -1 and abs(lo - float(-(1 - self._atom0))) <= 1e-12:
-            return ("none", 0.0, None)
+            return ("none", float(zinf), None)
         raise NoConvergence("S-transform right-edge scan", point=float(lo),
                             advice="the real branch beyond m = infinity ends in a singular point")
 
