@@ -266,6 +266,29 @@ def test_family_moments_from_density(name, build, ref):
             assert abs(val - mpmath.mpf(sp.N(exact[k - 1], 50))) < mpmath.mpf("1e-20")
 
 
+@pytest.mark.parametrize("build,atom", [(lambda: fa.kesten_mckay(R(3, 2)), R(3, 2)),
+                                        (lambda: fa.free_meixner(0, 1, 3, R(1, 2)), None),
+                                        (lambda: fa.free_binomial(3, R(1, 4)), 0)])
+def test_family_cauchy_next_to_atoms(build, atom):
+    # float64 G next to an atom (where 1/D cancels) against the closed form evaluated by sympy at
+    # 50 digits
+    law = build()
+    loc = sp.sympify(atom) if atom is not None else law.atoms()[0].location
+    z = sp.Symbol("z")
+    expr = law.cauchy_expr(z)
+    for dz in (sp.I * R(1, 10**9), R(1, 10**6), -R(1, 10**6) + sp.I * R(1, 10**12)):
+        zf = complex(sp.N(loc + dz, 30))
+        # the reference at exactly the float64 input (G ~ mass/(z - atom) amplifies its rounding)
+        zz = sp.Float(zf.real, 40) + sp.I * sp.Float(zf.imag, 40)
+        ref = complex(sp.N(expr.subs(z, zz), 50))
+        got = law.cauchy(np.array([zf]))[0]
+        # an atom location that is not a float64 number moves the pole by its rounding, a
+        # relative error ~ 1.1e-16 |atom|/|z - atom| that no float64 evaluation avoids
+        cond = 0.0 if sp.sympify(loc).is_Rational and float(loc) * 4 % 1 == 0 else \
+            2.3e-16 * abs(float(loc)) / abs(complex(dz))
+        assert abs(got - ref) <= (1e-12 + cond) * abs(ref)
+
+
 def test_family_atoms_and_edges_exact():
     # Kesten-McKay: atoms -+d of mass 1 - d/2 for d < 2 (power atom theorem, Bercovici-
     # Voiculescu 1998); edges -+2 sqrt(d - 1)
