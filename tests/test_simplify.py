@@ -23,6 +23,7 @@ import sympy as sp
 
 import freealg as fa
 from _references import wachter_edges
+from freealg.laws.families import Wachter
 from freealg.laws.simplify import simplify
 from freealg.transforms import cumulants as cm
 
@@ -365,7 +366,7 @@ def test_symbolic_parameters_pass_through():
     fb = simplify(fa.free_power(fa.bernoulli(p), n))
     assert fb == fa.free_binomial(n, p)
     W = simplify(fa.free_compression(fa.bernoulli(p), 1 / n, ambient=True))
-    assert isinstance(W, fa.Wachter) and W.free_symbols == {u, m}
+    assert isinstance(W, Wachter) and W.free_symbols == {u, m}
     # equal laws once numbers are substituted (exact moments of the tree)
     vals = {u: 2, m: R(3, 2)}
     assert W.subs(vals).moments(8) == \

@@ -10,8 +10,7 @@ from .convolution import (Affine, FreeAdditive, FreeCompression, FreeMultiplicat
                           free_multiplicative, free_power, free_product, mixture,
                           MultiplicativeExponential, multiplicative_exponential)
 from .operator_valued import OperatorValued
-from .families import (FreeBinomial, FreeMeixner, KestenMcKay, Wachter, free_binomial,
-                       free_meixner, kesten_mckay, wachter)
+from .families import free_binomial, free_meixner, kesten_mckay, wachter
 
 __all__ = [
     "Law", "Atom", "Edge", "Band",
@@ -22,6 +21,5 @@ __all__ = [
     "empirical", "arcsine", "uniform", "free_additive", "free_multiplicative", "free_product", "free_power",
     "free_compression", "affine", "mixture", "MultiplicativeExponential", "OperatorValued",
     "multiplicative_exponential",
-    "FreeMeixner", "FreeBinomial", "KestenMcKay", "Wachter", "free_meixner", "free_binomial",
-    "kesten_mckay", "wachter",
+    "free_meixner", "free_binomial", "kesten_mckay", "wachter",
 ]
