@@ -449,9 +449,11 @@ class AlgebraicCurve:
             pending = pending[~okp]
             s[pending] *= 4.0
         active = cur_k >= 0
+        floor = 1e-15 * self._scale()
+        if active.any():
+            self._ladder(zt, Rt, s, cur_R, cur_D, cur_k, active, out, floor)
         q = np.full(m, 1.0 / 8)
         streak = np.zeros(m, dtype=int)
-        floor = 1e-15 * self._scale()
         for _ in range(_MAX_PATH_STEPS):
             ids = np.nonzero(active)[0]
             if ids.size == 0:
@@ -485,6 +487,65 @@ class AlgebraicCurve:
             dead = rej[q[rej] > 1 - 1e-6]
             active[dead] = False
         return out
+
+    def _ladder(self, zt, Rt, s, cur_R, cur_D, cur_k, active, out, floor):
+        """All levels of the vertical paths at once: s, s/4, s/16, ... down to a quarter of the
+        target's distance to the nearest singular point, in one root call and one step call.
+
+        Each path is then walked level by level (plain lists), landing on the target from the
+        highest level where that is unambiguous. Paths that land are done (``out``); a path
+        whose step fails stops at its last good level (``cur_*`` and ``s`` updated, ``active``
+        kept) for the adaptive loop.
+        """
+        ids = np.nonzero(active)[0]
+        B = self._singular_np()
+        with np.errstate(all="ignore"):
+            if B.size:
+                rho = np.min(np.abs(zt[ids, None] - B[None, :]), axis=1)
+            else:
+                rho = np.full(ids.size, np.inf)
+            depth = np.log(s[ids] / np.maximum(0.25 * rho, floor)) / np.log(4.0)
+        depth = np.clip(np.ceil(np.nan_to_num(depth, nan=1.0, posinf=1.0)), 1, 30).astype(int)
+        # rows: level l = 1..depth_i of path i; the step into row r starts at the row before
+        # (level 0 is the start point)
+        owner = np.repeat(np.arange(ids.size), depth)
+        start = np.concatenate([[0], np.cumsum(depth)[:-1]])
+        level = np.arange(owner.size) - start[owner] + 1
+        heights = s[ids][owner] * 4.0 ** (-level)
+        zl = zt[ids][owner] + 1j * heights
+        Rl, Dl, good = self._roots_np(zl)
+        first = level == 1
+        Rp = np.where(first[:, None], cur_R[ids][owner], np.roll(Rl, 1, axis=0))
+        Dp = np.where(first[:, None], cur_D[ids][owner], np.roll(Dl, 1, axis=0))
+        zp = np.where(first, zt[ids][owner] + 1j * s[ids][owner], np.roll(zl, 1))
+        # steps down the ladder, and landings from every level (the start included)
+        nrow = owner.size
+        top = start                                           # landing from level 0 of path i
+        k, ok = self._step(np.concatenate([Rp, Rl, cur_R[ids]]),
+                           np.concatenate([Dp, Dl, cur_D[ids]]),
+                           np.concatenate([zp, zl, zt[ids] + 1j * s[ids]]),
+                           np.concatenate([Rl, Rt[ids][owner], Rt[ids]]),
+                           np.concatenate([zl, zt[ids][owner], zt[ids]]))
+        ok[:nrow] &= good[:, None]
+        ks, oks = k[:nrow].tolist(), ok[:nrow].tolist()
+        kl, okl = k[nrow:2 * nrow].tolist(), ok[nrow:2 * nrow].tolist()
+        k0, ok0 = k[2 * nrow:].tolist(), ok[2 * nrow:].tolist()
+        for i, p in enumerate(ids.tolist()):
+            j = int(cur_k[p])
+            if ok0[i][j]:
+                out[p], active[p] = k0[i][j], False
+                continue
+            last = -1
+            for r in range(top[i], top[i] + depth[i]):
+                if not oks[r][j]:
+                    break
+                j, last = ks[r][j], r
+                if okl[r][j]:
+                    out[p], active[p] = kl[r][j], False
+                    break
+            if active[p] and last >= 0:               # hand the deepest good level over
+                cur_R[p], cur_D[p], cur_k[p] = Rl[last], Dl[last], j
+                s[p] = heights[last]
 
     def cauchy_np(self, z: Any, anchor: Callable[[complex], complex] | None = None) -> np.ndarray:
         """The Cauchy transform G(z) on many points at once (float64), branch fixed by continuity.
