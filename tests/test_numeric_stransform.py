@@ -390,6 +390,8 @@ def test_nested_gaussian_jacobian_cauchy_against_subordination():
     lambda: s_free_poisson(1).density_mp("abc"),
     lambda: s_free_poisson(1).density_mp(1 + 1j),
     lambda: s_free_poisson(1).moments(0),
+    lambda: s_free_poisson(1).cauchy_np(["a", 1]),
+    lambda: s_free_poisson(1).density_np([1j, 2]),
     lambda: STransformForm([(_exp_factor(), 1)]),          # atom0 cannot be derived
     lambda: STransformForm([(_exp_factor(), 1)], atom0=0).moments(3),
 ])

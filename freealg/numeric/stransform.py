@@ -605,7 +605,7 @@ class STransformForm:
         >>> bool(abs(g[0] - (5 - np.sqrt(5)) / 10) < 1e-14), bool(abs(g[1] - (0.5 - 0.5j)) < 1e-14)
         (True, True)
         """
-        z = np.asarray(z, dtype=complex)
+        z = _as_array(z, complex, "z")
         shape = z.shape
         zf = z.ravel()
         flip = zf.imag < 0
@@ -631,7 +631,7 @@ class STransformForm:
         >>> bool(np.allclose(rho, ref, rtol=1e-12, atol=1e-14))
         True
         """
-        x = np.asarray(x, dtype=float)
+        x = _as_array(x, float, "x")
         g = self.cauchy_np(x.astype(complex))
         rho = np.maximum(-g.imag / np.pi, 0.0)
         rho = np.where(np.isnan(g), np.nan, rho)
@@ -1069,6 +1069,14 @@ class STransformForm:
                 else sp.simplify(power[k - 1] / k)
             out.append(val)
         return out
+
+
+def _as_array(v, dtype, name) -> np.ndarray:
+    try:
+        return np.asarray(v, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        kind = "real" if dtype is float else "complex"
+        raise InvalidParameterError(name, v, f"must be {kind} numbers") from exc
 
 
 def _rebuild(bases: dict, const, atom0) -> STransformForm:
