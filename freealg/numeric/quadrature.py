@@ -40,6 +40,7 @@ True
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 from dataclasses import dataclass
@@ -605,123 +606,6 @@ class Piece:
         return self.crit_hi or self.trunc_hi
 
 
-
-def _rho_ident(pc: Piece, x, be: Backend):
-    """The density of an identity piece at x, evaluated from the nearer support end."""
-    da = x - pc.A
-    db = pc.B - x
-    if be is NP:
-        return np.where(da <= db, pc.wL(np.maximum(da, 0.0)), pc.wR(np.maximum(db, 0.0)))
-    return pc.wL(max(da, 0)) if da <= db else pc.wR(max(db, 0))
-
-def _table_np(pc: Piece, n: int = 257):
-    """Inversion table of a monotone piece: nodes clustered at both ends (critical points)."""
-    if pc.tab is None:
-        t = 0.5 * (1 - np.cos(np.pi * np.arange(n) / (n - 1)))
-        sg = pc.s0 + (pc.s1 - pc.s0) * t
-        xg = pc.X(sg)
-        if pc.sgn < 0:
-            xg, sg = xg[::-1], sg[::-1]
-        pc.tab = (np.maximum.accumulate(xg), sg)
-    return pc.tab
-
-
-def _inv_np(pc: Piece, x0):
-    """Vectorised inverse of X on the monotone piece: the bracket from a table, then Newton
-    safeguarded by bisection, to machine precision."""
-    x0 = np.asarray(x0, dtype=float)
-    tx, ts = _table_np(pc)
-    k = np.clip(np.searchsorted(tx, x0), 1, len(tx) - 1)
-    sa, sb = ts[k - 1], ts[k]
-    xa, xb = tx[k - 1], tx[k]
-    lo_s, hi_s = np.minimum(sa, sb), np.maximum(sa, sb)
-    with np.errstate(all="ignore"):
-        t = np.where(xb > xa, (x0 - xa) / (xb - xa), 0.5)
-        s = sa + np.clip(t, 0, 1) * (sb - sa)
-        # at or beyond the ends the root is the end itself (possibly a critical point)
-        end = (x0 <= tx[0]) | (x0 >= tx[-1])
-        s = np.where(x0 <= tx[0], ts[0], np.where(x0 >= tx[-1], ts[-1], s))
-        lo_s = np.where(end, s, lo_s)
-        hi_s = np.where(end, s, hi_s)
-        for _ in range(60):
-            g = pc.sgn * (pc.X(s) - x0)
-            hi_s = np.where(g > 0, s, hi_s)
-            lo_s = np.where(g <= 0, s, lo_s)
-            step = g / (pc.sgn * pc.dX(s))
-            s_new = s - step
-            bad = ~np.isfinite(s_new) | (s_new <= lo_s) | (s_new >= hi_s)
-            s_new = np.where(bad, 0.5 * (lo_s + hi_s), s_new)
-            s_new = np.where(end, s, s_new)
-            tol = 4e-16 * (1 + np.abs(s))
-            done = (np.abs(s_new - s) <= tol) | (hi_s - lo_s <= tol)
-            s = s_new
-            if np.all(done):
-                break
-    return s
-
-
-
-def _inv_mp(pc: Piece, x0):
-    """Inverse of X on the monotone piece (mpmath): a bracket from a table, then safeguarded
-    Newton to the working precision."""
-    if x0 <= pc.lo:
-        return pc.s0 if (pc.sgn > 0) else pc.s1
-    if x0 >= pc.hi:
-        return pc.s1 if (pc.sgn > 0) else pc.s0
-    if pc.tab is None:
-        n = 65
-        sg = [pc.s0 + (pc.s1 - pc.s0) * (1 - mpmath.cos(mpmath.pi * i / (n - 1))) / 2
-              for i in range(n)]
-        pc.tab = ([pc.X(v) for v in sg], sg)
-    xs, ss = pc.tab
-    # bisect the table (x increasing along s when sgn > 0)
-    i, j = 0, len(ss) - 1
-    while j - i > 1:
-        m = (i + j) // 2
-        if (xs[m] < x0) == (pc.sgn > 0):
-            i = m
-        else:
-            j = m
-    a, b = ss[i], ss[j]
-    s = (a + b) / 2
-    tol = mpmath.ldexp(1, -mpmath.mp.prec + 4) * (1 + abs(s))
-    for _ in range(200):
-        fs = pc.X(s) - x0
-        if fs == 0:
-            return s
-        if (fs > 0) == (pc.sgn > 0):
-            b = s
-        else:
-            a = s
-        d = pc.dX(s)
-        step = fs / d if d != 0 else mpmath.inf
-        s_new = s - step
-        if not (a < s_new < b):
-            s_new = (a + b) / 2
-            step = s - s_new
-        s = s_new
-        if abs(step) <= tol or b - a <= tol:
-            break
-    return s
-
-
-
-def inverse(pc: Piece, x0: Any, be: Backend) -> Any:
-    """X^{-1}(x0) on a monotone piece (x0 clipped to its range): vectorised float64 (``NP``)
-    or one mpf at the working precision (``MP``); a bracket from a table of X at Chebyshev
-    nodes (clustered at the critical ends), then Newton safeguarded by bisection.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from freealg.kernels.backend import NP
-    >>> pc = Piece(0.0, 2.0, 0.0, 4.0, False, np.ones_like, X=np.square,
-    ...            dX=lambda s: 2 * s, d2X=lambda s: 2 + 0 * s)
-    >>> inverse(pc, np.array([1.0, 2.25, 9.0]), NP)
-    array([1. , 1.5, 2. ])
-    """
-    return _inv_np(pc, x0) if be is NP else _inv_mp(pc, x0)
-
 # --------------------------------------------------------------------------------------------
 # scalar/array primitives: each algorithm below is written once, for the vectorised float64
 # path (arrays and masks; callers hold np.errstate) and the mpmath path (one point, branches)
@@ -754,6 +638,90 @@ def _clip(be: Backend, v, lo, hi):
 def _pos(be: Backend, v):
     return np.maximum(v, 0.0) if be is NP else max(v, 0)
 
+
+def _rho_ident(pc: Piece, x, be: Backend):
+    """The density of an identity piece at x, evaluated from the nearer support end."""
+    da = x - pc.A
+    db = pc.B - x
+    if be is NP:
+        return np.where(da <= db, pc.wL(np.maximum(da, 0.0)), pc.wR(np.maximum(db, 0.0)))
+    return pc.wL(max(da, 0)) if da <= db else pc.wR(max(db, 0))
+
+def _table(pc: Piece, be: Backend):
+    """Inversion table of a monotone piece, x increasing: X at Chebyshev nodes in s
+    (clustered at both ends, where X may be critical); 257 float64 or 65 mpmath nodes."""
+    if pc.tab is None:
+        if be is NP:
+            n = 257
+            sg = pc.s0 + (pc.s1 - pc.s0) * (0.5 * (1 - np.cos(np.pi * np.arange(n) / (n - 1))))
+            xg = pc.X(sg)
+        else:
+            n = 65
+            sg = [pc.s0 + (pc.s1 - pc.s0) * (1 - mpmath.cos(mpmath.pi * i / (n - 1))) / 2
+                  for i in range(n)]
+            xg = [pc.X(v) for v in sg]
+        if pc.sgn < 0:
+            xg, sg = xg[::-1], sg[::-1]
+        pc.tab = (np.maximum.accumulate(xg), sg) if be is NP else (xg, sg)
+    return pc.tab
+
+
+def inverse(pc: Piece, x0: Any, be: Backend) -> Any:
+    """X^{-1}(x0) on a monotone piece (x0 clipped to its range): vectorised float64 (``NP``)
+    or one mpf at the working precision (``MP``); a bracket from a table of X at Chebyshev
+    nodes (clustered at the critical ends), then Newton safeguarded by bisection.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from freealg.kernels.backend import NP
+    >>> pc = Piece(0.0, 2.0, 0.0, 4.0, False, np.ones_like, X=np.square,
+    ...            dX=lambda s: 2 * s, d2X=lambda s: 2 + 0 * s)
+    >>> inverse(pc, np.array([1.0, 2.25, 9.0]), NP)
+    array([1. , 1.5, 2. ])
+    """
+    with np.errstate(all="ignore"):          # float64: callers need no errstate
+        return _inverse(pc, x0, be)
+
+
+def _inverse(pc: Piece, x0: Any, be: Backend) -> Any:
+    arr = be is NP
+    tx, ts = _table(pc, be)
+    if arr:
+        x0 = np.asarray(x0, dtype=float)
+        k = np.clip(np.searchsorted(tx, x0), 1, len(tx) - 1)
+    else:
+        k = min(max(bisect.bisect_left(tx, x0), 1), len(tx) - 1)
+    sa, sb = ts[k - 1], ts[k]
+    xa, xb = tx[k - 1], tx[k]
+    lo_s, hi_s = (np.minimum(sa, sb), np.maximum(sa, sb)) if arr else (min(sa, sb), max(sa, sb))
+    t = _where(be, xb > xa, _div(be, x0 - xa, xb - xa), 0.5)
+    s = sa + _clip(be, t, 0, 1) * (sb - sa)
+    # at or beyond the ends the root is the end itself (possibly a critical point)
+    end = (x0 <= tx[0]) | (x0 >= tx[-1])
+    s = _where(be, x0 <= tx[0], ts[0], _where(be, x0 >= tx[-1], ts[-1], s))
+    if not arr and end:
+        return s
+    lo_s, hi_s = _where(be, end, s, lo_s), _where(be, end, s, hi_s)
+    tol0 = 4e-16 if arr else mpmath.ldexp(1, -mpmath.mp.prec + 4)
+    for _ in range(60 if arr else 200):
+        g = pc.sgn * (pc.X(s) - x0)
+        if not arr and g == 0:
+            return s
+        hi_s = _where(be, g > 0, s, hi_s)
+        lo_s = _where(be, g <= 0, s, lo_s)
+        s_new = s - _div(be, g, pc.sgn * pc.dX(s))
+        bad = (s_new <= lo_s) | (s_new >= hi_s)
+        bad = (~np.isfinite(s_new) | bad) if arr else (not mpmath.isfinite(s_new) or bad)
+        s_new = _where(be, bad, 0.5 * (lo_s + hi_s), s_new)
+        if arr:
+            s_new = np.where(end, s, s_new)
+        tol = tol0 * (1 + be.abs(s))
+        done = (be.abs(s_new - s) <= tol) | (hi_s - lo_s <= tol)
+        s = s_new
+        if np.all(done):
+            break
+    return s
 
 def _pole(pc: Piece, z, x0, dz, be: Backend):
     """Complex Newton for X(s) = z, started at X^{-1}(x0 moved into the range by |z - x0|).
@@ -1105,44 +1073,35 @@ def integrate(pieces: Sequence[Piece], g: Callable, be: Backend, dps: int = 30) 
     """
     if be is NP:
         sig, tau, om = tanh_sinh_rule()
-        total = 0.0
-        for pc in pieces:
-            width = pc.s1 - pc.s0
-            with np.errstate(all="ignore"):
-                if pc.ident:
-                    off_a = (pc.s0 - pc.A) + width * sig
-                    off_b = (pc.B - pc.s1) + width * tau
-                    v = np.where(off_a <= off_b, pc.wL(off_a), pc.wR(off_b))
-                    t = pc.s0 + width * sig
-                    terms = width * om * v * g(t)
-                else:
-                    s = pc.s0 + width * sig
-                    terms = width * om * pc.w(s) * g(pc.X(s))
-            total += float(np.sum(_finite_np(terms)))
-        return total
+        with np.errstate(all="ignore"):
+            return sum(float(np.sum(om * _moment_terms(pc, g, sig, tau, NP))) for pc in pieces)
     with mpmath.workdps(dps + 10):
         total = mpmath.mpf(0)
         rel = mpmath.mpf(10) ** (-(dps // 2) - 1)
         for pc in pieces:
-            width = pc.s1 - pc.s0
-            if pc.ident:
-                sa, sb = pc.s0 - pc.A, pc.B - pc.s1
-
-                def F_ident(sg, ta, pc=pc, sa=sa, sb=sb, width=width):
-                    off_a, off_b = sa + width * sg, sb + width * ta
-                    v = pc.wL(off_a) if off_a <= off_b else pc.wR(off_b)
-                    r = width * v * g(pc.s0 + width * sg)
-                    return (r if mpmath.isfinite(r) else mpmath.mpf(0),)
-
-                F: Callable = F_ident
-            else:
-                def F(sg, ta, pc=pc, width=width):
-                    s = pc.s0 + width * sg
-                    return (width * pc.w(s) * g(pc.X(s)),)
-            (S,), _, _ = _adaptive_sum(F, 1, rel)
+            (S,), _, _ = _adaptive_sum(
+                lambda sg, ta, pc=pc: (_moment_terms(pc, g, sg, ta, MP),), 1, rel)
             total += S
     with mpmath.workdps(dps):
         return +total
+
+
+def _moment_terms(pc: Piece, g: Callable, sig, tau, be: Backend):
+    """width * rho * g at the nodes s0 + width sigma = s1 - width tau of a piece (0 where not
+    finite); the density of an identity piece from the nearer support end."""
+    width = pc.s1 - pc.s0
+    if pc.ident:
+        off_a = (pc.s0 - pc.A) + width * sig
+        off_b = (pc.B - pc.s1) + width * tau
+        if be is NP:
+            v = np.where(off_a <= off_b, pc.wL(off_a), pc.wR(off_b))
+        else:
+            v = pc.wL(off_a) if off_a <= off_b else pc.wR(off_b)
+        r = width * v * g(pc.s0 + width * sig)
+    else:
+        s = pc.s0 + width * sig
+        r = width * pc.w(s) * g(pc.X(s))
+    return _finite(be, r)
 
 
 def support_density(pc: Piece, x: Any, be: Backend) -> Any:
@@ -1258,25 +1217,21 @@ def pieces_density(pieces: Sequence[Piece], x: Any, be: Backend) -> Any:
     >>> pieces_density([pc], np.array([0.25, 2.0]), NP)              # 1/(2 sqrt x)
     array([1., 0.])
     """
-    if be is NP:
+    arr = be is NP
+    if arr:
         x = np.asarray(x, dtype=float)
-        out = np.zeros(x.shape)
-        for pc in pieces:
-            inside = (x > pc.lo) & (x < pc.hi)
-            if not np.any(inside):
-                continue
-            s = _inv_np(pc, x[inside])
-            with np.errstate(all="ignore"):
-                r = pc.w(s) / np.abs(pc.dX(s))
-            out[inside] += _finite_np(r)
-        return out
-    out = mpmath.mpf(0)
+    out = np.zeros(x.shape) if arr else mpmath.mpf(0)
     for pc in pieces:
-        if pc.lo < x < pc.hi:
-            s = _inv_mp(pc, x)
-            d = pc.dX(s)
-            if d != 0:
-                out += pc.w(s) / abs(d)
+        inside = (x > pc.lo) & (x < pc.hi)
+        if not np.any(inside):
+            continue
+        s = inverse(pc, x[inside] if arr else x, be)
+        with np.errstate(all="ignore"):
+            r = _finite(be, _div(be, pc.w(s), be.abs(pc.dX(s))))
+        if arr:
+            out[inside] += r
+        else:
+            out += r
     return out
 
 
