@@ -317,7 +317,10 @@ def test_family_atoms_and_edges_exact():
 
 @pytest.mark.parametrize("build", [lambda: fa.kesten_mckay(3), lambda: fa.free_binomial(3, R(1, 4)),
                                    lambda: fa.free_meixner(1, 2, 3, 4),
-                                   lambda: fa.wachter(R(1, 3), R(1, 2))])
+                                   lambda: fa.wachter(R(1, 3), R(1, 2)),
+                                   lambda: fa.free_meixner(3, 1, 4, 1),
+                                   lambda: fa.free_meixner(2, R(1, 2), 3, R(1, 4)),
+                                   lambda: fa.free_meixner(2, 1, R(1, 2), R(1, 5))])
 def test_family_transforms(build):
     law = build()
     w, z = sp.symbols("w z")
@@ -327,6 +330,7 @@ def test_family_transforms(build):
         kap = cm.free_cumulants_from_moments(law.moments(6))
         assert [sp.simplify(ser.coeff(w, k) - kap[k]) for k in range(6)] == [0] * 6
     S = law.s_transform(z)
+    assert (S is not None) == (law.is_positive() is True)
     if S is not None:  # moments from the S-transform series (Voiculescu 1987)
         ser = sp.series(S, z, 0, 6).removeO()
         assert cm.moments_from_s_coefficients([ser.coeff(z, k) for k in range(6)]) == \

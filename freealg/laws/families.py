@@ -201,6 +201,26 @@ class _ConstantRecursion(Law):
         # continued fraction], written without cancellation
         return a0 + 2 * w1 * w / (1 + d * w + sp.sqrt((1 + d * w) ** 2 - 4 * c * w**2))
 
+    def s_transform(self, z=None):
+        # for a law on [0, inf): with x = chi(m) = m S/(1 + m) the curve becomes
+        # A S^2 + B S + C = 0, A = m Q(0), B = w1 (1 + m) a0 + w1 a m - 2 b m a0,
+        # C = b m - w1 (1 + m); the branch S(0) = 1/mean, written without cancellation [derived]
+        try:
+            lo = min([self._band()[0]] + [at.location for at in self.atoms()],
+                     key=lambda q: float(q))
+        except (TypeError, UndeterminedError):
+            return None
+        if truth(lo >= 0) is not True or is_zero(self._jacobi()[0]) is not False:
+            return None
+        a0, w1, a, b = self._jacobi()
+        m = _sym(z, _z)
+        A = m * (b * a0**2 - w1 * a * a0 + w1**2)
+        B = w1 * (1 + m) * a0 + w1 * a * m - 2 * b * m * a0
+        C = b * m - w1 * (1 + m)
+        if is_zero(b * a0**2 - w1 * a * a0 + w1**2):
+            return sp.simplify(-C / B)
+        return -2 * C / (B + sp.sqrt(B**2 - 4 * A * C))
+
     def cauchy_expr(self, z=None):
         a0, w1, a, b = self._jacobi()
         z = _sym(z, _z)
