@@ -1,4 +1,4 @@
-"""The quadrature engine (freealg.numeric.quadrature, freealg.numeric.pushforward) against
+"""The quadrature engine (freealg.numeric.tanhsinh, .quadrature, .pushforward) against
 closed forms: one tanh-sinh rule in float64 and at dps 30/50, and Cauchy transforms of
 densities and of a Gaussian push-forward.
 
@@ -30,9 +30,9 @@ from freealg.errors import InvalidParameterError, NoConvergence
 from freealg.kernels.backend import MP, NP
 from freealg.numeric.pushforward import (gaussian_pieces, gaussian_weight, monotone_spans,
                                          refine_spans)
-from freealg.numeric.quadrature import (Piece, cauchy_transform, complex_pair, edge_local,
-                                        evaluator, integrate, pair_evaluator, tanh_sinh,
-                                        tanh_sinh_rule)
+from freealg.numeric.evaluators import complex_pair, edge_local, evaluator, pair_evaluator
+from freealg.numeric.quadrature import Piece, cauchy_transform, integrate
+from freealg.numeric.tanhsinh import tanh_sinh, tanh_sinh_rule
 
 X = sp.Symbol("x", real=True)
 
@@ -107,7 +107,7 @@ def test_one_rule_for_both_backends():
     sig, tau, w = tanh_sinh_rule(1 / 8, 4.5)
     assert abs(np.sum(w) - 1) < 1e-14
     assert np.all(sig > 0) and np.all(tau > 0) and np.allclose(sig + tau, 1, rtol=0, atol=2.3e-16)
-    from freealg.numeric.quadrature import _mp_level
+    from freealg.numeric.tanhsinh import _mp_level
 
     with mpmath.workprec(53):
         lev = _mp_level(0)

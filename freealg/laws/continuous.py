@@ -34,10 +34,10 @@ from ..kernels.backend import MP, NP
 from ..numeric.pushforward import (check_bounded, flat_parts, gaussian_expectation,
                                    gaussian_pieces, gaussian_weight, monotone_spans,
                                    refine_spans, tail_vanishes)
-from ..numeric.quadrature import (Piece, callable_evaluator, cauchy_transform, check_density,
-                                  complex_pair, edge_kind, edge_local, evaluator, finite_difference,
-                                  integrate, pair_evaluator, pieces_density, polish_critical,
-                                  support_density)
+from ..numeric.evaluators import (callable_evaluator, complex_pair, edge_local, evaluator,
+                                  finite_difference, pair_evaluator, polish_critical)
+from ..numeric.quadrature import (Piece, cauchy_transform, check_density, edge_kind, integrate,
+                                  pieces_density, support_density)
 from .base import Atom, Band, Edge, Law, check, numeric_value
 from .catalog import Bernoulli, Dirac, Discrete
 

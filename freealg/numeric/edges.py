@@ -37,7 +37,7 @@ from ..errors import NoConvergence, UndeterminedError
 from ..kernels.backend import MP, NP
 from ..kernels.continuation import solve_np
 from ..kernels.dual import Dual
-from .quadrature import tanh_sinh_rule
+from .tanhsinh import tanh_sinh_rule
 from .records import Atom, Band, Edge
 
 __all__ = ["numeric_support", "numeric_edges", "confirm_atoms", "mass_check",

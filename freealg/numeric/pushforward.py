@@ -24,7 +24,8 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from ..kernels.backend import NP, Backend
-from .quadrature import Piece, critical_points, polish_critical
+from .evaluators import critical_points, polish_critical
+from .quadrature import Piece
 
 __all__ = ["check_bounded", "flat_parts", "monotone_spans", "gaussian_weight",
            "gaussian_pieces", "refine_spans", "gaussian_expectation", "tail_vanishes"]
