@@ -407,3 +407,9 @@ def test_unchanged_tree_is_returned_and_values_round_trip():
         assert hash(law) == hash(type(law)(*law.args))
         assert simplify(law) is law
     assert fa.wachter(R(1, 2), R(1, 3)) == fa.wachter(R(1, 3), R(1, 2))  # canonical order
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_simplify_is_idempotent(pairs, name):
+    _, s, _ = pairs[name]
+    assert simplify(s) == s
