@@ -8,14 +8,14 @@
   Gaussian measure) are found exactly from the Piecewise/Heaviside/Min/Max structure of a
   symbolic f, heuristically for a callable; the rest is a density.
 
-Numerics (both laws) are done by the engine :mod:`freealg.numeric.quadrature`: the density is
-a sum of pieces, either the density p(t) itself on an interval (``from_density``; the support
-is cut at breakpoints; a sympy density is evaluated near a and b as pdf(a + d), pdf(b - d)
-with the vanishing factors expanded, so sqrt and inverse-sqrt edges keep the working
-precision), or a monotone branch x = X(s) of f carried by the Gaussian weight
-w(s) = phi_q(s)/w_c (``gaussian_pushforward``: no root finding at the quadrature nodes, and the
-inverse-square-root edges at critical values of f are integrated in the smooth variable s).
-The Cauchy transform is subtracted, graded tanh-sinh quadrature (see that module).
+Numerics (both laws) are done by the engine (:mod:`freealg.numeric.quadrature`,
+:mod:`freealg.numeric.pushforward`): the density is a sum of pieces, either the density p(t)
+itself on an interval (``from_density``; the support is cut at breakpoints; a sympy density is
+evaluated near a and b as pdf(a + d), pdf(b - d) with the vanishing factors expanded, so sqrt
+and inverse-sqrt edges keep the working precision), or a monotone branch x = X(s) of f carried
+by the Gaussian weight w(s) = phi_q(s)/w_c (``gaussian_pushforward``: no root finding at the
+quadrature nodes, and the inverse-square-root edges at critical values of f are integrated in
+the smooth variable s). The Cauchy transform is subtracted, graded tanh-sinh quadrature.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ import sympy as sp
 
 from ..errors import InvalidParameterError, UndeterminedError
 from ..kernels.backend import MP, NP
+from ..numeric.evaluators import (callable_evaluator, complex_pair, edge_local, evaluator,
+                                  finite_difference, pair_evaluator, polish_critical)
 from ..numeric.pushforward import (check_bounded, flat_parts, gaussian_expectation,
                                    gaussian_pieces, gaussian_weight, monotone_spans,
                                    refine_spans, tail_vanishes)
-from ..numeric.evaluators import (callable_evaluator, complex_pair, edge_local, evaluator,
-                                  finite_difference, pair_evaluator, polish_critical)
 from ..numeric.quadrature import (Piece, cauchy_transform, check_density, edge_kind, integrate,
                                   pieces_density, support_density)
 from .base import Atom, Band, Edge, Law, check, numeric_value
@@ -50,9 +50,8 @@ _X = sp.Dummy("x", dummy_index=7_432_019_311, real=True)
 _XP = sp.Symbol("x")          # for printing only
 
 
-
 # ============================================================================================
-# canonical functions and numeric evaluators
+# canonical functions
 
 
 def _canonical_function(f: Any, what: str) -> tuple[str, Any]:
