@@ -413,3 +413,14 @@ def test_unchanged_tree_is_returned_and_values_round_trip():
 def test_simplify_is_idempotent(pairs, name):
     _, s, _ = pairs[name]
     assert simplify(s) == s
+
+
+def test_product_without_closed_form_keeps_its_form():
+    # no rule applies to free_poisson(1)^{⊠2}: the tree comes back unchanged; a delta_2 factor
+    # becomes a scale (delta_c ⊠ mu = c mu)
+    tree = fa.free_product([(fa.free_poisson(1), 2)])
+    assert simplify(tree) is tree
+    scaled = simplify(fa.free_product([(fa.free_poisson(1), 2), fa.dirac(2)]))
+    assert scaled == fa.affine(tree, 2, 0)
+    # moments: 2^k times the Fuss-Catalan numbers binom(3k, k)/(2k + 1)
+    assert scaled.moments(4) == [2**k * sp.binomial(3 * k, k) / (2 * k + 1) for k in range(1, 5)]

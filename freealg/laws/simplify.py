@@ -361,14 +361,16 @@ def _rule_product(law: FreeProduct) -> Law:
             factors.append((x, k))
     if not factors:
         return Dirac(_tidy(scale))
+    pair = None
     if len(factors) == 1 and factors[0][1] == 1:
         core = factors[0][0]
-    elif len(factors) == 2 and factors[0][1] == factors[1][1] == 1:
-        core = _rule_multiplicative(FreeMultiplicative(factors[0][0], factors[1][0]))
-    elif len(factors) == 1 and factors[0][1] == 2:
-        core = _rule_multiplicative(FreeMultiplicative(factors[0][0], factors[0][0]))
     else:
-        core = FreeProduct(factors)
+        if len(factors) == 2 and factors[0][1] == factors[1][1] == 1:
+            pair = (factors[0][0], factors[1][0])
+        elif len(factors) == 1 and factors[0][1] == 2:
+            pair = (factors[0][0], factors[0][0])
+        got = _rule_multiplicative(FreeMultiplicative(*pair)) if pair else None
+        core = got if got is not None and _closed(got) else FreeProduct(factors)
         if core == law and scale == 1:
             return law
     return _affine(core, _tidy(scale), 0)
