@@ -28,10 +28,12 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import InvalidParameterError, NoConvergence, UndeterminedError
+from ..errors import FreeAlgError, InvalidParameterError, NoConvergence, UndeterminedError
 from ..kernels.backend import MP, NP, backend_for
 from ..kernels.dual import Dual
-from ..numeric.dispatch import check_dps, choose, collecting
+from ..numeric.dispatch import check_dps, choose, collecting, record
+from ..numeric.stransform import M as S_VAR
+from ..numeric.stransform import STransformForm
 from ..numeric.records import Atom, Band, Edge, _at_atom
 from ..transforms import cumulants as cm
 
@@ -89,6 +91,16 @@ def numeric_value(expr: Any, be, what: str = "a law parameter") -> Any:
 #: registered by ``freealg.laws.convolution`` when it is imported (the laws package always
 #: imports it), so that this module does not import the module that builds on it.
 OPERATIONS: dict = {}
+
+
+def _flat(args: Any) -> Iterable:
+    for a in args:
+        if isinstance(a, tuple):
+            yield from _flat(a)
+        elif isinstance(a, Law):
+            yield from _flat(a._args)
+        else:
+            yield a
 
 
 def _numeric_input(x: Any, name: str, complex_ok: bool, dps: int) -> tuple:
@@ -515,6 +527,75 @@ class Law:
             return self._edge_strategies
         return ()
 
+    def _default(self, quantity: str) -> str | None:
+        names = self._strategies(quantity)
+        return names[0] if names else None
+
+    def _s_form(self):
+        """The S-transform engine form of this law (None when it has none): a leaf on
+        [0, inf) with a closed-form S-transform; ⊠ products, compressions and positive
+        scalings of such laws override this."""
+        def build():
+            if self.free_symbols:
+                return None
+            try:
+                # float parameters become the exact rationals they stand for, so that the
+                # engine's exact algebra reproduces the law the other strategies solve (to
+                # any dps; sympy's 15-digit float arithmetic would not)
+                law = self._exactified()
+                S = law.s_transform(S_VAR)
+                if S is None:
+                    return None
+                a0 = sum((a.mass for a in law.atoms() if a.location == 0), sp.S.Zero)
+                return STransformForm([(S, 1)], atom0=a0)
+            except (FreeAlgError, TypeError, ValueError, ZeroDivisionError):
+                return None
+
+        return self._memo("s_form", build)
+
+    def _exactified(self) -> "Law":
+        """This law with every float parameter replaced by the exact rational it stores."""
+        def conv(a):
+            if isinstance(a, Law):
+                return a._exactified()
+            if isinstance(a, tuple):
+                return tuple(conv(b) for b in a)
+            e = sp.sympify(a)
+            return e.xreplace({f: sp.Rational(f) for f in e.atoms(sp.Float)})
+
+        floats = any(isinstance(a, sp.Basic) and a.atoms(sp.Float) for a in _flat(self._args))
+        return type(self)(*[conv(a) for a in self._args]) if floats else self
+
+    def _cauchy_np_with(self, z, strategy, method):
+        """G on an array through ``strategy``: the engine strategies run here, the law's own
+        (formula, quadrature, subordination, ...) in ``_cauchy_np``. With ``method`` None a
+        point the engine leaves NaN (off the real axis or not) is retried on the law's own
+        path, so the automatic choice is never worse than the law's solver."""
+        if strategy == "s_transform":
+            G = np.asarray(self._s_form().cauchy_np(z), dtype=complex)
+            if method is None:
+                bad = np.isnan(G)
+                if np.any(bad):
+                    record(note=f"{int(bad.sum())} point(s) left NaN by the S-transform "
+                                "engine were solved by subordination")
+                    G = G.copy()
+                    G[bad] = self._cauchy_np(np.asarray(z)[bad], None)
+            return G
+        return self._cauchy_np(z, method)
+
+    def _cauchy_mp_with(self, z, dps, strategy, method):
+        """G at one point through ``strategy`` (see :meth:`_cauchy_np_with`)."""
+        if strategy == "s_transform":
+            try:
+                with mpmath.workdps(dps):
+                    return +self._s_form().cauchy_mp(z, dps)
+            except (NoConvergence, ZeroDivisionError, ValueError):
+                if method is not None:
+                    raise
+                record(note="the S-transform engine did not converge; solved by subordination")
+            return self._cauchy_mp(z, dps, None)
+        return self._cauchy_mp(z, dps, method)
+
     def cauchy(self, z: Any, dps: int | None = 30, method: str | None = None,
                full_output: bool = False):
         """Cauchy transform G(z) = E[1/(z - X)] for z in the closed upper half plane.
@@ -558,13 +639,13 @@ class Law:
                                             "must lie in the closed upper half plane; use "
                                             "G(conj z) = conj G(z) below the axis")
             with collecting("cauchy", strategy, None) as diag:
-                out = self._cauchy_np(z, method)
+                out = self._cauchy_np_with(z, strategy, method)
         else:
             if z.imag < 0:
                 raise InvalidParameterError("z", z, "must lie in the closed upper half plane; "
                                             "use G(conj z) = conj G(z) below the axis")
             with collecting("cauchy", strategy, dps) as diag:
-                out = self._cauchy_mp(z, dps, method)
+                out = self._cauchy_mp_with(z, dps, strategy, method)
         return (out, diag) if full_output else out
 
     def _cauchy_np(self, z, method=None):
@@ -628,7 +709,7 @@ class Law:
         lo, hi = self._hull_float()
         inside = (x >= lo) & (x <= hi)
         if np.any(inside):
-            G = self._cauchy_np(x[inside] + 0j, method)
+            G = self._cauchy_np_with(x[inside] + 0j, method, method)
             d = -np.imag(G) / np.pi
             out[inside] = np.where(np.isnan(d) | (d > 1e-11 * np.abs(G)), d, 0.0)
         return out
@@ -639,7 +720,7 @@ class Law:
         if x < lo or x > hi:
             return mpmath.mpf(0)
         with mpmath.workdps(dps + 10):
-            G = self._cauchy_mp(mpmath.mpc(x, 0), dps + 10, method)
+            G = self._cauchy_mp_with(mpmath.mpc(x, 0), dps + 10, method, method)
         with mpmath.workdps(dps):
             d = -mpmath.im(G) / mpmath.pi
             noise = mpmath.mpf(10) ** (-(dps + 5)) * abs(G)
@@ -653,7 +734,7 @@ class Law:
         lo, hi = self._hull_float()
         inside = (x >= lo) & (x <= hi)
         if np.any(inside):
-            G = self._cauchy_np(x[inside] + 0j)
+            G = self._cauchy_np_with(x[inside] + 0j, self._default("density"), None)
             d = -np.imag(G) / np.pi
             # Im G below the solver accuracy (1e-11 relative, e.g. next to an atom) is 0; a
             # failed point stays NaN
@@ -702,13 +783,14 @@ class Law:
         try:
             with mpmath.workdps(dps + 10):  # mpc() rounds to the working precision
                 zx = mpmath.mpc(x, 0)
-            G = self._cauchy_mp(zx, dps + 10)
+            G = self._cauchy_mp_with(zx, dps + 10, self._default("density"), None)
         except NoConvergence:
             # at an exact edge the boundary equation is singular: take Im z = 10^-(2 dps + 20),
             # which changes the density by far less than 10^-dps
             with mpmath.workdps(dps + 10):
                 eps = mpmath.mpf(10) ** (-(2 * dps + 20))
-                G = self._cauchy_mp(mpmath.mpc(x, eps), dps + 10)
+                G = self._cauchy_mp_with(mpmath.mpc(x, eps), dps + 10, self._default("density"),
+                                         None)
         with mpmath.workdps(dps):
             d = -mpmath.im(G) / mpmath.pi
             noise = mpmath.mpf(10) ** (-(dps + 5)) * abs(G)
