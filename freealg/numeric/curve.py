@@ -52,9 +52,9 @@ __all__ = [
 # first-order move of the root must stay this small against its distance to the other roots
 _RATIO = 0.25
 # the leading coefficient counts as zero below this fraction of the largest coefficient
-_LEAD_TOL = 1e-13
+_LEAD_TOL = 1e-24
 # a float64 root with Im G above this (relative) is not on the physical sheet
-_IM_TOL = 1e-9
+_IM_TOL = 1e-12
 _MAX_PATH_STEPS = 600
 # NaN in both parts, so that -Im G / pi is NaN too
 _CNAN = complex(np.nan, np.nan)
@@ -304,10 +304,21 @@ class AlgebraicCurve:
         return out
 
     @staticmethod
-    def _match(Gj, Dj, J, Rp, Rn, dz, diag):
+    def _mingap(R):
+        """Distance from each root to the nearest other root at the same point, (N, n)."""
+        n = R.shape[1]
+        d = np.abs(R[:, :, None] - R[:, None, :])
+        d[:, np.arange(n), np.arange(n)] = np.inf
+        return d.min(axis=2)
+
+    @staticmethod
+    def _match(Gj, Dj, J, Rp, Rn, Dn, dz, diag, gaps=None):
         """Nearest root at the next point to each first-order prediction, and whether it is
-        unambiguous: the prediction error is small against the distance from the followed root
-        to the other roots, and the nearest root much nearer than the second nearest."""
+        unambiguous: the nearest root is much nearer than the second nearest, and both the
+        prediction error and the trapezoid mismatch |G_n - G_p - (G'_p + G'_n) dz/2| (second
+        order: large when the step is long for the local curvature, or when the pairing joins
+        two different sheets) are small against the distance from the followed root to the
+        other roots, at both ends. ``gaps``: the ``_mingap`` of Rp and Rn when known."""
         n = Rp.shape[1]
         pred = Gj + Dj * dz                                       # (N, m)
         dist = np.abs(Rn[:, None, :] - pred[:, :, None])          # (N, m, n)
@@ -318,15 +329,26 @@ class AlgebraicCurve:
         cols = np.arange(n)
         d1 = np.min(dist, axis=2)
         d2 = np.min(np.where(k[:, :, None] == cols, np.inf, dist), axis=2)
-        gp = np.abs(Gj[:, :, None] - Rp[:, None, :])
-        if diag:
-            gp[:, cols, cols] = np.inf
+        Rk = np.take_along_axis(Rn, k, axis=1)
+        if gaps is not None:
+            gap = np.minimum(gaps[0], np.take_along_axis(gaps[1], k, axis=1))
         else:
-            gp[J[:, :, None] == cols] = np.inf
-        gap = gp.min(axis=2)
-        return k, (d1 <= _RATIO * d2) & (d1 <= _RATIO * gap) & np.isfinite(d1)
+            gp = np.abs(Gj[:, :, None] - Rp[:, None, :])
+            if diag:
+                gp[:, cols, cols] = np.inf
+            else:
+                gp[J[:, :, None] == cols] = np.inf
+            gap = gp.min(axis=2)
+            # ... and the distance from the chosen root to the others at the new point (near a
+            # pole several roots grow like c/(z - a) and their gap shrinks along the step)
+            gn = np.abs(Rk[:, :, None] - Rn[:, None, :])
+            gn[k[:, :, None] == cols] = np.inf
+            gap = np.minimum(gap, gn.min(axis=2))
+        trap = np.abs(Rk - Gj - 0.5 * (Dj + np.take_along_axis(Dn, k, axis=1)) * dz)
+        return k, ((d1 <= _RATIO * d2) & (d1 <= _RATIO * gap) & (trap <= _RATIO * gap)
+                   & np.isfinite(d1))
 
-    def _step(self, Rp, Dp, zp, Rn, zn, sel=None):
+    def _step(self, Rp, Dp, zp, Rn, Dn, zn, sel=None, gaps=None):
         """Follow roots from points zp to points zn (rows).
 
         Follows every root (``sel`` None; results (N, n)) or root ``sel[i]`` of row i (results
@@ -352,12 +374,13 @@ class AlgebraicCurve:
                 rho = np.min(np.abs(zp[:, None] - B[None, :]), axis=1)[:, None]
             else:
                 rho = np.full((N, 1), np.inf)
-            k, ok = self._match(Gj, Dj, J, Rp, Rn, dz, sel is None)
+            k, ok = self._match(Gj, Dj, J, Rp, Rn, Dn, dz, sel is None, gaps)
             redo = np.nonzero(~ok.all(axis=1))[0]
             if redo.size and n > 1:
                 Gr = Gj[redo]
+                Rr = Rn[redo]
                 kh, okh = self._match(1 / Gr, -Dj[redo] / (Gr * Gr), J[redo], 1 / Rp[redo],
-                                      1 / Rn[redo], dz[redo], sel is None)
+                                      1 / Rr, -Dn[redo] / (Rr * Rr), dz[redo], sel is None)
                 okr = ok[redo]
                 k[redo] = np.where(okr, k[redo], kh)
                 ok[redo] = (okr | okh) & ~(okr & okh & (k[redo] != kh))
@@ -414,7 +437,7 @@ class AlgebraicCurve:
             c["disc"] = d
         return c["disc"]
 
-    def _anchor_vertical(self, zt: np.ndarray, Rt: np.ndarray) -> np.ndarray:
+    def _anchor_vertical(self, zt: np.ndarray, Rt: np.ndarray, Dt: np.ndarray) -> np.ndarray:
         """Physical root index at each target point, following x + i(y + s) from large s down.
 
         Batched over the points, each with its own adaptive step factor. -1 where the branch
@@ -451,7 +474,7 @@ class AlgebraicCurve:
         active = cur_k >= 0
         floor = 1e-15 * self._scale()
         if active.any():
-            self._ladder(zt, Rt, s, cur_R, cur_D, cur_k, active, out, floor)
+            self._ladder(zt, Rt, Dt, s, cur_R, cur_D, cur_k, active, out, floor)
         q = np.full(m, 1.0 / 8)
         streak = np.zeros(m, dtype=int)
         for _ in range(_MAX_PATH_STEPS):
@@ -468,7 +491,8 @@ class AlgebraicCurve:
             Rc, Dc, sel = cur_R[ids], cur_D[ids], cur_k[ids]
             k, ok = self._step(np.concatenate([Rc, Rc]), np.concatenate([Dc, Dc]),
                                np.concatenate([zc, zc]), np.concatenate([Rt[ids], Rn]),
-                               np.concatenate([zt[ids], zn]), np.concatenate([sel, sel]))
+                               np.concatenate([Dt[ids], Dn]), np.concatenate([zt[ids], zn]),
+                               np.concatenate([sel, sel]))
             land = ok[:L]
             out[ids[land]] = k[:L][land]
             active[ids[land]] = False
@@ -488,7 +512,7 @@ class AlgebraicCurve:
             active[dead] = False
         return out
 
-    def _ladder(self, zt, Rt, s, cur_R, cur_D, cur_k, active, out, floor):
+    def _ladder(self, zt, Rt, Dt, s, cur_R, cur_D, cur_k, active, out, floor):
         """All levels of the vertical paths at once: s, s/4, s/16, ... down to a quarter of the
         target's distance to the nearest singular point, in one root call and one step call.
 
@@ -525,6 +549,7 @@ class AlgebraicCurve:
                            np.concatenate([Dp, Dl, cur_D[ids]]),
                            np.concatenate([zp, zl, zt[ids] + 1j * s[ids]]),
                            np.concatenate([Rl, Rt[ids][owner], Rt[ids]]),
+                           np.concatenate([Dl, Dt[ids][owner], Dt[ids]]),
                            np.concatenate([zl, zt[ids][owner], zt[ids]]))
         ok[:nrow] &= good[:, None]
         ks, oks = k[:nrow].tolist(), ok[:nrow].tolist()
@@ -618,7 +643,9 @@ class AlgebraicCurve:
         Rall[ids] = R
         n, M = self.degree, zs.size
         if M > 1:
-            k, ok = self._step(R[:-1], D[:-1], zs[:-1], R[1:], zs[1:])
+            mg = self._mingap(R) if n > 1 else None
+            k, ok = self._step(R[:-1], D[:-1], zs[:-1], R[1:], D[1:], zs[1:],
+                               gaps=None if mg is None else (mg[:-1], mg[1:]))
             hard = np.concatenate([[True], ~ok.all(axis=1) | ~good[1:] | ~good[:-1]])
         else:
             k = np.zeros((0, n), dtype=int)
@@ -637,7 +664,7 @@ class AlgebraicCurve:
                     sel[0] = o[0]
         todo = np.nonzero(hard & (sel < 0) & good)[0]
         if todo.size:
-            sel[todo] = self._anchor_vertical(zs[todo], R[todo])
+            sel[todo] = self._anchor_vertical(zs[todo], R[todo], D[todo])
         # follow the grid from each anchored point (plain lists: this loop is sequential)
         klist = k.tolist()
         ok_l = ok.all(axis=1).tolist() if M > 1 else []
@@ -661,7 +688,7 @@ class AlgebraicCurve:
                 break
             need_a = np.asarray(need)
             hard[need_a] = True
-            sel[need_a] = self._anchor_vertical(zs[need_a], R[need_a])
+            sel[need_a] = self._anchor_vertical(zs[need_a], R[need_a], D[need_a])
         chosen = np.where(sel >= 0, R[np.arange(M), np.maximum(sel, 0)], _CNAN)
         chosen = self._polish(zs, chosen)
         # the physical branch maps C+ into C-: clear float noise on the axis, reject the rest
@@ -797,7 +824,12 @@ class AlgebraicCurve:
                 if g is None:
                     out.append(mpmath.mpc(mpmath.nan, mpmath.nan))
                     continue
-                if mpmath.im(g) > 0:   # float noise on the axis (the branch maps C+ into C-)
+                if mpmath.im(g) > 0:
+                    # the branch maps C+ into C-: rounding noise on the axis is cleared, a
+                    # root clearly in C+ is not the physical one
+                    if mpmath.im(g) > mpmath.mpf(10) ** (-(wp - 8)) * max(1, mpmath.fabs(g)):
+                        out.append(mpmath.mpc(mpmath.nan, mpmath.nan))
+                        continue
                     g = mpmath.mpc(mpmath.re(g), 0)
                 out.append(g)
         with mpmath.workdps(dps):
@@ -868,25 +900,54 @@ class AlgebraicCurve:
         q = mpmath.mpf(0.25)
         floor = mpmath.mpf(10) ** (-(wp - 5)) * S
         dcoef = [_dpoly(cs) for cs in coef]
+        # singular points at working precision: the real ones refined (edge candidates), the
+        # ones below the axis in float64 (they are never approached closely from C+)
+        B = self._singular_np()
+        sing = [loc for loc, _ in self._candidates(wp)]
+        sing += [mpmath.mpc(b) for b in B[B.imag < -1e-9 * self._scale()]]
 
-        def pick(roots, cur_roots, prev, dz, dgdz):
-            """The root continuing prev after a step dz, or None when ambiguous."""
-            pred = prev + dgdz * dz
-            ds = sorted(mpmath.fabs(r - pred) for r in roots)
-            best = min(roots, key=lambda r: mpmath.fabs(r - pred))
-            gaps = sorted(mpmath.fabs(r - prev) for r in cur_roots)
-            gap = gaps[1] if len(gaps) > 1 else mpmath.inf
-            if (len(ds) == 1 or ds[0] <= _RATIO * ds[1]) and mpmath.fabs(dgdz * dz) <= _RATIO * gap:
-                return best
-            return None
-
-        for _ in range(_MAX_PATH_STEPS):
-            _, dP, _ = self._eval_mp(coef, zc, g)
+        def slope(zv, gv):
+            """dG/dz = -P_z/P_G at the root gv of P(., zv)."""
+            _, dP, _ = self._eval_mp(coef, zv, gv)
             Pz = mpmath.mpf(0)
             for cs in reversed(dcoef):
-                Pz = Pz * g + mpmath.polyval(cs, zc)
-            dgdz = -Pz / dP
-            hit = pick(rt, rc, g, zt - zc, dgdz)
+                Pz = Pz * gv + mpmath.polyval(cs, zv)
+            return -Pz / dP
+
+        def match(roots, cur_roots, prev, dprev, dz, slope_n):
+            """The root continuing prev when unambiguous (the tests of ``_match``), else None."""
+            pred = prev + dprev * dz
+            ds = sorted((mpmath.fabs(r - pred), i) for i, r in enumerate(roots))
+            if len(ds) == 1:
+                return ds[0][1]
+            gaps = sorted(mpmath.fabs(r - prev) for r in cur_roots)
+            i = ds[0][1]
+            best = roots[i]
+            gap_n = min(mpmath.fabs(r - best) for j, r in enumerate(roots) if j != i)
+            gap = min(gaps[1], gap_n)                            # gaps[0]: prev itself
+            if not (ds[0][0] <= _RATIO * ds[1][0] and ds[0][0] <= _RATIO * gap):
+                return None
+            trap = mpmath.fabs(best - prev - (dprev + slope_n(i)) * dz / 2)
+            return i if trap <= _RATIO * gap else None
+
+        def pick(roots, cur_roots, prev, zp, zn, dgdz):
+            """The root continuing prev from zp to zn, or None when ambiguous."""
+            dz = zn - zp
+            rho = min((mpmath.fabs(zp - b) for b in sing), default=mpmath.inf)
+            if not mpmath.fabs(dz) <= 0.9 * rho:
+                return None
+            i = match(roots, cur_roots, prev, dgdz, dz, lambda j: slope(zn, roots[j]))
+            if i is None and prev != 0 and all(r != 0 for r in roots):
+                # near a pole: follow 1/G instead, H' = -G'/G^2
+                inv = [1 / r for r in roots]
+                inv_cur = [1 / r if r != 0 else mpmath.inf for r in cur_roots]
+                i = match(inv, inv_cur, 1 / prev, -dgdz / prev**2, dz,
+                          lambda j: -slope(zn, roots[j]) / roots[j] ** 2)
+            return None if i is None else roots[i]
+
+        for _ in range(_MAX_PATH_STEPS):
+            dgdz = slope(zc, g)
+            hit = pick(rt, rc, g, zc, zt, dgdz)
             if hit is not None:
                 return hit
             s_new = s * q
@@ -894,7 +955,7 @@ class AlgebraicCurve:
                 return None
             zn = zt + 1j * s_new
             rn = self._roots_mp(coef, zn)
-            nxt = None if rn is None else pick(rn, rc, g, zn - zc, dgdz)
+            nxt = None if rn is None else pick(rn, rc, g, zc, zn, dgdz)
             if nxt is None:
                 q = mpmath.sqrt(q)
                 if q > 1 - mpmath.mpf(1e-6):
