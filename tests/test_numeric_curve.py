@@ -164,6 +164,35 @@ def test_atom_free_poisson_quarter():
                                                      (mpmath.mpf(9) / 4, "right")]
 
 
+def test_regression_wrong_sheet_next_to_an_atom():
+    # free Poisson(1/4) ⊠ free Poisson(1/3): S = 1/((m + 1/4)(m + 1/3)), chi(m) = m S/(1 + m)
+    # = 1/z, m = zG - 1. Atom max(3/4, 2/3) = 3/4 at 0 (Belinschi 2003); next to it two roots
+    # grow like c/z with c = 3/4 and c ~ 2/3, and a long step once paired the wrong ones
+    m = sp.Symbol("m")
+    chi = m / ((m + R(1, 4)) * (m + R(1, 3)) * (1 + m))
+    P = sp.Poly(sp.expand(sp.numer(sp.together(chi.subs(m, z * G - 1) - 1 / z))), G, z)
+    c = AlgebraicCurve(P)
+    law = fa.free_multiplicative(fa.free_poisson(R(1, 4)), fa.free_poisson(R(1, 3)))
+    zs = np.array([3.0909687181651443e-06 + 0.0049644099921703835j,
+                   -0.003190310264440499 + 3.502891063733625e-05j,
+                   -1.0734133431987474e-06 + 0.0021775791849086893j,
+                   0.0027481765095170863 + 0.00026961949042396627j])
+    ref = np.array([complex(law.cauchy(complex(v))) for v in zs])
+    assert np.max(np.abs(c.cauchy_np(zs) - ref) / np.abs(ref)) < 1e-12
+    # at z = 1e-9 i: the root next to 3/(4z) (the others are -2 and about 2/(3z))
+    with mpmath.workdps(40):
+        z0 = mpmath.mpc(0, "1e-9")
+    g = c.cauchy_mp(z0, dps=30)
+    assert abs(g * z0 - mpmath.mpf(3) / 4) < 1e-8
+    with mpmath.workdps(40):
+        coef = [sp.Poly(P.as_expr().coeff(G, k) if k else P.as_expr().subs(G, 0), z)
+                for k in range(4)]
+        a = [mpmath.polyval([mpmath.mpf(v.p) / v.q for v in q.all_coeffs()], z0) for q in coef]
+        roots = mpmath.polyroots(a[::-1], maxsteps=300, extraprec=300)
+        best = min(roots, key=lambda r: abs(r - mpmath.mpf(3) / 4 / z0))
+        assert abs(g - best) < 1e-25 * abs(best)
+
+
 def test_ambiguous_point_is_nan():
     c = AlgebraicCurve(SC)
     g = c.cauchy_np(np.array([2.0, -2.0, 2.001]))
