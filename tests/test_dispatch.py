@@ -120,7 +120,7 @@ def test_solution_edges_and_support_take_dps():
 
 
 def test_full_output_diagnostics():
-    law = LAWS["composite"]
+    law = fa.free_additive(fa.semicircle(1), fa.free_poisson(1))    # no closed form
     g, d = law.cauchy(mpmath.mpc(0.5, 0.25), dps=30, full_output=True)
     assert d.strategy == "subordination" and d.dps == 30 and d.quantity == "cauchy"
     assert d.residual is not None and d.residual < 1e-30 and d.iterations > 0
@@ -149,3 +149,58 @@ def test_method_passes_through_nested_laws():
     a = law.cauchy(mpmath.mpc(0.3, 0.5), method="path")
     b = law.cauchy(mpmath.mpc(0.3, 0.5), method="polish")
     assert abs(a - b) < 1e-28
+
+
+def test_closed_forms_are_used_automatically():
+    # semicircle(1) ⊞ semicircle(1) = semicircle(2) (R-transforms add, Voiculescu 1986)
+    law = LAWS["composite"]
+    assert law.simplify() == fa.semicircle(2)
+    d, diag = law.density("0.7", dps=30, full_output=True)
+    assert diag.strategy == "formula"
+    with mpmath.workdps(50):
+        ref = mpmath.sqrt(8 - mpmath.mpf("0.7") ** 2) / (4 * mpmath.pi)
+    assert abs(d - ref) < 1e-29
+    sub = law.density("0.7", dps=30, method="subordination")
+    assert abs(sub - ref) < 1e-28
+    # exact edges on request, the numeric search by default
+    exact = law.edges(method="formula")
+    assert [e.location for e in exact] == [-2 * sp.sqrt(2), 2 * sp.sqrt(2)]
+    assert isinstance(law.edges()[0].location, mpmath.mpf)
+
+
+def test_s_transform_strategy_relu_jacobian_depth_1000():
+    # J J^T of a ReLU network with orthogonal weights at sigma_w^2 = 2: S = ((1+m)/(1/2+m))^L
+    # times 2^-L..., right edge L^L/(L-1)^(L-1) (Pennington-Schoenholz-Ganguli 2018; the
+    # Fuss-Catalan edge)
+    import time
+    L = 1000
+    sol = fa.nn.MLP(L, "relu", weights="orthogonal").jacobian_spectrum()
+    t0 = time.perf_counter()
+    edges = sol.edges()
+    took = time.perf_counter() - t0
+    with mpmath.workdps(40):
+        ref = mpmath.mpf(L) ** L / mpmath.mpf(L - 1) ** (L - 1)
+    assert abs(edges[-1].location / ref - 1) < 1e-9
+    assert abs(edges[-1].location - ref) <= edges[-1].error + mpmath.mpf(10) ** -25 * ref
+    assert took < 10
+
+
+def test_s_transform_strategy_nested_gaussian_jacobian():
+    # J = D4 W4 ... D1 W1, D projections of trace 3/4, W = sqrt(4/3) circular: the compiled
+    # tree of compressions and ⊠ has one S-transform; the engine and the subordination solver
+    # of the same tree must agree, and the engine is fast at dps=30
+    import time
+    t, s = sp.Rational(3, 4), sp.sqrt(sp.Rational(4, 3))
+    J = None
+    for l in range(4):
+        D, W = fa.projection(f"d{l}", t), s * fa.circular(f"c{l}")
+        J = D * W if J is None else D * W * J
+    sol = fa.spectrum(J * J.H, dps=30)
+    d, diag = sol.law.density(0.5, dps=30, full_output=True)
+    assert diag.strategy == "s_transform"
+    ref = sol.law.density(0.5, dps=30, method="subordination")
+    assert abs(d - ref) < 1e-25
+    t0 = time.perf_counter()
+    for x in (0.3, 1.1, 2.0):
+        sol.density(x)
+    assert (time.perf_counter() - t0) / 3 < 0.5

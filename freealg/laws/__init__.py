@@ -11,6 +11,7 @@ from .convolution import (Affine, FreeAdditive, FreeCompression, FreeMultiplicat
                           MultiplicativeExponential, multiplicative_exponential)
 from .operator_valued import OperatorValued
 from .families import free_binomial, free_meixner, kesten_mckay, wachter
+from . import simplify as _simplify  # noqa: F401  (registers Law.simplify's rules)
 
 __all__ = [
     "Law", "Atom", "Edge", "Band",

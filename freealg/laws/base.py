@@ -527,6 +527,65 @@ class Law:
             return self._edge_strategies
         return ()
 
+    def simplify(self) -> "Law":
+        """An equal law with a closed form where one is known, else the tree with simplified
+        children (see :func:`freealg.laws.simplify.simplify` for the rules and theorems).
+
+        ``cauchy`` and ``density`` use the closed form automatically (strategy ``'formula'``)
+        when the whole tree simplifies to one; ``edges(method='formula')`` and
+        ``support(method='formula')`` then give its exact edges.
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> fa.free_additive(fa.semicircle(1), fa.semicircle(2)).simplify()
+        semicircle(variance=3, mean=0)
+        >>> fa.free_compression(fa.bernoulli(sp.Rational(1, 3)), sp.Rational(1, 2),
+        ...                     ambient=True).simplify()
+        wachter(alpha=1/3, beta=1/2)
+
+        Returns
+        -------
+        Law
+        """
+        return self._memo("simplified", lambda: OPERATIONS["simplify"](self))
+
+    def _closed(self) -> "Law | None":
+        """The simplified law when it differs from this one and has a closed form."""
+        def build():
+            if "simplify" not in OPERATIONS:
+                return None
+            try:
+                law = self.simplify()
+            except FreeAlgError:
+                return None
+            if law is self or law == self or law._nunk != 0 or law._closed_strategy() is None:
+                return None
+            return law
+
+        return self._memo("closed", build)
+
+    def _closed_strategy(self) -> str | None:
+        return "formula" if "formula" in self._strategies("cauchy") else None
+
+    def _all_strategies(self, quantity: str) -> tuple:
+        """This law's strategies, with 'formula' first when the tree simplifies to a closed
+        form (see :meth:`simplify`)."""
+        own = self._strategies(quantity)
+        if "formula" not in own and self._closed() is not None:
+            # automatic for numbers; for edges/support only on request, since the closed
+            # form gives exact sympy locations where the numeric search gives mpf
+            return (("formula",) + tuple(own) if quantity in ("cauchy", "density")
+                    else tuple(own) + ("formula",))
+        return own
+
+    def _route(self, quantity: str, strategy: str, method: str | None) -> tuple:
+        """(law that computes, method to pass it): the closed form for 'formula' when this law
+        is not closed itself, else this law."""
+        if strategy == "formula" and "formula" not in self._strategies(quantity):
+            return self._closed(), None
+        return self, method
+
     def _default(self, quantity: str) -> str | None:
         names = self._strategies(quantity)
         return names[0] if names else None
@@ -631,7 +690,8 @@ class Law:
         mpmath.mpc or numpy.ndarray, and Diagnostics when ``full_output``
         """
         dps = 30 if dps is None else check_dps(dps)
-        strategy = choose("cauchy", method, self._strategies("cauchy"))
+        strategy = choose("cauchy", method, self._all_strategies("cauchy"))
+        law, method = self._route("cauchy", strategy, method)
         be, z = _numeric_input(z, "z", complex_ok=True, dps=dps)
         if be is NP:
             if np.any(z.imag < 0):
@@ -639,13 +699,15 @@ class Law:
                                             "must lie in the closed upper half plane; use "
                                             "G(conj z) = conj G(z) below the axis")
             with collecting("cauchy", strategy, None) as diag:
-                out = self._cauchy_np_with(z, strategy, method)
+                out = law._cauchy_np_with(z, law._default("cauchy") if method is None else
+                                          strategy, method)
         else:
             if z.imag < 0:
                 raise InvalidParameterError("z", z, "must lie in the closed upper half plane; "
                                             "use G(conj z) = conj G(z) below the axis")
             with collecting("cauchy", strategy, dps) as diag:
-                out = self._cauchy_mp_with(z, dps, strategy, method)
+                out = law._cauchy_mp_with(z, dps, law._default("cauchy") if method is None else
+                                          strategy, method)
         return (out, diag) if full_output else out
 
     def _cauchy_np(self, z, method=None):
@@ -691,16 +753,17 @@ class Law:
         mpmath.mpf or numpy.ndarray, and Diagnostics when ``full_output``
         """
         dps = 30 if dps is None else check_dps(dps)
-        strategy = choose("density", method, self._strategies("density"))
+        strategy = choose("density", method, self._all_strategies("density"))
+        law, method = self._route("density", strategy, method)
         be, xx = _numeric_input(x, "x", complex_ok=False, dps=dps)
         if be is NP:
             with collecting("density", strategy, None) as diag:
-                out = (self._density_np(xx) if method is None
-                       else self._density_np_method(xx, method))
+                out = (law._density_np(xx) if method is None
+                       else law._density_np_method(xx, method))
         else:
             with collecting("density", strategy, dps) as diag:
-                out = (self._density_mp(xx, dps) if method is None
-                       else self._density_mp_method(xx, dps, method))
+                out = (law._density_mp(xx, dps) if method is None
+                       else law._density_mp_method(xx, dps, method))
         return (out, diag) if full_output else out
 
     def _density_np_method(self, x, method):
@@ -835,8 +898,9 @@ class Law:
         list of Band
         """
         dps = check_dps(dps)
-        choose("support", method, self._strategies("support"))
-        return self._support(dps, method)
+        law, method = self._route("support", choose("support", method,
+                                                    self._all_strategies("support")), method)
+        return law._support(dps, method)
 
     def edges(self, dps: int = 30, method: str | None = None) -> list[Edge]:
         """All band endpoints with their kind (see :class:`Edge`).
@@ -862,8 +926,9 @@ class Law:
         list of Edge
         """
         dps = check_dps(dps)
-        choose("edges", method, self._strategies("edges"))
-        return self._edges(dps, method)
+        law, method = self._route("edges", choose("edges", method,
+                                                  self._all_strategies("edges")), method)
+        return law._edges(dps, method)
 
     def _support(self, dps: int, method: str | None = None) -> list[Band]:
         raise NotImplementedError(f"{type(self).__name__} has no support")

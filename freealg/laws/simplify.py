@@ -24,7 +24,7 @@ from typing import Any
 import sympy as sp
 
 from ..errors import InvalidParameterError
-from .base import Law
+from .base import OPERATIONS, Law
 from .catalog import Arcsine, Dirac, Discrete, FreePoisson, Semicircle, Uniform
 from .convolution import (Affine, FreeAdditive, FreeCompression, FreeMultiplicative, FreePower,
                           FreeProduct, Mixture)
@@ -385,3 +385,6 @@ _RULES: dict[type, Any] = {
     FreeMultiplicative: _rule_multiplicative,
     FreeProduct: _rule_product,
 }
+
+
+OPERATIONS["simplify"] = simplify

@@ -164,15 +164,20 @@ class SpectralSolution:
 
         Examples
         --------
-        >>> import freealg as fa
-        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
-        >>> sol = fa.spectrum(x + y)
+        >>> import sympy as sp, freealg as fa
+        >>> x, p = fa.semicircular("x"), fa.projection("p", sp.Rational(1, 2))
+        >>> sol = fa.spectrum(x + p)
         >>> _ = sol.cauchy(1j)
         >>> d = sol.diagnostics
         >>> d["strategy"], d["dps"], d["rules"]
         ('subordination', 30, ['free sum', 'generator', 'generator'])
         >>> d["mp"]["residual"] < 1e-30
         True
+        >>> y = fa.semicircular("y")
+        >>> s2 = fa.spectrum(x + y)               # semicircle ⊞ semicircle: a closed form
+        >>> _ = s2.density(0.5)
+        >>> s2.diagnostics["strategy"], s2.diagnostics["description"]
+        ('formula', 'closed form')
         """
         last = self._calls.get("last")
         mp_calls = [d for d in self._calls.values() if d.dps is not None]
