@@ -59,7 +59,7 @@ def discrete_points_weights(law: Law) -> tuple[tuple, tuple]:
         When the law is not finite atomic.
     """
     if isinstance(law, Bernoulli):
-        return law._pw()
+        return law._pw
     if isinstance(law, Dirac):
         return (law.args[0],), (sp.S.One,)
     if isinstance(law, Discrete):
