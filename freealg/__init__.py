@@ -27,8 +27,11 @@ from .montecarlo import (ComparisonReport, FreenessReport, SampledSpectrum,  # n
 __version__ = "0.1.0"
 
 __all__ = list(_laws_all) + [
-    "latex", "compile", "compile_expr", "System", "spectrum", "SpectralSolution", "NCPoly", "semicircular", "circular", "haar_unitary", "haar_orthogonal",
-    "projection", "selfadjoint", "activation", "commuting", "trace", "linearize", "nn", "plotting", "sample", "compare", "freeness_test",
-    "ComparisonReport", "FreenessReport", "SampledSpectrum", "errors", "FreeAlgError", "InvalidParameterError", "NotFreeError", "ReductionError",
+    "latex", "compile", "compile_expr", "System", "spectrum", "SpectralSolution", "NCPoly",
+    "semicircular", "circular", "haar_unitary", "haar_orthogonal",
+    "projection", "selfadjoint", "activation", "commuting", "trace", "linearize", "nn", "plotting",
+    "sample", "compare", "freeness_test",
+    "ComparisonReport", "FreenessReport", "SampledSpectrum", "errors", "FreeAlgError",
+    "InvalidParameterError", "NotFreeError", "ReductionError",
     "UndeterminedError", "NoConvergence", "BranchError",
 ]

@@ -16,8 +16,7 @@ import pytest
 import sympy as sp
 
 import freealg as fa
-from freealg.errors import (FreeAlgError, InvalidParameterError, NoConvergence,
-                            UndeterminedError)
+from freealg.errors import FreeAlgError, InvalidParameterError, UndeterminedError
 
 R = sp.Rational
 v = sp.Symbol("v", positive=True)

@@ -442,7 +442,7 @@ def test_wachter_reference_is_the_published_law(t, s):
             # the published density sqrt((hi - x)(x - lo))/(2 pi x (1 - x)) with
             # x = lo + (hi - lo) sin^2(th/2): smooth in th; x - lo, hi - x and 1 - x are
             # computed without cancellation near the endpoints
-            def f(th):
+            def f(th, z=z):
                 sn, cs = mpmath.sin(th / 2) ** 2, mpmath.cos(th / 2) ** 2
                 x, one_minus_x = lo + (hi - lo) * sn, (1 - hi) + (hi - lo) * cs
                 dens = (hi - lo) * mpmath.sqrt(sn * cs) / (2 * mpmath.pi * x * one_minus_x)

@@ -135,8 +135,9 @@ def test_moments_equal_trace(name, P):
 # (freealg.reduce.linearize, issue 4) and the law's exact moments must still be tau(P^k).
 UNREDUCED = [
     # a x a with a >= 0 discrete: tau((axa)^n) = tau((x a^2)^n), the law of
-    # (a^2)^{1/2} x (a^2)^{1/2}; a B-valued semicircular (x is free from a), G = tau((z - g a^2)^-1),
-    # g = tau(a^2 (z - g a^2)^-1); no rule handles a non-positive middle factor
+    # (a^2)^{1/2} x (a^2)^{1/2}; a B-valued semicircular (x is free from a),
+    # G = tau((z - g a^2)^-1), g = tau(a^2 (z - g a^2)^-1); no rule handles a non-positive
+    # middle factor
     ("axa", a * x * a),
 ]
 

@@ -224,7 +224,7 @@ def test_callable_pdfs():
 def test_value_object_protocol(sc_law):
     same = from_density(sp.Lambda(t, sp.sqrt(4 - t**2) / (2 * sp.pi)), -2, 2)
     assert same == sc_law and hash(same) == hash(sc_law)          # structural, symbol-free
-    assert type(sc_law)(*sc_law.args) == sc_law                   # 
+    assert type(sc_law)(*sc_law.args) == sc_law
     assert pickle.loads(pickle.dumps(sc_law)) == sc_law
     assert sc_law != from_density(SEMICIRCLE_PDF * 3 / 4 + sp.Rational(1, 16) + 0 * x, -2, 2)
     with pytest.raises(AttributeError):
@@ -352,8 +352,9 @@ def test_tanh2_moments_against_gaussian_quadrature(tanh2_law):
     m = tanh2_law.moments(3)
     with mpmath.workdps(40):
         for k, mk in enumerate(m, start=1):
-            ref = mpmath.quad(lambda s: (1 - mpmath.tanh(s) ** 2) ** (2 * k) * mpmath.npdf(s),
-                              [-mpmath.inf, -2, 0, 2, mpmath.inf])
+            ref = mpmath.quad(
+                lambda s, k=k: (1 - mpmath.tanh(s) ** 2) ** (2 * k) * mpmath.npdf(s),
+                [-mpmath.inf, -2, 0, 2, mpmath.inf])
             assert abs(sp.N(mk, 30) - ref) < 1e-25
 
 

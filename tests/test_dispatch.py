@@ -55,8 +55,8 @@ def test_bad_dps(bad):
             call()
 
 
-@pytest.mark.parametrize("bad", ["0.5 + x", "1e", True, None, float("nan"), float("inf"), [0.1, "a"],
-                                 np.array([0.1, np.nan]), sp.Symbol("a"), 1 + 2j])
+@pytest.mark.parametrize("bad", ["0.5 + x", "1e", True, None, float("nan"), float("inf"),
+                                 [0.1, "a"], np.array([0.1, np.nan]), sp.Symbol("a"), 1 + 2j])
 def test_bad_points_for_density(bad):
     with pytest.raises(fa.InvalidParameterError):
         LAWS["composite"].density(bad)

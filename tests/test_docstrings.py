@@ -102,7 +102,7 @@ def _collect():
             seen.add(id(obj))
             items.append((name, obj))
 
-    for qual, obj, mod in _module_items():
+    for qual, obj, _mod in _module_items():
         if inspect.ismodule(obj):
             continue
         if not (inspect.isclass(obj) or callable(obj)):

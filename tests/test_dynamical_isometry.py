@@ -127,9 +127,9 @@ def _roots_mp(cs):
 
 def physical_root(P: sp.Poly, x, dps: int = 40):
     """G(x + i0) on the branch G ~ 1/z: continue the root from z = x + 10i down to
-    x + 1e-13 min(1, |x|) i (float64 roots, a step is accepted only when the nearest root is unambiguous: distance
-    ratio < 0.2, else the step is refined), then pick the nearest root of P(., x)
-    at ``dps`` digits on the real axis."""
+    x + 1e-13 min(1, |x|) i (float64 roots, a step is accepted only when the nearest root is
+    unambiguous: distance ratio < 0.2, else the step is refined), then pick the nearest root of
+    P(., x) at ``dps`` digits on the real axis."""
     cl = _coeff_lists(P)
     xf = float(x)
     y, f = 10.0, 0.5

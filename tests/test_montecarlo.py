@@ -46,7 +46,8 @@ def _gens():
     b = fa.selfadjoint("b", fa.discrete([-1, 1], [R(1, 4), R(3, 4)]))
     d = fa.activation("d", sp.Max(H, 0), 1)                   # ReLU: phi' ~ bernoulli(1/2)
     t = fa.activation("t", sp.tanh(H), 1)                     # tanh: phi' has a density
-    e1, e2 = fa.commuting(fa.activation("e1", sp.Max(H, 0), 2), fa.activation("e2", sp.Max(H, 0), 2))
+    e1, e2 = fa.commuting(fa.activation("e1", sp.Max(H, 0), 2),
+                          fa.activation("e2", sp.Max(H, 0), 2))
     W1, W2 = fa.haar_orthogonal("W1"), fa.haar_orthogonal("W2")
     J = e2 * W2 * e1 * W1                                     # depth-2 Jacobian
     return dict(x=x, y=y, c=c, u=u, o=o, p=p, q=q, a=a, b=b, d=d, t=t, J=J)
@@ -66,7 +67,8 @@ CASES = {
         G["p"] * fa.projection("q", R(1, 4)) * G["p"])),                  # wrong t
     "pxp": (G["p"] * G["x"] * G["p"], 2000, 1, lambda s: s.law.affine(S2)),
     "x+uau*": (G["x"] + G["u"] * G["a"] * G["u"].H, 1000, 1, lambda s: s.law.affine(S2)),
-    "a*a": (G["a"] * G["a"], 2000, 1, lambda s: fa.discrete([0, 1, 4], [R(1, 2), R(1, 4), R(1, 4)])),
+    "a*a": (G["a"] * G["a"], 2000, 1,
+            lambda s: fa.discrete([0, 1, 4], [R(1, 2), R(1, 4), R(1, 4)])),
     "ca c*": (G["c"] * G["a"] * G["c"].H, 1000, 1, lambda s: s.law.affine(2)),
     "D^2": (G["d"] ** 2, 2000, 1, lambda s: fa.bernoulli(R(1, 3))),                # wrong t
     "tanh'": (G["t"], 2000, 1, lambda s: fa.gaussian_pushforward(1 - sp.tanh(H) ** 2, 2)),

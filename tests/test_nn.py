@@ -269,7 +269,7 @@ def test_fisher_dual_is_the_per_sample_fim():
 
     def out(Wl):
         x = xs[0]
-        for l, W in enumerate(Wl):
+        for W in Wl:
             h = W @ x
             x = np.asarray(phi(h), float) * np.ones(n)
         return h

@@ -27,7 +27,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import freealg as fa
-from freealg.errors import NoConvergence
 from freealg.laws.spectral import contour_moments
 
 R = sp.Rational

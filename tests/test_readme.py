@@ -1,4 +1,5 @@
-"""The README's Quickstart and .ci/run stay in sync (the brief: CI runs the README's test command)."""
+"""The README's Quickstart and .ci/run stay in sync (the brief: CI runs the README's test
+command)."""
 
 import re
 from pathlib import Path

@@ -125,7 +125,8 @@ def test_semicircular_catalan():
 
 
 def test_anticommutator_and_commutator():
-    # xy + yx = u^2 - v^2 has R(w) = 2w/(1 - w^2): kappa_2j = 2, odd cumulants 0; the free commutator i(xy - yx) has the same law (Nica-Speicher 1998, Duke 92)
+    # xy + yx = u^2 - v^2 has R(w) = 2w/(1 - w^2): kappa_2j = 2, odd cumulants 0; the free
+    # commutator i(xy - yx) has the same law (Nica-Speicher 1998, Duke 92)
     K = 10
     kappa = [0] + [Fraction(2) if s % 2 == 0 else Fraction(0) for s in range(1, K + 1)]
     ref = moments_from_free_cumulants(kappa, K)

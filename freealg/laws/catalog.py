@@ -169,7 +169,8 @@ class FreePoisson(Law):
     def __init__(self, rate: Any = 1, jump: Any = 1):
         lam, a = sp.sympify(rate), sp.sympify(jump)
         check("rate", rate, lambda: lam > 0, "the rate of a free Poisson law must be > 0")
-        check("jump", jump, lambda: a > 0, "the jump size must be > 0 (use affine() for negative jumps)")
+        check("jump", jump, lambda: a > 0,
+              "the jump size must be > 0 (use affine() for negative jumps)")
         self._init(lam, a)
 
     def _latex(self, printer=None):
@@ -260,7 +261,8 @@ class FreePoisson(Law):
         lo, hi = self._bounds()
         lam = self._args[0]
         kind_lo = "hard" if lam == 1 else "soft"
-        return [Edge(sp.simplify(lo), kind_lo, 0, "left"), Edge(sp.simplify(hi), "soft", 0, "right")]
+        return [Edge(sp.simplify(lo), kind_lo, 0, "left"),
+                Edge(sp.simplify(hi), "soft", 0, "right")]
 
 
 def free_poisson(rate: Any = 1, jump: Any = 1) -> FreePoisson:
@@ -308,11 +310,12 @@ class Discrete(Law):
     >>> fa.discrete([0, 1], [1, 1])
     Traceback (most recent call last):
     ...
-    freealg.errors.InvalidParameterError: invalid weights=(1, 1): the weights must sum to 1 (they sum to 2)
+    freealg.errors.InvalidParameterError: invalid weights=(1, 1): the weights must sum to 1
+    (they sum to 2)
     """
 
     __slots__ = ()
-    _argnames = ("points", "weights")
+    _argnames: tuple = ("points", "weights")
     name = "discrete"
 
     def __init__(self, points: Sequence, weights: Sequence | None = None):
@@ -327,9 +330,9 @@ class Discrete(Law):
                 raise InvalidParameterError("weights", tuple(weights),
                                             f"need one weight per point ({len(pts)})")
         for p in pts:
-            check("points", p, lambda: sp.Eq(sp.im(p), 0), "the points must be real")
+            check("points", p, lambda p=p: sp.Eq(sp.im(p), 0), "the points must be real")
         for w in ws:
-            check("weights", w, lambda: w >= 0, "the weights must be >= 0")
+            check("weights", w, lambda w=w: w >= 0, "the weights must be >= 0")
         total = sp.Add(*ws)
         if not total.free_symbols:
             if all(w.is_Rational for w in ws):
@@ -337,8 +340,9 @@ class Discrete(Law):
                     raise InvalidParameterError("weights", tuple(ws),
                                                 f"the weights must sum to 1 (they sum to {total})")
             elif abs(float(total) - 1) > 1e-9 * len(ws) ** 0.5 + 1e-12:
-                raise InvalidParameterError("weights", tuple(ws)[:5],
-                                            f"the weights must sum to 1 (they sum to {float(total)})")
+                raise InvalidParameterError(
+                    "weights", tuple(ws)[:5],
+                    f"the weights must sum to 1 (they sum to {float(total)})")
         # merge equal points (structural equality), sort numerically when possible
         merged: dict = {}
         for p, w in zip(pts, ws):
@@ -465,7 +469,8 @@ class Bernoulli(Discrete):
 
     def __init__(self, t: Any):
         t = sp.sympify(t)
-        check("t", t, lambda: sp.And(t >= 0, t <= 1), "the trace of a projection must lie in [0, 1]")
+        check("t", t, lambda: sp.And(t >= 0, t <= 1),
+              "the trace of a projection must lie in [0, 1]")
         super().__init__([0, 1], [1 - t, t])
         # keep args as (t,) for the value-object protocol; points/weights in the cache
         object.__setattr__(self, "_cache", {"pw": self._args})
@@ -753,7 +758,8 @@ class Uniform(Law):
             return out
         if abs(z) > 3 * R:
             n = int(mpmath.mp.dps * 2.2) + 10
-            terms = [(b ** (k + 1) - a ** (k + 1)) / ((k + 1) * (b - a)) / z**k for k in range(1, n)]
+            terms = [(b ** (k + 1) - a ** (k + 1)) / ((k + 1) * (b - a)) / z**k
+                     for k in range(1, n)]
             return mpmath.fsum(terms)
         return z * self._g(z, be) - 1
 

@@ -151,6 +151,14 @@ class AlgebraicCurve:
     """
 
     __slots__ = ("poly", "degree", "_coef", "_np", "_np_dz", "_exact", "_real", "_cache")
+    poly: sp.Poly
+    degree: int
+    _coef: tuple
+    _np: np.ndarray
+    _np_dz: np.ndarray
+    _exact: bool
+    _real: bool
+    _cache: dict
 
     def __init__(self, poly: Any, G: Any = None, z: Any = None):
         if not isinstance(poly, sp.Poly):
@@ -1101,14 +1109,14 @@ class AlgebraicCurve:
         locs = np.array([float(c) for c, _ in cands])
         others = np.concatenate([locs, np.array([float(a) for a in atoms], dtype=float)])
         sc = np.maximum(1.0, np.abs(locs))
-        hs = []
+        steps = []
         for i, x in enumerate(locs):
             d = np.abs(others - x)
             d = d[d > 0]
             lim = d.min() / 4 if d.size else np.inf
             h1 = min(1e-4 * sc[i], lim)
-            hs.append((h1, h1 * 1e-2))
-        hs = np.asarray(hs)
+            steps.append((h1, h1 * 1e-2))
+        hs = np.asarray(steps)
         pts = np.concatenate([locs - hs[:, 0], locs - hs[:, 1], locs + hs[:, 1], locs + hs[:, 0]])
         rho = np.asarray(dens(pts), dtype=float)
         m = locs.size

@@ -17,7 +17,9 @@ Examples
 >>> choose("cauchy", "nonsense", ("formula",))
 Traceback (most recent call last):
 ...
-freealg.errors.InvalidParameterError: invalid method='nonsense': unknown cauchy strategy; the known ones are 'curve', 'formula', 'operator_valued', 'path', 'polish', 'quadrature', 's_transform', 'subordination'
+freealg.errors.InvalidParameterError: invalid method='nonsense': unknown cauchy strategy;
+the known ones are 'curve', 'formula', 'operator_valued', 'path', 'polish', 'quadrature',
+'s_transform', 'subordination'
 """
 
 from __future__ import annotations
@@ -71,7 +73,8 @@ def check_dps(dps: Any, name: str = "dps") -> int:
     >>> check_dps(0)
     Traceback (most recent call last):
     ...
-    freealg.errors.InvalidParameterError: invalid dps=0: the precision must be a positive integer number of digits
+    freealg.errors.InvalidParameterError: invalid dps=0: the precision must be a positive integer
+    number of digits
     """
     if isinstance(dps, bool) or not isinstance(dps, (int, np.integer)) or dps < 1:
         raise InvalidParameterError(name, dps, "the precision must be a positive integer "
@@ -97,7 +100,8 @@ def choose(quantity: str, method: Any, applicable: Sequence[str]) -> str:
     >>> choose("edges", "formula", ("curve", "fold"))
     Traceback (most recent call last):
     ...
-    freealg.errors.InvalidParameterError: invalid method='formula': the edges strategy 'formula' does not apply to this law; use one of 'curve', 'fold'
+    freealg.errors.InvalidParameterError: invalid method='formula': the edges strategy 'formula'
+    does not apply to this law; use one of 'curve', 'fold'
     """
     known = STRATEGIES[quantity]
     if method is None:

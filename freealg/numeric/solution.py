@@ -223,7 +223,8 @@ def spectrum(expr: Any, dps: int = 30, method: str | None = None) -> SpectralSol
     >>> fa.spectrum(fa.projection("p", t) * q * fa.projection("p", t))
     Traceback (most recent call last):
     ...
-    freealg.errors.UndeterminedError: cannot decide the spectrum of p*q*p: it depends on the symbol(s) t; substitute numbers first (.subs)
+    freealg.errors.UndeterminedError: cannot decide the spectrum of p*q*p: it depends on the
+    symbol(s) t; substitute numbers first (.subs)
     """
     system = compile_expr(expr, method=method)
     params = system.parameters | set(getattr(system.expr, "free_symbols", set()))
