@@ -153,3 +153,16 @@ def test_atom_report_engine_on_a_discrete_law():
     assert [(a.location, a.mass) for a, _ in rep] == [(0, sp.Rational(1, 4)),
                                                       (1, sp.Rational(3, 4))]
     assert all(how.startswith("identified") for _, how in rep)
+
+
+def test_edges_go_through_the_dispatcher():
+    # edges/support of an OperatorValued law are the 'fold' strategy of the dispatcher, so a
+    # bad precision or an inapplicable method raises before any numerics
+    x, y = fa.semicircular("x"), fa.semicircular("y")
+    law = fa.compile(x * y + y * x).law
+    with pytest.raises(fa.InvalidParameterError):
+        law.edges(dps=0)
+    with pytest.raises(fa.InvalidParameterError):
+        law.support(method="curve")
+    with pytest.raises(fa.InvalidParameterError):
+        law.edges(method="nonsense")
