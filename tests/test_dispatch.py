@@ -121,12 +121,15 @@ def test_solution_edges_and_support_take_dps():
 
 def test_full_output_diagnostics():
     law = fa.free_additive(fa.semicircle(1), fa.free_poisson(1))    # no closed form
-    g, d = law.cauchy(mpmath.mpc(0.5, 0.25), dps=30, full_output=True)
+    g0, d0 = law.cauchy(mpmath.mpc(0.5, 0.25), dps=30, full_output=True)
+    assert d0.strategy == "curve"                                    # a cubic curve
+    g, d = law.cauchy(mpmath.mpc(0.5, 0.25), dps=30, method="subordination", full_output=True)
+    assert abs(g - g0) < 1e-28
     assert d.strategy == "subordination" and d.dps == 30 and d.quantity == "cauchy"
     assert d.residual is not None and d.residual < 1e-30 and d.iterations > 0
     gp, dp = law.cauchy(mpmath.mpc(0.5, 0.25), dps=30, method="path", full_output=True)
     assert dp.strategy == "path" and abs(gp - g) < 1e-28
-    _, dn = law.density(np.linspace(-1, 1, 5), full_output=True)
+    _, dn = law.density(np.linspace(-1, 1, 5), method="subordination", full_output=True)
     assert dn.dps is None and dn.residual is not None and dn.residual < 1e-10
     _, df = fa.semicircle(1).cauchy(1j, full_output=True)
     assert df.strategy == "formula" and df.residual is None

@@ -21,20 +21,20 @@ Internal numeric protocol (used by composite laws and the continuation solver):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import FreeAlgError, InvalidParameterError, NoConvergence, UndeterminedError
-from ..kernels.backend import MP, NP, backend_for
+from ..errors import (BranchError, FreeAlgError, InvalidParameterError, NoConvergence,
+                      UndeterminedError)
+from ..kernels.backend import MP, NP
 from ..kernels.dual import Dual
 from ..numeric.dispatch import check_dps, choose, collecting, record
 from ..numeric.stransform import M as S_VAR
 from ..numeric.stransform import STransformForm
-from ..numeric.records import Atom, Band, Edge, _at_atom
+from ..numeric.records import Atom, Band, Edge, at_atom
 from ..transforms import cumulants as cm
 
 __all__ = ["Law", "Atom", "Edge", "Band", "check", "numeric_value", "EvalContext"]
@@ -180,6 +180,8 @@ class Law:
     """
 
     __slots__ = ("_args", "_cache")
+    _args: tuple
+    _cache: dict
     _argnames: tuple = ()
     _nunk = 0
     name = "law"
@@ -612,6 +614,11 @@ class Law:
 
         return self._memo("s_form", build)
 
+    def _curve_engine(self, eliminate: bool = False):
+        """The algebraic-curve engine of this law (None: no usable curve; see
+        ``freealg.laws.convolution``)."""
+        return None
+
     def _exactified(self) -> "Law":
         """This law with every float parameter replaced by the exact rational it stores."""
         def conv(a):
@@ -630,13 +637,14 @@ class Law:
         (formula, quadrature, subordination, ...) in ``_cauchy_np``. With ``method`` None a
         point the engine leaves NaN (off the real axis or not) is retried on the law's own
         path, so the automatic choice is never worse than the law's solver."""
-        if strategy == "s_transform":
-            G = np.asarray(self._s_form().cauchy_np(z), dtype=complex)
+        if strategy in ("s_transform", "curve"):
+            engine = self._s_form() if strategy == "s_transform" else self._curve_engine()
+            G = np.asarray(engine.cauchy_np(z), dtype=complex)
             if method is None:
                 bad = np.isnan(G)
                 if np.any(bad):
-                    record(note=f"{int(bad.sum())} point(s) left NaN by the S-transform "
-                                "engine were solved by subordination")
+                    record(note=f"{int(bad.sum())} point(s) left NaN by the {strategy} engine "
+                                "were solved by subordination")
                     G = G.copy()
                     G[bad] = self._cauchy_np(np.asarray(z)[bad], None)
             return G
@@ -644,14 +652,21 @@ class Law:
 
     def _cauchy_mp_with(self, z, dps, strategy, method):
         """G at one point through ``strategy`` (see :meth:`_cauchy_np_with`)."""
-        if strategy == "s_transform":
+        if strategy in ("s_transform", "curve"):
             try:
+                if strategy == "s_transform":
+                    g = self._s_form().cauchy_mp(z, dps)
+                else:
+                    g = self._curve_engine().cauchy_mp(z, dps)
+                if not mpmath.isfinite(g):
+                    raise NoConvergence(f"the {strategy} engine", dps=dps, point=z,
+                                        advice="use method='subordination'")
                 with mpmath.workdps(dps):
-                    return +self._s_form().cauchy_mp(z, dps)
-            except (NoConvergence, ZeroDivisionError, ValueError):
+                    return +g
+            except (NoConvergence, BranchError, ZeroDivisionError, ValueError):
                 if method is not None:
                     raise
-                record(note="the S-transform engine did not converge; solved by subordination")
+                record(note=f"the {strategy} engine gave no value; solved by subordination")
             return self._cauchy_mp(z, dps, None)
         return self._cauchy_mp(z, dps, method)
 
@@ -669,9 +684,12 @@ class Law:
         >>> print(mpmath.nstr(fa.semicircle(1).cauchy(1j, dps=25), 22))   # (i - i sqrt 5)/2
         (0.0 - 0.6180339887498948482046j)
         >>> rho = fa.free_additive(fa.semicircle(1), fa.free_poisson(1))
-        >>> g, d = rho.cauchy(2j, full_output=True)
-        >>> d.strategy, d.residual < 1e-30
-        ('subordination', True)
+        >>> g, d = rho.cauchy(2j, full_output=True)      # a root of its cubic curve
+        >>> d.strategy
+        'curve'
+        >>> h, d = rho.cauchy(2j, method="subordination", full_output=True)
+        >>> d.strategy, d.residual < 1e-30, abs(g - h) < 1e-29
+        ('subordination', True, True)
 
         Parameters
         ----------
@@ -805,8 +823,8 @@ class Law:
                                    d, 0.0)
             # exactly at an atom G has a pole; the absolutely continuous density there is the
             # mean of its values at a +- delta (0 for an atom outside the bands)
-            for loc, mass in self._atoms_float():
-                at = inside & _at_atom(x, loc)
+            for loc, _mass in self._atoms_float():
+                at = inside & at_atom(x, loc)
                 if np.any(at):
                     delta = 1e-6 * (1 + self._scale)
                     side = self._density_np(np.array([loc - delta, loc + delta]))
@@ -828,7 +846,7 @@ class Law:
         if x < lo or x > hi:
             return mpmath.mpf(0)
         for loc, _ in self._atoms_float():
-            if _at_atom(float(x), loc):
+            if at_atom(float(x), loc):
                 # at an atom G has a pole (continuing onto it does not converge): the density
                 # of the absolutely continuous part is the mean of its values at a -+ delta,
                 # exact up to delta^2 f'' ~ 10^-(dps+6) where f is smooth at a

@@ -27,21 +27,24 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import InvalidParameterError, NoConvergence
+from ..errors import FreeAlgError, InvalidParameterError, NoConvergence
 from ..kernels.backend import MP, NP
 from ..kernels.continuation import polish_mp, solve_mp, solve_np
 from ..kernels.dual import Dual
+from ..numeric.curve import AlgebraicCurve, eliminate_additive, eliminate_multiplicative
 from ..numeric.stransform import s_compress, s_power, s_product, s_scale
+from ..numeric.edges import edge_exponent as _edge_exponent
+from ..numeric.edges import edge_kind as _edge_kind
 from ..numeric.edges import numeric_edges, numeric_support
 from ..numeric.dispatch import record
 from ..transforms import cumulants as cm
 from .base import OPERATIONS, Atom, Band, Edge, EvalContext, Law, check, numeric_value
-from .catalog import Dirac, Discrete
+from .catalog import Dirac
 
-__all__ = ["MultiplicativeExponential", "multiplicative_exponential", 
-    "FreeAdditive", "FreeMultiplicative", "FreeProduct", "FreePower", "FreeCompression", "Affine", "Mixture",
-    "free_additive", "free_multiplicative", "free_product", "free_power", "free_compression", "affine", "mixture",
-]
+__all__ = ["MultiplicativeExponential", "multiplicative_exponential",
+           "FreeAdditive", "FreeMultiplicative", "FreeProduct", "FreePower", "FreeCompression",
+           "Affine", "Mixture", "free_additive", "free_multiplicative", "free_product",
+           "free_power", "free_compression", "affine", "mixture"]
 
 _z, _G, _w = sp.symbols("z G w")
 
@@ -106,14 +109,88 @@ class _Composite(Law):
     def _strategies(self, quantity: str) -> tuple:
         engines = ("s_transform",) if self._s_form() is not None else ()
         if quantity in ("cauchy", "density"):
-            return engines + (("formula",) if self._nunk == 0 else
-                              ("subordination", "polish", "path"))
+            if self._nunk == 0:
+                return ("formula",)
+            curve = ("curve",) if self._curve_engine() is not None else ()
+            return curve + engines + ("subordination", "polish", "path")
         if quantity in ("edges", "support"):
-            return engines + self._edge_strategies
+            curve = ("curve",) if self._curve_engine(eliminate=True) is not None else ()
+            return curve + engines + self._edge_strategies
         return super()._strategies(quantity)
 
     def _s_form(self):
         return None
+
+    #: largest degree in G of a curve the engine solves (companion matrices of that size per
+    #: point); beyond it subordination is faster
+    _CURVE_MAX_DEGREE = 8
+
+    def _curve_engine(self, eliminate: bool = False):
+        """The algebraic-curve engine (``freealg.numeric.curve``) of this law's curve, or
+        None when it has none, it has symbols, or its degree exceeds ``_CURVE_MAX_DEGREE``.
+        With ``eliminate`` a law whose ``curve()`` is None tries the resultant of its
+        children's curves (0.1-1 s, memoised; used for edges)."""
+        def build():
+            bound = self._curve_degree_bound()
+            if self.free_symbols or (bound is not None and bound > self._CURVE_MAX_DEGREE):
+                return None
+            if eliminate:
+                got = self._curve_engine(False)
+                if got is not None:
+                    return got
+            try:
+                # float parameters as the exact rationals they store (sympy's 15-digit float
+                # arithmetic in curve() would perturb the law)
+                law = self._exactified()
+                P = law._eliminated_curve() if eliminate else law.curve()
+                if P is None:
+                    return None
+                expr = sp.sympify(P.as_expr())
+                expr = expr.xreplace({f: sp.Rational(f) for f in expr.atoms(sp.Float)})
+                P = sp.Poly(expr, *P.gens)
+                top = max((abs(c) for c in P.coeffs()), default=1)
+                if top != 0 and top.is_Rational:
+                    P = P.to_field().mul_ground(1 / top)   # exact; huge ones overflow floats
+                curve = AlgebraicCurve(P)
+            except (FreeAlgError, sp.PolynomialError, NotImplementedError, TypeError,
+                    ValueError, ZeroDivisionError):
+                return None
+            return curve if curve.degree <= self._CURVE_MAX_DEGREE else None
+
+        return self._memo("curve_engine_e" if eliminate else "curve_engine", build)
+
+    def _eliminated_curve(self):
+        return None
+
+    def _curve_degree_bound(self) -> int | None:
+        """A cheap upper bound of the curve's degree in G (None: unknown), checked before the
+        curve is derived (a product of L factors has degree ~L; deriving it costs ~L^3)."""
+        return None
+
+    def _edges_curve(self, dps: int):
+        """Edges from the real roots of the discriminant of the curve (and of its leading
+        coefficient), each confirmed by the density vanishing on exactly one side."""
+        curve = self._curve_engine(eliminate=True)
+        atoms = [a.location for a in self.atoms()]
+        out = []
+        scale = self._scale
+        # the law's own float64 density: the curve's, with the points it leaves NaN (next to
+        # poles and branch points) solved by subordination
+        found = curve.edges(dps, atoms=atoms, density=self._density_np)
+        sides = [e.side for e in found]
+        if (not found and float(self.continuous_mass()) > 1e-12) or \
+                sides != ["left", "right"] * (len(sides) // 2):
+            # the confirmed edges do not pair into bands: let the fold search decide
+            record(note="the curve's edges did not pair into bands; used the fold search")
+            return numeric_edges(self, dps)
+        for e in found:
+            if e.exponent is not None:
+                kind = _edge_kind(float(e.exponent))
+            else:
+                inward = 1 if e.side == "left" else -1
+                kind = _edge_kind(_edge_exponent(self, float(e.location), inward, scale))
+            out.append(Edge(e.location, kind, e.error, e.side))
+        return out
 
     def _cauchy_np(self, z, method=None):
         _, G, info = solve_np(self._system(), z)
@@ -159,6 +236,15 @@ class _Composite(Law):
 
     def _support(self, dps: int, method: str | None = None):
         """Bands of the absolutely continuous part (numeric; see ``freealg.numeric.edges``)."""
+        if (method or self._strategies("support")[0]) == "curve":
+            bands, start = [], None
+            for e in self._edges(dps, "curve"):
+                if e.side == "left":
+                    start = e.location
+                elif start is not None:
+                    bands.append(Band(start, e.location))
+                    start = None
+            return bands
         if (method or self._strategies("support")[0]) == "s_transform":
             edges = self._edges(dps, method)
             if len(edges) == 2:
@@ -169,6 +255,8 @@ class _Composite(Law):
 
     def _edges(self, dps: int, method: str | None = None):
         """Band endpoints, refined to ``dps`` digits where the edge is a regular fold."""
+        if (method or self._strategies("edges")[0]) == "curve":
+            return self._edges_curve(dps)
         if (method or self._strategies("edges")[0]) == "s_transform":
             got = self._edges_s_transform(dps)
             if got is not None or method is not None:
@@ -219,7 +307,8 @@ class _RootSystem:
 
 def _paren(law) -> str:
     t = law._latex(None)
-    return rf"\left({t}\right)" if isinstance(law, (FreeAdditive, FreeMultiplicative, Mixture)) else t
+    composite = isinstance(law, (FreeAdditive, FreeMultiplicative, Mixture))
+    return rf"\left({t}\right)" if composite else t
 
 
 class FreeAdditive(_Composite):
@@ -306,6 +395,15 @@ class FreeAdditive(_Composite):
         o2 = zeta - mu._mean_float()
         return [o1, o2] + mu._guess(o1, be) + nu._guess(o2, be)
 
+    def _eliminated_curve(self):
+        """The curve from the children's curves by a resultant of the subordination
+        equations (the factor that the exact moments select)."""
+        a, b = (law.curve() for law in self._args)
+        if a is None or b is None or a.total_degree() * b.total_degree() > 64:
+            return None
+        deg = a.degree(a.gens[0]) * b.degree(b.gens[0])
+        return eliminate_additive(a, b, moments=self.moments(2 * deg + 4))
+
     def _hull_float(self):
         (a, b), (c, d) = self._args[0]._hull_float(), self._args[1]._hull_float()
         return a + c, b + d
@@ -374,8 +472,8 @@ class FreePower(_Composite):
 
     def __init__(self, mu: Law, t: Any):
         t = sp.sympify(t)
-        check("t", t, lambda: t >= 1, "free additive powers mu^{⊞t} need t >= 1 (use free_compression "
-                              "for 0 < t < 1)")
+        check("t", t, lambda: t >= 1, "free additive powers mu^{⊞t} need t >= 1 (use "
+                                      "free_compression for 0 < t < 1)")
         self._init(mu, t)
 
     @property
@@ -449,7 +547,8 @@ class FreeMultiplicative(_Composite):
     >>> fa.free_multiplicative(fa.semicircle(1), fa.free_poisson(1))
     Traceback (most recent call last):
     ...
-    freealg.errors.InvalidParameterError: invalid mu=semicircle(variance=1, mean=0): ⊠ needs laws supported on [0, inf); this one has mass below 0
+    freealg.errors.InvalidParameterError: invalid mu=semicircle(variance=1, mean=0): ⊠ needs laws
+    supported on [0, inf); this one has mass below 0
     """
 
     __slots__ = ()
@@ -561,6 +660,15 @@ class FreeMultiplicative(_Composite):
             return None if a is None or b is None else s_product(a, b)
 
         return self._memo("s_form", build)
+
+    def _eliminated_curve(self):
+        """The curve from the children's curves by a resultant of the subordination
+        equations (the factor that the exact moments select)."""
+        a, b = (law.curve() for law in self._args)
+        if a is None or b is None or a.total_degree() * b.total_degree() > 64:
+            return None
+        deg = a.degree(a.gens[0]) * b.degree(b.gens[0])
+        return eliminate_multiplicative(a, b, moments=self.moments(2 * deg + 4))
 
     def _hull_float(self):
         (a, b), (c, d) = self._args[0]._hull_float(), self._args[1]._hull_float()
@@ -786,6 +894,10 @@ class FreeProduct(_Composite):
             return out
 
         return self._memo("s_form", build)
+
+    def _curve_degree_bound(self) -> int | None:
+        total = sum(abs(k) for _, k in self._args[0])
+        return int(total) + 1 if sp.sympify(total).is_number else None
 
     def _hull_float(self):
         return self._memo("hull_float", self._make_hull)
@@ -1085,10 +1197,11 @@ class Mixture(_Composite):
         if len(laws) != len(ws) or not laws:
             raise InvalidParameterError("weights", ws, "need one weight per law")
         for w in ws:
-            check("weights", w, lambda: w >= 0, "the weights must be >= 0")
+            check("weights", w, lambda w=w: w >= 0, "the weights must be >= 0")
         tot = sp.simplify(sp.Add(*ws))
         if not tot.free_symbols and abs(float(tot) - 1) > 1e-12:
-            raise InvalidParameterError("weights", ws, f"the weights must sum to 1 (they sum to {tot})")
+            raise InvalidParameterError("weights", ws,
+                                        f"the weights must sum to 1 (they sum to {tot})")
         self._init(laws, ws)
 
     @property
@@ -1158,7 +1271,8 @@ class Mixture(_Composite):
 
     def atoms(self):
         laws, ws = self._args
-        return _merge_atoms((p.location, w * p.mass) for law, w in zip(laws, ws) for p in law.atoms())
+        return _merge_atoms((p.location, w * p.mass)
+                            for law, w in zip(laws, ws) for p in law.atoms())
 
     def _edge_candidates(self):
         out = []
@@ -1191,7 +1305,8 @@ class FreeCompression(_Composite):
 
     def __init__(self, mu: Law, t: Any, ambient: Any = False):
         t = sp.sympify(t)
-        check("t", t, lambda: sp.And(t > 0, t <= 1), "the trace of the compressing projection must lie in (0, 1]")
+        check("t", t, lambda: sp.And(t > 0, t <= 1),
+              "the trace of the compressing projection must lie in (0, 1]")
         self._init(mu, t, bool(ambient))
 
     def _inner(self) -> Law:
@@ -1280,7 +1395,7 @@ class FreeCompression(_Composite):
             Gc = mu._cauchy_mp(z, dps + 10)
             with mpmath.workdps(dps + 10):
                 return {"G": G, "G_c": Gc, "omega": mpmath.mpc(z)}
-        wc, Gc = solve_unknowns_mp(comp._system(), z, dps)
+        wc, Gc = solve_unknowns_mp(comp._system(), z, dps)  # type: ignore[union-attr]
         return {"G": G, "G_c": Gc, "omega": wc[0]}
 
 # factories ------------------------------------------------------------------------------------

@@ -265,6 +265,9 @@ class AlgebraicCurve:
                 M[:, 0, :] = first
                 idx = np.arange(n - 1)
                 M[:, idx + 1, idx] = 1.0
+                # a quotient that overflows (a tiny but admissible leading coefficient) makes
+                # the point unusable rather than the whole batch
+                good &= np.all(np.isfinite(M.reshape(N, -1)), axis=1)
                 M[~good] = 0.0
                 R = np.linalg.eigvals(M).astype(complex, copy=False)
             R[~good] = _CNAN
@@ -410,7 +413,10 @@ class AlgebraicCurve:
         if "bp" not in c:
             pts = []
             for q in (self._discriminant(), self._coef[-1]):
-                coeffs = [complex(v) for v in q.all_coeffs()] if q.degree() > 0 else []
+                raw = q.all_coeffs() if q.degree() > 0 else []
+                # normalised exactly first: huge exact coefficients would overflow float64
+                top = max((abs(v) for v in raw), default=1) or 1
+                coeffs = [complex(v / top) for v in raw]
                 if len(coeffs) > 1:
                     r = np.roots(coeffs)
                     pts.extend(r[np.isfinite(r)])
@@ -1094,7 +1100,7 @@ class AlgebraicCurve:
         Returns
         -------
         list of CurveEdge
-            Sorted by location; ``error`` bounds |location - edge|.
+            Sorted by location; ``error`` bounds ``abs(location - edge)``.
 
         Raises
         ------

@@ -604,3 +604,8 @@ def contour_moments(law, n: int, dps: int | None = None, nodes: int | None = Non
             out.append(s / N)
     with mpmath.workdps(dps):
         return [+v for v in out]
+
+
+#: public names of the local-exponent estimate and the classification of an edge by it
+edge_exponent = _exponent
+edge_kind = _kind
