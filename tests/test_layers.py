@@ -43,33 +43,14 @@ LAYERS = {
 # modules of freealg/numeric/ that are NOT engine modules
 NUMERIC_UPPER = {"freealg.numeric", "freealg.numeric.solution"}
 
-# Import cycles that exist today, each written as a closed path of modules. Every edge of a
-# cycle in the import graph must lie on one of these paths; any other edge that closes a cycle
-# fails the test. Being removed (issue 12): the laws cycle (base <-> convolution <-> spectral,
-# with catalog) and the compiler cycle (system <-> rules <-> linearize) are broken by the
-# engineers who own those packages; then this set is emptied.
-KNOWN_CYCLES: set[tuple[str, ...]] = {
-    ("freealg.laws.base", "freealg.laws.convolution", "freealg.laws.base"),
-    ("freealg.laws.catalog", "freealg.laws.base", "freealg.laws.convolution",
-     "freealg.laws.catalog"),
-    ("freealg.laws.convolution", "freealg.laws.spectral", "freealg.laws.base",
-     "freealg.laws.convolution"),
-    ("freealg.reduce.rules", "freealg.reduce.system", "freealg.reduce.rules"),
-    ("freealg.reduce.linearize", "freealg.reduce.system", "freealg.reduce.rules",
-     "freealg.reduce.linearize"),
-}
+# Tolerated import cycles, each written as a closed path of modules (every edge of a cycle in the
+# import graph must lie on one of these paths; any other edge that closes a cycle fails the
+# test). Empty since issue 12 broke the laws and compiler cycles: keep it empty.
+KNOWN_CYCLES: set[tuple[str, ...]] = set()
 
-# Imports of a private name (or from a private module) across top-level subpackages that exist
-# today, as (importing file, imported module, name). Being removed (issue 12): the owners of
-# these files replace them with public functions of the lower package. Never add to this set.
-PRIVATE_ALLOWED: set[tuple[str, str, str]] = {
-    # laws -> kernels: the dual-number residual of a law tree (kernels could export it)
-    ("freealg/laws/spectral.py", "freealg.kernels.continuation", "_evaluate"),
-    # laws -> numeric engine: the atom-proximity test that moved with the Atom/Edge records
-    ("freealg/laws/base.py", "freealg.numeric.records", "_at_atom"),
-    # reduce -> algebra: the check that no two different generators share a name
-    ("freealg/reduce/rules.py", "freealg.algebra.trace", "_check_names"),
-}
+# Tolerated imports of a private name (or from a private module) across top-level subpackages,
+# as (importing file, imported module, name). Empty since issue 12: never add to this set.
+PRIVATE_ALLOWED: set[tuple[str, str, str]] = set()
 
 
 # --------------------------------------------------------------------------------------------

@@ -750,7 +750,7 @@ def trace(expr: Any):
         if isinstance(expr, (int, float, sp.Expr)):
             return sp.sympify(expr)
         raise InvalidParameterError("expr", expr, "trace needs a freealg polynomial")
-    _check_names(expr)
+    check_names(expr)
     _SHARED.trim()
     terms = expr.terms
     keys = [_SHARED.canonical(w) for w, _ in terms]
@@ -772,8 +772,20 @@ def trace(expr: Any):
     return out
 
 
-def _check_names(expr) -> None:
-    """Refuse two different generators with one name (e.g. one declared commuting and one not)."""
+def check_names(expr) -> None:
+    """Refuse two different generators with one name (e.g. one declared commuting and one not).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> from freealg.algebra.trace import check_names
+    >>> x = fa.semicircular("x")
+    >>> check_names(x * x + x)            # one generator named x: fine
+    >>> check_names(x + fa.semicircular("x", 2))
+    Traceback (most recent call last):
+    ...
+    freealg.errors.InvalidParameterError: invalid expr=...: two different generators ...
+    """
     letters = {id(L): L for w, _ in expr.terms for L in w}     # dedupe without hashing Letters
     seen: dict = {}
     for L in letters.values():
@@ -785,3 +797,6 @@ def _check_names(expr) -> None:
             raise InvalidParameterError("expr", expr, f"two different generators are named "
                                         f"{g.name!r} (e.g. one declared commuting and one not); "
                                         "use the generators returned by fa.commuting")
+
+
+_check_names = check_names  # the name used before it was public

@@ -114,7 +114,10 @@ class Band:
         return self.hi - self.lo
 
 
-def _at_atom(x, loc: float):
+def at_atom(x, loc: float):
     """Whether x (a float or a float array) is at the atom location ``loc``, relative 1e-12:
     where the density paths stop solving (G has a pole) and average the two sides instead."""
     return np.abs(x - loc) <= 1e-12 * (1 + abs(loc))
+
+
+_at_atom = at_atom  # the name used before it was public

@@ -33,7 +33,7 @@ import sympy as sp
 
 from ..algebra.generators import Letter
 from ..algebra.ncpoly import NCPoly
-from ..algebra.trace import _check_names
+from ..algebra.trace import check_names
 from ..errors import InvalidParameterError, ReductionError
 from ..laws import (Law, affine, arcsine, bernoulli, dirac, discrete, free_additive,
                     free_compression, free_multiplicative, free_poisson, gaussian_pushforward)
@@ -774,7 +774,7 @@ def compile_expr(expr: Any, method: str | None = None) -> System:
         else:
             raise InvalidParameterError("expr", expr, "compile needs a freealg polynomial (build "
                                         "it from fa.semicircular, fa.projection, ...)")
-    _check_names(expr)
+    check_names(expr)
     if not expr.is_selfadjoint:
         raise InvalidParameterError("expr", expr, "is not self-adjoint; its spectrum is not a law "
                                     "on the real line. For singular values pass a * a.H")
