@@ -130,10 +130,8 @@ def test_pickle_keeps_a_picklable_moment_function_regression():
     assert abs(complex(back.cauchy(1 + 1j, dps=20)) - _semicircle_g(1 + 1j)) < 1e-14
 
 
-@pytest.mark.xfail(reason="freealg/reduce/linearize.py passes a local closure as moments_fn, "
-                          "which pickle cannot carry; a module-level callable there fixes it",
-                   strict=False)
 def test_pickle_compiled_law_keeps_moments():
+    # regression: the compiler passed a local closure as moments_fn, which pickle cannot carry
     x, y = fa.semicircular("x"), fa.semicircular("y")
     law = fa.compile(x * y + y * x).law
     back = pickle.loads(pickle.dumps(law))

@@ -28,7 +28,7 @@ The size is k = 1 + 2 m, m the number of trie states (k = 3 for x y + y x).
 Circular generators are replaced first by (s_1 + i s_2)/sqrt 2 with two free semicirculars of
 the same variance (so c c^* has the right law); Haar unitaries/orthogonals keep their letters
 u, u^* with coefficients beta and beta^* (their M_k-valued Cauchy transform is an integral over
-the unit circle, see ``freealg.laws.operator_valued``).
+the unit circle, see ``freealg.numeric.operator_groups``).
 """
 
 from __future__ import annotations
@@ -454,6 +454,21 @@ def atom_candidates(P: NCPoly, limit: int = 4096) -> tuple:
     return tuple(sorted(out, key=lambda v: float(v) if not v.free_symbols else 0))
 
 
+class _ExactMoments:
+    """m_1..m_n of a polynomial as exact traces (picklable, unlike a closure)."""
+
+    def __init__(self, P: NCPoly):
+        self.P = P
+
+    def __call__(self, n: int) -> list:
+        out = []
+        Pk = NCPoly.constant(1)
+        for _ in range(n):
+            Pk = Pk * self.P
+            out.append(trace(Pk))
+        return out
+
+
 def operator_valued_law(P: NCPoly, lin: Linearization | None = None, moments_fn=None):
     """The OperatorValued law of a self-adjoint polynomial (groups of free letters)."""
     lin = lin or linearize(P)
@@ -542,13 +557,7 @@ def linearization_system(P: NCPoly):
     z, eps = sp.symbols("z varepsilon")
     Gs = sp.Symbol("G")
 
-    def moments_fn(n, _P=P):
-        out = []
-        Pk = NCPoly.constant(1)
-        for _ in range(n):
-            Pk = Pk * _P
-            out.append(trace(Pk))
-        return out
+    moments_fn = _ExactMoments(P)
 
     law = operator_valued_law(P, lin, moments_fn)
     Gm = sp.MatrixSymbol(r"\mathbf{G}", k, k)
