@@ -980,9 +980,9 @@ class STransformForm:
 
         A bracketing scan of the two physical real arcs in float64 (O(#distinct bases) per
         point), then safeguarded Newton on d log z/dm = 0 at dps + 10 digits. ``error`` bounds
-        |location - edge|: the root is re-bracketed after Newton, and z is flat at a critical
-        point, so the bound is |z g'| (bracket width)^2 plus rounding. An empty list when the
-        law has no continuous part (pure atoms).
+        ``abs(location - edge)``: the root is re-bracketed after Newton, and z is flat at a
+        critical point, so the bound is ``abs(z g')`` (bracket width)^2 plus rounding. An empty
+        list when the law has no continuous part (pure atoms).
 
         Examples
         --------

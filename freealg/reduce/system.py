@@ -243,12 +243,14 @@ class System:
         there. The pencil ``L = ...`` of a linearization is an identity between operators and
         is not evaluated (``Linearization.check`` verifies it exactly).
 
-        Each equation contributes |lhs - rhs| / max(1, |lhs|, |rhs|) (largest entry for
+        Each equation contributes ``abs(lhs - rhs) / max(1, abs(lhs), abs(rhs))`` (largest entry
+        for
         matrices): a relative error where the values exceed 1, an absolute one below. The
         :attr:`asymptotics` (the branch condition G ~ 1/z at z -> i infinity) are checked too,
-        at Z = i Y, Y = 4 (1 + sqrt(m_2)): what the relative deviation |lhs - rhs|/|rhs| =
-        |Z G(Z) - 1| exceeds the bound sqrt(m_2)/Y that every probability law satisfies
-        (|Z - t| >= Y and Cauchy-Schwarz), which is <= 0 on the physical branch. The result is
+        at Z = i Y, Y = 4 (1 + sqrt(m_2)): what the relative deviation
+        ``abs(lhs - rhs)/abs(rhs) = abs(Z G(Z) - 1)`` exceeds the bound sqrt(m_2)/Y that every
+        probability law satisfies (``abs(Z - t) >= Y`` and Cauchy-Schwarz), which is <= 0 on the
+        physical branch. The result is
         the largest of all these.
 
         Examples
