@@ -23,7 +23,7 @@ from freealg.kernels.backend import MP, NP
 from freealg.laws.catalog import Bernoulli
 from freealg.laws.continuous import (FromDensity, GaussianPushforward, from_density,
                                      gaussian_pushforward)
-from freealg.laws.convolution import Mixture
+from freealg.laws.derived import Mixture
 
 x, t, h = sp.symbols("x t h")
 q_sym = sp.Symbol("q", positive=True)

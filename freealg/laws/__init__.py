@@ -5,10 +5,10 @@ from .catalog import (Arcsine, Bernoulli, Dirac, Discrete, FreePoisson, Semicirc
                       arcsine, bernoulli, dirac, discrete, empirical, free_poisson,
                       marchenko_pastur, semicircle, uniform)
 from .continuous import FromDensity, GaussianPushforward, from_density, gaussian_pushforward
-from .convolution import (Affine, FreeAdditive, FreeCompression, FreeMultiplicative, FreePower,
-                          FreeProduct, Mixture, affine, free_additive, free_compression,
-                          free_multiplicative, free_power, free_product, mixture,
-                          MultiplicativeExponential, multiplicative_exponential)
+from .convolution import (FreeAdditive, FreeMultiplicative, FreePower, free_additive,
+                          free_multiplicative, free_power)
+from .derived import (Affine, FreeCompression, FreeProduct, Mixture, MultiplicativeExponential,
+                      affine, free_compression, free_product, mixture, multiplicative_exponential)
 from .operator_valued import OperatorValued
 from .families import free_binomial, free_meixner, kesten_mckay, wachter
 from . import simplify as _simplify  # noqa: F401  (registers Law.simplify's rules)

@@ -39,6 +39,7 @@ from ..numeric.pushforward import (check_bounded, flat_parts, gaussian_expectati
 from ..numeric.quadrature import (Piece, cauchy_transform, check_density, edge_kind, integrate,
                                   pieces_density, support_density)
 from .base import Atom, Band, Edge, Law, check, numeric_value
+from .derived import Mixture
 from .catalog import Bernoulli, Dirac, Discrete
 
 __all__ = ["FromDensity", "GaussianPushforward", "from_density", "gaussian_pushforward"]
@@ -968,7 +969,7 @@ def gaussian_pushforward(f: Any, variance: Any) -> Law:
         :class:`~freealg.laws.catalog.Bernoulli` (atoms within {0, 1}),
         :class:`~freealg.laws.catalog.Dirac` (one atom), :class:`~freealg.laws.catalog.Discrete`,
         :class:`GaussianPushforward` (no atoms) or a
-        :class:`~freealg.laws.convolution.Mixture` of Diracs and the continuous part.
+        :class:`~freealg.laws.derived.Mixture` of Diracs and the continuous part.
 
     Raises
     ------
@@ -977,7 +978,6 @@ def gaussian_pushforward(f: Any, variance: Any) -> Law:
     UndeterminedError
         a callable f with a symbolic variance.
     """
-    from .convolution import Mixture
 
     kind, fobj = _canonical_function(f, "f")
     q = sp.sympify(variance)

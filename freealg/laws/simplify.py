@@ -26,8 +26,8 @@ import sympy as sp
 from ..errors import InvalidParameterError
 from .base import OPERATIONS, Law
 from .catalog import Arcsine, Dirac, Discrete, FreePoisson, Semicircle, Uniform
-from .convolution import (Affine, FreeAdditive, FreeCompression, FreeMultiplicative, FreePower,
-                          FreeProduct, Mixture)
+from .convolution import FreeAdditive, FreeMultiplicative, FreePower
+from .derived import Affine, FreeCompression, FreeProduct, Mixture
 from .families import (FreeBinomial, FreeMeixner, KestenMcKay, Wachter, _ConstantRecursion,
                        _tidy, is_zero, truth)
 

@@ -38,7 +38,8 @@ from ..errors import InvalidParameterError, ReductionError
 from ..laws import (Law, affine, arcsine, bernoulli, dirac, discrete, free_additive,
                     free_compression, free_multiplicative, free_poisson, gaussian_pushforward)
 from ..laws.catalog import Discrete
-from ..laws.convolution import FreeAdditive, FreeMultiplicative, FreeProduct
+from ..laws.convolution import FreeAdditive, FreeMultiplicative
+from ..laws.derived import FreeProduct
 from .linearize import linearization_system
 from .relations import Lazy, Relation, TreeValue, Unknown
 from .system import Step, System, _register_compiler

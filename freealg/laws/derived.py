@@ -1,0 +1,864 @@
+"""Laws derived from the free convolutions: free products of many factors, affine maps,
+mixtures, compressions by free projections, and the multiplicative exponential law.
+
+Each is a composite law (see ``freealg.laws.composite``): its unknowns join the one Newton
+system of the law tree, and the engines of ``freealg.numeric`` apply where they can.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..errors import InvalidParameterError
+from ..kernels.backend import MP, NP
+from ..kernels.dual import Dual
+from ..numeric.stransform import s_compress, s_power, s_product, s_scale
+from ..transforms import cumulants as cm
+from .base import OPERATIONS, Band, Edge, EvalContext, Law, check, numeric_value
+from .catalog import Dirac
+from .composite import _Composite, _merge_atoms, _positive, _z
+from .convolution import (FreeAdditive, FreeMultiplicative, FreePower, _check_positive_factor,
+                          _paren)
+
+__all__ = ["FreeProduct", "Affine", "Mixture", "FreeCompression", "MultiplicativeExponential",
+           "free_product", "free_compression", "affine", "mixture", "multiplicative_exponential"]
+
+
+def _s_edge_bound(factors) -> float:
+    """Upper bound of the right edge of ⊠_j mu_j^{⊠k_j} (positive laws) from S-transforms.
+
+    With psi_j(t) = sum_n m_n(mu_j) t^n and x_j(m) > b_j (b_j the factor's hull bound) solving
+    psi_j(1/x) = m, i.e. x G_j(x) - 1 = m, the factor's S-transform on the positive axis is
+    S_j(m) = (1 + m)/(m x_j(m)) and that of the product is prod_j S_j^{k_j} (Voiculescu 1987).
+    psi of the product is increasing on (0, 1/x_+), so every m reached there gives
+    1/x_+ >= psi^{-1}(m) = m S(m)/(1 + m), i.e. x_+ <= (1 + m)/(m S(m)); the minimum over m is
+    the soft edge itself. The norm bound prod_j b_j^{k_j} (2^1000 for 1000 ReLU layers) is
+    replaced by ~ e L there. Evaluated in logarithms on a grid of m, with a 1e-8 margin.
+    """
+    ms = None
+    xs = []
+    for law, _ in factors:
+        b = max(law._hull_float()[1], 1e-300)
+
+        def psi(x, law=law):
+            ps = law._psi(x, NP)
+            if ps is None:
+                ps = x * law._cauchy_np(np.asarray(x, dtype=complex)).real - 1.0
+            return np.real(np.asarray(ps)).astype(float)
+
+        x0 = b * (1.0 + 1e-9) + 1e-300
+        mmax = float(psi(np.array([x0]))[0])
+        if not (mmax > 0):
+            raise ArithmeticError("psi not positive beyond the hull")
+        xs.append((psi, x0, mmax))
+    mtop = min(mm for _, _, mm in xs)
+    ms = np.geomspace(1e-7, mtop * (1 - 1e-9), 400)
+    logb = np.log1p(1.0 / ms)  # log((1+m)/m)
+    for (psi, x0, _), (_, k) in zip(xs, factors):
+        # invert the decreasing psi(x) = m on (x0, inf) by bisection in log x
+        a = np.full_like(ms, np.log(x0))
+        hi = np.log(x0) + 1.0
+        while float(psi(np.array([np.exp(hi)]))[0]) > ms[0]:
+            hi += 1.0 + (hi - np.log(x0))
+        c = np.full_like(ms, hi)
+        for _ in range(80):
+            mid = 0.5 * (a + c)
+            big = psi(np.exp(mid)) > ms
+            a = np.where(big, mid, a)
+            c = np.where(big, c, mid)
+        logb = logb + k * (c - np.log1p(1.0 / ms))  # log x_j - log((1+m)/m), x_j <= exp(c)
+    bound = float(np.exp(np.min(logb[np.isfinite(logb)])))
+    if not np.isfinite(bound) or bound <= 0:
+        raise ArithmeticError("no finite S-transform bound")
+    return bound * (1.0 + 1e-8)
+
+
+def _dlog(x: Dual, be) -> Dual:
+    return x.apply(be.log(x.v), 1 / x.v)
+
+
+class FreeProduct(_Composite):
+    """Free multiplicative convolution of many laws, mu_1^{⊠k_1} ⊠ ... ⊠ mu_J^{⊠k_J}.
+
+    S = prod_j S_j^{k_j} (Voiculescu 1987). With m = z G(z) - 1 and W_j defined by
+    psi_j(W_j) = W_j G_j(W_j) - 1 = m (so chi_j(m) = 1/W_j), the product rule reads
+    prod_j (W_j m/(1+m))^{k_j} = z m/(1+m) [derived from chi_P = prod_j chi_j ((1+m)/m)^{n-1},
+    n = sum_j k_j]. The unknowns are m and one W_j per *distinct* factor, so the cost does not
+    grow with the multiplicities: the layered Jacobian J J* of depth L is one 2-unknown system.
+    The product equation is solved in logarithms, sum_j k_j log r_j - log(z m/(1+m)) = 0 (no
+    overflow; the logarithms are continued from z = iY, where every r_j ~ m_1(mu_j) > 0).
+
+    Examples
+    --------
+    >>> import freealg as fa, sympy as sp
+    >>> d = fa.discrete([0, 2], [sp.Rational(1, 2), sp.Rational(1, 2)])   # 2 * ReLU'(h)^2
+    >>> jj = fa.free_product([(d, 3)])
+    >>> jj.moments(2), jj.atoms()
+    ([1, 4], [Atom(location=0, mass=1/2, error=0)])
+    """
+
+    __slots__ = ()
+    _argnames = ("factors",)
+    name = "free_product"
+
+    def __init__(self, factors):
+        merged: dict = {}
+        order = []
+        for item in factors:
+            law, k = (item, 1) if isinstance(item, Law) else item
+            k = int(k)
+            if k < 1:
+                raise InvalidParameterError("factors", factors, "multiplicities must be >= 1")
+            _check_positive_factor("factors", law)
+            if law not in merged:
+                order.append(law)
+                merged[law] = 0
+            merged[law] += k
+        if not order:
+            raise InvalidParameterError("factors", factors, "need at least one factor")
+        self._init(tuple((law, merged[law]) for law in order))
+
+    @property
+    def _n(self) -> int:
+        return sum(k for _, k in self._args[0])
+
+    @property
+    def _nunk(self):
+        return 1 + sum(1 + law._nunk for law, _ in self._args[0])
+
+    def _latex(self, printer=None):
+        parts = []
+        for law, k in self._args[0]:
+            t = _paren(law)
+            parts.append(t if k == 1 else rf"{t}^{{\boxtimes {k}}}")
+        return r" \boxtimes ".join(parts)
+
+    def _moments_exact(self, n):
+        m = None
+        for law, k in self._args[0]:
+            for _ in range(k):
+                m = law.moments(n) if m is None else cm.multiplicative_moments(m, law.moments(n))
+        return m
+
+    def s_transform(self, z=None):
+        out = sp.S.One
+        for law, k in self._args[0]:
+            S = law.s_transform(z)
+            if S is None:
+                return None
+            out *= S**k
+        return sp.simplify(out)
+
+    def curve(self, z=None, G=None):
+        return FreeMultiplicative.curve(self, z, G)
+
+    def _make_params(self, be):
+        logm1 = sum(k * float(np.log(float(numeric_value(law.mean, NP))))
+                    for law, k in self._args[0])
+        return (logm1,)
+
+    def _g_dual(self, zeta, w, be, ctx):
+        return self._gpsi_dual(zeta, w, be, ctx)[0]
+
+    def _gpsi_dual(self, zeta, w, be, ctx):
+        m = w[0]
+        q = m / (1 + m)
+        acc = -_dlog(zeta * q, be)
+        k = 1
+        for law, mult in self._args[0]:
+            W = w[k]
+            _, ps = law._gpsi_dual(W, w[k + 1:k + 1 + law._nunk], be, ctx)
+            k += 1 + law._nunk
+            ctx.res.append(ps / m - 1)
+            acc = acc + mult * _dlog(W * q, be)
+        # the product equation in logarithms (exp(...) - 1 makes Newton overshoot for large
+        # multiplicities); the principal logs are continuous along the path from z = iY where
+        # all r_j ~ m_1(mu_j) > 0, and the admissibility test rejects a jump
+        ctx.res.append(acc * (1.0 / self._n))  # /n: rounding of a sum of n logs is ~ n eps
+        return (1 + m) / zeta, m
+
+    def _guess(self, zeta, be):
+        (logm1,) = self._params(NP)
+        m = np.exp(logm1) / zeta
+        out = [m]
+        for law, _ in self._args[0]:
+            W = law._mean_float() / m
+            out += [W] + law._guess(W, be)
+        return out
+
+    def _s_form(self):
+        def build():
+            out = None
+            for law, k in self._args[0]:
+                f = law._s_form()
+                if f is None:
+                    return None
+                f = s_power(f, k)
+                out = f if out is None else s_product(out, f)
+            return out
+
+        return self._memo("s_form", build)
+
+    def _curve_degree_bound(self) -> int | None:
+        total = sum(abs(k) for _, k in self._args[0])
+        return int(total) + 1 if sp.sympify(total).is_number else None
+
+    def _hull_float(self):
+        return self._memo("hull_float", self._make_hull)
+
+    def _make_hull(self):
+        lo, hi = 1.0, 1.0
+        for law, k in self._args[0]:
+            a, b = law._hull_float()
+            lo *= max(a, 0.0) ** k
+            hi *= b**k
+        if self._n > 2 and np.isfinite(hi):
+            try:
+                hi = min(hi, _s_edge_bound(self._args[0]))
+            except (ArithmeticError, ValueError, NotImplementedError):
+                pass  # keep the norm bound
+        return lo, hi
+
+    @property
+    def _path_ratio(self) -> float:
+        # the product equation has degree ~n in m: its solution bends on a scale ~|z|/n, so
+        # the continuation takes geometric steps of ratio 1 - 25/n (0.25 for small n)
+        return max(0.25, 1.0 - 25.0 / self._n)
+
+    @property
+    def _scale(self) -> float:
+        # the norm bound prod_j |mu_j|^{k_j} of the hull is astronomically loose for many
+        # factors (2^1000 for ReLU layers); the edge of mu^{⊠n} grows like n * m_1^n * spread
+        # (e.g. e n for the layered ReLU Jacobian), which sets the continuation's start height
+        (logm1,) = self._params(NP)
+        spread = max(law._hull_float()[1] / max(law._mean_float(), 1e-300)
+                     for law, _ in self._args[0])
+        est = 4.0 * self._n * spread * float(np.exp(logm1))
+        lo, hi = self._hull_float()
+        return min(max(abs(lo), abs(hi), hi - lo), est)
+
+    def atoms(self):
+        # Belinschi 2003, iterated: the atom at 0 is the largest atom at 0 of a factor; a
+        # product of nonzero atoms a_i carries sum_i mass_i - (n - 1) when positive
+        factors = [law for law, k in self._args[0] for _ in range(k)]
+        z0 = sp.Max(*[sum((a.mass for a in law.atoms() if a.location == 0), sp.S.Zero)
+                      for law in factors])
+        pairs = [(sp.S.Zero, z0)] if z0 != 0 else []
+        combos = [(sp.S.One, sp.S.Zero)]
+        for law in factors:
+            nz = [a for a in law.atoms() if a.location != 0]
+            combos = [(loc * a.location, mass + a.mass) for loc, mass in combos for a in nz]
+            if not combos or len(combos) > 10000:
+                combos = []
+                break
+        n = len(factors)
+        for loc, mass in combos:
+            mm = sp.simplify(mass - (n - 1))
+            if _positive(mm):
+                pairs.append((loc, mm))
+        return _merge_atoms(pairs)
+
+    def _edge_candidates(self):
+        return [sp.S.Zero]
+
+
+    def _unknowns_mp(self, z, dps: int) -> dict:
+        """The unknowns of this law's Newton solution at z, for ``System.residual``:
+        ``{"G": G(z), "m": z G(z) - 1, "W": (W_1, ...)}`` with psi_j(W_j) = m for each distinct
+        factor (in the order of ``args[0]``), at ``dps + 10`` digits."""
+        from ..numeric.unknowns import solve_unknowns_mp
+
+        w, G = solve_unknowns_mp(self._system(), z, dps)
+        Ws, k = [], 1
+        for law, _ in self._args[0]:
+            Ws.append(w[k])
+            k += 1 + law._nunk
+        return {"G": G, "m": w[0], "W": tuple(Ws)}
+
+class Affine(_Composite):
+    """Law of scale * X + shift for X ~ mu (scale != 0).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.affine(fa.semicircle(1), 2, 1).moments(2)
+    [1, 5]
+    """
+
+    __slots__ = ()
+    _argnames = ("mu", "scale", "shift")
+    name = "affine"
+
+    def __init__(self, mu: Law, scale: Any = 1, shift: Any = 0):
+        a, b = sp.sympify(scale), sp.sympify(shift)
+        check("scale", scale, lambda: sp.Ne(a, 0), "the scale must be nonzero")
+        check("scale", scale, lambda: sp.Eq(sp.im(a), 0), "the scale must be real")
+        check("shift", shift, lambda: sp.Eq(sp.im(b), 0), "the shift must be real")
+        if not (a.free_symbols or a > 0) and mu._nunk and not _reflectable(mu):
+            raise InvalidParameterError("scale", scale, f"a negative scale is not supported for "
+                                                        f"{mu.name} (no reflection rule)")
+        self._init(mu, a, b)
+
+    @property
+    def _nunk(self):
+        return self._args[0]._nunk
+
+    def _moments_exact(self, n):
+        mu, a, b = self._args
+        m = [sp.S.One] + mu.moments(n)
+        return [sp.expand(sum(sp.binomial(k, j) * a**j * m[j] * b ** (k - j) for j in range(k + 1)))
+                for k in range(1, n + 1)]
+
+    def r_transform(self, w=None):
+        mu, a, b = self._args
+        w = _z if w is None else sp.sympify(w)
+        r = mu.r_transform(a * w)
+        return None if r is None else sp.simplify(b + a * r)
+
+    def _make_params(self, be):
+        return numeric_value(self._args[1], be), numeric_value(self._args[2], be)
+
+    def _g_dual(self, zeta, w, be, ctx):
+        return self._gpsi_dual(zeta, w, be, ctx)[0]
+
+    def _gpsi_dual(self, zeta, w, be, ctx):
+        mu = self._args[0]
+        a, b = self._params(be)
+        arg = (zeta - b) / a
+        if a > 0:
+            Gx, psx = mu._gpsi_dual(arg, w, be, ctx)
+            # z G - 1 = psi_X(xi) + (b/a) G_X(xi), xi = (z - b)/a
+            return Gx / a, psx + (b / a) * Gx
+        G = _reflected_dual(mu, arg, w, be, ctx) / a
+        return G, zeta * G - 1
+
+    def _guess(self, zeta, be):
+        mu = self._args[0]
+        a, b = self._params(be)
+        arg = (zeta - b) / a
+        if a > 0:
+            return mu._guess(arg, be)
+        return _reflected_guess(mu, arg, be)
+
+    def _cauchy_np(self, z, method=None):
+        if self._args[0]._nunk == 0:
+            return self._g_dual(Dual.constant(z, 0), [], NP, EvalContext()).v
+        return super()._cauchy_np(z, method)
+
+    def _cauchy_mp(self, z, dps, method=None):
+        if self._args[0]._nunk == 0:
+            with mpmath.workdps(dps + 10):
+                v = self._g_dual(Dual.constant(mpmath.mpc(z), 0), [], MP, EvalContext()).v
+            with mpmath.workdps(dps):
+                return +v
+        return super()._cauchy_mp(z, dps, method)
+
+    def _s_form(self):
+        def build():
+            mu, a, b = self._args
+            f = mu._s_form()
+            if f is None or b != 0 or a.free_symbols or not a > 0:
+                return None
+            return s_scale(f, a)
+
+        return self._memo("s_form", build)
+
+    def _hull_float(self):
+        lo, hi = self._args[0]._hull_float()
+        a, b = (float(numeric_value(q, NP)) for q in self._args[1:])
+        return tuple(sorted((a * lo + b, a * hi + b)))
+
+    def atoms(self):
+        mu, a, b = self._args
+        return _merge_atoms((a * p.location + b, p.mass) for p in mu.atoms())
+
+    def _strategies(self, quantity: str) -> tuple:
+        mu, a, b = self._args
+        if quantity in ("edges", "support") and not (a.free_symbols or b.free_symbols):
+            return mu._strategies(quantity)
+        return super()._strategies(quantity)
+
+    def _map(self, x, dps):
+        """a x + b: exact for exact x, else in mpmath at ``dps`` (+ guard digits)."""
+        _, a, b = self._args
+        if isinstance(x, sp.Basic):
+            return sp.simplify(a * x + b)
+        with mpmath.workdps(dps + 10):
+            return mpmath.mpf(sp.N(a, dps + 10)) * x + mpmath.mpf(sp.N(b, dps + 10))
+
+    def _support(self, dps: int, method: str | None = None):
+        """The bands of mu mapped by x -> a x + b (exact where mu's are).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.affine(fa.free_poisson(4), -1, 2).support()    # 2 - [1, 9]
+        [Band(lo=-7, hi=1)]
+        """
+        mu, a, b = self._args
+        if a.free_symbols or b.free_symbols:
+            return super()._support(dps, method)
+        bands = [Band(*sorted((self._map(bd.lo, dps), self._map(bd.hi, dps)), key=float))
+                 for bd in (mu.support(dps) if method is None else mu.support(dps, method))]
+        return sorted(bands, key=lambda bd: float(bd.lo))
+
+    def _edges(self, dps: int, method: str | None = None):
+        """The edges of mu mapped by x -> a x + b: same kinds, sides swapped when a < 0, errors
+        times ``|a|`` (no numeric search of its own).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.affine(fa.semicircle(1), -2, 1).edges()            # 1 - 2 [-2, 2]
+        [Edge(location=-3, kind='soft', error=0, side='left'),
+         Edge(location=5, kind='soft', error=0, side='right')]
+        """
+        mu, a, b = self._args
+        if a.free_symbols or b.free_symbols:
+            return super()._edges(dps, method)
+        flip = bool(a < 0)
+        swap = {"left": "right", "right": "left"}
+        out = []
+        for e in (mu.edges(dps) if method is None else mu.edges(dps, method)):
+            err = e.error * abs(float(a)) if e.error else e.error
+            side = swap.get(e.side, e.side) if flip else e.side
+            out.append(Edge(self._map(e.location, dps), e.kind, err, side))
+        return sorted(out, key=lambda e: float(e.location))
+
+    def _edge_candidates(self):
+        mu, a, b = self._args
+        cands = list(getattr(mu, "_edge_candidates", lambda: [])())
+        cands += [e.location for e in mu.edges()] if mu._nunk == 0 else []
+        return [sp.simplify(a * c + b) for c in cands]
+
+
+def _reflectable(mu: Law) -> bool:
+    if mu._nunk == 0:
+        return True
+    if isinstance(mu, (FreeAdditive, FreePower, Affine, Mixture)):
+        return all(_reflectable(x) for x in mu.args if isinstance(x, Law))
+    if isinstance(mu, FreeCompression):
+        return _reflectable(mu.args[0])
+    return False
+
+
+def _reflected_dual(mu, arg, w, be, ctx):
+    """G_mu at a point of the LOWER half plane, holomorphically: G(conj zeta) = conj G(zeta)
+    for leaves; composite laws are reflected structurally (the law of -X)."""
+    if mu._nunk == 0:
+        cz = _conj(arg.v, be)
+        ctx.pts.append(cz)
+        return arg.apply(_conj(mu._g(cz, be), be), _conj(mu._dg(cz, be), be))
+    neg = _negated(mu)
+    return -neg._g_dual(-arg, w, be, ctx)
+
+
+def _reflected_guess(mu, arg, be):
+    if mu._nunk == 0:
+        return []
+    return _negated(mu)._guess(-arg, be)
+
+
+def _conj(x, be):
+    return np.conj(x) if be is NP else mpmath.conj(x)
+
+
+def _negated(mu: Law) -> Law:
+    """The law of -X with the same unknown layout as mu."""
+    if mu._nunk == 0:
+        return Affine(mu, -1, 0)
+    if isinstance(mu, FreeAdditive):
+        return FreeAdditive(_negated(mu.args[0]), _negated(mu.args[1]))
+    if isinstance(mu, FreePower):
+        return FreePower(_negated(mu.args[0]), mu.args[1])
+    if isinstance(mu, Affine):
+        return Affine(mu.args[0], -mu.args[1], -mu.args[2])
+    if isinstance(mu, Mixture):
+        return Mixture([_negated(x) for x in mu.args[0]], mu.args[1])
+    if isinstance(mu, FreeCompression):
+        return FreeCompression(_negated(mu.args[0]), mu.args[1], mu.args[2])
+    raise InvalidParameterError("scale", -1, f"no reflection rule for {mu.name}")
+
+
+class Mixture(_Composite):
+    """Convex combination sum_i w_i mu_i (classical mixture, not a free operation).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> mx = fa.mixture([fa.dirac(0), fa.semicircle(1, 3)], [sp.Rational(1, 4), sp.Rational(3, 4)])
+    >>> mx.atoms(), mx.moments(1)
+    ([Atom(location=0, mass=1/4, error=0)], [9/4])
+    """
+
+    _infix = True
+
+    __slots__ = ()
+    _argnames = ("laws", "weights")
+    name = "mixture"
+
+    def __init__(self, laws: Sequence[Law], weights: Sequence):
+        laws = tuple(laws)
+        ws = tuple(sp.sympify(w) for w in weights)
+        if len(laws) != len(ws) or not laws:
+            raise InvalidParameterError("weights", ws, "need one weight per law")
+        for w in ws:
+            check("weights", w, lambda w=w: w >= 0, "the weights must be >= 0")
+        tot = sp.simplify(sp.Add(*ws))
+        if not tot.free_symbols and abs(float(tot) - 1) > 1e-12:
+            raise InvalidParameterError("weights", ws,
+                                        f"the weights must sum to 1 (they sum to {tot})")
+        self._init(laws, ws)
+
+    @property
+    def _nunk(self):
+        return sum(law._nunk for law in self._args[0])
+
+    def _moments_exact(self, n):
+        laws, ws = self._args
+        out = [sp.S.Zero] * n
+        for law, w in zip(laws, ws):
+            out = [o + w * m for o, m in zip(out, law.moments(n))]
+        return [sp.expand(o) for o in out]
+
+    def _make_params(self, be):
+        return tuple(numeric_value(w, be) for w in self._args[1])
+
+    def _g_dual(self, zeta, w, be, ctx):
+        return self._gpsi_dual(zeta, w, be, ctx)[0]
+
+    def _gpsi_dual(self, zeta, w, be, ctx):
+        laws, _ = self._args
+        ws = self._params(be)
+        G = psi = None
+        k = 0
+        for law, wt in zip(laws, ws):
+            g, p = law._gpsi_dual(zeta, w[k:k + law._nunk], be, ctx)
+            k += law._nunk
+            G = g * wt if G is None else G + g * wt
+            psi = p * wt if psi is None else psi + p * wt
+        return G, psi
+
+    def _guess(self, zeta, be):
+        out = []
+        for law in self._args[0]:
+            out += law._guess(zeta, be)
+        return out
+
+    def _cauchy_np(self, z, method=None):
+        if self._nunk == 0:
+            return self._g_dual(Dual.constant(z, 0), [], NP, EvalContext()).v
+        return super()._cauchy_np(z, method)
+
+    def _cauchy_mp(self, z, dps, method=None):
+        if self._nunk == 0:
+            with mpmath.workdps(dps + 10):
+                v = self._g_dual(Dual.constant(mpmath.mpc(z), 0), [], MP, EvalContext()).v
+            with mpmath.workdps(dps):
+                return +v
+        return super()._cauchy_mp(z, dps, method)
+
+    def _density_np(self, x):
+        laws, _ = self._args
+        ws = self._params(NP)
+        return sum(w * law._density_np(x) for law, w in zip(laws, ws))
+
+    def _density_mp(self, x, dps):
+        laws, _ = self._args
+        with mpmath.workdps(dps + 5):
+            ws = self._params(MP)
+            out = mpmath.fsum(w * law._density_mp(x, dps + 5) for law, w in zip(laws, ws))
+        with mpmath.workdps(dps):
+            return +out
+
+    def _hull_float(self):
+        hs = [law._hull_float() for law, w in zip(*self._args) if w != 0]
+        return min(h[0] for h in hs), max(h[1] for h in hs)
+
+    def atoms(self):
+        laws, ws = self._args
+        return _merge_atoms((p.location, w * p.mass)
+                            for law, w in zip(laws, ws) for p in law.atoms())
+
+    def _edge_candidates(self):
+        out = []
+        for law in self._args[0]:
+            out += [e.location for e in law.edges()] if law._nunk == 0 else \
+                list(getattr(law, "_edge_candidates", lambda: [])())
+        return out
+
+
+class FreeCompression(_Composite):
+    """Law of p a p for a projection p of trace t free from a ~ mu.
+
+    ``ambient=False`` (default): the law in the compressed space (pAp, tau/t), which is
+    D_t(mu^{⊞1/t}) (Nica-Speicher 1996; NS Lecture 14). ``ambient=True``: the law in A,
+    (1 - t) delta_0 + t D_t(mu^{⊞1/t}).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> q = fa.free_compression(fa.bernoulli(sp.Rational(1, 2)), sp.Rational(1, 2))
+    >>> q.atoms()                      # Wachter law in pAp: atom at 0 of mass 0
+    []
+    >>> fa.free_compression(fa.bernoulli(sp.Rational(1, 3)), sp.Rational(1, 2)).atoms()
+    [Atom(location=0, mass=1/3, error=0)]
+    """
+
+    __slots__ = ()
+    _argnames = ("mu", "t", "ambient")
+    name = "free_compression"
+
+    def __init__(self, mu: Law, t: Any, ambient: Any = False):
+        t = sp.sympify(t)
+        check("t", t, lambda: sp.And(t > 0, t <= 1),
+              "the trace of the compressing projection must lie in (0, 1]")
+        self._init(mu, t, bool(ambient))
+
+    def _inner(self) -> Law:
+        def build():
+            mu, t, ambient = self._args
+            comp = mu if t == 1 else Affine(FreePower(mu, 1 / t), t, 0)
+            if ambient and t != 1:
+                return Mixture([Dirac(0), comp], [1 - t, t])
+            return comp
+
+        return self._memo("inner", build)
+
+    @property
+    def _nunk(self):
+        return self._inner()._nunk
+
+    def _free_cumulants_exact(self, n):
+        mu, t, ambient = self._args
+        if ambient:
+            return None
+        return [sp.expand(t ** (k - 1) * c) for k, c in enumerate(mu.free_cumulants(n), start=1)]
+
+    def _moments_exact(self, n):
+        mu, t, ambient = self._args
+        if not ambient:
+            return None
+        inner = FreeCompression(mu, t, False).moments(n)
+        return [sp.expand(t * m) for m in inner]
+
+    def _g_dual(self, zeta, w, be, ctx):
+        return self._inner()._g_dual(zeta, w, be, ctx)
+
+    def _gpsi_dual(self, zeta, w, be, ctx):
+        return self._inner()._gpsi_dual(zeta, w, be, ctx)
+
+    def _guess(self, zeta, be):
+        return self._inner()._guess(zeta, be)
+
+    def _s_form(self):
+        def build():
+            mu, t, ambient = self._args
+            f = mu._s_form()
+            if f is None or t.free_symbols:
+                return None
+            return s_compress(f, t, ambient=bool(ambient))
+
+        return self._memo("s_form", build)
+
+    def _hull_float(self):
+        lo, hi = self._args[0]._hull_float()
+        return (min(lo, 0.0), max(hi, 0.0)) if self._args[2] else (lo, hi)
+
+    def atoms(self):
+        return self._inner().atoms()
+
+    def _edge_candidates(self):
+        return list(getattr(self._inner(), "_edge_candidates", lambda: [])())
+
+    def _strategies(self, quantity: str) -> tuple:
+        if quantity in ("cauchy", "density"):
+            engines = ("s_transform",) if self._s_form() is not None else ()
+            return engines + tuple(m for m in self._inner()._strategies(quantity)
+                                   if m not in engines)
+        return super()._strategies(quantity)
+
+    def _cauchy_np(self, z, method=None):
+        return self._inner()._cauchy_np(z, method)
+
+    def _cauchy_mp(self, z, dps, method=None):
+        return self._inner()._cauchy_mp(z, dps, method)
+
+
+    def _unknowns_mp(self, z, dps: int) -> dict:
+        """The unknowns of this law's Newton solution at z, for ``System.residual``:
+        ``{"G": G(z), "G_c": the Cauchy transform of D_t(mu^{⊞1/t}) (the law in (pAp, tau/t)),
+        "omega": omega(z/t)}``, the subordination point of mu^{⊞1/t} at z/t (so that
+        t G_c(z) = G_mu(omega); omega = z when t = 1), at ``dps + 10`` digits."""
+        from ..numeric.unknowns import solve_unknowns_mp
+
+        mu, t, ambient = self._args
+        inner = self._inner()
+        comp = inner.args[0][1] if ambient and t != 1 else inner
+        G = solve_unknowns_mp(self._system(), z, dps)[1] if self._nunk else \
+            self._cauchy_mp(z, dps + 10)
+        if t == 1:
+            Gc = mu._cauchy_mp(z, dps + 10)
+            with mpmath.workdps(dps + 10):
+                return {"G": G, "G_c": Gc, "omega": mpmath.mpc(z)}
+        wc, Gc = solve_unknowns_mp(comp._system(), z, dps)  # type: ignore[union-attr]
+        return {"G": G, "G_c": Gc, "omega": wc[0]}
+
+
+# factories ------------------------------------------------------------------------------------
+
+
+def free_product(factors) -> Law:
+    """mu_1^{⊠k_1} ⊠ ... ⊠ mu_J^{⊠k_J} from a list of laws or (law, multiplicity) pairs
+    (see :class:`FreeProduct`).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.free_product([fa.free_poisson(1), fa.free_poisson(1), fa.free_poisson(1)]).moments(2)
+    [1, 4]
+    """
+    return FreeProduct(factors)
+
+
+def free_compression(mu: Law, t: Any, ambient: bool = False) -> Law:
+    """Law of p a p, p a free projection of trace t (see :class:`FreeCompression`).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> fa.free_compression(fa.semicircle(1), sp.Rational(1, 4)).variance   # t * variance
+    1/4
+    """
+    return FreeCompression(mu, t, ambient)
+
+
+def affine(mu: Law, scale: Any = 1, shift: Any = 0) -> Law:
+    """Law of scale * X + shift.
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> fa.affine(fa.bernoulli(sp.Rational(1, 2)), 2, -1).moments(2)   # symmetric +-1
+    [0, 1]
+    """
+    return Affine(mu, scale, shift)
+
+
+def mixture(laws: Sequence[Law], weights: Sequence) -> Law:
+    """Classical mixture sum_i w_i mu_i.
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> fa.mixture([fa.dirac(0), fa.dirac(1)], [sp.Rational(1, 2), sp.Rational(1, 2)]).moments(2)
+    [1/2, 1/2]
+    """
+    return Mixture(laws, weights)
+
+
+class MultiplicativeExponential(_Composite):
+    """The law on (0, inf) with S-transform S(m) = exp(-sigma2 m/(1 + m)), mean 1.
+
+    It is the limit of mu_L^{⊠L} when each factor tends to delta_1 like a projection of trace
+    1 - sigma2/L rescaled to mean 1 (S = (1 - e)(1 + m)/(1 - e + m) = 1 - e m/(1 + m) + O(e^2),
+    e = sigma2/L): the L -> infinity law of the Jacobian spectrum J J^T of deep hard-tanh
+    networks near dynamical isometry (Pennington-Schoenholz-Ganguli, AISTATS 2018), a free
+    multiplicative infinitely divisible law. m_2 = 1 + sigma2.
+
+    Numerics: one unknown m = z G(z) - 1 solving log z + log m - sigma2 m/(1+m) - log(1+m) = 0
+    (chi(m) = m S(m)/(1+m) = 1/z), continued from z = iY where m ~ 1/z. The right edge is
+    min_m (1+m)/(m S(m)) over m > 0 (the upper bound is attained at the soft edge). No atoms:
+    chi has its pole at m = -1, so mu({0}) = 1 + (-1) = 0 (MATH.md §1).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> mu = fa.multiplicative_exponential(1)
+    >>> mu.moments(3)
+    [1, 2, 9/2]
+    >>> mu.atoms()
+    []
+    """
+
+    __slots__ = ()
+    _argnames = ("sigma2",)
+    name = "multiplicative_exponential"
+    _nunk = 1
+
+    def __init__(self, sigma2: Any):
+        s = sp.sympify(sigma2)
+        check("sigma2", sigma2, sp.Eq(sp.im(s), 0), "must be real")
+        check("sigma2", sigma2, s > 0, "must be > 0 (sigma2 = 0 is delta_1)")
+        self._init(s)
+
+    def _latex(self, printer=None):
+        return (rf"\mu_{{S = \exp(-{sp.latex(self._args[0])}\, m/(1+m))}}")
+
+    def s_transform(self, z=None):
+        m = sp.Symbol("m") if z is None else z
+        return sp.exp(-self._args[0] * m / (1 + m))
+
+    def _moments_exact(self, n):
+        m = sp.Symbol("m")
+        ser = sp.series(self.s_transform(m), m, 0, n).removeO()
+        coeffs = [sp.simplify(ser.coeff(m, k)) for k in range(n)]
+        return cm.moments_from_s_coefficients(coeffs)
+
+    def atoms(self):
+        return []
+
+    def _make_params(self, be):
+        return (numeric_value(self._args[0], be),)
+
+    def _g_dual(self, zeta, w, be, ctx):
+        return self._gpsi_dual(zeta, w, be, ctx)[0]
+
+    def _gpsi_dual(self, zeta, w, be, ctx):
+        (s2,) = self._params(be)
+        m = w[0]
+        q = m / (1 + m)
+        ctx.res.append(_dlog(zeta, be) + _dlog(m, be) - s2 * q - _dlog(1 + m, be))
+        return (1 + m) / zeta, m
+
+    def _guess(self, zeta, be):
+        return [1 / zeta]
+
+    def _mean_float(self):
+        return 1.0
+
+    def _s_form(self):
+        return Law._s_form(self)
+
+    def _hull_float(self):
+        s2 = float(self._args[0])
+        ms = np.geomspace(1e-8, 1e8, 4001)
+        f = np.log1p(1 / ms) + s2 * ms / (1 + ms)  # log((1+m)/(m S(m)))
+        return 0.0, float(np.exp(f.min())) * (1 + 1e-8)
+
+
+def multiplicative_exponential(sigma2: Any) -> MultiplicativeExponential:
+    """The law with S(m) = exp(-sigma2 m/(1+m)) (see :class:`MultiplicativeExponential`).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> mu = fa.multiplicative_exponential(sp.Rational(1, 2))
+    >>> mu.s_transform()
+    exp(-m/(2*(m + 1)))
+    >>> mu.mean, mu.variance                   # mean 1, variance sigma2
+    (1, 1/2)
+
+    Parameters
+    ----------
+    sigma2 : positive real number or symbol
+        The parameter sigma^2 = m_2 - 1.
+    """
+    return MultiplicativeExponential(sigma2)
+
+
+OPERATIONS.update(affine=affine)
