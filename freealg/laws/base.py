@@ -32,6 +32,7 @@ from ..errors import (BranchError, FreeAlgError, InvalidParameterError, NoConver
 from ..kernels.backend import MP, NP
 from ..kernels.dual import Dual
 from ..numeric.dispatch import check_dps, choose, collecting, record
+from ..numeric.dispatch import numeric_input as _numeric_input
 from ..numeric.stransform import M as S_VAR
 from ..numeric.stransform import STransformForm
 from ..numeric.records import Atom, Band, Edge, at_atom
@@ -101,56 +102,6 @@ def _flat(args: Any) -> Iterable:
             yield from _flat(a._args)
         else:
             yield a
-
-
-def _numeric_input(x: Any, name: str, complex_ok: bool, dps: int) -> tuple:
-    """Classify a point argument: (NP, float/complex ndarray) or (MP, mpf/mpc).
-
-    Lists, tuples and numpy arrays go to the float64 path; Python, numpy, mpmath and sympy
-    numbers, and decimal strings such as ``"-1.7"`` (parsed by mpmath, never evaluated), to
-    mpmath at ``dps + 10`` digits. Other strings, booleans, non-finite values and (when
-    ``complex_ok`` is False) complex values raise :class:`InvalidParameterError`.
-    """
-    kind = complex if complex_ok else float
-    if isinstance(x, (np.ndarray, list, tuple)):
-        arr = np.asarray(x)
-        if arr.dtype == object or arr.dtype.kind not in "biufc" or arr.dtype.kind == "b":
-            raise InvalidParameterError(name, x, "must be a number or an array of numbers")
-        if not complex_ok and arr.dtype.kind == "c":
-            if np.any(arr.imag != 0):
-                raise InvalidParameterError(name, arr[arr.imag != 0].ravel()[:3],
-                                            "must be real (use cauchy for complex points)")
-            arr = arr.real
-        arr = np.asarray(arr, dtype=kind)
-        if not np.all(np.isfinite(arr)):
-            raise InvalidParameterError(name, arr[~np.isfinite(arr)].ravel()[:3],
-                                        "must be finite")
-        return NP, arr
-    if isinstance(x, (bool, np.bool_, bytes)) or x is None:
-        raise InvalidParameterError(name, x, "must be a number or an array of numbers")
-    if isinstance(x, sp.Basic) and not x.is_number:
-        raise InvalidParameterError(name, x, "must be a number (substitute the symbols first)")
-    with mpmath.workdps(dps + 10):
-        try:
-            if isinstance(x, sp.Basic):
-                re_, im_ = (sp.Float(part.evalf(dps + 10), dps + 10)
-                            for part in x.as_real_imag())
-                v = mpmath.mpc(re_._to_mpmath(mpmath.mp.prec), im_._to_mpmath(mpmath.mp.prec))
-            elif isinstance(x, str):
-                # a decimal literal keeps all its digits; mpmath parses numbers only (no eval)
-                v = mpmath.mpc(mpmath.mpf(x.strip()))
-            else:
-                v = mpmath.mpc(x)
-        except (TypeError, ValueError, AttributeError):
-            raise InvalidParameterError(name, x, "must be a number or an array of numbers") \
-                from None
-        if not mpmath.isfinite(v):
-            raise InvalidParameterError(name, x, "must be finite")
-        if complex_ok:
-            return MP, v
-        if v.imag != 0:
-            raise InvalidParameterError(name, x, "must be real (use cauchy for complex points)")
-        return MP, v.real
 
 
 class EvalContext:
@@ -710,8 +661,8 @@ class Law:
         dps = 30 if dps is None else check_dps(dps)
         strategy = choose("cauchy", method, self._all_strategies("cauchy"))
         law, method = self._route("cauchy", strategy, method)
-        be, z = _numeric_input(z, "z", complex_ok=True, dps=dps)
-        if be is NP:
+        kind, z = _numeric_input(z, "z", complex_ok=True, dps=dps)
+        if kind == "array":
             if np.any(z.imag < 0):
                 raise InvalidParameterError("z", z[z.imag < 0].ravel()[:3],
                                             "must lie in the closed upper half plane; use "
@@ -773,8 +724,8 @@ class Law:
         dps = 30 if dps is None else check_dps(dps)
         strategy = choose("density", method, self._all_strategies("density"))
         law, method = self._route("density", strategy, method)
-        be, xx = _numeric_input(x, "x", complex_ok=False, dps=dps)
-        if be is NP:
+        kind, xx = _numeric_input(x, "x", complex_ok=False, dps=dps)
+        if kind == "array":
             with collecting("density", strategy, None) as diag:
                 out = (law._density_np(xx) if method is None
                        else law._density_np_method(xx, method))

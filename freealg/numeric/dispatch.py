@@ -29,12 +29,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
+import mpmath
 import numpy as np
+import sympy as sp
 
 from ..errors import InvalidParameterError
 
 __all__ = ["Diagnostics", "STRATEGIES", "MAX_DPS", "check_dps", "choose", "collecting",
-           "record", "current"]
+           "record", "current", "numeric_input"]
 
 #: Largest precision accepted (digits). Beyond it a single Cauchy transform takes minutes
 #: and tables of the quadrature rules hundreds of MB; the limit is refused up front.
@@ -239,3 +241,64 @@ def record(residual: Any = None, iterations: int = 0, steps: int = 0, retried: i
     d.retried += int(retried or 0)
     if note:
         d.notes.append(note)
+
+
+def numeric_input(x: Any, name: str, complex_ok: bool, dps: int) -> tuple:
+    """Classify a point argument: (NP, float/complex ndarray) or (MP, mpf/mpc).
+
+    Lists, tuples and numpy arrays go to the float64 path; Python, numpy, mpmath and sympy
+    numbers, and decimal strings such as ``"-1.7"`` (parsed by mpmath, never evaluated), to
+    mpmath at ``dps + 10`` digits. Other strings, booleans, non-finite values and (when
+    ``complex_ok`` is False) complex values raise :class:`InvalidParameterError`. The first
+    element is ``"array"`` or ``"scalar"``.
+
+    Examples
+    --------
+    >>> import mpmath
+    >>> from freealg.numeric.dispatch import numeric_input
+    >>> numeric_input([0.5, 1], "x", complex_ok=False, dps=15)
+    ('array', array([0.5, 1. ]))
+    >>> kind, v = numeric_input("-1.7", "x", complex_ok=False, dps=30)   # all digits kept
+    >>> kind, mpmath.nstr(v, 40, min_fixed=-1)
+    ('scalar', '-1.7')
+    """
+    kind = complex if complex_ok else float
+    if isinstance(x, (np.ndarray, list, tuple)):
+        arr = np.asarray(x)
+        if arr.dtype == object or arr.dtype.kind not in "biufc" or arr.dtype.kind == "b":
+            raise InvalidParameterError(name, x, "must be a number or an array of numbers")
+        if not complex_ok and arr.dtype.kind == "c":
+            if np.any(arr.imag != 0):
+                raise InvalidParameterError(name, arr[arr.imag != 0].ravel()[:3],
+                                            "must be real (use cauchy for complex points)")
+            arr = arr.real
+        arr = np.asarray(arr, dtype=kind)
+        if not np.all(np.isfinite(arr)):
+            raise InvalidParameterError(name, arr[~np.isfinite(arr)].ravel()[:3],
+                                        "must be finite")
+        return "array", arr
+    if isinstance(x, (bool, np.bool_, bytes)) or x is None:
+        raise InvalidParameterError(name, x, "must be a number or an array of numbers")
+    if isinstance(x, sp.Basic) and not x.is_number:
+        raise InvalidParameterError(name, x, "must be a number (substitute the symbols first)")
+    with mpmath.workdps(dps + 10):
+        try:
+            if isinstance(x, sp.Basic):
+                re_, im_ = (sp.Float(part.evalf(dps + 10), dps + 10)
+                            for part in x.as_real_imag())
+                v = mpmath.mpc(re_._to_mpmath(mpmath.mp.prec), im_._to_mpmath(mpmath.mp.prec))
+            elif isinstance(x, str):
+                # a decimal literal keeps all its digits; mpmath parses numbers only (no eval)
+                v = mpmath.mpc(mpmath.mpf(x.strip()))
+            else:
+                v = mpmath.mpc(x)
+        except (TypeError, ValueError, AttributeError):
+            raise InvalidParameterError(name, x, "must be a number or an array of numbers") \
+                from None
+        if not mpmath.isfinite(v):
+            raise InvalidParameterError(name, x, "must be finite")
+        if complex_ok:
+            return "scalar", v
+        if v.imag != 0:
+            raise InvalidParameterError(name, x, "must be real (use cauchy for complex points)")
+        return "scalar", v.real
