@@ -9,6 +9,8 @@ engines of ``freealg.numeric``: the algebraic curve (``'curve'``), the S-transfo
 
 from __future__ import annotations
 
+from typing import Any
+
 import mpmath
 import numpy as np
 import sympy as sp
@@ -136,8 +138,19 @@ class _Composite(Law):
 
         return self._memo("curve_engine_e" if eliminate else "curve_engine", build)
 
+    #: for a binary law (⊞, ⊠): its curve from its children's, ``f(P_mu, P_nu, moments=...)``
+    _eliminate: Any = None
+
     def _eliminated_curve(self):
-        return None
+        """The curve from the children's curves by a resultant of the subordination
+        equations (the factor that the exact moments select); None when not binary."""
+        if self._eliminate is None:
+            return None
+        a, b = (law.curve() for law in self._args)
+        if a is None or b is None or a.total_degree() * b.total_degree() > 64:
+            return None
+        deg = a.degree(a.gens[0]) * b.degree(b.gens[0])
+        return type(self)._eliminate(a, b, moments=self.moments(2 * deg + 4))
 
     def _curve_degree_bound(self) -> int | None:
         """A cheap upper bound of the curve's degree in G (None: unknown), checked before the

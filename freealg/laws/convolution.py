@@ -131,14 +131,7 @@ class FreeAdditive(_Composite):
         o2 = zeta - mu._mean_float()
         return [o1, o2] + mu._guess(o1, be) + nu._guess(o2, be)
 
-    def _eliminated_curve(self):
-        """The curve from the children's curves by a resultant of the subordination
-        equations (the factor that the exact moments select)."""
-        a, b = (law.curve() for law in self._args)
-        if a is None or b is None or a.total_degree() * b.total_degree() > 64:
-            return None
-        deg = a.degree(a.gens[0]) * b.degree(b.gens[0])
-        return eliminate_additive(a, b, moments=self.moments(2 * deg + 4))
+    _eliminate = staticmethod(eliminate_additive)
 
     def _hull_float(self):
         (a, b), (c, d) = self._args[0]._hull_float(), self._args[1]._hull_float()
@@ -399,14 +392,7 @@ class FreeMultiplicative(_Composite):
 
         return self._memo("s_form", build)
 
-    def _eliminated_curve(self):
-        """The curve from the children's curves by a resultant of the subordination
-        equations (the factor that the exact moments select)."""
-        a, b = (law.curve() for law in self._args)
-        if a is None or b is None or a.total_degree() * b.total_degree() > 64:
-            return None
-        deg = a.degree(a.gens[0]) * b.degree(b.gens[0])
-        return eliminate_multiplicative(a, b, moments=self.moments(2 * deg + 4))
+    _eliminate = staticmethod(eliminate_multiplicative)
 
     def _hull_float(self):
         (a, b), (c, d) = self._args[0]._hull_float(), self._args[1]._hull_float()
