@@ -4,12 +4,12 @@ Two cases of issue 12, timed side by side in one run:
 
 1. **Edges of the ReLU orthogonal Jacobian** J J^T = ⊠ of L copies of 2 * projection(1/2)
    (the law that ``fa.nn.MLP(L, "relu")`` compiles to: ``free_product([(discrete([0, 2]), L)])``).
-   freealg: ``law.edges()`` (fold Newton on the subordination system). Engine:
+   freealg: ``law.edges(method="fold")`` (fold Newton on the subordination system). Engine:
    ``relu.edges(dps=30)`` (critical point of z(m) = (1 + m)/(m S(m)) on the real m axis).
    Reference: the closed form L^L/(L-1)^(L-1) (S = ((1+m)/(1+2m))^L, critical point
    m* = 1/(L-2); Pennington-Schoenholz-Ganguli 2018).
 2. **Density of the Gaussian-weight Jacobian** J = D_4 W_4 ... D_1 W_1, D_l projections of trace
-   3/4, W_l = sqrt(4/3) * circular, at dps=30: freealg ``fa.compile(J*J.H).law.density(x, dps=30)``
+   3/4, W_l = sqrt(4/3) * circular, at dps=30: freealg with ``method="subordination"``
    (nested subordination through free_compression/free_multiplicative) vs the engine's
    ``density_mp`` on the same tree written with s_compress/s_product/s_scale. The two are
    compared digit by digit (max relative difference).
@@ -56,7 +56,7 @@ def bench_edges(depths_freealg, depths_engine):
         if L in depths_freealg:
             law = fa.free_product([(d, L)])
             t0 = time.perf_counter()
-            e = law.edges()[-1]
+            e = law.edges(method="fold")[-1]
             row["fa_s"] = time.perf_counter() - t0
             with mpmath.workdps(50):
                 row["fa_err"] = float(abs(mpmath.mpf(e.location) - ref) / ref)
@@ -107,7 +107,7 @@ def bench_density(n_engine, n_freealg):
     t_en = time.perf_counter() - t0
     sub = xs[:: max(1, n_engine // n_freealg)][:n_freealg]
     t0 = time.perf_counter()
-    ref = [law.density(x, dps=30) for x in sub]
+    ref = [law.density(x, dps=30, method="subordination") for x in sub]
     t_fa = time.perf_counter() - t0
     with mpmath.workdps(40):
         diff = max(float(abs(form.density_mp(x, dps=30) - r) / abs(r)) for x, r in zip(sub, ref))
