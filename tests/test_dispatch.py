@@ -207,3 +207,16 @@ def test_s_transform_strategy_nested_gaussian_jacobian():
     for x in (0.3, 1.1, 2.0):
         sol.density(x)
     assert (time.perf_counter() - t0) / 3 < 0.5
+
+
+def test_affine_image_of_an_affine_image():
+    # regression: -(2X + 1) + 3 raised NotImplementedError (the inner affine map had no G of
+    # its own to reflect). X ~ semicircle(1): -(2X + 1) + 3 = 2 - 2X ~ semicircle(4, mean 2)
+    law = fa.affine(fa.affine(fa.semicircle(1), 2, 1), -1, 3)
+    ref = fa.semicircle(4, 2)
+    x = np.linspace(-1.9, 5.9, 9)
+    assert np.allclose(law.density(x), ref.density(x), rtol=1e-13, atol=1e-15)
+    for v in ("-1.3", "0.4", "3.7"):
+        assert abs(law.density(v, dps=30) - ref.density(v, dps=30)) < 1e-28
+    g = law.cauchy(mpmath.mpc("0.3", "0.2"), dps=30)
+    assert abs(g - ref.cauchy(mpmath.mpc("0.3", "0.2"), dps=30)) < 1e-28

@@ -344,6 +344,23 @@ class Affine(_Composite):
             return mu._guess(arg, be)
         return _reflected_guess(mu, arg, be)
 
+    def _g(self, z, be):
+        """G(z) = G_mu(xi)/a, xi = (z - b)/a, for mu without unknowns; for a < 0, xi lies in
+        C- and G_mu(xi) = conj G_mu(conj xi) (mu is a real law). Lets an affine image of a
+        closed form be reflected or mapped again (an affine map of an affine map)."""
+        a, b = self._params(be)
+        xi = (z - b) / a
+        if a > 0:
+            return self._args[0]._g(xi, be) / a
+        return _conj(self._args[0]._g(_conj(xi, be), be), be) / a
+
+    def _dg(self, z, be):
+        a, b = self._params(be)
+        xi = (z - b) / a
+        if a > 0:
+            return self._args[0]._dg(xi, be) / (a * a)
+        return _conj(self._args[0]._dg(_conj(xi, be), be), be) / (a * a)
+
     def _cauchy_np(self, z, method=None):
         if self._args[0]._nunk == 0:
             return self._g_dual(Dual.constant(z, 0), [], NP, EvalContext()).v
