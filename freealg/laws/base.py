@@ -583,14 +583,17 @@ class Law:
         floats = any(isinstance(a, sp.Basic) and a.atoms(sp.Float) for a in _flat(self._args))
         return type(self)(*[conv(a) for a in self._args]) if floats else self
 
+    def _engine(self, strategy: str):
+        """The numeric engine behind the strategy 's_transform' or 'curve'."""
+        return self._s_form() if strategy == "s_transform" else self._curve_engine()
+
     def _cauchy_np_with(self, z, strategy, method):
         """G on an array through ``strategy``: the engine strategies run here, the law's own
         (formula, quadrature, subordination, ...) in ``_cauchy_np``. With ``method`` None a
         point the engine leaves NaN (off the real axis or not) is retried on the law's own
         path, so the automatic choice is never worse than the law's solver."""
         if strategy in ("s_transform", "curve"):
-            engine = self._s_form() if strategy == "s_transform" else self._curve_engine()
-            G = np.asarray(engine.cauchy_np(z), dtype=complex)
+            G = np.asarray(self._engine(strategy).cauchy_np(z), dtype=complex)
             if method is None:
                 bad = np.isnan(G)
                 if np.any(bad):
@@ -605,10 +608,7 @@ class Law:
         """G at one point through ``strategy`` (see :meth:`_cauchy_np_with`)."""
         if strategy in ("s_transform", "curve"):
             try:
-                if strategy == "s_transform":
-                    g = self._s_form().cauchy_mp(z, dps)
-                else:
-                    g = self._curve_engine().cauchy_mp(z, dps)
+                g = self._engine(strategy).cauchy_mp(z, dps)
                 if not mpmath.isfinite(g):
                     raise NoConvergence(f"the {strategy} engine", dps=dps, point=z,
                                         advice="use method='subordination'")
@@ -736,29 +736,18 @@ class Law:
         return (out, diag) if full_output else out
 
     def _density_np_method(self, x, method):
-        """-Im G/pi through a chosen Cauchy strategy (float64)."""
-        out = np.zeros(x.shape)
-        lo, hi = self._hull_float()
-        inside = (x >= lo) & (x <= hi)
-        if np.any(inside):
-            G = self._cauchy_np_with(x[inside] + 0j, method, method)
-            d = -np.imag(G) / np.pi
-            out[inside] = np.where(np.isnan(d) | (d > 1e-11 * np.abs(G)), d, 0.0)
-        return out
+        """-Im G/pi through a forced Cauchy strategy (float64; no averaging at atoms)."""
+        return self._density_np_from(x, method, method)[0]
 
     def _density_mp_method(self, x, dps, method):
-        """-Im G/pi through a chosen Cauchy strategy (mpmath)."""
+        """-Im G/pi through a forced Cauchy strategy (mpmath; no averaging at atoms)."""
         lo, hi = self._hull_float()
         if x < lo or x > hi:
             return mpmath.mpf(0)
-        with mpmath.workdps(dps + 10):
-            G = self._cauchy_mp_with(mpmath.mpc(x, 0), dps + 10, method, method)
-        with mpmath.workdps(dps):
-            d = -mpmath.im(G) / mpmath.pi
-            noise = mpmath.mpf(10) ** (-(dps + 5)) * abs(G)
-            return +d if d > noise else mpmath.mpf(0)
+        return self._density_mp_off(x, dps, method)
 
-    def _density_np(self, x):
+    def _density_np_from(self, x, strategy, method):
+        """(-Im G/pi on x through ``strategy``, the mask of points inside the hull)."""
         x = np.asarray(x, dtype=float)
         out = np.zeros(x.shape)
         # outside the hull of the support the density is 0: no solve (and no singular point
@@ -766,12 +755,17 @@ class Law:
         lo, hi = self._hull_float()
         inside = (x >= lo) & (x <= hi)
         if np.any(inside):
-            G = self._cauchy_np_with(x[inside] + 0j, self._default("density"), None)
+            G = self._cauchy_np_with(x[inside] + 0j, strategy, method)
             d = -np.imag(G) / np.pi
             # Im G below the solver accuracy (1e-11 relative, e.g. next to an atom) is 0; a
             # failed point stays NaN
-            out[inside] = np.where(np.isnan(d) | (d > 1e-11 * np.abs(G)),
-                                   d, 0.0)
+            out[inside] = np.where(np.isnan(d) | (d > 1e-11 * np.abs(G)), d, 0.0)
+        return out, inside
+
+    def _density_np(self, x):
+        x = np.asarray(x, dtype=float)
+        out, inside = self._density_np_from(x, self._default("density"), None)
+        if np.any(inside):
             # exactly at an atom G has a pole; the absolutely continuous density there is the
             # mean of its values at a +- delta (0 for an atom outside the bands)
             for loc, _mass in self._atoms_float():
@@ -810,19 +804,19 @@ class Law:
                     return +d
         return self._density_mp_off(x, dps)
 
-    def _density_mp_off(self, x, dps):
-        """_density_mp at a point that is not an atom."""
+    def _density_mp_off(self, x, dps, method=None):
+        """_density_mp at a point that is not an atom (through ``method``, or the default)."""
+        strategy = method or self._default("density")
         try:
             with mpmath.workdps(dps + 10):  # mpc() rounds to the working precision
                 zx = mpmath.mpc(x, 0)
-            G = self._cauchy_mp_with(zx, dps + 10, self._default("density"), None)
+            G = self._cauchy_mp_with(zx, dps + 10, strategy, method)
         except NoConvergence:
             # at an exact edge the boundary equation is singular: take Im z = 10^-(2 dps + 20),
             # which changes the density by far less than 10^-dps
             with mpmath.workdps(dps + 10):
                 eps = mpmath.mpf(10) ** (-(2 * dps + 20))
-                G = self._cauchy_mp_with(mpmath.mpc(x, eps), dps + 10, self._default("density"),
-                                         None)
+                G = self._cauchy_mp_with(mpmath.mpc(x, eps), dps + 10, strategy, method)
         with mpmath.workdps(dps):
             d = -mpmath.im(G) / mpmath.pi
             noise = mpmath.mpf(10) ** (-(dps + 5)) * abs(G)

@@ -22,8 +22,8 @@ from ..numeric.curve import AlgebraicCurve
 from ..numeric.dispatch import record
 from ..numeric.edges import edge_exponent as _edge_exponent
 from ..numeric.edges import edge_kind as _edge_kind
-from ..numeric.edges import numeric_edges, numeric_support
-from .base import Atom, Band, Edge, EvalContext, Law
+from ..numeric.edges import bands_from_edges, numeric_edges
+from .base import Atom, Edge, EvalContext, Law
 
 _z, _G, _w = sp.symbols("z G w")
 
@@ -225,29 +225,15 @@ class _Composite(Law):
         return ()
 
     def _support(self, dps: int, method: str | None = None):
-        """Bands of the absolutely continuous part (numeric; see ``freealg.numeric.edges``)."""
-        if (method or self._strategies("support")[0]) == "curve":
-            bands, start = [], None
-            for e in self._edges(dps, "curve"):
-                if e.side == "left":
-                    start = e.location
-                elif start is not None:
-                    bands.append(Band(start, e.location))
-                    start = None
-            return bands
-        if (method or self._strategies("support")[0]) == "s_transform":
-            edges = self._edges(dps, method)
-            if len(edges) == 2:
-                return [Band(edges[0].location, edges[1].location)]
-            if not edges:
-                return []
-        return numeric_support(self, dps)
+        """Bands of the absolutely continuous part: between the edges of :meth:`_edges`."""
+        return bands_from_edges(self._edges(dps, method))
 
     def _edges(self, dps: int, method: str | None = None):
         """Band endpoints, refined to ``dps`` digits where the edge is a regular fold."""
-        if (method or self._strategies("edges")[0]) == "curve":
+        strategy = method or self._default("edges")
+        if strategy == "curve":
             return self._edges_curve(dps)
-        if (method or self._strategies("edges")[0]) == "s_transform":
+        if strategy == "s_transform":
             got = self._edges_s_transform(dps)
             if got is not None or method is not None:
                 return got if got is not None else []

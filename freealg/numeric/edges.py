@@ -412,7 +412,21 @@ def numeric_support(law, dps: int = 30) -> list[Band]:
     list of Band
         Sorted; empty when the law is purely atomic.
     """
-    edges = numeric_edges(law, dps)
+    return bands_from_edges(numeric_edges(law, dps))
+
+
+def bands_from_edges(edges: list) -> list[Band]:
+    """The bands between sorted edges: a 'left' edge opens one, a 'right' edge closes it, and
+    a cusp closes one and opens the next.
+
+    Examples
+    --------
+    >>> from freealg.numeric.edges import bands_from_edges
+    >>> from freealg.numeric.records import Edge
+    >>> bands_from_edges([Edge(0, "soft", 0, "left"), Edge(1, "cusp"),
+    ...                   Edge(2, "soft", 0, "right")])
+    [Band(lo=0, hi=1), Band(lo=1, hi=2)]
+    """
     bands = []
     start = None
     for e in edges:
