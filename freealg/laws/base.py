@@ -33,6 +33,7 @@ from ..kernels.backend import MP, NP
 from ..kernels.dual import Dual
 from ..numeric.dispatch import check_dps, choose, collecting, record
 from ..numeric.dispatch import numeric_input as _numeric_input
+from ..numeric.distribution import DistributionMixin
 from ..numeric.stransform import M as S_VAR
 from ..numeric.stransform import STransformForm
 from ..numeric.records import Atom, Band, Edge, at_atom
@@ -88,6 +89,10 @@ def numeric_value(expr: Any, be, what: str = "a law parameter") -> Any:
     return e.evalf(mpmath.mp.dps + 5)._to_mpmath(mpmath.mp.prec + 20)
 
 
+#: Printers registered by ``freealg.printing`` when it is imported (``"latex"``: a function
+#: ``(law, printer) -> str``), so that this module does not import the printing layer.
+PRINTERS: dict = {}
+
 #: The free operations behind the convenience methods (``boxplus``, ``boxtimes``, ``affine``),
 #: registered by ``freealg.laws.convolution`` when it is imported (the laws package always
 #: imports it), so that this module does not import the module that builds on it.
@@ -117,7 +122,7 @@ class EvalContext:
 # --------------------------------------------------------------------------------------------
 
 
-class Law:
+class Law(DistributionMixin):
     """Base class of all laws. Subclasses set ``_argnames`` and implement the hooks.
 
     Examples
@@ -181,6 +186,9 @@ class Law:
         return f"{self.name}({inner})"
 
     def _latex(self, printer=None) -> str:
+        custom = PRINTERS.get("latex")
+        if custom is not None:
+            return custom(self, printer)
         inner = ", ".join(sp.latex(a) if not isinstance(a, Law) else a._latex(printer)
                           for a in self._args)
         return rf"\operatorname{{{self.name}}}\left({inner}\right)"
@@ -306,31 +314,6 @@ class Law:
             return [sp.simplify(x) if sp.sympify(x).free_symbols else sp.sympify(x) for x in k]
 
         return list(self._memo(("cumulants", n), compute))
-
-    @property
-    def mean(self):
-        """The first moment (exact).
-
-        Examples
-        --------
-        >>> import freealg as fa
-        >>> fa.free_poisson(2, 3).mean     # rate * jump
-        6
-        """
-        return self.moment(1)
-
-    @property
-    def variance(self):
-        """The variance m_2 - m_1^2 (exact).
-
-        Examples
-        --------
-        >>> import freealg as fa
-        >>> fa.free_poisson(2, 3).variance     # rate * jump^2
-        18
-        """
-        m1, m2 = self.moments(2)
-        return sp.simplify(m2 - m1**2)
 
     def cauchy_expr(self, z: Any = None):
         """Closed-form Cauchy transform as a sympy expression in ``z`` (None if unknown).
