@@ -2,92 +2,40 @@
 
 A Law is immutable and hashable; ``==`` is structural (same class, same arguments). Its
 symbolic side (moments, free cumulants, R/S transforms, closed-form Cauchy transform, algebraic
-curve) is exact sympy; its numeric side evaluates the Cauchy transform on the closed upper half
-plane at any precision (mpmath) or vectorised (numpy), with the branch fixed by the asymptotics
+curve) is exact sympy. Its numeric side (``cauchy``, ``density``, ``support``, ``edges``) is
+dispatched by the engine (``freealg.numeric.cauchy``, ``.density``, ``.support``) to named
+strategies (``method=``) and to the hooks below, with the branch fixed by the asymptotics
 G(z) ~ 1/z (see ``docs/conventions.md``).
 
-Public methods dispatch to named strategies (``method=``): see each method.
-
-Internal numeric protocol (used by composite laws and the continuation solver):
-
-``_nunk``
-    number of unknowns this law adds to a Newton system (0 for laws with a formula);
-``_g_dual(zeta, w, be, args)``
-    Cauchy transform at the Dual ``zeta`` using the unknowns ``w`` (a list of Duals of length
-    ``_nunk``), appending residuals to ``args.res`` and evaluation points to ``args.pts``;
-``_guess(zeta, be)``
-    starting values of the unknowns for large Im zeta.
+Internal numeric protocol (used by composite laws and the continuation solver): ``_nunk``, the
+number of unknowns this law adds to a Newton system (0 for laws with a formula);
+``_g_dual(zeta, w, be, args)``, the Cauchy transform at the Dual ``zeta`` using the unknowns
+``w``, appending residuals to ``args.res`` and evaluation points to ``args.pts``;
+``_guess(zeta, be)``, starting values of the unknowns for large Im zeta.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import (BranchError, FreeAlgError, InvalidParameterError, NoConvergence,
-                      UndeterminedError)
+from ..errors import UndeterminedError
 from ..kernels.backend import MP, NP
 from ..kernels.dual import Dual
-from ..numeric.dispatch import check_dps, choose, collecting, record
-from ..numeric.dispatch import numeric_input as _numeric_input
+from ..numeric import cauchy as engine_cauchy
+from ..numeric import density as engine_density
+from ..numeric import strategies as engine_strategies
+from ..numeric import support as engine_support
+from ..numeric.cauchy import EvalContext
 from ..numeric.distribution import DistributionMixin
-from ..numeric.stransform import M as S_VAR
-from ..numeric.stransform import STransformForm
-from ..numeric.records import Atom, Band, Edge, at_atom
+from ..numeric.params import check, exactified, numeric_value
+from ..numeric.records import Atom, Band, Edge
 from ..transforms import cumulants as cm
 
 __all__ = ["Law", "Atom", "Edge", "Band", "check", "numeric_value", "EvalContext"]
-
-
-# --------------------------------------------------------------------------------------------
-# three-valued checks and numeric conversion
-
-
-def check(name: str, value: Any, condition: Any, requirement: str) -> None:
-    """Raise InvalidParameterError only when ``condition`` is definitely false.
-
-    ``condition`` may be a callable (evaluated here, so that comparisons that sympy cannot make,
-    e.g. with NaN or a complex number, become a clear error). NaN and infinite values are
-    always rejected; a condition that depends on a symbol passes (three-valued check).
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> s = sp.Symbol("s", positive=True)
-    >>> check("variance", s, lambda: s > 0, "> 0")
-    >>> check("variance", -1, lambda: sp.S(-1) > 0, "must be > 0")
-    Traceback (most recent call last):
-    ...
-    freealg.errors.InvalidParameterError: invalid variance=-1: must be > 0
-    """
-    for v in (value if isinstance(value, (tuple, list)) else (value,)):
-        try:
-            sv = sp.sympify(v)
-        except (sp.SympifyError, TypeError):
-            raise InvalidParameterError(name, value, requirement) from None
-        if isinstance(sv, sp.Basic) and sv.has(sp.nan, sp.oo, -sp.oo, sp.zoo):
-            raise InvalidParameterError(name, value, "must be finite (not NaN or infinite); "
-                                                     + requirement)
-    try:
-        cond = sp.sympify(condition() if callable(condition) else condition)
-    except TypeError:
-        raise InvalidParameterError(name, value, requirement) from None
-    if cond is sp.false or cond == False:  # noqa: E712 (sympy booleans)
-        raise InvalidParameterError(name, value, requirement)
-
-
-def numeric_value(expr: Any, be, what: str = "a law parameter") -> Any:
-    """Convert an exact value to the back end's number type; symbols raise UndeterminedError."""
-    e = sp.sympify(expr)
-    if e.free_symbols:
-        raise UndeterminedError(what, sorted(e.free_symbols, key=str))
-    if be is NP:
-        return float(e) if e.is_real else complex(e)
-    return e.evalf(mpmath.mp.dps + 5)._to_mpmath(mpmath.mp.prec + 20)
-
 
 #: Printers registered by ``freealg.printing`` when it is imported (``"latex"``: a function
 #: ``(law, printer) -> str``), so that this module does not import the printing layer.
@@ -97,29 +45,6 @@ PRINTERS: dict = {}
 #: registered by ``freealg.laws.convolution`` when it is imported (the laws package always
 #: imports it), so that this module does not import the module that builds on it.
 OPERATIONS: dict = {}
-
-
-def _flat(args: Any) -> Iterable:
-    for a in args:
-        if isinstance(a, tuple):
-            yield from _flat(a)
-        elif isinstance(a, Law):
-            yield from _flat(a._args)
-        else:
-            yield a
-
-
-class EvalContext:
-    """Collects residuals and evaluation points while a Newton system is evaluated."""
-
-    __slots__ = ("res", "pts")
-
-    def __init__(self):
-        self.res: list = []
-        self.pts: list = []
-
-
-# --------------------------------------------------------------------------------------------
 
 
 class Law(DistributionMixin):
@@ -451,17 +376,23 @@ class Law(DistributionMixin):
             return None
         return lo >= -1e-300
 
-    # public numeric API ------------------------------------------------------------------
-    #: strategies of ``cauchy``/``density`` that this class implements, default first
+    # strategies (routing in freealg.numeric.strategies) ----------------------------------
+    #: strategies of ``cauchy``/``density`` and of ``edges``/``support`` that this class
+    #: implements, default first
     _cauchy_strategies: tuple = ("formula",)
+    _edge_strategies: tuple = ("formula",)
 
     def _strategies(self, quantity: str) -> tuple:
         """The strategies of ``quantity`` that apply to this law, the default first."""
-        if quantity in ("cauchy", "density"):
-            return self._cauchy_strategies
-        if quantity in ("edges", "support"):
-            return self._edge_strategies
-        return ()
+        return engine_strategies.own_strategies(self, quantity)
+
+    def _default(self, quantity: str) -> str | None:
+        return engine_strategies.default_strategy(self, quantity)
+
+    def _closed(self) -> "Law | None":
+        """The simplified law when it differs from this one and has a closed form."""
+        return self._memo("closed", lambda: engine_strategies.closed_law(self)
+                          if "simplify" in OPERATIONS else None)
 
     def simplify(self) -> "Law":
         """An equal law with a closed form where one is known, else the tree with simplified
@@ -486,67 +417,10 @@ class Law(DistributionMixin):
         """
         return self._memo("simplified", lambda: OPERATIONS["simplify"](self))
 
-    def _closed(self) -> "Law | None":
-        """The simplified law when it differs from this one and has a closed form."""
-        def build():
-            if "simplify" not in OPERATIONS:
-                return None
-            try:
-                law = self.simplify()
-            except FreeAlgError:
-                return None
-            if law is self or law == self or law._nunk != 0 or law._closed_strategy() is None:
-                return None
-            return law
-
-        return self._memo("closed", build)
-
-    def _closed_strategy(self) -> str | None:
-        return "formula" if "formula" in self._strategies("cauchy") else None
-
-    def _all_strategies(self, quantity: str) -> tuple:
-        """This law's strategies, with 'formula' first when the tree simplifies to a closed
-        form (see :meth:`simplify`)."""
-        own = self._strategies(quantity)
-        if "formula" not in own and self._closed() is not None:
-            # automatic for numbers; for edges/support only on request, since the closed
-            # form gives exact sympy locations where the numeric search gives mpf
-            return (("formula",) + tuple(own) if quantity in ("cauchy", "density")
-                    else tuple(own) + ("formula",))
-        return own
-
-    def _route(self, quantity: str, strategy: str, method: str | None) -> tuple:
-        """(law that computes, method to pass it): the closed form for 'formula' when this law
-        is not closed itself, else this law."""
-        if strategy == "formula" and "formula" not in self._strategies(quantity):
-            return self._closed(), None
-        return self, method
-
-    def _default(self, quantity: str) -> str | None:
-        names = self._strategies(quantity)
-        return names[0] if names else None
-
     def _s_form(self):
-        """The S-transform engine form of this law (None when it has none): a leaf on
-        [0, inf) with a closed-form S-transform; ⊠ products, compressions and positive
-        scalings of such laws override this."""
-        def build():
-            if self.free_symbols:
-                return None
-            try:
-                # float parameters become the exact rationals they stand for, so that the
-                # engine's exact algebra reproduces the law the other strategies solve (to
-                # any dps; sympy's 15-digit float arithmetic would not)
-                law = self._exactified()
-                S = law.s_transform(S_VAR)
-                if S is None:
-                    return None
-                a0 = sum((a.mass for a in law.atoms() if a.location == 0), sp.S.Zero)
-                return STransformForm([(S, 1)], atom0=a0)
-            except (FreeAlgError, TypeError, ValueError, ZeroDivisionError):
-                return None
-
-        return self._memo("s_form", build)
+        """The S-transform engine form (None: none): a leaf on [0, inf) with a closed-form
+        S-transform; ⊠ products, compressions and positive scalings override this."""
+        return self._memo("s_form", lambda: engine_cauchy.leaf_s_form(self))
 
     def _curve_engine(self, eliminate: bool = False):
         """The algebraic-curve engine of this law (None: no usable curve; see
@@ -555,55 +429,9 @@ class Law(DistributionMixin):
 
     def _exactified(self) -> "Law":
         """This law with every float parameter replaced by the exact rational it stores."""
-        def conv(a):
-            if isinstance(a, Law):
-                return a._exactified()
-            if isinstance(a, tuple):
-                return tuple(conv(b) for b in a)
-            e = sp.sympify(a)
-            return e.xreplace({f: sp.Rational(f) for f in e.atoms(sp.Float)})
+        return exactified(self)
 
-        floats = any(isinstance(a, sp.Basic) and a.atoms(sp.Float) for a in _flat(self._args))
-        return type(self)(*[conv(a) for a in self._args]) if floats else self
-
-    def _engine(self, strategy: str):
-        """The numeric engine behind the strategy 's_transform' or 'curve'."""
-        return self._s_form() if strategy == "s_transform" else self._curve_engine()
-
-    def _cauchy_np_with(self, z, strategy, method):
-        """G on an array through ``strategy``: the engine strategies run here, the law's own
-        (formula, quadrature, subordination, ...) in ``_cauchy_np``. With ``method`` None a
-        point the engine leaves NaN (off the real axis or not) is retried on the law's own
-        path, so the automatic choice is never worse than the law's solver."""
-        if strategy in ("s_transform", "curve"):
-            G = np.asarray(self._engine(strategy).cauchy_np(z), dtype=complex)
-            if method is None:
-                bad = np.isnan(G)
-                if np.any(bad):
-                    record(note=f"{int(bad.sum())} point(s) left NaN by the {strategy} engine "
-                                "were solved by subordination")
-                    G = G.copy()
-                    G[bad] = self._cauchy_np(np.asarray(z)[bad], None)
-            return G
-        return self._cauchy_np(z, method)
-
-    def _cauchy_mp_with(self, z, dps, strategy, method):
-        """G at one point through ``strategy`` (see :meth:`_cauchy_np_with`)."""
-        if strategy in ("s_transform", "curve"):
-            try:
-                g = self._engine(strategy).cauchy_mp(z, dps)
-                if not mpmath.isfinite(g):
-                    raise NoConvergence(f"the {strategy} engine", dps=dps, point=z,
-                                        advice="use method='subordination'")
-                with mpmath.workdps(dps):
-                    return +g
-            except (NoConvergence, BranchError, ZeroDivisionError, ValueError):
-                if method is not None:
-                    raise
-                record(note=f"the {strategy} engine gave no value; solved by subordination")
-            return self._cauchy_mp(z, dps, None)
-        return self._cauchy_mp(z, dps, method)
-
+    # public numeric API (freealg.numeric.cauchy, .density, .support) ----------------------
     def cauchy(self, z: Any, dps: int | None = 30, method: str | None = None,
                full_output: bool = False):
         """Cauchy transform G(z) = E[1/(z - X)] for z in the closed upper half plane.
@@ -641,35 +469,13 @@ class Law(DistributionMixin):
         -------
         mpmath.mpc or numpy.ndarray, and Diagnostics when ``full_output``
         """
-        dps = 30 if dps is None else check_dps(dps)
-        strategy = choose("cauchy", method, self._all_strategies("cauchy"))
-        law, method = self._route("cauchy", strategy, method)
-        kind, z = _numeric_input(z, "z", complex_ok=True, dps=dps)
-        if kind == "array":
-            if np.any(z.imag < 0):
-                raise InvalidParameterError("z", z[z.imag < 0].ravel()[:3],
-                                            "must lie in the closed upper half plane; use "
-                                            "G(conj z) = conj G(z) below the axis")
-            with collecting("cauchy", strategy, None) as diag:
-                out = law._cauchy_np_with(z, law._default("cauchy") if method is None else
-                                          strategy, method)
-        else:
-            if z.imag < 0:
-                raise InvalidParameterError("z", z, "must lie in the closed upper half plane; "
-                                            "use G(conj z) = conj G(z) below the axis")
-            with collecting("cauchy", strategy, dps) as diag:
-                out = law._cauchy_mp_with(z, dps, law._default("cauchy") if method is None else
-                                          strategy, method)
-        return (out, diag) if full_output else out
+        return engine_cauchy.cauchy(self, z, dps, method, full_output)
 
     def _cauchy_np(self, z, method=None):
-        return np.asarray(self._g(z, NP), dtype=complex) * np.ones(z.shape)
+        return engine_cauchy.formula_np(self, z)
 
     def _cauchy_mp(self, z, dps, method=None):
-        with mpmath.workdps(dps + 10):
-            g = self._g(mpmath.mpc(z), MP)
-        with mpmath.workdps(dps):
-            return +g
+        return engine_cauchy.formula_mp(self, z, dps)
 
     def density(self, x: Any, dps: int | None = None, method: str | None = None,
                 full_output: bool = False):
@@ -704,106 +510,16 @@ class Law(DistributionMixin):
         -------
         mpmath.mpf or numpy.ndarray, and Diagnostics when ``full_output``
         """
-        dps = 30 if dps is None else check_dps(dps)
-        strategy = choose("density", method, self._all_strategies("density"))
-        law, method = self._route("density", strategy, method)
-        kind, xx = _numeric_input(x, "x", complex_ok=False, dps=dps)
-        if kind == "array":
-            with collecting("density", strategy, None) as diag:
-                out = (law._density_np(xx) if method is None
-                       else law._density_np_method(xx, method))
-        else:
-            with collecting("density", strategy, dps) as diag:
-                out = (law._density_mp(xx, dps) if method is None
-                       else law._density_mp_method(xx, dps, method))
-        return (out, diag) if full_output else out
-
-    def _density_np_method(self, x, method):
-        """-Im G/pi through a forced Cauchy strategy (float64; no averaging at atoms)."""
-        return self._density_np_from(x, method, method)[0]
-
-    def _density_mp_method(self, x, dps, method):
-        """-Im G/pi through a forced Cauchy strategy (mpmath; no averaging at atoms)."""
-        lo, hi = self._hull_float()
-        if x < lo or x > hi:
-            return mpmath.mpf(0)
-        return self._density_mp_off(x, dps, method)
-
-    def _density_np_from(self, x, strategy, method):
-        """(-Im G/pi on x through ``strategy``, the mask of points inside the hull)."""
-        x = np.asarray(x, dtype=float)
-        out = np.zeros(x.shape)
-        # outside the hull of the support the density is 0: no solve (and no singular point
-        # such as z = 0 for ⊠ laws)
-        lo, hi = self._hull_float()
-        inside = (x >= lo) & (x <= hi)
-        if np.any(inside):
-            G = self._cauchy_np_with(x[inside] + 0j, strategy, method)
-            d = -np.imag(G) / np.pi
-            # Im G below the solver accuracy (1e-11 relative, e.g. next to an atom) is 0; a
-            # failed point stays NaN
-            out[inside] = np.where(np.isnan(d) | (d > 1e-11 * np.abs(G)), d, 0.0)
-        return out, inside
+        return engine_density.density(self, x, dps, method, full_output)
 
     def _density_np(self, x):
-        x = np.asarray(x, dtype=float)
-        out, inside = self._density_np_from(x, self._default("density"), None)
-        if np.any(inside):
-            # exactly at an atom G has a pole; the absolutely continuous density there is the
-            # mean of its values at a +- delta (0 for an atom outside the bands)
-            for loc, _mass in self._atoms_float():
-                at = inside & at_atom(x, loc)
-                if np.any(at):
-                    delta = 1e-6 * (1 + self._scale)
-                    side = self._density_np(np.array([loc - delta, loc + delta]))
-                    out[at] = 0.5 * float(np.sum(side))
-        return out
-
-    def _atoms_float(self) -> list:
-        def build():
-            try:
-                return [(float(numeric_value(a.location, NP)), float(numeric_value(a.mass, NP)))
-                        for a in self.atoms()]
-            except UndeterminedError:
-                return []
-
-        return self._memo("atoms_float", build)
+        return engine_density.density_np(self, x)
 
     def _density_mp(self, x, dps):
-        lo, hi = self._hull_float()
-        if x < lo or x > hi:
-            return mpmath.mpf(0)
-        for loc, _ in self._atoms_float():
-            if at_atom(float(x), loc):
-                # at an atom G has a pole (continuing onto it does not converge): the density
-                # of the absolutely continuous part is the mean of its values at a -+ delta,
-                # exact up to delta^2 f'' ~ 10^-(dps+6) where f is smooth at a
-                with mpmath.workdps(dps + 10):
-                    delta = mpmath.mpf(10) ** (-(dps + 6) // 2) * (1 + abs(x))
-                    left = self._density_mp_off(x - delta, dps + 4) if x - delta >= lo else 0
-                    right = self._density_mp_off(x + delta, dps + 4) if x + delta <= hi else 0
-                    d = (left + right) / 2
-                with mpmath.workdps(dps):
-                    return +d
-        return self._density_mp_off(x, dps)
+        return engine_density.density_mp(self, x, dps)
 
-    def _density_mp_off(self, x, dps, method=None):
-        """_density_mp at a point that is not an atom (through ``method``, or the default)."""
-        strategy = method or self._default("density")
-        try:
-            with mpmath.workdps(dps + 10):  # mpc() rounds to the working precision
-                zx = mpmath.mpc(x, 0)
-            G = self._cauchy_mp_with(zx, dps + 10, strategy, method)
-        except NoConvergence:
-            # at an exact edge the boundary equation is singular: take Im z = 10^-(2 dps + 20),
-            # which changes the density by far less than 10^-dps
-            with mpmath.workdps(dps + 10):
-                eps = mpmath.mpf(10) ** (-(2 * dps + 20))
-                G = self._cauchy_mp_with(mpmath.mpc(x, eps), dps + 10, strategy, method)
-        with mpmath.workdps(dps):
-            d = -mpmath.im(G) / mpmath.pi
-            noise = mpmath.mpf(10) ** (-(dps + 5)) * abs(G)
-            return +d if d > noise else mpmath.mpf(0)
+    def _atoms_float(self) -> list:
+        return engine_density.atoms_float(self)
 
     def atoms(self) -> list[Atom]:
         """Point masses, sorted by location (exact when the parameters are exact).
@@ -817,9 +533,6 @@ class Law(DistributionMixin):
         []
         """
         return []
-
-    #: strategies of ``edges``/``support`` that this class implements, default first
-    _edge_strategies: tuple = ("formula",)
 
     def support(self, dps: int = 30, method: str | None = None) -> list[Band]:
         """Bands of the absolutely continuous part, sorted (atoms excluded).
@@ -843,10 +556,7 @@ class Law(DistributionMixin):
         -------
         list of Band
         """
-        dps = check_dps(dps)
-        law, method = self._route("support", choose("support", method,
-                                                    self._all_strategies("support")), method)
-        return law._support(dps, method)
+        return engine_support.support(self, dps, method)
 
     def edges(self, dps: int = 30, method: str | None = None) -> list[Edge]:
         """All band endpoints with their kind (see :class:`Edge`).
@@ -871,10 +581,7 @@ class Law(DistributionMixin):
         -------
         list of Edge
         """
-        dps = check_dps(dps)
-        law, method = self._route("edges", choose("edges", method,
-                                                  self._all_strategies("edges")), method)
-        return law._edges(dps, method)
+        return engine_support.edges(self, dps, method)
 
     def _support(self, dps: int, method: str | None = None) -> list[Band]:
         raise NotImplementedError(f"{type(self).__name__} has no support")
@@ -891,7 +598,7 @@ class Law(DistributionMixin):
         >>> fa.free_poisson(sp.Rational(1, 4)).continuous_mass()     # = rate
         1/4
         """
-        return sp.S.One - sum((a.mass for a in self.atoms()), sp.S.Zero)
+        return engine_support.continuous_mass(self)
 
     # convenience --------------------------------------------------------------------------
     def boxplus(self, other: "Law") -> "Law":
@@ -928,8 +635,3 @@ class Law(DistributionMixin):
         [1, 5]
         """
         return OPERATIONS["affine"](self, scale, shift)
-
-
-def exact_or_float(values: Iterable[Any]) -> tuple:
-    """Sympify a sequence, keeping exact numbers exact."""
-    return tuple(sp.nsimplify(v) if isinstance(v, int) else sp.sympify(v) for v in values)

@@ -33,10 +33,11 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import NoConvergence, UndeterminedError
+from ..errors import NoConvergence
 from ..kernels.backend import MP, NP
 from ..kernels.continuation import solve_np
 from ..kernels.dual import Dual
+from .params import numeric_value
 from .tanhsinh import tanh_sinh_rule
 from .records import Atom, Band, Edge
 
@@ -44,16 +45,6 @@ __all__ = ["numeric_support", "numeric_edges", "confirm_atoms", "mass_check",
            "contour_moments"]
 
 _GRID = 2001
-
-
-def numeric_value(expr: Any, be) -> Any:
-    """An exact (sympy) value as a float (``NP``) or an mpf at the working precision (``MP``)."""
-    e = sp.sympify(expr)
-    if e.free_symbols:
-        raise UndeterminedError("a law parameter", sorted(e.free_symbols, key=str))
-    if be is NP:
-        return float(e) if e.is_real else complex(e)
-    return e.evalf(mpmath.mp.dps + 5)._to_mpmath(mpmath.mp.prec + 20)
 
 
 def _density_grid(law, x):

@@ -1,0 +1,72 @@
+"""Support, edges and continuous mass of a law: validated calls routed to a strategy.
+
+``support(law, dps, method)`` and ``edges(law, dps, method)`` check the precision, validate
+the method against the law's edge strategies (see :mod:`freealg.numeric.strategies`; an
+exact closed form is offered as ``'formula'`` when the tree simplifies to one) and run the
+law's ``_support(dps, method)`` / ``_edges(dps, method)``. The numeric searches themselves live
+in :mod:`freealg.numeric.edges`.
+
+An engine module (duck typing): a law provides ``_strategies``, ``_closed``, ``_support``,
+``_edges`` and ``atoms()``.
+
+Examples
+--------
+>>> import freealg as fa
+>>> from freealg.numeric.support import support
+>>> support(fa.free_poisson(1))          # Marchenko-Pastur ratio 1: [0, 4]
+[Band(lo=0, hi=4)]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from .dispatch import check_dps
+from .strategies import dispatch
+
+__all__ = ["support", "edges", "continuous_mass"]
+
+
+def support(law: Any, dps: int = 30, method: str | None = None) -> list:
+    """The bands of the absolutely continuous part of ``law`` (see ``Law.support``).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> support(fa.semicircle(1), method="fold")
+    Traceback (most recent call last):
+    ...
+    freealg.errors.InvalidParameterError: invalid method='fold': the support strategy 'fold'
+    does not apply to this law; use one of 'formula'
+    """
+    dps = check_dps(dps)
+    target, _, method = dispatch(law, "support", method)
+    return target._support(dps, method)
+
+
+def edges(law: Any, dps: int = 30, method: str | None = None) -> list:
+    """The band endpoints of ``law`` with their kind (see ``Law.edges``).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> [e.location for e in edges(fa.semicircle(1))]
+    [-2, 2]
+    """
+    dps = check_dps(dps)
+    target, _, method = dispatch(law, "edges", method)
+    return target._edges(dps, method)
+
+
+def continuous_mass(law: Any) -> Any:
+    """1 - the sum of the atom masses of ``law`` (exact when they are).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> continuous_mass(fa.bernoulli(sp.Rational(1, 3)))
+    0
+    """
+    return sp.S.One - sum((a.mass for a in law.atoms()), sp.S.Zero)
