@@ -24,7 +24,13 @@ from . import plotting  # noqa: E402  (matplotlib imported lazily, in the plot e
 from .montecarlo import (ComparisonReport, FreenessReport, SampledSpectrum,  # noqa: E402
                          compare, freeness_test, sample)
 
+# the one place the version is written (pyproject.toml reads it: [tool.setuptools.dynamic])
 __version__ = "0.1.0"
+
+# the PyPI project "freealg" is a different package with the same import name: warn once
+from .deps import warn_name_clash as _warn_name_clash  # noqa: E402
+
+_warn_name_clash()
 
 __all__ = list(_laws_all) + [
     "latex", "compile", "compile_expr", "System", "spectrum", "SpectralSolution", "NCPoly",

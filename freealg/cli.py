@@ -219,11 +219,19 @@ def _jacobian_demo(dps: int, out, outdir, progress: _Progress) -> None:
         try:
             from . import plotting
 
-            png = plotting.histogram(sol, ev, os.path.join(outdir, "jacobian_density.png"))
+            png = plotting.histogram(
+                sol, ev, os.path.join(outdir, "jacobian_density.png"),
+                title="Squared singular values of the input-output Jacobian $J$\n"
+                      "ReLU network, depth 3, Haar orthogonal weights, $\\sigma_w^2 = 2$",
+                caption="Curve: the density solved from the "
+                        "S-transform System (float64). Right axis: the atom of mass 1/2 at 0 "
+                        "(exact) and its fraction in the sample. Dotted: the support edge "
+                        "$L^L/(L-1)^{L-1} = 27/4$. Bars: eigenvalues of $J J^T$ for one real "
+                        "network of width 1000 (bins of Freedman-Diaconis width, cut at the "
+                        "edges).")
             print(f"wrote      : {png}", file=out)
         except ImportError:
-            print("plot       : skipped (pip install 'freealg-cas[plot]' for matplotlib)",
-                  file=out)
+            print("plot       : skipped (pip install matplotlib)", file=out)
 
 
 def demo(dps: int = 30, points: int = 9, out=None, outdir: str | None = "freealg-demo",

@@ -1,9 +1,12 @@
-"""Optional packages (tqdm, torch, dask.distributed, matplotlib) and the BLAS thread pool.
+"""Optional packages (tqdm, torch, dask.distributed, matplotlib), the BLAS thread pool, and
+the check for another distribution that installs the import name ``freealg``.
 
 Optional packages are imported lazily, where an option needs them; a missing one raises
 :class:`~freealg.errors.OptionalDependencyError`, which names the pip extra to install.
 :class:`blas_threads` limits LAPACK's threads around dense linear algebra (the Monte Carlo
-sampler, the neural-network spectra).
+sampler, the neural-network spectra). :func:`name_clash` finds other installed distributions
+that own the import name ``freealg`` (the PyPI project ``freealg`` is a different package);
+``import freealg`` warns once with :class:`NameClashWarning` when there is one.
 
 Examples
 --------
@@ -19,12 +22,20 @@ freealg.errors.OptionalDependencyError: invalid backend='x': needs the optional 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata as _metadata
+import re
+import warnings
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
 from .errors import OptionalDependencyError
 
-__all__ = ["EXTRAS", "have", "require", "blas_threads"]
+__all__ = ["EXTRAS", "DISTRIBUTION", "have", "require", "blas_threads", "NameClashWarning",
+           "name_clash", "warn_name_clash"]
+
+#: this project's distribution name; the import name is ``freealg``
+DISTRIBUTION = "freealg-cas"
 
 #: pip extra that provides each optional package (see pyproject.toml)
 EXTRAS = {"tqdm": "progress", "torch": "gpu", "dask": "dask", "distributed": "dask",
@@ -167,3 +178,141 @@ class blas_threads:
         for undo in reversed(self._undo):
             undo()
         self._undo = []
+
+
+# --------------------------------------------------------------------------------------------
+# another distribution that owns the import name ``freealg``
+
+
+class NameClashWarning(UserWarning):
+    """Another installed distribution also provides the import name ``freealg``.
+
+    The PyPI project ``freealg`` ("free decompression") is a different package with the same
+    import name; installing it overwrites (or shadows) this one. The message gives the fix.
+
+    Examples
+    --------
+    >>> from freealg.deps import NameClashWarning
+    >>> issubclass(NameClashWarning, UserWarning)
+    True
+    """
+
+
+def _normalise(name: str) -> str:
+    # PEP 503 normalisation: freealg_cas, FreeAlg.CAS and freealg-cas are one name
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _owns(dist: Any, package: str) -> bool:
+    """Whether the distribution's metadata lists the top-level package ``package``."""
+    top = dist.read_text("top_level.txt")
+    if top is not None and package in top.split():
+        return True
+    for f in dist.files or ():
+        parts = Path(str(f)).parts
+        if parts and parts[0] in (package, package + ".py"):
+            return True
+    return False
+
+
+def name_clash(package: str = "freealg", thorough: bool = False) -> list[str]:
+    """Installed distributions other than ``freealg-cas`` that provide the import name ``package``.
+
+    The default, cheap check (run at ``import freealg``) looks at the distribution whose name is
+    the import name itself (the PyPI project ``freealg``) and confirms from its metadata
+    (``top_level.txt`` or its file list) that it installs that package. With ``thorough``
+    every installed distribution is checked (``importlib.metadata.packages_distributions``,
+    about 0.5 s).
+
+    Examples
+    --------
+    >>> from freealg.deps import name_clash
+    >>> name_clash("no_such_package_here")
+    []
+
+    Parameters
+    ----------
+    package : str
+        The top-level import name.
+    thorough : bool
+        Scan all installed distributions, not only the one named ``package``.
+
+    Returns
+    -------
+    list of str
+        ``'name version'`` of each other distribution that owns ``package``, sorted.
+    """
+    found: set[str] = set()
+    if thorough:
+        owners = _metadata.packages_distributions().get(package, [])
+        for name in owners:
+            if _normalise(name) != DISTRIBUTION:
+                try:
+                    found.add(f"{name} {_metadata.version(name)}")
+                except _metadata.PackageNotFoundError:  # pragma: no cover - a broken install
+                    found.add(name)
+        return sorted(found)
+    try:
+        dist = _metadata.distribution(package)
+    except _metadata.PackageNotFoundError:
+        return []
+    name = dist.metadata["Name"] or package
+    if _normalise(name) != DISTRIBUTION and _owns(dist, package):
+        found.add(f"{name} {dist.version}")
+    return sorted(found)
+
+
+def _fix(others: list[str]) -> str:
+    root = Path(__file__).resolve().parents[1]
+    names = " ".join(o.split()[0] for o in others)
+    if (root / "pyproject.toml").exists():
+        reinstall = f'pip install -e "{root}"'
+    else:
+        reinstall = "pip install -e . (from your clone of freealg-cas)"
+    return f"pip uninstall -y {names} && {reinstall}"
+
+
+_WARNED = False
+
+
+def warn_name_clash(others: list[str] | None = None) -> bool:
+    """Warn once (:class:`NameClashWarning`) if another distribution owns the import name.
+
+    Called by ``import freealg``. The message names the other distribution and the fix: uninstall
+    it, then reinstall this package from its clone (``pip install -e <clone>``; never
+    ``pip install freealg``, which is the other project).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from freealg import deps
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     deps.warn_name_clash([])
+    False
+
+    Parameters
+    ----------
+    others : list of str, optional
+        The clashing distributions (default: :func:`name_clash`).
+
+    Returns
+    -------
+    bool
+        Whether a warning was issued now (only the first clash in a session warns).
+    """
+    global _WARNED
+    if others is None:
+        try:
+            others = name_clash()
+        except Exception:  # noqa: BLE001 - broken metadata must never break the import
+            return False
+    if not others or _WARNED:
+        return False
+    _WARNED = True
+    warnings.warn(
+        f"another installed distribution ({', '.join(others)}) also provides the import name "
+        f"'freealg' and can overwrite or shadow this package (freealg-cas, free probability as "
+        f"a computer-algebra extension; PyPI's 'freealg' is a different project). Fix: "
+        f"{_fix(others)}", NameClashWarning, stacklevel=3)
+    return True
