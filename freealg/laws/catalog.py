@@ -14,8 +14,9 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InvalidParameterError
-from ..kernels.backend import MP, NP
-from .base import Atom, Band, Edge, Law, check, numeric_value
+from ..numeric.leaf import (ClosedFormDensity, IntervalLeaf, atom_sum, fsum, log1p, on, rsqrt,
+                            to_float, where)
+from .base import Atom, Law, check, numeric_value
 
 __all__ = [
     "Semicircle", "FreePoisson", "Discrete", "Bernoulli", "Dirac", "Arcsine", "Uniform",
@@ -30,12 +31,7 @@ def _sym(z, default):
     return default if z is None else sp.sympify(z)
 
 
-def _f(x):
-    """float of an exact value (UndeterminedError for symbols)."""
-    return numeric_value(x, NP)
-
-
-class Semicircle(Law):
+class Semicircle(ClosedFormDensity, IntervalLeaf, Law):
     """Wigner semicircle law of variance v and mean m: density sqrt(4v - (x-m)^2)/(2 pi v).
 
     R(w) = m + v w (Voiculescu 1986); G = (z - m - sqrt(z-m-2sqrt v) sqrt(z-m+2sqrt v))/(2v).
@@ -117,36 +113,16 @@ class Semicircle(Law):
         q = zeta + be.sqrt(zeta - r) * be.sqrt(zeta + r)
         return (2 * m + 4 * v / q) / q
 
-    def _density_np(self, x):
-        v, m, r = self._params(NP)
-        d = np.sqrt(np.clip(r * r - (x - m) ** 2, 0, None)) / (2 * np.pi * v)
-        return d
+    def _rho(self, x, be):
+        v, m, r = self._params(be)
+        return rsqrt(r * r - (x - m) ** 2, be) / (2 * be.pi * v)
 
-    def _density_mp(self, x, dps):
-        with mpmath.workdps(dps + 5):
-            v, m, r = self._params(MP)
-            q = r * r - (x - m) ** 2
-            out = mpmath.sqrt(q) / (2 * mpmath.pi * v) if q > 0 else mpmath.mpf(0)
-        with mpmath.workdps(dps):
-            return +out
-
-    def _hull_float(self):
+    def _band(self):
         v, m = self._args
-        r = 2 * sp.sqrt(v)
-        return _f(m - r), _f(m + r)
-
-    def _support(self, dps: int, method: str | None = None):
-        v, m = self._args
-        r = 2 * sp.sqrt(v)
-        return [Band(m - r, m + r)]
-
-    def _edges(self, dps: int, method: str | None = None):
-        v, m = self._args
-        r = 2 * sp.sqrt(v)
-        return [Edge(m - r, "soft", 0, "left"), Edge(m + r, "soft", 0, "right")]
+        return m - 2 * sp.sqrt(v), m + 2 * sp.sqrt(v)
 
 
-class FreePoisson(Law):
+class FreePoisson(ClosedFormDensity, IntervalLeaf, Law):
     """Free Poisson law pi(rate, jump): free cumulants kappa_n = rate * jump^n.
 
     Atom max(0, 1 - rate) at 0; bulk [jump(1 - sqrt rate)^2, jump(1 + sqrt rate)^2]
@@ -177,9 +153,14 @@ class FreePoisson(Law):
         lam, a = self._args
         return rf"\pi_{{{sp.latex(lam)}, {sp.latex(a)}}}"
 
-    def _bounds(self):
+    _edge_value = staticmethod(sp.simplify)
+
+    def _band(self):
         lam, a = self._args
         return a * (1 - sp.sqrt(lam)) ** 2, a * (1 + sp.sqrt(lam)) ** 2
+
+    def _edge_kinds(self):
+        return "hard" if self._args[0] == 1 else "soft", "soft"
 
     def _free_cumulants_exact(self, n):
         lam, a = self._args
@@ -195,7 +176,7 @@ class FreePoisson(Law):
 
     def cauchy_expr(self, z=None):
         lam, a = self._args
-        lo, hi = self._bounds()
+        lo, hi = self._band()
         z = _sym(z, _z)
         return (z + a * (1 - lam) - sp.sqrt(z - lo) * sp.sqrt(z - hi)) / (2 * a * z)
 
@@ -206,7 +187,7 @@ class FreePoisson(Law):
 
     def _make_params(self, be):
         lam, a = self._args
-        lo, hi = self._bounds()
+        lo, hi = self._band()
         return tuple(numeric_value(q, be) for q in (lam, a, lo, hi))
 
     def _g(self, z, be):
@@ -227,19 +208,10 @@ class FreePoisson(Law):
         q = z + a * (1 - lam) + be.sqrt(z - lo) * be.sqrt(z - hi)
         return (4 * a * z / q - 2 * a * (1 - lam)) / q
 
-    def _density_np(self, x):
-        lam, a, lo, hi = self._params(NP)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.sqrt(np.clip((hi - x) * (x - lo), 0, None)) / (2 * np.pi * a * x)
-        return np.where((x > lo) & (x < hi), d, 0.0)
-
-    def _density_mp(self, x, dps):
-        with mpmath.workdps(dps + 5):
-            lam, a, lo, hi = self._params(MP)
-            q = (hi - x) * (x - lo)
-            out = mpmath.sqrt(q) / (2 * mpmath.pi * a * x) if (q > 0 and x > 0) else mpmath.mpf(0)
-        with mpmath.workdps(dps):
-            return +out
+    def _rho(self, x, be):
+        lam, a, lo, hi = self._params(be)
+        return on((x > lo) & (x < hi),
+                  lambda t: rsqrt((hi - t) * (t - lo), be) / (2 * be.pi * a * t), x, be)
 
     def atoms(self):
         lam, _ = self._args
@@ -248,21 +220,6 @@ class FreePoisson(Law):
             return []
         return [Atom(sp.S.Zero, mass)]
 
-    def _hull_float(self):
-        lo, hi = self._bounds()
-        lam = self._args[0]
-        has_atom = bool(sp.sympify(lam < 1) == sp.true)
-        return (min(0.0, _f(lo)) if has_atom else _f(lo)), _f(hi)
-
-    def _support(self, dps: int, method: str | None = None):
-        return [Band(*self._bounds())]
-
-    def _edges(self, dps: int, method: str | None = None):
-        lo, hi = self._bounds()
-        lam = self._args[0]
-        kind_lo = "hard" if lam == 1 else "soft"
-        return [Edge(sp.simplify(lo), kind_lo, 0, "left"),
-                Edge(sp.simplify(hi), "soft", 0, "right")]
 
 
 def free_poisson(rate: Any = 1, jump: Any = 1) -> FreePoisson:
@@ -295,7 +252,7 @@ def marchenko_pastur(ratio: Any, variance: Any = 1) -> FreePoisson:
     return FreePoisson(1 / c, c * s)
 
 
-class Discrete(Law):
+class Discrete(ClosedFormDensity, Law):
     """Finite atomic law sum_i w_i delta_{a_i} (uniform weights if none are given).
 
     Exact inputs stay exact. Float data (e.g. thousands of eigenvalues) are kept as floats and
@@ -354,8 +311,11 @@ class Discrete(Law):
             items.sort(key=lambda pw: sp.default_sort_key(pw[0]))
         self._init(tuple(p for p, _ in items), tuple(w for _, w in items))
 
+    def _points_weights(self) -> tuple:
+        return self._args
+
     def _moments_exact(self, n):
-        pts, ws = self._args
+        pts, ws = self._points_weights()
         return [sp.expand(sp.Add(*[w * p**k for p, w in zip(pts, ws)])) for k in range(1, n + 1)]
 
     def cauchy_expr(self, z=None):
@@ -383,43 +343,31 @@ class Discrete(Law):
         return None
 
     def _make_params(self, be):
-        pts, ws = self._args
-        if be is NP:
+        pts, ws = self._points_weights()
+        if be.is_array:
             return (np.array([float(p) for p in pts]), np.array([float(w) for w in ws]))
-        return ([numeric_value(p, MP) for p in pts], [numeric_value(w, MP) for w in ws])
+        return ([numeric_value(p, be) for p in pts], [numeric_value(w, be) for w in ws])
 
     def _g(self, z, be):
-        a, w = self._params(be)
-        if be is NP:
-            return _discrete_sum_np(z, a, w, 1)
-        return mpmath.fsum(wi / (z - ai) for ai, wi in zip(a, w))
+        return atom_sum(z, *self._params(be), 1, be)
 
     def _dg(self, z, be):
-        a, w = self._params(be)
-        if be is NP:
-            return -_discrete_sum_np(z, a, w, 2)
-        return -mpmath.fsum(wi / (z - ai) ** 2 for ai, wi in zip(a, w))
+        return -atom_sum(z, *self._params(be), 2, be)
 
     def _psi(self, z, be):
         # z G - 1 = sum_i w_i a_i/(z - a_i)
         a, w = self._params(be)
-        if be is NP:
-            return _discrete_sum_np(z, a, w * a, 1)
-        return mpmath.fsum(wi * ai / (z - ai) for ai, wi in zip(a, w))
+        return atom_sum(z, a, w * a if be.is_array else [p * q for p, q in zip(a, w)], 1, be)
 
-    def _density_np(self, x):
-        return np.zeros(np.shape(x))
-
-    def _density_mp(self, x, dps):
-        return mpmath.mpf(0)
+    def _rho(self, x, be):
+        return on(False, None, x, be)
 
     def atoms(self):
-        pts, ws = self._args
-        return [Atom(p, w) for p, w in zip(pts, ws)]
+        return [Atom(p, w) for p, w in zip(*self._points_weights())]
 
     def _hull_float(self):
-        pts, _ = self._args
-        return _f(pts[0]), _f(pts[-1])
+        pts, _ = self._points_weights()
+        return to_float(pts[0]), to_float(pts[-1])
 
     def _support(self, dps: int, method: str | None = None):
         return []
@@ -432,19 +380,6 @@ class Discrete(Law):
         if len(pts) > 6:
             return f"discrete(<{len(pts)} atoms in [{float(pts[0]):.4g}, {float(pts[-1]):.4g}]>)"
         return f"discrete(points={list(pts)}, weights={list(ws)})"
-
-
-def _discrete_sum_np(z, a, w, power):
-    z = np.asarray(z, dtype=complex)
-    flat = z.ravel()
-    out = np.empty(flat.shape, dtype=complex)
-    chunk = max(1, 2_000_000 // max(1, len(a)))
-    # z exactly at an atom: a pole (inf/NaN), which the callers treat as "on an atom"
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for s in range(0, len(flat), chunk):
-            d = flat[s:s + chunk, None] - a[None, :]
-            out[s:s + chunk] = (w[None, :] / d**power).sum(axis=1)
-    return out.reshape(z.shape)
 
 
 class Bernoulli(Discrete):
@@ -480,6 +415,9 @@ class Bernoulli(Discrete):
     def _pw(self):
         return self._cache["pw"]
 
+    def _points_weights(self) -> tuple:
+        return self._pw
+
     def __reduce__(self):
         return (Bernoulli, self._args)
 
@@ -508,9 +446,9 @@ class Bernoulli(Discrete):
 
     def _make_params(self, be):
         t = numeric_value(self._args[0], be)
-        if be is NP:
+        if be.is_array:
             return np.array([0.0, 1.0]), np.array([1 - t, t])
-        return [mpmath.mpf(0), mpmath.mpf(1)], [1 - t, t]
+        return [be.mpf(0), be.mpf(1)], [1 - t, t]
 
     def _g(self, z, be):
         _, (s, t) = self._params(be)
@@ -523,10 +461,6 @@ class Bernoulli(Discrete):
     def _psi(self, z, be):
         _, (s, t) = self._params(be)
         return t / (z - 1)
-
-    def atoms(self):
-        t = self._args[0]
-        return [Atom(p, w) for p, w in zip((sp.S.Zero, sp.S.One), (1 - t, t)) if w != 0]
 
     def _hull_float(self):
         return 0.0, 1.0
@@ -558,6 +492,9 @@ class Dirac(Discrete):
         object.__setattr__(self, "_cache", {})
         object.__setattr__(self, "_args", (a,))
 
+    def _points_weights(self) -> tuple:
+        return (self._args[0],), (sp.S.One,)
+
     def __reduce__(self):
         return (Dirac, self._args)
 
@@ -572,22 +509,12 @@ class Dirac(Discrete):
     def r_transform(self, w=None):
         return self._args[0]
 
-    def s_transform(self, z=None):
-        a = self._args[0]
-        return None if a == 0 else 1 / a
-
     def cauchy_expr(self, z=None):
         return 1 / (_sym(z, _z) - self._args[0])
 
     def curve(self, z=None, G=None):
         z, G = _sym(z, _z), _sym(G, _G)
         return sp.Poly((z - self._args[0]) * G - 1, G, z)
-
-    def _make_params(self, be):
-        a = numeric_value(self._args[0], be)
-        if be is NP:
-            return np.array([a]), np.array([1.0])
-        return [a], [mpmath.mpf(1)]
 
     def _g(self, z, be):
         (a,), _ = self._params(be)
@@ -601,13 +528,6 @@ class Dirac(Discrete):
         (a,), _ = self._params(be)
         return a / (z - a)
 
-    def atoms(self):
-        return [Atom(self._args[0], sp.S.One)]
-
-    def _hull_float(self):
-        a = _f(self._args[0])
-        return a, a
-
     def subs(self, *args, **kwargs):
         return Dirac(self._args[0].subs(*args, **kwargs))
 
@@ -615,7 +535,7 @@ class Dirac(Discrete):
         return f"dirac({self._args[0]})"
 
 
-class Arcsine(Law):
+class Arcsine(ClosedFormDensity, IntervalLeaf, Law):
     """Arcsine law on [a, b]: density 1/(pi sqrt((x - a)(b - x))), G = 1/(sqrt(z-a) sqrt(z-b)).
 
     Examples
@@ -668,32 +588,18 @@ class Arcsine(Law):
         s = be.sqrt(z - a) * be.sqrt(z - b)
         return -(z - (a + b) / 2) / (s * s * s)
 
-    def _density_np(self, x):
-        a, b = self._params(NP)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = 1 / (np.pi * np.sqrt((x - a) * (b - x)))
-        return np.where((x > a) & (x < b), d, 0.0)
+    def _rho(self, x, be):
+        a, b = self._params(be)
+        return on((x > a) & (x < b), lambda t: 1 / (be.pi * rsqrt((t - a) * (b - t), be)), x, be)
 
-    def _density_mp(self, x, dps):
-        with mpmath.workdps(dps + 5):
-            a, b = self._params(MP)
-            q = (x - a) * (b - x)
-            out = 1 / (mpmath.pi * mpmath.sqrt(q)) if q > 0 else mpmath.mpf(0)
-        with mpmath.workdps(dps):
-            return +out
+    def _band(self):
+        return self._args
 
-    def _hull_float(self):
-        return _f(self._args[0]), _f(self._args[1])
-
-    def _support(self, dps: int, method: str | None = None):
-        return [Band(*self._args)]
-
-    def _edges(self, dps: int, method: str | None = None):
-        a, b = self._args
-        return [Edge(a, "hard", 0, "left"), Edge(b, "hard", 0, "right")]
+    def _edge_kinds(self):
+        return "hard", "hard"
 
 
-class Uniform(Law):
+class Uniform(ClosedFormDensity, IntervalLeaf, Law):
     """Uniform law on [a, b]: G(z) = (log(z - a) - log(z - b))/(b - a).
 
     Examples
@@ -724,69 +630,37 @@ class Uniform(Law):
 
     def _g(self, z, be):
         a, b = self._params(be)
-        direct = (be.log(z - a) - be.log(z - b)) / (b - a)
         # far from [a, b]: log1p((b - a)/(z - b)) avoids the cancellation of the two logs (the
         # ratio (z - a)/(z - b) then has positive real part, away from the branch cut)
-        if be is NP:
-            far = np.abs(z - b) > 2 * (b - a)
-            if np.any(far):
-                with np.errstate(all="ignore"):
-                    stable = np.log1p((b - a) / (z - b)) / (b - a)
-                return np.where(far, stable, direct)
-            return direct
-        if abs(z - b) > 2 * (b - a):
-            return mpmath.log1p((b - a) / (z - b)) / (b - a)
-        return direct
+        return where(be.abs(z - b) > 2 * (b - a), lambda: log1p((b - a) / (z - b), be) / (b - a),
+                     lambda: (be.log(z - a) - be.log(z - b)) / (b - a), be)
 
     def _psi(self, z, be):
         # far away: sum_k m_k z^-k (geometric, ratio <= 1/3); else z G - 1 directly
         a, b = self._params(be)
-        R = max(abs(a), abs(b))
-        if be is NP:
-            z = np.asarray(z, dtype=complex)
-            far = np.abs(z) > 3 * R
-            out = z * self._g(z, be) - 1
-            if np.any(far):
-                zf = z[far]
-                acc = np.zeros_like(zf)
-                zk = np.ones_like(zf)
-                for k in range(1, 60):
-                    zk = zk / zf
-                    acc = acc + (b ** (k + 1) - a ** (k + 1)) / ((k + 1) * (b - a)) * zk
-                out = np.array(out, dtype=complex)
-                out[far] = acc
-            return out
-        if abs(z) > 3 * R:
-            n = int(mpmath.mp.dps * 2.2) + 10
-            terms = [(b ** (k + 1) - a ** (k + 1)) / ((k + 1) * (b - a)) / z**k
-                     for k in range(1, n)]
-            return mpmath.fsum(terms)
-        return z * self._g(z, be) - 1
+        z = be.asarray(z)
+        n = 60 if be.is_array else int(mpmath.mp.dps * 2.2) + 10
+
+        def series():
+            return fsum([(b ** (k + 1) - a ** (k + 1)) / ((k + 1) * (b - a)) / z**k
+                         for k in range(1, n)], be)
+
+        return where(be.abs(z) > 3 * max(abs(a), abs(b)), series, lambda: z * self._g(z, be) - 1,
+                     be)
 
     def _dg(self, z, be):
         a, b = self._params(be)
         return (1 / (z - a) - 1 / (z - b)) / (b - a)
 
-    def _density_np(self, x):
-        a, b = self._params(NP)
-        return np.where((x > a) & (x < b), 1 / (b - a), 0.0)
+    def _rho(self, x, be):
+        a, b = self._params(be)
+        return on((x > a) & (x < b), lambda t: 1 / (b - a), x, be)
 
-    def _density_mp(self, x, dps):
-        with mpmath.workdps(dps + 5):
-            a, b = self._params(MP)
-            out = 1 / (b - a) if a < x < b else mpmath.mpf(0)
-        with mpmath.workdps(dps):
-            return +out
+    def _band(self):
+        return self._args
 
-    def _hull_float(self):
-        return _f(self._args[0]), _f(self._args[1])
-
-    def _support(self, dps: int, method: str | None = None):
-        return [Band(*self._args)]
-
-    def _edges(self, dps: int, method: str | None = None):
-        a, b = self._args
-        return [Edge(a, "hard", 0, "left"), Edge(b, "hard", 0, "right")]
+    def _edge_kinds(self):
+        return "hard", "hard"
 
 
 # factories (the public API names) -------------------------------------------------------------

@@ -31,12 +31,14 @@ from __future__ import annotations
 from typing import Any
 
 import mpmath
-import numpy as np
 import sympy as sp
 
 from ..errors import UndeterminedError
-from ..kernels.backend import MP, NP
-from .base import Atom, Band, Edge, Law, check, numeric_value
+from ..numeric.jacobi import (is_zero, jacobi_atoms, jacobi_density, jacobi_gh, jacobi_moments,
+                              jacobi_params, primitive_poly, truth)
+from ..numeric.jacobi import tidy as _tidy
+from ..numeric.leaf import ClosedFormDensity, IntervalLeaf
+from .base import Atom, Law, check, numeric_value
 
 __all__ = ["FreeMeixner", "FreeBinomial", "KestenMcKay", "Wachter",
            "free_meixner", "free_binomial", "kesten_mckay", "wachter"]
@@ -48,137 +50,14 @@ def _sym(z, default):
     return default if z is None else sp.sympify(z)
 
 
-def truth(cond: Any) -> bool | None:
-    """Three-valued truth of a sympy condition: True, False, or None when undetermined.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> v = sp.Symbol("v")
-    >>> truth(sp.sqrt(2) > 1), truth(sp.S(1) < 0), truth(v > 0)
-    (True, False, None)
-    """
-    try:
-        c = sp.sympify(cond)
-    except (TypeError, sp.SympifyError):
-        return None
-    if c is sp.true:
-        return True
-    if c is sp.false:
-        return False
-    return None
-
-
-def is_zero(x: Any) -> bool | None:
-    """Three-valued test x == 0 for an exact sympy expression.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> v = sp.Symbol("v")
-    >>> is_zero(sp.sqrt(2) * sp.sqrt(3) - sp.sqrt(6)), is_zero(sp.Rational(1, 3)), is_zero(v)
-    (True, False, None)
-    """
-    x = sp.sympify(x)
-    if x == 0:
-        return True
-    z = x.is_zero
-    if z is not None:
-        return z
-    if x.free_symbols:
-        s = sp.simplify(x)
-        return True if s == 0 else s.is_zero
-    return bool(x.equals(0))
-
-
-def _tidy(x):
-    x = sp.sympify(x)
-    return sp.simplify(x) if x.free_symbols or x.has(sp.Pow) else x
-
-
-def jacobi_moments(a0, w1, a, b, n: int) -> list:
-    """Exact moments m_1..m_n of the law with recursion (alpha_0, omega_1) = (a0, w1) and
-    constant (alpha_n, omega_n) = (a, b) afterwards: x^k written in the orthogonal basis,
-    m_k = its P_0 coefficient (Favard / Chebyshev algorithm, exact arithmetic).
-
-    Examples
-    --------
-    >>> jacobi_moments(0, 1, 0, 1, 6)        # semicircle: Catalan numbers
-    [0, 1, 0, 2, 0, 5]
-    """
-    c = [sp.S.One]
-    out = []
-    for k in range(1, n + 1):
-        nxt = [sp.S.Zero] * (len(c) + 1)
-        for j, cj in enumerate(c):
-            if cj == 0:
-                continue
-            nxt[j + 1] += cj
-            nxt[j] += (a0 if j == 0 else a) * cj
-            if j >= 1:
-                nxt[j - 1] += (w1 if j == 1 else b) * cj
-        keep = n - k + 1  # only coefficients that can still reach P_0
-        c = [sp.expand(v) for v in nxt[:keep]]
-        out.append(c[0])
-    return out
-
-
-def jacobi_atoms(a0, w1, a, b) -> list:
-    """Exact atoms (location, mass) of the constant-recursion law (see the module docstring).
-
-    Raises UndeterminedError when whether a root of Q is an atom depends on a symbol.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> jacobi_atoms(sp.Rational(1, 2), sp.Rational(1, 2), sp.Rational(3, 2), sp.Rational(1, 2))
-    [Atom(location=0, mass=1/2, error=0)]
-    """
-    c2, c1, c0 = b - w1, -w1 * (a0 - a), w1**2
-    syms = sorted(sp.sympify(c2 + c1 + c0 + a0).free_symbols, key=str)
-
-    def undetermined():
-        return UndeterminedError("the atoms of a constant-recursion law", syms)
-
-    z2 = is_zero(c2)
-    if z2 is None:
-        raise undetermined()
-    if z2:
-        z1 = is_zero(c1)
-        if z1 is None:
-            raise undetermined()
-        ys = [] if z1 else [-c0 / c1]
-    else:
-        disc = sp.expand(c1**2 - 4 * c2 * c0)
-        pos = truth(disc > 0)
-        if pos is None:
-            if is_zero(disc):
-                pos = False
-            else:
-                raise undetermined()
-        ys = [(-c1 - sp.sqrt(disc)) / (2 * c2), (-c1 + sp.sqrt(disc)) / (2 * c2)] if pos else []
-    out = []
-    for y in ys:
-        h = y / w1
-        phys = truth(b * h**2 < 1)
-        if phys is None:
-            raise undetermined()
-        if phys:
-            mass = (1 - b * h**2) / (1 + (w1 - b) * h**2)
-            out.append(Atom(_tidy(a0 + y), _tidy(mass)))
-    try:
-        out.sort(key=lambda at: float(at.location))
-    except TypeError:
-        out.sort(key=lambda at: sp.default_sort_key(at.location))
-    return out
-
-
-class _ConstantRecursion(Law):
+class _ConstantRecursion(ClosedFormDensity, IntervalLeaf, Law):
     """Shared closed forms of the laws with a constant recursion formula.
 
     Subclasses give ``_jacobi()`` = (mean, variance, a, b), exact."""
 
     __slots__ = ()
+    _rho_guard = 10
+    _edge_value = staticmethod(_tidy)
 
     def _jacobi(self) -> tuple:
         raise NotImplementedError
@@ -233,116 +112,37 @@ class _ConstantRecursion(Law):
         z, G = _sym(z, _z), _sym(G, _G)
         u = (z - a0) * G - 1
         # H = u/(w1 G) solves b H^2 - (z - a) H + 1 = 0; times w1^2 G^2
-        return _primitive_poly(b * u**2 - w1 * (z - a) * G * u + w1**2 * G**2, G, z)
+        return primitive_poly(b * u**2 - w1 * (z - a) * G * u + w1**2 * G**2, G, z)
 
     def _make_params(self, be):
-        a0, w1, a, b = self._jacobi()
-        lo, hi = self._band()
-        c2, c1 = b - w1, -w1 * (a0 - a)
-        # Q(x) = lead * prod (x - root): the factored form is accurate next to its real roots
-        if is_zero(c2):
-            lead, roots = (c1, [a0 - w1**2 / c1]) if not is_zero(c1) else (w1**2, [])
-        else:
-            disc = c1**2 - 4 * c2 * w1**2
-            roots = [a0 + (-c1 - sp.sqrt(disc)) / (2 * c2), a0 + (-c1 + sp.sqrt(disc)) / (2 * c2)]
-            lead = c2
-        num = lambda q: numeric_value(q, be)  # noqa: E731
-        return (num(a0), num(w1), num(a), num(b), num(2 * sp.sqrt(b)), num(lo), num(hi),
-                num(lead), [num(q) for q in roots])
-
-    def _q(self, x, be):
-        *_, lead, roots = self._params(be)
-        q = lead
-        for rt in roots:
-            q = q * (x - rt)
-        return q.real if be is NP else mpmath.re(q)
-
-    def _gh(self, z, be):
-        """(G, H, zeta, s) of the continued fraction at z."""
-        a0, w1, a, b, r, *_ = self._params(be)
-        zeta = z - a
-        s = be.sqrt(zeta - r) * be.sqrt(zeta + r)
-        H = 2 / (zeta + s)
-        D = z - a0 - w1 * H
-        # next to an atom D -> 0 cancels: there D = Q/(b Dt) with Dt on the other sheet
-        # (D Dt = Q/b), Q in factored form; used where |D| < |Dt|
-        Dt = z - a0 - w1 * (zeta + s) / (2 * b)
-        *_, lead, roots = self._params(be)
-        Q = lead
-        for rt in roots:
-            Q = Q * (z - rt)
-        if be is NP:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                G = np.where(np.abs(D) < np.abs(Dt), b * Dt / Q, 1 / D)
-        else:
-            G = b * Dt / Q if abs(D) < abs(Dt) else 1 / D
-        return G, H, zeta, s
+        return jacobi_params(*self._jacobi(), be, numeric_value)
 
     def _g(self, z, be):
-        return self._gh(z, be)[0]
+        return jacobi_gh(self._params(be), z, be)[0]
 
     def _dg(self, z, be):
-        _, w1, *_ = self._params(be)
-        G, H, zeta, s = self._gh(z, be)
+        G, H, zeta, s = jacobi_gh(self._params(be), z, be)
         dH = -2 * (1 + zeta / s) / (zeta + s) ** 2
-        return -(1 - w1 * dH) * G * G
+        return -(1 - self._params(be)[1] * dH) * G * G
 
     def _psi(self, z, be):
         # z G - 1 = (z - D)/D = (mean + variance H) G: no cancellation at large |z|
         a0, w1, *_ = self._params(be)
-        G, H, _, _ = self._gh(z, be)
+        G, H, _, _ = jacobi_gh(self._params(be), z, be)
         return (a0 + w1 * H) * G
 
-    def _density_np(self, x):
-        a0, w1, a, b, r, lo, hi, *_ = self._params(NP)
-        x = np.asarray(x, dtype=float)
-        inside = (x > lo) & (x < hi)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = w1 * np.sqrt(np.clip((hi - x) * (x - lo), 0, None)) / (2 * np.pi * self._q(x, NP))
-        return np.where(inside, d, 0.0)
-
-    def _density_mp(self, x, dps):
-        with mpmath.workdps(dps + 10):
-            a0, w1, a, b, r, lo, hi, *_ = self._params(MP)
-            x = mpmath.mpf(x)
-            if lo < x < hi:
-                out = w1 * mpmath.sqrt((hi - x) * (x - lo)) / (2 * mpmath.pi * self._q(x, MP))
-            else:
-                out = mpmath.mpf(0)
-        with mpmath.workdps(dps):
-            return +out
+    def _rho(self, x, be):
+        return jacobi_density(self._params(be), x, be)
 
     def atoms(self):
         return self._memo("atoms", lambda: jacobi_atoms(*self._jacobi()))
 
-    def _hull_float(self):
-        lo, hi = (float(numeric_value(q, NP)) for q in self._band())
-        locs = [float(numeric_value(at.location, NP)) for at in self.atoms()]
-        return min([lo] + locs), max([hi] + locs)
-
-    def _support(self, dps: int, method: str | None = None) -> list[Band]:
-        return [Band(*self._band())]
-
-    def _edges(self, dps: int, method: str | None = None) -> list[Edge]:
+    def _edge_kinds(self):
+        # a band end where Q vanishes is a hard edge (module docstring)
         a0, w1, a, b = self._jacobi()
-        out = []
-        for x, side in zip(self._band(), ("left", "right")):
-            y = x - a0
-            hard = is_zero(sp.expand((b - w1) * y**2 - w1 * (a0 - a) * y + w1**2))
-            out.append(Edge(_tidy(x), "hard" if hard else "soft", 0, side))
-        return out
-
-
-def _primitive_poly(expr, G, z):
-    poly = sp.Poly(sp.expand(expr), G, z)
-    if not (isinstance(G, sp.Symbol) and isinstance(z, sp.Symbol)):
-        return poly
-    _, poly = poly.terms_gcd()  # drop a common factor G^i z^j
-    if not poly.free_symbols - {G, z}:
-        _, poly = poly.primitive()
-        if poly.LC() < 0:
-            poly = -poly
-    return poly
+        Q = [sp.expand((b - w1) * y**2 - w1 * (a0 - a) * y + w1**2)
+             for y in (x - a0 for x in self._band())]
+        return tuple("hard" if is_zero(q) else "soft" for q in Q)
 
 
 def _real(name, value):
@@ -538,7 +338,7 @@ class Wachter(_ConstantRecursion):
         inner = super().curve(z, gc).as_expr()
         # G_C = (z G - (1 - alpha))/(alpha z); times (alpha z)^2
         expr = sp.expand(inner.subs(gc, (z * G - (1 - al)) / (al * z)) * (al * z) ** 2)
-        return _primitive_poly(sp.cancel(expr), G, z)
+        return primitive_poly(sp.cancel(expr), G, z)
 
     def _g(self, z, be):
         al = self._al(be)
@@ -552,17 +352,11 @@ class Wachter(_ConstantRecursion):
         return self._al(be) * super()._psi(z, be)
 
     def _al(self, be):
-        return self._memo(("alpha", be.name, mpmath.mp.prec if be is MP else 0),
+        return self._memo(("alpha", be.name, 0 if be.is_array else mpmath.mp.prec),
                           lambda: numeric_value(self._args[0], be))
 
-    def _density_np(self, x):
-        return self._al(NP) * super()._density_np(x)
-
-    def _density_mp(self, x, dps):
-        with mpmath.workdps(dps + 10):
-            out = self._al(MP) * super()._density_mp(x, dps + 10)
-        with mpmath.workdps(dps):
-            return +out
+    def _rho(self, x, be):
+        return self._al(be) * super()._rho(x, be)
 
     def atoms(self):
         def build():
@@ -578,10 +372,6 @@ class Wachter(_ConstantRecursion):
             return out
 
         return self._memo("atoms", build)
-
-    def _hull_float(self):
-        lo, hi = super()._hull_float()
-        return min(lo, 0.0), max(hi, 0.0)
 
 
 def free_meixner(mean: Any = 0, variance: Any = 1, a: Any = 0, b: Any = 1) -> FreeMeixner:
