@@ -27,6 +27,7 @@ __all__ = [
     "NoConvergence",
     "BranchError",
     "OptionalDependencyError",
+    "SizeLimitError",
 ]
 
 
@@ -77,6 +78,52 @@ class InvalidParameterError(FreeAlgError, ValueError):
         self.value = value
         self.requirement = requirement
         super().__init__(f"invalid {name}={value!r}: {requirement}")
+
+
+class SizeLimitError(InvalidParameterError):
+    """A request refused up front because it would not fit in time or memory.
+
+    Raised before anything large is allocated or computed. It names what was asked for, the
+    size it implies, the limit, and why the limit exists. It is also an
+    :class:`InvalidParameterError` (and so a ``ValueError``).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+    >>> (x + y) ** 40  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    freealg.errors.SizeLimitError: invalid exponent=40: up to 1099511627776 terms, ...
+    >>> err = fa.errors.SizeLimitError("n", 10**9, 10**9, 10**6, "memory")
+    >>> err.size, err.limit, isinstance(err, ValueError)
+    (1000000000, 1000000, True)
+
+    Parameters
+    ----------
+    name : str
+        The parameter that asks for too much.
+    value : object
+        Its value (or a short description of it).
+    size : int or float
+        The size the value implies, in the unit ``unit`` names.
+    limit : int or float
+        The largest size accepted.
+    reason : str
+        Why the limit exists (time or memory) and what to do instead.
+    unit : str, optional
+        What ``size`` counts (e.g. ``"terms"``, ``"bytes"``).
+    """
+
+    def __init__(self, name: str, value: Any, size: Any, limit: Any, reason: str,
+                 unit: str = ""):
+        self.size = size
+        self.limit = limit
+        self.reason = reason
+        self.unit = unit
+        u = f" {unit}" if unit else ""
+        super().__init__(name, value, f"up to {size}{u}, over the limit of {limit}{u} "
+                                      f"({reason})")
 
 
 class NotFreeError(FreeAlgError):

@@ -26,9 +26,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+import numbers
+
+import mpmath
 import sympy as sp
 
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, SizeLimitError
 from .generators import Generator, Letter
 
 __all__ = ["NCPoly", "reduce_word"]
@@ -99,12 +102,42 @@ def _word_key(word):
     return (len(word), tuple(L.sort_key() for L in word))
 
 
+#: The longest word (in letters) a polynomial may hold: the compiler, the trace and the
+#: linearization work letter by letter, and longer words only arise by mistake (``x**10**6``).
+MAX_DEGREE = 10_000
+#: The most terms an expansion may produce; each term is an exact sympy coefficient.
+MAX_TERMS = 100_000
+
+_SCALAR_REQUIREMENT = ("coefficients must be finite numbers (int, float, complex, numpy or mpmath "
+                       "scalars) or sympy expressions; strings are not parsed (use "
+                       "sympy.Symbol or sympy.Rational)")
+
+
 def _sym(c):
-    c = sp.sympify(c)
-    if not isinstance(c, sp.Expr):
-        raise InvalidParameterError("coefficient", c, "coefficients must be numbers or sympy "
-                                                      "expressions")
-    return c
+    """An exact sympy coefficient from a scalar; anything else is a clear error (no parsing)."""
+    if isinstance(c, sp.Expr):
+        e = c
+    elif isinstance(c, (bool, str, bytes)) or not isinstance(c, (numbers.Number, mpmath.mpf,
+                                                                  mpmath.mpc)):
+        raise InvalidParameterError("coefficient", c, _SCALAR_REQUIREMENT)
+    elif isinstance(c, (mpmath.mpf, mpmath.mpc)):
+        e = sp.sympify(c) if isinstance(c, mpmath.mpf) else (sp.Float(c.real, mpmath.mp.dps)
+                                                             + sp.I * sp.Float(c.imag,
+                                                                               mpmath.mp.dps))
+    else:
+        if hasattr(c, "item"):  # numpy scalar
+            c = c.item()
+        e = sp.sympify(c)
+    if not isinstance(e, sp.Expr):
+        raise InvalidParameterError("coefficient", c, _SCALAR_REQUIREMENT)
+    if e.has(sp.nan, sp.oo, -sp.oo, sp.zoo):
+        raise InvalidParameterError("coefficient", c, "must be finite (not NaN or infinite)")
+    return e
+
+
+def _is_scalar(other) -> bool:
+    return (isinstance(other, (sp.Expr, numbers.Number, mpmath.mpf, mpmath.mpc))
+            and not isinstance(other, bool))
 
 
 class NCPoly:
@@ -341,12 +374,18 @@ class NCPoly:
         return sp.S.Zero
 
     # algebra -------------------------------------------------------------------------------
+    #: numpy must not broadcast a polynomial into an object array (``np.ones(3) * x``): its
+    #: operators return NotImplemented, and the polynomial's own operator raises a clear error
+    __array_ufunc__ = None
+
     @staticmethod
     def _coerce(other) -> "NCPoly":
         if isinstance(other, NCPoly):
             return other
-        if isinstance(other, (int, float, complex, sp.Expr)) and not isinstance(other, bool):
+        if _is_scalar(other):
             return NCPoly.constant(other)
+        if isinstance(other, (bool, str, bytes)) or hasattr(other, "__array__"):
+            raise InvalidParameterError("operand", other, _SCALAR_REQUIREMENT)
         return NotImplemented
 
     def __add__(self, other):
@@ -376,6 +415,15 @@ class NCPoly:
         o = self._coerce(other)
         if o is NotImplemented:
             return o
+        n = len(self._terms) * len(o._terms)
+        if n > 100 * MAX_TERMS:
+            raise SizeLimitError("product", f"{len(self._terms)} terms times {len(o._terms)}",
+                                 n, 100 * MAX_TERMS, "every pair of terms is formed and stored; "
+                                 "factor the expression instead of expanding it", "pairs")
+        if self.degree + o.degree > MAX_DEGREE:
+            raise SizeLimitError("product", "a word", self.degree + o.degree, MAX_DEGREE,
+                                 "the compiler, trace and linearization work letter by letter",
+                                 "letters")
         pairs = [(_join(w1, w2), c1 * c2) for w1, c1 in self._terms for w2, c2 in o._terms]
         if len(pairs) == 1:
             # one reduced word times one reduced word: already canonical after the junction
@@ -396,8 +444,28 @@ class NCPoly:
         return self * (sp.S.One / _sym(other))
 
     def __pow__(self, k):
-        if not isinstance(k, int) or k < 0:
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 0:
             raise InvalidParameterError("exponent", k, "powers must be non-negative integers")
+        k = int(k)
+        if k and self.degree * k > MAX_DEGREE:
+            raise SizeLimitError("exponent", k, self.degree * k, MAX_DEGREE,
+                                 "the compiler, trace and linearization work letter by letter",
+                                 "letters")
+        nterms = len(self._terms)
+        letters = {L for w, _ in self._terms for L in w}
+        if k > 1 and nterms > 1 and not any(L.gen.is_projection or L.gen.is_unitary
+                                             for L in letters):
+            # no relation shortens a word: the distinct words of length <= degree*k in the
+            # letters that occur (and nterms^k) bound the result
+            g = len(letters)
+            d = self.degree * k
+            words = d + 1 if g <= 1 else (g ** (d + 1) - 1) // (g - 1)
+            bound = min(nterms ** k, words)
+            if bound > MAX_TERMS:
+                raise SizeLimitError("exponent", k, bound, MAX_TERMS,
+                                     "every term is stored with an exact coefficient; use the "
+                                     "factored product, or fa.trace of a smaller power",
+                                     "terms")
         out = NCPoly.constant(1)
         base = self
         while k:

@@ -421,7 +421,15 @@ def _freeness(draw, data, n_values, seed, trials, orders, powers_a, powers_b, le
     if data is None:
         if isinstance(n_values, (int, np.integer)):
             n_values = (n_values,)
-        n_values = tuple(sorted({_check_n(n, "n_values") for n in n_values}))
+        try:
+            given = list(n_values)
+        except TypeError:
+            raise InvalidParameterError("n_values", n_values, "must be a sequence of matrix "
+                                                              "sizes (positive ints)") from None
+        if not given:
+            raise InvalidParameterError("n_values", n_values, "needs at least one matrix size "
+                                        "(two or more to see the 1/N decay)")
+        n_values = tuple(sorted({_check_n(n, "n_values") for n in given}))
         trials = _check_n(trials, "trials")
         children = seedseq.spawn(len(n_values))
     else:
@@ -443,7 +451,7 @@ def _freeness(draw, data, n_values, seed, trials, orders, powers_a, powers_b, le
             A, B = _as_matrix(A, "a"), _as_matrix(B, "b")
             if A.shape != (n, n) or B.shape != (n, n):
                 raise InvalidParameterError("a", A.shape, f"the callable must return {n} x {n} "
-                                                          "matrices for n = {n}")
+                                                          f"matrices for n = {n}")
             if pa is None:
                 pa = (1, 2) if _is_selfadjoint(A) else (1, -1)
             if pb is None:

@@ -8,13 +8,13 @@ the optional back ends (:mod:`.backends`: torch, dask.distributed).
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
 import numpy as np
 
 from ..algebra import NCPoly
 from ..deps import blas_threads, require
+from ..kernels.resources import available_memory
 from ..errors import InvalidParameterError, UndeterminedError
 from .backends import dask_trials, torch_trials
 from .evaluate import evaluate, needs_complex, spectrum_of
@@ -63,22 +63,6 @@ class SampledSpectrum(np.ndarray):
 
 # --------------------------------------------------------------------------------------------
 # memory
-
-
-def available_memory() -> int:
-    """Bytes of available RAM (MemAvailable on Linux; physical pages otherwise; 8 GiB if
-    unknown)."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 8 << 30
 
 
 def memory_estimate(exprs, n: int, complex_: bool) -> int:

@@ -43,8 +43,9 @@ import sympy as sp
 from ..algebra.generators import Generator, Letter
 from ..algebra.ncpoly import NCPoly
 from ..algebra.trace import trace
-from ..errors import InvalidParameterError, UndeterminedError
+from ..errors import InvalidParameterError, SizeLimitError, UndeterminedError
 from ..kernels.backend import NP
+from ..kernels.resources import available_memory
 from ..laws.base import numeric_value
 from ..laws.operator_valued import OperatorValued, discrete_points_weights
 from .relations import Relation, Unknown
@@ -541,6 +542,19 @@ class MatrixLiteral(sp.Basic):
         return printer._print(self.args[0])
 
 
+def _check_pencil_size(k: int, what: str, bound: str = "") -> None:
+    """Refuse a pencil whose Newton Jacobian (k^2 x k^2 complex entries per point) would not fit
+    in half the available memory, before anything of that size is built."""
+    need = 16 * (k * k) ** 2
+    have = available_memory() // 2
+    if need > have:
+        raise SizeLimitError(
+            "expr", what, need, have,
+            f"its linearization has size k {bound or '='} {k} and the solver's Newton system is "
+            "k^2 x k^2 complex per point, which does not fit in half the available memory; "
+            "reduce the degree, or sample the matrix with fa.sample", "bytes")
+
+
 def linearization_system(P: NCPoly):
     """The System of the linearization path: pencil, matrix-valued equations, law.
 
@@ -552,8 +566,12 @@ def linearization_system(P: NCPoly):
     >>> s.law.k, [st.rule for st in s.steps]
     (3, ['linearization', 'operator-valued semicircle'])
     """
+    # a linearization has size at least the degree (the pencil of a word of length d has d + 1
+    # rows); refuse from that bound before linearizing, then from the exact size
+    _check_pencil_size(max(P.degree, 1), f"a polynomial of degree {P.degree}", ">=")
     lin = linearize(P)
     k = lin.k
+    _check_pencil_size(k, f"a polynomial of degree {P.degree}")
     z, eps = sp.symbols("z varepsilon")
     Gs = sp.Symbol("G")
 

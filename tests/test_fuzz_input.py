@@ -1,0 +1,163 @@
+"""Malformed input through the polynomial algebra, the compiler and the Monte Carlo front door.
+
+Every probe must raise a :class:`~freealg.errors.FreeAlgError` subclass quickly (no deep
+traceback from numpy, sympy or mpmath, no hang, no silent value). Sizes that would not fit are
+refused up front with :class:`~freealg.errors.SizeLimitError`, before anything large is built.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+import freealg as fa
+from freealg.algebra.ncpoly import MAX_DEGREE, MAX_TERMS
+from freealg.errors import FreeAlgError, InvalidParameterError, SizeLimitError
+
+x, y = fa.semicircular("x"), fa.semicircular("y")
+u = fa.haar_unitary("u")
+p = fa.projection("p", sp.Rational(1, 3))
+
+
+def _raises_fast(fn, kind=FreeAlgError, seconds=5.0):
+    t0 = time.perf_counter()
+    with pytest.raises(kind) as info:
+        fn()
+    assert time.perf_counter() - t0 < seconds, "the refusal must come before the work"
+    return info.value
+
+
+# --------------------------------------------------------------------------------------------
+# scalars that are not scalars
+
+BAD_COEFFICIENTS = [
+    ("nan", float("nan")), ("inf", float("inf")), ("-inf", -float("inf")),
+    ("1e400", 1e400), ("sympy oo", sp.oo), ("sympy zoo", sp.zoo), ("sympy nan", sp.nan),
+    ("complex inf", complex(float("inf"), 0)), ("mpf inf", mpmath.mpf("inf")),
+    ("mpf nan", mpmath.mpf("nan")), ("str", "2"), ("code str", "__import__('os')"),
+    ("bytes", b"2"), ("bool", True), ("list", [1, 2]), ("tuple", (1,)), ("dict", {1: 2}),
+    ("None", None), ("numpy array", np.array([1.0, 2.0])), ("numpy 0-d", np.array(2.0)),
+]
+
+
+@pytest.mark.parametrize("name, c", BAD_COEFFICIENTS, ids=[b[0] for b in BAD_COEFFICIENTS])
+@pytest.mark.parametrize("op", ["left *", "right *", "left +", "right +", "-", "/"])
+def test_bad_scalars_are_refused(name, c, op):
+    fns = {"left *": lambda: c * x, "right *": lambda: x * c, "left +": lambda: c + x,
+           "right +": lambda: x + c, "-": lambda: x - c, "/": lambda: x / c}
+    fn = fns[op]
+    if name == "None" or name == "dict" or name == "tuple" or name == "list":
+        # Python's own operators: a TypeError from the NotImplemented protocol is the
+        # documented answer for objects that are not numbers at all, except where a freealg
+        # error names the operand
+        with pytest.raises((TypeError, FreeAlgError)):
+            fn()
+        return
+    _raises_fast(fn, InvalidParameterError)
+
+
+def test_numeric_scalars_of_every_kind_are_accepted():
+    # mpmath, numpy scalars and sympy numbers are scalars: 2 x built in every way is the same
+    for c in (2, 2.0, sp.Integer(2), np.float64(2), np.int64(2), mpmath.mpf(2)):
+        for e in (c * x, x * c, x + c - c + x - x):
+            (word, coeff), = [t for t in e.terms if t[0]]
+            assert float(coeff) == 2.0 or e == x
+    assert complex((mpmath.mpc(1, 2) * x).terms[0][1]) == 1 + 2j
+    # the exact trace sees the numeric value: tau((c x)^2) = c^2 (semicircle variance 1)
+    assert float(fa.trace((mpmath.mpf("0.5") * x) ** 2)) == pytest.approx(0.25, abs=1e-15)
+
+
+@pytest.mark.parametrize("k", [True, False, 2.0, 2.5, -1, "2", None, sp.Rational(1, 2)])
+def test_bad_exponents(k):
+    _raises_fast(lambda: x ** k, InvalidParameterError)
+
+
+def test_integer_exponents_of_every_kind():
+    assert x ** np.int64(3) == x * x * x
+    assert x ** sp.Integer(2) == x * x
+
+
+# --------------------------------------------------------------------------------------------
+# sizes: refuse up front, with the limit and the reason
+
+
+def test_huge_power_of_a_word_is_refused():
+    err = _raises_fast(lambda: x ** 10**6, SizeLimitError)
+    assert err.limit == MAX_DEGREE and err.size == 10**6 and "letter" in str(err)
+
+
+def test_expansion_with_too_many_terms_is_refused():
+    # (x + y)^30 has 2^30 distinct words (x, y free: nothing shortens a word)
+    err = _raises_fast(lambda: (x + y) ** 30, SizeLimitError)
+    assert err.size == 2**30 and err.limit == MAX_TERMS
+
+
+def test_expansions_that_collapse_are_not_refused():
+    # the bound must not refuse what the relations shorten: (u + u*)^(2n) has 2n + 1 words and
+    # tau = binom(2n, n) (Nica-Speicher, Example 1.13); (x + 1)^30 has 31 words
+    assert fa.trace((u + u.H) ** 40) == sp.binomial(40, 20)
+    assert len(((x + 1) ** 30).terms) == 31
+    # p (x + 1) p: projections absorb repeats
+    assert len(((p + 1) ** 25).terms) == 2
+
+
+def test_linearization_that_would_not_fit_is_refused_before_it_is_built():
+    # x^1000 linearizes to a pencil of size >= 1000; its Newton Jacobian (k^2 x k^2 complex)
+    # would need 16 TB: refused in milliseconds, before linearize runs (which alone takes
+    # seconds at this degree)
+    err = _raises_fast(lambda: fa.spectrum(x ** 1000, method="linearization"), SizeLimitError,
+                       seconds=2.0)
+    assert err.unit == "bytes" and err.size >= 16 * 1000**4 and "fa.sample" in str(err)
+
+
+# --------------------------------------------------------------------------------------------
+# Monte Carlo front door
+
+
+@pytest.mark.parametrize("n_values", [[], (), 5.5, "100", [0], [-3], [True]])
+def test_freeness_test_sizes(n_values):
+    _raises_fast(lambda: fa.freeness_test(x, y, n_values=n_values, trials=2),
+                 InvalidParameterError)
+
+
+# --------------------------------------------------------------------------------------------
+# a fuzz of our own: random expressions with random junk thrown in
+
+
+JUNK = [float("nan"), float("inf"), "x", b"", True, np.ones(2), mpmath.mpf("nan"), sp.zoo]
+GOOD = [2, -1, sp.Rational(1, 3), 0.5, np.float64(1.5), mpmath.mpf("0.25"), sp.Symbol("s")]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_expressions_with_junk(seed):
+    rng = random.Random(seed)
+    gens = [x, y, u, u.H, p]
+    expr = rng.choice(gens)
+    for step in range(8):
+        op = rng.choice(["*", "+", "rmul", "pow"])
+        other = rng.choice(gens + GOOD + JUNK)
+        junk = any(other is j for j in JUNK)
+        try:
+            if op == "*":
+                new = expr * other
+            elif op == "+":
+                new = expr + other
+            elif op == "rmul":
+                new = other * expr
+            else:
+                new = expr ** rng.choice([0, 1, 2, 3])
+                junk = False
+        except FreeAlgError:
+            assert junk, f"a valid operand was refused at step {step}: {other!r}"
+            continue
+        assert not junk, f"junk {other!r} was accepted by {op}"
+        assert isinstance(new, fa.NCPoly)
+        expr = new
+    # what survived is a polynomial whose trace is exact (no NaN crept in)
+    val = fa.trace(expr)
+    assert not sp.sympify(val).has(sp.nan, sp.oo, sp.zoo)
