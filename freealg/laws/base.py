@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import mpmath
-import numpy as np
 import sympy as sp
 
 from ..errors import UndeterminedError
@@ -31,7 +30,8 @@ from ..numeric import strategies as engine_strategies
 from ..numeric import support as engine_support
 from ..numeric.cauchy import EvalContext
 from ..numeric.distribution import DistributionMixin
-from ..numeric.params import check, exactified, numeric_value
+from ..numeric.params import (check, exactified, numeric_value, parameter_symbols,
+                               substituted)
 from ..numeric.records import Atom, Band, Edge
 from ..transforms import cumulants as cm
 
@@ -141,20 +141,7 @@ class Law(DistributionMixin):
         >>> fa.free_additive(fa.semicircle(v), fa.bernoulli(sp.Rational(1, 2))).free_symbols
         {v}
         """
-
-        def syms(a) -> set:
-            if isinstance(a, Law):
-                return a.free_symbols
-            if isinstance(a, (tuple, list)):
-                out: set = set()
-                for b in a:
-                    out |= syms(b)
-                return out
-            if isinstance(a, (bool, int, float)):
-                return set()
-            return getattr(sp.sympify(a), "free_symbols", set())
-
-        return syms(self._args)
+        return parameter_symbols(self._args)
 
     def subs(self, *args, **kwargs) -> "Law":
         """Substitute values for symbolic parameters (sympy ``subs`` semantics).
@@ -166,15 +153,7 @@ class Law(DistributionMixin):
         >>> fa.bernoulli(t).subs(t, sp.Rational(1, 3))
         bernoulli(t=1/3)
         """
-
-        def sub(a):
-            if isinstance(a, Law):
-                return a.subs(*args, **kwargs)
-            if isinstance(a, tuple):
-                return tuple(sub(b) for b in a)
-            return sp.sympify(a).subs(*args, **kwargs)
-
-        return type(self)(*[sub(a) for a in self._args])
+        return type(self)(*substituted(self._args, *args, **kwargs))
 
     # symbolic side ---------------------------------------------------------------------
     def _moments_exact(self, n: int) -> list | None:
@@ -335,14 +314,7 @@ class Law(DistributionMixin):
 
     def _gpsi_dual(self, zeta: Dual, w: Sequence[Dual], be, ctx: EvalContext):
         """(G, psi) as Duals, psi = zeta G - 1 evaluated stably where the law knows how."""
-        G = self._g_dual(zeta, w, be, ctx)
-        ps = self._psi(zeta.v, be)
-        if ps is None:
-            return G, zeta * G - 1
-        # d/dz (z G - 1) = G + z G' (inf/NaN on an atom of a discrete law: a pole)
-        with np.errstate(invalid="ignore"):
-            dps_ = G.v + zeta.v * self._dg(zeta.v, be)
-        return G, zeta.apply(ps, dps_)
+        return engine_cauchy.gpsi_dual(self, zeta, w, be, ctx)
 
     def _guess(self, zeta, be) -> list:
         return []

@@ -37,7 +37,7 @@ from .stransform import STransformForm
 from .strategies import default_strategy, dispatch
 
 __all__ = ["cauchy", "cauchy_np_with", "cauchy_mp_with", "formula_np", "formula_mp",
-           "engine", "leaf_s_form", "EvalContext"]
+           "engine", "leaf_s_form", "gpsi_dual", "EvalContext"]
 
 ENGINES = ("s_transform", "curve")
 
@@ -57,6 +57,30 @@ class EvalContext:
     def __init__(self) -> None:
         self.res: list = []
         self.pts: list = []
+
+
+def gpsi_dual(law: Any, zeta: Any, w: Any, be: Any, ctx: EvalContext) -> tuple:
+    """(G, psi) of ``law`` at the Dual ``zeta`` as Duals, psi = zeta G - 1, evaluated through
+    the law's ``_psi`` where it has one (free of the cancellation of zeta G - 1 at large
+    |zeta|, which matters for ⊠), else from G.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> from freealg.kernels.backend import NP
+    >>> from freealg.kernels.dual import Dual
+    >>> G, psi = gpsi_dual(fa.semicircle(1), Dual.constant(2j, 0), [], NP, EvalContext())
+    >>> bool(abs(psi.v - (2j * G.v - 1)) < 1e-15)
+    True
+    """
+    G = law._g_dual(zeta, w, be, ctx)
+    ps = law._psi(zeta.v, be)
+    if ps is None:
+        return G, zeta * G - 1
+    # d/dz (z G - 1) = G + z G' (inf/NaN on an atom of a discrete law: a pole)
+    with np.errstate(invalid="ignore"):
+        dpsi = G.v + zeta.v * law._dg(zeta.v, be)
+    return G, zeta.apply(ps, dpsi)
 
 
 def formula_np(law: Any, z: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ import sympy as sp
 from ..errors import InvalidParameterError, UndeterminedError
 from ..kernels.backend import NP
 
-__all__ = ["check", "numeric_value", "exactified"]
+__all__ = ["check", "numeric_value", "exactified", "parameter_symbols", "substituted"]
 
 
 def check(name: str, value: Any, condition: Any, requirement: str) -> None:
@@ -81,6 +81,49 @@ def numeric_value(expr: Any, be: Any, what: str = "a law parameter") -> Any:
     if be is NP:
         return float(e) if e.is_real else complex(e)
     return e.evalf(mpmath.mp.dps + 5)._to_mpmath(mpmath.mp.prec + 20)
+
+
+def parameter_symbols(args: Any) -> set:
+    """The sympy symbols in a (nested) tuple of law parameters; laws inside count by their
+    own ``free_symbols``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> v = sp.Symbol("v")
+    >>> sorted(parameter_symbols((1, (2 * v, 0.5))), key=str)
+    [v]
+    """
+    if hasattr(args, "free_symbols"):      # a law or a sympy object
+        return set(args.free_symbols)
+    if isinstance(args, (tuple, list)):
+        out: set = set()
+        for b in args:
+            out |= parameter_symbols(b)
+        return out
+    if isinstance(args, (bool, int, float)):
+        return set()
+    return set(getattr(sp.sympify(args), "free_symbols", set()))
+
+
+def substituted(args: tuple, *subs_args: Any, **kwargs: Any) -> list:
+    """Law parameters with sympy ``subs`` applied (inside nested tuples and laws too).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> t = sp.Symbol("t")
+    >>> substituted((t, (2 * t, 1)), t, 3)
+    [3, (6, 1)]
+    """
+    def sub(a):
+        if isinstance(a, tuple):
+            return tuple(sub(b) for b in a)
+        if hasattr(a, "subs"):                # a law or a sympy object
+            return a.subs(*subs_args, **kwargs)
+        return sp.sympify(a).subs(*subs_args, **kwargs)
+
+    return [sub(a) for a in args]
 
 
 def _flat(args: Iterable) -> Iterable:
