@@ -25,9 +25,12 @@ NOTEBOOKS = {
                  "sol.density(np.linspace(-2, 4, 7))"),
         ("code", "ev = fa.sample(P, n=1000, seed=0)\nreport = fa.compare(sol, ev)\n"
                  "print(report)\nassert report.agrees"),
-        ("code", "try:\n    import matplotlib\n    matplotlib.use('Agg')\n"
-                 "    fig = fa.plotting.histogram(sol, ev)\nexcept ImportError:\n"
-                 "    print('pip install \"freealg-cas[plot]\" for the plot')"),
+        ("md", "The histogram of the sample over the density: the figure is a matplotlib `Figure` "
+               "built without pyplot, so it shows itself here and never changes your "
+               "matplotlib back end (needs matplotlib: `pip install matplotlib`)."),
+        ("code", "if fa.deps.have('matplotlib'):\n"
+                 "    fig = fa.plotting.histogram(sol, ev, title='x + u a u*: theory against "
+                 "N = 1000')\nelse:\n    fig = 'pip install matplotlib for the plot'\nfig"),
     ],
     "02_closed_forms.ipynb": [
         ("md", "# Deriving closed forms\n\nThe algebraic curve of free Poisson ⊞ semicircle, the "
@@ -42,6 +45,8 @@ NOTEBOOKS = {
                  "rho.edges(dps=25)"),
         ("code", "p = fa.projection('p', sp.Rational(1, 2))\nq = fa.projection('q', sp.Rational(1, 3))\n"
                  "wachter = fa.spectrum(p * q * p)\nwachter.atoms()"),
+        ("code", "# the density, the atom 2/3 at 0 as a stem on the right-hand axis, the edges dotted\n"
+                 "fa.plotting.plot(wachter) if fa.deps.have('matplotlib') else None"),
         ("code", "# Wachter 1980: atom 1 - min(tau(p), tau(q)) ... here 2/3 at 0 in A\n"
                  "assert [(a.location, a.mass) for a in wachter.atoms()] == [(0, sp.Rational(2, 3))]\n"
                  "u = fa.haar_unitary('u')\narc = fa.compile(u + u.H)\n"
@@ -221,13 +226,14 @@ NOTEBOOKS = {
                  "# in the loss); 1e-3 leaves room for the nonlinearity of the real network\n"
                  "assert not below['diverged'] and not below['unstable'] and below['loss_last'] < 1e-3 * below['loss_first']\n"
                  "assert above['diverged'] and above['unstable']\n"
-                 "try:\n    import matplotlib\n    matplotlib.use('Agg')\n    import matplotlib.pyplot as plt\n"
+                 "try:   # your own pyplot figure: Jupyter shows it inline\n"
+                 "    import matplotlib.pyplot as plt\n"
                  "    fig, ax = plt.subplots()\n"
                  "    for r_ in res:\n"
                  "        ax.semilogy(r_['losses'], label=f\"eta = {r_['factor']} x 2/lambda_max\")\n"
                  "    ax.set_xlabel('step'); ax.set_ylabel('loss'); ax.legend()\n"
                  "except ImportError:\n"
-                 "    print('pip install \"freealg-cas[plot]\" for the plot')"),
+                 "    print('pip install matplotlib for the plot')"),
     ],
     "05_freeness_tests.ipynb": [
         ("md", "# Checking a proof of asymptotic freeness numerically\n\n"
@@ -336,10 +342,10 @@ NOTEBOOKS = {
                  "    print(f'tau({w}) = {str(t):>2}   mean at N = {N}: {m:+.3f}   tolerance {tol:.3f}')\n"
                  "    assert abs(m - float(t)) <= tol, (w, t, m, tol)\n"
                  "e, se = comm.exponents['a b a b']\nassert classical('a b a b')[0] == 1 and abs(e) < 3 * se"),
-        ("code", "try:\n    import matplotlib\n    matplotlib.use('Agg')\n"
-                 "    fig = fa.plotting.freeness(free)\n    fig2 = fa.plotting.freeness(notfree)\n"
-                 "except ImportError:\n"
-                 "    print('pip install \"freealg-cas[plot]\" for the plot')"),
+        ("code", "from IPython.display import display\n\n"
+                 "if fa.deps.have('matplotlib'):     # pip install matplotlib\n"
+                 "    display(fa.plotting.freeness(free))\n"
+                 "    display(fa.plotting.freeness(notfree))"),
     ],
     "06_general_polynomials.ipynb": [
         ("md", "# General polynomials: linearization and operator-valued subordination\n\n"
@@ -386,9 +392,7 @@ NOTEBOOKS = {
                  "edges, float(edge)"),
         ("code", "ev = fa.sample(P, n=1000, seed=0, threads=1)\nreport = fa.compare(sol, ev)\n"
                  "print(report)\nassert report.agrees\n"
-                 "try:\n    import matplotlib\n    matplotlib.use('Agg')\n"
-                 "    fig = fa.plotting.histogram(sol, ev)\nexcept ImportError:\n"
-                 "    print('pip install \"freealg-cas[plot]\" for the plot')"),
+                 "fa.plotting.histogram(sol, ev) if fa.deps.have('matplotlib') else None"),
         ("md", "## The commutator `i(xy - yx)`\n\n"
                "Nica-Speicher (1998): for free semicirculars the commutator has the same law as "
                "the anticommutator (free cumulants `κ_{2n} = 2`, odd ones 0). The pencil now "

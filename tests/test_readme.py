@@ -40,6 +40,13 @@ def test_demo_command_runs_in_process(tmp_path):
     # the dynamical-isometry example: ReLU depth 3, atom 1/2 at 0 (Belinschi 2003) and edge
     # 27/4 = L^L/(L-1)^(L-1); a standalone .tex is written (and a PNG where matplotlib exists)
     assert "0 (mass 1/2)" in out and (tmp_path / "jacobian_system.tex").exists()
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert "pip install matplotlib" in out     # a hint that works
+    else:
+        png = tmp_path / "jacobian_density.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # the demo prints exact atoms and the Fuss-Catalan edge 27/4 (Penson-Zyczkowski 2011)
     assert "0 (mass 2/3)" in out
     assert "6.75" in out
