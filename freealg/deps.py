@@ -279,8 +279,8 @@ def warn_name_clash(others: list[str] | None = None) -> bool:
     """Warn once (:class:`NameClashWarning`) if another distribution owns the import name.
 
     Called by ``import freealg``. The message names the other distribution and the fix: uninstall
-    it, then reinstall this package from its clone (``pip install -e <clone>``; never
-    ``pip install freealg``, which is the other project).
+    it, then reinstall this package from its clone (``pip install -e <clone>``); the PyPI name
+    ``freealg`` is the other project.
 
     Examples
     --------
