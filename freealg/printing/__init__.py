@@ -1,4 +1,8 @@
-"""LaTeX and text rendering through sympy's printer protocol (objects carry ``_latex``)."""
+"""LaTeX and text rendering through sympy's printer protocol (objects carry ``_latex``).
+
+Importing this package registers :func:`law_latex` as the LaTeX printer of laws
+(``freealg.laws.base.PRINTERS["latex"]``); it changes no sympy printer setting.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,14 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["latex"]
+from ..laws.base import PRINTERS
+from .laws import exact_float, law_latex, text_escape
+from .system import SystemDisplay, system_display, system_document
+
+__all__ = ["latex", "law_latex", "text_escape", "exact_float", "SystemDisplay", "system_display",
+           "system_document"]
+
+PRINTERS["latex"] = law_latex
 
 
 def latex(obj: Any, **settings) -> str:
@@ -22,6 +33,18 @@ def latex(obj: Any, **settings) -> str:
     '\\\\sigma_{1} \\\\boxplus \\\\pi_{2, 1}'
     >>> fa.latex(fa.semicircle(1).r_transform())
     'w'
+
+    Parameters
+    ----------
+    obj : object
+        A law, a polynomial, a System, or anything ``sympy.latex`` prints.
+    **settings
+        Settings of ``sympy.latex`` (used for sympy objects).
+
+    Returns
+    -------
+    str
+        The LaTeX, for math mode.
     """
     if hasattr(obj, "_latex") and not isinstance(obj, sp.Basic):
         return obj._latex(None)
