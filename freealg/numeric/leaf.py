@@ -35,7 +35,7 @@ from ..errors import UndeterminedError
 from ..kernels.backend import MP, NP, Backend
 from .records import Band, Edge
 
-__all__ = ["rsqrt", "on", "where", "log1p", "fsum", "atom_sum", "to_float",
+__all__ = ["rsqrt", "on", "where", "log1p", "fsum", "atom_sum", "to_backend", "to_float",
            "ClosedFormDensity", "IntervalLeaf"]
 
 
@@ -149,6 +149,24 @@ def atom_sum(z: Any, points: Any, weights: Any, power: int, be: Backend) -> Any:
     return out.reshape(z.shape)
 
 
+def to_backend(x: Any, be: Backend, what: str = "a law parameter") -> Any:
+    """An exact value as the back end's number (float/complex, or mpmath with 20 guard bits);
+    symbols raise UndeterminedError.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> to_backend(sp.sqrt(4), NP), to_backend(sp.I, NP)
+    (2.0, 1j)
+    """
+    e = sp.sympify(x)
+    if e.free_symbols:
+        raise UndeterminedError(what, sorted(e.free_symbols, key=str))
+    if be.is_array:
+        return float(e) if e.is_real else complex(e)
+    return e.evalf(mpmath.mp.dps + 5)._to_mpmath(mpmath.mp.prec + 20)
+
+
 def to_float(x: Any) -> float:
     """float of an exact real value; symbols raise UndeterminedError.
 
@@ -158,10 +176,7 @@ def to_float(x: Any) -> float:
     >>> to_float(sp.sqrt(4))
     2.0
     """
-    e = sp.sympify(x)
-    if e.free_symbols:
-        raise UndeterminedError("a law parameter", sorted(e.free_symbols, key=str))
-    return float(e)
+    return float(to_backend(x, NP))
 
 
 class ClosedFormDensity:

@@ -16,19 +16,28 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import mpmath
 import numpy as np
+import sympy as sp
 
-from ..errors import InvalidParameterError
-from ..kernels.backend import NP, Backend
-from .evaluators import critical_points, polish_critical
-from .quadrature import Piece
+from ..errors import InvalidParameterError, UndeterminedError
+from ..kernels.backend import MP, NP, Backend
+from .evaluators import (callable_evaluator, complex_pair, critical_points, evaluator,
+                         finite_difference, pair_evaluator, polish_critical)
+from .fnlaw import X, QuadratureModel, body, prepare, to_sympy_number
+from .leaf import to_backend
+from .quadrature import Piece, pieces_density
+from .records import Band, Edge
 
 __all__ = ["check_bounded", "flat_parts", "monotone_spans", "gaussian_weight",
-           "gaussian_pieces", "refine_spans", "gaussian_expectation", "tail_vanishes"]
+           "gaussian_pieces", "refine_spans", "gaussian_expectation", "tail_vanishes",
+           "gauss_mass", "gauss_poly_moments", "Plan", "symbolic_plan", "numeric_plan", "plan",
+           "PushforwardModel"]
 
 
 def check_bounded(fnp: Callable, lo: float, hi: float, scale: float, f: Any) -> None:
@@ -333,3 +342,331 @@ def tail_vanishes(q: Any, wc: Any, dX: Callable, s: float, width: float) -> bool
         vals.append(mpmath.exp(-h * h / (2 * q)) / d if d != 0 else mpmath.inf)
     rho = vals[1] / (mpmath.sqrt(2 * mpmath.pi * q) * abs(wc))
     return bool(vals[1] < vals[0] and rho * width < 1e-6)
+
+
+# ============================================================================================
+# the plan of f (atoms and pieces) and the model of the continuous part
+
+
+def gauss_mass(lo: Any, hi: Any, q: Any) -> sp.Expr:
+    """P(lo < h < hi) for h ~ N(0, q), exact (erf).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> gauss_mass(-sp.oo, 0, 3)
+    1/2
+    """
+    s = sp.sqrt(2 * q)
+    return (sp.erf(sp.sympify(hi) / s) - sp.erf(sp.sympify(lo) / s)) / 2
+
+
+def gauss_poly_moments(lo: Any, hi: Any, q: Any, kmax: int) -> list:
+    """I_m = int_lo^hi h^m phi_q(h) dh, m = 0..kmax, exactly (integration by parts:
+    I_m = (m-1) q I_{m-2} + q (lo^{m-1} phi(lo) - hi^{m-1} phi(hi))).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> gauss_poly_moments(-sp.oo, sp.oo, 2, 4)       # 1, 0, q, 0, 3 q^2
+    [1, 0, 2, 0, 12]
+    """
+    lo, hi, q = sp.sympify(lo), sp.sympify(hi), sp.sympify(q)
+
+    def phi(h):
+        return sp.exp(-h**2 / (2 * q)) / sp.sqrt(2 * sp.pi * q)
+
+    def bnd(h, m):  # h^m phi(h), 0 at infinity
+        return sp.S.Zero if h.is_infinite else h**m * phi(h)
+
+    out = [gauss_mass(lo, hi, q), q * (bnd(lo, 0) - bnd(hi, 0))]
+    for m in range(2, kmax + 1):
+        out.append(sp.expand((m - 1) * q * out[m - 2] + q * (bnd(lo, m - 1) - bnd(hi, m - 1))))
+    return out[:kmax + 1]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Atoms and non-flat pieces of f under N(0, q)."""
+
+    atoms: tuple          # ((location, mass), ...)
+    pieces: tuple         # ((lo_h, hi_h, expr or None), ...) -- expr None for callables
+    wc: Any               # mass of the continuous part
+    exact: bool           # atoms found from the symbolic structure
+
+
+STEP_FUNCS = (sp.floor, sp.ceiling, sp.frac)
+
+
+def symbolic_plan(lam: sp.Lambda, q: sp.Expr) -> Plan | None:
+    """Exact atoms from the Piecewise structure; None when sympy cannot decompose f."""
+    e = prepare(body(lam))
+    if e.has(*STEP_FUNCS):
+        return None
+    if isinstance(e, sp.Piecewise):
+        try:
+            pairs = e.as_expr_set_pairs()
+        except Exception:  # noqa: BLE001
+            return None
+    elif e.has(sp.Piecewise):
+        return None
+    else:
+        pairs = [(e, sp.Interval(-sp.oo, sp.oo))]
+    atoms: dict = {}
+    pieces = []
+    for expr, st in pairs:
+        parts = st.args if isinstance(st, sp.Union) else (st,)
+        for part in parts:
+            if isinstance(part, (sp.FiniteSet,)) or part is sp.S.EmptySet:
+                continue
+            if not isinstance(part, sp.Interval):
+                return None
+            lo, hi = part.start, part.end
+            if expr.has(sp.Piecewise) or expr.has(sp.DiracDelta):
+                return None
+            if X not in expr.free_symbols:
+                atoms[expr] = atoms.get(expr, sp.S.Zero) + gauss_mass(lo, hi, q)
+            else:
+                pieces.append((lo, hi, expr))
+    pieces.sort(key=lambda p: float(p[0]) if p[0].is_finite else -math.inf)
+    scale = 1.0 if q.free_symbols else math.sqrt(float(q))
+    for lo, hi, expr in pieces:
+        if lam.free_symbols:
+            break  # symbolic parameters in f: boundedness cannot be tested numerically
+        check_bounded(evaluator(expr, X, NP), float(lo), float(hi), scale, lam)
+    atom_list = []
+    for loc, m in atoms.items():
+        m = sp.simplify(m) if m.free_symbols else m
+        if m != 0:
+            atom_list.append((loc, m))
+    try:
+        atom_list.sort(key=lambda lm: float(lm[0]))
+    except TypeError:
+        atom_list.sort(key=lambda lm: sp.default_sort_key(lm[0]))
+    wc = sp.S.One - sp.Add(*[m for _, m in atom_list]) if pieces else sp.S.Zero
+    return Plan(tuple(atom_list), tuple(pieces), wc, True)
+
+
+def numeric_plan(fnp: Callable, q: float) -> Plan:
+    """Heuristic atoms of a numeric f (:func:`flat_parts`)."""
+    atoms, spans = flat_parts(fnp, q)
+    pieces = tuple((lo, hi, None) for lo, hi in spans)
+    atom_list = tuple(sorted(((sp.Integer(int(c)) if float(c).is_integer() else sp.Float(c, 17),
+                               sp.Float(m, 17)) for c, m in atoms), key=lambda lm: float(lm[0])))
+    wc = (sp.Float(1.0 - sum(m for _, m in atoms), 17) if pieces else sp.S.Zero)
+    return Plan(atom_list, pieces, wc, False)
+
+
+@functools.lru_cache(maxsize=128)
+def plan(fobj: Any, q: sp.Expr) -> Plan:
+    """The plan of f (a Lambda in X, or a callable) under N(0, q): exact from the Piecewise
+    structure of a symbolic f, else heuristic (:func:`flat_parts`).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> p = plan(sp.Lambda(X, sp.Min(1, sp.Max(0, X))), sp.S(1))   # atoms P(h < 0), P(h > 1)
+    >>> p.atoms, p.pieces == ((0, 1, X),), p.wc
+    (((0, 1/2), (1, 1/2 - erf(sqrt(2)/2)/2)), True, erf(sqrt(2)/2)/2)
+    """
+    if isinstance(fobj, sp.Lambda):
+        sp_ = symbolic_plan(fobj, q)
+        if sp_ is not None:
+            return sp_
+        fnp = evaluator(prepare(body(fobj)), X, NP)
+    else:
+        fnp = callable_evaluator(fobj, NP)
+    if q.free_symbols:
+        raise UndeterminedError("the atoms of f(h) (numeric detection needs a numeric variance)",
+                                sorted(q.free_symbols, key=str))
+    return numeric_plan(fnp, float(q))
+
+
+class PushforwardModel(QuadratureModel):
+    """The model of the continuous part of the law of f(h), h ~ N(0, q): f a Lambda in X or a
+    callable, ``name`` the law (for errors). Monotone pieces of f carry the Gaussian weight
+    (float64 tails truncated where their mass is below 1e-20, mpmath ones below
+    10^-(dps+10)); support and edges from the values of f at the piece ends, exact when sympy
+    finds them.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> m = PushforwardModel(sp.Lambda(X, sp.tanh(X)), sp.S(1), "tanh(h)")
+    >>> m.support(), [e.kind for e in m.edges()]
+    ([Band(lo=-1, hi=1)], ['soft', 'soft'])
+    """
+
+    def __init__(self, f: Any, q: Any, name: str):
+        super().__init__()
+        self.f, self.q, self.name = f, q, name
+        self.plan = plan(f, q)
+
+    def qv(self, be: Backend) -> Any:
+        """The variance at ``be`` (UndeterminedError while f or q has symbols)."""
+        for e in (self.q, self.f):
+            if isinstance(e, sp.Basic) and e.free_symbols:
+                raise UndeterminedError("numeric values of " + self.name,
+                                        sorted(e.free_symbols, key=str))
+        return to_backend(self.q, be)
+
+    def piece_exprs(self) -> list:
+        """(lo_h, hi_h, expr, dexpr, d2expr) for symbolic f; expr None for callables."""
+
+        def build():
+            out = []
+            for lo, hi, e in self.plan.pieces:
+                if e is None:
+                    out.append((lo, hi, None, None, None))
+                else:
+                    d1 = sp.diff(e, X)
+                    out.append((lo, hi, e, d1, sp.diff(d1, X)))
+            return out
+
+        return self.memo("piece_exprs", build)
+
+    def maps(self, be: Backend) -> list:
+        """Evaluators (X, dX, d2X, (X, X'), complex (X, X') or None) per piece."""
+
+        def build():
+            out = []
+            for _lo, _hi, e, d1, d2 in self.piece_exprs():
+                if e is None:
+                    F = callable_evaluator(self.f, be)
+                    out.append((F, finite_difference(F, be, 1), finite_difference(F, be, 2),
+                                None, None))
+                else:
+                    out.append((evaluator(e, X, be), evaluator(d1, X, be), evaluator(d2, X, be),
+                                pair_evaluator(e, d1, X, be), complex_pair(e, d1, X, be)))
+            return out
+
+        return self.memo(("maps", be.name), build)
+
+    def build_pieces(self, be: Backend) -> list:
+        w, dw = gaussian_weight(self.qv(be), to_backend(self.plan.wc, be), be)
+        if be is NP:
+            spans = monotone_spans([(float(lo), float(hi)) for lo, hi, *_ in self.piece_exprs()],
+                                   [m[1] for m in self.maps(NP)], float(self.qv(NP)))
+        else:
+            exprs = self.piece_exprs()
+            spans = refine_spans(self.pieces(NP), self.maps(MP),
+                                 lambda i, k: to_backend(exprs[i][k], MP), self.qv(MP))
+        return gaussian_pieces(spans, self.maps(be), w, dw)
+
+    def density(self, x: Any, be: Backend) -> Any:
+        return pieces_density(self.pieces(be), x, be)
+
+    def moment(self, k: int) -> Any:
+        """m_k: exact when every piece of a symbolic f is a polynomial (Gaussian moments on
+        intervals), else 40-digit quadrature as a 30-digit sympy Float."""
+
+        def compute():
+            pl, q = self.plan, self.q
+            if pl.exact and all(e.is_polynomial(X) for _, _, e in pl.pieces):
+                total = sp.S.Zero
+                for lo, hi, e in pl.pieces:
+                    poly = sp.Poly(sp.expand(e**k), X)
+                    gm = gauss_poly_moments(lo, hi, q, poly.degree())
+                    total += sum(cf * gm[m[0]] for m, cf in poly.terms())
+                return sp.simplify(total / pl.wc)
+            self.qv(MP)
+            with mpmath.workdps(40):
+
+                def end(v, inf):
+                    return inf if not sp.sympify(v).is_finite else to_backend(v, MP)
+
+                tot = gaussian_expectation(
+                    [lambda s, F=m[0]: F(s) ** k for m in self.maps(MP)],
+                    [(end(lo, -mpmath.inf), end(hi, mpmath.inf)) for lo, hi, *_ in
+                     self.piece_exprs()], to_backend(q, MP))
+                tot /= to_backend(pl.wc, MP)
+            return to_sympy_number(tot)
+
+        return self.memo(("moment", k), compute)
+
+    def hull_float(self) -> tuple[float, float]:
+        ps = self.pieces(NP)
+        return min(float(p.lo) for p in ps), max(float(p.hi) for p in ps)
+
+    def exact_value(self, idx: int, s: float, tr: bool, crit: bool, end: int) -> Any:
+        """The value of f at a piece end: exact when sympy finds it, else a 20-digit Float."""
+        lo_h, hi_h, e, d1, _ = self.piece_exprs()[idx]
+        if e is None:
+            return sp.Float(float(self.maps(NP)[idx][0](np.array([s]))[0]), 15)
+        hsym = lo_h if end == 0 else hi_h
+        try:
+            if tr:
+                # the limit at +-oo; sympy's automatic evaluation at oo is instant where
+                # sp.limit can take seconds; anything it cannot decide becomes a Float
+                v = e.subs(X, hsym)
+                if v.has(sp.AccumBounds, sp.nan, sp.zoo):
+                    v = None
+            elif crit:
+                cand = sp.nsimplify(sp.Float(s, 15), [sp.pi], tolerance=1e-12)
+                v = sp.simplify(e.xreplace({X: cand})) \
+                    if sp.simplify(d1.xreplace({X: cand})) == 0 else None
+            else:
+                v = sp.simplify(e.xreplace({X: hsym}))
+            if v is not None and v.is_number and v.is_finite and v.is_real:
+                return v
+        except Exception:  # noqa: BLE001 - sympy limits can fail in many ways
+            pass
+        with mpmath.workdps(30):
+            if crit:
+                maps = self.maps(MP)[idx]
+                sv = polish_critical(maps[1], maps[2], s)
+            else:
+                sv = mpmath.mpf(s)
+            return to_sympy_number(evaluator(e, X, MP)(sv), 20)
+
+    def tail_vanishes(self, idx: int, s: float, width: float) -> bool:
+        """Whether the density vanishes along the Gaussian tail of piece idx (60 digits)."""
+        with mpmath.workdps(60):
+            return tail_vanishes(self.qv(MP), to_backend(self.plan.wc, MP),
+                                 self.maps(MP)[idx][1], s, width)
+
+    def bands_and_edges(self) -> tuple[list, list]:
+        """The bands (overlapping piece ranges merged) and their edges: hard at a critical
+        value of f or a finite end of its domain, or where the tail density does not vanish."""
+
+        def build():
+            segs, ends = [], []
+            for pc in self.pieces(NP):
+                idx, tr0, tr1, cr0, cr1, s0, s1 = pc.meta
+                e0 = (self.exact_value(idx, s0, tr0, cr0, 0), tr0, cr0, s0)
+                e1 = (self.exact_value(idx, s1, tr1, cr1, 1), tr1, cr1, s1)
+                ends.append((pc, e0, e1))
+                a, b = (e0, e1) if pc.sgn > 0 else (e1, e0)
+                segs.append((float(pc.lo), float(pc.hi), a[0], b[0]))
+            segs.sort(key=lambda t: t[0])
+            bands: list = []
+            for lo, hi, a, b in segs:
+                if bands and lo <= bands[-1][1] + 1e-12 * (1 + abs(lo)):
+                    if hi > bands[-1][1]:
+                        bands[-1][1], bands[-1][3] = hi, b
+                else:
+                    bands.append([lo, hi, a, b])
+            out_b, out_e = [], []
+            for lo, hi, a, b in bands:
+                out_b.append(Band(a, b))
+                for loc, exact, side in ((lo, a, "left"), (hi, b, "right")):
+                    hard = False
+                    for pc, *es in ends:
+                        for _val, tr, crit, s in es:
+                            xv = float(pc.X(np.array([s]))[0])
+                            if abs(xv - loc) > 1e-12 * (1 + abs(loc)):
+                                continue
+                            if crit or not tr:
+                                hard = True
+                            else:
+                                hard |= not self.tail_vanishes(pc.meta[0], s, hi - lo)
+                    out_e.append(Edge(exact, "hard" if hard else "soft", 0, side))
+            return out_b, out_e
+
+        return self.memo("bands_edges", build)
+
+    def support(self) -> list:
+        return self.bands_and_edges()[0]
+
+    def edges(self) -> list:
+        return self.bands_and_edges()[1]
