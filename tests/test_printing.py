@@ -295,3 +295,24 @@ def test_system_documents_compile_without_overfull():
 @pytest.mark.slow
 def test_all_system_documents_compile_without_overfull():
     _check_compiles(_systems())
+
+
+def _long_system() -> System:
+    z = sp.Symbol("z")
+    G, G1 = sp.Function("G"), sp.Function("G_1")
+    rhs = sum(k * G1(z) ** k / (z - k) for k in range(1, 13)) + sp.sqrt(z**2 - 4) / (2 * z)
+    return System(z=z, target=sp.Symbol("G"), unknowns=(G, G1), equations=(sp.Eq(G(z), rhs),),
+                  definitions=(), steps=(), law=None, asymptotics=(sp.Eq(sp.Symbol("G"), 1 / z),))
+
+
+def test_long_equation_breaks_over_lines():
+    doc = system_document(_long_system())
+    assert "\\begin{multline*}" in doc
+    body = doc[doc.index("\\begin{multline*}"):doc.index("\\end{multline*}")]
+    assert body.count("\\\\") >= 2      # 13 terms do not fit on one or two lines
+
+
+@needs_pdflatex
+def test_long_equation_compiles_without_overfull():
+    log = _pdflatex(system_document(_long_system()))
+    assert "Overfull" not in log and "Undefined control sequence" not in log

@@ -246,7 +246,8 @@ class _Definer:
     def of_law(self, g: str) -> str:
         """'of the law ...' for the Cauchy transform called g."""
         if g == "G":
-            return "of the law of $P$"
+            return "of the law of $P$" if getattr(self.system, "expr", None) is not None else \
+                "of the law sought"
         tex = self.law_tex(g)
         return f"of ${tex}$" if tex is not None else "of an intermediate law of the reduction"
 
@@ -258,6 +259,8 @@ class _Definer:
         if name == "z":
             return r"the spectral variable, $z \in \mathbb{C}^{+}$ (the upper half-plane)"
         if name == "G":
+            if getattr(self.system, "expr", None) is None:
+                return "the Cauchy transform sought"
             return (r"the Cauchy transform of the law of $P$, $G(z) = \tau[(z - P)^{-1}]$, "
                     r"where $\tau$ is the trace")
         m = re.fullmatch(r"G_(\d+)", name)
@@ -265,9 +268,9 @@ class _Definer:
             return self.cauchy(name)
         m = re.fullmatch(r"G_\{?(c(?:_\d+)?)\}?", name)
         if m:
-            return (self.cauchy(name) + r", the law of the compressed element $p a p$ in the "
-                    r"compressed algebra $p \mathcal{A} p$ with the trace $\tau(p)^{-1}\tau$ "
-                    r"($p$ the projection)")
+            return (self.cauchy(name) + r", the law of the compressed element in the compressed "
+                    r"algebra, whose trace is $\tau(p)^{-1}\tau$ for the compressing "
+                    r"projection $p$")
         m = re.fullmatch(r"R_\{?(\d+|c(?:_\d+)?)\}?", name)
         if m:
             sfx = m.group(1)
