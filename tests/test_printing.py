@@ -203,6 +203,7 @@ def test_all_laws_compile_without_overfull():
 def _systems() -> dict:
     x, y = fa.semicircular("x"), fa.semicircular("y")
     p, u = fa.projection("p", R(1, 2)), fa.haar_unitary("u")
+    w = fa.semicircular("w")
     a = fa.selfadjoint("a", fa.discrete([-1, 1, 3], [R(1, 4), R(1, 2), R(1, 4)]))
     mlp = fa.nn.MLP(3, "relu")
     return {
@@ -215,6 +216,9 @@ def _systems() -> dict:
         "a x a + x": fa.compile(a * x * a + x),
         "MLP Jacobian": mlp.jacobian_system(),
         "MLP Fisher": mlp.fisher_system(),
+        # a pencil of size 19: its matrices are wider than the text and are scaled down
+        "big pencil": fa.compile(x * y * x * y * x * y + y * x * y * x * y * x
+                                 + w * x * w * y * w + w * y * w * x * w),
     }
 
 

@@ -469,13 +469,18 @@ def _width(tex: str) -> float:
     line, matrices their longest row)."""
     t = re.sub(r"\\(left|right|big|Big|bigl|bigr|displaystyle)\b", "", tex)
     t = re.sub(r"\\begin\{[a-z]*matrix\}(.*?)\\end\{[a-z]*matrix\}",
-               lambda m: "x" * int(max(_width(r) for r in m.group(1).split(r"\\"))), t)
+               lambda m: "x" * int(max(_row_width(r) for r in m.group(1).split(r"\\"))), t)
     t = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}",
                lambda m: "x" * int(max(_width(m.group(1)), _width(m.group(2)))), t)
     t = re.sub(r"[\^_]\{([^{}]*)\}", lambda m: "x" * int(0.7 * _width(m.group(1)) + 0.5), t)
     t = re.sub(r"\\[A-Za-z]+", "x", t)
     t = re.sub(r"[{}\s&]|\\[,;:! ]", "", t)
     return float(len(t))
+
+
+def _row_width(row: str) -> float:
+    """Width of a matrix row: its cells and the space between columns (about two characters)."""
+    return sum(_width(c) + 2 for c in row.split("&"))
 
 
 def _terms_tex(rhs: sp.Expr) -> list:
@@ -493,22 +498,38 @@ def _terms_tex(rhs: sp.Expr) -> list:
     return out
 
 
+def _fit(line: str) -> str:
+    """A display line that may be too wide, scaled down by the ``\\fitwidth`` macro of the
+    preamble only when it is wider than the line (short lines are left as they are)."""
+    return line if _width(line) <= 0.6 * _LINE else "\\fitwidth{" + line + "}"
+
+
 def _display(lhs_tex: str, rhs: Any, rel: str = "=") -> str:
     """One equation as a display: ``equation*``, or ``multline*`` with the terms of a long sum
-    spread over lines."""
+    spread over lines; a line that still does not fit (a large matrix, one long term) is scaled
+    to the width of the text."""
     rhs_tex = sp.latex(rhs)
     one = f"{lhs_tex} {rel} {rhs_tex}"
     if _width(one) <= _LINE or not isinstance(rhs, sp.Add):
-        return "\\begin{equation*}\n" + one + "\n\\end{equation*}"
+        return "\\begin{equation*}\n" + _fit(one) + "\n\\end{equation*}"
     lines, cur = [], f"{lhs_tex} {rel}"
     for t in _terms_tex(rhs):
         if _width(cur) > len(lhs_tex) // 4 + 4 and _width(cur + " " + t) > _LINE:
             lines.append(cur)
-            cur = t
+            cur = "{} " + t
         else:
             cur = cur + " " + t
     lines.append(cur)
-    return "\\begin{multline*}\n" + " \\\\\n".join(lines) + "\n\\end{multline*}"
+    return "\\begin{multline*}\n" + " \\\\\n".join(_fit(ln) for ln in lines) + \
+        "\n\\end{multline*}"
+
+
+# scales its argument (math, display style) down to the line width when it is wider
+_FITWIDTH = (r"\newsavebox{\fitbox}" "\n"
+             r"\newcommand{\fitwidth}[1]{\sbox{\fitbox}{$\displaystyle #1$}%" "\n"
+             r"  \ifdim\wd\fitbox>0.95\linewidth\resizebox{0.95\linewidth}{!}{\usebox{\fitbox}}%"
+             "\n"
+             r"  \else\usebox{\fitbox}\fi}")
 
 
 def _max_cols(eqs) -> int:
@@ -526,8 +547,9 @@ def system_document(system: Any) -> str:
     lines with ``multline*``), the branch condition that selects the solution, and a "where"
     list that defines every symbol, unknown function and variable of integration that appears.
     Unknowns that are equal to another one are substituted away and floats that are exact
-    simple numbers are printed exactly (see :func:`system_display`). It needs only the amsmath
-    and amssymb packages.
+    simple numbers are printed exactly (see :func:`system_display`). It needs only the amsmath,
+    amssymb and graphicx packages (a display wider than the text, such as a large matrix, is
+    scaled down to the text width).
 
     Examples
     --------
@@ -550,7 +572,7 @@ def system_document(system: Any) -> str:
         The document (pdflatex compiles it).
     """
     d = system_display(system)
-    head = ["\\documentclass{article}", "\\usepackage{amsmath,amssymb}"]
+    head = ["\\documentclass{article}", "\\usepackage{amsmath,amssymb,graphicx}", _FITWIDTH]
     cols = _max_cols(d.equations)
     if cols > 10:
         head.append(f"\\setcounter{{MaxMatrixCols}}{{{cols}}}")
