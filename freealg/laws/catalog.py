@@ -319,12 +319,12 @@ class Discrete(ClosedFormDensity, Law):
         return [sp.expand(sp.Add(*[w * p**k for p, w in zip(pts, ws)])) for k in range(1, n + 1)]
 
     def cauchy_expr(self, z=None):
-        pts, ws = self._args
+        pts, ws = self._points_weights()
         z = _sym(z, _z)
         return sp.Add(*[w / (z - p) for p, w in zip(pts, ws)])
 
     def curve(self, z=None, G=None):
-        pts, ws = self._args
+        pts, ws = self._points_weights()
         if len(pts) > 40:
             return None
         z, G = _sym(z, _z), _sym(G, _G)
@@ -333,7 +333,7 @@ class Discrete(ClosedFormDensity, Law):
         return sp.Poly(sp.expand(den) * G - num, G, z)
 
     def s_transform(self, z=None):
-        pts, ws = self._args
+        pts, ws = self._points_weights()
         if len(pts) == 2 and pts[0] == 0:
             # (1-t) delta_0 + t delta_a: psi = t a u/(1 - a u); S = (1+z)/(a(t+z))
             t, a = ws[1], pts[1]
@@ -376,7 +376,7 @@ class Discrete(ClosedFormDensity, Law):
         return []
 
     def __repr__(self):
-        pts, ws = self._args
+        pts, ws = self._points_weights()
         if len(pts) > 6:
             return f"discrete(<{len(pts)} atoms in [{float(pts[0]):.4g}, {float(pts[-1]):.4g}]>)"
         return f"discrete(points={list(pts)}, weights={list(ws)})"
@@ -421,9 +421,6 @@ class Bernoulli(Discrete):
     def __reduce__(self):
         return (Bernoulli, self._args)
 
-    def _moments_exact(self, n):
-        return [self._args[0]] * n
-
     def r_transform(self, w=None):
         t = self._args[0]
         w = _sym(w, _w)
@@ -434,33 +431,11 @@ class Bernoulli(Discrete):
         z = _sym(z, _z)
         return (1 + z) / (t + z)
 
-    def cauchy_expr(self, z=None):
-        t = self._args[0]
-        z = _sym(z, _z)
-        return (1 - t) / z + t / (z - 1)
-
-    def curve(self, z=None, G=None):
-        t = self._args[0]
-        z, G = _sym(z, _z), _sym(G, _G)
-        return sp.Poly(z * (z - 1) * G - (z - 1 + t), G, z)
-
     def _make_params(self, be):
         t = numeric_value(self._args[0], be)
         if be.is_array:
             return np.array([0.0, 1.0]), np.array([1 - t, t])
         return [be.mpf(0), be.mpf(1)], [1 - t, t]
-
-    def _g(self, z, be):
-        _, (s, t) = self._params(be)
-        return s / z + t / (z - 1)
-
-    def _dg(self, z, be):
-        _, (s, t) = self._params(be)
-        return -s / (z * z) - t / ((z - 1) * (z - 1))
-
-    def _psi(self, z, be):
-        _, (s, t) = self._params(be)
-        return t / (z - 1)
 
     def _hull_float(self):
         return 0.0, 1.0
@@ -498,35 +473,12 @@ class Dirac(Discrete):
     def __reduce__(self):
         return (Dirac, self._args)
 
-    def _moments_exact(self, n):
-        a = self._args[0]
-        return [a**k for k in range(1, n + 1)]
-
     def _free_cumulants_exact(self, n):
         a = self._args[0]
         return [a] + [sp.S.Zero] * (n - 1)
 
     def r_transform(self, w=None):
         return self._args[0]
-
-    def cauchy_expr(self, z=None):
-        return 1 / (_sym(z, _z) - self._args[0])
-
-    def curve(self, z=None, G=None):
-        z, G = _sym(z, _z), _sym(G, _G)
-        return sp.Poly((z - self._args[0]) * G - 1, G, z)
-
-    def _g(self, z, be):
-        (a,), _ = self._params(be)
-        return 1 / (z - a)
-
-    def _dg(self, z, be):
-        (a,), _ = self._params(be)
-        return -1 / ((z - a) * (z - a))
-
-    def _psi(self, z, be):
-        (a,), _ = self._params(be)
-        return a / (z - a)
 
     def subs(self, *args, **kwargs):
         return Dirac(self._args[0].subs(*args, **kwargs))

@@ -125,8 +125,9 @@ def fsum(terms: Sequence[Any], be: Backend) -> Any:
 
 
 def atom_sum(z: Any, points: Any, weights: Any, power: int, be: Backend) -> Any:
-    """sum_i w_i/(z - a_i)^power over the atoms (points a_i, weights w_i); numpy arrays
-    in chunks of about 2e6 terms (z exactly at an atom: inf/NaN, a pole).
+    """sum_i w_i/(z - a_i)^power over the atoms (points a_i, weights w_i): term by term for
+    up to 16 atoms (mpmath: exactly rounded by ``fsum`` beyond two), else numpy arrays in chunks
+    of about 2e6 terms. z exactly at an atom gives inf/NaN (a pole).
 
     Examples
     --------
@@ -136,6 +137,9 @@ def atom_sum(z: Any, points: Any, weights: Any, power: int, be: Backend) -> Any:
     >>> atom_sum(np.array([2j]), np.array([0.0, 1.0]), np.array([0.5, 0.5]), 1, NP)
     array([-0.1-0.45j])
     """
+    if len(points) <= (2 if not be.is_array else 16):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return sum(w / (z - a) ** power for a, w in zip(points, weights))
     if not be.is_array:
         return mpmath.fsum(w / (z - a) ** power for a, w in zip(points, weights))
     z = np.asarray(z, dtype=complex)
