@@ -33,7 +33,9 @@ omega = z - t G,
     G = G_{X_j}(omega_j) (all j),     omega_j = b - eta(G) + sum_{i != j} h_{X_i}(omega_i),
 
 (with no scalar-law group: G = (b - eta(G))^{-1}). The unknowns (G, or the omega_j) are k x k
-complex matrices. :meth:`Problem.solve_np` continues them from Im z = Y large (where
+complex matrices. :meth:`Problem.equations` writes their residuals once for both matrix
+contexts of ``freealg.numeric.matrices`` (float64 batches, mpmath). :meth:`Problem.solve_np`
+continues them from Im z = Y large (where
 omega_j ~ b) down to the target, shrinking Im z and eps together to *their own* targets, with
 Newton steps (analytic Jacobian via Kronecker products, vectorised over the grid in float64).
 At a given precision the float64 solution is then refined by Newton with the float64 Jacobian
@@ -65,15 +67,14 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import NoConvergence
-from .operator_groups import (DiscreteGroup, LawGroup, UnitaryGroup, _inv, _inv_np, _kron, _M,
-                              _mp_matrix, _mp_max, _mp_to_np, _np_matrix, _np_to_mp, _num,
-                              _numval)
+from ..errors import InvalidParameterError, NoConvergence, UndeterminedError
+from .matrices import MPM, NPM, MPMatrix, exact_value, kron_rows
+from .operator_groups import DiscreteGroup, LawGroup, UnitaryGroup
 from .records import Atom
 
-__all__ = ["Problem", "DiscreteGroup", "LawGroup", "UnitaryGroup", "cauchy_np", "cauchy_mp",
-           "unknowns_mp", "atom_report"]
-
+__all__ = ["Problem", "DiscreteGroup", "LawGroup", "UnitaryGroup", "pencil", "problem",
+           "symbols_of",
+           "cauchy_np", "cauchy_mp", "cauchy_derivative", "unknowns_mp", "atom_report"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,127 +117,129 @@ class Problem:
         self.groups = groups
         self.m = len(groups)
         self.nblk = max(self.m, 1)
-        b0n = _np_matrix(b0)
-        self.b0 = b0n
-        self.sem = [(_np_matrix(b), float(_num(v, "np"))) for b, v in semis]
+        self._data: dict = {}
+        b0n, sem = self._consts(NPM)
         E = np.zeros((k * k, k * k), dtype=complex)
-        for b, v in self.sem:
-            E += v * np.kron(b, b.T)
+        for b, v in sem:
+            E += v * np.kron(b[0], b[0].T)
         self.E = E
-        self._mp = {}
 
-    # float64 ------------------------------------------------------------------------------
-    def eta_np(self, G):
-        out = np.zeros_like(G)
-        for b, v in self.sem:
-            out += v * (b[None] @ G @ b[None])
-        return out
+    def _consts(self, ctx):
+        if ctx.key not in self._data:
+            self._data[ctx.key] = (ctx.const(self.b0_s), [(ctx.lift(ctx.const(b)), ctx.num(v))
+                                                          for b, v in self.semis_s])
+        return self._data[ctx.key]
 
-    def lam_np(self, z, eps):
-        n = z.shape[0]
-        k = self.k
-        L = np.zeros((n, k, k), dtype=complex)
-        L[:, 0, 0] = z
-        for j in range(1, k):
-            L[:, j, j] = 1j * eps
-        return L - self.b0[None]
+    def equations(self, ctx, X, z, eps, want_j=False):
+        """The residuals of the coupled equations at the unknowns ``X`` (a list of ``nblk``
+        matrices of the context ``ctx``): ``(R, G, J, qerr)``, R the list of residual blocks,
+        G the M_k-valued Cauchy transform, J the Jacobian (float64 only, with ``want_j``),
+        qerr the quadrature error of the groups.
 
-    def guess_np(self, z, eps):
-        b = self.lam_np(z, eps)
+        Examples
+        --------
+        >>> import sympy as sp, numpy as np, mpmath
+        >>> from freealg.numeric.matrices import MPM, NPM
+        >>> one = sp.ImmutableMatrix([[1]])             # P = x: G = (z - sqrt(z^2 - 4))/2
+        >>> prob = Problem(0 * one, ((one, 1),), (), 1, 2.0)
+        >>> G = (2j - np.sqrt(-8 + 0j)) / 2
+        >>> R, _, _, _ = prob.equations(NPM, [np.array([[[G]]])], np.array([2j]), np.zeros(1))
+        >>> bool(abs(R[0][0, 0, 0]) < 1e-15)
+        True
+        >>> with mpmath.workdps(30):
+        ...     Gm = (2j - mpmath.sqrt(-8)) / 2
+        ...     R, _, _, _ = prob.equations(MPM, [MPM.diag([Gm])], mpmath.mpc(0, 2), 0)
+        ...     bool(abs(R[0][0, 0]) < mpmath.mpf(10) ** -29)
+        True
+        """
+        b0, sem = self._consts(ctx)
+        b = ctx.lam(z, eps, self.k) - b0
+        ident = ctx.eye(self.k)
+
+        def eta(G):
+            out = ctx.zeros_like(G)
+            for bb, v in sem:
+                out = out + v * (bb @ G @ bb)
+            return out
+
         if self.m == 0:
-            return _inv_np(b)[:, None]
-        return np.repeat(b[:, None], self.m, axis=1).copy()
+            G = X[0]
+            W = b - eta(G)
+            J = None
+            if want_j:
+                J = kron_rows(W, np.broadcast_to(ident, W.shape))
+                for bb, v in sem:
+                    B = np.broadcast_to(bb, W.shape)
+                    J -= v * kron_rows(B, np.swapaxes(B @ G, 1, 2))
+            return [W @ G - ident], G, J, 0
+        out = [grp.g(ctx, X[j], want_j) for j, grp in enumerate(self.groups)]
+        qerr = 0
+        for o in out:
+            qerr = np.maximum(qerr, o[2])
+        Fs = [ctx.inv(o[0]) for o in out]
+        Hs = [Fs[j] - X[j] for j in range(self.m)]
+        bp = b - eta(out[0][0])
+        hsum = sum(Hs[1:], Hs[0])
+        R = [X[j] - bp - (hsum - Hs[j]) for j in range(self.m)]
+        J = self._jacobian_np(Fs, [o[1] for o in out]) if want_j else None
+        return R, out[0][0], J, qerr
 
-    def G_of(self, X, want_d=False):
-        if self.m == 0:
-            return X[:, 0]
-        return self.groups[0].gd_np(X[:, 0], want_d=False)[0]
-
-    def res_jac_np(self, X, z, eps, want_j=True):
-        """Residuals (n, nblk, k, k), Jacobians (n, nblk k^2, nblk k^2), quadrature errors."""
-        n = X.shape[0]
-        k = self.k
-        kk = k * k
-        b = self.lam_np(z, eps)
-        I = np.eye(k)[None]
-        if self.m == 0:
-            G = X[:, 0]
-            W = b - self.eta_np(G)
-            R = (W @ G - I)[:, None]
-            if not want_j:
-                return R, None, np.zeros(n)
-            J = _kron(W, np.broadcast_to(np.eye(k), W.shape))
-            for bb, v in self.sem:
-                B = np.broadcast_to(bb, W.shape)
-                J -= v * _kron(B, np.swapaxes(B @ G, 1, 2))
-            return R, J, np.zeros(n)
-        Gs, Ds, Fs, Hs = [], [], [], []
-        qerr = np.zeros(n)
-        for j, grp in enumerate(self.groups):
-            Gj, Dj, ej = grp.gd_np(X[:, j], want_d=want_j)
-            qerr = np.maximum(qerr, ej)
-            Fj = _inv_np(Gj)
-            Gs.append(Gj)
-            Fs.append(Fj)
-            Ds.append(Dj)
-            Hs.append(Fj - X[:, j])
-        bp = b - self.eta_np(Gs[0])
-        R = np.empty_like(X)
-        hsum = sum(Hs)
-        for j in range(self.m):
-            R[:, j] = X[:, j] - bp - (hsum - Hs[j])
-        if not want_j:
-            return R, None, qerr
-        m = self.m
+    def _jacobian_np(self, Fs, Ds):
+        n, kk, m = Fs[0].shape[0], self.k * self.k, self.m
         J = np.zeros((n, m * kk, m * kk), dtype=complex)
         Ikk = np.eye(kk)[None]
-        Hmat = [-(_kron(Fs[i], np.swapaxes(Fs[i], 1, 2)) @ Ds[i]) - Ikk for i in range(m)]
-        ED = self.E[None] @ Ds[0] if self.sem else None
+        Hmat = [-(kron_rows(Fs[i], np.swapaxes(Fs[i], 1, 2)) @ Ds[i]) - Ikk for i in range(m)]
+        ED = self.E[None] @ Ds[0] if self.semis_s else None
         for j in range(m):
             for i in range(m):
                 blk = Ikk.repeat(n, 0).astype(complex) if i == j else -Hmat[i]
                 if i == 0 and ED is not None:
                     blk = blk + ED
                 J[:, j * kk:(j + 1) * kk, i * kk:(i + 1) * kk] = blk
-        return R, J, qerr
+        return J
 
-    def admissible_np(self, X, z, eps, tol=1e-9):
-        G = self.G_of(X)
+    # float64 continuation (vectorised over the grid) -------------------------------------
+    def res_jac_np(self, X, z, eps, want_j=True):
+        """:meth:`equations` on stacked unknowns X (n, nblk, k, k): ``(R, J, qerr, G)``."""
+        R, G, J, qerr = self.equations(NPM, [X[:, j] for j in range(self.nblk)], z, eps,
+                                       want_j)
+        return np.stack(R, axis=1), J, qerr, G
+
+    def _guess_np(self, z, eps):
+        b = NPM.lam(z, eps, self.k) - self._consts(NPM)[0]
+        if self.m == 0:
+            return NPM.inv(b)[:, None]
+        return np.repeat(b[:, None], self.m, axis=1).copy()
+
+    def _admissible_np(self, X, G, tol=1e-9):
         ok = np.imag(G[:, 0, 0]) <= tol * (1 + np.abs(G[:, 0, 0]))
         if self.m:
             dg = np.imag(np.diagonal(X, axis1=2, axis2=3))  # (n, m, k)
             ok &= np.all(dg >= -tol * (1 + np.max(np.abs(X), axis=(2, 3)))[:, :, None], axis=(1, 2))
         return ok & np.all(np.isfinite(X), axis=(1, 2, 3))
 
-    def newton_np(self, X, z, eps, maxit=12, tol=1e-12):
+    def _newton_np(self, X, z, eps, maxit=12, tol=1e-12):
         n = X.shape[0]
         conv = np.zeros(n, dtype=bool)
         act = np.ones(n, dtype=bool)
+        G = np.full((n, self.k, self.k), np.nan, dtype=complex)
         X = X.copy()
         for _ in range(maxit):
             idx = np.nonzero(act)[0]
             if idx.size == 0:
                 break
             with np.errstate(all="ignore"):
-                R, J, _ = self.res_jac_np(X[idx], z[idx], eps[idx])
-                try:
-                    dX = np.linalg.solve(J, R.reshape(idx.size, -1, 1))
-                except np.linalg.LinAlgError:
-                    dX = np.full((idx.size, J.shape[1], 1), np.nan, dtype=complex)
-                    for t in range(idx.size):
-                        try:
-                            dX[t] = np.linalg.solve(J[t], R[t].reshape(-1, 1))
-                        except np.linalg.LinAlgError:
-                            pass
-            dX = dX.reshape(X[idx].shape)
+                # G at the last iterate before the (converged, tiny) final step: enough for
+                # the admissibility test
+                R, J, _, G[idx] = self.res_jac_np(X[idx], z[idx], eps[idx])
+                dX = _solve_batch(J, R.reshape(idx.size, -1)).reshape(X[idx].shape)
             X[idx] = X[idx] - dX
             size = np.max(np.abs(dX), axis=(1, 2, 3))
-            ref = 1 + np.max(np.abs(X[idx]), axis=(1, 2, 3))
-            done = size <= tol * ref
+            done = size <= tol * (1 + np.max(np.abs(X[idx]), axis=(1, 2, 3)))
             bad = ~np.isfinite(size)
             conv[idx[done]] = True
             act[idx[done | bad]] = False
-        return X, conv
+        return X, conv, G
 
     def solve_np(self, z, eps_t=0.0, steps=None):
         """Continuation of the whole grid; returns (X, ok, t_reached)."""
@@ -256,7 +259,7 @@ class Problem:
             nsteps = steps or int(math.ceil(math.log(t0 / tmin) / math.log(4.0)))
             ts = list(np.geomspace(t0, tmin, nsteps)) + [0.0]
         zt = z.real + 1j * y
-        X = self.guess_np(zt + 1j * t0, np.full(n, eps_t + t0))
+        X = self._guess_np(zt + 1j * t0, np.full(n, eps_t + t0))
         ok = np.ones(n, dtype=bool)
         treached = np.full(n, np.inf)
         for t in ts:
@@ -265,140 +268,111 @@ class Problem:
                 break
             zz = zt[idx] + 1j * t
             ee = np.full(idx.size, eps_t + t)
-            Xn, conv = self.newton_np(X[idx], zz, ee, maxit=20 if t == 0 else 10,
-                                      tol=1e-12)
-            adm = self.admissible_np(Xn, zz, ee)
-            good = conv & adm
+            Xn, conv, G = self._newton_np(X[idx], zz, ee, maxit=20 if t == 0 else 10, tol=1e-12)
+            good = conv & self._admissible_np(Xn, G)
             X[idx[good]] = Xn[good]
             treached[idx[good]] = t
             ok[idx[~good]] = False
         return X, ok, treached
 
-    # mpmath -------------------------------------------------------------------------------
-    def _mpdata(self):
-        key = mpmath.mp.prec
-        if key not in self._mp:
-            self._mp[key] = (_mp_matrix(self.b0_s), [(_mp_matrix(b), _num(v, "mp"))
-                                                    for b, v in self.semis_s])
-        return self._mp[key]
 
-    def res_mp(self, X, z, eps):
-        b0, sem = self._mpdata()
-        k = self.k
-        Lam = _M.zeros(k, k)
-        Lam[0, 0] = z
-        for j in range(1, k):
-            Lam[j, j] = 1j * eps
-        b = Lam - b0
+def _solve_batch(J, R):
+    """Solve J d = R for a batch, NaN for the singular members."""
+    try:
+        return np.linalg.solve(J, R[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        d = np.full(R.shape, np.nan, dtype=complex)
+        for t in range(R.shape[0]):
+            try:
+                d[t] = np.linalg.solve(J[t], R[t])
+            except np.linalg.LinAlgError:
+                pass
+        return d
 
-        def eta(G):
-            out = _M.zeros(k, k)
-            for bb, v in sem:
-                out += v * (bb * G * bb)
-            return out
 
-        if self.m == 0:
-            G = X[0]
-            return [(b - eta(G)) * G - _M.eye(k)], G
-        Gs = [grp.g_mp(X[j]) for j, grp in enumerate(self.groups)]
-        Hs = [_inv(Gs[j]) - X[j] for j in range(self.m)]
-        bp = b - eta(Gs[0])
-        out = []
-        for j in range(self.m):
-            r = X[j] - bp
-            for i in range(self.m):
-                if i != j:
-                    r -= Hs[i]
-            out.append(r)
-        return out, Gs[0]
+def _continue_np(prob: Problem, z: np.ndarray) -> tuple:
+    """The float64 continuation of the flat array z, retried with finer schedules (80, 240
+    steps: near atoms the solution changes on the scale of Im z) where it stopped short;
+    returns ``(X, ok, t_reached, retried)``."""
+    X, ok, tr = prob.solve_np(z)
+    bad = np.nonzero(~ok)[0]
+    retried = int(bad.size)
+    for steps in (80, 240):
+        if bad.size == 0:
+            break
+        X2, ok2, tr2 = prob.solve_np(z[bad], steps=steps)
+        better = tr2 < tr[bad]
+        X[bad[better]], tr[bad[better]], ok[bad[better]] = X2[better], tr2[better], ok2[better]
+        bad = bad[~ok[bad]]
+    return X, ok, tr, retried
 
-    def solve_mp(self, z, dps):
-        """G_P(z) at dps digits: float64 continuation, then mixed-precision refinement."""
-        zc = complex(z)
-        X0, ok, tr = self.solve_np(np.array([zc]))
-        for steps in (80, 240):
-            if ok[0]:
+
+def _refine_mp(prob: Problem, z: Any, dps: int) -> tuple:
+    """The unknowns at z to ``dps`` digits (call at ``dps + 10`` working digits): float64
+    continuation as far as it goes, then mixed-precision Newton (mpmath residuals, float64
+    Jacobian refreshed when a step contracts poorly; each step gains ~13 digits) down the rest
+    of the path, at the regularisation eps = 10^-(dps+10) (1 + scale). Returns ``(X, error
+    estimate, iterations, eps)``."""
+    X0, ok, tr, _ = _continue_np(prob, np.array([complex(z)]))
+    if not np.isfinite(tr[0]):
+        raise NoConvergence("operator-valued subordination (start at large Im z)", dps=dps,
+                            point=z)
+    k, nb, t_start = prob.k, prob.nblk, float(tr[0])
+    zm = mpmath.mpc(z)
+    y = mpmath.im(zm)
+    eps_t = mpmath.mpf(10) ** (-(dps + 10)) * (1 + prob.scale)
+    ts = [mpmath.mpf(0)]
+    if t_start > 0:
+        ts = [mpmath.mpf(t) for t in np.geomspace(t_start, 1e-12 * prob.scale, 60)[1:]] + ts
+    X = [MPMatrix.from_np(X0[0, j]) for j in range(nb)]
+    iters, est = 0, None
+    for t in ts:
+        tol = mpmath.mpf(10) ** (-(dps + 6)) if t == 0 else mpmath.mpf(10) ** -10
+        zz = mpmath.mpc(mpmath.re(zm), y + t)
+        ee = eps_t + t
+        last, rho, J = None, 1.0, None
+        for it in range(40):
+            try:
+                R = prob.equations(MPM, X, zz, ee)[0]
+            except ZeroDivisionError:
+                raise NoConvergence(
+                    "operator-valued subordination (singular resolvent)", dps=dps, steps=iters,
+                    point=z, advice="the point is (numerically) an atom of a discrete generator "
+                                    "or of the law; evaluate the density slightly off it or "
+                                    "off the real axis, or use the float64 path") from None
+            if J is None or (last is not None and rho > 1e-3):
+                Xn = np.array([[Xj.to_np() for Xj in X]])
+                with np.errstate(all="ignore"):
+                    J = prob.res_jac_np(Xn, np.array([complex(zz)]), np.array([float(ee)]))[1]
+            Rn = np.concatenate([r.to_np().ravel() for r in R])
+            try:
+                d = np.linalg.solve(J[0], Rn).reshape(nb, k, k)
+            except np.linalg.LinAlgError:
+                raise NoConvergence("operator-valued subordination (singular Jacobian)",
+                                    dps=dps, steps=iters, point=z,
+                                    advice="the point is a support edge or a cusp; move it off "
+                                           "the real axis") from None
+            iters += 1
+            dm = [MPMatrix.from_np(d[j]) for j in range(nb)]
+            X = [X[j] - dm[j] for j in range(nb)]
+            size = max(MPM.maxabs(q) for q in dm)
+            ref = 1 + max(MPM.maxabs(Xj) for Xj in X)
+            if not mpmath.isfinite(size):
+                raise NoConvergence("operator-valued subordination (mixed-precision Newton)",
+                                    dps=dps, steps=iters, point=z)
+            rho = float(size / last) if last else 1.0
+            # contraction: the error after this update is <= rho/(1 - rho) |d|
+            est = size * rho / (1 - rho) if rho < 0.5 else size
+            if size <= tol * ref or (last is not None and rho < 1e-4 and est <= tol * ref):
                 break
-            # finer schedules (near atoms the solution changes on the scale of Im z)
-            X1, ok1, tr1 = self.solve_np(np.array([zc]), steps=steps)
-            if tr1[0] < tr[0]:
-                X0, ok, tr = X1, ok1, tr1
-        k, nb = self.k, self.nblk
-        t_start = float(tr[0]) if np.isfinite(tr[0]) else None
-        work = dps + 10
-        with mpmath.workdps(work):
-            zm = mpmath.mpc(z)
-            y = mpmath.im(zm)
-            eps_t = mpmath.mpf(10) ** (-(dps + 10)) * (1 + self.scale)
-            if t_start is None:
-                raise NoConvergence("operator-valued subordination (start at large Im z)",
-                                    dps=dps, point=z)
-            if t_start == 0:
-                ts = [mpmath.mpf(0)]
-            else:
-                ts = [mpmath.mpf(t) for t in np.geomspace(t_start, 1e-12 * self.scale, 60)[1:]]
-                ts.append(mpmath.mpf(0))
-            X = [_np_to_mp(X0[0, j]) for j in range(nb)]
-            iters = 0
-            est = None
-            for t in ts:
-                final = t == 0
-                tol = mpmath.mpf(10) ** (-(dps + 6)) if final else mpmath.mpf(10) ** -10
-                zz = mpmath.mpc(mpmath.re(zm), y + t)
-                ee = eps_t + t
-                last = None
-                rho = 1.0
-                J = None
-                for it in range(40):
-                    try:
-                        R, _ = self.res_mp(X, zz, ee)
-                    except ZeroDivisionError:
-                        raise NoConvergence(
-                            "operator-valued subordination (singular resolvent)", dps=dps,
-                            steps=iters, point=z,
-                            advice="the point is (numerically) an atom of a discrete generator "
-                                   "or of the law; evaluate the density slightly off it or "
-                                   "off the real axis, or use the float64 path") from None
-                    # refresh the float64 Jacobian when the last step contracted poorly
-                    if J is None or (last is not None and rho > 1e-3):
-                        # the float64 Jacobian at the current iterate (mixed-precision Newton)
-                        Xn = np.array([[_mp_to_np(Xj) for Xj in X]])
-                        with np.errstate(all="ignore"):
-                            _, J, _ = self.res_jac_np(Xn, np.array([complex(zz)]),
-                                                      np.array([float(ee)]))
-                    Rn = np.concatenate([_mp_to_np(r).ravel() for r in R])
-                    try:
-                        d = np.linalg.solve(J[0], Rn)
-                    except np.linalg.LinAlgError:
-                        raise NoConvergence("operator-valued subordination (singular Jacobian)",
-                                            dps=dps, steps=iters, point=z,
-                                            advice="the point is a support edge or a cusp; "
-                                                   "move it off the real axis") from None
-                    iters += 1
-                    d = d.reshape(nb, k, k)
-                    dm = [_np_to_mp(d[j]) for j in range(nb)]
-                    for j in range(nb):
-                        X[j] = X[j] - dm[j]
-                    size = max(_mp_max(q) for q in dm)
-                    ref = 1 + max(_mp_max(Xj) for Xj in X)
-                    if not mpmath.isfinite(size):
-                        raise NoConvergence("operator-valued subordination (mixed-precision "
-                                            "Newton)", dps=dps, steps=iters, point=z)
-                    rho = float(size / last) if last else 1.0
-                    # contraction: the error after this update is <= rho/(1 - rho) |d|
-                    est = size * rho / (1 - rho) if rho < 0.5 else size
-                    if size <= tol * ref or (last is not None and rho < 1e-4 and est <= tol * ref):
-                        break
-                    if last is not None and it > 6 and size > 0.5 * last:
-                        raise NoConvergence("operator-valued subordination (mixed-precision "
-                                            "Newton)", dps=dps, steps=iters, residual=size,
-                                            point=z)
-                    last = size
-                else:
-                    raise NoConvergence("operator-valued subordination (mixed-precision Newton)",
-                                        dps=dps, steps=iters, residual=size, point=z)
-            G = X[0] if self.m == 0 else self.groups[0].g_mp(X[0])
-            return G[0, 0], est, iters
+            if last is not None and it > 6 and size > 0.5 * last:
+                raise NoConvergence("operator-valued subordination (mixed-precision Newton)",
+                                    dps=dps, steps=iters, residual=size, point=z)
+            last = size
+        else:
+            raise NoConvergence("operator-valued subordination (mixed-precision Newton)",
+                                dps=dps, steps=iters, residual=size, point=z)
+    return X, est, iters, eps_t
 
 
 def _neville0(ys, ms):
@@ -413,17 +387,123 @@ def _neville0(ys, ms):
     return v1, abs(v1 - v0) + mpmath.mpf(10) ** -30
 
 
-
 # --------------------------------------------------------------------------------------------
 # public entry points
+
+
+def pencil(b0: Any, semis: Any, groups: Any, is_law: Callable) -> tuple:
+    """The pencil's data checked and in canonical form: ``(b0, semis, groups)`` with sympy
+    ImmutableMatrix coefficients and sympified numbers (see :func:`problem` for the groups;
+    ``is_law`` tells a scalar law).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> b0, sem, grps = pencil([[0]], [([[1]], 2)], [("unitary", [[1]])], lambda mu: False)
+    >>> b0, sem, grps
+    (Matrix([[0]]), ((Matrix([[1]]), 2),), (('unitary', Matrix([[1]])),))
+
+    Raises
+    ------
+    InvalidParameterError
+        When a coefficient is not self-adjoint or of the wrong size, or a group is malformed.
+    """
+    b0 = sp.ImmutableMatrix(b0)
+    if b0.shape[0] != b0.shape[1] or b0 != b0.H:
+        raise InvalidParameterError("b0", b0, "must be a self-adjoint square matrix")
+    sem = tuple((sp.ImmutableMatrix(b), sp.sympify(v)) for b, v in semis)
+    if any(b.shape != b0.shape or b != b.H for b, _ in sem):
+        raise InvalidParameterError("semicirculars", sem, "coefficients must be self-adjoint "
+                                    "and of the size of b0")
+    grps: list = []
+    for g in groups:
+        if g[0] == "discrete":
+            grps.append(("discrete", tuple(sp.ImmutableMatrix(b) for b in g[1]),
+                         tuple((tuple(sp.sympify(t) for t in ts), sp.sympify(w))
+                               for ts, w in g[2])))
+        elif g[0] == "law" and is_law(g[2]):
+            grps.append(("law", sp.ImmutableMatrix(g[1]), g[2]))
+        elif g[0] == "unitary":
+            grps.append(("unitary", sp.ImmutableMatrix(g[1])))
+        else:
+            raise InvalidParameterError("groups", g, "kinds are ('discrete', betas, atoms), "
+                                        "('law', b, Law) and ('unitary', b)")
+    return b0, sem, tuple(grps)
+
+
+def symbols_of(data: Any) -> set:
+    """The free symbols of nested tuples of sympy objects and scalar laws (strings skipped).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> t = sp.Symbol("t")
+    >>> symbols_of((sp.ImmutableMatrix([[t]]), (("unitary", sp.ImmutableMatrix([[1]])),)))
+    {t}
+    """
+    if isinstance(data, (tuple, list)):
+        return set().union(set(), *[symbols_of(a) for a in data])
+    return set() if isinstance(data, str) else set(getattr(data, "free_symbols", ()))
+
+
+def problem(b0: Any, semis: Sequence, groups: Sequence, scale: float) -> Problem:
+    """The :class:`Problem` of a pencil from its exact data.
+
+    Examples
+    --------
+    >>> import sympy as sp, numpy as np
+    >>> from freealg.numeric.operator_valued import problem, cauchy_np
+    >>> one = sp.ImmutableMatrix([[1]])                 # u + u^*: the arcsine law on [-2, 2]
+    >>> prob = problem(0 * one, (), (("unitary", one),), 2.0)
+    >>> bool(abs(cauchy_np(prob, np.array([2j]))[0][0] - 1 / np.sqrt(-8 + 0j)) < 1e-14)
+    True
+
+    Parameters
+    ----------
+    b0 : sympy matrix
+        The constant coefficient (k x k, self-adjoint).
+    semis : sequence
+        ``(b_i, v_i)`` pairs of the semicircular letters.
+    groups : sequence
+        ``('discrete', (b_f, ...), (((t_f, ...), weight), ...))``, ``('unitary', b)`` or
+        ``('law', b, mu)`` where ``mu`` provides ``_cauchy_np``, ``_cauchy_mp``, ``moments``
+        and ``_hull_float`` (a scalar law, used through these callables only).
+    scale : float
+        A bound of the norm of the polynomial (raised to 1 if smaller).
+
+    Returns
+    -------
+    Problem
+
+    Raises
+    ------
+    UndeterminedError
+        When the data has free symbols.
+    """
+    syms = symbols_of((b0, tuple(semis), tuple(groups)))
+    if syms:
+        raise UndeterminedError("the operator-valued Cauchy transform", sorted(syms, key=str))
+    k = b0.shape[0]
+    objs: list = []
+    for g in groups:
+        if g[0] == "discrete":
+            objs.append(DiscreteGroup(g[1], g[2], k))
+        elif g[0] == "law":
+            mu = g[2]
+            objs.append(LawGroup(g[1], k, mu._cauchy_np, mu._cauchy_mp, mu.moments,
+                                 mu._hull_float))
+        else:
+            objs.append(UnitaryGroup(g[1], k))
+    return Problem(b0, tuple(semis), objs, k, max(1.0, float(scale)))
 
 
 def cauchy_np(prob: Problem, z: Any) -> tuple[np.ndarray, float, int]:
     """G_P on an array of points of the closed upper half plane, float64, vectorised.
 
     Returns ``(G, residual, retried)``: G of the shape of ``z`` (NaN where the continuation
-    did not converge or the final residual exceeds 1e-8), the largest residual of the
-    equations, and how many points needed a finer continuation schedule.
+    did not converge, the final residual exceeds 1e-8 or the quadrature error of a group
+    exceeds 1e-10), the largest residual of the equations, and how many points needed a
+    finer continuation schedule.
 
     Examples
     --------
@@ -451,26 +531,14 @@ def cauchy_np(prob: Problem, z: Any) -> tuple[np.ndarray, float, int]:
     """
     z = np.asarray(z, dtype=complex)
     flat = z.ravel()
-    X, ok, _ = prob.solve_np(flat)
-    bad = np.nonzero(~ok)[0]
-    retried = 0
-    if bad.size:
-        # a finer schedule for the points that failed
-        retried = int(bad.size)
-        for steps in (80, 240):
-            X2, ok2, _ = prob.solve_np(flat[bad], steps=steps)
-            X[bad[ok2]] = X2[ok2]
-            ok[bad[ok2]] = True
-            bad = bad[~ok2]
-            if bad.size == 0:
-                break
+    X, ok, _, retried = _continue_np(prob, flat)
     with np.errstate(all="ignore"):
-        G = prob.G_of(X)[:, 0, 0]
-        R, _, qerr = prob.res_jac_np(X, flat.real + 1j * np.maximum(flat.imag, 0),
-                                     np.zeros(flat.size), want_j=False)
+        R, _, qerr, G = prob.res_jac_np(X, flat.real + 1j * np.maximum(flat.imag, 0),
+                                        np.zeros(flat.size), want_j=False)
     res = np.max(np.abs(R), axis=(1, 2, 3))
     ok &= np.isfinite(res) & (res < 1e-8) & (qerr < 1e-10)
-    G = np.where(ok, G, np.nan + 0j)
+    # a failed point is NaN in both parts (an imaginary part 0 would read as density 0)
+    G = np.where(ok, G[:, 0, 0], complex(np.nan, np.nan))
     return G.reshape(z.shape), float(np.nanmax(res)) if res.size else 0.0, retried
 
 
@@ -508,35 +576,44 @@ def cauchy_mp(prob: Problem, z: Any, dps: int) -> tuple[Any, Any, int]:
     NoConvergence
         When the continuation or the mixed-precision Newton fails (on an atom, an edge).
     """
-    g, est, iters = prob.solve_mp(z, int(dps))
+    dps = int(dps)
+    with mpmath.workdps(dps + 10):
+        X, est, iters, _ = _refine_mp(prob, z, dps)
+        G = X[0] if prob.m == 0 else prob.groups[0].g(MPM, X[0])[0]
     with mpmath.workdps(dps):
-        return +g, est, iters
+        return +G[0, 0], est, iters
 
 
-def _float_start(prob: Problem, z: Any, dps: int) -> np.ndarray:
-    """The float64 continuation of the whole system to z (finer schedules if needed)."""
-    zc = complex(z)
-    X0, ok, tr = prob.solve_np(np.array([zc]))
-    for steps in (80, 240):
-        if ok[0] and tr[0] == 0:
-            break
-        X1, ok1, tr1 = prob.solve_np(np.array([zc]), steps=steps)
-        if ok1[0] and tr1[0] == 0:
-            X0, ok, tr = X1, ok1, tr1
-    if not (ok[0] and tr[0] == 0):
-        raise NoConvergence("operator-valued subordination (float64 continuation)", dps=dps,
-                            point=z, advice="move the point off the real axis")
-    return X0
+def cauchy_derivative(prob: Problem, z: Any, dps: int | None = None) -> Any:
+    """G_P'(z) = -tau((z - P)^{-2}) by a centred difference of the analytic G_P: on a float64
+    array with h = 1e-5 (1 + |z|) (``dps`` None), else at one point with h = 10^-(dps // 2).
+
+    Examples
+    --------
+    >>> import sympy as sp, numpy as np
+    >>> from freealg.numeric.operator_valued import Problem, cauchy_derivative
+    >>> one = sp.ImmutableMatrix([[1]])                 # P = x: G' = -G^2/(1 - G^2) ...
+    >>> prob = Problem(0 * one, ((one, 1),), (), 1, 2.0)
+    >>> G = (2j - np.sqrt(-8 + 0j)) / 2                 # ... from G^2 - z G + 1 = 0
+    >>> bool(abs(cauchy_derivative(prob, np.array([2j]))[0] - G / (2 * G - 2j)) < 1e-9)
+    True
+    """
+    if dps is None:
+        z = np.asarray(z, dtype=complex)
+        h = 1e-5 * (1 + np.abs(z))
+        return (cauchy_np(prob, z + h)[0] - cauchy_np(prob, z - h)[0]) / (2 * h)
+    h = mpmath.mpf(10) ** (-(dps // 2))
+    return (cauchy_mp(prob, z + h, dps)[0] - cauchy_mp(prob, z - h, dps)[0]) / (2 * h)
 
 
 def unknowns_mp(prob: Problem, z: Any, dps: int) -> dict:
     """Every unknown of the operator-valued equations at z, polished to ``dps`` digits.
 
-    The float64 continuation of the whole system is polished by mixed-precision Newton at
-    ``dps + 10`` digits (mpmath residual, float64 Jacobian), at the regularisation
-    eps = 10^-(dps+10) (1 + scale). Returns ``{"G": G_P(z), "Gmat": the M_k-valued G,
-    "Omega": [Omega_j], "G_X": [G_{X_j}(Omega_j)], "eps": eps}`` (matrices as
-    ``mpmath.matrix``; ``Omega`` and ``G_X`` are empty for a purely semicircular pencil).
+    The same solver as :func:`cauchy_mp` (float64 continuation, mixed-precision Newton at
+    ``dps + 10`` digits, regularisation eps = 10^-(dps+10) (1 + scale)). Returns
+    ``{"G": G_P(z), "Gmat": the M_k-valued G, "Omega": [Omega_j], "G_X": [G_{X_j}(Omega_j)],
+    "eps": eps}`` (matrices as ``mpmath.matrix``; ``Omega`` and ``G_X`` are empty for a purely
+    semicircular pencil).
 
     Examples
     --------
@@ -568,31 +645,12 @@ def unknowns_mp(prob: Problem, z: Any, dps: int) -> dict:
     NoConvergence
         When the continuation or the Newton polish fails.
     """
-    X0 = _float_start(prob, z, dps)
-    k, nb = prob.k, prob.nblk
     with mpmath.workdps(dps + 10):
-        zm = mpmath.mpc(z)
-        eps = mpmath.mpf(10) ** (-(dps + 10)) * (1 + prob.scale)
-        X = [_np_to_mp(X0[0, j]) for j in range(nb)]
-        tol = mpmath.mpf(10) ** (-(dps + 6))
-        for _ in range(60):
-            R, _ = prob.res_mp(X, zm, eps)
-            Xn = np.array([[_mp_to_np(Xj) for Xj in X]])
-            with np.errstate(all="ignore"):
-                _, J, _ = prob.res_jac_np(Xn, np.array([complex(zm)]), np.array([float(eps)]))
-            Rn = np.concatenate([_mp_to_np(r).ravel() for r in R])
-            d = np.linalg.solve(J[0], Rn).reshape(nb, k, k)
-            dm = [_np_to_mp(d[j]) for j in range(nb)]
-            X = [X[j] - dm[j] for j in range(nb)]
-            if max(_mp_max(q) for q in dm) <= tol * (1 + max(_mp_max(Xj) for Xj in X)):
-                break
-        else:
-            raise NoConvergence("operator-valued subordination (mixed-precision Newton)",
-                                dps=dps, point=z)
+        X, _, _, eps = _refine_mp(prob, z, dps)
         if prob.m == 0:
             Gm, Om, GX = X[0], [], []
         else:
-            GX = [grp.g_mp(X[j]) for j, grp in enumerate(prob.groups)]
+            GX = [grp.g(MPM, X[j])[0] for j, grp in enumerate(prob.groups)]
             Gm, Om = GX[0], X
         return {"G": Gm[0, 0], "Gmat": Gm.to_mpmath(), "Omega": [O.to_mpmath() for O in Om],
                 "G_X": [g.to_mpmath() for g in GX], "eps": eps}
@@ -650,7 +708,7 @@ def atom_report(cauchy_np: Callable, cauchy_mp: Callable, candidates: Sequence,
     out = []
     for loc in candidates:
         # float64 screening (vectorised): m(y) ~ y away from atoms
-        af = float(_numval(loc, False, "an atom candidate"))
+        af = float(exact_value(loc, False, "an atom candidate"))
         yf = scale / 100 / 2.0 ** np.arange(12)
         with np.errstate(all="ignore"):
             mf = np.real(1j * yf * np.asarray(cauchy_np(af + 1j * yf)))
@@ -660,29 +718,29 @@ def atom_report(cauchy_np: Callable, cauchy_mp: Callable, candidates: Sequence,
         if mf.size >= 3 and (mf[-1] < 1e-7 or mf[-1] < 0.6 * mf[-2]):
             continue
         with mpmath.workdps(40):
-            found = _atom_limit(cauchy_mp, _numval(loc, True), scale, nfin)
+            found = _atom_limit(cauchy_mp, exact_value(loc, True, "an atom candidate"), scale, nfin)
             if found is None:
                 continue
             m2, err = found
             exact = None
             if err < mpmath.mpf(10) ** -6:
-                vec = [m2, 1 / mpmath.mpf(lcm)] + [_numval(bb, True) for bb in basis]
+                vec = [m2, 1 / mpmath.mpf(lcm)] + [exact_value(bb, True) for bb in basis]
                 rel = mpmath.pslq(vec, maxcoeff=10**4, maxsteps=20000,
                                   tol=max(10 * err, mpmath.mpf(10) ** -25))
                 if rel is not None and abs(rel[0]) == 1:
                     cand = -(sp.Rational(rel[1], lcm)
                              + sum(rr * bb for rr, bb in zip(rel[2:], basis))) / sp.Integer(rel[0])
                     cand = sp.nsimplify(cand)
-                    if abs(_numval(cand, True) - m2) < 10 * err:
+                    if abs(exact_value(cand, True) - m2) < 10 * err:
                         exact = cand
             if exact is not None:
-                dev = float(abs(_numval(exact, True) - m2)) + 1e-30
+                dev = float(abs(exact_value(exact, True) - m2)) + 1e-30
                 out.append((Atom(loc, exact, sp.Float(dev, 3)),
                             "identified (PSLQ on i y G extrapolated to y = 0)"))
             else:
                 out.append((Atom(loc, sp.Float(mpmath.nstr(m2, 15), 15), sp.Float(float(err), 3)),
                             "numeric (i y G extrapolated to y = 0)"))
-    out.sort(key=lambda ap: float(_numval(ap[0].location, False)))
+    out.sort(key=lambda ap: float(exact_value(ap[0].location, False)))
     return out
 
 
