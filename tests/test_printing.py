@@ -264,6 +264,14 @@ def test_mlp_equalities_substituted():
     m = sp.Symbol("m")
     assert d.equations == (sp.Eq(S["G"](m), S["G_1"](m) * S["G_2"](m)),
                            sp.Eq(S["G_2"](m), S["G_3"](m) * S["G_4"](m)))
+    # the laws behind the renamed unknowns: D_3^2 (relu: (delta_0 + delta_2)/2) times the law
+    # of the inner layers, which is itself a ⊠ product of the two layers' D^2
+    where = dict(d.where)
+    two_point = r"\frac{1}{2}\delta_{0} + \frac{1}{2}\delta_{2}"
+    assert where["S_{G_1}"] == f"the S-transform of ${two_point}$"
+    assert where["S_{G_2}"] == (rf"the S-transform of $\left({two_point}\right) \boxtimes "
+                                rf"\left({two_point}\right)$")
+    assert where["S_{G_3}"] == where["S_{G_4}"] == where["S_{G_1}"]
 
 
 def test_floats_displayed_exactly_only_when_exact():

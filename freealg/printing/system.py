@@ -71,10 +71,6 @@ _G_TOKEN = re.compile(r"(?<![A-Za-z\\])([GR])_(\d+)(?!\d)")
 _OMEGA_TOKEN = re.compile(r"(?<![A-Za-z\\])omega_(\d+)(?!\d)")
 
 
-def _func_name(f: Any) -> str:
-    return f.func.__name__ if isinstance(f, AppliedUndef) else f.__name__
-
-
 def _rank(name: str) -> tuple:
     """Which of two equal unknowns keeps its name: G first, then the lowest index."""
     m = re.fullmatch(r"G_(\d+)", name)
@@ -103,6 +99,8 @@ def _trivial_pairs(eqs) -> list:
     """(name, name) of the equations F(args) = H(args) between two unknown functions."""
     out = []
     for eq in eqs:
+        if not isinstance(eq, sp.Eq):
+            continue
         lhs, rhs = eq.lhs, eq.rhs
         if (isinstance(lhs, AppliedUndef) and isinstance(rhs, AppliedUndef)
                 and lhs.args == rhs.args):
@@ -440,8 +438,12 @@ def system_display(system: Any) -> SystemDisplay:
     omap = {k: i + 1 for i, k in enumerate(oidx)}
 
     def renumber(name: str) -> str:
-        name = _G_TOKEN.sub(lambda m: f"{m.group(1)}_{gmap[int(m.group(2))]}", name)
-        return _OMEGA_TOKEN.sub(lambda m: f"omega_{omap[int(m.group(1))]}", name)
+        # an index that is not shown (an unknown used only by the numerics) gets a name that
+        # no shown unknown has
+        name = _G_TOKEN.sub(lambda m: f"{m.group(1)}_{gmap.get(int(m.group(2)), 'x' + m.group(2))}",
+                            name)
+        return _OMEGA_TOKEN.sub(lambda m: f"omega_{omap.get(int(m.group(1)), 'x' + m.group(1))}",
+                                name)
 
     eqs = [_rename_expr(eq, renumber) for eq in eqs]
     asy = [_rename_expr(eq, renumber) for eq in asy]
