@@ -3,6 +3,10 @@
 They are plain frozen value objects (``Atom`` hashes, ``Edge`` and ``Band`` compare by
 identity since they may hold inexact numbers), shared by the laws and the engine modules; they
 are re-exported as ``freealg.Atom``, ``freealg.Edge`` and ``freealg.Band``.
+
+Their ``repr`` shows each number at its own precision (an mpmath number with the digits it was
+computed with, or those its error justifies; exact values exactly), not as ``mpf('...')``; the
+reprs are for reading, not for ``eval``. In Jupyter they render as HTML and LaTeX.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .display import escape, number_html, number_latex, shown
 
 __all__ = ["Atom", "Edge", "Band"]
 
@@ -47,6 +53,19 @@ class Atom:
     def __iter__(self):
         return iter((self.location, self.mass))
 
+    def __repr__(self) -> str:
+        loc, err = shown(self.location, self.error)
+        mass, _ = shown(self.mass)
+        return f"Atom(location={loc}, mass={mass}, error={err or 0})"
+
+    def _repr_html_(self) -> str:
+        return (f"atom at {number_html(self.location, self.error)}, mass "
+                f"{number_html(self.mass)}" + ("" if self.error else " (exact)"))
+
+    def _repr_latex_(self) -> str:
+        loc = number_latex(self.location, self.error)
+        return rf"${number_latex(self.mass)}\,\delta_{{{loc}}}$"
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Edge:
@@ -63,6 +82,9 @@ class Edge:
      Edge(location=2, kind='soft', error=0, side='right')]
     >>> [e.kind for e in fa.arcsine(0, 1).edges()]     # 1/sqrt divergence at both ends
     ['hard', 'hard']
+    >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+    >>> fa.spectrum(x + y, dps=20).edges()[1]         # 2 sqrt 2: 20 digits and their error
+    Edge(location=2.8284271247461900976, kind='soft', error=1.2e-20, side='right')
 
     Parameters
     ----------
@@ -80,6 +102,19 @@ class Edge:
     kind: str
     error: Any = 0
     side: str = ""  # 'left' or 'right' end of its band ('' for a cusp)
+
+    def __repr__(self) -> str:
+        loc, err = shown(self.location, self.error)
+        return f"Edge(location={loc}, kind={self.kind!r}, error={err or 0}, side={self.side!r})"
+
+    def _repr_html_(self) -> str:
+        where = f", {escape(self.side)} end" if self.side else ""
+        return f"{escape(self.kind)} edge at {number_html(self.location, self.error)}{where}"
+
+    def _repr_latex_(self) -> str:
+        side = f", {self.side}" if self.side else ""
+        return (rf"$x = {number_latex(self.location, self.error)}\quad"
+                rf"\text{{({self.kind}{side})}}$")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -100,6 +135,15 @@ class Band:
 
     lo: Any
     hi: Any
+
+    def __repr__(self) -> str:
+        return f"Band(lo={shown(self.lo)[0]}, hi={shown(self.hi)[0]})"
+
+    def _repr_html_(self) -> str:
+        return f"band [{number_html(self.lo)}, {number_html(self.hi)}]"
+
+    def _repr_latex_(self) -> str:
+        return rf"$\left[{number_latex(self.lo)}, {number_latex(self.hi)}\right]$"
 
     @property
     def width(self):

@@ -8,6 +8,7 @@ import sympy as sp
 
 from ..errors import UndeterminedError
 from ..reduce import System, compile_expr
+from . import display
 from .dispatch import check_dps
 
 __all__ = ["SpectralSolution", "spectrum"]
@@ -201,6 +202,79 @@ class SpectralSolution:
         atoms = ", ".join(f"{sp.latex(a.location)}\\,({sp.latex(a.mass)})" for a in self.atoms())
         return (rf"\text{{spectrum of }} {self.system.expr._latex()}:\ "
                 rf"\text{{atoms }} \{{{atoms}\}}")
+
+    def _repr_latex_(self) -> str:
+        r"""LaTeX for Jupyter: the law, its atoms, support and first moments at ``dps`` digits.
+
+        The moments m_1 = tau(p) tau(q) = 1/6 and m_2 = tau(p)^2 tau(q) + tau(p) tau(q)^2
+        - tau(p)^2 tau(q)^2 = 1/9 below are those of free p, q.
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> p, q = fa.projection("p", sp.Rational(1, 2)), fa.projection("q", sp.Rational(1, 3))
+        >>> print(fa.spectrum(p*q*p, dps=12)._repr_latex_())     # Wachter: 1/2 -+ sqrt(2)/3
+        $\begin{array}{l}\text{spectrum of } p q p \\
+        \mu = ... \\
+        \text{atoms: } \frac{2}{3}\,\delta_{0} \\
+        \text{support: } [0.028595479209 \pm 4.0 \times 10^{-14}, 0.971404520791 \pm ...] \\
+        \text{moments: } \frac{1}{6}, \frac{1}{9}, \frac{1}{12}, \frac{43}{648}
+        \end{array}$
+        """
+        lines = [rf"\text{{spectrum of }} {self.system.expr._latex()}"]
+        try:
+            lines.append(rf"\mu = {sp.latex(self.law)}")
+        except Exception:  # noqa: BLE001 - the display goes on without the law's LaTeX
+            pass
+        dps = self.dps
+        try:
+            atoms = self.atoms()
+            lines.append(r"\text{atoms: } " + (" + ".join(
+                rf"{display.number_latex(a.mass)}\,\delta_{{"
+                rf"{display.number_latex(a.location, a.error, dps)}}}" for a in atoms)
+                or r"\text{none}"))
+        except Exception as err:  # noqa: BLE001
+            lines.append(rf"\text{{atoms: not available ({type(err).__name__})}}")
+        try:
+            bands = self.support()
+            errs = display.band_errors(bands, self.edges())
+            lines.append(r"\text{support: } " + (r" \cup ".join(
+                f"[{display.number_latex(b.lo, elo, dps)}, "
+                f"{display.number_latex(b.hi, ehi, dps)}]"
+                for b, (elo, ehi) in zip(bands, errs)) or r"\emptyset"))
+        except Exception as err:  # noqa: BLE001
+            lines.append(rf"\text{{support: not available ({type(err).__name__})}}")
+        try:
+            lines.append(r"\text{moments: } "
+                         + ", ".join(display.number_latex(m) for m in self.moments(4)))
+        except Exception as err:  # noqa: BLE001
+            lines.append(rf"\text{{moments: not available ({type(err).__name__})}}")
+        return "$\\begin{array}{l}" + " \\\\\n".join(lines) + "\n\\end{array}$"
+
+    def _repr_html_(self) -> str:
+        """HTML for Jupyter: the expression, the law, atoms, edges with their errors, the
+        support bands, the first moments, the strategy used and a small density plot (when
+        matplotlib is installed), every number at the solution's ``dps`` digits.
+
+        Examples
+        --------
+        >>> import freealg as fa, mpmath
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> page = fa.spectrum(x + y, dps=25)._repr_html_()
+        >>> with mpmath.workdps(25):                    # the edges are +-2 sqrt 2
+        ...     mpmath.nstr(mpmath.sqrt(8), 25) in page
+        True
+        """
+        diag = self.diagnostics
+        strategy = diag["strategy"] or "-"
+        if diag["description"]:
+            strategy += f" ({diag['description']})"
+        items = [("expression", f"<code>{display.escape(self.system.expr)}</code>"),
+                 ("law", f"<code>{display.escape(repr(self.law))}</code>"),
+                 ("strategy", display.escape(strategy)),
+                 ("rules", display.escape(", ".join(diag["rules"]) or "-")),
+                 ("dps", str(self.dps))]
+        return display.spectrum_html(self.law, self.dps, title="SpectralSolution", items=items)
 
     def __repr__(self):
         return f"SpectralSolution({self.system.expr!r}, law={self.law!r})"
