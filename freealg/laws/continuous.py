@@ -28,9 +28,8 @@ import sympy as sp
 
 from ..errors import InvalidParameterError
 from ..numeric.fnlaw import X as _X
-from ..numeric.fnlaw import DensityModel, QuadratureModel, canonical_function
+from ..numeric.fnlaw import DensityModel, QuadratureHooks, canonical_function
 from ..numeric.fnlaw import body as _body
-from ..numeric.leaf import ClosedFormDensity
 from ..numeric.pushforward import PushforwardModel, plan
 from .base import Law, check
 from .catalog import Bernoulli, Dirac, Discrete
@@ -41,49 +40,11 @@ __all__ = ["FromDensity", "GaussianPushforward", "from_density", "gaussian_pushf
 _XP = sp.Symbol("x")          # for printing only
 
 
-class _QuadratureLaw(ClosedFormDensity, Law):
-    """A law with a density given as quadrature pieces: every numeric hook is answered by its
-    model (:class:`~freealg.numeric.fnlaw.QuadratureModel`), built once by ``_make_model``."""
+class _QuadratureLaw(QuadratureHooks, Law):
+    """A law whose numerics are answered by a quadrature model (``_make_model``)."""
 
     __slots__ = ()
     _cauchy_strategies = ("quadrature",)
-
-    def _make_model(self) -> QuadratureModel:
-        raise NotImplementedError
-
-    def _model(self) -> Any:
-        return self._memo("model", self._make_model)
-
-    def _g(self, z, be):
-        return self._model().gdg(z, be, False)[0]
-
-    def _dg(self, z, be):
-        return self._model().gdg(z, be, True)[1]
-
-    def _g_dual(self, zeta, w, be, ctx):
-        ctx.pts.append(zeta.v)
-        return zeta.apply(*self._model().gdg(zeta.v, be, True))
-
-    def _rho(self, x, be):
-        return self._model().density(x, be)
-
-    def _moments_exact(self, n: int) -> list:
-        return [self._model().moment(k) for k in range(1, n + 1)]
-
-    def _mean_float(self) -> float:
-        return self._model().mean_float()
-
-    def _hull_float(self):
-        return self._model().hull_float()
-
-    def _support(self, dps: int, method: str | None = None):
-        return self._model().support()
-
-    def _edges(self, dps: int, method: str | None = None):
-        return self._model().edges()
-
-    def _params(self, be):  # no numeric parameters through the base protocol
-        return ()
 
 
 class FromDensity(_QuadratureLaw):

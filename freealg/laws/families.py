@@ -1,23 +1,11 @@
 """Closed-form laws with a constant recursion formula: free Meixner, free binomial, Kesten-McKay,
 and the Wachter law of a product of two free projections.
 
-A law whose monic orthogonal polynomials satisfy
-
-    x P_n = P_{n+1} + alpha_n P_n + omega_n P_{n-1},
-    alpha_0 = mean, omega_1 = variance, alpha_n = a (n >= 1), omega_n = b (n >= 2)
-
-has the continued fraction G(z) = 1/(z - mean - variance H(z)), H the Cauchy transform of the
-semicircle law of mean a and variance b (Saitoh-Yoshida 2001, "laws with a constant recursion
-formula"; up to an affine map these are the free Meixner laws of Anshelevich 2003 and
-Bozejko-Bryc 2006). On the band [a - 2 sqrt b, a + 2 sqrt b] the density is
-
-    rho(x) = variance sqrt(4b - (x - a)^2) / (2 pi Q(x)),
-    Q(x) = (b - variance) y^2 - variance (mean - a) y + variance^2,   y = x - mean,
-
-[derived: Q = b |D|^2 with D = z - mean - variance H]; the atoms are the real roots x of Q with
-b (x - mean)^2 < variance^2 (the root lies on the physical sheet, where |H| < 1/sqrt b), of mass
-(1 - b h^2)/(1 + (variance - b) h^2), h = (x - mean)/variance (the residue 1/D'(x)) [derived].
-A band end where Q vanishes is a hard edge (the density diverges like an inverse square root).
+A law whose monic orthogonal polynomials satisfy x P_n = P_{n+1} + alpha_n P_n + omega_n P_{n-1}
+with alpha_0 = mean, omega_1 = variance, alpha_n = a (n >= 1), omega_n = b (n >= 2) has
+G(z) = 1/(z - mean - variance H(z)), H the Cauchy transform of the semicircle law of mean a and
+variance b (Saitoh-Yoshida 2001; up to an affine map the free Meixner laws of Anshelevich 2003
+and Bozejko-Bryc 2006). Its density, atoms and edges are derived in :mod:`freealg.numeric.jacobi`.
 
 The family contains the semicircle (a = mean, b = variance), the free Poisson law pi(l, s)
 (mean l s, variance l s^2, a = s (1 + l), b = l s^2), the free binomial laws

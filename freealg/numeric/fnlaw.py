@@ -29,13 +29,13 @@ import sympy as sp
 from ..errors import InvalidParameterError, UndeterminedError
 from ..kernels.backend import MP, NP, Backend
 from .evaluators import callable_evaluator, edge_local, evaluator, finite_difference
-from .leaf import to_backend
+from .leaf import ClosedFormDensity, to_backend
 from .quadrature import (Piece, cauchy_transform, check_density, edge_kind, integrate,
                          support_density)
 from .records import Band, Edge
 
 __all__ = ["X", "canonical_function", "body", "prepare", "to_sympy_number", "exact_integral",
-           "QuadratureModel", "DensityModel"]
+           "QuadratureModel", "QuadratureHooks", "DensityModel"]
 
 #: The canonical variable of stored sympy functions (fixed index: equal laws hash equally and
 #: the index travels with a pickle).
@@ -199,6 +199,63 @@ class QuadratureModel:
 
     def mean_float(self) -> float:
         return self.memo("mean_float", lambda: self.integrate(lambda t: t, NP))
+
+
+class QuadratureHooks(ClosedFormDensity):
+    """Mixin: the numeric hooks of a law (G, G', the density, moments, mean, hull, support,
+    edges) answered by its :class:`QuadratureModel`, built once by ``_make_model()`` and kept
+    in the law's cache (``_memo``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> class Law3x2(QuadratureHooks):
+    ...     def _memo(self, key, fn):
+    ...         return fn()
+    ...     def _make_model(self):
+    ...         return DensityModel(sp.Lambda(X, 3 * X**2 / 2), -1, 1, (), "pdf", "law", [])
+    >>> Law3x2()._moments_exact(2), Law3x2()._hull_float()
+    ([0, 3/5], (-1.0, 1.0))
+    """
+
+    __slots__ = ()
+
+    def _make_model(self) -> QuadratureModel:
+        raise NotImplementedError
+
+    def _model(self) -> Any:
+        return self._memo("model", self._make_model)   # type: ignore[attr-defined]
+
+    def _g(self, z: Any, be: Backend) -> Any:
+        return self._model().gdg(z, be, False)[0]
+
+    def _dg(self, z: Any, be: Backend) -> Any:
+        return self._model().gdg(z, be, True)[1]
+
+    def _g_dual(self, zeta: Any, w: Any, be: Backend, ctx: Any) -> Any:
+        ctx.pts.append(zeta.v)
+        return zeta.apply(*self._model().gdg(zeta.v, be, True))
+
+    def _rho(self, x: Any, be: Backend) -> Any:
+        return self._model().density(x, be)
+
+    def _moments_exact(self, n: int) -> list:
+        return [self._model().moment(k) for k in range(1, n + 1)]
+
+    def _mean_float(self) -> float:
+        return self._model().mean_float()
+
+    def _hull_float(self) -> tuple[float, float]:
+        return self._model().hull_float()
+
+    def _support(self, dps: int, method: str | None = None) -> list:
+        return self._model().support()
+
+    def _edges(self, dps: int, method: str | None = None) -> list:
+        return self._model().edges()
+
+    def _params(self, be: Backend) -> tuple:  # no numeric parameters through the base protocol
+        return ()
 
 
 class DensityModel(QuadratureModel):

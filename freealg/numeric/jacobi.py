@@ -1,13 +1,27 @@
 """Laws with a constant recursion formula (Jacobi parameters constant from n = 2 on): exact
 moments and atoms, and the closed forms of G and of the density written once for both back ends.
 
-The monic orthogonal polynomials satisfy x P_n = P_{n+1} + alpha_n P_n + omega_n P_{n-1} with
-(alpha_0, omega_1) = (a0, w1) and (alpha_n, omega_n) = (a, b) afterwards, so
-G(z) = 1/(z - a0 - w1 H(z)), H the Cauchy transform of the semicircle law of mean a and
-variance b (Saitoh-Yoshida 2001). The density on [a - 2 sqrt b, a + 2 sqrt b] is
-w1 sqrt(4b - (x - a)^2)/(2 pi Q(x)), Q(x) = (b - w1) y^2 - w1 (a0 - a) y + w1^2, y = x - a0;
-the atoms are real roots of Q on the physical sheet. This engine module works on sympy values
-and plain numbers: it does not import ``freealg.laws``.
+A law whose monic orthogonal polynomials satisfy
+
+    x P_n = P_{n+1} + alpha_n P_n + omega_n P_{n-1},
+    alpha_0 = mean, omega_1 = variance, alpha_n = a (n >= 1), omega_n = b (n >= 2)
+
+(the functions below write (a0, w1, a, b) for (mean, variance, a, b)) has the continued
+fraction G(z) = 1/(z - mean - variance H(z)), H the Cauchy transform of the semicircle law of
+mean a and variance b (Saitoh-Yoshida 2001, "laws with a constant recursion formula"; up to an
+affine map these are the free Meixner laws of Anshelevich 2003 and Bozejko-Bryc 2006). On the
+band [a - 2 sqrt b, a + 2 sqrt b] the density is
+
+    rho(x) = variance sqrt(4b - (x - a)^2) / (2 pi Q(x)),
+    Q(x) = (b - variance) y^2 - variance (mean - a) y + variance^2,   y = x - mean,
+
+[derived: Q = b |D|^2 with D = z - mean - variance H]; the atoms are the real roots x of Q with
+b (x - mean)^2 < variance^2 (the root lies on the physical sheet, where |H| < 1/sqrt b), of mass
+(1 - b h^2)/(1 + (variance - b) h^2), h = (x - mean)/variance (the residue 1/D'(x)) [derived].
+A band end where Q vanishes is a hard edge (the density diverges like an inverse square root).
+
+This engine module works on sympy values and plain numbers: it does not import
+``freealg.laws``.
 """
 
 from __future__ import annotations
