@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..numeric.display import escape, table_html
 from .cdf import theory_cdf
 
 __all__ = ["compare", "ComparisonReport", "ks_threshold", "C_RM", "C_CL", "C_M"]
@@ -172,9 +173,45 @@ class ComparisonReport:
             lines.append("  failed: " + "; ".join(self.failures))
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        return (f"ComparisonReport({'AGREES' if self.agrees else 'DISAGREES'}: N={self.n}, "
+                f"trials={self.trials}, KS={self.ks:.4g} (threshold {self.ks_threshold:.4g}), "
+                f"W1={self.w1:.4g} (scale {self.w1_scale:.4g}), {len(self.moments)} moments, "
+                f"{len(self.atoms)} atoms)")
+
     def _repr_html_(self) -> str:
-        import html
-        return "<pre>" + html.escape(str(self)) + "</pre>"
+        def ok(good: bool) -> str:
+            return "ok" if good else "<strong style='color:#b00'>fails</strong>"
+
+        verdict = ("<span style='color:#070'>AGREES</span>" if self.agrees
+                   else "<span style='color:#b00'>DISAGREES</span>")
+        parts = ['<div class="freealg-display"><strong>Monte Carlo vs theory</strong>: '
+                 f"<strong>{verdict}</strong> (N = {self.n}, {self.trials} trials, "
+                 f"{self.samples} values{', classical iid part' if self.classical else ''})",
+                 table_html(["statistic", "value", "threshold / scale", ""], [
+                     ["KS", f"{self.ks:.4g} (at x = {self.ks_at:.4g})",
+                      f"{self.ks_threshold:.4g}", ok(self.ks <= self.ks_threshold)],
+                     ["W1", f"{self.w1:.4g}", f"{self.w1_scale:.4g}", "not in the verdict"]])]
+        if self.moments:
+            parts.append(table_html(["k", "empirical", "theory", "error", "scale", ""], [
+                [str(k), f"{e:.8g}", f"{t:.8g}", f"{err:.3g}", f"{sc:.3g}", ok(err <= sc)]
+                for k, e, t, err, sc in self.moments], caption="moments"))
+        if self.atoms:
+            parts.append(table_html(["atom at", "theory mass", "empirical", "error", "scale",
+                                     ""], [
+                [f"{loc:.6g}", f"{tm:.6g}", f"{em:.6g}", f"{err:.3g}", f"{sc:.3g}",
+                 ok(err <= sc)] for loc, tm, em, err, sc in self.atoms], caption="atoms"))
+        if self.edges:
+            parts.append(table_html(["edge", "theory", "extreme eigenvalue", "error", "scale"], [
+                [escape(side), f"{t:.6g}", f"{e:.6g}", f"{err:.3g}", f"{sc:.3g}"]
+                for side, t, e, err, sc in self.edges],
+                caption="edges (not in the verdict)"))
+        parts += [f"<p>note: {escape(n)}</p>" for n in self.notes]
+        if not self.agrees:
+            parts.append("<p>failed: " + escape("; ".join(self.failures)) + "</p>")
+        parts.append("<details><summary>as text</summary><pre>" + escape(str(self))
+                     + "</pre></details></div>")
+        return "".join(parts)
 
 
 def _as_values(eigenvalues: Any) -> np.ndarray:

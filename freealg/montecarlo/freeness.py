@@ -48,6 +48,7 @@ import numpy as np
 from ..algebra import NCPoly
 from ..deps import blas_threads
 from ..errors import InvalidParameterError
+from ..numeric.display import escape, table_html
 from .evaluate import evaluate, needs_complex
 from .samplers import NumpyOps, realise
 from .sampling import _check_expr, _check_n, _check_seed, check_memory
@@ -183,9 +184,37 @@ class FreenessReport:
             lines.append(f"  note: {note}")
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        return (f"FreenessReport({self.verdict}: rms ~ N^{self.exponent:.3f} "
+                f"(+- {self.exponent_se:.3f}), N in {list(self.n_values)}, "
+                f"{self.trials} trials, {len(self.words)} words)")
+
     def _repr_html_(self) -> str:
-        import html
-        return "<pre>" + html.escape(str(self)) + "</pre>"
+        color = {"free": "#070", "not free": "#b00"}.get(self.verdict, "#a60")
+        head = (['<div class="freealg-display"><strong>freeness test</strong>: '
+                 f"<strong style='color:{color}'>{escape(self.verdict.upper())}</strong> "
+                 f"(N in {escape(list(self.n_values))}, {self.trials} trials per N)<br/>"
+                 f"aggregate normalised rms decays like N<sup>{self.exponent:.3f}</sup> "
+                 f"(± {self.exponent_se:.3f}); free pairs: N<sup>-1</sup>, non-free: "
+                 "N<sup>0</sup>"])
+        rows = []
+        for w in self.words:
+            e, se = self.exponents[w]
+            rows.append([f"<code>tr({escape(w)})</code>"]
+                        + [f"{r:.3e}" for r in self.rms[w]] + [f"{e:.3f} ± {se:.2f}"])
+        rows.append(["aggregate (normalised)"] + [f"{r:.3e}" for r in self.aggregate]
+                    + [f"{self.exponent:.3f} ± {self.exponent_se:.2f}"])
+        head.append(table_html(["word"] + [f"rms N={n}" for n in self.n_values] + ["exponent"],
+                               rows, caption="centred mixed moments"))
+        means = [[f"<code>tr({escape(w)})</code>"]
+                 + [f"{m:+.2e} ± {c:.1e}" for m, c in zip(self.mean[w], self.ci[w])]
+                 for w in self.words]
+        head.append(table_html(["word"] + [f"N={n}" for n in self.n_values], means,
+                               caption=f"trial means, {int(self.level * 100)}% confidence"))
+        head += [f"<p>note: {escape(n)}</p>" for n in self.notes]
+        head.append("<details><summary>as text</summary><pre>" + escape(str(self))
+                    + "</pre></details></div>")
+        return "".join(head)
 
 
 # --------------------------------------------------------------------------------------------
