@@ -549,9 +549,9 @@ def system_document(system: Any) -> str:
     lines with ``multline*``), the branch condition that selects the solution, and a "where"
     list that defines every symbol, unknown function and variable of integration that appears.
     Unknowns that are equal to another one are substituted away and floats that are exact
-    simple numbers are printed exactly (see :func:`system_display`). It needs only the amsmath,
-    amssymb and graphicx packages (a display wider than the text, such as a large matrix, is
-    scaled down to the text width).
+    simple numbers are printed exactly (see :func:`system_display`). It needs only the amsmath
+    and amssymb packages, and graphicx when a display is wider than the text (a large matrix):
+    such a display is scaled down to the text width.
 
     Examples
     --------
@@ -574,7 +574,7 @@ def system_document(system: Any) -> str:
         The document (pdflatex compiles it).
     """
     d = system_display(system)
-    head = ["\\documentclass{article}", "\\usepackage{amsmath,amssymb,graphicx}", _FITWIDTH]
+    head = ["\\documentclass{article}", "\\usepackage{amsmath,amssymb}"]
     cols = _max_cols(d.equations)
     if cols > 10:
         head.append(f"\\setcounter{{MaxMatrixCols}}{{{cols}}}")
@@ -609,4 +609,6 @@ def system_document(system: Any) -> str:
         body.append("\\noindent References for the rules used: "
                     + "; ".join(text_escape(r) for r in refs) + ".")
     body.append("\\end{document}")
+    if any("\\fitwidth{" in b for b in body):
+        head[1:2] = ["\\usepackage{amsmath,amssymb,graphicx}", _FITWIDTH]
     return "\n".join(head + body) + "\n"
