@@ -35,6 +35,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from ..errors import InvalidParameterError, NoConvergence
+from ..numeric.display import escape, number_html, table_html
 from .activations import H, activation_expr
 
 __all__ = ["MeanField", "critical_sigma_w"]
@@ -126,6 +127,22 @@ class MeanField:
         object.__setattr__(self, "_breaks", kinks)
         object.__setattr__(self, "_fnp", fnp)
         object.__setattr__(self, "_dfnp", dfnp)
+
+    def _repr_html_(self) -> str:
+        rows = [["activation", f"<code>{escape(repr(self.activation))}</code>: "
+                               f"phi(h) = <code>{escape(self.phi)}</code>"],
+                ["sigma_w", number_html(self.sigma_w_)],
+                ["sigma_b", number_html(self.sigma_b_)]]
+        try:
+            q = self.q_star
+            rows.append(["q*", "none (no isolated fixed point)" if q is None
+                         else number_html(q)])
+            rows.append(["chi*", f"{self.chi_star:.6g} ({escape(self.regime())})"])
+        except Exception as err:  # noqa: BLE001 - the parameters still show
+            rows.append(["q*", escape(f"not available ({type(err).__name__}: {err})")])
+        return ('<div class="freealg-display"><strong>MeanField</strong>'
+                + table_html(["", ""], rows).replace("<thead><tr><th></th><th></th></tr>"
+                                                     "</thead>", "") + "</div>")
 
     # Gaussian expectations ------------------------------------------------------------------
     def _gauss(self, f, q) -> float:

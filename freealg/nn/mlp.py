@@ -45,6 +45,7 @@ from ..algebra import NCPoly, circular, haar_orthogonal
 from ..algebra import activation as _activation_gen
 from ..deps import blas_threads
 from ..errors import InvalidParameterError
+from ..numeric.display import escape, number_html, table_html
 from ..numeric.solution import SpectralSolution
 from ..reduce import compile_expr
 from .activations import H, activation_expr, activation_numpy
@@ -130,6 +131,25 @@ class MLP:
     def __repr__(self):
         return (f"MLP(depth={self.depth}, activation={self.activation!r}, weights="
                 f"{self.weights!r}, sigma_w={self.sigma_w}, sigma_b={self.sigma_b})")
+
+    def _repr_html_(self) -> str:
+        rows = [["depth L", str(self.depth)],
+                ["activation", f"<code>{escape(repr(self.activation))}</code>: "
+                               f"phi(h) = <code>{escape(self.phi)}</code>"],
+                ["weights", escape(self.weights)],
+                ["sigma_w", number_html(self.sigma_w)],
+                ["sigma_b", number_html(self.sigma_b)],
+                ["q_0 = |x^0|^2/N", number_html(self.q0)],
+                ["q_l (l = 1..L)", ", ".join(number_html(q) for q in self.q)]]
+        try:
+            mf = self.mean_field
+            rows.append(["mean field", f"chi* = {mf.chi_star:.6g} ({escape(mf.regime())})"])
+        except Exception as err:  # noqa: BLE001 - the rest of the display still shows
+            rows.append(["mean field", escape(f"not available ({type(err).__name__}: {err})")])
+        rows.append(["Jacobian", f"<code>{escape(self.jacobian_expr())}</code>"])
+        return ('<div class="freealg-display"><strong>MLP</strong>'
+                + table_html(["", ""], rows).replace("<thead><tr><th></th><th></th></tr>"
+                                                     "</thead>", "") + "</div>")
 
     # the polynomials ------------------------------------------------------------------------
     def _d(self, l: int) -> NCPoly:
