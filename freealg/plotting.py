@@ -31,7 +31,7 @@ import numpy as np
 from .deps import require
 from .errors import InvalidParameterError
 
-__all__ = ["plot", "histogram", "freeness"]
+__all__ = ["plot", "histogram", "freeness", "check_path"]
 
 _FORMATS = (".png", ".svg", ".pdf")
 _FIGSIZE = (6.4, 4.0)          # inches: one column of a two-column paper at 2x, or a slide
@@ -80,8 +80,35 @@ def _new_axes(ax: Any, figsize: tuple[float, float] = _FIGSIZE) -> tuple[Any, An
     return fig, fig.add_subplot()
 
 
-def _check_path(path: Any) -> Path | None:
-    """Validate the output path before anything is computed."""
+def check_path(path: Any) -> Path | None:
+    """Validate a figure's output path before anything is computed (the plot functions call
+    it first; a command line can call it before its own work).
+
+    Examples
+    --------
+    >>> from freealg.plotting import check_path
+    >>> str(check_path("density.svg")), check_path(None)
+    ('density.svg', None)
+    >>> check_path("density.txt")
+    Traceback (most recent call last):
+    ...
+    freealg.errors.InvalidParameterError: invalid path='density.txt': the file extension must be
+    one of .png, .svg, .pdf
+
+    Parameters
+    ----------
+    path : str, Path or None
+        The file to write (PNG, SVG or PDF by extension); ``None``: no file.
+
+    Returns
+    -------
+    pathlib.Path or None
+
+    Raises
+    ------
+    InvalidParameterError
+        Another extension, a folder, or a folder that does not exist.
+    """
     if path is None:
         return None
     p = Path(path)
@@ -284,7 +311,7 @@ def plot(obj: Any, path: Any = None, *, ax: Any = None, x: Any = None, log: bool
     OptionalDependencyError
         matplotlib is not installed (``pip install matplotlib``).
     """
-    out = _check_path(path)
+    out = check_path(path)
     grid = _check_grid(grid)
     atoms, bands = _theory(obj)
     fig, ax = _new_axes(ax)
@@ -391,7 +418,7 @@ def histogram(sol: Any, eigenvalues: Any, path: Any = None, *, bins: Any = "supp
     OptionalDependencyError
         matplotlib is not installed (``pip install matplotlib``).
     """
-    out = _check_path(path)
+    out = check_path(path)
     grid = _check_grid(grid)
     try:
         ev = np.sort(np.asarray(eigenvalues, dtype=float).ravel())
@@ -497,7 +524,7 @@ def freeness(report: Any, path: Any = None, *, ax: Any = None, words: Any = None
     OptionalDependencyError
         matplotlib is not installed (``pip install matplotlib``).
     """
-    out = _check_path(path)
+    out = check_path(path)
     for attr in ("n_values", "rms", "exponents", "aggregate"):
         if not hasattr(report, attr):
             raise InvalidParameterError("report", type(report).__name__,
