@@ -55,24 +55,24 @@ def rsqrt(q: Any, be: Backend) -> Any:
 
 
 def on(inside: Any, fn: Callable | None, x: Any, be: Backend) -> Any:
-    """``fn(x)`` where ``inside`` holds and 0 elsewhere; ``fn`` is evaluated only inside (no
-    division by zero at a pole outside the band, no wasted work).
+    """``fn(x)`` where ``inside`` holds and 0 elsewhere (``fn`` None: 0 everywhere). mpmath
+    evaluates ``fn`` only inside (no division by zero at a pole outside the band); numpy
+    evaluates it on the whole array with floating-point warnings silenced.
 
     Examples
     --------
     >>> import numpy as np
     >>> from freealg.kernels.backend import NP
-    >>> x = np.array([-1.0, 0.5, 2.0])
+    >>> x = np.array([0.0, 0.5, 2.0])
     >>> on((x > 0) & (x < 1), lambda t: 1 / t, x, NP)
     array([0., 2., 0.])
     """
     if be.is_array:
         x = np.asarray(x, dtype=float)
-        inside = np.broadcast_to(inside, x.shape)
-        out = np.zeros(x.shape)
-        if fn is not None and np.any(inside):
-            out[inside] = fn(x[inside])
-        return out
+        if fn is None:
+            return np.zeros(x.shape)
+        with np.errstate(all="ignore"):
+            return np.where(inside, fn(x), 0.0)
     return fn(x) if (fn is not None and inside) else mpmath.mpf(0)
 
 
