@@ -41,10 +41,51 @@ _XP = sp.Symbol("x")          # for printing only
 
 
 class _QuadratureLaw(QuadratureHooks, Law):
-    """A law whose numerics are answered by a quadrature model (``_make_model``)."""
+    """A law whose numerics are answered by a quadrature model (``_make_model``) and whose
+    arguments are numbers, tuples of numbers, sympy functions (Lambda) or callables."""
 
     __slots__ = ()
     _cauchy_strategies = ("quadrature",)
+
+    @property
+    def free_symbols(self) -> set:
+        """Symbols of the parameters: of a sympy function (not its variable), of the numbers
+        (interval ends, breakpoints, variance).
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> x, k = sp.symbols("x k", positive=True)
+        >>> FromDensity(sp.Lambda(x, (k + 1) * x**k), 0, 1).free_symbols
+        {k}
+        >>> h, q = sp.Symbol("h"), sp.Symbol("q", positive=True)
+        >>> GaussianPushforward(sp.tanh(h), q).free_symbols
+        {q}
+        """
+        out: set = set()
+        for a in self._args:
+            for v in (a if isinstance(a, tuple) else (a,)):
+                out |= v.free_symbols if isinstance(v, sp.Basic) else set()
+        return out
+
+    def subs(self, *args, **kwargs) -> "_QuadratureLaw":
+        """Substitute values for symbolic parameters (of a sympy function, of the numbers).
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> x, k = sp.symbols("x k", positive=True)
+        >>> mu = FromDensity(sp.Lambda(x, (k + 1) * x**k), 0, 1)
+        >>> mu.subs(k, 2).moments(2)
+        [3/4, 3/5]
+        """
+
+        def one(v):
+            if isinstance(v, tuple):
+                return tuple(one(u) for u in v)
+            return v.subs(*args, **kwargs) if isinstance(v, sp.Basic) else v
+
+        return type(self)(*[one(a) for a in self._args])
 
 
 class FromDensity(_QuadratureLaw):
@@ -110,42 +151,6 @@ class FromDensity(_QuadratureLaw):
         self._model().validate()
 
     # value protocol ---------------------------------------------------------------------
-    @property
-    def free_symbols(self) -> set:
-        """Symbols of the pdf's parameters, the interval ends and the breakpoints.
-
-        Examples
-        --------
-        >>> import sympy as sp, freealg as fa
-        >>> x, k = sp.symbols("x k", positive=True)
-        >>> FromDensity(sp.Lambda(x, (k + 1) * x**k), 0, 1).free_symbols
-        {k}
-        """
-        pdf, a, b, bps = self._args
-        out = set(a.free_symbols) | set(b.free_symbols)
-        for p in bps:
-            out |= p.free_symbols
-        if isinstance(pdf, sp.Lambda):
-            out |= pdf.free_symbols
-        return out
-
-    def subs(self, *args, **kwargs) -> "FromDensity":
-        """Substitute values for symbolic parameters (pdf parameters and interval ends).
-
-        Examples
-        --------
-        >>> import sympy as sp, freealg as fa
-        >>> x, k = sp.symbols("x k", positive=True)
-        >>> mu = FromDensity(sp.Lambda(x, (k + 1) * x**k), 0, 1)
-        >>> mu.subs(k, 2).moments(2)
-        [3/4, 3/5]
-        """
-        pdf, a, b, bps = self._args
-        if isinstance(pdf, sp.Lambda):
-            pdf = pdf.subs(*args, **kwargs)
-        return FromDensity(pdf, a.subs(*args, **kwargs), b.subs(*args, **kwargs),
-                           tuple(p.subs(*args, **kwargs) for p in bps))
-
     def _display_pdf(self) -> Any:
         pdf = self._args[0]
         if isinstance(pdf, sp.Lambda):
@@ -262,29 +267,6 @@ class GaussianPushforward(_QuadratureLaw):
                                         "gaussian_pushforward)")
 
     # value protocol -----------------------------------------------------------------------
-    @property
-    def free_symbols(self) -> set:
-        """Symbols of f's parameters and of the variance.
-
-        Examples
-        --------
-        >>> import sympy as sp, freealg as fa
-        >>> h, q = sp.Symbol("h"), sp.Symbol("q", positive=True)
-        >>> GaussianPushforward(sp.tanh(h), q).free_symbols
-        {q}
-        """
-        f, q = self._args
-        out = set(q.free_symbols)
-        if isinstance(f, sp.Lambda):
-            out |= f.free_symbols
-        return out
-
-    def subs(self, *args, **kwargs) -> "GaussianPushforward":
-        f, q = self._args
-        if isinstance(f, sp.Lambda):
-            f = f.subs(*args, **kwargs)
-        return GaussianPushforward(f, q.subs(*args, **kwargs))
-
     def _display_f(self) -> Any:
         f = self._args[0]
         if isinstance(f, sp.Lambda):
