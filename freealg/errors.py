@@ -330,7 +330,7 @@ class OptionalDependencyError(InvalidParameterError, ImportError):  # type: igno
     ('torch', 'gpu')
     >>> print(err)
     invalid backend='torch': needs the optional package 'torch', which is not installed;
-    install it with pip install 'freealg-cas[gpu]' (or pip install torch)
+    install it with pip install torch (or, from your clone of freealg, pip install -e ".[gpu]")
 
     Parameters
     ----------
@@ -348,6 +348,5 @@ class OptionalDependencyError(InvalidParameterError, ImportError):  # type: igno
         self.package = package
         self.extra = extra
         super().__init__(name, value, f"needs the optional package {package!r}, which is not "
-                                      f"installed; install it with "
-                                      f"pip install 'freealg-cas[{extra}]' (or pip install "
-                                      f"{package})")
+                                      f"installed; install it with pip install {package} (or, from "
+                                      f'your clone of freealg, pip install -e ".[{extra}]")')

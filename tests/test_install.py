@@ -129,12 +129,7 @@ def test_hint_checker_catches_the_broken_hints():
 FILES = sorted(p for p in PKG.rglob("*.py") if "pip install" in p.read_text())
 
 
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(
-        reason="errors.py (not this change's file): OptionalDependencyError still prints "
-               "pip install 'freealg-cas[extra]', a name on no index", strict=False))
-    if p.name == "errors.py" else p
-    for p in FILES], ids=[str(p.relative_to(ROOT)) for p in FILES])
+@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(ROOT)) for p in FILES])
 def test_every_install_hint_in_the_library_works(path):
     extras = set(_pyproject()["project"]["optional-dependencies"])
     assert _bad_hints(path.read_text(), extras) == []
