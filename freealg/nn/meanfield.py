@@ -141,8 +141,7 @@ class MeanField:
         except Exception as err:  # noqa: BLE001 - the parameters still show
             rows.append(["q*", escape(f"not available ({type(err).__name__}: {err})")])
         return ('<div class="freealg-display"><strong>MeanField</strong>'
-                + table_html(["", ""], rows).replace("<thead><tr><th></th><th></th></tr>"
-                                                     "</thead>", "") + "</div>")
+                + table_html(None, rows) + "</div>")
 
     # Gaussian expectations ------------------------------------------------------------------
     def _gauss(self, f, q) -> float:

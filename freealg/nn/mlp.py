@@ -148,8 +148,7 @@ class MLP:
             rows.append(["mean field", escape(f"not available ({type(err).__name__}: {err})")])
         rows.append(["Jacobian", f"<code>{escape(self.jacobian_expr())}</code>"])
         return ('<div class="freealg-display"><strong>MLP</strong>'
-                + table_html(["", ""], rows).replace("<thead><tr><th></th><th></th></tr>"
-                                                     "</thead>", "") + "</div>")
+                + table_html(None, rows) + "</div>")
 
     # the polynomials ------------------------------------------------------------------------
     def _d(self, l: int) -> NCPoly:

@@ -62,6 +62,15 @@ def escape(text: Any) -> str:
     >>> from freealg.numeric.display import escape
     >>> escape("p<q & r")
     'p&lt;q &amp; r'
+
+    Parameters
+    ----------
+    text : object
+        Anything; its ``str`` is escaped.
+
+    Returns
+    -------
+    str
     """
     return html.escape(str(text), quote=True)
 
@@ -101,6 +110,17 @@ def error_text(error: Any) -> str | None:
     >>> from freealg.numeric.display import error_text
     >>> error_text(mpmath.mpf("1.1196e-30")), error_text(0.00031), error_text(0)
     ('1.2e-30', '3.1e-4', None)
+
+    Parameters
+    ----------
+    error : number or None
+        A non-negative error bound (its absolute value is used).
+
+    Returns
+    -------
+    str or None
+        Two significant digits, never below ``error`` (up to a relative 2^-40 that absorbs
+        the binary representation of a decimal bound such as 1e-10).
     """
     if error is None:
         return None
@@ -206,6 +226,15 @@ def number_text(x: Any, error: Any = 0, dps: int | None = None) -> str:
     >>> with mpmath.workdps(25):
     ...     number_text(mpmath.sqrt(2), error=mpmath.mpf("1e-12"))
     '1.4142135623731 ± 1.1e-12'
+
+    Parameters
+    ----------
+    x, error, dps
+        As for :func:`shown`.
+
+    Returns
+    -------
+    str
     """
     text, err = shown(x, error, dps)
     return text if err is None else f"{text} ± {err}"
@@ -233,6 +262,17 @@ def number_html(x: Any, error: Any = 0, dps: int | None = None) -> str:
     >>> from freealg.numeric.display import number_html
     >>> number_html(sp.sqrt(2), dps=10)
     '<span class="fa-num">sqrt(2)</span> <span class="fa-err">≈ 1.414213562</span>'
+
+    Parameters
+    ----------
+    x, error, dps
+        As for :func:`shown`; ``dps`` also sets the digits after ``≈`` (15 when None).
+
+    Returns
+    -------
+    str
+        Escaped HTML: ``<span class="fa-num">`` with the digits, then ``<span
+        class="fa-err">`` with ``± error`` or ``≈ digits``.
     """
     text, err = shown(x, error, dps)
     out = f'<span class="fa-num">{escape(text)}</span>'
@@ -263,6 +303,16 @@ def number_latex(x: Any, error: Any = 0, dps: int | None = None) -> str:
     '2 \\sqrt{2}'
     >>> number_latex(mpmath.mpf(0.5), error=mpmath.mpf("2e-40"))
     '0.5 \\pm 2.0 \\times 10^{-40}'
+
+    Parameters
+    ----------
+    x, error, dps
+        As for :func:`shown`.
+
+    Returns
+    -------
+    str
+        Math-mode LaTeX without ``$``.
     """
     if isinstance(x, sp.Basic) and not isinstance(x, sp.Float):
         return sp.latex(x)
@@ -275,19 +325,36 @@ def number_latex(x: Any, error: Any = 0, dps: int | None = None) -> str:
 # tables and the spectrum summary
 
 
-def table_html(header: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "") -> str:
+def table_html(header: Sequence[str] | None, rows: Sequence[Sequence[str]],
+               caption: str = "") -> str:
     """An HTML table; ``header`` and ``caption`` are escaped, ``rows`` are HTML fragments.
+
+    Parameters
+    ----------
+    header : sequence of str or None
+        Column titles (plain text); None for a table without a header row.
+    rows : sequence of sequences of str
+        The cells, already HTML (escape plain text with :func:`escape`).
+    caption : str, optional
+        Plain text above the table.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
     >>> from freealg.numeric.display import table_html
     >>> table_html(["a<b"], [["1"]])
     '<table><thead><tr><th>a&lt;b</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>'
+    >>> table_html(None, [["k", "v"]])
+    '<table><tbody><tr><td>k</td><td>v</td></tr></tbody></table>'
     """
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    head = ("<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr></thead>"
+            if header is not None else "")
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table>{cap}{head}<tbody>{body}</tbody></table>"
 
 
 def _safe(fn: Callable[[], Any]) -> tuple[Any, str | None]:
@@ -319,6 +386,21 @@ def density_image(law: Any, bands: Sequence, atoms: Sequence, edges: Sequence = 
     >>> img = density_image(mu, mu.support(), mu.atoms(), mu.edges())
     >>> img is None or img.startswith('<img alt="density plot" src="data:image/svg+xml;base64,')
     True
+
+    Parameters
+    ----------
+    law : object
+        Anything whose ``density`` takes a float64 array.
+    bands, atoms, edges : sequences of Band, Atom, Edge
+        What to draw.
+    title : str, optional
+        Axes title.
+    points : int, optional
+        Density evaluations in all (split over the bands).
+
+    Returns
+    -------
+    str or None
     """
     try:
         from matplotlib import rc_context
@@ -402,8 +484,7 @@ def spectrum_html(law: Any, dps: int, *, title: str, items: Sequence[tuple[str, 
     parts = [_STYLE, '<div class="freealg-display">', f"<strong>{escape(title)}</strong>"]
     rows = [[escape(k), v] for k, v in items]
     if rows:
-        parts.append(table_html(["", ""], rows).replace("<thead><tr><th></th><th></th></tr>"
-                                                         "</thead>", ""))
+        parts.append(table_html(None, rows))
     atoms, err = _safe(law.atoms)
     if err:
         parts.append(f"<p>atoms: {err}</p>")
@@ -470,6 +551,17 @@ def band_errors(bands: Sequence, edges: Sequence) -> list[tuple[Any, Any]]:
     >>> a, b = mpmath.mpf(1) / 3, mpmath.mpf(2) / 3
     >>> band_errors([fa.Band(a, b)], [fa.Edge(a, "soft", 1e-20, "left")])
     [(1e-20, 0)]
+
+    Parameters
+    ----------
+    bands : sequence of Band
+        Records with ``lo`` and ``hi``.
+    edges : sequence of Edge
+        Records with ``location`` and ``error``.
+
+    Returns
+    -------
+    list of (error of lo, error of hi)
     """
     errs: dict = {}
     for e in edges:
