@@ -30,12 +30,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import mpmath
+import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from ..errors import NoConvergence, UndeterminedError
 
-__all__ = ["Relation", "Unknown", "Evaluator", "Lazy", "TreeValue"]
+__all__ = ["Relation", "Unknown", "Evaluator", "Lazy", "TreeValue", "LawLeaf"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,6 +121,63 @@ class TreeValue:
 
     def __setstate__(self, state):
         self.law, self.key, self.index = state
+
+
+class LawLeaf:
+    """The Cauchy transform of a ``'cauchy'`` :class:`Unknown` as a leaf of a numeric form:
+    ``value(w, be)`` and ``derivative(w, be)`` on the numpy back end (complex arrays) or the
+    mpmath one (at the caller's precision), anywhere off the real axis (the lower half plane by
+    G(conj w) = conj G(w)).
+
+    A law with a formula uses it (``_g``, ``_dg``); any other law is evaluated by its own
+    solver (``law.cauchy``) and differentiated by a central difference with a step well inside
+    the distance to the real axis (the Jacobian only steers Newton; the residual is exact).
+    The law is built on first use (a :class:`Lazy` source)."""
+
+    __slots__ = ("unknown",)
+
+    def __init__(self, unknown: Unknown):
+        self.unknown = unknown
+
+    def _eval(self, w, be, deriv: bool):
+        law = self.unknown.law()
+        if not be.is_array:
+            w = mpmath.mpmathify(w)
+            if not mpmath.isfinite(w) or mpmath.im(w) == 0:
+                return mpmath.mpc(mpmath.nan, mpmath.nan)
+            if mpmath.im(w) < 0:
+                return mpmath.conj(self._eval(mpmath.conj(w), be, deriv))
+            try:
+                return law._dg(w, be) if deriv else law._g(w, be)
+            except NotImplementedError:
+                pass
+            if not deriv:
+                return mpmath.mpc(law.cauchy(w, dps=mpmath.mp.dps))
+            h = min(mpmath.mpf(10) ** (-(mpmath.mp.dps // 3)) * max(1, abs(w)),
+                    mpmath.im(w) / 8)
+            return (self._eval(w + h, be, False) - self._eval(w - h, be, False)) / (2 * h)
+        w = np.asarray(w, dtype=complex)
+        bad = ~np.isfinite(w) | (w.imag == 0)
+        flip = w.imag < 0
+        ww = np.where(bad, 1j, np.where(flip, np.conj(w), w))
+        try:
+            out = law._dg(ww, be) if deriv else law._g(ww, be)
+        except NotImplementedError:
+            if not deriv:
+                out = np.asarray(law.cauchy(ww.ravel()), dtype=complex).reshape(ww.shape)
+            else:
+                h = np.minimum(6e-6 * np.maximum(1, np.abs(ww)), ww.imag / 8)
+                out = (self._eval(ww + h, be, False) - self._eval(ww - h, be, False)) / (2 * h)
+        out = np.asarray(out, dtype=complex) * np.ones(ww.shape)
+        return np.where(bad, np.nan, np.where(flip, np.conj(out), out))
+
+    def value(self, w, be):
+        """G(w)."""
+        return self._eval(w, be, False)
+
+    def derivative(self, w, be):
+        """G'(w)."""
+        return self._eval(w, be, True)
 
 
 _FUNCS = {

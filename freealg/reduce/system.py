@@ -10,6 +10,7 @@ back into the displayed equations.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -19,7 +20,8 @@ import sympy as sp
 
 from ..algebra.trace import trace
 from ..errors import InvalidParameterError, ReductionError, UndeterminedError
-from .relations import Evaluator, Relation
+from ..numeric.lower import Leaf, NumericForm, lower
+from .relations import Evaluator, LawLeaf, Relation
 
 __all__ = ["System", "Step"]
 
@@ -27,6 +29,12 @@ __all__ = ["System", "Step"]
 # (which imports this one) registers its compile_expr at import, so this module needs no import
 # of the compiler: the package's imports stay acyclic (system <- linearize <- rules).
 _COMPILER: Callable | None = None
+
+
+# System -> its NumericForm (or the UndeterminedError saying why it has none), per instance:
+# a System is frozen and hashed by identity, and a replaced copy (dataclasses.replace) gets its
+# own entry; nothing compiled is pickled with a System
+_FORMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _register_compiler(fn: Callable) -> None:
@@ -229,6 +237,77 @@ class System:
                                  "freealg.reduce (its rules register one)")
         return _COMPILER(self.expr.subs(*args, **kwargs))
 
+    def _relations(self) -> list:
+        """(rule, Relation) for every displayed equation, in order."""
+        out = []
+        for st in self.steps:
+            for rel in st.relations or tuple(Relation(eq) for eq in st.equations):
+                out.append((st.rule, rel))
+        return out
+
+    def numeric_form(self) -> NumericForm:
+        """The System lowered to a frozen numeric form (built once per System).
+
+        The residual components are compiled from the displayed equations themselves (the
+        same Relation objects the rules wrote), so the numbers and the equations cannot drift.
+        R- and S-transform relations are lowered through their inversion points (the hints:
+        ``R_q(a) = omega - 1/a`` with ``G_q(omega) = a``, ``S_f(m) = (1 + m)/(m W)`` with
+        ``W G_f(W) - 1 = m``); a Cauchy transform applied away from z is a leaf evaluated from
+        its law. Each Cauchy-transform unknown starts as ``1/(z - mean)`` far up the imaginary
+        axis, each subordination function as ``z``.
+
+        Examples
+        --------
+        >>> import sympy as sp, freealg as fa
+        >>> p, x = fa.projection("p", sp.Rational(1, 2)), fa.semicircular("x")
+        >>> form = fa.compile(p * x * p).numeric_form()
+        >>> form.unknowns
+        (G(z), G_c(z), omega_{G_c}(z))
+        >>> form.provenance[-1]
+        'compression (inversion of R_1 at omega_{G_c}(z))'
+
+        Returns
+        -------
+        NumericForm
+
+        Raises
+        ------
+        UndeterminedError
+            if the System has no numeric form: a linearization (matrix-valued equations, the
+            pencil, integrals against a measure), symbolic parameters, or a function applied
+            away from z with no law to evaluate it. :meth:`residual` then evaluates the
+            equations directly.
+        """
+        hit = _FORMS.get(self)
+        if hit is None:
+            try:
+                hit = self._lower()
+            except UndeterminedError as err:
+                hit = err
+            _FORMS[self] = hit
+        if isinstance(hit, UndeterminedError):
+            raise hit
+        return hit
+
+    def _lower(self) -> NumericForm:
+        if self.parameters:
+            raise UndeterminedError("a numeric form", sorted(self.parameters, key=str))
+        table = {u.symbol: u for u in self.numeric}
+        leaves, transforms, asym = {}, {}, {}
+        for sym, u in table.items():
+            if u.kind == "cauchy":
+                ll = LawLeaf(u)
+                leaves[sym] = Leaf(sym, ll.value, ll.derivative)
+                asym[sym] = _leading(u, self.z)
+            elif u.kind in ("R", "S"):
+                transforms[sym] = (u.kind, u.source)
+        try:
+            scale = float(mpmath.sqrt(abs(complex(sp.N(self._second_moment())))))
+        except (NotImplementedError, TypeError, ValueError):
+            scale = 1.0
+        return lower(self._relations(), z=self.z, leaves=leaves, transforms=transforms,
+                     asymptotics=asym, scale=scale)
+
     def residual(self, z: Any, dps: int = 30) -> mpmath.mpf:
         """How well the solved unknowns satisfy the displayed equations at z.
 
@@ -238,20 +317,26 @@ class System:
         ``dps + 10`` digits. A function application is evaluated as written: in
         ``G(z) = G_1(omega_3(z))`` the value omega_3(z) comes from the solution of the sum and
         G_1 is then the Cauchy transform of the piece at that point, so the composition is
-        checked, not assumed. R- and S-transform relations are evaluated at their natural
-        point (w = G_c(z), m = z G(z) - 1), each transform by inverting its Cauchy transform
-        there. The pencil ``L = ...`` of a linearization is an identity between operators and
-        is not evaluated (``Linearization.check`` verifies it exactly).
+        checked, not assumed.
+
+        Where the System has a :meth:`numeric_form` (rules: sums, shifts, scales, Haar
+        conjugation, compressions, products), the residual is that form's residual
+        (:meth:`NumericForm.sides`), compiled from the displayed equations: an R- or
+        S-transform relation is checked at the law tree's inversion point (the subordination
+        point omega_{G_c} or W), together with that point's own equation (``G_q(omega) =
+        t G_c(z)``, ``W G_f(W) - 1 = z G(z) - 1``). Where it has none (a linearization: matrix
+        equations, integrals against a measure), the equations are evaluated term by term
+        (``reduce.relations.Evaluator``), each transform by inverting its Cauchy transform
+        from the hint; the pencil ``L = ...`` is an identity between operators and is not
+        evaluated (``Linearization.check`` verifies it exactly).
 
         Each equation contributes ``abs(lhs - rhs) / max(1, abs(lhs), abs(rhs))`` (largest entry
-        for
-        matrices): a relative error where the values exceed 1, an absolute one below. The
+        for matrices): a relative error where the values exceed 1, an absolute one below. The
         :attr:`asymptotics` (the branch condition G ~ 1/z at z -> i infinity) are checked too,
         at Z = i Y, Y = 4 (1 + sqrt(m_2)): what the relative deviation
         ``abs(lhs - rhs)/abs(rhs) = abs(Z G(Z) - 1)`` exceeds the bound sqrt(m_2)/Y that every
         probability law satisfies (``abs(Z - t) >= Y`` and Cauchy-Schwarz), which is <= 0 on the
-        physical branch. The result is
-        the largest of all these.
+        physical branch. The result is the largest of all these.
 
         Examples
         --------
@@ -287,14 +372,23 @@ class System:
         dps = int(dps)
         if self.parameters:
             raise UndeterminedError("the residual", sorted(self.parameters, key=str))
+        try:
+            form: NumericForm | None = self.numeric_form()
+        except UndeterminedError:
+            form = None
         with mpmath.workdps(dps + 10):
             zz = _point(z, dps + 10)
             table = {u.symbol: u for u in self.numeric}
             ev = Evaluator(table, zz, dps)
             worst = mpmath.mpf(0)
-            for st in self.steps:
-                rels = st.relations or tuple(Relation(eq) for eq in st.equations)
-                for rel in rels:
+            if form is not None:
+                u = [ev.function(a.func, zz) for a in form.unknowns]
+                lhs, rhs = form.sides(zz, u)
+                for a, b in zip(lhs, rhs):
+                    a, b = mpmath.mpmathify(a), mpmath.mpmathify(b)
+                    worst = max(worst, abs(a - b) / max(mpmath.mpf(1), abs(a), abs(b)))
+            else:
+                for _, rel in self._relations():
                     if rel.numeric:
                         worst = max(worst, ev.residual(rel))
             if self.asymptotics:
@@ -362,3 +456,16 @@ def _point(z: Any, dps: int) -> Any:
         raise InvalidParameterError("z", z, "must lie in the upper half plane (Im z > 0): the "
                                             "equations hold for the Cauchy transform there")
     return zz
+
+
+def _leading(u, z) -> Any:
+    """1/(z - mean) for a 'cauchy' unknown whose law has a numeric mean, else 1/z (a start far
+    up the imaginary axis; the mean keeps m = z G - 1 away from 0 there, which the S-transform
+    inversions need)."""
+    try:
+        mean = sp.sympify(u.law().mean)
+        if mean.is_number and mean.is_real:
+            return 1 / (z - sp.nsimplify(mean) if mean.is_Float else z - mean)
+    except (NotImplementedError, AttributeError, TypeError, ValueError):
+        pass
+    return 1 / z
