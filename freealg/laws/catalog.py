@@ -14,8 +14,8 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InvalidParameterError
-from ..numeric.leaf import (ClosedFormDensity, IntervalLeaf, atom_sum, fsum, log1p, on, rsqrt,
-                            to_float, where)
+from ..numeric.leaf import (ClosedFormDensity, IntervalLeaf, atom_sum, fsum, log1p, merge_atoms,
+                            on, rsqrt, to_float, where)
 from .base import Atom, Law, check, numeric_value
 
 __all__ = [
@@ -300,15 +300,7 @@ class Discrete(ClosedFormDensity, Law):
                 raise InvalidParameterError(
                     "weights", tuple(ws)[:5],
                     f"the weights must sum to 1 (they sum to {float(total)})")
-        # merge equal points (structural equality), sort numerically when possible
-        merged: dict = {}
-        for p, w in zip(pts, ws):
-            merged[p] = merged.get(p, sp.S.Zero) + w
-        items = [(p, w) for p, w in merged.items() if w != 0]
-        try:
-            items.sort(key=lambda pw: float(pw[0]))
-        except TypeError:
-            items.sort(key=lambda pw: sp.default_sort_key(pw[0]))
+        items = merge_atoms(zip(pts, ws))     # equal points merged, sorted
         self._init(tuple(p for p, _ in items), tuple(w for _, w in items))
 
     def _points_weights(self) -> tuple:

@@ -25,7 +25,7 @@ from ..errors import UndeterminedError
 from ..numeric.jacobi import (is_zero, jacobi_atoms, jacobi_density, jacobi_gh, jacobi_moments,
                               jacobi_params, primitive_poly, truth)
 from ..numeric.jacobi import tidy as _tidy
-from ..numeric.leaf import ClosedFormDensity, IntervalLeaf
+from ..numeric.leaf import ClosedFormDensity, IntervalLeaf, merge_atoms
 from .base import Atom, Law, check, numeric_value
 
 __all__ = ["FreeMeixner", "FreeBinomial", "KestenMcKay", "Wachter",
@@ -349,15 +349,10 @@ class Wachter(_ConstantRecursion):
     def atoms(self):
         def build():
             al = self._args[0]
-            acc = {sp.S.Zero: 1 - al}
-            for at in jacobi_atoms(*self._jacobi()):
-                acc[at.location] = acc.get(at.location, sp.S.Zero) + al * at.mass
-            out = [Atom(loc, _tidy(m)) for loc, m in acc.items() if is_zero(m) is not True]
-            try:
-                out.sort(key=lambda at: float(at.location))
-            except TypeError:
-                out.sort(key=lambda at: sp.default_sort_key(at.location))
-            return out
+            pairs = [(sp.S.Zero, 1 - al)] + [(at.location, al * at.mass)
+                                             for at in jacobi_atoms(*self._jacobi())]
+            return [Atom(loc, _tidy(m))
+                    for loc, m in merge_atoms(pairs, lambda m: is_zero(m) is not True)]
 
         return self._memo("atoms", build)
 

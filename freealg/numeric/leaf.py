@@ -35,8 +35,8 @@ from ..errors import UndeterminedError
 from ..kernels.backend import MP, NP, Backend
 from .records import Band, Edge
 
-__all__ = ["rsqrt", "on", "where", "log1p", "fsum", "atom_sum", "to_backend", "to_float",
-           "ClosedFormDensity", "IntervalLeaf"]
+__all__ = ["rsqrt", "on", "where", "log1p", "fsum", "atom_sum", "merge_atoms", "to_backend",
+           "to_float", "ClosedFormDensity", "IntervalLeaf"]
 
 
 def rsqrt(q: Any, be: Backend) -> Any:
@@ -151,6 +151,28 @@ def atom_sum(z: Any, points: Any, weights: Any, power: int, be: Backend) -> Any:
             d = flat[s:s + chunk, None] - points[None, :]
             out[s:s + chunk] = (weights[None, :] / d**power).sum(axis=1)
     return out.reshape(z.shape)
+
+
+def merge_atoms(pairs: Any, keep: Callable[[Any], bool] = lambda m: m != 0) -> list:
+    """(location, mass) pairs with equal locations (structural equality) merged, masses failing
+    ``keep`` dropped (default: exact zeros), sorted numerically when possible, else by sympy's
+    default sort key.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> merge_atoms([(1, sp.S(1) / 4), (0, sp.S(1) / 2), (1, sp.S(1) / 4), (3, 0)])
+    [(0, 1/2), (1, 1/2)]
+    """
+    merged: dict = {}
+    for p, w in pairs:
+        merged[p] = merged.get(p, sp.S.Zero) + w
+    items = [(p, w) for p, w in merged.items() if keep(w)]
+    try:
+        items.sort(key=lambda pw: float(pw[0]))
+    except TypeError:
+        items.sort(key=lambda pw: sp.default_sort_key(pw[0]))
+    return items
 
 
 def to_backend(x: Any, be: Backend, what: str = "a law parameter") -> Any:
