@@ -161,3 +161,38 @@ def test_random_expressions_with_junk(seed):
     # what survived is a polynomial whose trace is exact (no NaN crept in)
     val = fa.trace(expr)
     assert not sp.sympify(val).has(sp.nan, sp.oo, sp.zoo)
+
+
+# --------------------------------------------------------------------------------------------
+# moments: orders are non-negative ints, and the count is bounded up front
+
+
+@pytest.mark.parametrize("n", [-1, 2.5, "3", True, None, 1j, sp.Rational(1, 2)])
+@pytest.mark.parametrize("method", ["moments", "moment", "free_cumulants"])
+def test_bad_moment_orders(method, n):
+    _raises_fast(lambda: getattr(fa.semicircle(1), method)(n), InvalidParameterError)
+
+
+def test_too_many_moments_are_refused():
+    from freealg.laws.base import MAX_MOMENTS
+    err = _raises_fast(lambda: fa.free_poisson(2).moments(10**5), SizeLimitError, seconds=1.0)
+    assert err.limit == MAX_MOMENTS
+
+
+def test_moment_orders_of_every_integer_kind():
+    # Catalan numbers for the standard semicircle (Nica-Speicher, Lecture 2)
+    mu = fa.semicircle(1)
+    assert mu.moment(np.int64(4)) == 2 and mu.moment(sp.Integer(6)) == 5
+    assert mu.moments(0) == [] and mu.moment(0) == 1
+
+
+def test_exact_moments_are_fast_enough():
+    # free Poisson moments are Touchard-Narayana polynomials: m_n = sum_k N(n, k) lam^k
+    # (Nica-Speicher, Lecture 12); 60 moments used to take ~10 s (O(n^4) recursion)
+    lam = 2
+    t0 = time.perf_counter()
+    m = fa.free_poisson(lam).moments(60)
+    assert time.perf_counter() - t0 < 5.0
+    narayana = [sum(sp.binomial(n, k) * sp.binomial(n, k - 1) / n * lam**k
+                    for k in range(1, n + 1)) for n in (1, 2, 30, 60)]
+    assert [m[0], m[1], m[29], m[59]] == narayana

@@ -27,6 +27,9 @@ LAYERS = {
     "errors": 0,
     "deps": 0,  # optional packages (require, have) and blas_threads; imports only errors
     "transforms": 1,
+    # figures from duck-typed laws and solutions (density, atoms, support): imports only deps and
+    # errors, so Law.plot and SpectralSolution.plot can delegate to it
+    "plotting": 1,
     "kernels": 2,
     "numeric engine": 2,  # freealg/numeric/* except solution.py and __init__.py (see _layer)
     "laws": 3,
@@ -35,7 +38,7 @@ LAYERS = {
     "numeric": 6,  # numeric/solution.py (SpectralSolution, spectrum) and the lazy __init__.py
     "montecarlo": 6,
     "printing": 7,
-    "api": 8, "plotting": 8, "nn": 8,
+    "api": 8, "nn": 8,
     "__init__": 9,
     "cli": 9, "__main__": 9,  # entry points: they use the whole package (fa.__version__)
 }

@@ -278,3 +278,18 @@ def test_bad_input(tmp_path):
         plotting.plot(fa.semicircle(1), ax="not axes")
     with pytest.raises(AttributeError):
         plotting.NoSuchThing  # noqa: B018
+
+
+def test_law_and_solution_plot_methods_delegate():
+    # law.plot() and sol.plot() draw what plotting.plot draws: the free Poisson(1/2) atom at 0
+    # with mass 1/2 (Marchenko-Pastur) as a stem
+    pytest.importorskip("matplotlib")
+    import sympy as sp
+
+    fig = fa.free_poisson(sp.Rational(1, 2)).plot()
+    density_ax, mass_ax = fig.axes
+    assert mass_ax.get_ylabel() == "atom mass"
+    assert any(np.allclose(line.get_xydata(), [[0.0, 0.5]]) for line in mass_ax.lines)
+    # a semicircle has no atoms: one axis only
+    fig = fa.spectrum(fa.semicircular("x")).plot()
+    assert len(fig.axes) == 1 and fig.axes[0].get_ylabel() == "density"

@@ -19,9 +19,10 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import mpmath
+import numpy as np
 import sympy as sp
 
-from ..errors import UndeterminedError
+from ..errors import InvalidParameterError, SizeLimitError, UndeterminedError
 from ..kernels.backend import MP, NP
 from ..kernels.dual import Dual
 from ..numeric import cauchy as engine_cauchy
@@ -45,6 +46,26 @@ PRINTERS: dict = {}
 #: registered by ``freealg.laws.convolution`` when it is imported (the laws package always
 #: imports it), so that this module does not import the module that builds on it.
 OPERATIONS: dict = {}
+
+
+#: The most exact moments a law computes: the moment-cumulant recursion costs O(n^3)
+#: operations on exact numbers that grow with n (n = 500 takes minutes for a free Poisson law).
+MAX_MOMENTS = 500
+
+
+def _moment_count(n: Any, name: str) -> int:
+    """A moment order or count: a non-negative int up to MAX_MOMENTS, else a freealg error."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) and not (
+            isinstance(n, sp.Integer)):
+        raise InvalidParameterError(name, n, "must be a non-negative integer")
+    n = int(n)
+    if n < 0:
+        raise InvalidParameterError(name, n, "must be a non-negative integer")
+    if n > MAX_MOMENTS:
+        raise SizeLimitError(name, n, n, MAX_MOMENTS, "the exact moment-cumulant recursion costs "
+                             "O(n^3) operations on numbers that grow with n; use the numeric "
+                             "moments of fa.sample or integrate the density instead", "moments")
+    return n
 
 
 class Law(DistributionMixin):
@@ -121,6 +142,26 @@ class Law(DistributionMixin):
     def _repr_latex_(self) -> str:
         return f"${self._latex()}$"
 
+    def plot(self, path: Any = None, **kwargs: Any) -> Any:
+        """Plot the density, the atoms (stems on a mass axis) and the band edges.
+
+        Delegates to :func:`freealg.plotting.plot` (keywords ``ax``, ``x``, ``log``, ``title``,
+        ``grid``, ``caption``); needs matplotlib. The figure is built without pyplot, so the
+        matplotlib back end of a notebook is never switched.
+
+        Examples
+        --------
+        >>> import freealg as fa, sympy as sp
+        >>> fig = fa.free_poisson(sp.Rational(1, 2)).plot()      # doctest: +SKIP
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from ..plotting import plot
+
+        return plot(self, path, **kwargs)
+
     def _sympystr(self, printer=None) -> str:
         return repr(self)
 
@@ -170,9 +211,15 @@ class Law(DistributionMixin):
         >>> import freealg as fa
         >>> fa.free_poisson(2).moments(3)
         [2, 6, 22]
+
+        Raises
+        ------
+        InvalidParameterError
+            if n is not a non-negative integer; SizeLimitError if n > MAX_MOMENTS (500): the
+            exact recursion costs O(n^3) operations on numbers that grow with n.
         """
-        n = int(n)
-        if n <= 0:
+        n = _moment_count(n, "n")
+        if n == 0:
             return []
 
         def compute():
@@ -198,6 +245,7 @@ class Law(DistributionMixin):
         >>> fa.semicircle(1).moment(0)
         1
         """
+        k = _moment_count(k, "k")
         return sp.S.One if k == 0 else self.moments(k)[k - 1]
 
     def free_cumulants(self, n: int) -> list:
@@ -209,7 +257,7 @@ class Law(DistributionMixin):
         >>> fa.free_poisson(3, 2).free_cumulants(3)   # kappa_n = rate * jump^n
         [6, 12, 24]
         """
-        n = int(n)
+        n = _moment_count(n, "n")
 
         def compute():
             k = self._free_cumulants_exact(n)

@@ -251,6 +251,26 @@ class SpectralSolution:
             lines.append(rf"\text{{moments: not available ({type(err).__name__})}}")
         return "$\\begin{array}{l}" + " \\\\\n".join(lines) + "\n\\end{array}$"
 
+    def plot(self, path: Any = None, **kwargs: Any) -> Any:
+        """Plot the density, the atoms (stems on a mass axis) and the band edges.
+
+        Delegates to :func:`freealg.plotting.plot` (keywords ``ax``, ``x``, ``log``, ``title``,
+        ``grid``, ``caption``); needs matplotlib. The figure is built without pyplot.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> fig = fa.spectrum(x + y).plot()      # doctest: +SKIP
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from ..plotting import plot
+
+        return plot(self, path, **kwargs)
+
     def _repr_html_(self) -> str:
         """HTML for Jupyter: the expression, the law, atoms, edges with their errors, the
         support bands, the first moments, the strategy used and a small density plot (when

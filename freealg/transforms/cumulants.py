@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Sequence
 
 import sympy as sp
@@ -58,11 +59,66 @@ def series_power_coefficients(coeffs: Sequence, power: int, order: int) -> list:
     return out
 
 
+def _exact_rationals(values: Sequence):
+    """Python Fractions when every value is a rational number (fast exact arithmetic), else
+    None."""
+    out = []
+    for v in values:
+        if isinstance(v, (sp.Integer, sp.Rational)):
+            out.append(Fraction(int(v.p), int(v.q)))
+        else:
+            return None
+    return out
+
+
+class _PowerTable:
+    """Coefficients ``C[s][j] = [t^j] M(t)^s`` of the powers of M(t) = 1 + sum_k m_k t^k,
+    filled one order at a time as the moments become known: order k needs only m_0..m_k, and
+    each new entry is one convolution, so n orders cost O(n^3) operations in all (recomputing
+    each power from scratch costs O(n^4))."""
+
+    def __init__(self, zero, one, clean):
+        self.m = [one]
+        self.C: list = [[one]]  # C[0] = M^0 = 1
+        self.zero, self.clean = zero, clean
+
+    def coefficient(self, s: int, j: int):
+        """[t^j] M^s, given m_0..m_j (entries are computed on demand, each once)."""
+        C, m, zero = self.C, self.m, self.zero
+        while len(C) <= s:
+            C.append([])
+        for p in range(s + 1):  # rows in order: row p needs row p - 1 up to the same j
+            row = C[p]
+            while len(row) <= j:
+                i = len(row)
+                if p == 0:
+                    row.append(zero if i else m[0])
+                    continue
+                below = C[p - 1]
+                acc = zero
+                for r in range(i + 1):
+                    if m[r] != 0 and below[i - r] != 0:
+                        acc = acc + m[r] * below[i - r]
+                row.append(self.clean(acc))
+        return C[s][j]
+
+
+def _convert(values: Sequence):
+    """(values in the fastest exact arithmetic, zero, one, clean, back-conversion)."""
+    q = _exact_rationals(values)
+    if q is not None:
+        return q, Fraction(0), Fraction(1), (lambda x: x), (lambda x: sp.Rational(x.numerator,
+                                                                                   x.denominator))
+    return list(values), sp.S.Zero, sp.S.One, sp.expand, (lambda x: x)
+
+
 def moments_from_free_cumulants(kappas: Sequence) -> list:
     """Moments m_1..m_n from free cumulants kappa_1..kappa_n.
 
     Uses the functional equation M(t) = 1 + sum_s kappa_s t^s M(t)^s, i.e.
-    m_n = sum_{s=1}^n kappa_s [t^{n-s}] M(t)^s (Speicher 1994; NS Lecture 11).
+    m_n = sum_{s=1}^n kappa_s [t^{n-s}] M(t)^s (Speicher 1994; NS Lecture 11), with the powers
+    of M built up one order at a time (O(n^3) operations), in exact rational arithmetic when the
+    cumulants are numbers.
 
     Examples
     --------
@@ -71,17 +127,16 @@ def moments_from_free_cumulants(kappas: Sequence) -> list:
     >>> moments_from_free_cumulants([lam, lam, lam])   # free Poisson
     [lam, lam**2 + lam, lam**3 + 3*lam**2 + lam]
     """
-    kap = [_s(k) for k in kappas]
+    kap, zero, one, clean, back = _convert([_s(k) for k in kappas])
     n = len(kap)
-    m = [sp.S.One]  # m_0
+    table = _PowerTable(zero, one, clean)
     for k in range(1, n + 1):
-        total = sp.S.Zero
+        total = zero
         for s in range(1, k + 1):
-            if kap[s - 1] == 0:
-                continue
-            total += kap[s - 1] * series_power_coefficients(m, s, k - s)[k - s]
-        m.append(sp.expand(total))
-    return m[1:]
+            if kap[s - 1] != 0:
+                total = total + kap[s - 1] * table.coefficient(s, k - s)
+        table.m.append(clean(total))
+    return [back(x) for x in table.m[1:]]
 
 
 def free_cumulants_from_moments(moments: Sequence) -> list:
@@ -92,19 +147,19 @@ def free_cumulants_from_moments(moments: Sequence) -> list:
     >>> free_cumulants_from_moments([0, 1, 0, 2, 0, 5])
     [0, 1, 0, 0, 0, 0]
     """
-    mom = [_s(x) for x in moments]
+    mom, zero, one, clean, back = _convert([_s(x) for x in moments])
     n = len(mom)
-    m = [sp.S.One] + mom
+    table = _PowerTable(zero, one, clean)
+    table.m.extend(mom)
     kap: list = []
     for k in range(1, n + 1):
         # m_k = kappa_k * [t^0] M^k (= kappa_k) + sum_{s<k} kappa_s [t^{k-s}] M^s
-        rest = sp.S.Zero
+        rest = zero
         for s in range(1, k):
-            if kap[s - 1] == 0:
-                continue
-            rest += kap[s - 1] * series_power_coefficients(m, s, k - s)[k - s]
-        kap.append(sp.expand(m[k] - rest))
-    return kap
+            if kap[s - 1] != 0:
+                rest = rest + kap[s - 1] * table.coefficient(s, k - s)
+        kap.append(clean(mom[k - 1] - rest))
+    return [back(x) for x in kap]
 
 
 def additive_moments(moments_a: Sequence, moments_b: Sequence) -> list:
