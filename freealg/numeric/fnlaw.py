@@ -125,7 +125,14 @@ def prepare(expr: sp.Expr) -> sp.Expr:
 
 
 def to_sympy_number(v: Any, dps: int = 30) -> sp.Expr:
-    """An mpmath value as a sympy Float of ``dps`` digits."""
+    """An mpmath value as a sympy Float of ``dps`` digits.
+
+    Examples
+    --------
+    >>> with mpmath.workdps(40):
+    ...     to_sympy_number(mpmath.pi, 25)
+    3.141592653589793238462643
+    """
     with mpmath.workdps(dps + 5):
         return sp.Float(mpmath.mpf(v), dps)
 
@@ -156,7 +163,7 @@ class QuadratureModel:
     --------
     >>> import numpy as np
     >>> class Flat(QuadratureModel):
-    ...     def build_pieces(self, be):
+    ...     def _build_pieces(self, be):
     ...         return [Piece.density(lambda t: 0.5 + 0 * t, be.mpf(-1), be.mpf(1))]
     >>> G, _ = Flat().gdg(np.array([2.0 + 0j]), NP, False)        # log(3)/2
     >>> bool(abs(G[0] - np.log(3) / 2) < 1e-14), abs(Flat().mean_float()) < 1e-15
@@ -164,23 +171,41 @@ class QuadratureModel:
     """
 
     def __init__(self) -> None:
-        self.cache: dict = {}
+        self._cache: dict = {}
 
-    def memo(self, key: Any, fn: Callable[[], Any]) -> Any:
-        if key not in self.cache:
-            self.cache[key] = fn()
-        return self.cache[key]
+    def _memo(self, key: Any, fn: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = fn()
+        return self._cache[key]
 
-    def build_pieces(self, be: Backend) -> list:
+    def _build_pieces(self, be: Backend) -> list:
         raise NotImplementedError
 
     def pieces(self, be: Backend) -> list:
-        """The pieces for ``be`` (mpmath: at the working precision)."""
+        """The pieces for ``be`` (mpmath: at the working precision).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = DensityModel(sp.Lambda(X, sp.S(1) / 2), -1, 1, (), "1/2", "uniform", [])
+        >>> [(p.lo, p.hi) for p in m.pieces(NP)]
+        [(-1.0, 1.0)]
+        """
         key = "pieces_np" if be is NP else ("pieces_mp", mpmath.mp.prec)
-        return self.memo(key, lambda: self.build_pieces(be))
+        return self._memo(key, lambda: self._build_pieces(be))
 
     def gdg(self, z: Any, be: Backend, want_d: bool) -> tuple:
-        """(G(z), G'(z) or None)."""
+        """(G(z), G'(z) or None).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = DensityModel(sp.Lambda(X, sp.S(1) / 2), -1, 1, (), "1/2", "uniform", [])
+        >>> with mpmath.workdps(20):      # (log(z + 1) - log(z - 1))/2 at z = 3: log(2)/2
+        ...     G, dG = m.gdg(mpmath.mpc(3), MP, True)
+        ...     bool(abs(G - mpmath.log(2) / 2) < 1e-18), bool(abs(dG + mpmath.mpf(1) / 8) < 1e-18)
+        (True, True)
+        """
         if be is NP:
             G, dG, _ = cauchy_transform(self.pieces(NP), z, NP, want_d)
             return G, dG
@@ -190,7 +215,15 @@ class QuadratureModel:
         return G, dG
 
     def integrate(self, g: Callable, be: Backend, dps: int = 30) -> Any:
-        """int g(x) rho(x) dx over the support: float64, or ``dps`` digits (g analytic)."""
+        """int g(x) rho(x) dx over the support: float64, or ``dps`` digits (g analytic).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = DensityModel(sp.Lambda(X, sp.S(1) / 2), -1, 1, (), "1/2", "uniform", [])
+        >>> mpmath.nstr(m.integrate(lambda t: t**2, MP, dps=20), 20)      # 1/3
+        '0.33333333333333333333'
+        """
         if be is NP:
             return integrate(self.pieces(NP), g, NP)
         with mpmath.workdps(dps + 10):
@@ -198,7 +231,16 @@ class QuadratureModel:
         return integrate(pieces, g, MP, dps)
 
     def mean_float(self) -> float:
-        return self.memo("mean_float", lambda: self.integrate(lambda t: t, NP))
+        """The mean in float64 (cached).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = DensityModel(sp.Lambda(X, sp.S(1) / 2), -1, 1, (), "1/2", "uniform", [])
+        >>> abs(m.mean_float()) < 1e-15
+        True
+        """
+        return self._memo("mean_float", lambda: self.integrate(lambda t: t, NP))
 
 
 class QuadratureHooks(ClosedFormDensity):
@@ -264,6 +306,13 @@ class DensityModel(QuadratureModel):
     law, ``free`` lists the law's free symbols. The density is cut at the breakpoints (exact ones,
     and those of Piecewise/Abs/Heaviside in a sympy pdf); near a and b a sympy pdf is evaluated
     as pdf(a + d), pdf(b - d) with the vanishing factors expanded.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> m = DensityModel(sp.Lambda(X, sp.sqrt(1 - X**2) * 2 / sp.pi), -1, 1, (), "pdf", "law", [])
+    >>> m.moment(2), m.edge_kind("right")          # semicircle of variance 1/4
+    (1/4, 'soft')
     """
 
     def __init__(self, pdf: Any, a: Any, b: Any, bps: tuple, shown: Any, name: str,
@@ -273,20 +322,29 @@ class DensityModel(QuadratureModel):
         self.name, self.free = name, free
         self.symbolic = isinstance(pdf, sp.Lambda)
 
-    def expr(self) -> sp.Expr:
-        return self.memo("expr", lambda: prepare(body(self.pdf)))
+    def _expr(self) -> sp.Expr:
+        return self._memo("expr", lambda: prepare(body(self.pdf)))
 
-    def require_numeric(self) -> None:
+    def _require_numeric(self) -> None:
         if self.free:
             raise UndeterminedError("numeric values of " + self.name, self.free)
 
     def breaks(self) -> list:
-        """All interior breakpoints (exact), sorted."""
+        """All interior breakpoints (exact), sorted: the given ones and those of the
+        Piecewise/Abs/Heaviside structure of a sympy pdf.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = DensityModel(sp.Lambda(X, 1 - sp.Abs(X)), -1, 1, (), "1 - |x|", "law", [])
+        >>> m.breaks()
+        [0]
+        """
 
         def build():
             pts = set(self.bps)
-            if self.symbolic and self.expr().has(sp.Piecewise):
-                for pw in self.expr().atoms(sp.Piecewise):
+            if self.symbolic and self._expr().has(sp.Piecewise):
+                for pw in self._expr().atoms(sp.Piecewise):
                     try:
                         for _, st in pw.as_expr_set_pairs():
                             for part in (st.args if isinstance(st, sp.Union) else [st]):
@@ -304,15 +362,15 @@ class DensityModel(QuadratureModel):
                     out.append(p)
             return sorted(set(out), key=lambda p: float(p))
 
-        return self.memo("breaks", build)
+        return self._memo("breaks", build)
 
-    def fns(self, be: Backend) -> dict:
+    def _fns(self, be: Backend) -> dict:
         """Numeric evaluators: pdf, its derivative, and the edge-local forms."""
 
         def build():
             a, b = self.a, self.b
             if self.symbolic:
-                e = self.expr()
+                e = self._expr()
                 out = {"p": evaluator(e, X, be), "wL": evaluator(edge_local(e, X, a, 1), X, be),
                        "wR": evaluator(edge_local(e, X, b, -1), X, be)}
                 try:
@@ -325,27 +383,36 @@ class DensityModel(QuadratureModel):
             return {"p": p, "wL": lambda d: p(A + d), "wR": lambda d: p(B - d),
                     "dp": finite_difference(p, be, width=float(b) - float(a))}
 
-        return self.memo(("fns", be.name), build)
+        return self._memo(("fns", be.name), build)
 
-    def build_pieces(self, be: Backend) -> list:
-        self.require_numeric()
-        f = self.fns(be)
+    def _build_pieces(self, be: Backend) -> list:
+        self._require_numeric()
+        f = self._fns(be)
         A, B = to_backend(self.a, be), to_backend(self.b, be)
         cuts = [A] + [to_backend(p, be) for p in self.breaks()] + [B]
         return [Piece.density(f["p"], s0, s1, dp=f["dp"], wL=f["wL"], wR=f["wR"], A=A, B=B)
                 for s0, s1 in zip(cuts[:-1], cuts[1:])]
 
-    def support_piece(self, be: Backend) -> Piece:
+    def _support_piece(self, be: Backend) -> Piece:
         """The density on the whole support [a, b] (evaluated from the nearer end)."""
-        self.require_numeric()
-        f = self.fns(be)
+        self._require_numeric()
+        f = self._fns(be)
         return Piece.density(f["p"], to_backend(self.a, be), to_backend(self.b, be), wL=f["wL"],
                              wR=f["wR"])
 
     def validate(self) -> None:
         """Refuse a pdf that is negative or does not integrate to 1 (exactly when sympy's
         manual integrator does the integral and the pdf has exact coefficients, else to 1e-8
-        numerically; with symbolic parameters only the exact check)."""
+        numerically; with symbolic parameters only the exact check).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> DensityModel(sp.Lambda(X, X), 0, 1, (), "x", "law", []).validate()
+        Traceback (most recent call last):
+        ...
+        freealg.errors.InvalidParameterError: invalid pdf='x': the density must integrate to 1 ...
+        """
         a, b, shown = self.a, self.b, self.shown
 
         def refuse(total):
@@ -353,20 +420,20 @@ class DensityModel(QuadratureModel):
                                                       f"[{a}, {b}] (it integrates to {total})")
 
         if self.symbolic and self.free:
-            total = exact_integral(self.expr(), a, b)
+            total = exact_integral(self._expr(), a, b)
             if total is not None:
                 d = sp.simplify(total - 1)
                 if d.is_zero is False and not d.free_symbols:
                     refuse(total)
             return
-        check_density(self.fns(NP)["p"], a, b, shown)
+        check_density(self._fns(NP)["p"], a, b, shown)
         total = self.integrate(lambda t: 1.0, NP)
         if not (abs(total - 1) <= 1e-8):
             total = float(self.integrate(lambda t: 1, MP, dps=20))
         if not (abs(total - 1) <= 1e-8):
             refuse(f"{total:.12g}")
-        if self.symbolic and not self.expr().has(sp.Float):
-            exact = exact_integral(self.expr(), a, b)
+        if self.symbolic and not self._expr().has(sp.Float):
+            exact = exact_integral(self._expr(), a, b)
             if exact is not None:
                 d = sp.simplify(exact - 1)
                 if d != 0 and d.is_number and abs(complex(d.evalf(50))) > 1e-40:
@@ -376,11 +443,19 @@ class DensityModel(QuadratureModel):
 
     def moment(self, k: int) -> Any:
         """m_k: sympy's manual integrator when it succeeds (cross-checked against 20-digit
-        quadrature), else 30-digit quadrature as a sympy Float."""
+        quadrature), else 30-digit quadrature as a sympy Float.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = DensityModel(sp.Lambda(X, sp.S(1) / 2), -1, 1, (), "1/2", "uniform", [])
+        >>> m.moment(2)
+        1/3
+        """
 
         def compute():
             if self.symbolic:
-                ex = exact_integral(self.expr() * X**k, self.a, self.b)
+                ex = exact_integral(self._expr() * X**k, self.a, self.b)
                 if ex is not None:
                     ex = sp.simplify(ex)
                     if ex.free_symbols:
@@ -389,31 +464,76 @@ class DensityModel(QuadratureModel):
                     num = self.integrate(lambda t: t**k, MP, dps=20)
                     if abs(complex(ex.evalf(30)) - complex(num)) <= 1e-12 * (1 + abs(num)):
                         return ex
-            self.require_numeric()
+            self._require_numeric()
             return to_sympy_number(self.integrate(lambda t: t**k, MP, dps=30))
 
-        return self.memo(("moment", k), compute)
+        return self._memo(("moment", k), compute)
 
     def density(self, x: Any, be: Backend) -> Any:
-        return support_density(self.support_piece(be), x, be)
+        """The density at x (float64 array or one mpf), 0 outside [a, b].
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = DensityModel(sp.Lambda(X, sp.S(1) / 2), -1, 1, (), "1/2", "uniform", [])
+        >>> m.density([0.0, 2.0], NP)
+        array([0.5, 0. ])
+        """
+        return support_density(self._support_piece(be), x, be)
 
     def edge_kind(self, end: str) -> str:
+        """'soft' where the density vanishes at the ``end`` ('left' or 'right'), else 'hard'.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = DensityModel(sp.Lambda(X, sp.S(1) / 2), -1, 1, (), "1/2", "uniform", [])
+        >>> m.edge_kind("left")
+        'hard'
+        """
         e = self.a if end == "left" else self.b
         if self.symbolic:
-            v = self.expr().xreplace({X: e})
+            v = self._expr().xreplace({X: e})
             if v.is_number and v.is_finite:
                 return "soft" if v == 0 else "hard"
         if self.free:
             return "hard"
         with mpmath.workdps(30):
-            return edge_kind(self.support_piece(MP), end)
+            return edge_kind(self._support_piece(MP), end)
 
     def hull_float(self) -> tuple[float, float]:
+        """(a, b) as floats.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = DensityModel(sp.Lambda(X, sp.S(1) / 2), -1, 1, (), "1/2", "uniform", [])
+        >>> m.hull_float()
+        (-1.0, 1.0)
+        """
         return float(to_backend(self.a, NP)), float(to_backend(self.b, NP))
 
     def support(self) -> list:
+        """[Band(a, b)].
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = DensityModel(sp.Lambda(X, sp.S(1) / 2), -1, 1, (), "1/2", "uniform", [])
+        >>> m.support()
+        [Band(lo=-1, hi=1)]
+        """
         return [Band(self.a, self.b)]
 
     def edges(self) -> list:
-        return self.memo("edges", lambda: [Edge(self.a, self.edge_kind("left"), 0, "left"),
+        """The two edges with their kinds (cached).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = DensityModel(sp.Lambda(X, sp.S(1) / 2), -1, 1, (), "1/2", "uniform", [])
+        >>> [(e.location, e.kind) for e in m.edges()]
+        [(-1, 'hard'), (1, 'hard')]
+        """
+        return self._memo("edges", lambda: [Edge(self.a, self.edge_kind("left"), 0, "left"),
                                            Edge(self.b, self.edge_kind("right"), 0, "right")])

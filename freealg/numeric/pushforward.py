@@ -387,7 +387,13 @@ def gauss_poly_moments(lo: Any, hi: Any, q: Any, kmax: int) -> list:
 
 @dataclass(frozen=True)
 class Plan:
-    """Atoms and non-flat pieces of f under N(0, q)."""
+    """Atoms and non-flat pieces of f under N(0, q).
+
+    Examples
+    --------
+    >>> Plan(((0, 1),), (), 0, True).wc         # f = 0: one atom, no continuous part
+    0
+    """
 
     atoms: tuple          # ((location, mass), ...)
     pieces: tuple         # ((lo_h, hi_h, expr or None), ...) -- expr None for callables
@@ -399,7 +405,16 @@ STEP_FUNCS = (sp.floor, sp.ceiling, sp.frac)
 
 
 def symbolic_plan(lam: sp.Lambda, q: sp.Expr) -> Plan | None:
-    """Exact atoms from the Piecewise structure; None when sympy cannot decompose f."""
+    """Exact atoms from the Piecewise structure; None when sympy cannot decompose f.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> symbolic_plan(sp.Lambda(X, sp.Heaviside(X)), sp.S(1)).atoms     # ReLU'
+    ((0, 1/2), (1, 1/2))
+    >>> symbolic_plan(sp.Lambda(X, sp.floor(X)), sp.S(1)) is None
+    True
+    """
     e = prepare(body(lam))
     if e.has(*STEP_FUNCS):
         return None
@@ -448,7 +463,14 @@ def symbolic_plan(lam: sp.Lambda, q: sp.Expr) -> Plan | None:
 
 
 def numeric_plan(fnp: Callable, q: float) -> Plan:
-    """Heuristic atoms of a numeric f (:func:`flat_parts`)."""
+    """Heuristic atoms of a numeric f (:func:`flat_parts`).
+
+    Examples
+    --------
+    >>> pl = numeric_plan(lambda h: np.clip(h, 0.0, 1.0), 1.0)   # P(h < 0), P(h > 1)
+    >>> [(loc, round(float(m), 12)) for loc, m in pl.atoms]
+    [(0, 0.5), (1, 0.158655253931)]
+    """
     atoms, spans = flat_parts(fnp, q)
     pieces = tuple((lo, hi, None) for lo, hi in spans)
     atom_list = tuple(sorted(((sp.Integer(int(c)) if float(c).is_integer() else sp.Float(c, 17),
@@ -502,7 +524,7 @@ class PushforwardModel(QuadratureModel):
         self.f, self.q, self.name = f, q, name
         self.plan = plan(f, q)
 
-    def qv(self, be: Backend) -> Any:
+    def _qv(self, be: Backend) -> Any:
         """The variance at ``be`` (UndeterminedError while f or q has symbols)."""
         for e in (self.q, self.f):
             if isinstance(e, sp.Basic) and e.free_symbols:
@@ -510,7 +532,7 @@ class PushforwardModel(QuadratureModel):
                                         sorted(e.free_symbols, key=str))
         return to_backend(self.q, be)
 
-    def piece_exprs(self) -> list:
+    def _piece_exprs(self) -> list:
         """(lo_h, hi_h, expr, dexpr, d2expr) for symbolic f; expr None for callables."""
 
         def build():
@@ -523,14 +545,14 @@ class PushforwardModel(QuadratureModel):
                     out.append((lo, hi, e, d1, sp.diff(d1, X)))
             return out
 
-        return self.memo("piece_exprs", build)
+        return self._memo("piece_exprs", build)
 
-    def maps(self, be: Backend) -> list:
+    def _maps(self, be: Backend) -> list:
         """Evaluators (X, dX, d2X, (X, X'), complex (X, X') or None) per piece."""
 
         def build():
             out = []
-            for _lo, _hi, e, d1, d2 in self.piece_exprs():
+            for _lo, _hi, e, d1, d2 in self._piece_exprs():
                 if e is None:
                     F = callable_evaluator(self.f, be)
                     out.append((F, finite_difference(F, be, 1), finite_difference(F, be, 2),
@@ -540,25 +562,43 @@ class PushforwardModel(QuadratureModel):
                                 pair_evaluator(e, d1, X, be), complex_pair(e, d1, X, be)))
             return out
 
-        return self.memo(("maps", be.name), build)
+        return self._memo(("maps", be.name), build)
 
-    def build_pieces(self, be: Backend) -> list:
-        w, dw = gaussian_weight(self.qv(be), to_backend(self.plan.wc, be), be)
+    def _build_pieces(self, be: Backend) -> list:
+        w, dw = gaussian_weight(self._qv(be), to_backend(self.plan.wc, be), be)
         if be is NP:
-            spans = monotone_spans([(float(lo), float(hi)) for lo, hi, *_ in self.piece_exprs()],
-                                   [m[1] for m in self.maps(NP)], float(self.qv(NP)))
+            spans = monotone_spans([(float(lo), float(hi)) for lo, hi, *_ in self._piece_exprs()],
+                                   [m[1] for m in self._maps(NP)], float(self._qv(NP)))
         else:
-            exprs = self.piece_exprs()
-            spans = refine_spans(self.pieces(NP), self.maps(MP),
-                                 lambda i, k: to_backend(exprs[i][k], MP), self.qv(MP))
-        return gaussian_pieces(spans, self.maps(be), w, dw)
+            exprs = self._piece_exprs()
+            spans = refine_spans(self.pieces(NP), self._maps(MP),
+                                 lambda i, k: to_backend(exprs[i][k], MP), self._qv(MP))
+        return gaussian_pieces(spans, self._maps(be), w, dw)
 
     def density(self, x: Any, be: Backend) -> Any:
+        """The density at x: sum over the pieces of phi_q(s)/|f'(s)|/w_c at f(s) = x.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = PushforwardModel(sp.Lambda(X, sp.tanh(X)), sp.S(1), "law of tanh(h)")
+        >>> d = m.density(np.array([0.0]), NP)[0]       # phi(0)/tanh'(0) = 1/sqrt(2 pi)
+        >>> bool(abs(d - 1 / np.sqrt(2 * np.pi)) < 1e-14)
+        True
+        """
         return pieces_density(self.pieces(be), x, be)
 
     def moment(self, k: int) -> Any:
         """m_k: exact when every piece of a symbolic f is a polynomial (Gaussian moments on
-        intervals), else 40-digit quadrature as a 30-digit sympy Float."""
+        intervals), else 40-digit quadrature as a 30-digit sympy Float.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = PushforwardModel(sp.Lambda(X, sp.Min(1, sp.Max(-1, X))), sp.S(1), "law")
+        >>> m.moment(2)          # E[h^2 ; |h| < 1]/P(|h| < 1), integration by parts
+        -sqrt(2)*exp(-1/2)/(sqrt(pi)*erf(sqrt(2)/2)) + 1
+        """
 
         def compute():
             pl, q = self.plan, self.q
@@ -569,30 +609,40 @@ class PushforwardModel(QuadratureModel):
                     gm = gauss_poly_moments(lo, hi, q, poly.degree())
                     total += sum(cf * gm[m[0]] for m, cf in poly.terms())
                 return sp.simplify(total / pl.wc)
-            self.qv(MP)
+            self._qv(MP)
             with mpmath.workdps(40):
 
                 def end(v, inf):
                     return inf if not sp.sympify(v).is_finite else to_backend(v, MP)
 
                 tot = gaussian_expectation(
-                    [lambda s, F=m[0]: F(s) ** k for m in self.maps(MP)],
+                    [lambda s, F=m[0]: F(s) ** k for m in self._maps(MP)],
                     [(end(lo, -mpmath.inf), end(hi, mpmath.inf)) for lo, hi, *_ in
-                     self.piece_exprs()], to_backend(q, MP))
+                     self._piece_exprs()], to_backend(q, MP))
                 tot /= to_backend(pl.wc, MP)
             return to_sympy_number(tot)
 
-        return self.memo(("moment", k), compute)
+        return self._memo(("moment", k), compute)
 
     def hull_float(self) -> tuple[float, float]:
+        """The range of f over the pieces (tails truncated in float64).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = PushforwardModel(sp.Lambda(X, sp.tanh(X)), sp.S(1), "law of tanh(h)")
+        >>> lo, hi = m.hull_float()
+        >>> bool(-1 < lo < -1 + 1e-7), bool(1 - 1e-7 < hi < 1)    # tanh(+-9.4)
+        (True, True)
+        """
         ps = self.pieces(NP)
         return min(float(p.lo) for p in ps), max(float(p.hi) for p in ps)
 
-    def exact_value(self, idx: int, s: float, tr: bool, crit: bool, end: int) -> Any:
+    def _exact_value(self, idx: int, s: float, tr: bool, crit: bool, end: int) -> Any:
         """The value of f at a piece end: exact when sympy finds it, else a 20-digit Float."""
-        lo_h, hi_h, e, d1, _ = self.piece_exprs()[idx]
+        lo_h, hi_h, e, d1, _ = self._piece_exprs()[idx]
         if e is None:
-            return sp.Float(float(self.maps(NP)[idx][0](np.array([s]))[0]), 15)
+            return sp.Float(float(self._maps(NP)[idx][0](np.array([s]))[0]), 15)
         hsym = lo_h if end == 0 else hi_h
         try:
             if tr:
@@ -613,19 +663,19 @@ class PushforwardModel(QuadratureModel):
             pass
         with mpmath.workdps(30):
             if crit:
-                maps = self.maps(MP)[idx]
+                maps = self._maps(MP)[idx]
                 sv = polish_critical(maps[1], maps[2], s)
             else:
                 sv = mpmath.mpf(s)
             return to_sympy_number(evaluator(e, X, MP)(sv), 20)
 
-    def tail_vanishes(self, idx: int, s: float, width: float) -> bool:
+    def _tail_vanishes(self, idx: int, s: float, width: float) -> bool:
         """Whether the density vanishes along the Gaussian tail of piece idx (60 digits)."""
         with mpmath.workdps(60):
-            return tail_vanishes(self.qv(MP), to_backend(self.plan.wc, MP),
-                                 self.maps(MP)[idx][1], s, width)
+            return tail_vanishes(self._qv(MP), to_backend(self.plan.wc, MP),
+                                 self._maps(MP)[idx][1], s, width)
 
-    def bands_and_edges(self) -> tuple[list, list]:
+    def _bands_and_edges(self) -> tuple[list, list]:
         """The bands (overlapping piece ranges merged) and their edges: hard at a critical
         value of f or a finite end of its domain, or where the tail density does not vanish."""
 
@@ -633,8 +683,8 @@ class PushforwardModel(QuadratureModel):
             segs, ends = [], []
             for pc in self.pieces(NP):
                 idx, tr0, tr1, cr0, cr1, s0, s1 = pc.meta
-                e0 = (self.exact_value(idx, s0, tr0, cr0, 0), tr0, cr0, s0)
-                e1 = (self.exact_value(idx, s1, tr1, cr1, 1), tr1, cr1, s1)
+                e0 = (self._exact_value(idx, s0, tr0, cr0, 0), tr0, cr0, s0)
+                e1 = (self._exact_value(idx, s1, tr1, cr1, 1), tr1, cr1, s1)
                 ends.append((pc, e0, e1))
                 a, b = (e0, e1) if pc.sgn > 0 else (e1, e0)
                 segs.append((float(pc.lo), float(pc.hi), a[0], b[0]))
@@ -659,14 +709,32 @@ class PushforwardModel(QuadratureModel):
                             if crit or not tr:
                                 hard = True
                             else:
-                                hard |= not self.tail_vanishes(pc.meta[0], s, hi - lo)
+                                hard |= not self._tail_vanishes(pc.meta[0], s, hi - lo)
                     out_e.append(Edge(exact, "hard" if hard else "soft", 0, side))
             return out_b, out_e
 
-        return self.memo("bands_edges", build)
+        return self._memo("bands_edges", build)
 
     def support(self) -> list:
-        return self.bands_and_edges()[0]
+        """The bands, with exact ends where sympy finds them.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = PushforwardModel(sp.Lambda(X, sp.tanh(X)), sp.S(1), "law of tanh(h)")
+        >>> m.support()
+        [Band(lo=-1, hi=1)]
+        """
+        return self._bands_and_edges()[0]
 
     def edges(self) -> list:
-        return self.bands_and_edges()[1]
+        """The band edges and their kinds.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = PushforwardModel(sp.Lambda(X, sp.tanh(X)), sp.S(1), "law of tanh(h)")
+        >>> [(e.location, e.kind) for e in m.edges()]       # the density vanishes at +-1
+        [(-1, 'soft'), (1, 'soft')]
+        """
+        return self._bands_and_edges()[1]
