@@ -196,3 +196,22 @@ def test_exact_moments_are_fast_enough():
     narayana = [sum(sp.binomial(n, k) * sp.binomial(n, k - 1) / n * lam**k
                     for k in range(1, n + 1)) for n in (1, 2, 30, 60)]
     assert [m[0], m[1], m[29], m[59]] == narayana
+
+
+# --------------------------------------------------------------------------------------------
+# Cauchy transform on the real axis at an atom: a pole, not a ZeroDivisionError
+
+
+@pytest.mark.parametrize("law, atom", [
+    (fa.bernoulli(sp.Rational(1, 2)), 0), (fa.bernoulli(sp.Rational(1, 2)), 1),
+    (fa.free_poisson(sp.Rational(1, 2)), 0), (fa.dirac(3), 3)])
+def test_cauchy_at_an_atom_on_the_axis(law, atom):
+    err = _raises_fast(lambda: law.cauchy(atom), InvalidParameterError)
+    assert "pole" in str(err)
+    with np.errstate(all="raise"):   # no numpy warning escapes either
+        g = law.cauchy(np.array([float(atom)]))
+    assert np.isnan(g[0])
+    # just above the atom, G ~ mass/(i eta): Im G * eta -> -mass (the atom's mass is exact)
+    mass = [a.mass for a in law.atoms() if a.location == atom][0]
+    eta = mpmath.mpf("1e-20")
+    assert abs(law.cauchy(mpmath.mpc(atom, eta)).imag * eta + mass) < 1e-15

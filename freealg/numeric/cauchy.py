@@ -232,9 +232,17 @@ def cauchy(law: Any, z: Any, dps: int | None = 30, method: str | None = None,
     run = default_strategy(target, "cauchy") if method is None else strategy
     _upper(z, z.imag < 0)
     if kind == "array":
-        with collecting("cauchy", strategy, None) as diag:
+        # a real point on an atom is a pole of G: NaN there (the documented failed-point value),
+        # without numpy's division warnings
+        with collecting("cauchy", strategy, None) as diag, np.errstate(divide="ignore",
+                                                                       invalid="ignore"):
             out = cauchy_np_with(target, z, run, method)
     else:
         with collecting("cauchy", strategy, dps) as diag:
-            out = cauchy_mp_with(target, z, dps, run, method)
+            try:
+                out = cauchy_mp_with(target, z, dps, run, method)
+            except ZeroDivisionError:
+                raise InvalidParameterError(
+                    "z", z, "is a pole of G on the real axis (an atom of the law): evaluate at "
+                    "z + i*eta with eta > 0, or read the mass from atoms()") from None
     return (out, diag) if full_output else out
