@@ -215,3 +215,30 @@ def test_cauchy_at_an_atom_on_the_axis(law, atom):
     mass = [a.mass for a in law.atoms() if a.location == atom][0]
     eta = mpmath.mpf("1e-20")
     assert abs(law.cauchy(mpmath.mpc(atom, eta)).imag * eta + mass) < 1e-15
+
+
+# --------------------------------------------------------------------------------------------
+# parameters: strings are never parsed (sympify would run them), arrays are not scalars
+
+
+CODE = "__import__('os').getcwd()"
+
+
+@pytest.mark.parametrize("make", [
+    lambda v: fa.semicircular("x", v), lambda v: fa.circular("c", v),
+    lambda v: fa.projection("p", v)], ids=["semicircular", "circular", "projection"])
+@pytest.mark.parametrize("value", [CODE, "1/2", "abc", True, None, [1], np.ones(2)],
+                         ids=["code", "fraction text", "name", "bool", "None", "list", "array"])
+def test_generator_parameters_are_not_parsed(make, value):
+    _raises_fast(lambda: make(value), InvalidParameterError)
+
+
+def test_numeric_parameters_of_every_kind():
+    from fractions import Fraction
+
+    from freealg.numeric.params import parameter
+    assert parameter("t", Fraction(1, 3)) == sp.Rational(1, 3)
+    assert parameter("t", np.float64(0.25)) == sp.Float(0.25)
+    assert parameter("t", np.array(2.0)) == sp.Float(2.0)
+    # tau(p) of a projection of trace 1/3 given as a Fraction is exact
+    assert fa.trace(fa.projection("p", Fraction(1, 3))) == sp.Rational(1, 3)

@@ -8,6 +8,7 @@ import sympy as sp
 
 from ..errors import InvalidParameterError
 from ..laws.base import Law, check
+from ..numeric.params import parameter
 from .generators import Generator, Letter
 from .ncpoly import NCPoly
 from .trace import trace
@@ -26,7 +27,7 @@ def semicircular(name: str, variance: Any = 1) -> NCPoly:
     >>> fa.trace(x**4)                    # 2 v^2
     8
     """
-    v = sp.sympify(variance)
+    v = parameter("variance", variance)
     check("variance", variance, lambda: v > 0, "the variance of a semicircular must be > 0")
     return NCPoly.from_generator(Generator(name, "semicircular", (v,)))
 
@@ -41,7 +42,7 @@ def circular(name: str, variance: Any = 1) -> NCPoly:
     >>> fa.trace((c*c.H)**2)              # Catalan: 2
     2
     """
-    v = sp.sympify(variance)
+    v = parameter("variance", variance)
     check("variance", variance, lambda: v > 0, "the variance of a circular must be > 0")
     return NCPoly.from_generator(Generator(name, "circular", (v,)))
 
@@ -83,7 +84,7 @@ def projection(name: str, t: Any) -> NCPoly:
     >>> p * p == p, fa.trace(p)
     (True, 1/3)
     """
-    t = sp.sympify(t)
+    t = parameter("t", t)
     check("t", t, lambda: sp.And(t >= 0, t <= 1), "the trace of a projection must lie in [0, 1]")
     return NCPoly.from_generator(Generator(name, "projection", (t,)))
 
@@ -120,7 +121,7 @@ def activation(name: str, phi: Any, variance: Any) -> NCPoly:
     """
     from ..laws import gaussian_pushforward
 
-    v = sp.sympify(variance)
+    v = parameter("variance", variance)
     check("variance", variance, lambda: v > 0, "the pre-activation variance must be > 0")
     if isinstance(phi, sp.Lambda):
         var = phi.variables[0]

@@ -14,15 +14,65 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, Iterable
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 from ..errors import InvalidParameterError, UndeterminedError
 from ..kernels.backend import NP
 
-__all__ = ["check", "numeric_value", "exactified", "parameter_symbols", "substituted"]
+__all__ = ["check", "parameter", "numeric_value", "exactified", "parameter_symbols", "substituted"]
+
+
+def parameter(name: str, value: Any) -> Any:
+    """A law or generator parameter as an exact sympy value, without parsing text.
+
+    Numbers (int, float, complex, Fraction, numpy and mpmath scalars, 0-d arrays) and sympy
+    expressions are accepted; a float stays a sympy Float. Strings are refused: sympify would
+    parse them (and can run code), and a typo would silently become a symbol. Use
+    ``sympy.Symbol`` for a symbolic parameter and ``sympy.Rational`` for an exact fraction.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> parameter("t", sp.Rational(1, 3)), parameter("t", 0.5), parameter("t", 2)
+    (1/3, 0.500000000000000, 2)
+    >>> parameter("variance", "1/2")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    freealg.errors.InvalidParameterError: invalid variance='1/2': strings are not parsed; ...
+
+    Raises
+    ------
+    InvalidParameterError
+        for strings, bools, None, sequences, arrays with more than one element and other
+        objects that are not numbers.
+    """
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, (str, bytes)):
+        raise InvalidParameterError(name, value, "strings are not parsed; pass a number, "
+                                    "sympy.Rational(p, q) for an exact fraction, or "
+                                    "sympy.Symbol(name) for a symbolic parameter")
+    if isinstance(value, bool) or value is None:
+        raise InvalidParameterError(name, value, "must be a number or a sympy expression")
+    if isinstance(value, np.ndarray):
+        if value.ndim != 0:
+            raise InvalidParameterError(name, value, "must be a scalar, not an array")
+        value = value.item()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, mpmath.mpc):
+        return sp.Float(value.real, mpmath.mp.dps) + sp.I * sp.Float(value.imag, mpmath.mp.dps)
+    if isinstance(value, (numbers.Number, mpmath.mpf)):
+        try:
+            return sp.sympify(value, strict=True)
+        except (sp.SympifyError, TypeError, ValueError):
+            pass
+    raise InvalidParameterError(name, value, "must be a number or a sympy expression")
 
 
 def check(name: str, value: Any, condition: Any, requirement: str) -> None:
