@@ -37,6 +37,7 @@ freealg.api.parse.ParseError: expected ')' at position 4:
 
 from __future__ import annotations
 
+import decimal
 import re
 from typing import Any, Callable
 
@@ -44,7 +45,7 @@ import sympy as sp
 
 from ..algebra import (NCPoly, circular, haar_orthogonal, haar_unitary, projection,
                        selfadjoint, semicircular)
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, SizeLimitError
 
 __all__ = ["ParseError", "parse_expr", "parse_generator", "parse_number"]
 
@@ -79,6 +80,8 @@ class ParseError(InvalidParameterError):
         What was wrong.
     """
 
+    input: str | None = None    # which text of a command line ("expression", "law")
+
     def __init__(self, text: str, pos: int, message: str):
         self.text, self.pos, self.message = text, pos, message
         ValueError.__init__(self, f"{message} at position {pos}:\n    {text}\n    {' ' * pos}^")
@@ -86,6 +89,33 @@ class ParseError(InvalidParameterError):
 
     def __str__(self):
         return self.args[0]
+
+    def one_line(self, width: int = 30) -> str:
+        """The message on one line: the text near the position, marked with ``>>``.
+
+        Examples
+        --------
+        >>> from freealg.api.parse import ParseError
+        >>> print(ParseError("x*(y", 4, "expected ')'").one_line())
+        expected ')' at position 4 of "x*(y>>" (at the end)
+        >>> print(ParseError("x + z*y", 4, "unknown name 'z'").one_line())
+        unknown name 'z' at position 4 of "x + >>z*y"
+
+        Parameters
+        ----------
+        width : int
+            Characters of context shown on each side of the position.
+
+        Returns
+        -------
+        str
+        """
+        lo, hi = max(0, self.pos - width), min(len(self.text), self.pos + width)
+        near = (("..." if lo else "") + self.text[lo:self.pos] + ">>" + self.text[self.pos:hi]
+                + ("..." if hi < len(self.text) else ""))
+        near = near.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+        where = " (at the end)" if self.pos >= len(self.text) else ""
+        return f'{self.message} at position {self.pos} of "{near}"{where}'
 
 
 _TOKEN = re.compile(r"""
@@ -112,12 +142,34 @@ def _tokens(text: str) -> list:
     return out
 
 
+MAX_CHARS = 100_000     # longest expression accepted (characters)
+MAX_NESTING = 100       # deepest nesting of parentheses accepted
+MAX_NUMBER_CHARS = 100  # longest number literal accepted (characters)
+MAX_EXPONENT10 = 300    # |x| of a non-zero number literal must lie in [1e-300, 1e300]
+
+
+def _number(text: str, where: str, pos: int):
+    """The exact value of a number literal (Rational, or Float with an exponent), refusing
+    literals too long or too large/small for the float64 numerics."""
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ParseError(where, pos, f"number longer than {MAX_NUMBER_CHARS} characters")
+    d = decimal.Decimal(text)
+    if d and abs(d.adjusted()) > MAX_EXPONENT10:
+        raise ParseError(where, pos, f"number outside [1e-{MAX_EXPONENT10}, "
+                                     f"1e{MAX_EXPONENT10}] (float64 range)")
+    if "e" in text.lower():
+        return sp.Float(text, max(15, len(d.as_tuple().digits)))
+    return sp.Rational(text)
+
+
 class _Parser:
     def __init__(self, text: str, names: dict):
         if not isinstance(text, str):
             raise InvalidParameterError("text", text, "expected a string")
-        if len(text) > 100_000:
-            raise InvalidParameterError("text", text[:40] + "...", "longer than 100000 characters")
+        if len(text) > MAX_CHARS:
+            raise SizeLimitError("text", text[:40] + "...", len(text), MAX_CHARS,
+                                 "longer expressions are refused (parsing and compiling "
+                                 "them would take too long)", unit="characters")
         self.text = text
         self.names = names
         self.toks = _tokens(text)
@@ -145,14 +197,15 @@ class _Parser:
     def parse(self):
         if self.peek()[0] == "end":
             raise self.error("empty expression")
-        e = self.expr(0)
+        try:
+            e = self.expr(0)
+        except RecursionError:      # belt and braces: the nesting limit comes first
+            raise ParseError(self.text, 0, "expression nested too deeply") from None
         if self.peek()[0] != "end":
             raise self.error(f"unexpected {self.peek()[1]!r}")
         return e
 
     def expr(self, depth):
-        if depth > 200:
-            raise self.error("nesting deeper than 200")
         val = self.term(depth)
         while self.peek()[1] in ("+", "-"):
             op = self.take()[1]
@@ -177,11 +230,11 @@ class _Parser:
         return val
 
     def unary(self, depth):
-        if self.peek()[1] in ("+", "-"):
-            op = self.take()[1]
-            v = self.unary(depth)
-            return -v if op == "-" else v
-        return self.power(depth)
+        negative = False
+        while self.peek()[1] in ("+", "-"):       # a loop: no recursion per sign
+            negative ^= self.take()[1] == "-"
+        v = self.power(depth)
+        return -v if negative else v
 
     def power(self, depth):
         base = self.atom(depth)
@@ -190,6 +243,9 @@ class _Parser:
             t = self.take()
             if t[0] != "num" or not t[1].isdigit():
                 raise ParseError(self.text, t[2], "exponents must be non-negative integers")
+            if len(t[1].lstrip("0")) > 4:
+                raise ParseError(self.text, t[2], "exponents above 64 are refused (the "
+                                                  "polynomial would be huge)")
             k = int(t[1])
             if k > 64:
                 raise ParseError(self.text, t[2], "exponents above 64 are refused (the "
@@ -201,7 +257,7 @@ class _Parser:
         t = self.take()
         kind, val, pos = t
         if kind == "num":
-            return sp.Rational(val) if "e" not in val.lower() else sp.Float(val)
+            return _number(val, self.text, pos)
         if kind == "name":
             if val == "I":
                 out = sp.I
@@ -213,6 +269,9 @@ class _Parser:
                                                  f"declare it with --law {val}=semicircle)")
             return self.adjoint(out)
         if val == "(":
+            if depth >= MAX_NESTING:
+                raise ParseError(self.text, pos, f"parentheses nested deeper than "
+                                                 f"{MAX_NESTING}")
             out = self.expr(depth + 1)
             self.expect(")")
             return self.adjoint(out)
@@ -261,7 +320,9 @@ def parse_expr(text: str, generators: dict) -> NCPoly:
     Parameters
     ----------
     text : str
-        The expression (at most 100000 characters).
+        The expression (at most ``MAX_CHARS`` = 100000 characters, parentheses nested at
+        most ``MAX_NESTING`` = 100 deep, number literals of at most 100 characters with
+        magnitudes in [1e-300, 1e300]).
     generators : dict
         Declared names, ``{name: NCPoly}`` (e.g. from :func:`parse_generator`).
 
@@ -272,8 +333,11 @@ def parse_expr(text: str, generators: dict) -> NCPoly:
     Raises
     ------
     ParseError
-        On a syntax error, an unknown name, a division by a polynomial or by zero, or an
-        exponent that is not an integer in [0, 64].
+        On a syntax error, an unknown name, a division by a polynomial or by zero, an
+        exponent that is not an integer in [0, 64], parentheses nested too deeply, or a
+        number literal too long or out of range.
+    SizeLimitError
+        On a text longer than ``MAX_CHARS``.
     """
     val = _Parser(text, generators).parse()
     return val if isinstance(val, NCPoly) else NCPoly.constant(val)
@@ -313,8 +377,11 @@ def parse_number(text: str) -> sp.Expr:
     if m is None:
         raise ParseError(text, 0, "expected a number (e.g. 2, 0.5, 1/3)")
     sign, num, den = m.groups()
-    v = sp.Rational(num) if "e" not in num.lower() else sp.Float(num)
+    v = _number(num, text, m.start(2))
     if den is not None:
+        if len(den) > MAX_NUMBER_CHARS:
+            raise ParseError(text, m.start(3), f"number longer than {MAX_NUMBER_CHARS} "
+                                               "characters")
         if int(den) == 0:
             raise ParseError(text, text.index("/"), "division by zero")
         v = v / int(den)
@@ -394,7 +461,17 @@ def parse_generator(spec: str) -> tuple[str, NCPoly]:
         raise ParseError(spec, 0, "expected NAME=SPEC, e.g. x=semicircle or "
                                   "p=projection(1/3)")
     name, kind, argtext = m.groups()
-    args = [_arg(a) for a in _split_args(argtext)] if argtext else []
+    if name == "I":
+        raise ParseError(spec, spec.index("I"), "'I' is the imaginary unit; choose another name")
+    args = []
+    cursor = m.start(3) if argtext else 0
+    for a in (_split_args(argtext) if argtext else []):
+        start = spec.find(a, cursor)
+        try:
+            args.append(_arg(a))
+        except ParseError as e:             # the position in the whole declaration
+            raise ParseError(spec, max(start, 0) + e.pos, e.message) from None
+        cursor = max(start, cursor) + len(a)
     gens: dict[str, Callable[..., Any]] = {
         "semicircle": semicircular, "semicircular": semicircular, "circular": circular,
         "haar_unitary": haar_unitary, "haar_orthogonal": haar_orthogonal,
