@@ -231,7 +231,7 @@ class ClosedFormDensity:
 
     def _density_mp(self, x: Any, dps: int) -> Any:
         with mpmath.workdps(dps + self._rho_guard):
-            out = self._rho(mpmath.mpf(x), MP)
+            out = self._rho(x if isinstance(x, mpmath.mpf) else mpmath.mpf(x), MP)
         with mpmath.workdps(dps):
             return +out
 
