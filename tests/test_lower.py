@@ -268,3 +268,35 @@ def test_bad_values():
         form.solve(np.array([1j, 2j]), dps=30)        # arrays are float64 only
     with pytest.raises(InvalidParameterError):
         form.residual(1j, [1, 2], NP)                 # one value per unknown
+
+
+@pytest.mark.slow
+def test_every_rule_case_solves_to_the_law_tree():
+    # every rule-compiled case of tests/test_residual.py whose G is an unknown of its form
+    # (a^2 has no equations; cases with a composite leaf take seconds: the leaf is the law's
+    # own solver)
+    import random
+
+    from tests.test_residual import RULE_CASES
+
+    for name, P in RULE_CASES.items():
+        s = fa.compile(P)
+        form = s.numeric_form()
+        if "G(z)" not in map(str, form.unknowns):
+            continue
+        rng = random.Random(name)
+        z = mpmath.mpc(rng.uniform(-3.0, 4.0), rng.uniform(0.05, 1.0))
+        G = form.solve(z, dps=DPS)[_G_index(form)]
+        assert abs(G - s.law.cauchy(z, dps=DPS)) <= TOL, name
+
+
+def test_float64_grid_near_the_axis_stays_on_the_branch():
+    # regression: a continuation step from Im z = 0.9 straight to 0.06 once landed on another
+    # solution of the sum's equations for some points; 1000 points at Im z = 1e-3 against the
+    # closed form of the semicircle of variance 3 (as above)
+    form = fa.compile(x + y).numeric_form()
+    zs = np.linspace(-5, 5, 1000) + 1e-3j
+    r3 = 2 * np.sqrt(3)
+    exact = (zs - np.sqrt(zs - r3) * np.sqrt(zs + r3)) / 6
+    G = form.solve(zs)[_G_index(form)]
+    assert np.max(np.abs(G - exact)) < 1e-12

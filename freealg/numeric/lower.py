@@ -29,6 +29,7 @@ plain sympy objects and callables; it imports nothing from the law or compiler l
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -109,7 +110,8 @@ class NumericForm:
         transform, ``z`` for a subordination function), or None for an inversion point (then
         its inversion equation gives the start). This is what fixes the branch.
     scale : float
-        A length of the problem (the spread of the law); continuation starts at Im z = 10 scale.
+        A length of the problem (the spread of the law); continuation starts at
+        Im z = 3 (1 + scale).
     """
 
     z: Any
@@ -210,10 +212,14 @@ class NumericForm:
     def solve(self, z: Any, dps: int | None = None) -> list:
         """The unknowns at z, by Newton continuation from z + i Y down to z.
 
-        Starts at Im z = Y = 10 (1 + scale) from :attr:`asymptotics` (which fixes the branch),
-        follows Im z down to the target in float64 (each step's Newton from the previous
-        solution, the step halved when Newton fails) and, when ``dps`` is given, polishes with
-        Newton in mpmath at ``dps + 10`` digits until the step is below 10^-(dps+5) relative.
+        Starts at Im z = Y = 3 (1 + scale) from :attr:`asymptotics` (which fix the branch),
+        follows Im z down to the target in float64 (an Euler predictor, then Newton; Im z at
+        most divided by 4 per step, the step halved where Newton fails or leaves the physical
+        branch: a Cauchy transform with Im >= 0, a subordination function or inversion point
+        with Im <= 0) and, when ``dps`` is given, polishes with Newton in mpmath at ``dps + 10``
+        digits until the step is below 10^-(dps+5) relative. When more components involve the
+        unknowns than there are unknowns, Newton uses an independent subset (pivoted QR of the
+        Jacobian at the start).
 
         Examples
         --------
@@ -455,6 +461,7 @@ def _compile(form: NumericForm, be: Backend) -> tuple:
     L = [prep(a) for a, _ in form.lowered]
     R = [prep(b) for _, b in form.lowered]
     J = [[sp.diff(a - b, u) for u in us] for a, b in zip(L, R)]
+    Fz = [sp.diff(a - b, z) for a, b in zip(L, R)]
     involved = tuple(i for i, row in enumerate(J) if any(d != 0 for d in row))
     if be is MP:
         modules: list = [ns, "mpmath"]
@@ -463,6 +470,10 @@ def _compile(form: NumericForm, be: Backend) -> tuple:
     args = (z,) + tuple(us)
     sides = sp.lambdify(args, (L, R), modules=modules, cse=True)
     full = sp.lambdify(args, (L, R, J), modules=modules, cse=True)
+    if be is NP:
+        # d(lhs - rhs)/dz with the Jacobian: the Euler predictor of the continuation
+        tangent = sp.lambdify(args, (J, Fz), modules=modules, cse=True)
+        return sides, full, involved, tangent
     return sides, full, involved
 
 
@@ -561,7 +572,46 @@ def _newton_np(form, z, u, rows, maxit=10, tol=1e-13):
             if np.all(ok):
                 break
     ok = ok & np.all([np.isfinite(v) for v in u], axis=0)
+    # the branch guard: a Cauchy transform has Im < 0, a subordination function or an
+    # inversion point Im > 0 (both map C+ into C+); a Newton step that lands elsewhere has
+    # jumped to another solution of the equations
+    for v, sgn in zip(u, _signs(form)):
+        if sgn:
+            ok = ok & (sgn * np.imag(v) > 0)
     return u, ok
+
+
+def _signs(form: NumericForm) -> tuple:
+    """Sign of Im of each unknown on the physical branch: that of its asymptotics at z = i
+    (-1 for 1/(z - mean), +1 for z), +1 for an inversion point."""
+    key = "signs"
+    if key not in form._cache:
+        out = []
+        for a in form.asymptotics:
+            if a is None:
+                out.append(1)
+                continue
+            v = complex(sp.N(sp.sympify(a).subs(form.z, sp.I * 10**6)))
+            out.append(int(np.sign(v.imag)))
+        form._cache[key] = tuple(out)
+    return form._cache[key]
+
+
+def _predict(form, z0, z1, u, rows) -> list:
+    """u at z1 from u at z0 by one Euler step of du/dz = -J^-1 dF/dz (u itself where the
+    step is not finite)."""
+    tangent = form._compiled(NP)[3]
+    n = len(u)
+    shape = np.shape(z0)
+    with np.errstate(all="ignore"):
+        Jf, Fz = tangent(z0, *u)
+        Jm = [[np.broadcast_to(np.asarray(Jf[i][j], dtype=complex), shape) for j in range(n)]
+              for i in rows]
+        dz = [np.broadcast_to(np.asarray(Fz[i], dtype=complex), shape) * (z1 - z0)
+              for i in rows]
+        du = NP.solve(Jm, dz)
+        out = [u[j] - du[j] for j in range(n)]
+    return [np.where(np.isfinite(out[j]), out[j], u[j]) for j in range(n)]
 
 
 def _select_rows(form, z0, u0) -> list:
@@ -594,7 +644,7 @@ def _solve(form: NumericForm, z, dps):
     shape = arr.shape
     zt = arr.ravel()
     y1 = zt.imag
-    y0 = np.maximum(10.0 * (1.0 + form.scale), y1)
+    y0 = np.maximum(3.0 * (1.0 + form.scale), y1)
     z0 = zt.real + 1j * y0
     u = [np.asarray(v, dtype=complex) * np.ones(zt.shape) for v in form.start(z0, NP)]
     rows = _select_rows(form, z0[:1], [v[:1] for v in u])
@@ -603,14 +653,21 @@ def _solve(form: NumericForm, z, dps):
         _fail(form, "Newton at the start z + i Y", z0[~ok][0], dps)
     # continuation in log Im z, one step size for all points: halved when Newton fails
     # anywhere, grown when it succeeds
-    t, h = 0.0, 0.25
+    zc = z0
+    span = float(np.max(np.log(y0 / y1))) or 1.0
+    t, h = 0.0, min(1.0, math.log(2.0) / span)   # first step: Im z halved
+    hmax = math.log(4.0) / span                     # never more than divided by 4
     while t < 1.0:
-        h = min(h, 1.0 - t)
+        h = min(h, 1.0 - t, hmax)
         tn = t + h
         zk = zt.real + 1j * np.exp((1 - tn) * np.log(y0) + tn * np.log(y1))
-        un, ok = _newton_np(form, zk, list(u), rows, maxit=8)
+        # Euler predictor du = -J^-1 dF/dz dz, then Newton; intermediate points only need to
+        # stay in the basin, the last is solved fully
+        up = _predict(form, zc, zk, u, rows)
+        un, ok = _newton_np(form, zk, up, rows, maxit=8 if tn == 1.0 else 10,
+                            tol=1e-13 if tn == 1.0 else 1e-7)
         if np.all(ok):
-            t, u, h = tn, un, h * 1.5
+            t, u, h, zc = tn, un, h * 2, zk
         else:
             h /= 2
             if h < 1e-5:
