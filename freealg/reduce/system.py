@@ -229,7 +229,7 @@ class System:
         >>> v = sp.Symbol("v", positive=True)
         >>> s = fa.compile(fa.semicircular("x", v) + fa.semicircular("y"))
         >>> s3 = s.subs(v, 3)
-        >>> s3.parameters, s3.law.variance
+        >>> s3.parameters, s3.law.var()
         (set(), 4)
         """
         if _COMPILER is None:
