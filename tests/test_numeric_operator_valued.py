@@ -14,6 +14,7 @@ import sympy as sp
 import freealg as fa
 from freealg.laws.operator_valued import OperatorValued
 from freealg.numeric import operator_valued as ov
+from freealg.numeric.matrices import MPM, NPM, MPMatrix
 
 
 def _semicircle_g(z):
@@ -164,3 +165,99 @@ def test_edges_go_through_the_dispatcher():
         law.support(method="curve")
     with pytest.raises(fa.InvalidParameterError):
         law.edges(method="nonsense")
+
+
+# --------------------------------------------------------------------------------------------
+# one implementation for both contexts; the exact Haar-unitary group (issue 17 regressions)
+
+
+def _arcsine_density(x, r):
+    # b u + b^* u^* with |b| = r/2 has the arcsine law on [-r, r]: density 1/(pi sqrt(r^2 - x^2))
+    # (Nica-Speicher, Lectures on the Combinatorics of Free Probability, Example 1.14)
+    return 1 / (np.pi * np.sqrt(r * r - x * x))
+
+
+def test_haar_unitary_sum_density_on_the_axis_regression():
+    # bug: fa.spectrum(2u + 2u^*, method="linearization").density([0.]) gave [0.] and support []
+    # (the trapezoid rule cannot reach the axis, and the failed point was NaN + 0j, read as
+    # density 0). Reference: the arcsine law on [-4, 4], 1/(pi sqrt(16 - x^2)); at 0: 1/(4 pi).
+    u = fa.haar_unitary("u")
+    sol = fa.spectrum(2 * u + 2 * u.H, method="linearization")
+    assert isinstance(sol.law, OperatorValued)
+    d0 = sol.density(np.array([0.0]))
+    assert abs(d0[0] - 1 / (4 * np.pi)) < 1e-14
+    xs = np.linspace(-3.99, 3.99, 401)
+    d = sol.law.density(xs)
+    assert np.max(np.abs(d / _arcsine_density(xs, 4) - 1)) < 1e-11
+    with mpmath.workdps(40):
+        for x0 in ("0", "1.5"):
+            exact = 1 / (mpmath.pi * mpmath.sqrt(16 - mpmath.mpf(x0) ** 2))
+            assert abs(sol.law.density(mpmath.mpf(x0), dps=30) - exact) < mpmath.mpf(10) ** -28
+
+
+def test_unitary_group_exact_against_trapezoid_and_both_contexts():
+    # the residue formula for E[(w - b u - b^* u^*)^{-1}] against the periodic trapezoid rule
+    # with 4096 nodes (its error ~ exp(-4096 d), d the distance of the poles from the circle,
+    # which Im w >= 0.3 keeps away), for rank-1, rank-2 and full-rank b; the mpmath context
+    # against the float64 one, and at dps = 30 against the closed form 1/sqrt(w^2 - 4)
+    rng = np.random.default_rng(7)
+    for B in ([[0, 1, 0], [0, 0, 0], [0, 0, 0]], [[1, 2, 0], [0, 0, 1], [0, 0, 0]],
+              [[1, 0, 0], [0, 1, 0], [0, 0, 1]]):
+        b = np.array(B, dtype=complex)
+        A = rng.normal(size=(4, 3, 3)) + 1j * rng.normal(size=(4, 3, 3))
+        C = rng.normal(size=(4, 3, 3))
+        w = (A + np.swapaxes(A.conj(), 1, 2)) / 2 \
+            + 1j * (C @ np.swapaxes(C, 1, 2) + 0.3 * np.eye(3))
+        e = np.exp(2j * np.pi * np.arange(4096) / 4096)[:, None, None, None]
+        ref = np.linalg.inv(w[None] - (e * b + np.conj(e) * b.conj().T)).mean(axis=0)
+        grp = ov.UnitaryGroup(sp.ImmutableMatrix(B), 3)
+        G, _, err = grp.g(NPM, w)
+        assert np.max(np.abs(G - ref)) < 1e-13 and err == 0
+        with mpmath.workdps(30):
+            Gm = grp.g(MPM, MPMatrix.from_np(w[0]))[0]
+        assert np.max(np.abs(Gm.to_np() - G[0])) < 1e-13
+    grp = ov.UnitaryGroup(ONE, 1)
+    with mpmath.workdps(30):
+        for wm in (mpmath.mpc(0.5, 1e-3), mpmath.mpc(3, 0), mpmath.mpc(-1, 0)):
+            g = grp.g(MPM, MPMatrix([[wm]]))[0][0, 0]
+            exact = 1 / (mpmath.sqrt(wm - 2) * mpmath.sqrt(wm + 2))
+            assert abs(g - exact) < mpmath.mpf(10) ** -27
+
+
+def test_failed_float64_point_is_nan_not_zero_density():
+    # a float64 point that fails must be NaN in both parts: NaN + 0j made -Im G / pi = -0.0, a
+    # silent density 0. Here P = p (a projection, the 1 x 1 pencil) at z = 0, its atom, where
+    # the resolvent (w - 0)^{-1} of the discrete group is singular.
+    grp = ov.DiscreteGroup((ONE,), (((0,), sp.Rational(1, 2)), ((1,), sp.Rational(1, 2))), 1)
+    prob = ov.Problem(0 * ONE, (), (grp,), 1, 1.0)
+    G, _, _ = ov.cauchy_np(prob, np.array([0.0 + 0j, 0.25 + 0j]))
+    assert np.isnan(G[0].real) and np.isnan(G[0].imag)
+    # at 1/4, between the atoms: G = 1/(2z) + 1/(2(z - 1)) = 4/3 exactly
+    assert abs(G[1] - 4 / 3) < 1e-14
+
+
+def test_residual_written_once_agrees_between_contexts():
+    # Problem.equations is one implementation for float64 batches and mpmath matrices: at the
+    # solved unknowns of the anticommutator x y + y x (dps 30) the mpmath residual is tiny and
+    # the float64 residual at the same unknowns is at rounding level
+    x, y = fa.semicircular("x"), fa.semicircular("y")
+    prob = fa.compile(x * y + y * x).law._problem()
+    z = mpmath.mpc(0.7, 0.2)
+    u = ov.unknowns_mp(prob, z, 30)
+    from freealg.numeric.matrices import MPMatrix
+    with mpmath.workdps(40):
+        Gm = MPMatrix([[mpmath.mpc(u["Gmat"][i, j]) for j in range(3)] for i in range(3)])
+        R = prob.equations(MPM, [Gm], z, u["eps"])[0][0]
+        assert MPM.maxabs(R) < mpmath.mpf(10) ** -29
+    Rn = prob.equations(NPM, [Gm.to_np()[None]], np.array([complex(z)]), np.zeros(1))[0][0]
+    assert np.max(np.abs(Rn)) < 1e-14
+
+
+@pytest.mark.slow
+def test_haar_unitary_sum_support_regression():
+    # the same bug left support() empty; the arcsine law of 2u + 2u^* is supported on [-4, 4]
+    # (~20 s: the edges are bisected in mpmath)
+    u = fa.haar_unitary("u")
+    bands = fa.spectrum(2 * u + 2 * u.H, method="linearization").support()
+    assert len(bands) == 1
+    assert abs(float(bands[0].lo) + 4) < 1e-9 and abs(float(bands[0].hi) - 4) < 1e-9

@@ -249,6 +249,15 @@ class _NPContext:
             out[~up] = np.conj(fns[0](np.conj(zeta[~up])))
         return out
 
+    def diagonal(self, a: np.ndarray) -> np.ndarray:
+        return np.diagonal(a, axis1=-2, axis2=-1)
+
+    def real(self, v: np.ndarray) -> np.ndarray:
+        return np.real(v)
+
+    def boundary_tol(self) -> float:
+        return 1e-6
+
     def rank_cut(self) -> float:
         return 1e-13
 
@@ -332,6 +341,15 @@ class _MPContext:
         return np.array([fns[1](x, dps) if mpmath.im(x) >= 0
                          else mpmath.conj(fns[1](mpmath.conj(x), dps)) for x in zeta],
                         dtype=object)
+
+    def diagonal(self, a: MPMatrix) -> Any:
+        return np.array([a.a[i][i] for i in range(a.rows)], dtype=object)
+
+    def real(self, v: Any) -> np.ndarray:
+        return np.array([mpmath.re(x) for x in np.ravel(v)], dtype=object).reshape(np.shape(v))
+
+    def boundary_tol(self) -> Any:
+        return mpmath.mpf(10) ** (-(mpmath.mp.dps // 2))
 
     def rank_cut(self) -> Any:
         return mpmath.mpf(10) ** (-(mpmath.mp.dps // 2))
