@@ -195,16 +195,21 @@ def _report(title: str, law, dps: int, points: int, out) -> None:
               f"error {mpmath.nstr(mpmath.mpf(e.error), 2) if e.error else '0 (exact)'}]", file=out)
     print(f"           ({t1 - t0:.2f} s for atoms and edges at dps={dps})", file=out)
     bands = law.support()
-    lo = float(min(b.lo for b in bands))
-    hi = float(max(b.hi for b in bands))
-    xs = np.linspace(lo, hi, points + 2)[1:-1]
+    xs = _grid(bands, points)
     t0 = time.perf_counter()
-    dens64 = law.density(xs)
+    dens64 = np.asarray(law.density(np.array([float(x) for x in xs])), dtype=float)
     t1 = time.perf_counter()
-    print(f"density  : {'x':>10}  {'float64':>22}  {f'dps={dps}':>32}", file=out)
-    for x, d64 in zip(xs, dens64):
-        dmp = law.density(float(x), dps=dps)
-        print(f"           {x:10.5f}  {d64:22.16e}  {mpmath.nstr(dmp, min(dps, 28)):>32}", file=out)
+    # each value to the digits its error justifies: the dps value is checked at dps + 10, the
+    # float64 value against the dps value
+    print(f"density  : {'x':>10}  {'float64':>28}  {f'dps={dps}':>40}", file=out)
+    for (x, dmp, err, note), d64 in zip(_density_rows(law, xs, dps), dens64):
+        if err is None:
+            print(f"           {x:>10}  {d64:28.6g}  {note:>40}", file=out)
+            continue
+        with mpmath.workdps(dps + 15):
+            err64 = abs(mpmath.mpf(float(d64)) - dmp) + err
+        print(f"           {x:>10}  {_value_text(float(d64), err64, 17):>28}  "
+              f"{_value_text(dmp, err, dps):>40}", file=out)
     mc = mass_check(law)
     print(f"mass     : continuous {mc['continuous']:.12f} + atoms {mc['atoms']:.12f} = "
           f"{mc['total']:.12f}  (float64 path {t1 - t0:.3f} s)", file=out)
@@ -399,6 +404,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"freealg: error: {_one_line(e)}", file=sys.stderr)
         return 2
+    except BrokenPipeError:             # e.g. piped into head: stop quietly
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 1
     except Exception as e:  # noqa: BLE001 - a bug: one line, the traceback on request
         if os.environ.get("FREEALG_TRACEBACK"):
             raise
