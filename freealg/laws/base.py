@@ -22,7 +22,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import InvalidParameterError, SizeLimitError, UndeterminedError
+from ..errors import FreeAlgError, InvalidParameterError, SizeLimitError, UndeterminedError
 from ..kernels.backend import MP, NP
 from ..kernels.dual import Dual
 from ..numeric import cauchy as engine_cauchy
@@ -379,8 +379,18 @@ class Law(DistributionMixin):
         lo, hi = self._hull_float()
         return max(abs(lo), abs(hi), hi - lo)
 
+    #: whether ``_hull_float`` is the exact support hull (a leaf law) rather than a bound
+    _hull_exact = True
+
     def is_positive(self) -> bool | None:
         """True if surely supported in [0, inf), False if surely not, None if undetermined.
+
+        True when the support hull starts at or above 0; False when it starts below 0 and is
+        exact (leaf laws). Otherwise False only on proof of mass below 0: an atom below 0, or
+        a shifted Hankel matrix of exact moments ``[m_{i+j+1}]`` that is not positive
+        semidefinite (it is for every law on [0, inf): Stieltjes' moment problem). A hull that
+        is only a norm bound (a linearized law's symmetric ``[-|P|, |P|]``) proves nothing by
+        itself: such a law is None unless the moment test disproves positivity.
 
         Examples
         --------
@@ -394,7 +404,28 @@ class Law(DistributionMixin):
             lo, _ = self._hull_float()
         except UndeterminedError:
             return None
-        return lo >= -1e-300
+        if lo >= -1e-300:
+            return True
+        if self._hull_exact:
+            return False
+        try:
+            if any(float(a.location) < 0 and float(a.mass) > 0 for a in self.atoms()):
+                return False
+        except (UndeterminedError, NotImplementedError, TypeError, ValueError):
+            pass
+        try:
+            m = self.moments(5)  # cheap enough for any law (exact moments of a linearized
+            # law are traces of words; order 9 can take a minute)
+        except (UndeterminedError, NotImplementedError, FreeAlgError):
+            return None
+        if any(sp.sympify(v).free_symbols for v in m):
+            return None
+        for k in (2, 3):
+            # H = [m_{i+j+1}]_{i,j<k} is positive semidefinite for every law on [0, inf)
+            H = sp.Matrix(k, k, lambda i, j: m[i + j])
+            if H.is_positive_semidefinite is False:
+                return False
+        return None
 
     # strategies (routing in freealg.numeric.strategies) ----------------------------------
     #: strategies of ``cauchy``/``density`` and of ``edges``/``support`` that this class

@@ -353,10 +353,7 @@ class _Compiler:
                 break
             Gl, Gq = self._gfun(), self._gfun()
             at = len(self.steps)
-            law_l = self.reduce(LL, Gl)
-            if law_l.is_positive() is False:
-                raise ReductionError(view(lo, hi), ["product l Q l*"], hint="the factor l* l is "
-                                     "not positive; ⊠ needs laws on [0, inf)")
+            law_l = self.reduce(LL, Gl)  # l* l >= 0 by construction: no positivity check
             rel, S, Ws = self._product_relation(G, Gl, Gq)
             self._step("product", _ShortWord(w, lo, hi),
                        f"free_multiplicative(law({LL}), law({_ShortWord(w, lo + 1, hi - 1, 40)}))",
@@ -606,11 +603,10 @@ class _Compiler:
         at = len(self.steps)
         law_l = self.reduce(LL, Gl)
         law_q = self.reduce(Q, Gq)
-        for nm, lw in (("l* l", law_l), ("Q", law_q)):
-            pos = lw.is_positive()
-            if pos is False:
-                raise ReductionError(P, ["product l Q l*"], hint=f"the factor {nm} is not "
-                                     "positive; ⊠ needs laws on [0, inf)")
+        # l* l >= 0 by construction (its hull may be only a norm bound): only Q is checked
+        if law_q.is_positive() is False:
+            raise ReductionError(P, ["product l Q l*"], hint="the factor Q is not positive; ⊠ "
+                                 "needs laws on [0, inf)")
         law = _product(law_l, law_q)
         rel, S, Ws = self._product_relation(G, Gl, Gq)
         self._bind_product(Ws, law_l, law_q)
