@@ -300,3 +300,14 @@ def test_float64_grid_near_the_axis_stays_on_the_branch():
     exact = (zs - np.sqrt(zs - r3) * np.sqrt(zs + r3)) / 6
     G = form.solve(zs)[_G_index(form)]
     assert np.max(np.abs(G - exact)) < 1e-12
+
+
+def test_pickled_form_solves_the_same():
+    import pickle
+
+    form = fa.compile(p * x * p).numeric_form()
+    z = mpmath.mpc("0.3", "0.2")
+    sol = form.solve(z, dps=DPS)
+    copy = pickle.loads(pickle.dumps(form))
+    assert copy.unknowns == form.unknowns and copy.provenance == form.provenance
+    assert copy.solve(z, dps=DPS) == sol

@@ -255,10 +255,27 @@ class NumericForm:
         return _solve(self, z, dps)
 
     @property
-    def square(self) -> tuple:
-        """Indices of the residual components that involve the unknowns (the rest are checks
-        of leaves against their displayed closed forms)."""
+    def active(self) -> tuple:
+        """Indices of the residual components that involve the unknowns (the others check a
+        leaf against its displayed closed form, e.g. ``G_1(z) = z/2 - ...``).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> form = fa.compile(fa.semicircular("x") + fa.semicircular("y")).numeric_form()
+        >>> form.active, len(form.lowered)
+        ((0, 1, 2), 5)
+        """
         return self._compiled(NP)[2]
+
+    def __getstate__(self) -> dict:
+        # the compiled functions are rebuilt after unpickling
+        state = dict(self.__dict__)
+        state["_cache"] = {}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
 
     def __repr__(self) -> str:
         return (f"NumericForm({len(self.unknowns)} unknowns {self.unknowns}, "
@@ -619,7 +636,7 @@ def _select_rows(form, z0, u0) -> list:
     Jacobian's transpose at the start point)."""
     import scipy.linalg
 
-    involved = list(form.square)
+    involved = list(form.active)
     n = len(form.unknowns)
     if len(involved) < n:
         raise UndeterminedError(f"a solution ({len(involved)} equations involve the "
