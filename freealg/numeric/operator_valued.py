@@ -21,9 +21,9 @@ G_X(w) = E[(w - X)^{-1}]:
   through the scalar Cauchy transform of mu (no quadrature);
 * a Haar unitary (or orthogonal) u enters as X = b u + b^* u^*, :class:`UnitaryGroup`; u is
   normal with the uniform law on the unit circle, so
-  G_X(w) = (1/2 pi) int_0^{2 pi} (w - b e^{it} - b^* e^{-it})^{-1} dt, computed by the periodic
-  trapezoid rule (geometric convergence for an analytic periodic integrand), with the number
-  of nodes doubled until two rules agree.
+  G_X(w) = (1/2 pi) int_0^{2 pi} (w - b e^{it} - b^* e^{-it})^{-1} dt, computed exactly as a
+  sum of residues of a linear pencil of size 2 rank(b) (see its docstring), also on the real
+  axis.
 
 The groups are combined by operator-valued subordination (Belinschi-Mai-Speicher 2017,
 J. reine angew. Math. 732, Thm 2.2 and its iteration over several summands): with
