@@ -22,6 +22,7 @@ edges      : -2 (hard), 2 (hard)
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from typing import Any, Sequence
@@ -573,6 +574,17 @@ def _num(v) -> float | str:
         return str(v)
 
 
+def _finite(obj):
+    """NaN and infinities become null (JSON has no NaN; json.dumps would write invalid JSON)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def _err_num(err) -> float | None:
     if err is None:
         return None
@@ -690,7 +702,7 @@ def spectrum_command(args, out=None) -> int:
             doc["latex"] = latex
         if wrote:
             doc["wrote"] = wrote
-        print(json.dumps(doc, indent=1), file=out)
+        print(json.dumps(_finite(doc), indent=1, allow_nan=False), file=out)
         return 0
     dps = args.dps
     print(f"expression : {expr!r}", file=out)

@@ -426,3 +426,43 @@ def test_mc_prints_the_verdict_without_plot(capsys):
     w1 = np.sum(np.abs(np.searchsorted(ev, mids, side="right") / n - F(mids)) * np.diff(grid))
     assert mc["w1"] == pytest.approx(w1, rel=1e-3)
     assert mc["agrees"] is (ks <= mc["ks_threshold"] and not mc["failures"])
+
+
+def test_plot_with_mc_writes_the_figure_and_the_verdict(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "d.png"
+    assert main(["spectrum", "x", *X, "--plot", str(png), "--mc", "100", "--grid", "1",
+                 "--dps", "15"]) == 0
+    out = capsys.readouterr().out
+    assert "monte carlo: AGREES (N = 100" in out and f"wrote      : {png}" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_failed_high_precision_density_is_reported_not_hidden(capsys, monkeypatch):
+    """When the dps solve fails at a point, the float64 value is shown with six digits and
+    'error not estimated' (text), digits/error null (JSON); never NaN in JSON."""
+    from freealg.numeric.solution import SpectralSolution
+
+    real = SpectralSolution.density
+
+    def density(self, x, dps=None, method=None):
+        if np.ndim(x) == 0:
+            raise fa.NoConvergence("density probe", dps=dps, steps=1, residual=1.0)
+        return real(self, x, dps=dps, method=method)
+
+    monkeypatch.setattr(SpectralSolution, "density", density)
+    assert main(["spectrum", "x", *X, "--grid", "1", "--dps", "15"]) == 0
+    line = re.search(r"^density +: (.*)$", capsys.readouterr().out, re.M).group(1)
+    # semicircle density at 0 is 1/pi = 0.318309886...
+    assert line.split()[:2] == ["0", "0.31831"] and "error not estimated" in line
+    assert main(["spectrum", "x", *X, "--grid", "1", "--dps", "15", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)["density"]
+    assert d["digits"] == [None] and d["error"] == [None]
+    assert d["y"][0] == pytest.approx(1 / math.pi, rel=1e-12)
+
+
+def test_json_never_writes_nan():
+    from freealg.cli import _finite
+
+    doc = _finite({"a": [1.0, float("nan")], "b": {"c": float("inf")}, "d": "nan"})
+    assert json.dumps(doc, allow_nan=False) == '{"a": [1.0, null], "b": {"c": null}, "d": "nan"}'
