@@ -17,6 +17,12 @@ in one run (best of several repeats, wall clock):
 (5) ``law.edges(dps=30)`` of algebraic ⊞/⊠ laws (two bands, atoms) against the curve engine's
     ``edges(dps=30)`` (its time includes eliminating the curve from the factors' curves when
     ``law.curve()`` is None).
+(6) grid continuation along x: the float64 density forced onto the subordination strategy
+    (``law.density(x, method="subordination")``) of semicircle ⊞ MP(1/2) and MP(1) ⊠
+    Bernoulli(1/3) on 1000 and 10000 points, with grid continuation ("freealg") and with the
+    path from x + iY for every point ("baseline": ``kernels.continuation.GRID_MIN`` raised, the
+    solver before grid continuation); "engine" is the curve strategy, "err" the largest
+    difference of the grid's density from the curve's.
 
 "freealg" is the public call on the current main, "engine" the function of
 ``freealg.numeric.curve`` called directly (the curve built once beforehand; its build time is
@@ -265,6 +271,38 @@ def bench_edges(quick):
               f"(incl. curve), |Δ| vs freealg {float(err):.1e}, {note}", flush=True)
 
 
+def bench_grid():
+    from freealg.kernels import continuation as cont
+
+    laws = [("sc ⊞ MP(1/2)", fa.free_additive(fa.semicircle(1), fa.free_poisson(R(1, 2)))),
+            ("MP(1) ⊠ Bernoulli(1/3)",
+             fa.free_multiplicative(fa.free_poisson(1), fa.bernoulli(R(1, 3))))]
+    for name, law in laws:
+        lo, hi = law._hull_float()
+        for n in (1000, 10000):
+            x = np.linspace(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo), n)
+
+            def grid(x=x, law=law):
+                return law.density(x, method="subordination")
+
+            def path(x=x, law=law, cont=cont):
+                keep, cont.GRID_MIN = cont.GRID_MIN, 10**12
+                try:
+                    return law.density(x, method="subordination")
+                finally:
+                    cont.GRID_MIN = keep
+
+            def curve(x=x, law=law):
+                return law.density(x, method="curve")
+
+            t_grid, t_path, t_curve = best(grid), best(path), best(curve)
+            d_grid, d_path, d_curve = grid(), path(), curve()
+            err = float(np.max(np.abs(d_grid - d_curve)))
+            note = f"|grid - path| {float(np.max(np.abs(d_grid - d_path))):.1e}"
+            row(f"(6) subordination density {name}, {n} pts (grid vs path)", t_grid, t_curve,
+                t_path, err, note)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer dps=30 points and edge cases")
@@ -277,6 +315,7 @@ def main():
     bench_sum_dps30(20 if args.quick else 100)
     bench_closed_forms()
     bench_edges(args.quick)
+    bench_grid()
     print()
     print("| case | freealg | engine | baseline | freealg/baseline | engine/baseline | err |")
     print("|---|---|---|---|---|---|---|")

@@ -34,7 +34,8 @@ from ..errors import NoConvergence
 from .backend import MP, NP
 from .dual import Dual
 
-__all__ = ["solve_mp", "solve_np", "newton_mp", "polish_mp", "PathInfo"]
+__all__ = ["solve_mp", "solve_np", "newton_mp", "polish_mp", "PathInfo", "GRID_MIN",
+           "GRID_STRIDE"]
 
 
 @dataclass
@@ -47,6 +48,8 @@ class PathInfo:
     halvings: int = 0
     retried: int = 0
     failed: Any = field(default=None)
+    #: points solved by grid continuation from their neighbours (not by the path)
+    grid: int = 0
 
 
 def _tangent_np(system, z, w):
@@ -235,14 +238,24 @@ def polish_mp(system, z, *, dps: int, guard: int = 10):
 
 
 def solve_np(system, z, *, ratio: float = 0.25, tol: float = 1e-13, maxit: int = 12,
-             _depth: int = 0):
+             grid: bool = True, retry: bool = True, _depth: int = 0):
     """Solve on an array of points z (closed upper half plane), vectorised in float64.
 
     All points follow one geometric schedule in Im z; once Im z is small, each step first tries
     to land on the target directly and retires the points that converge there admissibly (in
     the bulk this halves the work). Points that fail are re-run on finer schedules; those that
     still fail are NaN and listed in ``info.failed`` (a boolean mask).
+
+    With ``grid`` (the default), a grid of at least ``GRID_MIN`` points x + i eta with one
+    eta is solved by grid continuation along x (:func:`_solve_grid`): only every
+    ``GRID_STRIDE``-th point follows the path from x + iY, the others start Newton from their
+    solved neighbours. ``grid=False`` runs the path for every point; ``retry=False`` leaves
+    the points that fail NaN instead of re-running them on finer schedules.
     """
+    if grid and _depth == 0:
+        got = _solve_grid(system, z, ratio=ratio, tol=tol, maxit=maxit)
+        if got is not None:
+            return got
     if _depth == 0 and getattr(system, "ratio", None):
         ratio = max(ratio, system.ratio)
     z = np.asarray(z, dtype=complex)
@@ -310,7 +323,7 @@ def solve_np(system, z, *, ratio: float = 0.25, tol: float = 1e-13, maxit: int =
     resid = NP.norm([r.v for r in res])
     ok &= np.isfinite(resid) & (resid <= 1e-9)
     G = np.asarray(G.v, dtype=complex) * np.ones(N)
-    if not np.all(ok) and _depth < 2 and N:
+    if not np.all(ok) and retry and _depth < 2 and N:
         idx = np.nonzero(~ok)[0]
         w2, G2, info2 = solve_np(system, z[idx], ratio=ratio ** 0.35, tol=tol, maxit=maxit + 8,
                                  _depth=_depth + 1)
@@ -358,3 +371,156 @@ def _newton_np(system, z, w, tol, maxit, admissible=False):
             adm &= np.imag(a) >= -1e-9 * (1 + np.abs(a))
         return w, its, done, resid, adm
     return w, its, done, resid
+
+
+#: grid continuation along x: the fewest points (one Im z) for which it is used, and the spacing
+#: (in grid points, a power of 2) of the points that follow the path from x + iY
+GRID_MIN = 512
+GRID_STRIDE = 32
+
+
+def _solve_grid(system, z, *, ratio, tol, maxit):
+    """Grid continuation along x, or None when z is not a grid (too few points, several Im z).
+
+    The points are sorted by x; every ``GRID_STRIDE``-th (and the last) is solved by the path
+    from x + iY (:func:`solve_np` with ``grid=False``). Every point between two such anchors
+    starts Newton from the linear interpolation of their solutions, and the result is kept
+    only where it is certified as the physical root (Newton converged within 6 iterations,
+    residual <= 1e-9, and one of):
+
+    * both anchors lie strictly inside a band (Im G < -1e-8 |G|) and so does the point, with
+      every argument of a component Cauchy transform strictly inside C+ (Im a > 1e-8 (1 + |a|)),
+      where the subordination fixed point is unique;
+    * both anchors are real points off the bands (the arguments and G real), and so is the
+      point, with F = 1/G increasing at least like x: F'(x) >= 1 (F'(x) = 1 + the integral of
+      a positive measure against 1/(x - t)^2 off the support). At an edge the two real roots
+      that meet have F' of opposite signs, so this keeps the physical one.
+
+    Next to an edge (anchors of two kinds) Newton starts from the line through the two anchors
+    on one side, then on the other, each result certified for that side's kind. Every other
+    point (an anchor that failed, Newton failed, not certified) runs the path. A system without
+    component Cauchy transforms (no arguments to certify) is not solved on a grid (None).
+    """
+    z = np.asarray(z, dtype=complex)
+    shape = z.shape
+    zf = z.ravel()
+    N = zf.size
+    if N < GRID_MIN or not np.all(zf.imag == zf.imag[0]) or not np.all(np.isfinite(zf)):
+        return None
+    n = system.n
+    z1 = zf[:1] + 1j * _start_height(system, 0.0)
+    with np.errstate(all="ignore"):
+        if not _evaluate(system, z1, system.guess(z1, NP), NP)[2]:
+            # no component Cauchy transform (e.g. one unknown with a closed-form equation):
+            # nothing certifies a root inside the bands; the path for every point
+            return None
+    order = np.argsort(zf.real, kind="stable")
+    zs = zf[order]
+    x = zs.real
+    info = PathInfo()
+    w = [np.full(N, np.nan + 0j) for _ in range(n)]
+    G = np.full(N, np.nan + 0j)
+    ok = np.zeros(N, dtype=bool)      # solved, on the physical branch
+    resid = np.full(N, np.nan)
+
+    def run_path(idx, retry):
+        wp, Gp, ip = solve_np(system, zs[idx], ratio=ratio, tol=tol, maxit=maxit, grid=False,
+                              retry=retry)
+        for i in range(n):
+            w[i][idx] = wp[i]
+        G[idx] = Gp
+        ok[idx] = ~ip.failed
+        info.steps += ip.steps
+        info.newton_iterations += ip.newton_iterations
+        info.retried += ip.retried
+        resid[idx[~ip.failed]] = ip.residual  # the path reports its largest residual only
+
+    anchors = np.unique(np.append(np.arange(0, N, GRID_STRIDE), N - 1))
+    # no retries on finer schedules for the anchors: a point that fails (an atom, an edge, a
+    # singular point) runs the path again below with its neighbours, retries included
+    run_path(anchors, False)
+    # the kind of each solved point: 1 strictly inside a band, -1 real (off the bands), 0 neither
+    kind = np.zeros(N, dtype=int)
+    with np.errstate(invalid="ignore"):
+        band = ok & (G.imag < -1e-8 * np.abs(G))
+        real = ok & (np.abs(G.imag) <= 1e-12 * np.abs(G))
+        for wi in w:
+            real &= np.abs(wi.imag) <= 1e-12 * (1 + np.abs(wi))
+    kind[anchors] = np.where(band, 1, np.where(real, -1, 0))[anchors]
+
+    def attempt(idx, start, want):
+        """Newton from ``start`` at the points ``idx``; keeps the results certified as the
+        physical root of the kind ``want`` (1 inside a band, -1 real); returns the mask."""
+        wn, its, conv, res, adm = _newton_np(system, zs[idx], start, tol, 8, admissible=True)
+        info.newton_iterations += its
+        with np.errstate(all="ignore"):
+            # G, its derivative dG/dz along the branch, and the arguments at the new points
+            wd = [Dual.variable(wn[i], i, n + 1) for i in range(n)]
+            args: list = []
+            rd, Gd = system.evaluate(Dual.variable(zs[idx], n, n + 1), wd, NP, args)
+            dw = NP.solve([[r.d[j] for j in range(n)] for r in rd], [-r.d[n] for r in rd])
+            Gn = np.asarray(Gd.v, dtype=complex) * np.ones(idx.size)
+            dG = Gd.d[n] + sum(Gd.d[i] * dw[i] for i in range(n))
+            good = conv & adm & np.isfinite(res) & (res <= 1e-9)
+            inner = (want == 1) & (Gn.imag < -1e-8 * np.abs(Gn))
+            for a in args:
+                inner &= np.imag(a) > 1e-8 * (1 + np.abs(a))
+            outer = (want == -1) & (np.abs(Gn.imag) <= 1e-12 * np.abs(Gn))
+            for wi in wn:
+                outer &= np.abs(wi.imag) <= 1e-12 * (1 + np.abs(wi))
+            outer &= np.real(-dG / (Gn * Gn)) >= 1 - 1e-6
+            good &= inner | outer
+        keep = idx[good]
+        for i in range(n):
+            w[i][keep] = wn[i][good]
+        G[keep] = Gn[good]
+        resid[keep] = res[good]
+        ok[keep] = True
+        kind[keep] = want[good]
+        info.grid += int(keep.size)
+        return good
+
+    def from_side(idx, a, b):
+        """Newton at ``idx`` from the line through the solutions at the points a and b (from
+        the one at a when b is of another kind), certified for a's kind; the mask of the
+        points solved."""
+        done = np.zeros(idx.size, dtype=bool)
+        use = kind[a] != 0
+        if np.any(use):
+            idx, a, b = idx[use], a[use], b[use]
+            same = (kind[a] == kind[b]) & (a != b)
+            t = np.where(same, (x[idx] - x[a]) / np.where(same, x[a] - x[b], 1.0), 0.0)
+            good = attempt(idx, [wi[a] + t * (wi[a] - wi[b]) for wi in w], kind[a])
+            done[np.nonzero(use)[0][good]] = True
+        return done
+
+    idx = np.setdiff1d(np.arange(N), anchors)
+    pos = np.searchsorted(anchors, idx)
+    left, right = anchors[pos - 1], anchors[pos]
+    # between two anchors of one kind: Newton from the linear interpolation
+    same = (kind[left] == kind[right]) & (kind[left] != 0)
+    if np.any(same):
+        i, lt, rt = idx[same], left[same], right[same]
+        t = (x[i] - x[lt]) / np.maximum(x[rt] - x[lt], 1e-300)
+        attempt(i, [wi[lt] + t * (wi[rt] - wi[lt]) for wi in w], kind[lt])
+    # next to an edge (anchors of two kinds, or one that failed): Newton from the line through
+    # the two anchors on one side, then on the other; each result certified for its own kind
+    i, p = idx[~same], pos[~same]
+    for side in (-1, 1):
+        a = p - 1 if side < 0 else p
+        done = from_side(i, anchors[a], anchors[np.clip(a + side, 0, anchors.size - 1)])
+        i, p = i[~done], p[~done]
+    # what is left (next to an edge or an atom): from the solved neighbours on either side
+    i = np.nonzero(~ok)[0]
+    for side in (-1, 1):
+        done = from_side(i, np.clip(i + side, 0, N - 1), np.clip(i + 2 * side, 0, N - 1))
+        i = i[~done]
+    path = i
+    if path.size:
+        run_path(np.sort(path), True)
+    inv = np.empty(N, dtype=int)
+    inv[order] = np.arange(N)
+    G = np.where(ok, G, np.nan + 0j)[inv]
+    info.residual = float(np.nanmax(resid)) if np.any(ok) else float("nan")
+    info.failed = (~ok)[inv].reshape(shape)
+    return [wi[inv].reshape(shape) for wi in w], G.reshape(shape), info

@@ -1,43 +1,32 @@
-"""Free convolutions and derived laws, composable to any depth.
+"""Free convolutions: ⊞, free additive powers and ⊠ (two factors).
 
-Every composite law contributes unknowns (subordination functions) to one Newton system that
-is continued from z = x + iY down to the real axis (``freealg.kernels.continuation``), so that
-((mu ⊠ nu) ⊞ rho) ⊠ sigma is solved as a single system with a single, continuously tracked
-branch; no nested solves.
-
-Subordination equations used (conventions of ``docs/conventions.md``):
-
-* ⊞ (Voiculescu 1993; Biane 1998; Belinschi-Bercovici 2007):
-  F_mu(w1) = F_nu(w2) = w1 + w2 - z,  G = G_mu(w1),  w_i ~ z at infinity.
-* mu^{⊞t}, t >= 1 (from R_{mu^{⊞t}} = t R_mu): t w = z + (t - 1) F_mu(w),  G = G_mu(w).
-* ⊠ in the z variable (Biane 1998; Belinschi-Bercovici 2007, with w -> 1/w): with
-  eta_mu(w) = 1 - 1/(w G_mu(w)):  eta_mu(W1) = eta_nu(W2) = eta,  W1 W2 eta = z,
-  z G(z) = W1 G_mu(W1),  W1 ~ z/m_1(nu), W2 ~ z/m_1(mu).
-* compression by a free projection of trace t (Nica-Speicher 1996): D_t(mu^{⊞1/t}).
-
-Atoms come from the exact theorems (Bercovici-Voiculescu 1998 for ⊞; Belinschi 2003 for ⊠;
-their consequence for powers: mu^{⊞t}({t a}) = t mu({a}) - (t - 1)).
+Each law keeps its parameters and exact hooks (moments, free cumulants, R/S transforms, curve,
+the atom theorems: Bercovici-Voiculescu 1998 for ⊞, Belinschi 2003 for ⊠, and their
+consequence for powers, mu^{⊞t}({t a}) = t mu({a}) - (t - 1)); its unknowns join the one
+Newton system of the law tree, whose subordination equations are written in
+``freealg.numeric.subordination``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import mpmath
 import sympy as sp
 
 from ..errors import InvalidParameterError
 from ..kernels.backend import NP
+from ..numeric import subordination as sub
 from ..numeric.curve import eliminate_additive, eliminate_multiplicative
+from ..numeric.engines import W, atom_pairs, curve_from_r, curve_from_s, merge_atoms, positive
 from ..numeric.stransform import s_product
 from ..transforms import cumulants as cm
 from .base import OPERATIONS, Law, check, numeric_value
 from .catalog import Dirac
-from .composite import (_G, _Composite, _curve_from_r, _merge_atoms, _positive, _primitive, _w,
-                        _z)
+from .composite import _Binary, _Composite
 
 __all__ = ["FreeAdditive", "FreeMultiplicative", "FreePower", "free_additive",
            "free_multiplicative", "free_power"]
+
 
 def _paren(law) -> str:
     """LaTeX of a law, parenthesised when it is a binary operation (``_infix`` laws)."""
@@ -45,7 +34,7 @@ def _paren(law) -> str:
     return rf"\left({t}\right)" if getattr(law, "_infix", False) else t
 
 
-class FreeAdditive(_Composite):
+class FreeAdditive(_Binary):
     """Free additive convolution mu ⊞ nu (law of a + b for free a, b).
 
     Examples
@@ -58,28 +47,16 @@ class FreeAdditive(_Composite):
     0.18377629847393068
     """
 
-    _infix = True
-
     __slots__ = ()
-    _argnames = ("mu", "nu")
     name = "free_additive"
+    _gpsi = staticmethod(sub.additive_gpsi)
+    _start = staticmethod(sub.additive_guess)
 
     def __init__(self, mu: Law, nu: Law):
         for nm, law in (("mu", mu), ("nu", nu)):
             if not isinstance(law, Law):
                 raise InvalidParameterError(nm, law, "must be a freealg Law")
         self._init(mu, nu)
-
-    @property
-    def _symmetric(self):
-        return self._args[0] == self._args[1]
-
-    @property
-    def _nunk(self):
-        mu, nu = self._args
-        if self._symmetric:
-            return 1 + mu._nunk
-        return 2 + mu._nunk + nu._nunk
 
     def _latex(self, printer=None):
         return rf"{_paren(self._args[0])} \boxplus {_paren(self._args[1])}"
@@ -101,35 +78,7 @@ class FreeAdditive(_Composite):
         >>> fa.free_additive(fa.semicircle(1), fa.free_poisson(1)).curve().as_expr()
         G**3 - G**2*z - G**2 + G*z - 1
         """
-        return _curve_from_r(self.r_transform(_w), z, G)
-
-    def _g_dual(self, zeta, w, be, ctx):
-        return self._gpsi_dual(zeta, w, be, ctx)[0]
-
-    def _gpsi_dual(self, zeta, w, be, ctx):
-        mu, nu = self._args
-        if self._symmetric:  # mu ⊞ mu = mu^{⊞2}: the reduced equation (MATH.md §2 pitfall)
-            return _power_dual(mu, 2, zeta, w, be, ctx)
-        na = mu._nunk
-        o1, o2 = w[0], w[1]
-        Ga, psa = mu._gpsi_dual(o1, w[2:2 + na], be, ctx)
-        Gb = nu._g_dual(o2, w[2 + na:], be, ctx)
-        s = o1 + o2 - zeta
-        # residuals normalised by the constant 1 + |z| (Newton is invariant under that; the
-        # convergence test on |F| then means a relative accuracy)
-        c = _norm_const(zeta, be)
-        ctx.res.append((1 / Ga - s) * c)
-        ctx.res.append((1 / Gb - s) * c)
-        # z G - 1 = psi_mu(w1) + (z - w1) G_mu(w1)
-        return Ga, psa + (zeta - o1) * Ga
-
-    def _guess(self, zeta, be):
-        mu, nu = self._args
-        if self._symmetric:
-            return _power_guess(mu, 2, zeta, be)
-        o1 = zeta - nu._mean_float()
-        o2 = zeta - mu._mean_float()
-        return [o1, o2] + mu._guess(o1, be) + nu._guess(o2, be)
+        return curve_from_r(self.r_transform(W), z, G)
 
     _eliminate = staticmethod(eliminate_additive)
 
@@ -139,50 +88,11 @@ class FreeAdditive(_Composite):
 
     def atoms(self):
         # Bercovici-Voiculescu 1998: mu⊞nu({a+b}) = mu({a}) + nu({b}) - 1 when positive
-        mu, nu = self._args
-        pairs = []
-        for p in mu.atoms():
-            for q in nu.atoms():
-                m = sp.simplify(p.mass + q.mass - 1)
-                if _positive(m):
-                    pairs.append((p.location + q.location, m))
-        return _merge_atoms(pairs)
+        return merge_atoms(p for p in atom_pairs(*self._args, sp.Add) if positive(p[1]))
 
     def _edge_candidates(self):
         # hard edges where atom masses sum to exactly 1 (boundary case of the atom theorem)
-        mu, nu = self._args
-        out = []
-        for p in mu.atoms():
-            for q in nu.atoms():
-                if sp.simplify(p.mass + q.mass - 1) == 0:
-                    out.append(p.location + q.location)
-        return out
-
-
-    def _unknowns_mp(self, z, dps: int) -> dict:
-        """The unknowns of this law's Newton solution at z, for ``System.residual``:
-        ``{"G": G(z), "omega": (omega_mu(z), omega_nu(z))}`` with G = G_mu(omega_mu) =
-        G_nu(omega_nu) (equal omegas for mu ⊞ mu), at ``dps + 10`` digits."""
-        from ..numeric.unknowns import solve_unknowns_mp
-
-        w, G = solve_unknowns_mp(self._system(), z, dps)
-        return {"G": G, "omega": (w[0], w[0]) if self._symmetric else (w[0], w[1])}
-
-def _norm_const(zeta, be):
-    """1/(1 + |zeta|) as a plain number (not a Dual): a constant residual scale."""
-    return 1 / (1 + be.abs(zeta.v))
-
-
-def _power_dual(mu, t, zeta, w, be, ctx):
-    om = w[0]
-    Ga, psa = mu._gpsi_dual(om, w[1:], be, ctx)
-    ctx.res.append((t * om - zeta - (t - 1) / Ga) * _norm_const(zeta, be))
-    return Ga, psa + (zeta - om) * Ga
-
-
-def _power_guess(mu, t, zeta, be):
-    om = zeta - (t - 1) * mu._mean_float()
-    return [om] + mu._guess(om, be)
+        return [loc for loc, m in atom_pairs(*self._args, sp.Add) if m == 0]
 
 
 class FreePower(_Composite):
@@ -224,16 +134,11 @@ class FreePower(_Composite):
     def _make_params(self, be):
         return (numeric_value(self._args[1], be),)
 
-    def _g_dual(self, zeta, w, be, ctx):
-        return self._gpsi_dual(zeta, w, be, ctx)[0]
-
     def _gpsi_dual(self, zeta, w, be, ctx):
-        (t,) = self._params(be)
-        return _power_dual(self._args[0], t, zeta, w, be, ctx)
+        return sub.power_gpsi(self._args[0], *self._params(be), zeta, w, be, ctx)
 
     def _guess(self, zeta, be):
-        (t,) = self._params(be)
-        return _power_guess(self._args[0], t, zeta, be)
+        return sub.power_guess(self._args[0], *self._params(be), zeta, be)
 
     def _hull_float(self):
         lo, hi = self._args[0]._hull_float()
@@ -245,26 +150,24 @@ class FreePower(_Composite):
         pairs = []
         for p in mu.atoms():
             m = sp.simplify(t * p.mass - (t - 1))
-            if _positive(m):
+            if positive(m):
                 pairs.append((sp.simplify(t * p.location), m))
-        return _merge_atoms(pairs)
+        return merge_atoms(pairs)
 
     def _edge_candidates(self):
         mu, t = self._args
         return [sp.simplify(t * p.location) for p in mu.atoms()
                 if sp.simplify(t * p.mass - (t - 1)) == 0]
 
-
     def _unknowns_mp(self, z, dps: int) -> dict:
         """The unknowns of this law's Newton solution at z, for ``System.residual``:
         ``{"G": G(z), "omega": omega(z)}`` with t omega = z + (t - 1)/G_mu(omega) and
         G = G_mu(omega), at ``dps + 10`` digits."""
-        from ..numeric.unknowns import solve_unknowns_mp
-
-        w, G = solve_unknowns_mp(self._system(), z, dps)
+        w, G = sub.unknowns(self, z, dps)
         return {"G": G, "omega": w[0]}
 
-class FreeMultiplicative(_Composite):
+
+class FreeMultiplicative(_Binary):
     """Free multiplicative convolution mu ⊠ nu of laws on [0, inf) (law of a^{1/2} b a^{1/2}).
 
     Examples
@@ -280,27 +183,16 @@ class FreeMultiplicative(_Composite):
     supported on [0, inf); this one has mass below 0
     """
 
-    _infix = True
-
     __slots__ = ()
-    _argnames = ("mu", "nu")
     name = "free_multiplicative"
+    _gpsi = staticmethod(sub.multiplicative_gpsi)
+    _start = staticmethod(sub.multiplicative_guess)
+    _unknowns_key = "W"
 
     def __init__(self, mu: Law, nu: Law):
         for nm, law in (("mu", mu), ("nu", nu)):
             _check_positive_factor(nm, law)
         self._init(mu, nu)
-
-    @property
-    def _symmetric(self):
-        return self._args[0] == self._args[1]
-
-    @property
-    def _nunk(self):
-        mu, nu = self._args
-        if self._symmetric:
-            return 1 + mu._nunk
-        return 2 + mu._nunk + nu._nunk
 
     def _latex(self, printer=None):
         return rf"{_paren(self._args[0])} \boxtimes {_paren(self._args[1])}"
@@ -322,68 +214,13 @@ class FreeMultiplicative(_Composite):
         >>> fa.free_multiplicative(fa.free_poisson(1), fa.free_poisson(1)).curve().as_expr()
         G**3*z**2 - G*z + 1
         """
-        S = self.s_transform(_w)
-        if S is None:
-            return None
-        z = _z if z is None else sp.sympify(z)
-        G = _G if G is None else sp.sympify(G)
-        m = z * G - 1
-        expr = sp.together(m * S.subs(_w, m) / (1 + m) - 1 / z)
-        num = sp.numer(expr)
-        if not num.is_polynomial(G, z):
-            return None
-        return sp.Poly(_primitive(sp.expand(num), G, z), G, z)
-
-    def _g_dual(self, zeta, w, be, ctx):
-        return self._gpsi_dual(zeta, w, be, ctx)[0]
-
-    def _gpsi_dual(self, zeta, w, be, ctx):
-        # eta = psi/(1 + psi) with psi = W G(W) - 1 evaluated stably by the children (the
-        # form 1 - 1/(W G) cancels catastrophically when W is large, e.g. small means)
-        mu, nu = self._args
-        # (1 + psi = W G is taken from G itself: near z = 0, psi -> -1 and 1 + psi would cancel)
-        if self._symmetric:  # symmetric reduction W1 = W2 (MATH.md §3)
-            W = w[0]
-            Ga, psa = mu._gpsi_dual(W, w[1:], be, ctx)
-            WG = W * Ga
-            ctx.res.append(W * W * psa / (WG * zeta) - 1)
-            return WG / zeta, psa
-        na = mu._nunk
-        W1, W2 = w[0], w[1]
-        Ga, psa = mu._gpsi_dual(W1, w[2:2 + na], be, ctx)
-        _, psb = nu._gpsi_dual(W2, w[2 + na:], be, ctx)
-        ctx.res.append((psa - psb) / (psa + psb))
-        WG = W1 * Ga
-        ctx.res.append(W1 * W2 * psa / (WG * zeta) - 1)
-        return WG / zeta, psa
+        return curve_from_s(self.s_transform(W), z, G)
 
     def _cauchy_mp(self, z, dps, method=None):
         if z != 0:
             return super()._cauchy_mp(z, dps, method)
-        # z = 0 is singular in the ⊠ equations (they divide by z). When 0 is outside the
-        # support, G is analytic there: mean value over a circle, G(conj w) = conj G(w)
-        lo, hi = self._hull_float()
-        if lo <= 0 <= hi:
-            raise InvalidParameterError("z", z, "z = 0 lies in the support hull of this ⊠ law; "
-                                                "evaluate at z = i*y, y > 0 instead")
-        r = 0.5 * min(abs(lo), abs(hi))
-        n = max(32, 3 * dps)
-        with mpmath.workdps(dps + 10):
-            vals = [mpmath.re(super(FreeMultiplicative, self)._cauchy_mp(
-                r * mpmath.expj(mpmath.pi * (k + mpmath.mpf(1) / 2) / n), dps + 10, method))
-                for k in range(n)]
-            G = mpmath.fsum(vals) / n
-        with mpmath.workdps(dps):
-            return mpmath.mpc(+G, 0)
-
-    def _guess(self, zeta, be):
-        mu, nu = self._args
-        if self._symmetric:
-            W = zeta / mu._mean_float()
-            return [W] + mu._guess(W, be)
-        W1 = zeta / nu._mean_float()
-        W2 = zeta / mu._mean_float()
-        return [W1, W2] + mu._guess(W1, be) + nu._guess(W2, be)
+        # z = 0 is singular in the ⊠ equations (they divide by z)
+        return sub.cauchy_mp_at_zero(self, dps, method, super()._cauchy_mp)
 
     def _s_form(self):
         def build():
@@ -405,33 +242,11 @@ class FreeMultiplicative(_Composite):
         z0 = sp.Max(sum((p.mass for p in am if p.location == 0), sp.S.Zero),
                     sum((q.mass for q in an if q.location == 0), sp.S.Zero))
         pairs = [(sp.S.Zero, z0)] if z0 != 0 else []
-        for p in am:
-            for q in an:
-                if p.location == 0 or q.location == 0:
-                    continue
-                m = sp.simplify(p.mass + q.mass - 1)
-                if _positive(m):
-                    pairs.append((p.location * q.location, m))
-        return _merge_atoms(pairs)
+        pairs += [p for p in atom_pairs(mu, nu, sp.Mul, skip_zero=True) if positive(p[1])]
+        return merge_atoms(pairs)
 
     def _edge_candidates(self):
-        mu, nu = self._args
-        out = [sp.S.Zero]
-        for p in mu.atoms():
-            for q in nu.atoms():
-                if sp.simplify(p.mass + q.mass - 1) == 0:
-                    out.append(p.location * q.location)
-        return out
-
-
-    def _unknowns_mp(self, z, dps: int) -> dict:
-        """The unknowns of this law's Newton solution at z, for ``System.residual``:
-        ``{"G": G(z), "W": (W_mu, W_nu)}``, the subordination points with
-        psi(z) = psi_mu(W_mu) = psi_nu(W_nu) (psi(z) = z G(z) - 1), at ``dps + 10`` digits."""
-        from ..numeric.unknowns import solve_unknowns_mp
-
-        w, G = solve_unknowns_mp(self._system(), z, dps)
-        return {"G": G, "W": (w[0], w[0]) if self._symmetric else (w[0], w[1])}
+        return [sp.S.Zero] + [loc for loc, m in atom_pairs(*self._args, sp.Mul) if m == 0]
 
 
 def _check_positive_factor(nm, law):

@@ -10,75 +10,22 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import mpmath
-import numpy as np
 import sympy as sp
 
 from ..errors import InvalidParameterError
 from ..kernels.backend import MP, NP
-from ..kernels.dual import Dual
+from ..numeric import subordination as sub
+from ..numeric.engines import (Z, W, affine_bands, affine_edges, curve_from_s, merge_atoms,
+                               positive)
 from ..numeric.stransform import s_compress, s_power, s_product, s_scale
 from ..transforms import cumulants as cm
-from .base import OPERATIONS, Band, Edge, EvalContext, Law, check, numeric_value
+from .base import OPERATIONS, Law, check, numeric_value
 from .catalog import Dirac
-from .composite import _Composite, _merge_atoms, _positive, _z
-from .convolution import (FreeAdditive, FreeMultiplicative, FreePower, _check_positive_factor,
-                          _paren)
+from .composite import _Composite
+from .convolution import FreeAdditive, FreePower, _check_positive_factor, _paren
 
 __all__ = ["FreeProduct", "Affine", "Mixture", "FreeCompression", "MultiplicativeExponential",
            "free_product", "free_compression", "affine", "mixture", "multiplicative_exponential"]
-
-
-def _s_edge_bound(factors) -> float:
-    """Upper bound of the right edge of ⊠_j mu_j^{⊠k_j} (positive laws) from S-transforms.
-
-    With psi_j(t) = sum_n m_n(mu_j) t^n and x_j(m) > b_j (b_j the factor's hull bound) solving
-    psi_j(1/x) = m, i.e. x G_j(x) - 1 = m, the factor's S-transform on the positive axis is
-    S_j(m) = (1 + m)/(m x_j(m)) and that of the product is prod_j S_j^{k_j} (Voiculescu 1987).
-    psi of the product is increasing on (0, 1/x_+), so every m reached there gives
-    1/x_+ >= psi^{-1}(m) = m S(m)/(1 + m), i.e. x_+ <= (1 + m)/(m S(m)); the minimum over m is
-    the soft edge itself. The norm bound prod_j b_j^{k_j} (2^1000 for 1000 ReLU layers) is
-    replaced by ~ e L there. Evaluated in logarithms on a grid of m, with a 1e-8 margin.
-    """
-    ms = None
-    xs = []
-    for law, _ in factors:
-        b = max(law._hull_float()[1], 1e-300)
-
-        def psi(x, law=law):
-            ps = law._psi(x, NP)
-            if ps is None:
-                ps = x * law._cauchy_np(np.asarray(x, dtype=complex)).real - 1.0
-            return np.real(np.asarray(ps)).astype(float)
-
-        x0 = b * (1.0 + 1e-9) + 1e-300
-        mmax = float(psi(np.array([x0]))[0])
-        if not (mmax > 0):
-            raise ArithmeticError("psi not positive beyond the hull")
-        xs.append((psi, x0, mmax))
-    mtop = min(mm for _, _, mm in xs)
-    ms = np.geomspace(1e-7, mtop * (1 - 1e-9), 400)
-    logb = np.log1p(1.0 / ms)  # log((1+m)/m)
-    for (psi, x0, _), (_, k) in zip(xs, factors):
-        # invert the decreasing psi(x) = m on (x0, inf) by bisection in log x
-        a = np.full_like(ms, np.log(x0))
-        hi = np.log(x0) + 1.0
-        while float(psi(np.array([np.exp(hi)]))[0]) > ms[0]:
-            hi += 1.0 + (hi - np.log(x0))
-        c = np.full_like(ms, hi)
-        for _ in range(80):
-            mid = 0.5 * (a + c)
-            big = psi(np.exp(mid)) > ms
-            a = np.where(big, mid, a)
-            c = np.where(big, c, mid)
-        logb = logb + k * (c - np.log1p(1.0 / ms))  # log x_j - log((1+m)/m), x_j <= exp(c)
-    bound = float(np.exp(np.min(logb[np.isfinite(logb)])))
-    if not np.isfinite(bound) or bound <= 0:
-        raise ArithmeticError("no finite S-transform bound")
-    return bound * (1.0 + 1e-8)
-
-
-def _dlog(x: Dual, be) -> Dual:
-    return x.apply(be.log(x.v), 1 / x.v)
 
 
 class FreeProduct(_Composite):
@@ -154,41 +101,18 @@ class FreeProduct(_Composite):
         return sp.simplify(out)
 
     def curve(self, z=None, G=None):
-        return FreeMultiplicative.curve(self, z, G)
+        return curve_from_s(self.s_transform(W), z, G)
 
     def _make_params(self, be):
-        logm1 = sum(k * float(np.log(float(numeric_value(law.mean, NP))))
+        logm1 = sum(k * float(mpmath.log(float(numeric_value(law.mean, NP))))
                     for law, k in self._args[0])
         return (logm1,)
 
-    def _g_dual(self, zeta, w, be, ctx):
-        return self._gpsi_dual(zeta, w, be, ctx)[0]
-
     def _gpsi_dual(self, zeta, w, be, ctx):
-        m = w[0]
-        q = m / (1 + m)
-        acc = -_dlog(zeta * q, be)
-        k = 1
-        for law, mult in self._args[0]:
-            W = w[k]
-            _, ps = law._gpsi_dual(W, w[k + 1:k + 1 + law._nunk], be, ctx)
-            k += 1 + law._nunk
-            ctx.res.append(ps / m - 1)
-            acc = acc + mult * _dlog(W * q, be)
-        # the product equation in logarithms (exp(...) - 1 makes Newton overshoot for large
-        # multiplicities); the principal logs are continuous along the path from z = iY where
-        # all r_j ~ m_1(mu_j) > 0, and the admissibility test rejects a jump
-        ctx.res.append(acc * (1.0 / self._n))  # /n: rounding of a sum of n logs is ~ n eps
-        return (1 + m) / zeta, m
+        return sub.product_gpsi(self._args[0], self._n, zeta, w, be, ctx)
 
     def _guess(self, zeta, be):
-        (logm1,) = self._params(NP)
-        m = np.exp(logm1) / zeta
-        out = [m]
-        for law, _ in self._args[0]:
-            W = law._mean_float() / m
-            out += [W] + law._guess(W, be)
-        return out
+        return sub.product_guess(self._args[0], *self._params(NP), zeta, be)
 
     def _s_form(self):
         def build():
@@ -208,20 +132,7 @@ class FreeProduct(_Composite):
         return int(total) + 1 if sp.sympify(total).is_number else None
 
     def _hull_float(self):
-        return self._memo("hull_float", self._make_hull)
-
-    def _make_hull(self):
-        lo, hi = 1.0, 1.0
-        for law, k in self._args[0]:
-            a, b = law._hull_float()
-            lo *= max(a, 0.0) ** k
-            hi *= b**k
-        if self._n > 2 and np.isfinite(hi):
-            try:
-                hi = min(hi, _s_edge_bound(self._args[0]))
-            except (ArithmeticError, ValueError, NotImplementedError):
-                pass  # keep the norm bound
-        return lo, hi
+        return self._memo("hull_float", lambda: sub.product_hull(self._args[0], self._n))
 
     @property
     def _path_ratio(self) -> float:
@@ -231,15 +142,7 @@ class FreeProduct(_Composite):
 
     @property
     def _scale(self) -> float:
-        # the norm bound prod_j |mu_j|^{k_j} of the hull is astronomically loose for many
-        # factors (2^1000 for ReLU layers); the edge of mu^{⊠n} grows like n * m_1^n * spread
-        # (e.g. e n for the layered ReLU Jacobian), which sets the continuation's start height
-        (logm1,) = self._params(NP)
-        spread = max(law._hull_float()[1] / max(law._mean_float(), 1e-300)
-                     for law, _ in self._args[0])
-        est = 4.0 * self._n * spread * float(np.exp(logm1))
-        lo, hi = self._hull_float()
-        return min(max(abs(lo), abs(hi), hi - lo), est)
+        return sub.product_scale(self._args[0], self._n, self._params(NP)[0], self._hull_float())
 
     def atoms(self):
         # Belinschi 2003, iterated: the atom at 0 is the largest atom at 0 of a factor; a
@@ -258,26 +161,24 @@ class FreeProduct(_Composite):
         n = len(factors)
         for loc, mass in combos:
             mm = sp.simplify(mass - (n - 1))
-            if _positive(mm):
+            if positive(mm):
                 pairs.append((loc, mm))
-        return _merge_atoms(pairs)
+        return merge_atoms(pairs)
 
     def _edge_candidates(self):
         return [sp.S.Zero]
-
 
     def _unknowns_mp(self, z, dps: int) -> dict:
         """The unknowns of this law's Newton solution at z, for ``System.residual``:
         ``{"G": G(z), "m": z G(z) - 1, "W": (W_1, ...)}`` with psi_j(W_j) = m for each distinct
         factor (in the order of ``args[0]``), at ``dps + 10`` digits."""
-        from ..numeric.unknowns import solve_unknowns_mp
-
-        w, G = solve_unknowns_mp(self._system(), z, dps)
+        w, G = sub.unknowns(self, z, dps)
         Ws, k = [], 1
         for law, _ in self._args[0]:
             Ws.append(w[k])
             k += 1 + law._nunk
         return {"G": G, "m": w[0], "W": tuple(Ws)}
+
 
 class Affine(_Composite):
     """Law of scale * X + shift for X ~ mu (scale != 0).
@@ -315,64 +216,30 @@ class Affine(_Composite):
 
     def r_transform(self, w=None):
         mu, a, b = self._args
-        w = _z if w is None else sp.sympify(w)
+        w = Z if w is None else sp.sympify(w)
         r = mu.r_transform(a * w)
         return None if r is None else sp.simplify(b + a * r)
 
     def _make_params(self, be):
         return numeric_value(self._args[1], be), numeric_value(self._args[2], be)
 
-    def _g_dual(self, zeta, w, be, ctx):
-        return self._gpsi_dual(zeta, w, be, ctx)[0]
+    def _negated_mu(self) -> Law:
+        return self._memo("negated", lambda: _negated(self._args[0]))
 
     def _gpsi_dual(self, zeta, w, be, ctx):
-        mu = self._args[0]
-        a, b = self._params(be)
-        arg = (zeta - b) / a
-        if a > 0:
-            Gx, psx = mu._gpsi_dual(arg, w, be, ctx)
-            # z G - 1 = psi_X(xi) + (b/a) G_X(xi), xi = (z - b)/a
-            return Gx / a, psx + (b / a) * Gx
-        G = _reflected_dual(mu, arg, w, be, ctx) / a
-        return G, zeta * G - 1
+        return sub.affine_gpsi(self._args[0], self._negated_mu, *self._params(be), zeta, w, be,
+                               ctx)
 
     def _guess(self, zeta, be):
-        mu = self._args[0]
-        a, b = self._params(be)
-        arg = (zeta - b) / a
-        if a > 0:
-            return mu._guess(arg, be)
-        return _reflected_guess(mu, arg, be)
+        return sub.affine_guess(self._args[0], self._negated_mu, *self._params(be), zeta, be)
 
     def _g(self, z, be):
-        """G(z) = G_mu(xi)/a, xi = (z - b)/a, for mu without unknowns; for a < 0, xi lies in
-        C- and G_mu(xi) = conj G_mu(conj xi) (mu is a real law). Lets an affine image of a
-        closed form be reflected or mapped again (an affine map of an affine map)."""
-        a, b = self._params(be)
-        xi = (z - b) / a
-        if a > 0:
-            return self._args[0]._g(xi, be) / a
-        return _conj(self._args[0]._g(_conj(xi, be), be), be) / a
+        # for mu without unknowns: an affine image of a closed form can be reflected or mapped
+        # again (an affine map of an affine map)
+        return sub.affine_closed(self._args[0], *self._params(be), z, be)
 
     def _dg(self, z, be):
-        a, b = self._params(be)
-        xi = (z - b) / a
-        if a > 0:
-            return self._args[0]._dg(xi, be) / (a * a)
-        return _conj(self._args[0]._dg(_conj(xi, be), be), be) / (a * a)
-
-    def _cauchy_np(self, z, method=None):
-        if self._args[0]._nunk == 0:
-            return self._g_dual(Dual.constant(z, 0), [], NP, EvalContext()).v
-        return super()._cauchy_np(z, method)
-
-    def _cauchy_mp(self, z, dps, method=None):
-        if self._args[0]._nunk == 0:
-            with mpmath.workdps(dps + 10):
-                v = self._g_dual(Dual.constant(mpmath.mpc(z), 0), [], MP, EvalContext()).v
-            with mpmath.workdps(dps):
-                return +v
-        return super()._cauchy_mp(z, dps, method)
+        return sub.affine_closed(self._args[0], *self._params(be), z, be, derivative=True)
 
     def _s_form(self):
         def build():
@@ -391,21 +258,13 @@ class Affine(_Composite):
 
     def atoms(self):
         mu, a, b = self._args
-        return _merge_atoms((a * p.location + b, p.mass) for p in mu.atoms())
+        return merge_atoms((a * p.location + b, p.mass) for p in mu.atoms())
 
     def _strategies(self, quantity: str) -> tuple:
         mu, a, b = self._args
         if quantity in ("edges", "support") and not (a.free_symbols or b.free_symbols):
             return mu._strategies(quantity)
         return super()._strategies(quantity)
-
-    def _map(self, x, dps):
-        """a x + b: exact for exact x, else in mpmath at ``dps`` (+ guard digits)."""
-        _, a, b = self._args
-        if isinstance(x, sp.Basic):
-            return sp.simplify(a * x + b)
-        with mpmath.workdps(dps + 10):
-            return mpmath.mpf(sp.N(a, dps + 10)) * x + mpmath.mpf(sp.N(b, dps + 10))
 
     def _support(self, dps: int, method: str | None = None):
         """The bands of mu mapped by x -> a x + b (exact where mu's are).
@@ -419,9 +278,8 @@ class Affine(_Composite):
         mu, a, b = self._args
         if a.free_symbols or b.free_symbols:
             return super()._support(dps, method)
-        bands = [Band(*sorted((self._map(bd.lo, dps), self._map(bd.hi, dps)), key=float))
-                 for bd in (mu.support(dps) if method is None else mu.support(dps, method))]
-        return sorted(bands, key=lambda bd: float(bd.lo))
+        return affine_bands(mu.support(dps) if method is None else mu.support(dps, method),
+                            a, b, dps)
 
     def _edges(self, dps: int, method: str | None = None):
         """The edges of mu mapped by x -> a x + b: same kinds, sides swapped when a < 0, errors
@@ -437,14 +295,8 @@ class Affine(_Composite):
         mu, a, b = self._args
         if a.free_symbols or b.free_symbols:
             return super()._edges(dps, method)
-        flip = bool(a < 0)
-        swap = {"left": "right", "right": "left"}
-        out = []
-        for e in (mu.edges(dps) if method is None else mu.edges(dps, method)):
-            err = e.error * abs(float(a)) if e.error else e.error
-            side = swap.get(e.side, e.side) if flip else e.side
-            out.append(Edge(self._map(e.location, dps), e.kind, err, side))
-        return sorted(out, key=lambda e: float(e.location))
+        return affine_edges(mu.edges(dps) if method is None else mu.edges(dps, method),
+                            a, b, dps)
 
     def _edge_candidates(self):
         mu, a, b = self._args
@@ -461,27 +313,6 @@ def _reflectable(mu: Law) -> bool:
     if isinstance(mu, FreeCompression):
         return _reflectable(mu.args[0])
     return False
-
-
-def _reflected_dual(mu, arg, w, be, ctx):
-    """G_mu at a point of the LOWER half plane, holomorphically: G(conj zeta) = conj G(zeta)
-    for leaves; composite laws are reflected structurally (the law of -X)."""
-    if mu._nunk == 0:
-        cz = _conj(arg.v, be)
-        ctx.pts.append(cz)
-        return arg.apply(_conj(mu._g(cz, be), be), _conj(mu._dg(cz, be), be))
-    neg = _negated(mu)
-    return -neg._g_dual(-arg, w, be, ctx)
-
-
-def _reflected_guess(mu, arg, be):
-    if mu._nunk == 0:
-        return []
-    return _negated(mu)._guess(-arg, be)
-
-
-def _conj(x, be):
-    return np.conj(x) if be is NP else mpmath.conj(x)
 
 
 def _negated(mu: Law) -> Law:
@@ -545,39 +376,11 @@ class Mixture(_Composite):
     def _make_params(self, be):
         return tuple(numeric_value(w, be) for w in self._args[1])
 
-    def _g_dual(self, zeta, w, be, ctx):
-        return self._gpsi_dual(zeta, w, be, ctx)[0]
-
     def _gpsi_dual(self, zeta, w, be, ctx):
-        laws, _ = self._args
-        ws = self._params(be)
-        G = psi = None
-        k = 0
-        for law, wt in zip(laws, ws):
-            g, p = law._gpsi_dual(zeta, w[k:k + law._nunk], be, ctx)
-            k += law._nunk
-            G = g * wt if G is None else G + g * wt
-            psi = p * wt if psi is None else psi + p * wt
-        return G, psi
+        return sub.mixture_gpsi(self._args[0], self._params(be), zeta, w, be, ctx)
 
     def _guess(self, zeta, be):
-        out = []
-        for law in self._args[0]:
-            out += law._guess(zeta, be)
-        return out
-
-    def _cauchy_np(self, z, method=None):
-        if self._nunk == 0:
-            return self._g_dual(Dual.constant(z, 0), [], NP, EvalContext()).v
-        return super()._cauchy_np(z, method)
-
-    def _cauchy_mp(self, z, dps, method=None):
-        if self._nunk == 0:
-            with mpmath.workdps(dps + 10):
-                v = self._g_dual(Dual.constant(mpmath.mpc(z), 0), [], MP, EvalContext()).v
-            with mpmath.workdps(dps):
-                return +v
-        return super()._cauchy_mp(z, dps, method)
+        return sub.mixture_guess(self._args[0], zeta, be)
 
     def _density_np(self, x):
         laws, _ = self._args
@@ -598,7 +401,7 @@ class Mixture(_Composite):
 
     def atoms(self):
         laws, ws = self._args
-        return _merge_atoms((p.location, w * p.mass)
+        return merge_atoms((p.location, w * p.mass)
                             for law, w in zip(laws, ws) for p in law.atoms())
 
     def _edge_candidates(self):
@@ -711,18 +514,15 @@ class FreeCompression(_Composite):
         ``{"G": G(z), "G_c": the Cauchy transform of D_t(mu^{⊞1/t}) (the law in (pAp, tau/t)),
         "omega": omega(z/t)}``, the subordination point of mu^{⊞1/t} at z/t (so that
         t G_c(z) = G_mu(omega); omega = z when t = 1), at ``dps + 10`` digits."""
-        from ..numeric.unknowns import solve_unknowns_mp
-
         mu, t, ambient = self._args
         inner = self._inner()
         comp = inner.args[0][1] if ambient and t != 1 else inner
-        G = solve_unknowns_mp(self._system(), z, dps)[1] if self._nunk else \
-            self._cauchy_mp(z, dps + 10)
+        G = sub.unknowns(self, z, dps)[1] if self._nunk else self._cauchy_mp(z, dps + 10)
         if t == 1:
             Gc = mu._cauchy_mp(z, dps + 10)
             with mpmath.workdps(dps + 10):
                 return {"G": G, "G_c": Gc, "omega": mpmath.mpc(z)}
-        wc, Gc = solve_unknowns_mp(comp._system(), z, dps)  # type: ignore[union-attr]
+        wc, Gc = sub.unknowns(comp, z, dps)
         return {"G": G, "G_c": Gc, "omega": wc[0]}
 
 
@@ -832,15 +632,8 @@ class MultiplicativeExponential(_Composite):
     def _make_params(self, be):
         return (numeric_value(self._args[0], be),)
 
-    def _g_dual(self, zeta, w, be, ctx):
-        return self._gpsi_dual(zeta, w, be, ctx)[0]
-
     def _gpsi_dual(self, zeta, w, be, ctx):
-        (s2,) = self._params(be)
-        m = w[0]
-        q = m / (1 + m)
-        ctx.res.append(_dlog(zeta, be) + _dlog(m, be) - s2 * q - _dlog(1 + m, be))
-        return (1 + m) / zeta, m
+        return sub.exponential_gpsi(*self._params(be), zeta, w, be, ctx)
 
     def _guess(self, zeta, be):
         return [1 / zeta]
@@ -852,10 +645,7 @@ class MultiplicativeExponential(_Composite):
         return Law._s_form(self)
 
     def _hull_float(self):
-        s2 = float(self._args[0])
-        ms = np.geomspace(1e-8, 1e8, 4001)
-        f = np.log1p(1 / ms) + s2 * ms / (1 + ms)  # log((1+m)/(m S(m)))
-        return 0.0, float(np.exp(f.min())) * (1 + 1e-8)
+        return sub.exponential_hull(float(self._args[0]))
 
 
 def multiplicative_exponential(sigma2: Any) -> MultiplicativeExponential:

@@ -100,8 +100,17 @@ def simplify(law: Law) -> Law:
 
 
 def _simp(law: Law) -> Law:
+    """The rule of the law's class applied to the law with simplified children."""
     rule = _RULES.get(type(law))
-    return law if rule is None else rule(law)
+    if rule is None:
+        return law
+    args = _simp_args(law.args)
+    return rule(law if args == law.args else type(law)(*args))
+
+
+def _simp_args(args):
+    return tuple(_simp(a) if isinstance(a, Law) else _simp_args(a) if isinstance(a, tuple)
+                 else a for a in args)
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,7 +282,7 @@ def _mixture(laws, weights) -> Law:
 
 
 def _rule_additive(law: FreeAdditive) -> Law:
-    mu, nu = (_simp(x) for x in law.args)
+    mu, nu = law.args
     for x, y in ((mu, nu), (nu, mu)):
         c = _point(x)
         if c is not None:  # delta_c ⊞ y = y + c
@@ -291,35 +300,23 @@ def _rule_additive(law: FreeAdditive) -> Law:
             got = _member(mean, var, mean - d, c + var)
             if got is not None:
                 return got
-    return law if (mu, nu) == law.args else FreeAdditive(mu, nu)
+    return law
 
 
 def _rule_power(law: FreePower) -> Law:
-    mu, t = law.args
-    mu = _simp(mu)
-    got = _power(mu, t)
-    if got is not None:
-        return got
-    return law if mu == law.args[0] else FreePower(mu, t)
+    return _power(*law.args) or law
 
 
 def _rule_compression(law: FreeCompression) -> Law:
-    mu, t, ambient = law.args
-    mu = _simp(mu)
-    got = _compress(mu, t, ambient)
-    if got is not None:
-        return got
-    return law if mu == law.args[0] else FreeCompression(mu, t, ambient)
+    return _compress(*law.args) or law
 
 
 def _rule_affine(law: Affine) -> Law:
-    mu, s, t = law.args
-    return _affine(_simp(mu), s, t)
+    return _affine(*law.args)
 
 
 def _rule_mixture(law: Mixture) -> Law:
-    laws, ws = law.args
-    got = _mixture(tuple(_simp(x) for x in laws), ws)
+    got = _mixture(*law.args)
     return law if got == law else got
 
 
@@ -335,7 +332,7 @@ def _closed(law: Law) -> bool:
 
 
 def _rule_multiplicative(law: FreeMultiplicative) -> Law:
-    mu, nu = (_simp(x) for x in law.args)
+    mu, nu = law.args
     for x, y in ((mu, nu), (nu, mu)):
         c = _point(x)
         if c is not None:  # delta_c ⊠ y = c y
@@ -346,14 +343,13 @@ def _rule_multiplicative(law: FreeMultiplicative) -> Law:
             got = _compress(y, t, True)
             if got is not None and _closed(got):
                 return got
-    return law if (mu, nu) == law.args else FreeMultiplicative(mu, nu)
+    return law
 
 
 def _rule_product(law: FreeProduct) -> Law:
     scale = sp.S.One
     factors = []
     for x, k in law.args[0]:
-        x = _simp(x)
         c = _point(x)
         if c is not None:
             scale *= c**k
@@ -376,15 +372,10 @@ def _rule_product(law: FreeProduct) -> Law:
     return _affine(core, _tidy(scale), 0)
 
 
+#: the rule of each class; it receives the law with simplified children
 _RULES: dict[type, Any] = {
-    FreeAdditive: _rule_additive,
-    FreePower: _rule_power,
-    FreeCompression: _rule_compression,
-    Affine: _rule_affine,
-    Mixture: _rule_mixture,
-    FreeMultiplicative: _rule_multiplicative,
-    FreeProduct: _rule_product,
-}
-
+    FreeAdditive: _rule_additive, FreePower: _rule_power, FreeCompression: _rule_compression,
+    Affine: _rule_affine, Mixture: _rule_mixture, FreeMultiplicative: _rule_multiplicative,
+    FreeProduct: _rule_product}
 
 OPERATIONS["simplify"] = simplify
