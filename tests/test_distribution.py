@@ -294,3 +294,28 @@ def test_fraction_reference_sanity():
     # the Narayana moments used in test_mean_var_std_exact, from the closed form
     # m_2 = l a^2 (1 + l) for free_poisson(l, a)
     assert Fraction(3 * 4 * 4) == 48 and fa.free_poisson(3, 2).moment(2) == 48
+
+
+def test_mixture_with_jumps_inside_the_band():
+    # 1/2 semicircle(1) + 1/2 uniform(-1, 1): the density jumps at -+1 inside [-2, 2];
+    # F = 1/2 F_sc + 1/2 clip((x + 1)/2, 0, 1)
+    mu = fa.mixture([fa.semicircle(1), fa.uniform(-1, 1)], [R(1, 2), R(1, 2)])
+    with mpmath.workdps(40):
+        for x in ("-1.5", "-0.5", "0.5", "1.2"):
+            X = mpmath.mpf(x)
+            exact = semicircle_cdf(X) / 2 + min(max((X + 1) / 2, 0), 1) / 2
+            F, err = mu.cdf(x, dps=20, full_output=True)
+            assert abs(F - exact) <= err + mpmath.mpf(10) ** -20
+    xs = np.linspace(-1.9, 1.9, 21)
+    exact = [float(semicircle_cdf(mpmath.mpf(x)) / 2) + min(max((x + 1) / 2, 0), 1) / 2
+             for x in xs]
+    assert np.max(np.abs(mu.cdf(xs) - exact)) < 1e-13
+
+
+def test_symbolic_parameters_raise_undetermined():
+    v = sp.Symbol("v", positive=True)
+    for call in (lambda: fa.semicircle(v).cdf(0), lambda: fa.semicircle(v).ppf([0.5]),
+                 lambda: fa.semicircle(v).entropy()):
+        with pytest.raises(fa.UndeterminedError):
+            call()
+    assert fa.semicircle(v).var() == v            # the exact statistics stay symbolic

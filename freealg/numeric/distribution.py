@@ -64,7 +64,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import FreeAlgError, InvalidParameterError, NoConvergence
+from ..errors import FreeAlgError, InvalidParameterError, NoConvergence, UndeterminedError
 from .dispatch import check_dps, numeric_input
 from .tanhsinh import tanh_sinh, tanh_sinh_rule
 
@@ -303,6 +303,9 @@ class _Pieces:
     (``dps``; None for float64)."""
 
     def __init__(self, law: Any, dps: int | None):
+        syms = getattr(law, "free_symbols", None)
+        if syms:
+            raise UndeterminedError(f"the distribution of {law!r}", sorted(syms, key=str))
         conv = (lambda v: float(_mp(v))) if dps is None else _mp
         wdps = 20 if dps is None else dps + 10
         with mpmath.workdps(wdps):
@@ -317,6 +320,16 @@ class _Pieces:
             except (NotImplementedError, FreeAlgError):
                 pass
             cuts += [a[0] for a in self.atoms]
+            # the edges of the components of a mixture are jumps or kinks inside a band
+            for arg in getattr(law, "args", ()):
+                if isinstance(arg, (tuple, list)):
+                    for comp in arg:
+                        if callable(getattr(comp, "edges", None)):
+                            try:
+                                cuts += [conv(e.location) for e in comp.edges(dps=max(
+                                    20, (dps or 15) + 5))]
+                            except (NotImplementedError, FreeAlgError):
+                                pass
             self.pieces = []
             for b in bands:
                 lo, hi = conv(b.lo), conv(b.hi)
