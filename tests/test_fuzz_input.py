@@ -242,3 +242,26 @@ def test_numeric_parameters_of_every_kind():
     assert parameter("t", np.array(2.0)) == sp.Float(2.0)
     # tau(p) of a projection of trace 1/3 given as a Fraction is exact
     assert fa.trace(fa.projection("p", Fraction(1, 3))) == sp.Rational(1, 3)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: fa.semicircle("abc"), lambda: fa.semicircle(CODE), lambda: fa.free_poisson("2"),
+    lambda: fa.marchenko_pastur("1/2"), lambda: fa.bernoulli("1/3"), lambda: fa.dirac("0"),
+    lambda: fa.arcsine("0", 1), lambda: fa.uniform(0, "1"), lambda: fa.wachter("1/2", "1/3"),
+    lambda: fa.kesten_mckay("3"), lambda: fa.free_binomial("2", "1/2"),
+    lambda: fa.free_meixner(a="1"), lambda: fa.discrete(["0", "1"]),
+    lambda: fa.discrete([0, 1], ["1/2", "1/2"]), lambda: fa.discrete([[0, 1], [2]]),
+    lambda: fa.discrete(5), lambda: fa.discrete("01"),
+    lambda: fa.from_density(2 * sp.Symbol("x"), "0", 1),
+    lambda: fa.semicircle(np.ones(2)), lambda: fa.semicircle(True), lambda: fa.semicircle(None)])
+def test_law_parameters_are_not_parsed(make):
+    _raises_fast(make, InvalidParameterError)
+
+
+def test_equal_points_of_a_discrete_law_merge():
+    # 1 and 1.0 are one point: one atom with both weights (mass 1 in all)
+    atoms = fa.discrete([1, 1.0]).atoms()
+    assert len(atoms) == 1 and atoms[0].mass == 1
+    mu = fa.discrete([0, 1, 0], [sp.Rational(1, 4), sp.Rational(1, 2), sp.Rational(1, 4)])
+    half = sp.Rational(1, 2)
+    assert sorted((a.location, a.mass) for a in mu.atoms()) == [(0, half), (1, half)]

@@ -16,6 +16,7 @@ import sympy as sp
 from ..errors import InvalidParameterError
 from ..numeric.leaf import (ClosedFormDensity, IntervalLeaf, atom_sum, fsum, log1p, merge_atoms,
                             on, rsqrt, to_float, where)
+from ..numeric.params import parameter
 from .base import Atom, Law, check, numeric_value
 
 __all__ = [
@@ -51,15 +52,10 @@ class Semicircle(ClosedFormDensity, IntervalLeaf, Law):
     name = "semicircle"
 
     def __init__(self, variance: Any = 1, mean: Any = 0):
-        v, m = sp.sympify(variance), sp.sympify(mean)
+        v, m = parameter("variance", variance), parameter("mean", mean)
         check("variance", variance, lambda: v > 0, "the variance of a semicircle must be > 0")
         check("mean", mean, lambda: sp.Eq(sp.im(m), 0), "the mean must be real")
         self._init(v, m)
-
-    def _latex(self, printer=None):
-        v, m = self._args
-        sub = sp.latex(v) if m == 0 else f"{sp.latex(m)}, {sp.latex(v)}"
-        return rf"\sigma_{{{sub}}}"
 
     def _free_cumulants_exact(self, n):
         v, m = self._args
@@ -143,15 +139,11 @@ class FreePoisson(ClosedFormDensity, IntervalLeaf, Law):
     name = "free_poisson"
 
     def __init__(self, rate: Any = 1, jump: Any = 1):
-        lam, a = sp.sympify(rate), sp.sympify(jump)
+        lam, a = parameter("rate", rate), parameter("jump", jump)
         check("rate", rate, lambda: lam > 0, "the rate of a free Poisson law must be > 0")
         check("jump", jump, lambda: a > 0,
               "the jump size must be > 0 (use affine() for negative jumps)")
         self._init(lam, a)
-
-    def _latex(self, printer=None):
-        lam, a = self._args
-        return rf"\pi_{{{sp.latex(lam)}, {sp.latex(a)}}}"
 
     _edge_value = staticmethod(sp.simplify)
 
@@ -246,10 +238,25 @@ def marchenko_pastur(ratio: Any, variance: Any = 1) -> FreePoisson:
     >>> mp_.moments(2), [e.location for e in mp_.edges()]
     ([1, 3/2], [3/2 - sqrt(2), sqrt(2) + 3/2])
     """
-    c, s = sp.sympify(ratio), sp.sympify(variance)
+    c, s = parameter("ratio", ratio), parameter("variance", variance)
     check("ratio", ratio, lambda: c > 0, "the aspect ratio p/n must be > 0")
     check("variance", variance, lambda: s > 0, "the variance must be > 0")
     return FreePoisson(1 / c, c * s)
+
+
+def _merge_equal(pts: list, ws: list) -> tuple[list, list]:
+    """Points that are equal as numbers (1 and 1.0) become one atom carrying both weights."""
+    out_p: list = []
+    out_w: list = []
+    for p, w in zip(pts, ws):
+        for i, q in enumerate(out_p):
+            if (p - q).is_zero:
+                out_w[i] = out_w[i] + w
+                break
+        else:
+            out_p.append(p)
+            out_w.append(w)
+    return out_p, out_w
 
 
 class Discrete(ClosedFormDensity, Law):
@@ -276,16 +283,21 @@ class Discrete(ClosedFormDensity, Law):
     name = "discrete"
 
     def __init__(self, points: Sequence, weights: Sequence | None = None):
-        pts = [sp.sympify(p) for p in points]
+        if isinstance(points, (str, bytes)) or not hasattr(points, "__iter__"):
+            raise InvalidParameterError("points", points, "must be a sequence of numbers")
+        pts = [parameter("points", p) for p in points]
         if not pts:
             raise InvalidParameterError("points", points, "a discrete law needs at least one point")
         if weights is None:
             ws = [sp.Rational(1, len(pts))] * len(pts)
         else:
-            ws = [sp.sympify(w) for w in weights]
+            if isinstance(weights, (str, bytes)) or not hasattr(weights, "__iter__"):
+                raise InvalidParameterError("weights", weights, "must be a sequence of numbers")
+            ws = [parameter("weights", w) for w in weights]
             if len(ws) != len(pts):
                 raise InvalidParameterError("weights", tuple(weights),
                                             f"need one weight per point ({len(pts)})")
+        pts, ws = _merge_equal(pts, ws)
         for p in pts:
             check("points", p, lambda p=p: sp.Eq(sp.im(p), 0), "the points must be real")
         for w in ws:
@@ -395,7 +407,7 @@ class Bernoulli(Discrete):
     _argnames = ("t",)
 
     def __init__(self, t: Any):
-        t = sp.sympify(t)
+        t = parameter("t", t)
         check("t", t, lambda: sp.And(t >= 0, t <= 1),
               "the trace of a projection must lie in [0, 1]")
         super().__init__([0, 1], [1 - t, t])
@@ -454,7 +466,7 @@ class Dirac(Discrete):
     _argnames = ("a",)
 
     def __init__(self, a: Any):
-        a = sp.sympify(a)
+        a = parameter("a", a)
         super().__init__([a], [1])
         object.__setattr__(self, "_cache", {})
         object.__setattr__(self, "_args", (a,))
@@ -494,7 +506,7 @@ class Arcsine(ClosedFormDensity, IntervalLeaf, Law):
     name = "arcsine"
 
     def __init__(self, a: Any = -2, b: Any = 2):
-        a, b = sp.sympify(a), sp.sympify(b)
+        a, b = parameter("a", a), parameter("b", b)
         check("b", b, lambda: b > a, "the interval [a, b] must have b > a")
         self._init(a, b)
 
@@ -558,7 +570,7 @@ class Uniform(ClosedFormDensity, IntervalLeaf, Law):
     name = "uniform"
 
     def __init__(self, a: Any = 0, b: Any = 1):
-        a, b = sp.sympify(a), sp.sympify(b)
+        a, b = parameter("a", a), parameter("b", b)
         check("b", b, lambda: b > a, "the interval [a, b] must have b > a")
         self._init(a, b)
 

@@ -31,6 +31,7 @@ from ..numeric.fnlaw import X as _X
 from ..numeric.fnlaw import DensityModel, QuadratureHooks, canonical_function
 from ..numeric.fnlaw import body as _body
 from ..numeric.pushforward import PushforwardModel, plan
+from ..numeric.params import parameter
 from .base import Law, check
 from .catalog import Bernoulli, Dirac, Discrete
 from .derived import Mixture
@@ -136,14 +137,14 @@ class FromDensity(_QuadratureLaw):
 
     def __init__(self, pdf: Any, a: Any, b: Any, breakpoints: Sequence = ()):
         kind, fobj = canonical_function(pdf, "pdf")
-        a, b = sp.sympify(a), sp.sympify(b)
+        a, b = parameter("a", a), parameter("b", b)
         for nm, v in (("a", a), ("b", b)):
             if v.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
                 raise InvalidParameterError(nm, v, "the support must be a bounded interval "
                                                    "(freealg laws are compactly supported)")
             check(nm, v, sp.Eq(sp.im(v), 0), "the support ends must be real")
         check("b", b, b > a, "the interval [a, b] must have b > a")
-        bps = tuple(sorted({sp.sympify(p) for p in breakpoints},
+        bps = tuple(sorted({parameter("breakpoints", p) for p in breakpoints},
                            key=lambda p: (float(p) if p.is_number else 0, sp.default_sort_key(p))))
         for p in bps:
             check("breakpoints", bps, sp.And(p > a, p < b), "breakpoints must lie inside (a, b)")
@@ -161,13 +162,6 @@ class FromDensity(_QuadratureLaw):
         pdf, a, b, bps = self._args
         extra = f", breakpoints={list(bps)}" if bps else ""
         return f"from_density({self._display_pdf()}, {a}, {b}{extra})"
-
-    def _latex(self, printer=None) -> str:
-        pdf, a, b, _ = self._args
-        body = sp.latex(_body(pdf).xreplace({_X: _XP})) if isinstance(pdf, sp.Lambda) else \
-            r"\mathrm{" + str(self._display_pdf()).replace("_", r"\_") + "}(x)"
-        return (rf"\operatorname{{from\_density}}\left({body},\ "
-                rf"[{sp.latex(a)}, {sp.latex(b)}]\right)")
 
     def _breaks(self) -> list:
         return self._model().breaks()
@@ -257,7 +251,7 @@ class GaussianPushforward(_QuadratureLaw):
 
     def __init__(self, f: Any, variance: Any):
         kind, fobj = canonical_function(f, "f")
-        q = sp.sympify(variance)
+        q = parameter("variance", variance)
         check("variance", variance, sp.Eq(sp.im(q), 0), "the variance must be real")
         check("variance", variance, q > 0, "the variance of h must be > 0")
         self._init(fobj, q)
@@ -275,14 +269,6 @@ class GaussianPushforward(_QuadratureLaw):
 
     def __repr__(self):
         return f"{self.name}({self._display_f()}, variance={self._args[1]})"
-
-    def _latex(self, printer=None) -> str:
-        f, q = self._args
-        hh = sp.Symbol("h")
-        body = sp.latex(_body(f).xreplace({_X: hh})) if isinstance(f, sp.Lambda) else \
-            r"\mathrm{" + str(self._display_f()).replace("_", r"\_") + "}(h)"
-        return (rf"\operatorname{{law}}_{{\mathrm{{ac}}}}\left({body},\ h \sim "
-                rf"\mathcal{{N}}(0, {sp.latex(q)})\right)")
 
     def _make_model(self) -> PushforwardModel:
         f, q = self._args
@@ -346,7 +332,7 @@ def gaussian_pushforward(f: Any, variance: Any) -> Law:
     """
 
     kind, fobj = canonical_function(f, "f")
-    q = sp.sympify(variance)
+    q = parameter("variance", variance)
     check("variance", variance, sp.Eq(sp.im(q), 0), "the variance must be real")
     check("variance", variance, q > 0, "the variance of h must be > 0")
     pl = plan(fobj, q)

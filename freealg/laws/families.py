@@ -26,6 +26,7 @@ from ..numeric.jacobi import (is_zero, jacobi_atoms, jacobi_density, jacobi_gh, 
                               jacobi_params, primitive_poly, truth)
 from ..numeric.jacobi import tidy as _tidy
 from ..numeric.leaf import ClosedFormDensity, IntervalLeaf, merge_atoms
+from ..numeric.params import parameter
 from .base import Atom, Law, check, numeric_value
 
 __all__ = ["FreeMeixner", "FreeBinomial", "KestenMcKay", "Wachter",
@@ -162,7 +163,8 @@ class FreeMeixner(_ConstantRecursion):
     name = "free_meixner"
 
     def __init__(self, mean: Any = 0, variance: Any = 1, a: Any = 0, b: Any = 1):
-        m, v, a_, b_ = (sp.sympify(q) for q in (mean, variance, a, b))
+        m, v, a_, b_ = (parameter(nm, q) for nm, q in (("mean", mean), ("variance", variance),
+                                                        ("a", a), ("b", b)))
         _real("mean", m)
         _real("a", a_)
         check("variance", v, lambda: v > 0, "the variance must be > 0")
@@ -172,9 +174,6 @@ class FreeMeixner(_ConstantRecursion):
 
     def _jacobi(self):
         return self._args
-
-    def _latex(self, printer=None):
-        return r"\mathrm{FM}_{" + ", ".join(sp.latex(q) for q in self._args) + "}"
 
 
 class FreeBinomial(_ConstantRecursion):
@@ -201,7 +200,7 @@ class FreeBinomial(_ConstantRecursion):
     name = "free_binomial"
 
     def __init__(self, n: Any, p: Any):
-        n_, p_ = sp.sympify(n), sp.sympify(p)
+        n_, p_ = parameter("n", n), parameter("p", p)
         check("n", n_, lambda: n_ > 1, "the free binomial power must be > 1 (n = 1 is bernoulli)")
         check("p", p_, lambda: sp.And(p_ > 0, p_ < 1), "the trace p must lie in (0, 1)")
         self._init(n_, p_)
@@ -214,10 +213,6 @@ class FreeBinomial(_ConstantRecursion):
         n, p = self._args
         z = _sym(z, _z)
         return (n + z) / (n * (n * p + z))
-
-    def _latex(self, printer=None):
-        n, p = self._args
-        return rf"\mathrm{{FB}}_{{{sp.latex(n)}, {sp.latex(p)}}}"
 
 
 class KestenMcKay(_ConstantRecursion):
@@ -244,7 +239,7 @@ class KestenMcKay(_ConstantRecursion):
     name = "kesten_mckay"
 
     def __init__(self, d: Any):
-        d_ = sp.sympify(d)
+        d_ = parameter("d", d)
         check("d", d_, lambda: d_ > 1, "the degree d must be > 1 (d = 1 is the symmetric "
                                        "Bernoulli law)")
         self._init(d_)
@@ -252,9 +247,6 @@ class KestenMcKay(_ConstantRecursion):
     def _jacobi(self):
         d = self._args[0]
         return sp.S.Zero, d, sp.S.Zero, d - 1
-
-    def _latex(self, printer=None):
-        return rf"\mathrm{{KM}}_{{{sp.latex(self._args[0])}}}"
 
 
 class Wachter(_ConstantRecursion):
@@ -283,7 +275,7 @@ class Wachter(_ConstantRecursion):
     name = "wachter"
 
     def __init__(self, alpha: Any, beta: Any):
-        al, be = sp.sympify(alpha), sp.sympify(beta)
+        al, be = parameter("alpha", alpha), parameter("beta", beta)
         for nm, v in (("alpha", al), ("beta", be)):
             check(nm, v, lambda v=v: sp.And(v > 0, v < 1),
                   "the trace of a projection must lie in (0, 1) here (use bernoulli for 0, 1)")
@@ -297,10 +289,6 @@ class Wachter(_ConstantRecursion):
     def _jacobi(self):
         al, be = self._args
         return be, al * be * (1 - be), al + be - 2 * al * be, al * (1 - al) * be * (1 - be)
-
-    def _latex(self, printer=None):
-        al, be = self._args
-        return rf"\mathrm{{W}}_{{{sp.latex(al)}, {sp.latex(be)}}}"
 
     def _moments_exact(self, n):
         al = self._args[0]

@@ -280,12 +280,18 @@ def _family(name):
     return show
 
 
+def _fn_name(fn) -> str:
+    """A callable's name for display: ``f`` for lambdas and other non-identifiers."""
+    name = getattr(fn, "__name__", "f")
+    return name if name.isidentifier() else "f"
+
+
 def _from_density(law, rec, pr):
     pdf, a, b = law.args[:3]
     x = sp.Symbol("x")
     body = _body_of(pdf, x)
     f = _num(body, pr) if body is not None else \
-        _name_tex(getattr(pdf, "__name__", "f")) + r"\left(x\right)"
+        _name_tex(_fn_name(pdf)) + r"\left(x\right)"
     if isinstance(body, sp.Add):
         f = rf"\left({f}\right)"
     return _Tex(rf"{f}\, \mathbf{{1}}_{{[{_num(a, pr)}, {_num(b, pr)}]}}(x)\, dx", _SUM)
@@ -296,7 +302,7 @@ def _gaussian_pushforward(law, rec, pr):
     h = sp.Symbol("h")
     body = _body_of(f, h)
     ftex = _num(body, pr) if body is not None else \
-        _name_tex(getattr(f, "__name__", "f")) + r"\left(h\right)"
+        _name_tex(_fn_name(f)) + r"\left(h\right)"
     # the absolutely continuous part of the law of f(h), h ~ N(0, q), normalised
     return _Tex(rf"\left(h \mapsto {ftex}\right)_{{*}}^{{\mathrm{{ac}}}} "
                 rf"\mathcal{{N}}\left(0, {_num(q, pr)}\right)", _PREFIX)
