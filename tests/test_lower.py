@@ -247,6 +247,9 @@ def test_no_solution_raises_no_convergence():
     with pytest.raises(NoConvergence) as err:
         form.solve(1j)
     assert err.value.point is not None and "z" in str(err.value)
+    # the residual reported is that of the last iterate: |exp(G)| > 0 for every G
+    assert err.value.residual is not None and err.value.residual > 0
+    assert "residual=" in str(err.value) and err.value.advice
 
 
 @pytest.mark.parametrize("z", [0.5, 0.5 - 0.1j, "abc", None, np.nan + 1j, True,

@@ -667,7 +667,8 @@ def _solve(form: NumericForm, z, dps):
     rows = _select_rows(form, z0[:1], [v[:1] for v in u])
     u, ok = _newton_np(form, z0, u, rows, maxit=40)
     if not np.all(ok):
-        _fail(form, "Newton at the start z + i Y", z0[~ok][0], dps)
+        k = int(np.flatnonzero(~ok)[0])
+        _fail(form, "Newton at the start z + i Y", z0[k], dps, [v[k] for v in u], rows)
     # continuation in log Im z, one step size for all points: halved when Newton fails
     # anywhere, grown when it succeeds
     zc = z0
@@ -688,7 +689,9 @@ def _solve(form: NumericForm, z, dps):
         else:
             h /= 2
             if h < 1e-5:
-                _fail(form, "the continuation from z + i Y", zk[~ok][0], dps)
+                k = int(np.flatnonzero(~ok)[0])
+                _fail(form, "the continuation from z + i Y", zk[k], dps, [v[k] for v in un],
+                      rows)
     if dps is None:
         out = [v.reshape(shape) for v in u]
         return [complex(v) for v in out] if not shape else out
@@ -739,8 +742,15 @@ def _polish(form, z, u, rows, dps):
         return [+v for v in x]
 
 
-def _fail(form, where, pt, dps):
+def _fail(form, where, pt, dps, u=None, rows=()):
+    """NoConvergence at pt, with the largest |lhs - rhs| of the Newton components at the last
+    iterate u (when given)."""
+    res = None
+    if u is not None:
+        with np.errstate(all="ignore"):
+            r = form.residual(np.asarray([pt]), [np.asarray([v]) for v in u], NP)
+            res = float(np.max([np.abs(np.ravel(r[i])[0]) for i in rows]))
     raise NoConvergence(f"{where} of the numeric form ({len(form.unknowns)} unknowns)",
-                        dps=dps, point=complex(pt),
+                        dps=dps, point=complex(pt), residual=res,
                         advice="move z away from the real axis or solve with the law tree "
                                "(law.cauchy)")
