@@ -4,9 +4,12 @@ A *residual system* has ``n`` complex unknowns w and residuals R(z, w) = 0 whose
 physical branch is fixed by its asymptotics at z = i*infinity (``system.guess`` returns those
 asymptotics). We start at Im z = Y where the asymptotic guess is accurate, and follow the solution
 along Im z -> target with Newton steps, never choosing among roots by a heuristic such as "largest
-imaginary part" (see ARCHITECTURE, Numerics). The mpmath path is adaptive (a step is halved when
-Newton needs too many iterations or leaves the admissible domain); the numpy path runs the whole
-grid on one geometric schedule and re-runs the points that failed on a finer one.
+imaginary part". The mpmath path is adaptive (a step is halved when Newton needs too many
+iterations or leaves the admissible domain); the numpy path runs the whole grid on one geometric
+schedule and re-runs the points that failed on a finer one. On a grid of
+points x + i eta (one eta) only every ``GRID_STRIDE``-th point follows that path; the others
+are continued along x, Newton starting from their solved neighbours, each result certified as
+the physical root or else solved by the path (:func:`solve_np`).
 
 The protocol a system implements:
 

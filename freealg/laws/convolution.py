@@ -293,7 +293,7 @@ def free_power(mu: Law, t: Any) -> Law:
     Examples
     --------
     >>> import freealg as fa
-    >>> fa.free_power(fa.semicircle(1), 3).variance
+    >>> fa.free_power(fa.semicircle(1), 3).var()
     3
     """
     return FreePower(mu, t)

@@ -13,7 +13,7 @@ import mpmath
 import sympy as sp
 
 from ..errors import InvalidParameterError
-from ..kernels.backend import MP, NP
+from ..kernels.backend import NP
 from ..numeric import subordination as sub
 from ..numeric.engines import (Z, W, affine_bands, affine_edges, curve_from_s, merge_atoms,
                                positive)
@@ -104,7 +104,7 @@ class FreeProduct(_Composite):
         return curve_from_s(self.s_transform(W), z, G)
 
     def _make_params(self, be):
-        logm1 = sum(k * float(mpmath.log(float(numeric_value(law.mean, NP))))
+        logm1 = sum(k * float(mpmath.log(float(numeric_value(law.mean(), NP))))
                     for law, k in self._args[0])
         return (logm1,)
 
@@ -199,9 +199,12 @@ class Affine(_Composite):
         check("scale", scale, lambda: sp.Ne(a, 0), "the scale must be nonzero")
         check("scale", scale, lambda: sp.Eq(sp.im(a), 0), "the scale must be real")
         check("shift", shift, lambda: sp.Eq(sp.im(b), 0), "the shift must be real")
-        if not (a.free_symbols or a > 0) and mu._nunk and not _reflectable(mu):
+        try:
+            if not (a.free_symbols or a > 0) and mu._nunk:
+                _negated(mu)   # raises when there is no reflection rule
+        except InvalidParameterError:
             raise InvalidParameterError("scale", scale, f"a negative scale is not supported for "
-                                                        f"{mu.name} (no reflection rule)")
+                                                        f"{mu.name} (no reflection rule)") from None
         self._init(mu, a, b)
 
     @property
@@ -305,16 +308,6 @@ class Affine(_Composite):
         return [sp.simplify(a * c + b) for c in cands]
 
 
-def _reflectable(mu: Law) -> bool:
-    if mu._nunk == 0:
-        return True
-    if isinstance(mu, (FreeAdditive, FreePower, Affine, Mixture)):
-        return all(_reflectable(x) for x in mu.args if isinstance(x, Law))
-    if isinstance(mu, FreeCompression):
-        return _reflectable(mu.args[0])
-    return False
-
-
 def _negated(mu: Law) -> Law:
     """The law of -X with the same unknown layout as mu."""
     if mu._nunk == 0:
@@ -383,17 +376,10 @@ class Mixture(_Composite):
         return sub.mixture_guess(self._args[0], zeta, be)
 
     def _density_np(self, x):
-        laws, _ = self._args
-        ws = self._params(NP)
-        return sum(w * law._density_np(x) for law, w in zip(laws, ws))
+        return sub.mixture_density(self, x, None)
 
     def _density_mp(self, x, dps):
-        laws, _ = self._args
-        with mpmath.workdps(dps + 5):
-            ws = self._params(MP)
-            out = mpmath.fsum(w * law._density_mp(x, dps + 5) for law, w in zip(laws, ws))
-        with mpmath.workdps(dps):
-            return +out
+        return sub.mixture_density(self, x, dps)
 
     def _hull_float(self):
         hs = [law._hull_float() for law, w in zip(*self._args) if w != 0]
@@ -514,16 +500,7 @@ class FreeCompression(_Composite):
         ``{"G": G(z), "G_c": the Cauchy transform of D_t(mu^{⊞1/t}) (the law in (pAp, tau/t)),
         "omega": omega(z/t)}``, the subordination point of mu^{⊞1/t} at z/t (so that
         t G_c(z) = G_mu(omega); omega = z when t = 1), at ``dps + 10`` digits."""
-        mu, t, ambient = self._args
-        inner = self._inner()
-        comp = inner.args[0][1] if ambient and t != 1 else inner
-        G = sub.unknowns(self, z, dps)[1] if self._nunk else self._cauchy_mp(z, dps + 10)
-        if t == 1:
-            Gc = mu._cauchy_mp(z, dps + 10)
-            with mpmath.workdps(dps + 10):
-                return {"G": G, "G_c": Gc, "omega": mpmath.mpc(z)}
-        wc, Gc = sub.unknowns(comp, z, dps)
-        return {"G": G, "G_c": Gc, "omega": wc[0]}
+        return sub.compression_unknowns(self, z, dps)
 
 
 # factories ------------------------------------------------------------------------------------
@@ -548,7 +525,7 @@ def free_compression(mu: Law, t: Any, ambient: bool = False) -> Law:
     Examples
     --------
     >>> import sympy as sp, freealg as fa
-    >>> fa.free_compression(fa.semicircle(1), sp.Rational(1, 4)).variance   # t * variance
+    >>> fa.free_compression(fa.semicircle(1), sp.Rational(1, 4)).var()   # t * variance
     1/4
     """
     return FreeCompression(mu, t, ambient)
@@ -587,10 +564,7 @@ class MultiplicativeExponential(_Composite):
     networks near dynamical isometry (Pennington-Schoenholz-Ganguli, AISTATS 2018), a free
     multiplicative infinitely divisible law. m_2 = 1 + sigma2.
 
-    Numerics: one unknown m = z G(z) - 1 solving log z + log m - sigma2 m/(1+m) - log(1+m) = 0
-    (chi(m) = m S(m)/(1+m) = 1/z), continued from z = iY where m ~ 1/z. The right edge is
-    min_m (1+m)/(m S(m)) over m > 0 (the upper bound is attained at the soft edge). No atoms:
-    chi has its pole at m = -1, so mu({0}) = 1 + (-1) = 0 (MATH.md §1).
+    No atoms: chi has its pole at m = -1, so mu({0}) = 1 + (-1) = 0.
 
     Examples
     --------
@@ -657,7 +631,7 @@ def multiplicative_exponential(sigma2: Any) -> MultiplicativeExponential:
     >>> mu = fa.multiplicative_exponential(sp.Rational(1, 2))
     >>> mu.s_transform()
     exp(-m/(2*(m + 1)))
-    >>> mu.mean, mu.variance                   # mean 1, variance sigma2
+    >>> mu.mean(), mu.var()                    # mean 1, variance sigma2
     (1, 1/2)
 
     Parameters

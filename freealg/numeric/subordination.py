@@ -40,7 +40,7 @@ __all__ = ["Context", "System", "norm_const", "dlog", "conj", "additive_gpsi", "
            "power_gpsi", "power_guess", "multiplicative_gpsi", "multiplicative_guess",
            "product_gpsi", "product_guess", "mixture_gpsi", "mixture_guess", "affine_gpsi",
            "affine_guess", "affine_closed", "exponential_gpsi", "closed_value", "closed_mp",
-           "cauchy_np", "cauchy_mp",
+           "cauchy_np", "cauchy_mp", "mixture_density", "compression_unknowns",
            "cauchy_mp_at_zero", "unknowns", "s_edge_bound", "product_hull", "product_scale",
            "exponential_hull"]
 
@@ -218,6 +218,18 @@ def mixture_guess(laws, zeta, be):
     return out
 
 
+def mixture_density(law, x, dps):
+    """Density of a mixture: the weighted sum of its components' (float64 on an array when
+    ``dps`` is None, else mpmath at ``dps`` digits, computed with 5 more)."""
+    laws = law._args[0]
+    if dps is None:
+        return sum(w * mu._density_np(x) for mu, w in zip(laws, law._params(NP)))
+    with mpmath.workdps(dps + 5):
+        out = mpmath.fsum(w * mu._density_mp(x, dps + 5) for mu, w in zip(laws, law._params(MP)))
+    with mpmath.workdps(dps):
+        return +out
+
+
 def affine_gpsi(mu, negated, a, b, zeta, w, be, ctx):
     """a X + b for X ~ mu: G(z) = G_mu(xi)/a, xi = (z - b)/a. For a < 0, xi lies in C-:
     G_mu(xi) = conj G_mu(conj xi) for a leaf, and -G_{-X}(-xi) for a composite mu,
@@ -325,6 +337,22 @@ def unknowns(law, z, dps: int) -> tuple[list, Any]:
     """The solution vector of the law's Newton system and G(z), at ``dps + 10`` digits (see
     ``freealg.numeric.unknowns.solve_unknowns_mp``)."""
     return solve_unknowns_mp(law._system(), z, dps)
+
+
+def compression_unknowns(law, z, dps: int) -> dict:
+    """The unknowns of a free compression (mu, t, ambient) at z: G, the Cauchy transform G_c of
+    the law in the compressed space, D_t(mu^{⊞1/t}) (``law._inner()``, or its second mixture
+    component when ``ambient``), and omega, its subordination point at z/t (z when t = 1)."""
+    mu, t, ambient = law._args
+    inner = law._inner()
+    comp = inner._args[0][1] if ambient and t != 1 else inner
+    G = unknowns(law, z, dps)[1] if law._nunk else law._cauchy_mp(z, dps + 10)
+    if t == 1:
+        Gc = mu._cauchy_mp(z, dps + 10)
+        with mpmath.workdps(dps + 10):
+            return {"G": G, "G_c": Gc, "omega": mpmath.mpc(z)}
+    wc, Gc = unknowns(comp, z, dps)
+    return {"G": G, "G_c": Gc, "omega": wc[0]}
 
 
 # --------------------------------------------------------------------------------------------
