@@ -206,12 +206,19 @@ class _Parser:
         return e
 
     def expr(self, depth):
-        val = self.term(depth)
+        items = [self.term(depth)]
         while self.peek()[1] in ("+", "-"):
             op = self.take()[1]
             rhs = self.term(depth)
-            val = val + rhs if op == "+" else val - rhs
-        return val
+            items.append(rhs if op == "+" else -rhs)
+        if len(items) == 1:
+            return items[0]
+        if not any(isinstance(v, NCPoly) for v in items):
+            return sp.Add(*items)
+        # one merge of all terms (adding one by one re-canonicalises the growing sum each
+        # time: quadratic in the number of terms)
+        return NCPoly([wc for v in items
+                       for wc in (v if isinstance(v, NCPoly) else NCPoly.constant(v)).terms])
 
     def term(self, depth):
         val = self.unary(depth)
