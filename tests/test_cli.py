@@ -488,3 +488,13 @@ def test_long_sum_parses_in_linear_time():
     from freealg.algebra import NCPoly
 
     assert parse_expr("1 + 2 - 1/2", GENS) == NCPoly.constant(sp.Rational(5, 2))
+
+
+def test_no_command_help_and_other_commands(capsys):
+    assert main([]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and cap.err.count("\n") == 1 and "choose a command" in cap.err
+    assert main(["--help"]) == 0 and "usage: freealg" in capsys.readouterr().out
+    assert main(["demo", "--json"]) == 2              # --json belongs to spectrum only
+    cap = capsys.readouterr()
+    assert cap.out == "" and "unrecognized arguments: --json" in cap.err
