@@ -398,7 +398,9 @@ def test_curve_semicircle_boxplus_marchenko_pastur(which):
 # 4. LaTeX and explain()
 
 _ENVS = {"document", "aligned", "align", "align*", "equation", "equation*", "gathered", "cases",
-         "array", "matrix", "pmatrix", "bmatrix", "split"}
+         "array", "matrix", "pmatrix", "bmatrix", "split",
+         # the paper document of System.to_tex: a "where" list and long sums broken over lines
+         "itemize", "multline*"}
 _MACROS = {
     # structure and spacing
     "begin", "end", "documentclass", "usepackage", "quad", "qquad", "text", "mathrm",
@@ -410,6 +412,10 @@ _MACROS = {
     "rvert", "dagger", "star", "circ", "otimes", "oplus", "pm", "mp", "colon", "limits",
     "delta", "displaystyle", "Re", "Im", "ne", "equiv", "partial", "nabla", "sigma", "tau",
     "ldotp", "dotsc", "middle", "lbrace", "rbrace", "noindent", "section", "par",
+    # the paper document of System.to_tex: list items, and the box macro that scales a display
+    # wider than the text down to the line width
+    "item", "sloppy", "setcounter", "newsavebox", "newcommand", "sbox", "usebox", "resizebox",
+    "ifdim", "wd", "linewidth", "else", "fi", "fitbox", "fitwidth",
 } | set(re.findall(r"\w+", "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta "
                       "iota kappa lambda mu nu xi pi varpi rho varrho sigma varsigma tau upsilon "
                       "phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi "

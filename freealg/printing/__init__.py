@@ -1,7 +1,9 @@
 """LaTeX and text rendering through sympy's printer protocol (objects carry ``_latex``).
 
 Importing this package registers :func:`law_latex` as the LaTeX printer of laws
-(``freealg.laws.base.PRINTERS["latex"]``); it changes no sympy printer setting.
+(``freealg.laws.base.PRINTERS["latex"]``) and :func:`system_document` as the writer of
+``System.to_tex`` (``freealg.reduce.system.DOCUMENT["latex"]``); it changes no sympy printer
+setting.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 import sympy as sp
 
 from ..laws.base import PRINTERS
+from ..reduce.system import DOCUMENT
 from .laws import exact_float, law_latex, text_escape
 from .system import SystemDisplay, system_display, system_document
 
@@ -18,6 +21,7 @@ __all__ = ["latex", "law_latex", "text_escape", "exact_float", "SystemDisplay", 
            "system_document"]
 
 PRINTERS["latex"] = law_latex
+DOCUMENT["latex"] = system_document
 
 
 def latex(obj: Any, **settings) -> str:

@@ -88,6 +88,11 @@ class Step:
     relations: tuple = field(default=(), repr=False, compare=False)
 
 
+#: Document writers registered by ``freealg.printing`` when it is imported (``"latex"``: a
+#: function ``System -> str``), so that this module does not import the printing layer.
+DOCUMENT: dict = {}
+
+
 @dataclass(frozen=True, eq=False)
 class System:
     """Equations for the spectral law of a self-adjoint polynomial.
@@ -413,7 +418,12 @@ class System:
             return trace(self.expr * self.expr)
 
     def to_tex(self, path: str) -> str:
-        """Write a standalone amsmath document with the equations; returns the path.
+        """Write a standalone LaTeX document with the equations, ready for a paper; returns
+        the path.
+
+        The document (see :func:`freealg.printing.system_document`) states the polynomial,
+        one display per equation (long sums break over lines), the branch condition, and a
+        "where" list defining every symbol; unknowns equal to another are substituted away.
 
         Examples
         --------
@@ -422,11 +432,26 @@ class System:
         >>> path = fa.compile(x + y).to_tex(os.path.join(tempfile.mkdtemp(), "eqs.tex"))
         >>> print(open(path).read().splitlines()[0])
         \\documentclass{article}
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write the ``.tex`` file.
+
+        Returns
+        -------
+        str
+            ``path``.
         """
-        title = self.expr._latex() if self.expr is not None else ""
-        doc = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
-               f"Spectral equations for ${title}$:\n\\[\n{self.latex()}\n\\]\n"
-               "\\end{document}\n")
+        writer = DOCUMENT.get("latex")
+        if writer is not None:
+            doc = writer(self)
+        else:  # freealg.printing not imported: the plain amsmath document
+            title = self.expr._latex() if self.expr is not None else ""
+            doc = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n"
+                   "\\begin{document}\n"
+                   f"Spectral equations for ${title}$:\n\\[\n{self.latex()}\n\\]\n"
+                   "\\end{document}\n")
         with open(path, "w") as fh:
             fh.write(doc)
         return path
