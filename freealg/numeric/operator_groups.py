@@ -45,16 +45,11 @@ class _Group:
         central differences along the k^2 directions (error ~ 1e-10 relative: enough for a
         Newton Jacobian)."""
         n, k, _ = w.shape
-        h = 1e-5 * (1 + np.max(np.abs(w), axis=(1, 2)))
-        D = np.empty((n, k * k, k * k), dtype=complex)
-        for a in range(k):
-            for b in range(k):
-                E = np.zeros((k, k))
-                E[a, b] = 1
-                dG = self.g(NPM, w + h[:, None, None] * E)[0] - \
-                    self.g(NPM, w - h[:, None, None] * E)[0]
-                D[:, :, a * k + b] = (dG / (2 * h[:, None, None])).reshape(n, k * k)
-        return D
+        h = 1e-5 * (1 + np.max(np.abs(w), axis=(1, 2)))[None, :, None, None]
+        E = np.eye(k * k).reshape(k * k, 1, k, k)             # the directions, row-major
+        wp = np.concatenate([w[None] + h * E, w[None] - h * E]).reshape(-1, k, k)
+        Gp = self.g(NPM, wp)[0].reshape(2, k * k, n, k * k)   # all 2 k^2 shifts in one batch
+        return np.moveaxis((Gp[0] - Gp[1]) / (2 * h[0, :, :, 0]), 0, 2)
 
 
 class DiscreteGroup(_Group):
@@ -233,22 +228,25 @@ class UnitaryGroup(_Group):
     def g(self, ctx, w, want_d=False):
         (F, FH, Q0, Q1, C0, C1, P1, P2, tFF, tI), s, t2 = self._consts(ctx)
         wi = ctx.inv(w - tFF)
-        Gam = (FH @ wi @ F) * t2 - tI
+        WF, FW = wi @ F, FH @ wi
+        Gam = (FH @ WF) * t2 - tI
         A0i = ctx.inv(C0 - Q0 @ Gam)                          # (A_0 + s A_1)^{-1}
         N = A0i @ (C1 - Q1 @ Gam)
         nu, V = ctx.eig(N)
         Vi = ctx.inv(V)
-        # d nu along w + i y 1 (first-order perturbation: the diagonal of V^{-1} dN V)
-        dGam = (FH @ wi @ wi @ F) * (-1j * t2)
-        dnu = ctx.diagonal(Vi @ (A0i @ (Q0 @ dGam @ N - Q1 @ dGam)) @ V)
         mod = np.abs(nu)
         near = np.abs(mod - 1) < ctx.boundary_tol()
-        grow = ctx.real(np.conj(nu) * dnu) > 0
-        inside = np.where(near, grow, mod > 1)                # pole -1/nu inside the disc
+        inside = mod > 1                                      # pole -1/nu inside the disc
+        if np.any(near):
+            # a pole on the circle: its side in the limit along w + i y 1, y -> 0+, from
+            # d nu = diag(V^{-1} dN V) (first-order perturbation)
+            dGam = (FW @ WF) * (-1j * t2)
+            dnu = ctx.diagonal(Vi @ (A0i @ (Q0 @ dGam @ N - Q1 @ dGam)) @ V)
+            inside = np.where(near, ctx.real(np.conj(nu) * dnu) > 0, inside)
         one = 1 - s * s
         a = np.where(inside, 0, one / np.where(inside, 2, 1 - s * nu))
         c = np.where(inside, one / np.where(inside, nu - s, 1), 0)
         Y = Vi @ A0i
         K = V @ (ctx.diag(a) @ Y @ P1 + ctx.diag(c) @ Y @ P2)
-        G = wi + (wi @ F @ K @ FH @ wi) * t2
+        G = wi + (WF @ K @ FW) * t2
         return G, (self._fd(w) if want_d else None), 0
