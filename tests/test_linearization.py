@@ -446,3 +446,24 @@ def test_monte_carlo_ks(name):
     emp = np.searchsorted(ev, xs, side="right") / N_MC
     tol = 20 / N_MC + N_MC ** (-2 / 3)
     assert np.max(np.abs(cdf - emp)) < tol
+
+
+def test_haar_unitary_pencils_on_the_real_axis_regression():
+    # the Haar-unitary group is evaluated exactly (residues), so float64 densities reach the
+    # real axis (the trapezoid rule could not: 2u + 2u^* gave density 0 everywhere). References:
+    # * u x u^* is free from x and semicircular, so x + u x u^* is the semicircle of variance 2:
+    #   density sqrt(8 - t^2) / (4 pi) (Voiculescu 1986: free semicirculars add variances);
+    # * u + u^* + v + v^* (u, v free Haar) is the Kesten-McKay law of the 4-regular tree:
+    #   density 2 sqrt(12 - t^2) / (pi (16 - t^2)) (Kesten 1959; McKay 1981), also at dps 30.
+    v = fa.haar_unitary("v")
+    ts = np.linspace(-2.7, 2.7, 55)
+    law = fa.compile(x + u * x * u.H, method="linearization").law
+    assert np.max(np.abs(law.density(ts) - np.sqrt(8 - ts ** 2) / (4 * np.pi))) < 1e-12
+    law = fa.compile(u + u.H + v + v.H, method="linearization").law
+    ts = np.linspace(-3.4, 3.4, 35)
+    ref = 2 * np.sqrt(12 - ts ** 2) / (np.pi * (16 - ts ** 2))
+    assert np.max(np.abs(law.density(ts) - ref)) < 1e-12
+    with mpmath.workdps(40):
+        t0 = mpmath.mpf(1) / 3
+        exact = 2 * mpmath.sqrt(12 - t0 ** 2) / (mpmath.pi * (16 - t0 ** 2))
+        assert abs(law.density(t0, dps=30) - exact) < mpmath.mpf(10) ** -28
