@@ -319,3 +319,18 @@ def test_symbolic_parameters_raise_undetermined():
         with pytest.raises(fa.UndeterminedError):
             call()
     assert fa.semicircle(v).var() == v            # the exact statistics stay symbolic
+
+
+@pytest.mark.parametrize("law", [
+    fa.free_additive(fa.semicircle(1), fa.free_poisson(1)),
+    pytest.param(fa.free_multiplicative(fa.free_poisson(1), fa.free_poisson(2)),
+                 marks=pytest.mark.slow)], ids=["boxplus", "boxtimes"])
+def test_composite_scalar_cdf_two_methods(law):
+    # laws with numerically found edges: a scalar F(x) comes from the Cauchy transform along
+    # a vertical line (a contour integral, mpmath), the array F(x) from the float64 table of
+    # the density integrated over the bands: two independent computations agree
+    for q in (0.2, 0.77):
+        x, err = law.ppf(q, dps=15, full_output=True)
+        F, ferr = law.cdf(x, dps=15, full_output=True)
+        assert abs(F - mpmath.mpf(q)) < 1e-10 and ferr < 1e-12
+        assert abs(float(F) - law.cdf([float(x)])[0]) < 1e-12

@@ -22,7 +22,13 @@ x^{-2/3}, x^{1/3} (cusps) sit at the ends and are integrated without special cas
   1 within their accuracy (plus 10^-(dps - 5), or 1e-8 when an edge was found numerically):
   otherwise a band, an atom or the density is wrong and :class:`~freealg.errors.NoConvergence`
   is raised rather than a CDF that does not reach 1. The reported error (``full_output``) is the
-  quadrature error plus that mass defect.
+  quadrature error plus that mass defect. Partial integrals start from the band's midpoint
+  (its mass is cached) unless x lies within 1/64 of the band's width from an edge.
+* **Scalars of laws whose edges were found numerically** (compositions): a solved density is
+  slow next to an edge (about a second per point within 1e-10 of it), so F(x) comes from the
+  Cauchy transform instead, by a contour integral along x + iy (see :func:`_cdf_cauchy`; it
+  agrees with the band integrals to about 1e-32 on the catalogue laws), away from atoms; the
+  float64 table checks the total mass.
 * **Arrays** (float64): each piece is mapped to s in [0, 1] by x = lo + (hi - lo) sin^2(pi s/2)
   and cut into cells; a table holds the cumulative mass at the cell boundaries (a fixed
   tanh-sinh rule per cell), and F(x) adds the integral from the nearer cell boundary.
@@ -675,6 +681,56 @@ class _MPData:
             return v, e + self.defect
 
 
+def _cdf_cauchy(law: Any, atoms: list, x: Any, dps: int) -> tuple:
+    """F(x) from the Cauchy transform alone (no density next to an edge, no band masses).
+
+    With mu_c = mu - sum m_j delta_{a_j} (mass c), L_c(z) = int log(z - t) dmu_c(t) has
+    L_c' = G_c = G - sum m_j / (z - a_j) and L_c(z) - c log z -> 0, so on the vertical line
+    z = x + iy::
+
+        pi mu_c((x, inf)) = Im L_c(x + i0)
+                          = c arg(x + iT) - Re int_0^T G_c dy - Re int_T^inf (G_c - c/z) dy,
+
+    the last integral from the exact moments (a series in 1/(x + iT), 12 terms, T so far out
+    that the next term is below 10^-(dps + 5)). [0, Y] is integrated in y and [Y, T] in log y
+    (Y = 1 + |x|). Returns (F, error bound)."""
+    w = dps + 10
+    with mpmath.workdps(w):
+        X = mpmath.mpf(x)
+        c = 1 - mpmath.fsum(m for _, m, _ in atoms)
+        K = 12
+        mom = [_mp(v) for v in law.moments(K)]
+        R = max([mpmath.mpf(1)] + [abs(mk) ** (mpmath.mpf(1) / (k + 1))
+                                   for k, mk in enumerate(mom)])
+        T = 4 * (R + abs(X)) * mpmath.mpf(10) ** (mpmath.mpf(dps + 5) / K)
+        Y = 1 + abs(X)
+        momc = [mk - mpmath.fsum(m * a ** (k + 1) for a, m, _ in atoms)
+                for k, mk in enumerate(mom)]
+
+        def gc(y):
+            z = mpmath.mpc(X, y)
+            g = law.cauchy(z, dps=dps + 8)
+            for a, m, _ in atoms:
+                g -= m / (z - a)
+            return mpmath.re(g)
+
+        I1, e1 = tanh_sinh(gc, 0, Y, dps=dps + 5)
+        I2, e2 = tanh_sinh(lambda v: gc(mpmath.exp(v)) * mpmath.exp(v), mpmath.log(Y),
+                           mpmath.log(T), dps=dps + 5)
+        zT = mpmath.mpc(X, T)
+        # int_T^inf z^-n dy = zT^(1-n) / (i (n - 1)) for z = x + iy
+        terms = [momc[n - 2] * zT ** (1 - n) / (1j * (n - 1)) for n in range(2, K + 2)]
+        tail = mpmath.re(mpmath.fsum(terms[:-1]))
+        e3 = 2 * abs(terms[-1])
+        im_L = c * mpmath.arg(zT) - I1 - I2 - tail
+        above = mpmath.fsum(m for a, m, _ in atoms if a > X)
+        F = 1 - im_L / mpmath.pi - above
+        err = (e1 + e2 + e3) / mpmath.pi + mpmath.fsum(e for _, _, e in atoms) \
+            + mpmath.mpf(10) ** (-(dps + 5))
+        F = min(max(F, mpmath.mpf(0)), mpmath.mpf(1))
+    return F, err
+
+
 # ============================================================================================
 
 
@@ -780,6 +836,21 @@ class DistributionMixin:
     def _mpdata(self, dps: int) -> _MPData:
         return self._dist(("mp", dps), lambda: _MPData(self, dps))
 
+    def _pieces(self, dps: int) -> _Pieces:
+        return self._dist(("pieces", dps), lambda: _Pieces(self, dps))
+
+    def _use_cauchy(self, x, dps: int) -> bool:
+        """Whether a scalar F(x) comes from the Cauchy transform (:func:`_cdf_cauchy`): for
+        laws whose edges were found numerically (a solved density is slow next to an edge),
+        away from the atoms (where G has poles). The float64 table still checks the mass."""
+        P = self._pieces(dps)
+        if not P.numeric_edges or not callable(getattr(self, "cauchy", None)):
+            return False
+        if any(abs(x - a) <= mpmath.mpf("1e-6") * (1 + abs(a)) for a, _, _ in P.atoms):
+            return False
+        self._table()
+        return True
+
     # cdf, ppf, rvs ------------------------------------------------------------------------
     def cdf(self, x: Any, dps: int | None = None, full_output: bool = False) -> Any:
         """Cumulative distribution function F(x) = mu((-inf, x]) (atoms at x included).
@@ -819,7 +890,10 @@ class DistributionMixin:
         kind, v = numeric_input(x, "x", complex_ok=False, dps=dps)
         if kind == "array":
             return self._table().cdf(v)
-        F, err = self._mpdata(dps).cdf(v)
+        if self._use_cauchy(v, dps):
+            F, err = _cdf_cauchy(self, self._pieces(dps).atoms, v, dps)
+        else:
+            F, err = self._mpdata(dps).cdf(v)
         with mpmath.workdps(dps):
             F = +F
             err = err + abs(F) * mpmath.eps          # the rounding to dps digits
@@ -869,7 +943,50 @@ class DistributionMixin:
             err = err + abs(x) * mpmath.eps          # the rounding to dps digits
         return (x, err) if full_output else x
 
+    def _ppf_cauchy(self, q, dps: int) -> tuple | None:
+        """ppf by Newton steps on the Cauchy-transform CDF (laws with numeric edges); None
+        where that does not apply (q at an end or in an atom's jump)."""
+        if q <= 0 or q >= 1:
+            return None
+        P = self._pieces(dps)
+        x0 = float(self._table().ppf(np.array([float(q)]))[0])
+        with mpmath.workdps(dps + 10):
+            piece = [(lo, hi) for lo, hi in P.pieces if lo < x0 < hi]
+            if not piece or not self._use_cauchy(mpmath.mpf(x0), dps):
+                return None
+            a, b = piece[0]
+            x = mpmath.mpf(x0)
+            Fx, ferr = _cdf_cauchy(self, P.atoms, x, dps)
+
+            def f(t):
+                return self.density(t, dps=dps + 5)
+
+            tol = mpmath.mpf(10) ** (-(dps + 2))
+            for _ in range(40):
+                r = Fx - q
+                if r < 0:
+                    a = x
+                elif r > 0:
+                    b = x
+                if abs(r) <= tol:
+                    break
+                d = f(x)
+                new = x - r / d if d > 0 else (a + b) / 2
+                if not a < new < b:
+                    new = (a + b) / 2
+                inc, ie = tanh_sinh(f, min(x, new), max(x, new), dps=dps + 5)
+                x, Fx, ferr = new, Fx + (inc if new > x else -inc), ferr + ie
+            else:
+                raise NoConvergence("ppf", dps=dps, residual=Fx - q, point=q,
+                                    advice="the density may vanish inside the band")
+            d = f(x)
+            cerr = abs(Fx - q) + ferr
+            return x, (cerr / d if d > 0 else b - a)
+
     def _ppf_mp(self, q, dps: int) -> tuple:
+        out = self._ppf_cauchy(q, dps)
+        if out is not None:
+            return out
         D = self._mpdata(dps)
         with mpmath.workdps(dps + 10):
             comps: list = sorted([(loc, 0, ("atom", loc, m, e)) for loc, m, e in D.atoms]
