@@ -64,7 +64,7 @@ import math
 import os
 import sys
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import mpmath
 import numpy as np
@@ -847,6 +847,10 @@ class DistributionMixin:
         if not P.numeric_edges or not callable(getattr(self, "cauchy", None)):
             return False
         if any(abs(x - a) <= mpmath.mpf("1e-6") * (1 + abs(a)) for a, _, _ in P.atoms):
+            return False
+        try:
+            cast(Any, self).moments(12)       # the tail of the contour integral
+        except (NotImplementedError, FreeAlgError):
             return False
         self._table()
         return True
