@@ -265,3 +265,23 @@ def test_equal_points_of_a_discrete_law_merge():
     mu = fa.discrete([0, 1, 0], [sp.Rational(1, 4), sp.Rational(1, 2), sp.Rational(1, 4)])
     half = sp.Rational(1, 2)
     assert sorted((a.location, a.mass) for a in mu.atoms()) == [(0, half), (1, half)]
+
+
+def test_boxtimes_with_a_linearized_factor_is_not_refused():
+    # x^2 through the linearization has the symmetric norm bound [-|x|^2, |x|^2] as its hull,
+    # which proves nothing about positivity: ⊠ must accept it. x^2 is free Poisson(1), so the
+    # product with free Poisson(1) is the Fuss-Catalan law: moments 1, 3, 12, 55 (binom(3n, n)
+    # / (2n + 1), Mlotkowski 2010) and the density of free_poisson(1) ⊠ free_poisson(1)
+    x = fa.semicircular("x")
+    lin = fa.spectrum(x * x, method="linearization").law
+    assert lin.is_positive() is None
+    prod = fa.free_multiplicative(lin, fa.free_poisson(1))
+    assert prod.moments(4) == [sp.binomial(3 * n, n) / (2 * n + 1) for n in range(1, 5)]
+    ref = fa.free_multiplicative(fa.free_poisson(1), fa.free_poisson(1))
+    xs = np.array([0.5, 1.0, 2.0, 4.0])
+    assert np.allclose(prod.density(xs), ref.density(xs), rtol=1e-10, atol=0)
+    # a linearized law with mass below 0 is still refused: x y + y x has mean 0 and m_2 > 0
+    y = fa.semicircular("y")
+    sym = fa.spectrum(x * y + y * x, method="linearization").law
+    assert sym.is_positive() is False
+    _raises_fast(lambda: fa.free_multiplicative(sym, fa.free_poisson(1)), InvalidParameterError)

@@ -88,6 +88,7 @@ class OperatorValued(Law):
     name = "operator_valued"
     _cauchy_strategies = ("operator_valued",)
     _edge_strategies = ("fold",)
+    _hull_exact = False  # [-|P|, |P|] is a norm bound, not the support
 
     def __init__(self, b0, semicirculars=(), groups=(), atom_candidates=(), bound=1,
                  atomless=False, moments_fn=None):
