@@ -17,8 +17,8 @@ from ..errors import InvalidParameterError
 from ..kernels.backend import NP
 from ..numeric import subordination as sub
 from ..numeric.curve import eliminate_additive, eliminate_multiplicative
-from ..numeric.engines import W, atom_pairs, curve_from_r, curve_from_s, merge_atoms, positive
-from ..numeric.stransform import s_product
+from ..numeric.engines import (W, atom_pairs, curve_from_r, curve_from_s, merge_atoms, positive,
+                               s_form_product)
 from ..transforms import cumulants as cm
 from .base import OPERATIONS, Law, check, numeric_value
 from .catalog import Dirac
@@ -223,11 +223,7 @@ class FreeMultiplicative(_Binary):
         return sub.cauchy_mp_at_zero(self, dps, method, super()._cauchy_mp)
 
     def _s_form(self):
-        def build():
-            a, b = (law._s_form() for law in self._args)
-            return None if a is None or b is None else s_product(a, b)
-
-        return self._memo("s_form", build)
+        return s_form_product(self, ((law, 1) for law in self._args))
 
     _eliminate = staticmethod(eliminate_multiplicative)
 

@@ -16,8 +16,8 @@ from ..errors import InvalidParameterError
 from ..kernels.backend import NP
 from ..numeric import subordination as sub
 from ..numeric.engines import (Z, W, affine_bands, affine_edges, curve_from_s, merge_atoms,
-                               positive)
-from ..numeric.stransform import s_compress, s_power, s_product, s_scale
+                               positive, s_form_product)
+from ..numeric.stransform import s_compress, s_scale
 from ..transforms import cumulants as cm
 from .base import OPERATIONS, Law, check, numeric_value
 from .catalog import Dirac
@@ -115,17 +115,7 @@ class FreeProduct(_Composite):
         return sub.product_guess(self._args[0], *self._params(NP), zeta, be)
 
     def _s_form(self):
-        def build():
-            out = None
-            for law, k in self._args[0]:
-                f = law._s_form()
-                if f is None:
-                    return None
-                f = s_power(f, k)
-                out = f if out is None else s_product(out, f)
-            return out
-
-        return self._memo("s_form", build)
+        return s_form_product(self, self._args[0])
 
     def _curve_degree_bound(self) -> int | None:
         total = sum(abs(k) for _, k in self._args[0])

@@ -20,10 +20,11 @@ from .curve import AlgebraicCurve
 from .dispatch import record
 from .edges import edge_exponent, edge_kind, numeric_edges
 from .records import Atom, Band, Edge
+from .stransform import s_power, s_product
 
 __all__ = ["Z", "G", "W", "curve_from_r", "curve_from_s", "merge_atoms", "positive", "atom_pairs",
            "curve_engine", "eliminated_curve", "edges", "edges_curve", "edges_s_transform",
-           "CURVE_MAX_DEGREE", "affine_edges", "affine_bands"]
+           "CURVE_MAX_DEGREE", "affine_edges", "affine_bands", "s_form_product"]
 
 Z, G, W = sp.symbols("z G w")
 
@@ -184,6 +185,22 @@ def curve_engine(law, eliminate: bool = False):
         return curve if curve.degree <= CURVE_MAX_DEGREE else None
 
     return law._memo("curve_engine_e" if eliminate else "curve_engine", build)
+
+
+def s_form_product(law, factors):
+    """The S-transform form of ⊠_j mu_j^{⊠k_j} for ``factors`` = ((mu_j, k_j), ...), or None
+    when a factor has none (memoised on ``law``)."""
+    def build():
+        out = None
+        for mu, k in factors:
+            f = mu._s_form()
+            if f is None:
+                return None
+            f = s_power(f, k)
+            out = f if out is None else s_product(out, f)
+        return out
+
+    return law._memo("s_form", build)
 
 
 def edges(law, dps: int, strategy: str | None, forced: bool) -> list[Edge]:
