@@ -9,8 +9,9 @@ Examples
 """
 
 from . import errors
-from .errors import (BranchError, FreeAlgError, InvalidParameterError, NoConvergence,
-                     NotFreeError, ReductionError, UndeterminedError)
+from .errors import (BranchError, FreeAlgError, InvalidParameterError, LawArithmeticError,
+                     NoConvergence, NotFreeError, ReductionError, SizeLimitError,
+                     UndeterminedError)
 from .laws import *  # noqa: F401,F403
 from .laws import __all__ as _laws_all
 from .printing import latex
@@ -38,6 +39,7 @@ __all__ = list(_laws_all) + [
     "projection", "selfadjoint", "activation", "commuting", "trace", "linearize", "nn", "plotting",
     "sample", "compare", "freeness_test",
     "ComparisonReport", "FreenessReport", "SampledSpectrum", "errors", "FreeAlgError",
+    "LawArithmeticError", "SizeLimitError",
     "InvalidParameterError", "NotFreeError", "ReductionError",
     "UndeterminedError", "NoConvergence", "BranchError",
 ]

@@ -28,6 +28,7 @@ __all__ = [
     "BranchError",
     "OptionalDependencyError",
     "SizeLimitError",
+    "LawArithmeticError",
 ]
 
 
@@ -350,3 +351,33 @@ class OptionalDependencyError(InvalidParameterError, ImportError):  # type: igno
         super().__init__(name, value, f"needs the optional package {package!r}, which is not "
                                       f"installed; install it with pip install {package} (or, from "
                                       f'your clone of freealg, pip install -e ".[{extra}]")')
+
+
+class LawArithmeticError(FreeAlgError, TypeError):
+    """``+``, ``-``, ``*``, ``/`` or ``**`` applied to a law (deliberately not defined).
+
+    For laws ``mu + nu`` could mean the free additive convolution or the classical one, and
+    ``2 * mu`` a dilation or a mixture; the message names the explicit methods instead. Also a
+    ``TypeError``, which Python raised here before.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.semicircle(1) + fa.semicircle(2)
+    Traceback (most recent call last):
+    ...
+    freealg.errors.LawArithmeticError: '+' is not defined for laws: ...
+
+    Parameters
+    ----------
+    op : str
+        The operator.
+    """
+
+    def __init__(self, op: str):
+        self.op = op
+        super().__init__(
+            f"{op!r} is not defined for laws: it is ambiguous (free or classical convolution; "
+            "a dilation or a mixture). Use mu.boxplus(nu) for the free additive convolution, "
+            "mu.boxtimes(nu) for the free multiplicative one, mu.affine(scale, shift) for "
+            "scale * X + shift, or fa.mixture for a mixture")

@@ -372,7 +372,7 @@ class Law(DistributionMixin):
         raise NotImplementedError
 
     def _mean_float(self) -> float:
-        return float(numeric_value(self.mean, NP))
+        return float(numeric_value(self.mean(), NP))
 
     @property
     def _scale(self) -> float:

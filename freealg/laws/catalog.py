@@ -702,7 +702,7 @@ def arcsine(a: Any = -2, b: Any = 2) -> Arcsine:
     Examples
     --------
     >>> import freealg as fa
-    >>> fa.arcsine(0, 2).mean
+    >>> fa.arcsine(0, 2).mean()
     1
     """
     return Arcsine(a, b)
@@ -714,7 +714,7 @@ def uniform(a: Any = 0, b: Any = 1) -> Uniform:
     Examples
     --------
     >>> import freealg as fa
-    >>> fa.uniform(-1, 1).variance
+    >>> fa.uniform(-1, 1).var()
     1/3
     """
     return Uniform(a, b)

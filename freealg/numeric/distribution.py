@@ -70,7 +70,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import FreeAlgError, InvalidParameterError, NoConvergence, UndeterminedError
+from ..errors import (FreeAlgError, InvalidParameterError, LawArithmeticError, NoConvergence,
+                      UndeterminedError)
 from .dispatch import check_dps, numeric_input
 from .tanhsinh import tanh_sinh, tanh_sinh_rule
 
@@ -79,40 +80,6 @@ __all__ = ["DistributionMixin", "LawArithmeticError", "DeprecatedValue"]
 _CELLS = 16                   # cells per piece of the float64 table
 _RULE = (1.0 / 8, 3.2)        # float64 tanh-sinh rule per cell (53 nodes, ~1e-16 for analytic g)
 _MASS_TOL_NP = 1e-8           # float64 table: largest tolerated |sum of masses - 1|
-
-
-class LawArithmeticError(FreeAlgError, TypeError):
-    """``+``, ``-``, ``*``, ``/`` or ``**`` applied to a law (deliberately not defined).
-
-    For laws ``mu + nu`` could mean the free additive convolution or the classical one, and
-    ``2 * mu`` a dilation or a mixture; the message names the explicit methods instead. Also a
-    ``TypeError``, which Python raised here before.
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.semicircle(1) + fa.semicircle(2)
-    Traceback (most recent call last):
-    ...
-    freealg.numeric.distribution.LawArithmeticError: '+' is not defined for laws: ...
-
-    Parameters
-    ----------
-    op : str
-        The operator.
-    """
-
-    def __init__(self, op: str):
-        self.op = op
-        super().__init__(
-            f"{op!r} is not defined for laws: it is ambiguous (free or classical convolution; "
-            "a dilation or a mixture). Use mu.boxplus(nu) for the free additive convolution, "
-            "mu.boxtimes(nu) for the free multiplicative one, mu.affine(scale, shift) for "
-            "scale * X + shift, or fa.mixture for a mixture")
-
-
-# ============================================================================================
-# deprecated properties: a value that warns when used, and gives the value when called
 
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -131,6 +98,10 @@ def _warn(message: str) -> None:
     if f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
         return
     warnings.warn(message, FutureWarning, stacklevel=level)
+
+
+# ============================================================================================
+# deprecated properties: a value that warns when used, and gives the value when called
 
 
 class DeprecatedValue:

@@ -488,7 +488,7 @@ def _leading(u, z) -> Any:
     up the imaginary axis; the mean keeps m = z G - 1 away from 0 there, which the S-transform
     inversions need)."""
     try:
-        mean = sp.sympify(u.law().mean)
+        mean = sp.sympify(u.law().mean())
         if mean.is_number and mean.is_real:
             return 1 / (z - sp.nsimplify(mean) if mean.is_Float else z - mean)
     except (NotImplementedError, AttributeError, TypeError, ValueError):
