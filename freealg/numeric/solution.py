@@ -154,6 +154,114 @@ class SpectralSolution:
         """
         return self.law.moments(n)
 
+    # distribution methods: the law's, at the solution's dps ------------------------------------
+    def cdf(self, x: Any, dps: int | None = None) -> Any:
+        """The cumulative distribution function (see :meth:`freealg.Law.cdf`).
+
+        Examples
+        --------
+        >>> import freealg as fa, mpmath
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> print(mpmath.nstr(fa.spectrum(x + y).cdf(0), 15))     # symmetric law
+        0.5
+        """
+        return self.law.cdf(x, dps=self._dps(dps))
+
+    def ppf(self, q: Any, dps: int | None = None) -> Any:
+        """The quantile function, inverse of :meth:`cdf` (see :meth:`freealg.Law.ppf`).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> abs(fa.spectrum(x + y).ppf(0.5)) < 1e-20
+        True
+        """
+        return self.law.ppf(q, dps=self._dps(dps))
+
+    def rvs(self, size: Any = None, seed: Any = None) -> Any:
+        """Samples from the law (see :meth:`freealg.Law.rvs`).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x = fa.semicircular("x")
+        >>> fa.spectrum(x).rvs(3, seed=0).shape
+        (3,)
+        """
+        return self.law.rvs(size=size, seed=seed)
+
+    def interval(self, confidence: Any, dps: int | None = None) -> tuple:
+        """The central interval holding ``confidence`` of the mass (see
+        :meth:`freealg.Law.interval`).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> lo, hi = fa.spectrum(fa.semicircular("x")).interval(0.5)   # symmetric law
+        >>> abs(lo + hi) < 1e-20 and 0 < hi < 2
+        True
+        """
+        return self.law.interval(confidence, dps=self._dps(dps))
+
+    def median(self, dps: int | None = None) -> Any:
+        """The median (see :meth:`freealg.Law.median`).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> abs(fa.spectrum(fa.semicircular("x")).median()) < 1e-20
+        True
+        """
+        return self.law.median(dps=self._dps(dps))
+
+    def mean(self) -> Any:
+        """The exact mean tau(P).
+
+        Examples
+        --------
+        >>> import freealg as fa, sympy as sp
+        >>> fa.spectrum(fa.projection("p", sp.Rational(1, 3))).mean()
+        1/3
+        """
+        return self.law.mean()
+
+    def var(self) -> Any:
+        """The exact variance tau(P^2) - tau(P)^2.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> fa.spectrum(x + y).var()
+        2
+        """
+        return self.law.var()
+
+    def std(self) -> Any:
+        """The exact standard deviation.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> fa.spectrum(x + y).std()
+        sqrt(2)
+        """
+        return self.law.std()
+
+    def entropy(self) -> float:
+        """Voiculescu's free entropy of the law (see :meth:`freealg.Law.entropy`).
+
+        Examples
+        --------
+        >>> import freealg as fa, math
+        >>> chi = fa.spectrum(fa.semicircular("x")).entropy()
+        >>> abs(chi - 0.5 * math.log(2 * math.pi * math.e)) < 1e-12   # (1/2) log(2 pi e v)
+        True
+        """
+        return self.law.entropy()
+
     @property
     def diagnostics(self) -> dict:
         """What the solves of this solution did: the strategy, dps, residuals, iterations.
