@@ -285,3 +285,32 @@ def test_boxtimes_with_a_linearized_factor_is_not_refused():
     sym = fa.spectrum(x * y + y * x, method="linearization").law
     assert sym.is_positive() is False
     _raises_fast(lambda: fa.free_multiplicative(sym, fa.free_poisson(1)), InvalidParameterError)
+
+
+@pytest.mark.parametrize("s", [sp.Rational(1, 2), sp.Rational(1, 5), sp.Rational(9, 10)])
+def test_multiplicative_exponential_atom_below_one(s):
+    # S(m) = exp(-s m/(1+m)): chi(m) -> e^{-s} (1 - (1 - s)/m), so an atom at e^s of mass 1 - s
+    # for s < 1 (also the limit of the top atom of the free product of L laws
+    # (s/L) delta_0 + (1 - s/L) delta_{1/(1 - s/L)}: mass L (1 - s/L) - (L - 1) = 1 - s at
+    # (1 - s/L)^{-L} -> e^s). Checked against the subordination solution of G, which does not
+    # use atoms(): eta Im G(a + i eta) -> -mass
+    mu = fa.multiplicative_exponential(s)
+    (atom,) = mu.atoms()
+    assert atom.location == sp.exp(s) and atom.mass == 1 - s
+    with mpmath.workdps(40):
+        eta = mpmath.mpf("1e-25")
+        g = mu.cauchy(mpmath.mpc(mpmath.exp(mpmath.mpf(s.p) / s.q), eta), dps=40)
+        assert abs(g.imag * eta + (1 - s)) < 1e-12
+    # no atom from s = 1 on
+    assert fa.multiplicative_exponential(1).atoms() == []
+    assert fa.multiplicative_exponential(2).atoms() == []
+
+
+@pytest.mark.parametrize("make", [
+    lambda: fa.affine(fa.semicircle(1), "2"), lambda: fa.affine(fa.semicircle(1), 1, "x"),
+    lambda: fa.free_power(fa.semicircle(1), "2"),
+    lambda: fa.free_compression(fa.semicircle(1), "1/2"),
+    lambda: fa.mixture([fa.semicircle(1), fa.dirac(0)], ["1/2", "1/2"]),
+    lambda: fa.multiplicative_exponential("1")])
+def test_composite_parameters_are_not_parsed(make):
+    _raises_fast(make, InvalidParameterError)

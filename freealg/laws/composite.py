@@ -23,6 +23,7 @@ class _Composite(Law):
 
     __slots__ = ()
     _edge_strategies = ("fold",)
+    _hull_exact = False  # the hull of a composite law is a bound from its children's hulls
     #: for a binary law (⊞, ⊠): its curve from its children's, ``f(P_mu, P_nu, moments=...)``
     _eliminate: Any = None
 
@@ -84,7 +85,6 @@ class _Binary(_Composite):
     residuals ``_gpsi``, starting values ``_start`` (``freealg.numeric.subordination``)."""
 
     __slots__ = ()
-    _infix = True
     _argnames = ("mu", "nu")
     _gpsi: Any = None
     _start: Any = None

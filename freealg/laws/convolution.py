@@ -20,18 +20,13 @@ from ..numeric.curve import eliminate_additive, eliminate_multiplicative
 from ..numeric.engines import (W, atom_pairs, curve_from_r, curve_from_s, merge_atoms, positive,
                                s_form_product)
 from ..transforms import cumulants as cm
+from ..numeric.params import parameter
 from .base import OPERATIONS, Law, check, numeric_value
 from .catalog import Dirac
 from .composite import _Binary, _Composite
 
 __all__ = ["FreeAdditive", "FreeMultiplicative", "FreePower", "free_additive",
            "free_multiplicative", "free_power"]
-
-
-def _paren(law) -> str:
-    """LaTeX of a law, parenthesised when it is a binary operation (``_infix`` laws)."""
-    t = law._latex(None)
-    return rf"\left({t}\right)" if getattr(law, "_infix", False) else t
 
 
 class FreeAdditive(_Binary):
@@ -57,9 +52,6 @@ class FreeAdditive(_Binary):
             if not isinstance(law, Law):
                 raise InvalidParameterError(nm, law, "must be a freealg Law")
         self._init(mu, nu)
-
-    def _latex(self, printer=None):
-        return rf"{_paren(self._args[0])} \boxplus {_paren(self._args[1])}"
 
     def _free_cumulants_exact(self, n):
         mu, nu = self._args
@@ -110,7 +102,7 @@ class FreePower(_Composite):
     name = "free_power"
 
     def __init__(self, mu: Law, t: Any):
-        t = sp.sympify(t)
+        t = parameter("t", t)
         check("t", t, lambda: t >= 1, "free additive powers mu^{⊞t} need t >= 1 (use "
                                       "free_compression for 0 < t < 1)")
         self._init(mu, t)
@@ -118,10 +110,6 @@ class FreePower(_Composite):
     @property
     def _nunk(self):
         return 1 + self._args[0]._nunk
-
-    def _latex(self, printer=None):
-        mu, t = self._args
-        return rf"\left({mu._latex(None)}\right)^{{\boxplus {sp.latex(t)}}}"
 
     def _free_cumulants_exact(self, n):
         mu, t = self._args
@@ -193,9 +181,6 @@ class FreeMultiplicative(_Binary):
         for nm, law in (("mu", mu), ("nu", nu)):
             _check_positive_factor(nm, law)
         self._init(mu, nu)
-
-    def _latex(self, printer=None):
-        return rf"{_paren(self._args[0])} \boxtimes {_paren(self._args[1])}"
 
     def _moments_exact(self, n):
         mu, nu = self._args

@@ -19,10 +19,12 @@ from ..numeric.engines import (Z, W, affine_bands, affine_edges, curve_from_s, m
                                positive, s_form_product)
 from ..numeric.stransform import s_compress, s_scale
 from ..transforms import cumulants as cm
+from ..numeric.params import parameter
+from ..numeric.records import Atom
 from .base import OPERATIONS, Law, check, numeric_value
 from .catalog import Dirac
 from .composite import _Composite
-from .convolution import FreeAdditive, FreePower, _check_positive_factor, _paren
+from .convolution import FreeAdditive, FreePower, _check_positive_factor
 
 __all__ = ["FreeProduct", "Affine", "Mixture", "FreeCompression", "MultiplicativeExponential",
            "free_product", "free_compression", "affine", "mixture", "multiplicative_exponential"]
@@ -76,13 +78,6 @@ class FreeProduct(_Composite):
     @property
     def _nunk(self):
         return 1 + sum(1 + law._nunk for law, _ in self._args[0])
-
-    def _latex(self, printer=None):
-        parts = []
-        for law, k in self._args[0]:
-            t = _paren(law)
-            parts.append(t if k == 1 else rf"{t}^{{\boxtimes {k}}}")
-        return r" \boxtimes ".join(parts)
 
     def _moments_exact(self, n):
         m = None
@@ -185,7 +180,7 @@ class Affine(_Composite):
     name = "affine"
 
     def __init__(self, mu: Law, scale: Any = 1, shift: Any = 0):
-        a, b = sp.sympify(scale), sp.sympify(shift)
+        a, b = parameter("scale", scale), parameter("shift", shift)
         check("scale", scale, lambda: sp.Ne(a, 0), "the scale must be nonzero")
         check("scale", scale, lambda: sp.Eq(sp.im(a), 0), "the scale must be real")
         check("shift", shift, lambda: sp.Eq(sp.im(b), 0), "the shift must be real")
@@ -326,7 +321,6 @@ class Mixture(_Composite):
     ([Atom(location=0, mass=1/4, error=0)], [9/4])
     """
 
-    _infix = True
 
     __slots__ = ()
     _argnames = ("laws", "weights")
@@ -334,7 +328,7 @@ class Mixture(_Composite):
 
     def __init__(self, laws: Sequence[Law], weights: Sequence):
         laws = tuple(laws)
-        ws = tuple(sp.sympify(w) for w in weights)
+        ws = tuple(parameter("weights", w) for w in weights)
         if len(laws) != len(ws) or not laws:
             raise InvalidParameterError("weights", ws, "need one weight per law")
         for w in ws:
@@ -410,7 +404,7 @@ class FreeCompression(_Composite):
     name = "free_compression"
 
     def __init__(self, mu: Law, t: Any, ambient: Any = False):
-        t = sp.sympify(t)
+        t = parameter("t", t)
         check("t", t, lambda: sp.And(t > 0, t <= 1),
               "the trace of the compressing projection must lie in (0, 1]")
         self._init(mu, t, bool(ambient))
@@ -554,16 +548,21 @@ class MultiplicativeExponential(_Composite):
     networks near dynamical isometry (Pennington-Schoenholz-Ganguli, AISTATS 2018), a free
     multiplicative infinitely divisible law. m_2 = 1 + sigma2.
 
-    No atoms: chi has its pole at m = -1, so mu({0}) = 1 + (-1) = 0.
+    No atom at 0 (chi has its pole at m = -1, so mu({0}) = 1 + (-1) = 0). For sigma2 < 1 an
+    atom at e^{sigma2} of mass 1 - sigma2: chi(m) = m/(1 + m) exp(-sigma2 m/(1 + m)) tends to
+    e^{-sigma2} (1 - (1 - sigma2)/m) as m -> inf, and an atom of mass beta at a makes
+    psi(z) ~ beta/(1 - a z), i.e. chi(m) ~ (1 - beta/m)/a.
 
     Examples
     --------
-    >>> import freealg as fa
+    >>> import freealg as fa, sympy as sp
     >>> mu = fa.multiplicative_exponential(1)
     >>> mu.moments(3)
     [1, 2, 9/2]
     >>> mu.atoms()
     []
+    >>> fa.multiplicative_exponential(sp.Rational(1, 2)).atoms()
+    [Atom(location=exp(1/2), mass=1/2, error=0)]
     """
 
     __slots__ = ()
@@ -572,13 +571,10 @@ class MultiplicativeExponential(_Composite):
     _nunk = 1
 
     def __init__(self, sigma2: Any):
-        s = sp.sympify(sigma2)
+        s = parameter("sigma2", sigma2)
         check("sigma2", sigma2, sp.Eq(sp.im(s), 0), "must be real")
         check("sigma2", sigma2, s > 0, "must be > 0 (sigma2 = 0 is delta_1)")
         self._init(s)
-
-    def _latex(self, printer=None):
-        return (rf"\mu_{{S = \exp(-{sp.latex(self._args[0])}\, m/(1+m))}}")
 
     def s_transform(self, z=None):
         m = sp.Symbol("m") if z is None else z
@@ -591,7 +587,11 @@ class MultiplicativeExponential(_Composite):
         return cm.moments_from_s_coefficients(coeffs)
 
     def atoms(self):
-        return []
+        s = self._args[0]
+        mass = sp.Max(0, 1 - s)
+        if mass == 0:
+            return []
+        return [Atom(sp.exp(s), mass)]
 
     def _make_params(self, be):
         return (numeric_value(self._args[0], be),)
