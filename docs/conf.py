@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import os
+import re
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -199,9 +200,34 @@ def _missing_reference(app, env, node, contnode):
     return None
 
 
+# -- absolute values in docstrings ---------------------------------------------------------
+# The docstrings write formulas as plain text, and an absolute value such as |x| or
+# |mass - 1| is, to reST, a substitution reference (an error). Outside ``literals``, :math:
+# roles and doctest blocks, such a pair of bars is escaped and shown as written. Table rows
+# (| a | b |, bars next to spaces) are left alone.
+_BARS = re.compile(r"(?<![\w`\\|])\|(?=\S)([^|`\n]*?\S)\|(?![\w`|])")
+
+
+def _escape_bars(app, what, name, obj, options, lines):
+    in_doctest = False
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith(">>>"):
+            in_doctest = True
+        elif not stripped:
+            in_doctest = False
+        if in_doctest or "|" not in line:
+            continue
+        parts = line.split("``")
+        for j in range(0, len(parts), 2):          # outside ``literal`` spans
+            parts[j] = _BARS.sub(r"\\|\1\\|", parts[j])
+        lines[i] = "``".join(parts)
+
+
 def setup(app):
     app.connect("autodoc-process-bases", _process_bases)
     app.connect("missing-reference", _missing_reference)
+    app.connect("autodoc-process-docstring", _escape_bars, priority=600)  # after numpydoc
 
 
 # -- HTML ----------------------------------------------------------------------------------

@@ -167,6 +167,17 @@ def test_class_pages_show_inherited_members(conf):
     assert fa.Law in shown
 
 
+def test_absolute_values_in_docstrings_are_not_substitutions(conf):
+    # |x| in a plain-text formula is a reST substitution reference (a build error): escaped,
+    # except in ``literals``, :math: roles, doctest blocks and table rows
+    lines = ["on |x| <= 2 sqrt(d - 1)", "the defect |mass - 1|.", "``|x^0|^2/N`` and |z|",
+             ":math:`|x|`", "| a | b |", ">>> abs(-1)", "|1|", "", "then |y|"]
+    conf["_escape_bars"](None, "function", "f", None, {}, lines)
+    assert lines == [r"on \|x\| <= 2 sqrt(d - 1)", r"the defect \|mass - 1\|.",
+                     r"``|x^0|^2/N`` and \|z\|", ":math:`|x|`", "| a | b |", ">>> abs(-1)",
+                     "|1|", "", r"then \|y\|"]
+
+
 # -- the pages name the public API ---------------------------------------------------------
 
 def _autosummary_names(text: str) -> set[str]:
