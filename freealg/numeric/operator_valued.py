@@ -68,6 +68,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InvalidParameterError, NoConvergence, UndeterminedError
+from ..kernels.resources import available_memory
 from .matrices import MPM, NPM, MPMatrix, exact_value, kron_rows
 from .operator_groups import DiscreteGroup, LawGroup, UnitaryGroup
 from .records import Atom
@@ -497,6 +498,15 @@ def problem(b0: Any, semis: Sequence, groups: Sequence, scale: float) -> Problem
     return Problem(b0, tuple(semis), objs, k, max(1.0, float(scale)))
 
 
+def _batch_size(prob: Problem) -> int:
+    """Points per float64 batch: the Newton Jacobian of one point is (m k^2)^2 complex entries
+    (m unknown blocks of size k x k), with a few work copies; a batch uses at most half the
+    available memory."""
+    k, m = int(prob.k), int(prob.nblk)
+    per_point = 16 * 4 * (m * k * k) ** 2 + 1
+    return max(1, min(1 << 16, (available_memory() // 2) // per_point))
+
+
 def cauchy_np(prob: Problem, z: Any) -> tuple[np.ndarray, float, int]:
     """G_P on an array of points of the closed upper half plane, float64, vectorised.
 
@@ -531,6 +541,13 @@ def cauchy_np(prob: Problem, z: Any) -> tuple[np.ndarray, float, int]:
     """
     z = np.asarray(z, dtype=complex)
     flat = z.ravel()
+    chunk = _batch_size(prob)
+    if flat.size > chunk:
+        # the float64 Newton holds an (m k^2) x (m k^2) complex Jacobian per point: solve in
+        # batches that fit in half the available memory (x^64 asked for 53 GiB at once)
+        parts = [cauchy_np(prob, flat[i:i + chunk]) for i in range(0, flat.size, chunk)]
+        G = np.concatenate([p[0] for p in parts]).reshape(z.shape)
+        return G, max(p[1] for p in parts), sum(p[2] for p in parts)
     X, ok, _, retried = _continue_np(prob, flat)
     with np.errstate(all="ignore"):
         R, _, qerr, G = prob.res_jac_np(X, flat.real + 1j * np.maximum(flat.imag, 0),
