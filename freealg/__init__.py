@@ -14,6 +14,7 @@ from .errors import (BranchError, FreeAlgError, InvalidParameterError, LawArithm
                      UndeterminedError)
 from .laws import *  # noqa: F401,F403
 from .laws import __all__ as _laws_all
+from . import rewrite as _rewrite  # noqa: F401  (registers the rules of Law.simplify)
 from .printing import latex
 from .reduce import System, compile_expr, linearize
 from .reduce import compile_expr as compile  # noqa: A001 (the API name)

@@ -33,6 +33,7 @@ LAYERS = {
     "kernels": 2,
     "numeric engine": 2,  # freealg/numeric/* except solution.py and __init__.py (see _layer)
     "laws": 3,
+    "rewrite": 3,  # Law.simplify's rules: a rewriting layer beside the law value objects
     "algebra": 4,  # generators carry laws (selfadjoint(name, law)): algebra sits above laws
     "reduce": 5,
     "numeric": 6,  # numeric/solution.py (SpectralSolution, spectrum) and the lazy __init__.py

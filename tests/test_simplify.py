@@ -24,7 +24,7 @@ import sympy as sp
 import freealg as fa
 from _references import wachter_edges
 from freealg.laws.families import Wachter
-from freealg.laws.simplify import simplify
+from freealg.rewrite import simplify
 from freealg.transforms import cumulants as cm
 
 R = sp.Rational

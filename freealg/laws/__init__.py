@@ -11,7 +11,6 @@ from .derived import (Affine, FreeCompression, FreeProduct, Mixture, Multiplicat
                       affine, free_compression, free_product, mixture, multiplicative_exponential)
 from .operator_valued import OperatorValued
 from .families import free_binomial, free_meixner, kesten_mckay, wachter
-from . import simplify as _simplify  # noqa: F401  (registers Law.simplify's rules)
 
 __all__ = [
     "Law", "Atom", "Edge", "Band",

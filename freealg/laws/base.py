@@ -447,7 +447,7 @@ class Law(DistributionMixin):
 
     def simplify(self) -> "Law":
         """An equal law with a closed form where one is known, else the tree with simplified
-        children (see :func:`freealg.laws.simplify.simplify` for the rules and theorems).
+        children (see :func:`freealg.rewrite.simplify` for the rules and theorems).
 
         ``cauchy`` and ``density`` use the closed form automatically (strategy ``'formula'``)
         when the whole tree simplifies to one; ``edges(method='formula')`` and

@@ -11,7 +11,7 @@ The family contains the semicircle (a = mean, b = variance), the free Poisson la
 (mean l s, variance l s^2, a = s (1 + l), b = l s^2), the free binomial laws
 ((1 - p) delta_0 + p delta_1)^{⊞n}, the Kesten-McKay laws (Kesten 1959; McKay 1981) and, up to an
 atom at 0, the Wachter law (Wachter 1980). It is closed under affine maps, free additive powers
-and free compressions, which ``freealg.laws.simplify`` uses.
+and free compressions, which ``freealg.rewrite`` uses.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from ..numeric.leaf import ClosedFormDensity, IntervalLeaf, merge_atoms
 from ..numeric.params import parameter
 from .base import Atom, Law, check, numeric_value
 
-__all__ = ["FreeMeixner", "FreeBinomial", "KestenMcKay", "Wachter",
+__all__ = ["ConstantRecursion", "FreeMeixner", "FreeBinomial", "KestenMcKay", "Wachter",
            "free_meixner", "free_binomial", "kesten_mckay", "wachter"]
 
 _z, _G, _w = sp.symbols("z G w")
@@ -39,10 +39,21 @@ def _sym(z, default):
     return default if z is None else sp.sympify(z)
 
 
-class _ConstantRecursion(ClosedFormDensity, IntervalLeaf, Law):
-    """Shared closed forms of the laws with a constant recursion formula.
+class ConstantRecursion(ClosedFormDensity, IntervalLeaf, Law):
+    """Shared closed forms of the laws with a constant recursion formula (base class).
 
-    Subclasses give ``_jacobi()`` = (mean, variance, a, b), exact."""
+    Their Jacobi parameters are (mean, variance) followed by the constants (a, b); subclasses
+    give ``_jacobi()`` = (mean, variance, a, b), exact. The family is closed under free sums of
+    members with equal (mean - a, b - variance), free powers, compressions and affine maps,
+    which ``freealg.rewrite`` uses.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> mu = fa.kesten_mckay(3)
+    >>> isinstance(mu, ConstantRecursion), mu.moments(4)   # closed walks on the 3-regular tree
+    (True, [0, 3, 0, 15])
+    """
 
     __slots__ = ()
     _rho_guard = 10
@@ -138,7 +149,7 @@ def _real(name, value):
     check(name, value, lambda: sp.Eq(sp.im(sp.sympify(value)), 0), "must be real")
 
 
-class FreeMeixner(_ConstantRecursion):
+class FreeMeixner(ConstantRecursion):
     """Law with a constant recursion formula: orthogonal polynomials with Jacobi parameters
     alpha_0 = mean, omega_1 = variance, alpha_n = a, omega_n = b (n >= 1, resp. n >= 2).
 
@@ -176,7 +187,7 @@ class FreeMeixner(_ConstantRecursion):
         return self._args
 
 
-class FreeBinomial(_ConstantRecursion):
+class FreeBinomial(ConstantRecursion):
     """Free binomial law ((1 - p) delta_0 + p delta_1)^{⊞n}, n > 1: the law of a sum of n free
     projections of trace p when n is an integer.
 
@@ -215,7 +226,7 @@ class FreeBinomial(_ConstantRecursion):
         return (n + z) / (n * (n * p + z))
 
 
-class KestenMcKay(_ConstantRecursion):
+class KestenMcKay(ConstantRecursion):
     """Kesten-McKay law of degree d > 1: the spectral law of the adjacency operator of the
     d-regular tree (Kesten 1959; McKay 1981), i.e. b^{⊞d} for the symmetric Bernoulli law
     b = (delta_{-1} + delta_1)/2 (the tree is the Cayley graph of the free product of d copies of
@@ -249,7 +260,7 @@ class KestenMcKay(_ConstantRecursion):
         return sp.S.Zero, d, sp.S.Zero, d - 1
 
 
-class Wachter(_ConstantRecursion):
+class Wachter(ConstantRecursion):
     """Wachter law: the law of p q p for free projections p, q of traces alpha, beta in (0, 1),
     i.e. bernoulli(alpha) ⊠ bernoulli(beta) (Wachter 1980; Collins 2005).
 

@@ -1,4 +1,7 @@
-"""Symbolic simplification of law trees into equal laws with closed forms.
+"""Symbolic simplification of law trees into equal laws with closed forms (``Law.simplify``).
+
+A rewriting layer above the law value objects: it knows every law class and registers
+:func:`simplify` as ``Law.simplify``'s rule set when it is imported (``import freealg`` does).
 
 :func:`simplify` rewrites a tree of free convolutions, powers, compressions, affine maps and
 mixtures bottom-up. A node is replaced only by a law that is provably the same law (equal free
@@ -23,13 +26,14 @@ from typing import Any
 
 import sympy as sp
 
-from ..errors import InvalidParameterError
-from .base import OPERATIONS, Law
-from .catalog import Arcsine, Dirac, Discrete, FreePoisson, Semicircle, Uniform
-from .convolution import FreeAdditive, FreeMultiplicative, FreePower
-from .derived import Affine, FreeCompression, FreeProduct, Mixture
-from .families import (FreeBinomial, FreeMeixner, KestenMcKay, Wachter, _ConstantRecursion,
-                       _tidy, is_zero, truth)
+from .errors import InvalidParameterError
+from .laws.base import OPERATIONS, Law
+from .laws.catalog import Arcsine, Dirac, Discrete, FreePoisson, Semicircle, Uniform
+from .laws.convolution import FreeAdditive, FreeMultiplicative, FreePower
+from .laws.derived import Affine, FreeCompression, FreeProduct, Mixture
+from .laws.families import (ConstantRecursion, FreeBinomial, FreeMeixner, KestenMcKay, Wachter,
+                            is_zero, truth)
+from .numeric.jacobi import tidy as _tidy
 
 __all__ = ["simplify"]
 
@@ -60,7 +64,7 @@ def simplify(law: Law) -> Law:
     Examples
     --------
     >>> import sympy as sp, freealg as fa
-    >>> from freealg.laws.simplify import simplify
+    >>> from freealg.rewrite import simplify
     >>> simplify(fa.free_additive(fa.semicircle(1), fa.semicircle(2, 1)))
     semicircle(variance=3, mean=1)
     >>> simplify(fa.free_power(fa.discrete([-1, 1]), 3))
@@ -125,7 +129,7 @@ def _jacobi(law: Law):
     if isinstance(law, FreePoisson):
         lam, s = law.args
         return lam * s, lam * s**2, s * (1 + lam), lam * s**2
-    if isinstance(law, _ConstantRecursion) and not isinstance(law, Wachter):
+    if isinstance(law, ConstantRecursion) and not isinstance(law, Wachter):
         return law._jacobi()
     two = _two_point(law)
     if two is not None:
