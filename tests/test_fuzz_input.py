@@ -332,3 +332,13 @@ def test_operator_valued_float64_batches_fit_in_memory(monkeypatch):
     assert ov._batch_size(law._problem()) == 1
     batched = law.cauchy(xs)
     assert np.allclose(batched, whole, rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("spec", [
+    sp.Lambda(sp.Symbol("h"), sp.Function("g")(sp.Symbol("h"))),
+    sp.Function("g")(sp.Symbol("h")) + sp.Symbol("h"),
+    sp.Lambda((sp.Symbol("h"), sp.Symbol("k")), sp.Symbol("h")),
+    sp.Derivative(sp.Function("g")(sp.Symbol("h")), sp.Symbol("h")),
+    sp.Symbol("h") * sp.Symbol("k")])
+def test_activations_without_numeric_value(spec):
+    _raises_fast(lambda: fa.nn.MLP(2, spec), InvalidParameterError, seconds=10)

@@ -56,6 +56,19 @@ ACTIVATIONS: dict[str, Callable[..., sp.Expr]] = {
 _CALL = re.compile(r"^\s*([a-z_]+)\s*(?:\(\s*([-+0-9.eE/]+)\s*\))?\s*$")
 
 
+def _explicit(spec: Any, expr: sp.Expr) -> sp.Expr:
+    """``expr`` when it is an explicit function of h; an undefined function (``g(h)``) or an
+    unevaluated derivative has no numeric value, so it is refused here rather than deep in
+    the code printer."""
+    from sympy.core.function import AppliedUndef
+
+    if expr.atoms(AppliedUndef) or expr.atoms(sp.Derivative) or expr.atoms(sp.Integral):
+        raise InvalidParameterError("activation", spec, "must be an explicit function of one "
+                                    "variable (it contains an undefined function, derivative "
+                                    "or integral, which has no numeric value)")
+    return expr
+
+
 def activation_expr(spec: Any) -> sp.Expr:
     """phi(h) as a sympy expression in ``H`` (the real symbol h) from a specification.
 
@@ -94,14 +107,17 @@ def activation_expr(spec: Any) -> sp.Expr:
         An unknown name, a malformed parameter, or an expression with several free symbols.
     """
     if isinstance(spec, sp.Lambda):
+        if len(spec.variables) != 1:
+            raise InvalidParameterError("activation", spec, "a sympy Lambda activation takes "
+                                                            "exactly one variable")
         (v,) = spec.variables
-        return spec.expr.subs(v, H)
+        return _explicit(spec, spec.expr.subs(v, H))
     if isinstance(spec, sp.Expr):
         syms = sorted(spec.free_symbols, key=str)
         if len(syms) != 1:
             raise InvalidParameterError("activation", spec, "a sympy activation needs exactly "
                                                             "one free symbol")
-        return spec.subs(syms[0], H)
+        return _explicit(spec, spec.subs(syms[0], H))
     args: tuple = ()
     if isinstance(spec, tuple) and spec and isinstance(spec[0], str):
         name, args = spec[0], tuple(spec[1:])
