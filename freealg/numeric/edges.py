@@ -37,6 +37,7 @@ from ..errors import NoConvergence
 from ..kernels.backend import MP, NP
 from ..kernels.continuation import solve_np
 from ..kernels.dual import Dual
+from .contour import contour_mass
 from .params import numeric_value
 from .tanhsinh import tanh_sinh_rule
 from .records import Atom, Band, Edge
@@ -79,8 +80,8 @@ def _tight_hull(law):
     except Exception:  # noqa: BLE001 (symbolic means: keep the bound)
         return lo, hi
     atoms = [a for a, _ in law._atoms_float()]
-    # down to 2^-1000 of the distance, in chunks, stopping at the first point in a band
-    steps = 2.0 ** (-np.arange(0, 4000) / 4.0)
+    # down to 2^-200 of the distance, in chunks, stopping at the first point in a band
+    steps = 2.0 ** (-np.arange(0, 800) / 4.0)
     out = []
     for end in (lo, hi):
         if end == c:
@@ -99,8 +100,22 @@ def _tight_hull(law):
         for a in atoms:
             if (end > c and a > cut) or (end < c and a < cut):
                 cut = a
+        if cut != end and not _no_mass_between(law, cut, end, hi - lo):
+            # the geometric walk stepped over a narrow band: keep the bound
+            cut = end
         out.append(cut)
     return out[0], out[1]
+
+
+def _no_mass_between(law, cut, end, width):
+    """True when the contour integral of G around [cut, end] (slightly past ``end``) shows
+    no mass there (``cut`` lies outside the support; the bound ``end`` is an outer bound)."""
+    a, b = sorted((cut, end + (1e-3 * width if end > cut else -1e-3 * width)))
+    try:
+        m, err = contour_mass(law, a, b)
+    except Exception:  # noqa: BLE001 (no float64 Cauchy transform: keep the shrink)
+        return True
+    return bool(np.isfinite(m) and abs(m) <= 1e-8 + 4 * err)
 
 
 def _scan(law, n=_GRID):
@@ -115,7 +130,12 @@ def _scan(law, n=_GRID):
         return x, rho, np.zeros(n, dtype=bool), lo, hi
     # robust level (a divergent density at a hard edge must not set the threshold)
     level = float(np.median(pos))
-    inside = rho > 1e-10 * level
+    # (float64 Im G leaves noise of ~1e-10 of the peak next to narrow bands far from 0, which
+    # can be all the grid sees: a floor at 1e-4 of the mean density of the continuous part; a
+    # band below it is found by the mass audit of the support)
+    cont = 1.0 - sum(m for _, m in law._atoms_float())
+    floor = 1e-4 * max(cont, 0.0) / width
+    inside = rho > max(1e-10 * level, 1e-8 * float(np.max(pos)), floor)
     return x, rho, inside, lo, hi
 
 
@@ -135,7 +155,7 @@ def _bisect_np(law, x_out, x_in, rel=1e-9, k=32):
             break
         pts = x_out[:, None] + frac[None, :] * (x_in - x_out)[:, None]  # from outside inwards
         r = _density_grid(law, pts.ravel()).reshape(pts.shape)
-        ins = r > 1e-13 * np.maximum(peak[:, None], r)
+        ins = r > 1e-8 * np.maximum(peak[:, None], r)
         for b in range(len(x_out)):
             hit = np.nonzero(ins[b])[0]
             j = hit[0] if hit.size else len(frac)  # first inside point from the outside end

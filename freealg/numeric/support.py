@@ -9,6 +9,10 @@ in :mod:`freealg.numeric.edges`.
 An engine module (duck typing): a law provides ``_strategies``, ``_closed``, ``_support``,
 ``_edges`` and ``atoms()``.
 
+Every support is audited (:mod:`freealg.numeric.audit`): the continuous mass of the bands plus
+the atom masses must be 1 within the quadrature's error; missing mass is searched for (hidden
+bands are added), and a support that still does not carry mass 1 raises ``NoConvergence``.
+
 Examples
 --------
 >>> import freealg as fa
@@ -23,6 +27,8 @@ from typing import Any
 
 import sympy as sp
 
+from ..errors import InvalidParameterError
+from .audit import complete_support
 from .dispatch import check_dps
 from .strategies import dispatch
 
@@ -43,7 +49,20 @@ def support(law: Any, dps: int = 30, method: str | None = None) -> list:
     """
     dps = check_dps(dps)
     target, _, method = dispatch(law, "support", method)
-    return target._support(dps, method)
+    return list(_audited(target, dps, method)[0])
+
+
+def _audited(target: Any, dps: int, method: str | None) -> tuple:
+    """(bands, edges of hidden bands): the law's bands completed by the mass audit (bands +
+    atoms = 1), cached on the law."""
+
+    def run():
+        extra: list = []
+        bands = complete_support(target, target._support(dps, method), dps, extra)
+        return bands, extra
+
+    memo = getattr(target, "_memo", None)
+    return run() if memo is None else memo(("support_audited", dps, method), run)
 
 
 def edges(law: Any, dps: int = 30, method: str | None = None) -> list:
@@ -57,7 +76,13 @@ def edges(law: Any, dps: int = 30, method: str | None = None) -> list:
     """
     dps = check_dps(dps)
     target, _, method = dispatch(law, "edges", method)
-    return target._edges(dps, method)
+    found = list(target._edges(dps, method))
+    try:
+        starget, _, smethod = dispatch(law, "support", method)
+    except InvalidParameterError:  # no support strategy of that name: no audit
+        return found
+    extra = _audited(starget, dps, smethod)[1]
+    return sorted(found + list(extra), key=lambda e: float(e.location)) if extra else found
 
 
 def continuous_mass(law: Any) -> Any:
