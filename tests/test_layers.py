@@ -26,6 +26,7 @@ ROOT = PKG.parent
 LAYERS = {
     "errors": 0,
     "deps": 0,  # optional packages (require, have) and blas_threads; imports only errors
+    "progress": 0,  # progress reporters of slow calls; imports only errors and deps
     "transforms": 1,
     # figures from duck-typed laws and solutions (density, atoms, support): imports only deps and
     # errors, so Law.plot and SpectralSolution.plot can delegate to it

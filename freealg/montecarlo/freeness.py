@@ -48,6 +48,7 @@ import numpy as np
 from ..algebra import NCPoly
 from ..deps import blas_threads
 from ..errors import InvalidParameterError
+from ..progress import bar as progress_bar, check as check_progress
 from ..numeric.display import escape, table_html
 from .evaluate import evaluate, needs_complex
 from .samplers import NumpyOps, realise
@@ -375,7 +376,7 @@ def freeness_test(a: Any, b: Any = None, n_values: Sequence[int] = (100, 200, 40
                   seed: Any = 0, trials: int = 10, orders: int = 2, *,
                   powers_a: Sequence[int] | None = None, powers_b: Sequence[int] | None = None,
                   level: float = 0.95, field: str = "auto",
-                  threads: int | None = None) -> FreenessReport:
+                  threads: int | None = None, progress: bool | None = None) -> FreenessReport:
     """Test asymptotic freeness of a and b from mixed moments of centred elements over N.
 
     See the module docstring for the statistic (rms over trials, which decays like 1/N for
@@ -417,6 +418,10 @@ def freeness_test(a: Any, b: Any = None, n_values: Sequence[int] = (100, 200, 40
         For NCPoly inputs: the field of the random-matrix models.
     threads : int or None
         Limit the BLAS/LAPACK threads (see :func:`~freealg.montecarlo.sample`).
+    progress : bool or None
+        Report each trial of each N on stderr (a tqdm bar when tqdm is installed, else one
+        ``[k/n]`` line per trial; see :mod:`freealg.progress`). None: only in interactive
+        sessions and for runs expected to take over about 2 s.
 
     Returns
     -------
@@ -428,8 +433,10 @@ def freeness_test(a: Any, b: Any = None, n_values: Sequence[int] = (100, 200, 40
     ------
     InvalidParameterError
         Unsupported inputs, n_values or trials that are not positive ints, orders < 1, matrices
-        that are not square or of different shapes, n too large for the memory.
+        that are not square or of different shapes, n too large for the memory, ``progress``
+        not True, False or None.
     """
+    progress = check_progress(progress)
     if not isinstance(orders, int) or isinstance(orders, bool) or orders < 1:
         raise InvalidParameterError("orders", orders, "must be an int >= 1")
     if not (0 < level < 1):
@@ -440,12 +447,12 @@ def freeness_test(a: Any, b: Any = None, n_values: Sequence[int] = (100, 200, 40
     if threads is not None:
         threads = _check_n(threads, "threads")
     with blas_threads(threads):
-        return _freeness(draw, data, n_values, seed, trials, orders, powers_a, powers_b, level)
+        return _freeness(draw, data, n_values, seed, trials, orders, powers_a, powers_b, level,
+                         progress)
 
 
-def _freeness(draw, data, n_values, seed, trials, orders, powers_a, powers_b, level):
-    from scipy import stats
-
+def _freeness(draw, data, n_values, seed, trials, orders, powers_a, powers_b, level,
+              progress=False):
     seedseq = _check_seed(seed)
     if data is None:
         if isinstance(n_values, (int, np.integer)):
@@ -464,6 +471,19 @@ def _freeness(draw, data, n_values, seed, trials, orders, powers_a, powers_b, le
     else:
         n_values = tuple(sorted(data))
         trials = min(len(v) for v in data.values())
+    total = (trials * len(n_values) if data is None
+             else sum(min(len(data[n]), trials) for n in n_values))
+    # about 2 s of dense work: trials * sum N^3 > 2e9 (every word costs a few products)
+    slow = data is None and trials * sum(float(n) ** 3 for n in n_values) * orders > 2e9
+    with progress_bar(total, "freealg.freeness_test", progress, slow=slow) as bar:
+        return _freeness_loop(draw, data, n_values, children if data is None else None, trials,
+                              orders, powers_a, powers_b, level, bar)
+
+
+def _freeness_loop(draw, data, n_values, children, trials, orders, powers_a, powers_b, level,
+                   bar):
+    from scipy import stats
+
     notes = []
     pa, pb = powers_a, powers_b
     words = None
@@ -496,6 +516,7 @@ def _freeness(draw, data, n_values, seed, trials, orders, powers_a, powers_b, le
             v, s = _word_values(_centred_powers(A, pa), _centred_powers(B, pb), words, n)
             vals_t.append(v)
             scales_t.append(s)
+            bar.step(1, f"n={n}")
         V = np.asarray(vals_t)             # trials x words (complex)
         S = np.asarray(scales_t)
         T = V.shape[0]

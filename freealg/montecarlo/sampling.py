@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from ..algebra import NCPoly
-from ..deps import blas_threads, require
+from ..deps import blas_threads
 from ..kernels.resources import available_memory
 from ..errors import InvalidParameterError, UndeterminedError
+from ..progress import bar as progress_bar, check as check_progress
 from .backends import dask_trials, torch_trials
 from .evaluate import evaluate, needs_complex, spectrum_of
 from .samplers import NumpyOps, has_classical_randomness, realise
@@ -128,23 +129,10 @@ def _one_trial(expr: NCPoly, n: int, seedseq: np.random.SeedSequence, complex_: 
     return spectrum_of(kind, m, selfadjoint, ops)
 
 
-def _progress(progress: Any, trials: int, n: int):
-    """A tqdm bar (or None). ``None`` = automatic: shown when tqdm is installed and the run is
-    long (trials * N^3 > 1e11 flops, about a minute of dense work)."""
-    if progress is None:
-        if trials * float(n) ** 3 <= 1e11:
-            return None
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            return None
-        return tqdm(total=trials, desc="freealg.sample", unit="trial")
-    if progress is False:
-        return None
-    if progress is True:
-        tqdm = require("tqdm.auto", "progress", True).tqdm
-        return tqdm(total=trials, desc="freealg.sample", unit="trial")
-    raise InvalidParameterError("progress", progress, "must be None (automatic), True or False")
+def _slow(trials: int, n: int) -> bool:
+    """Whether a run is expected to take over about 2 s (trials * N^3 > 2e9 flops of dense
+    work): the threshold of ``progress=None`` in interactive sessions."""
+    return trials * float(n) ** 3 > 2e9
 
 
 def sample(expr: NCPoly, n: int = 1000, seed: Any = 0, trials: int = 1, backend: str = "numpy",
@@ -189,7 +177,9 @@ def sample(expr: NCPoly, n: int = 1000, seed: Any = 0, trials: int = 1, backend:
         'dask' spreads the trials over a ``dask.distributed`` cluster (``client=`` or a
         LocalCluster).
     progress : bool or None
-        tqdm bar; None shows one when tqdm is installed and the run is long.
+        Report each trial on stderr (a tqdm bar when tqdm is installed, else one ``[k/n]``
+        line per trial; see :mod:`freealg.progress`). None: only in interactive sessions and
+        for runs expected to take over about 2 s.
     field : {'auto', 'real', 'complex'}
         Real or complex models.
     per_trial : bool
@@ -218,6 +208,7 @@ def sample(expr: NCPoly, n: int = 1000, seed: Any = 0, trials: int = 1, backend:
     n = _check_n(n)
     trials = _check_n(trials, "trials")
     seedseq = _check_seed(seed)
+    progress = check_progress(progress)
     if backend not in BACKENDS:
         raise InvalidParameterError("backend", backend, f"must be one of {', '.join(BACKENDS)}")
     if field not in ("auto", "real", "complex"):
@@ -237,19 +228,19 @@ def sample(expr: NCPoly, n: int = 1000, seed: Any = 0, trials: int = 1, backend:
             "field": "complex" if complex_ else "real", "seed": seed if isinstance(seed, int)
             else None, "backend": backend}
     if backend == "numpy":
-        bar = _progress(progress, trials, n)
         rows = []
-        with blas_threads(threads):
+        with progress_bar(trials, "freealg.sample", progress, slow=_slow(trials, n)) as bar, \
+                blas_threads(threads):
             for ch in children:
                 rows.append(_one_trial(expr, n, ch, complex_, selfadjoint))
-                if bar is not None:
-                    bar.update(1)
-        if bar is not None:
-            bar.close()
+                bar.step()
     elif backend == "torch":
-        rows = torch_trials(expr, n, children, complex_, selfadjoint, device,
-                            _progress(progress, trials, n))
-    else:
-        rows = dask_trials(_one_trial, expr, n, children, complex_, selfadjoint, client, threads)
+        with progress_bar(trials, "freealg.sample", progress, slow=_slow(trials, n)) as bar:
+            rows = torch_trials(expr, n, children, complex_, selfadjoint, device, bar)
+    else:  # the trials run on the cluster: one step when they are all back
+        with progress_bar(1, "freealg.sample (dask)", progress, slow=_slow(trials, n)) as bar:
+            rows = dask_trials(_one_trial, expr, n, children, complex_, selfadjoint, client,
+                               threads)
+            bar.step()
     out = np.stack(rows) if per_trial else np.concatenate(rows)
     return SampledSpectrum(out, info)

@@ -45,6 +45,7 @@ from ..algebra import NCPoly, circular, haar_orthogonal
 from ..algebra import activation as _activation_gen
 from ..deps import blas_threads
 from ..errors import InvalidParameterError
+from ..progress import bar as progress_bar, check as check_progress
 from ..numeric.display import escape, number_html, table_html
 from ..numeric.solution import SpectralSolution
 from ..reduce import compile_expr
@@ -84,10 +85,17 @@ class MLP:
         Input norm ``|x^0|^2/N``; None starts at the fixed point q* (the setting of PSG 2017,
         where all layers share one law), or q0 = 1 where there is no isolated positive q*
         (q* = 0: the signal dies out; a continuum of fixed points).
+    progress : bool or None
+        Report the stages of the construction on stderr (critical sigma_w, fixed point; a
+        smooth activation such as tanh takes seconds for the critical sigma_w); see
+        :mod:`freealg.progress`. None: only in interactive sessions and for smooth
+        activations.
     """
 
     def __init__(self, depth: int, activation: Any = "relu", weights: str = "orthogonal",
-                 sigma_w: Any = None, sigma_b: Any = 0, q0: Any = None):
+                 sigma_w: Any = None, sigma_b: Any = 0, q0: Any = None,
+                 progress: bool | None = None):
+        progress = check_progress(progress)
         if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool) or depth < 1:
             raise InvalidParameterError("depth", depth, "the depth must be an integer >= 1")
         if weights not in ("orthogonal", "gaussian"):
@@ -98,8 +106,17 @@ class MLP:
         self.weights = weights
         self.phi = activation_expr(activation)
         sb = sp.sympify(sigma_b)
-        if sigma_w is None:
-            sigma_w = self._critical_sigma_w(sb)
+        with progress_bar(2, "freealg.nn.MLP", progress, slow=_smooth(self.phi)) as bar:
+            if sigma_w is None:
+                bar.stage("critical sigma_w")
+                sigma_w = self._critical_sigma_w(sb)
+            else:
+                bar.step()
+            bar.stage("mean field and q_l")
+            self._init_mean_field(activation, sigma_w, sb, q0)
+        self._cache: dict = {}
+
+    def _init_mean_field(self, activation, sigma_w, sb, q0):
         self.mean_field = MeanField(activation, sigma_w, sb)
         self.sigma_w = self.mean_field.sigma_w_
         self.sigma_b = self.mean_field.sigma_b_
@@ -119,7 +136,6 @@ class MLP:
             self._at_fixed_point = False
             self.q0 = q0s
             self.q = self.mean_field.q_sequence(q0s, self.depth)
-        self._cache: dict = {}
 
     def _critical_sigma_w(self, sb):
         if self.phi == sp.Max(H, 0) and sb == 0:
@@ -311,7 +327,8 @@ class MLP:
         """
         return SpectralSolution(self.fisher_system(), dps)
 
-    def lambda_max(self, dps: int = 30, method: str | None = None):
+    def lambda_max(self, dps: int = 30, method: str | None = None,
+                   progress: bool | None = None):
         """Largest eigenvalue of H_L.
 
         ``method="spectrum"``: the right end (edge or atom) of :meth:`fisher_spectrum`.
@@ -338,19 +355,29 @@ class MLP:
             Digits of the result.
         method : {None, "curve", "spectrum"}
             See above.
+        progress : bool or None
+            Report the stages (S-transforms, curve or spectrum) on stderr; see
+            :mod:`freealg.progress`. None: only in interactive sessions and for smooth
+            activations.
         """
-        if method is None:
-            method = "curve" if self._s_transforms() is not None else "spectrum"
-        if method == "spectrum":
-            return _right_end(self.fisher_spectrum(dps), dps)
-        if method != "curve":
+        progress = check_progress(progress)
+        if method not in (None, "curve", "spectrum"):
             raise InvalidParameterError("method", method, "use 'curve' or 'spectrum'")
-        Ss = self._s_transforms()
-        if Ss is None:
-            raise InvalidParameterError("method", method, "the curve method needs closed-form "
-                                        "S-transforms of sigma_w^2 D_l^2 and orthogonal weights "
-                                        "(use method='spectrum')")
-        return _lambda_max_curve([sp.sympify(q) for q in self.qhat()], Ss, dps)
+        with progress_bar(2, "freealg.nn.MLP.lambda_max", progress,
+                          slow=_smooth(self.phi)) as bar:
+            bar.stage("S-transforms of the layers")
+            Ss = self._s_transforms() if method != "spectrum" else None
+            if method is None:
+                method = "curve" if Ss is not None else "spectrum"
+            if method == "spectrum":
+                bar.stage("right end of the spectrum")
+                return _right_end(self.fisher_spectrum(dps), dps)
+            if Ss is None:
+                raise InvalidParameterError("method", method, "the curve method needs "
+                                            "closed-form S-transforms of sigma_w^2 D_l^2 and "
+                                            "orthogonal weights (use method='spectrum')")
+            bar.stage("maximum of the curve")
+            return _lambda_max_curve([sp.sympify(q) for q in self.qhat()], Ss, dps)
 
     def _s_transforms(self):
         if self.weights != "orthogonal":
@@ -411,10 +438,13 @@ class MLP:
         return Ws, hs, xs, ds
 
     def sample_jacobian(self, n: int = 1000, seed: int = 0, trials: int = 1,
-                        threads: int | None = None) -> np.ndarray:
+                        threads: int | None = None,
+                        progress: bool | None = None) -> np.ndarray:
         """Eigenvalues of J J^T for real networks of width n (forward pass, J = prod D_l W_l).
 
-        ``threads`` caps the BLAS threads (1 is much faster on a loaded machine).
+        ``threads`` caps the BLAS threads (1 is much faster on a loaded machine);
+        ``progress`` reports each trial on stderr (None: only in interactive sessions and for
+        runs expected to take over about 2 s; see :mod:`freealg.progress`).
 
         Examples
         --------
@@ -424,10 +454,16 @@ class MLP:
         ((80,), True)
         """
         _check_n(n)
-        with blas_threads(threads):
-            return self._sample_jacobian(n, seed, trials)
+        progress = check_progress(progress)
+        with progress_bar(trials, "freealg.nn.MLP.sample_jacobian", progress,
+                          slow=self._slow_mc(n, trials)) as bar, blas_threads(threads):
+            return self._sample_jacobian(n, seed, trials, bar)
 
-    def _sample_jacobian(self, n, seed, trials):
+    def _slow_mc(self, n, trials) -> bool:
+        """A Monte Carlo run expected to take over about 2 s (trials L N^3 > 2e9 flops)."""
+        return trials * self.depth * float(n) ** 3 > 2e9
+
+    def _sample_jacobian(self, n, seed, trials, bar=None):
         rng = np.random.default_rng(seed)
         out = []
         for _ in range(trials):
@@ -436,13 +472,17 @@ class MLP:
             for W, d in zip(Ws, ds):
                 J = d[:, None] * (W @ J)
             out.append(np.linalg.svd(J, compute_uv=False) ** 2)
+            if bar is not None:
+                bar.step()
         return np.concatenate(out)
 
     def sample_fisher(self, n: int = 500, seed: int = 0, trials: int = 1,
-                      threads: int | None = None) -> np.ndarray:
+                      threads: int | None = None,
+                      progress: bool | None = None) -> np.ndarray:
         """Eigenvalues of the per-sample FIM dual of real networks of width n.
 
         ``H_L = sum_l (|x^{l-1}|^2/n) B_l B_l^T`` with B_l = dh^L/dh^l by back-propagation.
+        ``progress`` reports each trial on stderr (as in :meth:`sample_jacobian`).
 
         Examples
         --------
@@ -452,11 +492,14 @@ class MLP:
         ((40,), True)
         """
         _check_n(n)
+        progress = check_progress(progress)
         rng = np.random.default_rng(seed)
         out = []
-        with blas_threads(threads):
+        with progress_bar(trials, "freealg.nn.MLP.sample_fisher", progress,
+                          slow=self._slow_mc(n, trials)) as bar, blas_threads(threads):
             for _ in range(trials):
                 out.append(np.linalg.eigvalsh(self._fisher_matrix(n, rng)))
+                bar.step()
         return np.concatenate(out)
 
     def _fisher_matrix(self, n, rng, net=None):
@@ -473,7 +516,8 @@ class MLP:
     def learning_rate_experiment(self, factors=(0.5, 2.0), steps: int = 40, n: int = 200,
                                  seed: int = 0, dps: int = 15, online: bool = False,
                                  target_scale: float = 1e-3,
-                                 threads: int | None = None) -> list[dict]:
+                                 threads: int | None = None,
+                                 progress: bool | None = None) -> list[dict]:
         """Gradient descent of a real network (width n) on a regression target near its own
         output (y = f_teacher(x) with the teacher a copy of the initial network plus noise of
         relative size ``target_scale``: the regime of the local quadratic model, where the
@@ -491,7 +535,8 @@ class MLP:
         ``unstable`` is the observable of the threshold and ``diverged`` needs larger steps.
         Biases ``b_l ~ N(0, sigma_b^2)`` are drawn once and kept fixed (H_L is the Fisher
         information of the weights; bias gradients add O(1/n)). ``threads`` caps the BLAS
-        threads.
+        threads; ``progress`` reports lambda_max and each factor's run on stderr (None: only
+        in interactive sessions; see :mod:`freealg.progress`).
 
         Examples
         --------
@@ -501,10 +546,19 @@ class MLP:
         >>> [(r["factor"], r["unstable"]) for r in runs]      # below / above 2/lambda_max
         [(0.5, False), (2.0, True)]
         """
-        eta_c = float(self.max_learning_rate(dps))
-        with blas_threads(threads):
-            return [self._descend(f * eta_c, f, steps, n, seed, online, target_scale)
-                    for f in factors]
+        progress = check_progress(progress)
+        factors = tuple(factors)
+        with progress_bar(1 + len(factors), "freealg.nn.MLP.learning_rate_experiment",
+                          progress) as bar:
+            bar.stage("lambda_max")
+            eta_c = float(self.max_learning_rate(dps))
+            out = []
+            with blas_threads(threads):
+                for f in factors:
+                    bar.stage(f"factor {f}")
+                    out.append(self._descend(f * eta_c, f, steps, n, seed, online,
+                                             target_scale))
+            return out
 
     def _descend(self, eta, f, steps, n, seed, online, target_scale) -> dict:
         """One run of :meth:`learning_rate_experiment` at step ``eta``."""
@@ -554,6 +608,13 @@ def _pass(Ws, bs, x, phi):
         hs.append(W @ xs[-1] + b)
         xs.append(np.asarray(phi(hs[-1]), dtype=float) * np.ones(len(b)))
     return hs, xs
+
+
+def _smooth(phi) -> bool:
+    """Whether an activation is smooth (not piecewise linear): its mean field and layer laws
+    are computed numerically, which takes seconds."""
+    return not (phi.is_polynomial(H) or phi.has(sp.Max, sp.Min, sp.Piecewise, sp.Heaviside,
+                                                sp.Abs))
 
 
 def _check_n(n):
