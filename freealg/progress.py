@@ -158,7 +158,7 @@ class Reporter:
             cls = _tqdm_class() if style == "auto" else require("tqdm.auto", "progress",
                                                                True).tqdm
             if cls is not None:
-                self._tqdm = cls(total=total, desc=desc, file=self.stream, leave=False)
+                self._tqdm = cls(total=total, desc=desc, file=self.stream)
 
     @property
     def stream(self) -> TextIO:
