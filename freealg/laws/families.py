@@ -39,7 +39,7 @@ def _sym(z, default):
     return default if z is None else sp.sympify(z)
 
 
-class ConstantRecursion(ClosedFormDensity, IntervalLeaf, Law):
+class _ConstantRecursion(ClosedFormDensity, IntervalLeaf, Law):
     """Shared closed forms of the laws with a constant recursion formula (base class).
 
     Their Jacobi parameters are (mean, variance) followed by the constants (a, b); subclasses
@@ -149,7 +149,11 @@ def _real(name, value):
     check(name, value, lambda: sp.Eq(sp.im(sp.sympify(value)), 0), "must be real")
 
 
-class FreeMeixner(ConstantRecursion):
+#: the public name of the constant-recursion base class (used by ``freealg.rewrite``)
+ConstantRecursion = _ConstantRecursion
+
+
+class FreeMeixner(_ConstantRecursion):
     """Law with a constant recursion formula: orthogonal polynomials with Jacobi parameters
     alpha_0 = mean, omega_1 = variance, alpha_n = a, omega_n = b (n >= 1, resp. n >= 2).
 
@@ -187,7 +191,7 @@ class FreeMeixner(ConstantRecursion):
         return self._args
 
 
-class FreeBinomial(ConstantRecursion):
+class FreeBinomial(_ConstantRecursion):
     """Free binomial law ((1 - p) delta_0 + p delta_1)^{⊞n}, n > 1: the law of a sum of n free
     projections of trace p when n is an integer.
 
@@ -226,7 +230,7 @@ class FreeBinomial(ConstantRecursion):
         return (n + z) / (n * (n * p + z))
 
 
-class KestenMcKay(ConstantRecursion):
+class KestenMcKay(_ConstantRecursion):
     """Kesten-McKay law of degree d > 1: the spectral law of the adjacency operator of the
     d-regular tree (Kesten 1959; McKay 1981), i.e. b^{⊞d} for the symmetric Bernoulli law
     b = (delta_{-1} + delta_1)/2 (the tree is the Cayley graph of the free product of d copies of
@@ -260,7 +264,7 @@ class KestenMcKay(ConstantRecursion):
         return sp.S.Zero, d, sp.S.Zero, d - 1
 
 
-class Wachter(ConstantRecursion):
+class Wachter(_ConstantRecursion):
     """Wachter law: the law of p q p for free projections p, q of traces alpha, beta in (0, 1),
     i.e. bernoulli(alpha) ⊠ bernoulli(beta) (Wachter 1980; Collins 2005).
 
