@@ -40,6 +40,7 @@ from ..kernels.dual import Dual
 from .contour import contour_mass
 from .params import numeric_value
 from .tanhsinh import tanh_sinh_rule
+from .dispatch import record
 from .records import Atom, Band, Edge
 
 __all__ = ["numeric_support", "numeric_edges", "confirm_atoms", "mass_check",
@@ -336,6 +337,20 @@ def _float_brackets(law):
     return brackets, refined, lo, hi
 
 
+def _confirmed(law, loc, err, inward, dps) -> bool:
+    """Whether the density is > 0 just inside and 0 just outside an edge claimed at ``loc``
+    with error ``err`` (at 10 err, and at least a few units of the last digit)."""
+    try:
+        with mpmath.workdps(dps + 10):
+            loc = mpmath.mpf(loc)
+            d = max(10 * mpmath.mpf(err), abs(loc) * mpmath.mpf(10) ** (3 - dps),
+                    mpmath.mpf(10) ** (3 - dps))
+            return bool(_inside_mp(law, loc + inward * d, dps)) and not bool(
+                _inside_mp(law, loc - inward * d, dps))
+    except (NoConvergence, ZeroDivisionError, ValueError):
+        return True  # no verdict: keep the refinement's own estimate
+
+
 def _refine_edges(law, brackets, refined, lo, hi, dps):
     scale = max(abs(lo), abs(hi), hi - lo)
     cands = []
@@ -376,8 +391,21 @@ def _refine_edges(law, brackets, refined, lo, hi, dps):
                 if abs(float(xe) - e_f) <= 1e-6 * (1 + scale):
                     loc = xe
                     break
+        if loc is not None and not _confirmed(law, loc, err, inward, dps):
+            # the fold Newton landed on another fold point (its residual is small there too):
+            # the density must be 0 just outside and > 0 just inside at the claimed accuracy
+            record(note=f"fold point {mpmath.nstr(loc, 12)} not confirmed by the density; "
+                        "bisected instead")
+            loc = None
         if loc is None:
             loc, err = _bisect_mp(law, bracket[0], bracket[1], dps, digits=min(dps // 2 + 3, 25))
+            if not _confirmed(law, loc, err, inward, dps):
+                # keep the whole float64 bracket as the error: it holds the edge
+                with mpmath.workdps(dps):
+                    loc = (mpmath.mpf(bracket[0]) + mpmath.mpf(bracket[1])) / 2
+                    err = abs(mpmath.mpf(bracket[1]) - mpmath.mpf(bracket[0]))
+                record(note=f"edge near {mpmath.nstr(loc, 12)} kept at the float64 bracket's "
+                            "accuracy")
         with mpmath.workdps(dps):
             # the location is rounded to dps digits: the error is at least that rounding
             err = max(mpmath.mpf(err), abs(mpmath.mpf(loc)) * mpmath.mpf(10) ** (1 - dps))

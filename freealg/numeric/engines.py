@@ -220,9 +220,17 @@ def edges_curve(law, dps: int) -> list[Edge]:
     coefficient), each confirmed by the density vanishing on exactly one side."""
     curve = curve_engine(law, eliminate=True)
     atoms = [a.location for a in law.atoms()]
-    # the law's own float64 density: the curve's, with the points it leaves NaN (next to
-    # poles and branch points) solved by subordination
-    found = curve.edges(dps, atoms=atoms, density=law._density_np)
+    # the curve's float64 density, with the points it leaves NaN (next to poles and branch
+    # points) solved by the law's own default strategy
+    def density(x):
+        with np.errstate(all="ignore"):
+            d = np.asarray(curve.density_np(x), dtype=float)
+        bad = ~np.isfinite(d)
+        if bad.any():
+            d[bad] = law._density_np(np.asarray(x, dtype=float)[bad])
+        return d
+
+    found = curve.edges(dps, atoms=atoms, density=density)
     sides = [e.side for e in found]
     if (not found and float(law.continuous_mass()) > 1e-12) or \
             sides != ["left", "right"] * (len(sides) // 2):
