@@ -294,6 +294,7 @@ def test_site_builds_clean(tmp_path):
     assert proc.returncode == 0, proc.stderr[-6000:]
     # MathJax served by the site itself, no CDN
     assert (out / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert any((out / "_static" / "mathjax" / "output" / "chtml" / "fonts").rglob("*.woff"))
     conventions = (out / "conventions.html").read_text(encoding="utf-8")
     assert "_static/mathjax/tex-chtml.js" in conventions
     assert "cdn.jsdelivr" not in conventions and "mathjax@" not in conventions
