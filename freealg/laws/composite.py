@@ -9,6 +9,7 @@ algebraic curve (``'curve'``), the S-transform form (``'s_transform'``) and subo
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..kernels.backend import NP
@@ -26,6 +27,20 @@ class _Composite(Law):
     _hull_exact = False  # the hull of a composite law is a bound from its children's hulls
     #: for a binary law (⊞, ⊠): its curve from its children's, ``f(P_mu, P_nu, moments=...)``
     _eliminate: Any = None
+
+    def __init_subclass__(cls, **kwargs):
+        # atoms() of a composite law combines its children's atoms (the atom theorems); it is
+        # memoised, or a deep tree (an MLP's Fisher law, 20 nested ⊠ and affine maps) asks
+        # each child more than once per level: 2^depth calls
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("atoms")
+        if own is not None and not getattr(own, "_memoised", False):
+            @functools.wraps(own)
+            def atoms(self, _own=own):
+                return list(self._memo("atoms", lambda: _own(self)))
+
+            atoms._memoised = True  # type: ignore[attr-defined]
+            cls.atoms = atoms  # type: ignore[method-assign]
 
     def _system(self):
         return self._memo("system", lambda: sub.System(self))
