@@ -77,8 +77,6 @@ def test_docs_and_readme_cite_no_file_outside_the_repository():
     assert _outside_refs(paths) == []
 
 
-@pytest.mark.xfail(reason="docstrings and comments in freealg/ are edited by their owners "
-                          "(replacement text handed over with this change)", strict=False)
 def test_library_cites_no_file_outside_the_repository():
     assert _outside_refs(_files("freealg/**/*.py")) == []
 

@@ -357,7 +357,8 @@ class Law(DistributionMixin):
 
     def _psi(self, z, be):
         """psi(1/z) = z G(z) - 1 = sum_n m_n z^-n; leaves override with formulas free of the
-        cancellation z G - 1 suffers at large |z| (it matters for ⊠, MATH.md §3)."""
+        cancellation z G - 1 suffers at large |z| (it matters for ⊠, whose subordination
+        functions live near u = 1/z = 0: Belinschi-Bercovici, Math. Z. 248 (2007))."""
         return None
 
     def _gpsi_dual(self, zeta: Dual, w: Sequence[Dual], be, ctx: EvalContext):

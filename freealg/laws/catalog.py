@@ -229,7 +229,8 @@ def free_poisson(rate: Any = 1, jump: Any = 1) -> FreePoisson:
 def marchenko_pastur(ratio: Any, variance: Any = 1) -> FreePoisson:
     """Marchenko-Pastur law of (variance/n) X X^T, X of size p x n with iid N(0,1), ratio p/n.
 
-    Equal to free_poisson(rate=1/ratio, jump=ratio*variance) (ARCHITECTURE conventions).
+    Equal to free_poisson(rate=1/ratio, jump=ratio*variance) (the convention of
+    docs/conventions.md, "Laws").
 
     Examples
     --------
