@@ -39,8 +39,8 @@ class _Composite(Law):
             def atoms(self, _own=own):
                 return list(self._memo("atoms", lambda: _own(self)))
 
-            atoms._memoised = True  # type: ignore[attr-defined]
-            cls.atoms = atoms  # type: ignore[method-assign]
+            atoms._memoised = True
+            cls.atoms = atoms
 
     def _system(self):
         return self._memo("system", lambda: sub.System(self))
