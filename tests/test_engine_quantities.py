@@ -17,6 +17,7 @@ import pytest
 import sympy as sp
 
 import freealg as fa
+from freealg.numeric.records import Band
 from freealg.errors import InvalidParameterError, NoConvergence
 from freealg.numeric import edges as numeric_edges_module
 from freealg.numeric import params
@@ -114,7 +115,9 @@ class FakeSemicircle:
         return None
 
     def _support(self, dps, method=None):
-        return [("band", dps, method)]
+        # the band of the standard semicircle; the call is recorded to check the routing
+        self.support_calls = getattr(self, "support_calls", []) + [(dps, method)]
+        return [Band(-2, 2)]
 
     def _edges(self, dps, method=None):
         return [("edges", dps, method)]
@@ -171,7 +174,11 @@ def test_unknown_and_inapplicable_methods_list_the_names():
         edges(law, method="fold")
     with pytest.raises(InvalidParameterError, match="dps"):
         support(law, dps=0)
-    assert support(law, dps=12) == [("band", 12, None)]
+    # support() passes dps and method through and audits the band's mass (the semicircle's
+    # density integrates to 1 over [-2, 2])
+    bands = support(law, dps=12)
+    assert [(float(b.lo), float(b.hi)) for b in bands] == [(-2.0, 2.0)]
+    assert law.support_calls == [(12, None)]
     assert edges(law, dps=12, method="formula") == [("edges", 12, "formula")]
 
 
