@@ -202,3 +202,19 @@ def test_far_apart_bands_edges_to_their_claimed_error():
         for e, r in zip(edges, ref):
             assert abs(e.location - r) <= max(e.error, mpmath.mpf(10) ** -40), (e, r)
             assert e.error < 1e-25
+
+
+@pytest.mark.slow
+def test_fold_edges_keep_the_low_density_tail():
+    # ReLU orthogonal Jacobian at L = 1000: the law of (2 p)^{⊠L} (p a projection of trace 1/2)
+    # has right edge L^L/(L - 1)^(L - 1) (Pennington-Schoenholz-Ganguli 2017); its density next
+    # to that edge is many orders below its median, and a scan floor relative to the peak cut
+    # the band 1% short while claiming 1e-6. The fold search must find the edge within its error.
+    L = 1000
+    half = sp.Rational(1, 2)
+    law = fa.free_product([(fa.discrete([0, 2], [half, half]), L)])
+    edge = law.edges(method="fold")[-1]
+    with mpmath.workdps(50):
+        ref = mpmath.mpf(L) ** L / mpmath.mpf(L - 1) ** (L - 1)
+        assert abs(mpmath.mpf(edge.location) - ref) <= mpmath.mpf(edge.error)
+        assert mpmath.mpf(edge.error) < 1e-20 * ref

@@ -131,12 +131,11 @@ def _scan(law, n=_GRID):
         return x, rho, np.zeros(n, dtype=bool), lo, hi
     # robust level (a divergent density at a hard edge must not set the threshold)
     level = float(np.median(pos))
-    # (float64 Im G leaves noise of ~1e-10 of the peak next to narrow bands far from 0, which
-    # can be all the grid sees: a floor at 1e-4 of the mean density of the continuous part; a
-    # band below it is found by the mass audit of the support)
-    cont = 1.0 - sum(m for _, m in law._atoms_float())
-    floor = 1e-4 * max(cont, 0.0) / width
-    inside = rho > max(1e-10 * level, 1e-8 * float(np.max(pos)), floor)
+    # (a low density is not noise: the tail of a many-factor product next to its right edge
+    # is many orders below the median, and a floor relative to the peak or the mean density
+    # cut the ReLU Jacobian's band at L = 1000 by 1%; bands the grid misses are found by the
+    # mass audit of the support)
+    inside = rho > 1e-10 * level
     return x, rho, inside, lo, hi
 
 
@@ -156,7 +155,7 @@ def _bisect_np(law, x_out, x_in, rel=1e-9, k=32):
             break
         pts = x_out[:, None] + frac[None, :] * (x_in - x_out)[:, None]  # from outside inwards
         r = _density_grid(law, pts.ravel()).reshape(pts.shape)
-        ins = r > 1e-8 * np.maximum(peak[:, None], r)
+        ins = r > 1e-13 * np.maximum(peak[:, None], r)
         for b in range(len(x_out)):
             hit = np.nonzero(ins[b])[0]
             j = hit[0] if hit.size else len(frac)  # first inside point from the outside end
@@ -400,7 +399,19 @@ def _refine_edges(law, brackets, refined, lo, hi, dps):
         if loc is None:
             loc, err = _bisect_mp(law, bracket[0], bracket[1], dps, digits=min(dps // 2 + 3, 25))
             if not _confirmed(law, loc, err, inward, dps):
-                # keep the whole float64 bracket as the error: it holds the edge
+                # the float64 bracket holds the edge only if its ends are really outside and
+                # inside at dps: then it is the error; otherwise no honest error can be given
+                try:
+                    valid = (not _inside_mp(law, bracket[0], dps)) and bool(
+                        _inside_mp(law, bracket[1], dps))
+                except (NoConvergence, ZeroDivisionError, ValueError):
+                    valid = False
+                if not valid:
+                    raise NoConvergence(
+                        "edge refinement", dps=dps, point=e_f,
+                        advice="the density does not confirm an edge near this point at the "
+                               "requested precision; try another method (law.edges(method=...)) "
+                               "or a different dps")
                 with mpmath.workdps(dps):
                     loc = (mpmath.mpf(bracket[0]) + mpmath.mpf(bracket[1])) / 2
                     err = abs(mpmath.mpf(bracket[1]) - mpmath.mpf(bracket[0]))
