@@ -342,3 +342,8 @@ def test_operator_valued_float64_batches_fit_in_memory(monkeypatch):
     sp.Symbol("h") * sp.Symbol("k")])
 def test_activations_without_numeric_value(spec):
     _raises_fast(lambda: fa.nn.MLP(2, spec), InvalidParameterError, seconds=10)
+
+
+@pytest.mark.parametrize("mu", [1, 2.5, "semicircle", None, x])
+def test_affine_needs_a_law(mu):
+    _raises_fast(lambda: fa.affine(mu, 2), InvalidParameterError)

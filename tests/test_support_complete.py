@@ -218,3 +218,32 @@ def test_fold_edges_keep_the_low_density_tail():
         ref = mpmath.mpf(L) ** L / mpmath.mpf(L - 1) ** (L - 1)
         assert abs(mpmath.mpf(edge.location) - ref) <= mpmath.mpf(edge.error)
         assert mpmath.mpf(edge.error) < 1e-20 * ref
+
+
+def test_affine_child_still_gets_the_curve():
+    # p + x/50 compiles to bernoulli(1/2) ⊞ affine(semicircle(1), 1/50): the affine child
+    # simplifies to semicircle(1/2500), so the curve is eliminated and the edges come from its
+    # discriminant (it took 15-45 s by the fold search). Reference: Biane's subordination,
+    # edges at H(w_c) for H(w) = w + v (1/w + 1/(w - 1))/2, H'(w_c) = 0, v = 1/2500.
+    import time
+
+    x, p = fa.semicircular("x"), fa.projection("p", sp.Rational(1, 2))
+    sol = fa.spectrum(p + x / 50)
+    t0 = time.perf_counter()
+    bands = sol.support()
+    assert time.perf_counter() - t0 < 10
+    with mpmath.workdps(50):
+        v = mpmath.mpf(1) / 2500
+
+        def H(w):
+            return w + v / 2 * (1 / w + 1 / (w - 1))
+
+        def dH(w):
+            return 1 - v / 2 * (1 / w**2 + 1 / (w - 1) ** 2)
+
+        # each critical point is bracketed: H' < 0 within 0.01 of a pole, > 0 at 0.02
+        ref = [H(mpmath.findroot(dH, (mpmath.mpf(a), mpmath.mpf(b)), solver="illinois"))
+               for a, b in ((-0.02, -0.01), (0.01, 0.02), (0.98, 0.99), (1.01, 1.02))]
+        got = [mpmath.mpf(e) for b in bands for e in (b.lo, b.hi)]
+        assert len(got) == 4
+        assert max(abs(g - r) for g, r in zip(got, ref)) < 1e-25

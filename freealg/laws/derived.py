@@ -180,6 +180,9 @@ class Affine(_Composite):
     name = "affine"
 
     def __init__(self, mu: Law, scale: Any = 1, shift: Any = 0):
+        if not isinstance(mu, Law):
+            raise InvalidParameterError("mu", mu, "must be a freealg Law (affine(mu, scale, "
+                                                  "shift) maps the law mu)")
         a, b = parameter("scale", scale), parameter("shift", shift)
         check("scale", scale, lambda: sp.Ne(a, 0), "the scale must be nonzero")
         check("scale", scale, lambda: sp.Eq(sp.im(a), 0), "the scale must be real")

@@ -145,7 +145,17 @@ def eliminated_curve(law):
     subordination equations (``law._eliminate``; the factor the exact moments select), or None."""
     if law._eliminate is None:
         return None
-    a, b = (child.curve() for child in law._args)
+    def child_curve(child):
+        # a child without its own curve may simplify to a law with one (an affine map of a
+        # semicircle is a semicircle): the same law, so the same curve
+        c = child.curve()
+        if c is None and hasattr(child, "simplify"):
+            simple = child.simplify()
+            if simple is not child and simple != child:
+                c = simple.curve()
+        return c
+
+    a, b = (child_curve(child) for child in law._args)
     if a is None or b is None or a.total_degree() * b.total_degree() > 64:
         return None
     deg = a.degree(a.gens[0]) * b.degree(b.gens[0])
