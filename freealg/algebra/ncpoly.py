@@ -32,6 +32,7 @@ import mpmath
 import sympy as sp
 
 from ..errors import InvalidParameterError, SizeLimitError
+from ..numeric.params import parameter
 from .generators import Generator, Letter
 
 __all__ = ["NCPoly", "reduce_word"]
@@ -114,20 +115,14 @@ _SCALAR_REQUIREMENT = ("coefficients must be finite numbers (int, float, complex
 
 
 def _sym(c):
-    """An exact sympy coefficient from a scalar; anything else is a clear error (no parsing)."""
-    if isinstance(c, sp.Expr):
-        e = c
-    elif isinstance(c, (bool, str, bytes)) or not isinstance(c, (numbers.Number, mpmath.mpf,
-                                                                  mpmath.mpc)):
+    """An exact sympy coefficient from a scalar; anything else is a clear error (no parsing).
+
+    The conversion is :func:`freealg.numeric.params.parameter`'s (numpy and mpmath scalars,
+    strings never parsed); arrays, even 0-d ones, are not coefficients."""
+    if isinstance(c, (bool, str, bytes)) or not isinstance(
+            c, (sp.Basic, numbers.Number, mpmath.mpf, mpmath.mpc)):
         raise InvalidParameterError("coefficient", c, _SCALAR_REQUIREMENT)
-    elif isinstance(c, (mpmath.mpf, mpmath.mpc)):
-        e = sp.sympify(c) if isinstance(c, mpmath.mpf) else (sp.Float(c.real, mpmath.mp.dps)
-                                                             + sp.I * sp.Float(c.imag,
-                                                                               mpmath.mp.dps))
-    else:
-        if hasattr(c, "item"):  # numpy scalar
-            c = c.item()
-        e = sp.sympify(c)
+    e = parameter("coefficient", c)
     if not isinstance(e, sp.Expr):
         raise InvalidParameterError("coefficient", c, _SCALAR_REQUIREMENT)
     if e.has(sp.nan, sp.oo, -sp.oo, sp.zoo):
