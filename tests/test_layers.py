@@ -34,6 +34,8 @@ LAYERS = {
     "kernels": 2,
     "numeric engine": 2,  # freealg/numeric/* except solution.py and __init__.py (see _layer)
     "laws": 3,
+    # the public law constructors (freealg.constructors): re-exported by freealg.laws
+    "constructors": 3,
     "rewrite": 3,  # Law.simplify's rules: a rewriting layer beside the law value objects
     "algebra": 4,  # generators carry laws (selfadjoint(name, law)): algebra sits above laws
     "reduce": 5,

@@ -1,16 +1,17 @@
 """Laws (probability distributions) as immutable value objects, and free convolutions."""
 
 from .base import Atom, Band, Edge, Law
-from .catalog import (Arcsine, Bernoulli, Dirac, Discrete, FreePoisson, Semicircle, Uniform,
-                      arcsine, bernoulli, dirac, discrete, empirical, free_poisson,
-                      marchenko_pastur, semicircle, uniform)
+from .catalog import Arcsine, Bernoulli, Dirac, Discrete, FreePoisson, Semicircle, Uniform
 from .continuous import FromDensity, GaussianPushforward, from_density, gaussian_pushforward
-from .convolution import (FreeAdditive, FreeMultiplicative, FreePower, free_additive,
-                          free_multiplicative, free_power)
-from .derived import (Affine, FreeCompression, FreeProduct, Mixture, MultiplicativeExponential,
-                      affine, free_compression, free_product, mixture, multiplicative_exponential)
+from .convolution import FreeAdditive, FreeMultiplicative, FreePower
+from .derived import Affine, FreeCompression, FreeProduct, Mixture, MultiplicativeExponential
 from .operator_valued import OperatorValued
-from .families import free_binomial, free_meixner, kesten_mckay, wachter
+# the constructor functions live in freealg.constructors (imported last: it imports the classes)
+from ..constructors import (affine, arcsine, bernoulli, dirac, discrete, empirical,  # noqa: E402
+                            free_additive, free_binomial, free_compression, free_meixner,
+                            free_multiplicative, free_poisson, free_power, free_product,
+                            kesten_mckay, marchenko_pastur, mixture, multiplicative_exponential,
+                            semicircle, uniform, wachter)
 
 __all__ = [
     "Law", "Atom", "Edge", "Band",

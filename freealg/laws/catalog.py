@@ -19,11 +19,7 @@ from ..numeric.leaf import (ClosedFormDensity, IntervalLeaf, atom_sum, fsum, log
 from ..numeric.params import parameter
 from .base import Atom, Law, check, numeric_value
 
-__all__ = [
-    "Semicircle", "FreePoisson", "Discrete", "Bernoulli", "Dirac", "Arcsine", "Uniform",
-    "semicircle", "free_poisson", "marchenko_pastur", "bernoulli", "dirac", "discrete",
-    "empirical", "arcsine", "uniform",
-]
+__all__ = ["Semicircle", "FreePoisson", "Discrete", "Bernoulli", "Dirac", "Arcsine", "Uniform"]
 
 _z, _G, _w = sp.symbols("z G w")
 
@@ -211,38 +207,6 @@ class FreePoisson(ClosedFormDensity, IntervalLeaf, Law):
         if mass == 0:
             return []
         return [Atom(sp.S.Zero, mass)]
-
-
-
-def free_poisson(rate: Any = 1, jump: Any = 1) -> FreePoisson:
-    """Free Poisson law with the given rate and jump size (see :class:`FreePoisson`).
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.free_poisson(1).moments(4)     # Catalan numbers
-    [1, 2, 5, 14]
-    """
-    return FreePoisson(rate, jump)
-
-
-def marchenko_pastur(ratio: Any, variance: Any = 1) -> FreePoisson:
-    """Marchenko-Pastur law of (variance/n) X X^T, X of size p x n with iid N(0,1), ratio p/n.
-
-    Equal to free_poisson(rate=1/ratio, jump=ratio*variance) (the convention of
-    docs/conventions.md, "Laws").
-
-    Examples
-    --------
-    >>> import sympy as sp, freealg as fa
-    >>> mp_ = fa.marchenko_pastur(sp.Rational(1, 2))
-    >>> mp_.moments(2), [e.location for e in mp_.edges()]
-    ([1, 3/2], [3/2 - sqrt(2), sqrt(2) + 3/2])
-    """
-    c, s = parameter("ratio", ratio), parameter("variance", variance)
-    check("ratio", ratio, lambda: c > 0, "the aspect ratio p/n must be > 0")
-    check("variance", variance, lambda: s > 0, "the variance must be > 0")
-    return FreePoisson(1 / c, c * s)
 
 
 def _merge_equal(pts: list, ws: list) -> tuple[list, list]:
@@ -618,104 +582,3 @@ class Uniform(ClosedFormDensity, IntervalLeaf, Law):
 
     def _edge_kinds(self):
         return "hard", "hard"
-
-
-# factories (the public API names) -------------------------------------------------------------
-
-
-def semicircle(variance: Any = 1, mean: Any = 0) -> Semicircle:
-    """Semicircle law (see :class:`Semicircle`).
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.semicircle(1).r_transform()
-    w
-    """
-    return Semicircle(variance, mean)
-
-
-def bernoulli(t: Any) -> Bernoulli:
-    """Law (1 - t) delta_0 + t delta_1 of a projection of trace t (see :class:`Bernoulli`).
-
-    Examples
-    --------
-    >>> import sympy as sp, freealg as fa
-    >>> fa.bernoulli(sp.Rational(1, 2)).s_transform()
-    (z + 1)/(z + 1/2)
-    """
-    return Bernoulli(t)
-
-
-def dirac(a: Any) -> Dirac:
-    """Point mass at ``a``.
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.dirac(2).atoms()
-    [Atom(location=2, mass=1, error=0)]
-    """
-    return Dirac(a)
-
-
-def discrete(points: Sequence, weights: Sequence | None = None) -> Discrete:
-    """Finite atomic law (see :class:`Discrete`).
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.discrete([1, 2]).moments(1)
-    [3/2]
-    """
-    return Discrete(points, weights)
-
-
-def empirical(eigenvalues: Any) -> Discrete:
-    """Empirical spectral law (uniform weights) of data, e.g. numpy eigenvalues.
-
-    Examples
-    --------
-    >>> import numpy as np, freealg as fa
-    >>> mu = fa.empirical(np.array([0.5, 1.5, 1.5, 2.0]))
-    >>> mu.atoms()[1]
-    Atom(location=1.5000000000000000, mass=1/2, error=0)
-    """
-    vals = np.asarray(eigenvalues)
-    if vals.ndim != 1 or vals.size == 0:
-        raise InvalidParameterError("eigenvalues", getattr(vals, "shape", vals),
-                                    "need a non-empty 1-d array of real eigenvalues")
-    if np.iscomplexobj(vals):
-        if np.max(np.abs(vals.imag)) > 1e-10 * (1 + np.max(np.abs(vals.real))):
-            raise InvalidParameterError("eigenvalues", "complex data",
-                                        "the eigenvalues of a self-adjoint matrix must be real")
-        vals = vals.real
-    if not np.all(np.isfinite(vals)):
-        raise InvalidParameterError("eigenvalues", "non-finite data", "all values must be finite")
-    if vals.dtype.kind in "iu":
-        return Discrete([int(v) for v in vals])
-    return Discrete([sp.Float(float(v), 17) for v in vals])
-
-
-def arcsine(a: Any = -2, b: Any = 2) -> Arcsine:
-    """Arcsine law on [a, b] (see :class:`Arcsine`).
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.arcsine(0, 2).mean()
-    1
-    """
-    return Arcsine(a, b)
-
-
-def uniform(a: Any = 0, b: Any = 1) -> Uniform:
-    """Uniform law on [a, b] (see :class:`Uniform`).
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.uniform(-1, 1).var()
-    1/3
-    """
-    return Uniform(a, b)

@@ -21,12 +21,11 @@ from ..numeric.engines import (W, atom_pairs, curve_from_r, curve_from_s, merge_
                                s_form_product)
 from ..transforms import cumulants as cm
 from ..numeric.params import parameter
-from .base import OPERATIONS, Law, check, numeric_value
+from .base import Law, check, numeric_value
 from .catalog import Dirac
 from .composite import _Binary, _Composite
 
-__all__ = ["FreeAdditive", "FreeMultiplicative", "FreePower", "free_additive",
-           "free_multiplicative", "free_power"]
+__all__ = ["FreeAdditive", "FreeMultiplicative", "FreePower"]
 
 
 class FreeAdditive(_Binary):
@@ -239,45 +238,3 @@ def _check_positive_factor(nm, law):
     if isinstance(law, Dirac) and law.args[0] == 0:
         raise InvalidParameterError(nm, law, "⊠ with delta_0 is trivial (delta_0); the "
                                              "S-transform is undefined")
-
-
-# factories ------------------------------------------------------------------------------------
-
-
-def free_additive(mu: Law, nu: Law) -> Law:
-    """mu ⊞ nu, the law of a + b for free a ~ mu, b ~ nu.
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.free_additive(fa.free_poisson(1), fa.free_poisson(2)).free_cumulants(2)
-    [3, 3]
-    """
-    return FreeAdditive(mu, nu)
-
-
-def free_multiplicative(mu: Law, nu: Law) -> Law:
-    """mu ⊠ nu for laws on [0, inf): the law of a^{1/2} b a^{1/2}.
-
-    Examples
-    --------
-    >>> import sympy as sp, freealg as fa
-    >>> fa.free_multiplicative(fa.free_poisson(1), fa.bernoulli(sp.Rational(1, 2))).moments(2)
-    [1/2, 3/4]
-    """
-    return FreeMultiplicative(mu, nu)
-
-
-def free_power(mu: Law, t: Any) -> Law:
-    """mu^{⊞t} for t >= 1.
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.free_power(fa.semicircle(1), 3).var()
-    3
-    """
-    return FreePower(mu, t)
-
-
-OPERATIONS.update(free_additive=free_additive, free_multiplicative=free_multiplicative)

@@ -21,13 +21,12 @@ from ..numeric.stransform import s_compress, s_scale
 from ..transforms import cumulants as cm
 from ..numeric.params import parameter
 from ..numeric.records import Atom
-from .base import OPERATIONS, Law, check, numeric_value
+from .base import Law, check, numeric_value
 from .catalog import Dirac
 from .composite import _Composite
 from .convolution import FreeAdditive, FreePower, _check_positive_factor
 
-__all__ = ["FreeProduct", "Affine", "Mixture", "FreeCompression", "MultiplicativeExponential",
-           "free_product", "free_compression", "affine", "mixture", "multiplicative_exponential"]
+__all__ = ["FreeProduct", "Affine", "Mixture", "FreeCompression", "MultiplicativeExponential"]
 
 
 class FreeProduct(_Composite):
@@ -490,58 +489,6 @@ class FreeCompression(_Composite):
         return sub.compression_unknowns(self, z, dps)
 
 
-# factories ------------------------------------------------------------------------------------
-
-
-def free_product(factors) -> Law:
-    """mu_1^{⊠k_1} ⊠ ... ⊠ mu_J^{⊠k_J} from a list of laws or (law, multiplicity) pairs
-    (see :class:`FreeProduct`).
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.free_product([fa.free_poisson(1), fa.free_poisson(1), fa.free_poisson(1)]).moments(2)
-    [1, 4]
-    """
-    return FreeProduct(factors)
-
-
-def free_compression(mu: Law, t: Any, ambient: bool = False) -> Law:
-    """Law of p a p, p a free projection of trace t (see :class:`FreeCompression`).
-
-    Examples
-    --------
-    >>> import sympy as sp, freealg as fa
-    >>> fa.free_compression(fa.semicircle(1), sp.Rational(1, 4)).var()   # t * variance
-    1/4
-    """
-    return FreeCompression(mu, t, ambient)
-
-
-def affine(mu: Law, scale: Any = 1, shift: Any = 0) -> Law:
-    """Law of scale * X + shift.
-
-    Examples
-    --------
-    >>> import sympy as sp, freealg as fa
-    >>> fa.affine(fa.bernoulli(sp.Rational(1, 2)), 2, -1).moments(2)   # symmetric +-1
-    [0, 1]
-    """
-    return Affine(mu, scale, shift)
-
-
-def mixture(laws: Sequence[Law], weights: Sequence) -> Law:
-    """Classical mixture sum_i w_i mu_i.
-
-    Examples
-    --------
-    >>> import sympy as sp, freealg as fa
-    >>> fa.mixture([fa.dirac(0), fa.dirac(1)], [sp.Rational(1, 2), sp.Rational(1, 2)]).moments(2)
-    [1/2, 1/2]
-    """
-    return Mixture(laws, weights)
-
-
 class MultiplicativeExponential(_Composite):
     """The law on (0, inf) with S-transform S(m) = exp(-sigma2 m/(1 + m)), mean 1.
 
@@ -613,26 +560,3 @@ class MultiplicativeExponential(_Composite):
 
     def _hull_float(self):
         return sub.exponential_hull(float(self._args[0]))
-
-
-def multiplicative_exponential(sigma2: Any) -> MultiplicativeExponential:
-    """The law with S(m) = exp(-sigma2 m/(1+m)) (see :class:`MultiplicativeExponential`).
-
-    Examples
-    --------
-    >>> import sympy as sp, freealg as fa
-    >>> mu = fa.multiplicative_exponential(sp.Rational(1, 2))
-    >>> mu.s_transform()
-    exp(-m/(2*(m + 1)))
-    >>> mu.mean(), mu.var()                    # mean 1, variance sigma2
-    (1, 1/2)
-
-    Parameters
-    ----------
-    sigma2 : positive real number or symbol
-        The parameter sigma^2 = m_2 - 1.
-    """
-    return MultiplicativeExponential(sigma2)
-
-
-OPERATIONS.update(affine=affine)

@@ -29,8 +29,7 @@ from ..numeric.leaf import ClosedFormDensity, IntervalLeaf, merge_atoms
 from ..numeric.params import parameter
 from .base import Atom, Law, check, numeric_value
 
-__all__ = ["ConstantRecursion", "FreeMeixner", "FreeBinomial", "KestenMcKay", "Wachter",
-           "free_meixner", "free_binomial", "kesten_mckay", "wachter"]
+__all__ = ["ConstantRecursion", "FreeMeixner", "FreeBinomial", "KestenMcKay", "Wachter"]
 
 _z, _G, _w = sp.symbols("z G w")
 
@@ -358,51 +357,3 @@ class Wachter(_ConstantRecursion):
                     for loc, m in merge_atoms(pairs, lambda m: is_zero(m) is not True)]
 
         return self._memo("atoms", build)
-
-
-def free_meixner(mean: Any = 0, variance: Any = 1, a: Any = 0, b: Any = 1) -> FreeMeixner:
-    """Law with the constant recursion formula (mean, variance; a, b) (see :class:`FreeMeixner`).
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.free_meixner(0, 1, 1, 2).moments(4)      # m_4 = 1 + b + a^2 (weighted Motzkin paths)
-    [0, 1, 1, 4]
-    """
-    return FreeMeixner(mean, variance, a, b)
-
-
-def free_binomial(n: Any, p: Any) -> FreeBinomial:
-    """Free binomial law bernoulli(p)^{⊞n}, n > 1 (see :class:`FreeBinomial`).
-
-    Examples
-    --------
-    >>> import sympy as sp, freealg as fa
-    >>> [(e.location, e.kind) for e in fa.free_binomial(2, sp.Rational(1, 2)).edges()]
-    [(0, 'hard'), (2, 'hard')]
-    """
-    return FreeBinomial(n, p)
-
-
-def kesten_mckay(d: Any) -> KestenMcKay:
-    """Kesten-McKay law of degree d > 1 (see :class:`KestenMcKay`).
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> float(fa.kesten_mckay(3).density(0.0))     # 3 sqrt(8)/(2 pi 9)
-    0.15005271935951767
-    """
-    return KestenMcKay(d)
-
-
-def wachter(alpha: Any, beta: Any) -> Wachter:
-    """Wachter law of p q p, free projections of traces alpha, beta (see :class:`Wachter`).
-
-    Examples
-    --------
-    >>> import sympy as sp, freealg as fa
-    >>> [e.location for e in fa.wachter(sp.Rational(1, 2), sp.Rational(1, 2)).edges()]
-    [0, 1]
-    """
-    return Wachter(alpha, beta)
