@@ -175,6 +175,9 @@ class FromDensity(_QuadratureLaw):
 def from_density(pdf: Any, a: Any, b: Any, breakpoints: Sequence = ()) -> FromDensity:
     """Absolutely continuous law on [a, b] from its density (see :class:`FromDensity`).
 
+    The density is checked to be >= 0 and to integrate to 1 (exactly when sympy can do the
+    integral, else numerically to 1e-8 relative). Moments are exact integrals where possible.
+
     Examples
     --------
     >>> import numpy as np, sympy as sp, freealg as fa
@@ -198,15 +201,21 @@ def from_density(pdf: Any, a: Any, b: Any, breakpoints: Sequence = ()) -> FromDe
     Parameters
     ----------
     pdf : sympy expression in one symbol, sympy Lambda, or callable
-        The density.
-    a, b : number
-        Support interval.
-    breakpoints : sequence, optional
-        Interior non-smooth points of the pdf (see :class:`FromDensity`).
+        The density (a callable may be numpy-vectorised or scalar; strings are refused).
+    a, b : number or sympy expression
+        The support interval, real and finite, b > a.
+    breakpoints : sequence of numbers, optional
+        Interior points of (a, b) where the pdf is not smooth (see :class:`FromDensity`).
 
     Returns
     -------
     FromDensity
+
+    Raises
+    ------
+    InvalidParameterError
+        b <= a, an infinite end, a breakpoint outside (a, b), a string or multi-symbol pdf, a
+        negative pdf, or one that does not integrate to 1.
     """
     return FromDensity(pdf, a, b, breakpoints)
 
