@@ -12,15 +12,21 @@ from . import errors
 from .errors import (BranchError, FreeAlgError, InvalidParameterError, LawArithmeticError,
                      NoConvergence, NotFreeError, ReductionError, SizeLimitError,
                      UndeterminedError)
+from .errors import ShapeError  # noqa: E402
 from .laws import *  # noqa: F401,F403
 from .laws import __all__ as _laws_all
 from . import rewrite as _rewrite  # noqa: F401  (registers the rules of Law.simplify)
+from .laws.independences import (BooleanAdditive, BooleanPower, JacobiLaw,  # noqa: E402
+                                 MonotoneAdditive, boolean_additive, boolean_cumulants,
+                                 boolean_power, boolean_to_free, eta_transform, from_jacobi,
+                                 jacobi_parameters, monotone_additive)
 from .printing import latex
 from .reduce import System, compile_expr, linearize
 from .reduce import compile_expr as compile  # noqa: A001 (the API name)
 from .numeric.solution import SpectralSolution, spectrum
 from .algebra import (NCPoly, activation, circular, commuting, haar_orthogonal, haar_unitary,
                       projection, selfadjoint, semicircular, trace)
+from .algebra import gaussian  # noqa: E402  (rectangular Gaussian matrices)
 from . import nn  # noqa: E402  (fa.nn.MLP: neural-network spectra, the top layer)
 from . import plotting  # noqa: E402  (matplotlib imported lazily, in the plot extra)
 from .montecarlo import (ComparisonReport, FreenessReport, SampledSpectrum,  # noqa: E402
@@ -36,11 +42,14 @@ _warn_name_clash()
 
 __all__ = list(_laws_all) + [
     "latex", "compile", "compile_expr", "System", "spectrum", "SpectralSolution", "NCPoly",
-    "semicircular", "circular", "haar_unitary", "haar_orthogonal",
+    "semicircular", "circular", "gaussian", "haar_unitary", "haar_orthogonal",
     "projection", "selfadjoint", "activation", "commuting", "trace", "linearize", "nn", "plotting",
     "sample", "compare", "freeness_test",
     "ComparisonReport", "FreenessReport", "SampledSpectrum", "errors", "FreeAlgError",
-    "LawArithmeticError", "SizeLimitError",
+    "LawArithmeticError", "SizeLimitError", "ShapeError",
     "InvalidParameterError", "NotFreeError", "ReductionError",
     "UndeterminedError", "NoConvergence", "BranchError",
+    "BooleanAdditive", "BooleanPower", "JacobiLaw", "MonotoneAdditive", "boolean_additive",
+    "boolean_cumulants", "boolean_power", "boolean_to_free", "eta_transform", "from_jacobi",
+    "jacobi_parameters", "monotone_additive",
 ]
