@@ -743,10 +743,42 @@ def power_law(g, k: int):
 def compile_expr(expr: Any, method: str | None = None) -> System:
     """Compile a self-adjoint polynomial into a System (see the module docstring).
 
-    ``method``: None (default) tries the structural rules and falls back to the automatic
-    linearization with operator-valued subordination (``freealg.reduce.linearize``) when no
-    rule applies; ``"rules"`` uses the rules only (``ReductionError`` when none applies);
-    ``"linearization"`` forces the linearization path.
+    The System holds the law of ``expr`` (with respect to the normalised trace) as a tree of
+    laws, the equations that determine its Cauchy transform G(z), and the rewriting steps
+    that produced them (``system.steps``, printable with ``system.to_tex()``). Nothing is
+    solved numerically here: :func:`freealg.spectrum` does that.
+
+    Parameters
+    ----------
+    expr : NCPoly or number
+        A self-adjoint polynomial in freealg generators; a number is a constant polynomial.
+        Coefficients and law parameters may be symbols (they stay symbolic in the System).
+    method : {None, 'rules', 'linearization'}, optional
+        None (default) tries the structural rules (free sums and products, compressions,
+        known closed forms) and falls back to the automatic linearization with
+        operator-valued subordination (``freealg.reduce.linearize``) when no rule applies;
+        ``'rules'`` uses the rules only; ``'linearization'`` forces the linearization path.
+
+    Returns
+    -------
+    System
+        The compiled system; ``system.law`` is the law of ``expr``.
+
+    Raises
+    ------
+    InvalidParameterError
+        If expr is not a freealg polynomial or a number, is not self-adjoint (for singular
+        values pass ``a * a.H``), two different generators share a name, or method is
+        unknown.
+    SizeLimitError
+        If the linearization would not fit in memory (a subclass of InvalidParameterError).
+    ReductionError
+        If ``method='rules'`` and no rule reduces expr.
+
+    See Also
+    --------
+    freealg.spectrum : compile and solve.
+    freealg.linearize : the linear pencil of the linearization path.
 
     Examples
     --------
