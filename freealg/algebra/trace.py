@@ -728,7 +728,36 @@ def _program_trace(word: tuple):
 
 
 def trace(expr: Any):
-    """Exact normalised trace tau(expr) of a polynomial in free generators (sympy).
+    """Exact normalised trace tau(expr) of a polynomial in free generators.
+
+    tau is the tracial state with tau(1) = 1 (the limit of (1/N) Tr for the random-matrix
+    models). It is computed exactly from the free moment-cumulant formula: a sum over
+    non-crossing partitions whose blocks stay inside one free family, mixed free cumulants
+    vanishing (Speicher 1994; Nica-Speicher, Lectures 11 and 14). The generators of one
+    commuting family are classically independent: their joint moments factor.
+
+    Parameters
+    ----------
+    expr : NCPoly or number
+        A polynomial in freealg generators, self-adjoint or not (tau(a) is defined for every
+        a); coefficients and law parameters may be symbols. A number c gives c.
+
+    Returns
+    -------
+    sympy.Expr
+        tau(expr), exact: a sympy Rational when the coefficients and the generators' moments
+        are rational, else an expanded sympy expression (complex in general when expr is not
+        self-adjoint).
+
+    Raises
+    ------
+    InvalidParameterError
+        If expr is not a freealg polynomial or a number, or two different generators share a
+        name (e.g. one declared commuting and one not).
+
+    See Also
+    --------
+    freealg.spectrum : the whole distribution of a self-adjoint polynomial.
 
     Examples
     --------
