@@ -406,8 +406,10 @@ def uniform(a: Any = 0, b: Any = 1) -> Uniform:
     return Uniform(a, b)
 
 
-def free_meixner(mean: Any = 0, variance: Any = 1, a: Any = 0, b: Any = 1) -> FreeMeixner:
-    r"""Law with the constant recursion formula (mean, variance; a, b).
+def free_meixner(mean: Any = 0, variance: Any = None, a: Any = 0, b: Any = 1, *,
+                 c: Any = None) -> FreeMeixner:
+    r"""Law with the constant recursion formula (mean, variance; a, b), or the free Meixner law
+    (a, b, c).
 
     The law whose monic orthogonal polynomials satisfy
     x P_n = P_{n+1} + alpha_n P_n + omega_n P_{n-1} with alpha_0 = mean, omega_1 = variance,
@@ -418,16 +420,26 @@ def free_meixner(mean: Any = 0, variance: Any = 1, a: Any = 0, b: Any = 1) -> Fr
     two atoms. The family contains the semicircle (a = mean, b = variance), the free Poisson
     laws, the free binomial laws and the Kesten-McKay laws.
 
+    With the keyword ``c`` (and no mean or variance) the law is the free Meixner law (a, b, c)
+    of density c sqrt(4b - (x - a)^2)/(2 pi ((1 - c) x^2 + a c x + b c^2)) on the band, the
+    parametrisation of Saitoh-Yoshida 2001 used by PyPI's ``freealg`` package: the recursion
+    (mean, variance; a, b) = (0, b c; a, b) [derived: the density of G = 1/(z - b c H)]. For
+    a^2 >= 4 (1 - c) b the denominator has real roots and the law has up to two atoms (at the
+    roots x with b (x/(b c))^2 < 1, exact).
+
     Parameters
     ----------
     mean : number or sympy expression, optional
         alpha_0, the mean (real; default 0).
     variance : number or sympy expression, optional
-        omega_1 > 0, the variance (default 1).
+        omega_1 > 0, the variance (default 1; b c when ``c`` is given).
     a : number or sympy expression, optional
         alpha_n for n >= 1, real (default 0): the centre of the band.
     b : number or sympy expression, optional
         omega_n for n >= 2, b > 0 (default 1): a quarter of the squared band width.
+    c : number or sympy expression, optional (keyword only)
+        c > 0: the free Meixner parametrisation (a, b, c) above; not together with mean or
+        variance.
 
     Returns
     -------
@@ -451,8 +463,18 @@ def free_meixner(mean: Any = 0, variance: Any = 1, a: Any = 0, b: Any = 1) -> Fr
     [0, 1, 1, 4]
     >>> fa.free_meixner(1, 1, 2, 1).moments(3)      # free Poisson pi(1): Catalan numbers
     [1, 2, 5]
+    >>> mu = fa.free_meixner(a=3, b=1, c=2)         # a^2 > 4 (1 - c) b: an atom
+    >>> mu.args, mu.atoms()
+    ((0, 2, 3, 1), [Atom(location=3 - sqrt(13), mass=3*sqrt(13)/13, error=0)])
     """
-    return FreeMeixner(mean, variance, a, b)
+    if c is None:
+        return FreeMeixner(mean, 1 if variance is None else variance, a, b)
+    if variance is not None or not (isinstance(mean, int) and mean == 0):
+        raise InvalidParameterError("c", c, "give either (mean, variance, a, b) or the free "
+                                    "Meixner parameters (a, b, c), not both")
+    c_, b_ = parameter("c", c), parameter("b", b)
+    check("c", c, lambda: c_ > 0, "the free Meixner parameter c must be > 0")
+    return FreeMeixner(0, b_ * c_, a, b_)
 
 
 def free_binomial(n: Any, p: Any) -> FreeBinomial:
