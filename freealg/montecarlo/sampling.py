@@ -166,7 +166,9 @@ def sample(expr: NCPoly, n: int = 1000, seed: Any = 0, trials: int = 1, backend:
     expr : NCPoly
         A polynomial in freealg generators with numeric coefficients.
     n : int
-        The matrix size N.
+        The matrix size N >= 1. The empirical law approaches the free-probability law
+        typically at rate about 1/N in the bulk and N^{-2/3} at soft edges; memory grows like
+        N^2 per generator.
     seed : int, numpy SeedSequence or Generator
         Trial ``i`` uses ``SeedSequence(seed).spawn(trials)[i]``: the same numbers on every back
         end that runs on the CPU (numpy, dask).
@@ -184,6 +186,14 @@ def sample(expr: NCPoly, n: int = 1000, seed: Any = 0, trials: int = 1, backend:
         Real or complex models.
     per_trial : bool
         Return a (trials, n) array instead of the concatenation.
+    device : str or None
+        ``backend='torch'`` only: the torch device, e.g. ``'cpu'``, ``'cuda'`` or
+        ``'cuda:1'`` (None: CUDA when available, else the CPU). The draws are reproducible on
+        one device but differ from the numpy back end's. Ignored by the other back ends.
+    client : dask.distributed.Client or None
+        ``backend='dask'`` only: the client of the cluster that runs the trials (None: a
+        LocalCluster with one single-threaded worker process per core, started and closed by
+        this call). Ignored by the other back ends.
     threads : int or None
         Limit the BLAS/LAPACK threads while sampling (None: leave them alone). LAPACK's QR and
         eigvalsh can be many times slower when their threads compete with other processes;
@@ -198,9 +208,11 @@ def sample(expr: NCPoly, n: int = 1000, seed: Any = 0, trials: int = 1, backend:
     Raises
     ------
     InvalidParameterError
-        ``expr`` not an NCPoly; ``n`` or ``trials`` not a positive int; ``n`` too large for the
-        available memory; an unknown back end or one whose package is not installed
-        (:class:`~freealg.errors.OptionalDependencyError`, naming the pip extra).
+        ``expr`` not an NCPoly; ``n``, ``trials`` or ``threads`` not a positive int; a bad
+        ``seed``, ``field`` or ``progress`` (``field='real'`` for an expression that needs
+        complex matrices); ``n`` too large for the available memory; an unknown back end or
+        one whose package is not installed (:class:`~freealg.errors.OptionalDependencyError`,
+        naming the pip extra).
     UndeterminedError
         Symbolic coefficients or parameters (substitute numbers with ``.subs`` first).
     """
