@@ -29,6 +29,7 @@ __all__ = [
     "OptionalDependencyError",
     "SizeLimitError",
     "LawArithmeticError",
+    "ShapeError",
 ]
 
 
@@ -125,6 +126,39 @@ class SizeLimitError(InvalidParameterError):
         u = f" {unit}" if unit else ""
         super().__init__(name, value, f"up to {size}{u}, over the limit of {limit}{u} "
                                       f"({reason})")
+
+
+class ShapeError(InvalidParameterError):
+    """Matrix shapes that do not fit: a product whose inner dimensions differ, a sum of
+    different shapes, or a rectangular expression where a square one is needed.
+
+    Shapes are (rows, columns) in units of the reference dimension N. It is also an
+    :class:`InvalidParameterError` (and so a ``ValueError``).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> X, Y = fa.gaussian("X", shape=(1, 2)), fa.gaussian("Y", shape=(3, 1))
+    >>> X * Y
+    Traceback (most recent call last):
+    ...
+    freealg.errors.ShapeError: invalid shapes=((1, 2), (3, 1)): a product needs the columns of
+    the left factor (2) to equal the rows of the right factor (3)
+
+    Parameters
+    ----------
+    operation : str
+        What was attempted (``"product"``, ``"sum"``, ``"spectrum"``, ...).
+    shapes : tuple
+        The shapes involved, each (rows, columns).
+    requirement : str
+        What the shapes must satisfy, in words.
+    """
+
+    def __init__(self, operation: str, shapes: Any, requirement: str):
+        self.operation = operation
+        self.shapes = tuple(shapes)
+        super().__init__("shapes", self.shapes, requirement)
 
 
 class NotFreeError(FreeAlgError):

@@ -5,6 +5,11 @@ A generator is an immutable value; its relations follow from its kind:
 ``x* = x`` (self-adjoint kinds), ``p = p* = p^2`` (projections), ``u u* = u* u = 1`` (Haar
 unitaries and orthogonals). Distinct generators are free unless they belong to one
 commuting family (see :func:`freealg.algebra.commuting`).
+
+A generator has a ``shape`` (rows, columns) in units of the reference dimension N: positive
+rationals, (1, 1) for the square generators of the original square model. A rectangular Haar
+isometry of shape (p, q) satisfies only one of the two relations: ``u* u = 1`` when q <= p
+(orthonormal columns), ``u u* = 1`` when p <= q (orthonormal rows).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class Generator:
     kind: str
     params: tuple = ()
     family: str = ""
+    shape: tuple = (sp.S.One, sp.S.One)
     _hash: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -44,7 +50,15 @@ class Generator:
                                                            f"{', '.join(KINDS)}")
         if not isinstance(self.name, str) or not self.name:
             raise InvalidParameterError("name", self.name, "a generator needs a non-empty name")
-        object.__setattr__(self, "_hash", hash((self.name, self.kind, self.params, self.family)))
+        shape = tuple(self.shape)
+        if len(shape) != 2 or not all(isinstance(d, sp.Rational) and d > 0 for d in shape):
+            raise InvalidParameterError("shape", self.shape, "a generator's shape is a pair of "
+                                        "positive sympy Rationals (use fa.gaussian(..., shape=))")
+        object.__setattr__(self, "shape", shape)
+        h = (self.name, self.kind, self.params, self.family)
+        if shape != (1, 1):
+            h = h + (shape,)
+        object.__setattr__(self, "_hash", hash(h))
 
     # explicit (the dataclass would rehash the parameter laws on every call: words of
     # thousands of letters compare and hash their generators constantly)
@@ -57,10 +71,15 @@ class Generator:
         if type(other) is not Generator:
             return NotImplemented
         return (self._hash == other._hash and self.name == other.name and self.kind == other.kind
-                and self.params == other.params and self.family == other.family)
+                and self.params == other.params and self.family == other.family
+                and self.shape == other.shape)
 
     def __reduce__(self):
-        return (Generator, (self.name, self.kind, self.params, self.family))
+        return (Generator, (self.name, self.kind, self.params, self.family, self.shape))
+
+    @property
+    def is_square(self) -> bool:
+        return self.shape[0] == self.shape[1]
 
     @property
     def is_selfadjoint(self) -> bool:
@@ -112,6 +131,12 @@ class Letter:
         if self.gen.is_selfadjoint:
             return self
         return Letter(self.gen, not self.star)
+
+    @property
+    def shape(self) -> tuple:
+        """(rows, columns) of the letter: the generator's shape, transposed for an adjoint."""
+        r, c = self.gen.shape
+        return (c, r) if self.star else (r, c)
 
     def sort_key(self):
         return (self.gen.name, self.gen.kind, self.star)

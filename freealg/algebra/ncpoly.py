@@ -20,6 +20,14 @@ Examples
 >>> q = fa.projection("q", sp.Rational(1, 2))
 >>> q * q == q
 True
+
+Polynomials track matrix shapes (rows, columns), in units of the reference dimension N:
+products must chain, sums need equal shapes, ``.H`` transposes, and scalars act on any square
+block (a scalar added to a non-square expression is an error).
+
+>>> X = fa.gaussian("X", shape=(1, 2))
+>>> (X.H * X).shape, (X * X.H).shape, X.H.shape
+((2, 2), (1, 1), (2, 1))
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ import numbers
 import mpmath
 import sympy as sp
 
-from ..errors import InvalidParameterError, SizeLimitError
+from ..errors import InvalidParameterError, ShapeError, SizeLimitError
 from ..numeric.params import parameter
 from .generators import Generator, Letter
 
@@ -56,11 +64,41 @@ def reduce_word(word: Iterable[Letter]) -> tuple:
                 g = L.gen
                 if g.is_projection:
                     continue  # p p = p
-                if g.is_unitary and prev.star != L.star:
+                if g.is_unitary and prev.star != L.star and _cancels(g, prev.star):
                     out.pop()  # u u* = u* u = 1
                     continue
         out.append(L)
     return tuple(out)
+
+
+def _cancels(g: Generator, first_star: bool) -> bool:
+    """Whether ``u u*`` (``first_star`` False) or ``u* u`` (True) is an identity for the Haar
+    generator ``g``: a (p, q) isometry has u* u = 1_q when q <= p and u u* = 1_p when p <= q."""
+    r, c = g.shape
+    return bool(c <= r) if first_star else bool(r <= c)
+
+
+def _word_shape(word: tuple) -> tuple:
+    """(rows, columns) of a nonempty word, checking that its letters chain."""
+    shape = word[0].shape
+    for L in word[1:]:
+        s = L.shape
+        if s[0] != shape[1]:
+            raise ShapeError("product", (shape, s), _chain_message(shape, s))
+        shape = (shape[0], s[1])
+    return shape
+
+
+def _chain_message(a: tuple, b: tuple) -> str:
+    return (f"a product needs the columns of the left factor ({a[1]}) to equal the rows of the "
+            f"right factor ({b[0]})")
+
+
+def _norm_shape(shape, has_words: bool):
+    """The stored shape: a constant polynomial on the unit block is a plain scalar (None)."""
+    if shape is None or has_words:
+        return shape
+    return None if shape == (1, 1) else shape
 
 
 def _join(w1: tuple, w2: tuple) -> tuple:
@@ -75,7 +113,7 @@ def _join(w1: tuple, w2: tuple) -> tuple:
         if g.is_projection:
             j += 1  # p p = p
             continue
-        if g.is_unitary and prev.star != L.star:
+        if g.is_unitary and prev.star != L.star and _cancels(g, prev.star):
             i -= 1  # u u* = u* u = 1
             j += 1
             continue
@@ -97,6 +135,10 @@ def _latex_word(word: tuple) -> str:
         out.append(tex)
         i = j + 1
     return " ".join(out)
+
+
+def _fmt(shape) -> str:
+    return f"({shape[0]}, {shape[1]})"
 
 
 def _word_key(word):
@@ -130,6 +172,12 @@ def _sym(c):
     return e
 
 
+def _check_constant(terms, shape) -> None:
+    if shape is not None and shape[0] != shape[1] and terms and not terms[0][0]:
+        raise ShapeError("sum", (shape,), "a scalar acts on square blocks only: it cannot be "
+                         "added to a non-square expression")
+
+
 def _is_scalar(other) -> bool:
     return (isinstance(other, (sp.Expr, numbers.Number, mpmath.mpf, mpmath.mpc))
             and not isinstance(other, bool))
@@ -159,13 +207,23 @@ class NCPoly:
     terms : iterable of (word, coefficient) pairs, or a dict word -> coefficient
         A word is a tuple of :class:`~freealg.algebra.generators.Letter`; the words are
         reduced, equal words merged and zero coefficients dropped.
+    shape : pair of positive rationals, optional
+        (rows, columns) in units of N. Needed only for a constant on a block other than the
+        unit one (it is otherwise read off the words); all words must have this shape.
+
+    Raises
+    ------
+    ShapeError
+        The letters of a word do not chain, the words have different shapes, or a nonzero
+        constant sits in a non-square polynomial.
     """
 
-    __slots__ = ("_terms", "_hash")
+    __slots__ = ("_terms", "_hash", "_shape")
     _terms: tuple
     _hash: int | None
+    _shape: tuple | None
 
-    def __init__(self, terms: Any = ()):
+    def __init__(self, terms: Any = (), shape: Any = None):
         acc: dict = {}
         items = terms.items() if isinstance(terms, dict) else terms
         for word, coeff in items:
@@ -177,25 +235,52 @@ class NCPoly:
             if c != 0:
                 clean.append((w, c))
         clean.sort(key=lambda wc: _word_key(wc[0]))
+        if shape is not None:
+            shape = tuple(shape)
+            if len(shape) != 2 or not all(isinstance(d, (int, sp.Rational)) and d > 0
+                                          for d in shape):
+                raise InvalidParameterError("shape", shape, "a pair of positive rationals")
+            shape = (sp.Rational(shape[0]), sp.Rational(shape[1]))
+        found = None
+        for w, _ in clean:
+            if w:
+                ws = _word_shape(w)
+                if found is not None and ws != found:
+                    raise ShapeError("sum", (found, ws), "a sum needs terms of equal shapes")
+                found = ws
+        if found is not None and shape is not None and found != shape:
+            raise ShapeError("polynomial", (shape, found), "the words do not have the given "
+                             "shape")
+        shape = found if found is not None else shape
+        _check_constant(clean, shape)
         object.__setattr__(self, "_terms", tuple(clean))
         object.__setattr__(self, "_hash", None)
+        object.__setattr__(self, "_shape", _norm_shape(shape, found is not None))
 
     @classmethod
-    def _from_reduced(cls, pairs) -> "NCPoly":
+    def _from_reduced(cls, pairs, shape=None) -> "NCPoly":
         """Merge, clean and sort (word, coefficient) pairs whose words are already reduced."""
         acc: dict = {}
         for w, c in pairs:
             acc[w] = acc.get(w, sp.S.Zero) + c
         clean = [(w, c) for w, c in ((w, sp.expand(c)) for w, c in acc.items()) if c != 0]
         clean.sort(key=lambda wc: _word_key(wc[0]))
-        return cls._new(tuple(clean))
+        return cls._new(tuple(clean), shape)
 
     @classmethod
-    def _new(cls, terms: tuple) -> "NCPoly":
-        """Trusted constructor for already-canonical terms."""
+    def _new(cls, terms: tuple, shape=None) -> "NCPoly":
+        """Trusted constructor for already-canonical terms (whose words chain and share one
+        shape); ``shape`` is used only when there is no nonempty word."""
         obj = object.__new__(cls)
         object.__setattr__(obj, "_terms", terms)
         object.__setattr__(obj, "_hash", None)
+        found = None
+        for w, _ in terms:
+            if w:
+                found = (w[0].shape[0], w[-1].shape[1])
+                break
+        object.__setattr__(obj, "_shape",
+                           _norm_shape(found if found is not None else shape, found is not None))
         return obj
 
     @classmethod
@@ -252,16 +337,47 @@ class NCPoly:
         >>> fa.NCPoly(*p.args) == p
         True
         """
+        if self._shape is not None and all(not w for w, _ in self._terms):
+            return (self._terms, self._shape)
         return (self._terms,)
 
     def __reduce__(self):
-        return (NCPoly, (self._terms,))
+        return (NCPoly, self.args)
+
+    @property
+    def shape(self) -> tuple:
+        """(rows, columns) in units of the reference dimension N; (1, 1) for the square model
+        and for plain scalars (which act on any square block).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> X = fa.gaussian("X", shape=(2, 3))
+        >>> X.shape, (X.H * X).shape, (2 * X).shape
+        ((2, 3), (3, 3), (2, 3))
+        """
+        return self._shape if self._shape is not None else (sp.S.One, sp.S.One)
+
+    @property
+    def is_square(self) -> bool:
+        """Whether rows == columns.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> X = fa.gaussian("X", shape=(1, 2))
+        >>> X.is_square, (X * X.H).is_square
+        (False, True)
+        """
+        s = self.shape
+        return bool(s[0] == s[1])
 
     def __eq__(self, other):
         if isinstance(other, NCPoly):
-            return self._terms == other._terms
+            return self._terms == other._terms and self._shape == other._shape
         if isinstance(other, (int, sp.Expr, float)) and not isinstance(other, bool):
-            return self == NCPoly.constant(other)
+            # a scalar acts on any square block: compare the terms only
+            return self._terms == NCPoly.constant(other)._terms
         return NotImplemented
 
     def __hash__(self):
@@ -387,12 +503,16 @@ class NCPoly:
         o = self._coerce(other)
         if o is NotImplemented:
             return o
-        return NCPoly(list(self._terms) + list(o._terms))
+        s1, s2 = self._shape, o._shape
+        if s1 is not None and s2 is not None and s1 != s2:
+            raise ShapeError("sum", (s1, s2), f"a sum needs equal shapes (got {_fmt(s1)} and "
+                             f"{_fmt(s2)})")
+        return NCPoly(list(self._terms) + list(o._terms), s1 if s1 is not None else s2)
 
     __radd__ = __add__
 
     def __neg__(self):
-        return NCPoly._new(tuple((w, -c) for w, c in self._terms))
+        return NCPoly._new(tuple((w, -c) for w, c in self._terms), self._shape)
 
     def __sub__(self, other):
         o = self._coerce(other)
@@ -419,13 +539,20 @@ class NCPoly:
             raise SizeLimitError("product", "a word", self.degree + o.degree, MAX_DEGREE,
                                  "the compiler, trace and linearization work letter by letter",
                                  "letters")
+        s1, s2 = self._shape, o._shape
+        if s1 is not None and s2 is not None:
+            if s1[1] != s2[0]:
+                raise ShapeError("product", (s1, s2), _chain_message(s1, s2))
+            shape = (s1[0], s2[1])
+        else:
+            shape = s1 if s1 is not None else s2
         pairs = [(_join(w1, w2), c1 * c2) for w1, c1 in self._terms for w2, c2 in o._terms]
         if len(pairs) == 1:
             # one reduced word times one reduced word: already canonical after the junction
             (w, c), = pairs
             c = sp.expand(c)
-            return NCPoly._new(((w, c),) if c != 0 else ())
-        return NCPoly._from_reduced(pairs)
+            return NCPoly._new(((w, c),) if c != 0 else (), shape)
+        return NCPoly._from_reduced(pairs, shape)
 
     def __rmul__(self, other):
         o = self._coerce(other)
@@ -442,6 +569,8 @@ class NCPoly:
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 0:
             raise InvalidParameterError("exponent", k, "powers must be non-negative integers")
         k = int(k)
+        if not self.is_square:
+            raise ShapeError("power", (self.shape,), "powers need a square expression")
         if k and self.degree * k > MAX_DEGREE:
             raise SizeLimitError("exponent", k, self.degree * k, MAX_DEGREE,
                                  "the compiler, trace and linearization work letter by letter",
@@ -461,7 +590,7 @@ class NCPoly:
                                      "every term is stored with an exact coefficient; use the "
                                      "factored product, or fa.trace of a smaller power",
                                      "terms")
-        out = NCPoly.constant(1)
+        out = NCPoly._new((((), sp.S.One),), self._shape)
         base = self
         while k:
             if k & 1:
@@ -484,8 +613,9 @@ class NCPoly:
         >>> (c * x).H
         x*c.H
         """
+        s = self._shape
         return NCPoly([(tuple(L.adjoint for L in reversed(w)), c.subs(sp.I, -sp.I))
-                       for w, c in self._terms])
+                       for w, c in self._terms], None if s is None else (s[1], s[0]))
 
     def adjoint(self) -> "NCPoly":
         """Same as :attr:`H`.
@@ -525,10 +655,10 @@ class NCPoly:
         """
         def gsub(g: Generator) -> Generator:
             params = tuple(p.subs(*args, **kwargs) if hasattr(p, "subs") else p for p in g.params)
-            return Generator(g.name, g.kind, params, g.family)
+            return Generator(g.name, g.kind, params, g.family, g.shape)
 
         return NCPoly([(tuple(Letter(gsub(L.gen), L.star) for L in w),
-                        c.subs(*args, **kwargs)) for w, c in self._terms])
+                        c.subs(*args, **kwargs)) for w, c in self._terms], self._shape)
 
     # printing -------------------------------------------------------------------------------
     def __repr__(self):

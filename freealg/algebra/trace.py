@@ -385,7 +385,10 @@ class _Tracer:
         """Free cumulants of a law: closed form for Bernoulli laws, a fast exact inversion of
         rational moments, else the law's own (symbolic) free_cumulants."""
         from ..laws.catalog import Bernoulli
+        from .blocks import FormalCumulants
 
+        if isinstance(law, FormalCumulants):
+            return law.free_cumulants(N)
         if isinstance(law, Bernoulli):
             return _projection_cumulants(law.args[0], N)
         moms = [sp.sympify(v) for v in law.moments(N)]
@@ -491,11 +494,18 @@ class _Tracer:
                 alt[gi] = g.kind in ("circular", "haar_unitary", "haar_orthogonal")
         slot = {f: i + 1 for i, f in enumerate(fams)}   # cols[j][slot[f]] = C_f column
         moments: dict = {f: {} for f in fams}
+        from .blocks import BLOCK_FAMILY
+
+        blocks = {f for f in fams if self.gens[self.fams[f][0]].family == BLOCK_FAMILY}
 
         def mom(f, e):
             tab = moments[f]
             v = tab.get(e)
             if v is None:
+                if f in blocks and sum(1 for s in range(len(self.fams[f]))
+                                       if (e >> (_SHIFT * s)) & _MASK) > 1:
+                    tab[e] = zero       # orthogonal block projections: P_i P_j = 0
+                    return zero
                 v = one
                 for s, gi in enumerate(self.fams[f]):
                     k = (e >> (_SHIFT * s)) & _MASK
@@ -780,6 +790,12 @@ def trace(expr: Any):
             return sp.sympify(expr)
         raise InvalidParameterError("expr", expr, "trace needs a freealg polynomial")
     check_names(expr)
+    from .blocks import is_shaped, lower_shaped
+
+    if is_shaped(expr):
+        # a rectangular model: the trace on the expression's own block (see algebra.blocks)
+        square, t = lower_shaped(expr)
+        return sp.expand(trace(square) / t)
     _SHARED.trim()
     terms = expr.terms
     keys = [_SHARED.canonical(w) for w, _ in terms]

@@ -804,6 +804,11 @@ def compile_expr(expr: Any, method: str | None = None) -> System:
             raise InvalidParameterError("expr", expr, "compile needs a freealg polynomial (build "
                                         "it from fa.semicircular, fa.projection, ...)")
     check_names(expr)
+    if expr.shape != (1, 1) or any(g.shape != (1, 1) for g in expr.generators):
+        # shaped generators: the law on the expression's own block (reduce.rectangular)
+        from .rectangular import compile_rectangular
+
+        return compile_rectangular(expr, method)
     if not expr.is_selfadjoint:
         raise InvalidParameterError("expr", expr, "is not self-adjoint; its spectrum is not a law "
                                     "on the real line. For singular values pass a * a.H")
