@@ -44,6 +44,18 @@ class SystemDisplay:
         bound variable of ``equations`` and ``asymptotics``.
     renamed : dict
         Old name -> name shown, for every unknown whose name changed.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+    >>> d = fa.printing.system_display(fa.compile(x + y))
+    >>> d.title, d.asymptotics
+    ('x + y', (Eq(G, 1/z),))
+    >>> sorted(d.renamed.items())       # the subordination functions numbered from 1
+    [('omega_3', 'omega_1'), ('omega_4', 'omega_2')]
+    >>> d.where[0][0]
+    'z'
     """
 
     title: str
