@@ -128,7 +128,15 @@ class OperatorValued(Law):
 
     @property
     def k(self) -> int:
-        """Size k of the linearization (the pencil's matrices are k x k)."""
+        """Size k of the linearization (the pencil's matrices are k x k).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> x, y = fa.semicircular("x"), fa.semicircular("y")
+        >>> fa.compile(x*y + y*x).law.k      # 1 + 2 * (one prefix-trie state)
+        3
+        """
         return self.args[0].shape[0]
 
     # numerics: all in the engine ---------------------------------------------------------------
