@@ -6,7 +6,8 @@ module works on the curve alone (a sympy polynomial in two generators, the first
 G and the second z); it knows nothing about laws.
 
 * :class:`AlgebraicCurve` evaluates G on many points at once in float64 (all roots of P(., z)
-  from stacked companion matrices, one ``numpy.linalg.eigvals`` call) and fixes the branch by
+  from stacked companion matrices, one ``numpy.linalg.eigvals`` call; closed forms up to
+  degree 3, each cubic's roots certified by Vieta's formulas) and fixes the branch by
   *continuity*: the points are sorted, one point is anchored on the physical branch (by
   following x + iy from large y down, where G ~ 1/z singles the branch out), and the grid is
   followed with a first-order predictor, each step accepted only when the nearest root is
@@ -78,6 +79,102 @@ def _sym_to_mp(c: sp.Expr) -> Any:
     re_v = mpmath.mpf(str(sp.N(re, digits)))
     im_v = mpmath.mpf(str(sp.N(im, digits)))
     return re_v if im_v == 0 else mpmath.mpc(re_v, im_v)
+
+
+def _companion_roots(first: np.ndarray) -> np.ndarray:
+    """All roots (N, n) of the monic polynomials whose companion matrices have the first rows
+    ``first`` (N, n) (one stacked ``numpy.linalg.eigvals`` call)."""
+    N, n = first.shape
+    M = np.zeros((N, n, n), dtype=first.dtype)
+    M[:, 0, :] = first
+    idx = np.arange(n - 1)
+    M[:, idx + 1, idx] = 1.0
+    return np.linalg.eigvals(M).astype(complex, copy=False)
+
+
+_SQRT3_2 = math.sqrt(3.0) / 2
+_OMEGA = complex(-0.5, _SQRT3_2)           # exp(2 pi i / 3)
+# a cubic's closed-form roots are kept when they reproduce its coefficients (Vieta) to this
+# fraction of the sums of products of their moduli
+_VIETA_TOL = 1e-13
+
+
+def _cubic_roots(b: np.ndarray, c: np.ndarray, d: np.ndarray) -> tuple:
+    """The roots (N, 3) of G^3 + b G^2 + c G + d, vectorised, and where they are certified.
+
+    Cardano's formula on the depressed cubic t^3 + p t + q (G = t - b/3), the cube root taken
+    of the larger of -q/2 +- sqrt(q^2/4 + p^3/27) (no cancellation); for real coefficients in
+    real arithmetic (Viete's trigonometric form for three real roots), so that real roots are
+    real and complex ones come in exact conjugate pairs, as from the real eigenvalue solver.
+    Certified: the roots reproduce b, c, d through Vieta's formulas to ``_VIETA_TOL`` times
+    the same sums of products of their moduli, i.e. they are the exact roots of a cubic whose
+    coefficients are that close to the given ones (a backward error bound). Rows that fail get
+    one Newton step on each root (kept where it lowers |P|) and a second test; where that fails
+    too the caller falls back on the companion matrix.
+    """
+    with np.errstate(all="ignore"):
+        return _cubic_roots_raw(b, c, d)
+
+
+def _cubic_roots_raw(b: np.ndarray, c: np.ndarray, d: np.ndarray) -> tuple:
+    N = b.shape[0]
+    R = np.empty((N, 3), dtype=complex)
+    a3 = b / 3
+    p3 = (c - b * a3) / 3
+    h = (a3 * (2 * a3 * a3 - c) + d) / 2
+    if not np.iscomplexobj(b):
+        disc = h * h + p3 * p3 * p3
+        one = disc > 0                                  # one real root and a conjugate pair
+        if one.any():
+            hh, pp, aa = h[one], p3[one], a3[one]
+            u = np.cbrt(-(hh + np.copysign(np.sqrt(disc[one]), hh)))
+            v = np.where(u != 0, -pp / np.where(u != 0, u, 1.0), 0.0)
+            re = -(u + v) / 2 - aa
+            im = _SQRT3_2 * (u - v)
+            R[one, 0] = u + v - aa
+            R[one, 1] = re + 1j * im
+            R[one, 2] = re - 1j * im
+        three = ~one                                    # three real roots (or NaN)
+        if three.any():
+            m = np.sqrt(-p3[three])
+            m3 = m * m * m
+            cos3 = np.clip(-h[three] / np.where(m3 != 0, m3, 1.0), -1.0, 1.0)
+            phi = np.arccos(cos3) / 3
+            aa = a3[three]
+            for j in range(3):
+                R[three, j] = 2 * m * np.cos(phi - 2 * np.pi * j / 3) - aa
+    else:
+        sq = np.sqrt(h * h + p3 * p3 * p3)
+        sq = np.where((h.conj() * sq).real >= 0, sq, -sq)
+        u = (-(h + sq)) ** (1 / 3)
+        v = np.where(u != 0, -p3 / np.where(u != 0, u, 1.0), 0)
+        R[:, 0] = u + v - a3
+        R[:, 1] = _OMEGA * u + _OMEGA.conjugate() * v - a3
+        R[:, 2] = _OMEGA.conjugate() * u + _OMEGA * v - a3
+    cert = _vieta_ok(R, b, c, d)
+    bad = np.nonzero(~cert)[0]
+    if bad.size:
+        # one Newton step on each root of the rows that fail, kept where it lowers |P|
+        Rb = R[bad]
+        bb, cc, dd = b[bad, None], c[bad, None], d[bad, None]
+        P = ((Rb + bb) * Rb + cc) * Rb + dd
+        Rn = Rb - P / ((3 * Rb + 2 * bb) * Rb + cc)
+        Pn = ((Rn + bb) * Rn + cc) * Rn + dd
+        Rb = np.where(np.isfinite(Rn) & (np.abs(Pn) < np.abs(P)), Rn, Rb)
+        R[bad] = Rb
+        cert[bad] = _vieta_ok(Rb, b[bad], c[bad], d[bad])
+    return R, cert
+
+
+def _vieta_ok(R: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Whether the roots R (N, 3) reproduce b, c, d of G^3 + b G^2 + c G + d (Vieta) to
+    ``_VIETA_TOL`` times the same symmetric functions of their moduli."""
+    r0, r1, r2 = R[:, 0], R[:, 1], R[:, 2]
+    m0, m1, m2 = np.abs(r0), np.abs(r1), np.abs(r2)
+    return ((np.abs(r0 + r1 + r2 + b) <= _VIETA_TOL * (m0 + m1 + m2))
+            & (np.abs(r0 * r1 + r0 * r2 + r1 * r2 - c)
+               <= _VIETA_TOL * (m0 * m1 + m0 * m2 + m1 * m2))
+            & (np.abs(r0 * r1 * r2 + d) <= _VIETA_TOL * (m0 * m1 * m2)))
 
 
 class CurveEdge(NamedTuple):
@@ -227,29 +324,35 @@ class AlgebraicCurve:
     # float64 evaluation
 
     def _coeffs_np(self, z: np.ndarray, deriv: bool = False) -> np.ndarray:
-        """Coefficients a_k(z) (or a_k'(z)) of G^k, shape (degree + 1, len(z))."""
+        """Coefficients a_k(z) (or a_k'(z)) of G^k, shape (degree + 1, len(z)); real for a real
+        ``z`` (which only a curve with real coefficients gets)."""
         arr = self._np_dz if deriv else self._np
-        out = np.empty((arr.shape[0], z.size), dtype=complex)
+        if not np.iscomplexobj(z):
+            arr = arr.real
+        out = np.empty((arr.shape[0], z.size), dtype=arr.dtype)
         out[:] = arr[:, :1]
         for j in range(1, arr.shape[1]):
             out *= z[None, :]
             out += arr[:, j:j + 1]
         return out
 
-    def _roots_np(self, z: np.ndarray):
-        """All roots (N, n), the dG/dz of each (N, n), and a mask of usable points."""
+    def _roots_np(self, z: np.ndarray, coeffs: bool = False):
+        """All roots (N, n), the dG/dz of each (N, n), and a mask of usable points (and the
+        coefficient columns (n + 1, N) at z when ``coeffs``)."""
         n = self.degree
-        A = self._coeffs_np(z)
+        # real arithmetic for a real curve on the real axis
+        zr = z.real if self._real and not np.any(z.imag) else z
+        A = self._coeffs_np(zr)
         lead = A[n]
         scale = np.max(np.abs(A), axis=0)
         good = np.isfinite(scale) & (np.abs(lead) > _LEAD_TOL * scale) & np.isfinite(z)
         lead_safe = np.where(good, lead, 1.0)
         with np.errstate(all="ignore"):
             if n == 1:
-                R = (-A[0] / lead_safe)[:, None]
+                R = (-A[0] / lead_safe).astype(complex)[:, None]
             elif n == 2:
-                b = A[1] / lead_safe
-                c = A[0] / lead_safe
+                b = (A[1] / lead_safe).astype(complex, copy=False)
+                c = (A[0] / lead_safe).astype(complex, copy=False)
                 sq = np.sqrt(b * b - 4 * c)
                 sq = np.where((b.conj() * sq).real >= 0, sq, -sq)
                 q = -(b + sq) / 2
@@ -257,31 +360,31 @@ class AlgebraicCurve:
                 r2 = np.where(q == 0, 0.0, c / q_safe)
                 R = np.stack([q, r2], axis=1)
             else:
-                N = z.size
-                first = -(A[n - 1::-1] / lead_safe).T
-                if self._real and not np.any(z.imag):
-                    first = first.real                  # real companion: LAPACK's real path
-                M = np.zeros((N, n, n), dtype=first.dtype)
-                M[:, 0, :] = first
-                idx = np.arange(n - 1)
-                M[:, idx + 1, idx] = 1.0
+                first = -(A[n - 1::-1] / lead_safe).T    # real: LAPACK's real path
                 # a quotient that overflows (a tiny but admissible leading coefficient) makes
                 # the point unusable rather than the whole batch
-                good &= np.all(np.isfinite(M.reshape(N, -1)), axis=1)
-                M[~good] = 0.0
-                R = np.linalg.eigvals(M).astype(complex, copy=False)
+                good &= np.all(np.isfinite(first), axis=1)
+                if n == 3:
+                    # closed form, kept where the roots are certified; the rest by eigenvalues
+                    R, cert = _cubic_roots(-first[:, 0], -first[:, 1], -first[:, 2])
+                    redo = np.nonzero(good & ~cert)[0]
+                else:
+                    R = np.empty((z.size, n), dtype=complex)
+                    redo = np.nonzero(good)[0]
+                if redo.size:
+                    R[redo] = _companion_roots(first[redo])
             R[~good] = _CNAN
-            D = self._dgdz(A, self._coeffs_np(z, deriv=True), R)
-        return R, D, good
+            D = self._dgdz(A, self._coeffs_np(zr, deriv=True), R)
+        return (R, D, good, A) if coeffs else (R, D, good)
 
     def _horner(self, A: np.ndarray, G: np.ndarray):
-        """P and dP/dG at G (shape (N, m)) with coefficient columns A (n+1, N)."""
+        """P and dP/dG at G (shape (N,)) with coefficient columns A (n+1, N)."""
         n = self.degree
-        P = np.broadcast_to(A[n][:, None], G.shape).astype(complex)
+        P = A[n].astype(complex)
         dP = np.zeros_like(P)
         for k in range(n - 1, -1, -1):
             dP = dP * G + P
-            P = P * G + A[k][:, None]
+            P = P * G + A[k]
         return P, dP
 
     def _dgdz(self, A, Ad, R):
@@ -294,13 +397,18 @@ class AlgebraicCurve:
             Pz = Pz * R + Ad[k - 1][:, None]
         return -Pz / PG
 
-    def _polish(self, z: np.ndarray, G: np.ndarray) -> np.ndarray:
-        """Two guarded Newton steps on the selected roots."""
+    def _polish(self, z: np.ndarray, G: np.ndarray, A: np.ndarray | None = None) -> np.ndarray:
+        """Two guarded Newton steps on the selected roots (``A``: the coefficient columns at z,
+        when already known)."""
         ok = np.isfinite(G)
         if not ok.any():
             return G
-        zz, GG = z[ok], G[ok][:, None]
-        A = self._coeffs_np(zz)
+        everywhere = bool(ok.all())
+        GG = G if everywhere else G[ok]
+        if A is None:
+            A = self._coeffs_np(z if everywhere else z[ok])
+        elif not everywhere:
+            A = A[:, ok]
         with np.errstate(all="ignore"):
             P, dP = self._horner(A, GG)
             for _ in range(2):
@@ -310,17 +418,24 @@ class AlgebraicCurve:
                 GG = np.where(better, Gn, GG)
                 P = np.where(better, Pn, P)
                 dP = np.where(better, dPn, dP)
+        if everywhere:
+            return GG
         out = G.copy()
-        out[ok] = GG[:, 0]
+        out[ok] = GG
         return out
 
     @staticmethod
     def _mingap(R):
         """Distance from each root to the nearest other root at the same point, (N, n)."""
         n = R.shape[1]
-        d = np.abs(R[:, :, None] - R[:, None, :])
-        d[:, np.arange(n), np.arange(n)] = np.inf
-        return d.min(axis=2)
+        out = np.full(R.shape, np.inf)
+        # one pass per pair of columns (n is small; an (N, n, n) array costs ten times more)
+        for i in range(n):
+            for j in range(i + 1, n):
+                d = np.abs(R[:, i] - R[:, j])
+                np.minimum(out[:, i], d, out=out[:, i])
+                np.minimum(out[:, j], d, out=out[:, j])
+        return out
 
     @staticmethod
     def _match(Gj, Dj, J, Rp, Rn, Dn, dz, diag, gaps=None):
@@ -337,13 +452,24 @@ class AlgebraicCurve:
         if n == 1:
             d1 = dist[:, :, 0]
             return k, np.isfinite(d1)
-        cols = np.arange(n)
-        d1 = np.min(dist, axis=2)
-        d2 = np.min(np.where(k[:, :, None] == cols, np.inf, dist), axis=2)
-        Rk = np.take_along_axis(Rn, k, axis=1)
-        if gaps is not None:
-            gap = np.minimum(gaps[0], np.take_along_axis(gaps[1], k, axis=1))
+        # nearest and second nearest distance (a NaN anywhere in a row makes d1 NaN: not ok)
+        if n == 2:
+            a, b = dist[:, :, 0], dist[:, :, 1]
+            d1, d2 = np.minimum(a, b), np.maximum(a, b)
+        elif n == 3:
+            a, b, c = dist[:, :, 0], dist[:, :, 1], dist[:, :, 2]
+            lo, hi = np.minimum(a, b), np.maximum(a, b)
+            d1, d2 = np.minimum(lo, c), np.maximum(lo, np.minimum(hi, c))
         else:
+            ds = np.sort(dist, axis=2)                            # NaN sorts last
+            d1 = np.where(np.isnan(ds[:, :, -1]), np.nan, ds[:, :, 0])
+            d2 = ds[:, :, 1]
+        rows = np.arange(k.shape[0])[:, None]
+        Rk = Rn[rows, k]
+        if gaps is not None:
+            gap = np.minimum(gaps[0], gaps[1][rows, k])
+        else:
+            cols = np.arange(n)
             gp = np.abs(Gj[:, :, None] - Rp[:, None, :])
             if diag:
                 gp[:, cols, cols] = np.inf
@@ -355,7 +481,7 @@ class AlgebraicCurve:
             gn = np.abs(Rk[:, :, None] - Rn[:, None, :])
             gn[k[:, :, None] == cols] = np.inf
             gap = np.minimum(gap, gn.min(axis=2))
-        trap = np.abs(Rk - Gj - 0.5 * (Dj + np.take_along_axis(Dn, k, axis=1)) * dz)
+        trap = np.abs(Rk - Gj - 0.5 * (Dj + Dn[rows, k]) * dz)
         return k, ((d1 <= _RATIO * d2) & (d1 <= _RATIO * gap) & (trap <= _RATIO * gap)
                    & np.isfinite(d1))
 
@@ -469,11 +595,22 @@ class AlgebraicCurve:
         cur_D = np.empty((m, n), complex)
         cur_k = np.full(m, -1, dtype=int)
         pending = np.arange(m)
-        for _ in range(8):
+        floor = 1e-15 * self._scale()
+        pre = None
+        for it in range(8):
             if pending.size == 0:
                 break
             zs = zt[pending] + 1j * s[pending]
-            R, D, good = self._roots_np(zs)
+            if it == 0:
+                # the ladders below the start points (see _ladder) in the same root call: they
+                # serve when every start is unambiguous at S0, the common case
+                lay = self._ladder_layout(zt, s, pending, floor)
+                Ra, Da, ga = self._roots_np(np.concatenate([zs, lay[-1]]))
+                R, D, good = Ra[:m], Da[:m], ga[:m]
+                pre = (lay, Ra[m:], Da[m:], ga[m:])
+            else:
+                pre = None
+                R, D, good = self._roots_np(zs)
             with np.errstate(all="ignore"):
                 dist = np.abs(R - 1 / zs[:, None])
             order = np.argsort(dist, axis=1)
@@ -486,9 +623,9 @@ class AlgebraicCurve:
             pending = pending[~okp]
             s[pending] *= 4.0
         active = cur_k >= 0
-        floor = 1e-15 * self._scale()
         if active.any():
-            self._ladder(zt, Rt, Dt, s, cur_R, cur_D, cur_k, active, out, floor)
+            self._ladder(zt, Rt, Dt, s, cur_R, cur_D, cur_k, active, out, floor,
+                         pre if active.all() else None)
         q = np.full(m, 1.0 / 8)
         streak = np.zeros(m, dtype=int)
         for _ in range(_MAX_PATH_STEPS):
@@ -526,16 +663,10 @@ class AlgebraicCurve:
             active[dead] = False
         return out
 
-    def _ladder(self, zt, Rt, Dt, s, cur_R, cur_D, cur_k, active, out, floor):
-        """All levels of the vertical paths at once: s, s/4, s/16, ... down to a quarter of the
-        target's distance to the nearest singular point, in one root call and one step call.
-
-        Each path is then walked level by level (plain lists), landing on the target from the
-        highest level where that is unambiguous. Paths that land are done (``out``); a path
-        whose step fails stops at its last good level (``cur_*`` and ``s`` updated, ``active``
-        kept) for the adaptive loop.
-        """
-        ids = np.nonzero(active)[0]
+    def _ladder_layout(self, zt, s, ids, floor):
+        """Rows of the vertical paths of points ``ids`` (see :meth:`_ladder`): (depth, owner,
+        start, level, heights, z) with level l = 1..depth_i of path i at x + i s_i 4^-l, down to
+        a quarter of the target's distance to the nearest singular point."""
         B = self._singular_np()
         with np.errstate(all="ignore"):
             if B.size:
@@ -543,15 +674,32 @@ class AlgebraicCurve:
             else:
                 rho = np.full(ids.size, np.inf)
             depth = np.log(s[ids] / np.maximum(0.25 * rho, floor)) / np.log(4.0)
-        depth = np.clip(np.ceil(np.nan_to_num(depth, nan=1.0, posinf=1.0)), 1, 30).astype(int)
-        # rows: level l = 1..depth_i of path i; the step into row r starts at the row before
-        # (level 0 is the start point)
+        depth = np.clip(np.ceil(np.where(np.isfinite(depth), depth, 1.0)), 1, 30).astype(int)
         owner = np.repeat(np.arange(ids.size), depth)
         start = np.concatenate([[0], np.cumsum(depth)[:-1]])
         level = np.arange(owner.size) - start[owner] + 1
         heights = s[ids][owner] * 4.0 ** (-level)
-        zl = zt[ids][owner] + 1j * heights
-        Rl, Dl, good = self._roots_np(zl)
+        return depth, owner, start, level, heights, zt[ids][owner] + 1j * heights
+
+    def _ladder(self, zt, Rt, Dt, s, cur_R, cur_D, cur_k, active, out, floor, pre=None):
+        """All levels of the vertical paths at once: s, s/4, s/16, ... down to a quarter of the
+        target's distance to the nearest singular point, in one root call and one step call.
+
+        Each path is then walked level by level (plain lists), landing on the target from the
+        highest level where that is unambiguous. Paths that land are done (``out``); a path
+        whose step fails stops at its last good level (``cur_*`` and ``s`` updated, ``active``
+        kept) for the adaptive loop. ``pre``: the layout and roots of all the rows, computed
+        beforehand for these very points and heights.
+        """
+        ids = np.nonzero(active)[0]
+        # rows: level l = 1..depth_i of path i; the step into row r starts at the row before
+        # (level 0 is the start point)
+        if pre is None:
+            lay = self._ladder_layout(zt, s, ids, floor)
+            Rl, Dl, good = self._roots_np(lay[-1])
+        else:
+            lay, Rl, Dl, good = pre
+        depth, owner, start, level, heights, zl = lay
         first = level == 1
         Rp = np.where(first[:, None], cur_R[ids][owner], np.roll(Rl, 1, axis=0))
         Dp = np.where(first[:, None], cur_D[ids][owner], np.roll(Dl, 1, axis=0))
@@ -590,12 +738,13 @@ class AlgebraicCurve:
         """The Cauchy transform G(z) on many points at once (float64), branch fixed by continuity.
 
         All roots of P(., z) come from one stacked companion-matrix eigenvalue call (a closed
-        form for degree <= 2). The points are sorted; the first is anchored on the physical
-        branch, by following x + iy from large y (where G ~ 1/z) or by ``anchor``; the grid is
-        then followed, taking at each point the root that continues the previous one (first-order
-        predictor). Where a step is ambiguous (two roots too close for the step, e.g. next to an
-        edge), the point is re-anchored along its own vertical path from large y. The selected
-        roots get two guarded Newton steps.
+        form for degree <= 2; for degree 3 Cardano's, kept where it is certified). The points
+        are sorted; the first is anchored on the physical branch, by following x + iy from
+        large y (where G ~ 1/z) or by ``anchor``; the grid is then followed, taking at each
+        point the root that continues the previous one (first-order predictor). Where a step is
+        ambiguous (two roots too close for the step, e.g. next to an edge), the point is
+        re-anchored along its own vertical path from large y. The selected roots get two guarded
+        Newton steps.
 
         Examples
         --------
@@ -640,6 +789,24 @@ class AlgebraicCurve:
         G = self._cauchy_flat(zf, anchor)[0]
         return G.reshape(shape)
 
+    @staticmethod
+    def _follow(hard: np.ndarray, sel: np.ndarray, k: np.ndarray, moved: np.ndarray) -> np.ndarray:
+        """The followed root index at every point of a sorted grid: a hard point keeps its own
+        (-1: unknown), any other continues the previous point through the step map ``k``
+        (row i maps the roots at point i to those at point i + 1; ``moved[i]``: row i - 1 is
+        not the identity), -1 after an unknown one."""
+        change = np.nonzero(hard | moved)[0]          # hard[0] is True: change[0] == 0
+        vals = []
+        cur = -1
+        for p, h, v in zip(change.tolist(), hard[change].tolist(), sel[change].tolist()):
+            if h:
+                cur = v
+            elif cur >= 0:
+                cur = int(k[p - 1, cur])
+            vals.append(cur)
+        last = np.searchsorted(change, np.arange(sel.size), side="right") - 1
+        return np.asarray(vals, dtype=int)[last]
+
     def _cauchy_flat(self, zf: np.ndarray, anchor=None):
         """G on a flat array, plus all the roots (N, n) at the points (for certification)."""
         N = zf.size
@@ -653,7 +820,7 @@ class AlgebraicCurve:
         order = np.lexsort((zs_.imag, zs_.real))
         ids = ids[order]
         zs = zf[ids]
-        R, D, good = self._roots_np(zs)
+        R, D, good, A = self._roots_np(zs, coeffs=True)
         Rall[ids] = R
         n, M = self.degree, zs.size
         if M > 1:
@@ -679,32 +846,22 @@ class AlgebraicCurve:
         todo = np.nonzero(hard & (sel < 0) & good)[0]
         if todo.size:
             sel[todo] = self._anchor_vertical(zs[todo], R[todo], D[todo])
-        # follow the grid from each anchored point (plain lists: this loop is sequential)
-        klist = k.tolist()
-        ok_l = ok.all(axis=1).tolist() if M > 1 else []
-        good_l = good.tolist()
+        # follow the grid from each anchored point: between points where a step permutes the
+        # roots (few: the root order of the eigenvalue solver rarely changes along a grid) the
+        # followed index is constant
+        if M > 1:
+            moved = np.concatenate([[False], (k != np.arange(n)).any(axis=1)])
+        else:
+            moved = np.zeros(1, dtype=bool)
         for _ in range(M):
-            hard_l, sel_l = hard.tolist(), sel.tolist()
-            need = []
-            prev = -1
-            for i in range(M):
-                if hard_l[i]:
-                    prev = sel_l[i]
-                elif prev < 0 or not ok_l[i - 1]:
-                    if good_l[i]:
-                        need.append(i)
-                    prev = -1
-                else:
-                    prev = klist[i - 1][prev]
-                    sel_l[i] = prev
-            sel = np.asarray(sel_l, dtype=int)
-            if not need:
+            sel = self._follow(hard, sel, k, moved)
+            need_a = np.nonzero(~hard & (sel < 0) & good)[0]
+            if not need_a.size:
                 break
-            need_a = np.asarray(need)
             hard[need_a] = True
             sel[need_a] = self._anchor_vertical(zs[need_a], R[need_a], D[need_a])
         chosen = np.where(sel >= 0, R[np.arange(M), np.maximum(sel, 0)], _CNAN)
-        chosen = self._polish(zs, chosen)
+        chosen = self._polish(zs, chosen, A)
         # the physical branch maps C+ into C-: clear float noise on the axis, reject the rest
         with np.errstate(invalid="ignore"):
             tol = _IM_TOL * np.maximum(1.0, np.abs(chosen))

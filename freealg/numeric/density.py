@@ -64,6 +64,20 @@ def atoms_float(law: Any) -> list:
     return law._memo("atoms_float", build)
 
 
+def _hull(law: Any) -> tuple:
+    """``law._hull_float()``, memoised on the law when it has ``_memo`` (an immutable law: the
+    float bounds of a ⊞/⊠ tree cost sympy evaluations of every leaf at each call).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> _hull(fa.semicircle(1))
+    (-2.0, 2.0)
+    """
+    memo = getattr(law, "_memo", None)
+    return law._hull_float() if memo is None else memo("density_hull", law._hull_float)
+
+
 def density_np_from(law: Any, x: Any, strategy: str | None, method: str | None) -> tuple:
     """(-Im G/pi on the float64 array ``x`` through the Cauchy ``strategy``, the mask of the
     points inside the hull of the support).
@@ -77,7 +91,7 @@ def density_np_from(law: Any, x: Any, strategy: str | None, method: str | None) 
     """
     x = np.asarray(x, dtype=float)
     out = np.zeros(x.shape)
-    lo, hi = law._hull_float()
+    lo, hi = _hull(law)
     inside = (x >= lo) & (x <= hi)
     if np.any(inside):
         G = cauchy_np_with(law, x[inside] + 0j, strategy, method)
@@ -144,7 +158,7 @@ def density_mp(law: Any, x: Any, dps: int, method: str | None = None) -> Any:
     >>> density_mp(mu, mpmath.mpf(0), 20)
     mpf('0.0')
     """
-    lo, hi = law._hull_float()
+    lo, hi = _hull(law)
     if x < lo or x > hi:
         return mpmath.mpf(0)
     if method is not None:
