@@ -140,7 +140,7 @@ def _fit_k(data, gamma, model, k, ratio, sigma, init_sigma, maxiter):
 
     def fg(u):
         th, J, _ = theta_of(u)
-        loss, grad, _ = obj.evaluate(th)
+        loss, grad = obj.guarded(th)
         return loss, J.T @ grad
 
     res = scipy.optimize.minimize(fg, np.array(u0), jac=True, method="L-BFGS-B",
