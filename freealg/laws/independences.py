@@ -208,7 +208,7 @@ class JacobiLaw(IntervalLeaf, Law):
     --------
     >>> import freealg as fa
     >>> mu = fa.from_jacobi([0, 1, 0], [1, 2, 1])
-    >>> mu.moments(4), mu.jacobi(3) if hasattr(mu, "jacobi") else fa.jacobi_parameters(mu, 3)
+    >>> mu.moments(4), fa.jacobi_parameters(mu, 3)
     ([0, 1, 1, 4], ([0, 1, 0], [1, 2, 1]))
     """
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 from ..errors import FreeAlgError
@@ -123,14 +124,16 @@ def boolean_gpsi(mu: Any, nu: Any, zeta: Any, w: Sequence[Any], be: Any, ctx: An
     k = mu._nunk
     g1 = mu._gpsi_dual(zeta, w[:k], be, ctx)[0]
     g2 = nu._gpsi_dual(zeta, w[k:k + nu._nunk], be, ctx)[0]
-    G = 1 / (1 / g1 + 1 / g2 - zeta)
+    with np.errstate(divide="ignore", invalid="ignore"):   # G_mu = 0 or a pole on the axis
+        G = 1 / (1 / g1 + 1 / g2 - zeta)
     return G, zeta * G - 1
 
 
 def power_gpsi(mu: Any, t: Any, zeta: Any, w: Sequence[Any], be: Any, ctx: Any) -> tuple:
     """mu^{⊎t}: G = 1/(t/G_mu + (1 - t) zeta), psi = zeta G - 1."""
     g = mu._gpsi_dual(zeta, w, be, ctx)[0]
-    G = 1 / (t / g + (1 - t) * zeta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        G = 1 / (t / g + (1 - t) * zeta)
     return G, zeta * G - 1
 
 
@@ -138,7 +141,8 @@ def monotone_gpsi(mu: Any, nu: Any, zeta: Any, w: Sequence[Any], be: Any, ctx: A
     """mu ▷ nu: G = G_mu(F_nu(zeta)), F_nu = 1/G_nu (in the closed upper half plane)."""
     k = mu._nunk
     g2 = nu._gpsi_dual(zeta, w[k:k + nu._nunk], be, ctx)[0]
-    G = mu._gpsi_dual(1 / g2, w[:k], be, ctx)[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        G = mu._gpsi_dual(1 / g2, w[:k], be, ctx)[0]
     return G, zeta * G - 1
 
 
@@ -212,6 +216,23 @@ def power_curve(P_mu: sp.Poly, t: Any, moments: Sequence[Any]) -> sp.Poly:
 # atoms
 
 
+def _residue(sub: sp.Poly, dlead: sp.Poly, x0: Any) -> Any:
+    """-sub(x0)/dlead(x0) exactly (None if dlead(x0) = 0): for an algebraic x0 given as a
+    ``CRootOf`` of the irreducible f, as a polynomial in x0 of degree < deg f (the inverse of
+    dlead modulo f), which stays short where simplifying the quotient is slow."""
+    if not isinstance(x0, sp.CRootOf):
+        dv = dlead.eval(x0)
+        return None if dv == 0 else tidy(-sub.eval(x0) / dv)
+    f = x0.poly
+    x = f.gen
+    D = sp.Poly(dlead.as_expr().subs(dlead.gen, x), x).rem(f)
+    if D.is_zero:
+        return None
+    N = sp.Poly(-sub.as_expr().subs(sub.gen, x), x)
+    r = (N * sp.Poly(sp.invert(D.as_expr(), f.as_expr(), x), x)).rem(f)
+    return r.as_expr().subs(x, x0)
+
+
 def curve_atoms(P: sp.Poly, cauchy: Callable[[Any, int], Any], scale: float = 1.0) -> list:
     """Atoms of the law whose Cauchy transform solves the curve ``P`` in (G, z) (see the module
     docstring): each real simple root x0 of the leading coefficient a_d with residue
@@ -240,10 +261,9 @@ def curve_atoms(P: sp.Poly, cauchy: Callable[[Any, int], Any], scale: float = 1.
     for x0, mult in out:
         if mult != 1:
             continue
-        dv = dlead.eval(x0)
-        if dv == 0:
+        mass = _residue(sub, dlead, x0)
+        if mass is None:
             continue
-        mass = tidy(-sub.eval(x0) / dv)
         try:
             mf = float(sp.N(mass, 30))
         except TypeError:
