@@ -44,6 +44,15 @@ MODELS = ("signal_plus_noise", "compound_wishart")
 class AtomsResult:
     """The result of :func:`fit_atoms`.
 
+    Examples
+    --------
+    >>> import numpy as np, freealg as fa
+    >>> H = np.random.default_rng(0).standard_normal((100, 100))
+    >>> ev = np.linalg.eigvalsh((H + H.T) / np.sqrt(200)) + 3     # dirac(3) ⊞ semicircle(1)
+    >>> res = fa.fit_atoms(ev, max_atoms=1, sigma=1)
+    >>> res.k, round(res.atoms[0][0], 1), res.atoms[0][1]
+    (1, 3.0, 1.0)
+
     Attributes
     ----------
     atoms : list of (float, float)
@@ -87,7 +96,16 @@ class AtomsResult:
                 "{rows}</table>").format(m=self.model, n=self.n, rows=rows)
 
     def plot(self, path: Any = None, **kwargs: Any) -> Any:
-        """Histogram of the data against the fitted density."""
+        """Histogram of the data against the fitted density (needs matplotlib).
+
+        Examples
+        --------
+        >>> import numpy as np, freealg as fa
+        >>> H = np.random.default_rng(0).standard_normal((100, 100))
+        >>> ev = np.linalg.eigvalsh((H + H.T) / np.sqrt(200)) + 3
+        >>> fa.fit_atoms(ev, max_atoms=1, sigma=1).plot().axes[0].get_title()
+        'signal_plus_noise: k = 1, N = 100'
+        """
         from ..plotting import histogram
 
         kwargs.setdefault("title", f"{self.model}: k = {self.k}, N = {self.n}")

@@ -354,7 +354,17 @@ class FitResult:
     def plot(self, path: Any = None, **kwargs: Any) -> Any:
         """Histogram of the data against the fitted density (:func:`freealg.plotting.histogram`).
 
-        Returns the matplotlib Figure (or the path it was saved to).
+        Returns the matplotlib Figure (or the path it was saved to); needs matplotlib.
+
+        Examples
+        --------
+        >>> import numpy as np, sympy as sp, freealg as fa
+        >>> v = sp.Symbol("v", positive=True)
+        >>> H = np.random.default_rng(0).standard_normal((100, 100))
+        >>> ev = np.linalg.eigvalsh((H + H.T) / np.sqrt(200))
+        >>> fig = fa.fit(fa.semicircle(v), ev, {v: 1}).plot()
+        >>> fig.axes[0].get_title()
+        'Cauchy noise loss fit, N = 100'
         """
         from ..plotting import histogram
 
