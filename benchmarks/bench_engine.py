@@ -6,7 +6,8 @@ in one run (best of several repeats, wall clock):
 
 (1) float64 density of semicircle(1) ⊞ MP(1/2) on 1000 points. Baseline: all roots of its cubic
     curve at once (stacked real 3x3 companion matrices, one ``numpy.linalg.eigvals`` call), the
-    root with the smallest imaginary part kept.
+    root with the smallest imaginary part kept. The three timings are interleaved and each is
+    the median of 15 repeats (the ratio is the one of the same run).
 (2) semicircle(1) ⊞ semicircle(1) on 1000 points. Baseline: the closed form sqrt(8 - x^2)/(4 pi).
 (3) the law of (1) at dps=30 on 100 points. Baseline: ``mpmath.polyroots`` on the curve at each
     point, branch by the sign of Im G.
@@ -77,6 +78,19 @@ def best(fn, repeat=5, number=1):
     return out
 
 
+def medians(fns, repeat=15, number=5):
+    """Median wall time of one call of each function, the functions interleaved repeat by
+    repeat (so that a change of machine load hits all of them alike)."""
+    times = [[] for _ in fns]
+    for _ in range(repeat):
+        for ts, fn in zip(times, fns):
+            t = time.perf_counter()
+            for _ in range(number):
+                fn()
+            ts.append((time.perf_counter() - t) / number)
+    return [float(np.median(ts)) for ts in times]
+
+
 def row(case, t_fa, t_eng, t_base, err, note=""):
     ROWS.append((case, t_fa, t_eng, t_base, err, note))
     r1 = t_fa / t_base if t_base else float("nan")
@@ -114,9 +128,9 @@ def bench_sum_float64():
         return -r[np.arange(x.size), np.argmin(r.imag, axis=1)].imag / np.pi
 
     law.density(x)
-    t_fa = best(lambda: law.density(x), 5)
-    t_eng = best(lambda: curve.density_np(x), 20, 5)
-    t_base = best(baseline, 20, 5)
+    # side by side: the three interleaved, median of 15 repeats of 5 calls each
+    t_fa, t_eng, t_base = medians([lambda: law.density(x), lambda: curve.density_np(x),
+                                   baseline])
     # reference: the root at 40 digits next to freealg's subordination value, 100 points
     idx = np.arange(0, 1000, 10)
     g_eng = curve.cauchy_np(x[idx])
@@ -125,7 +139,7 @@ def bench_sum_float64():
         for i, xi in enumerate(x[idx]):
             a = [mpmath.mpf(-2), 2 * mpmath.mpf(xi) - 1, -mpmath.mpf(xi) - 2, mpmath.mpf(1)]
             roots = mpmath.polyroots(a[::-1], maxsteps=200, extraprec=80)
-            g_law = complex(law.cauchy(complex(xi)))
+            g_law = complex(law.cauchy(complex(xi), method="subordination"))
             ref = min(roots, key=lambda r: abs(complex(r) - g_law))
             err = max(err, abs(complex(ref) - g_eng[i]))
     row("(1) sc ⊞ MP(1/2), 1000 pts float64", t_fa, t_eng, t_base, err,
