@@ -23,6 +23,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import FreeAlgError, InvalidParameterError, SizeLimitError, UndeterminedError
+from .. import progress as _progress
 from ..kernels.backend import MP, NP
 from ..kernels.dual import Dual
 from ..numeric import cauchy as engine_cauchy
@@ -586,7 +587,8 @@ class Law(DistributionMixin):
         """
         return []
 
-    def support(self, dps: int = 30, method: str | None = None) -> list[Band]:
+    def support(self, dps: int = 30, method: str | None = None,
+                progress: bool | None = None) -> list[Band]:
         """Bands of the absolutely continuous part, sorted (atoms excluded).
 
         Examples
@@ -603,15 +605,23 @@ class Law(DistributionMixin):
             Precision (significant digits) of endpoints found numerically.
         method : str, optional
             The edge strategy (see :meth:`edges`).
+        progress : bool or None, optional
+            Report the stages of a numeric search (density scan, each edge, mass audit) on
+            stderr: True always, False never, None (default) only in interactive sessions and
+            when the search is expected to be slow (see :mod:`freealg.progress`).
 
         Returns
         -------
         list of Band
+            Maximal intervals: cusps and singular points inside a band do not split it (they
+            are listed by :meth:`edges` and in ``Band.interior``).
         """
-        return engine_support.support(self, dps, method)
+        return engine_support.support(self, dps, method, progress, _progress)
 
-    def edges(self, dps: int = 30, method: str | None = None) -> list[Edge]:
-        """All band endpoints with their kind (see :class:`Edge`).
+    def edges(self, dps: int = 30, method: str | None = None,
+              progress: bool | None = None) -> list[Edge]:
+        """All band endpoints and the special points inside bands, with their kind and local
+        exponent (see :class:`Edge`).
 
         Examples
         --------
@@ -628,12 +638,16 @@ class Law(DistributionMixin):
             Newton solve of the fold system of the subordination equations, bisection where
             there is none), ...; None chooses the default for this law. An unknown or
             inapplicable name raises.
+        progress : bool or None, optional
+            Report the stages of a numeric search on stderr (as for :meth:`support`).
 
         Returns
         -------
         list of Edge
+            Sorted by location: ``'soft'`` and ``'hard'`` band ends (side ``'left'`` or
+            ``'right'``), ``'cusp'`` and ``'singular'`` points inside a band (side ``''``).
         """
-        return engine_support.edges(self, dps, method)
+        return engine_support.edges(self, dps, method, progress, _progress)
 
     def _support(self, dps: int, method: str | None = None) -> list[Band]:
         raise NotImplementedError(f"{type(self).__name__} has no support")

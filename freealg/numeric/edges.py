@@ -42,6 +42,7 @@ from .params import numeric_value
 from .tanhsinh import tanh_sinh_rule
 from .dispatch import record
 from .records import Atom, Band, Edge
+from .stages import stage
 
 __all__ = ["numeric_support", "numeric_edges", "confirm_atoms", "mass_check",
            "contour_moments"]
@@ -304,6 +305,7 @@ def numeric_edges(law, dps: int = 30) -> list[Edge]:
     key = ("edges", dps)
     if key in law._cache:
         return list(law._cache[key])
+    stage("float64 scan of the density")
     found = law._memo("edge_brackets", lambda: _float_brackets(law))
     if found is None:
         law._cache[key] = []
@@ -360,6 +362,7 @@ def _refine_edges(law, brackets, refined, lo, hi, dps):
             continue
     edges = []
     for k, b in enumerate(brackets):
+        stage(f"edge {k + 1} of {len(brackets)}")
         side = b[2]
         inward = 1.0 if side == "left" else -1.0
         if b[0] == b[1]:

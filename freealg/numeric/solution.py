@@ -113,8 +113,11 @@ class SpectralSolution:
         """
         return self.law.atoms()
 
-    def edges(self, dps: int | None = None):
+    def edges(self, dps: int | None = None, progress: bool | None = None):
         """Support edges with kind and error estimate, at ``dps`` digits (default: the solution's).
+
+        ``progress`` reports the stages of a slow numeric search on stderr (see
+        :meth:`freealg.Law.edges`).
 
         Examples
         --------
@@ -126,10 +129,13 @@ class SpectralSolution:
         >>> mpmath.nstr(fa.spectrum(x + y).edges(dps=40)[-1].location, 35)
         '2.8284271247461900976033774484193962'
         """
-        return self.law.edges(dps=self._dps(dps))
+        return self.law.edges(dps=self._dps(dps), progress=progress)
 
-    def support(self, dps: int | None = None):
+    def support(self, dps: int | None = None, progress: bool | None = None):
         """Bands of the absolutely continuous part, at ``dps`` digits (default: the solution's).
+
+        ``progress`` reports the stages of a slow numeric search on stderr (see
+        :meth:`freealg.Law.support`).
 
         Examples
         --------
@@ -138,7 +144,7 @@ class SpectralSolution:
         >>> fa.spectrum(u + u.H).support()           # arcsine law on [-2, 2]
         [Band(lo=-2, hi=2)]
         """
-        return self.law.support(dps=self._dps(dps))
+        return self.law.support(dps=self._dps(dps), progress=progress)
 
     def moments(self, n: int) -> list:
         """Exact moments m_1..m_n (from the law tree; equal to ``fa.trace(expr**k)``).

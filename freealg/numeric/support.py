@@ -23,6 +23,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sympy as sp
@@ -30,12 +32,35 @@ import sympy as sp
 from ..errors import InvalidParameterError
 from .audit import complete_support
 from .dispatch import check_dps
+from .stages import reporting, stage
 from .strategies import dispatch
 
 __all__ = ["support", "edges", "continuous_mass"]
 
 
-def support(law: Any, dps: int = 30, method: str | None = None) -> list:
+@contextmanager
+def _reported(target: Any, quantity: str, strategy: str, dps: int, progress: Any,
+              reporter: Any) -> Iterator[None]:
+    """Report the stages of an edges/support call through ``reporter`` (the
+    :mod:`freealg.progress` module, passed in by the caller: engine modules do not import it):
+    the numeric searches (scans, fold solves, bisections, the mass audit) report their stages
+    through :func:`freealg.numeric.stages.stage`. ``progress=None`` shows them only in
+    interactive sessions and only when the call is expected to be slow (a numeric strategy
+    whose result is not cached yet)."""
+    if reporter is None:
+        yield
+        return
+    cache = getattr(target, "_cache", None)
+    cached = cache is not None and any(isinstance(k, tuple) and k[:2] == ("support_audited", dps)
+                                       for k in cache)
+    slow = strategy != "formula" and not cached
+    with reporter.bar(None, f"freealg.{quantity}", progress, slow=slow) as rep:
+        with reporting(rep.stage if rep.enabled else None):
+            yield
+
+
+def support(law: Any, dps: int = 30, method: str | None = None, progress: Any = None,
+            reporter: Any = None) -> list:
     """The bands of the absolutely continuous part of ``law`` (see ``Law.support``).
 
     Examples
@@ -48,8 +73,10 @@ def support(law: Any, dps: int = 30, method: str | None = None) -> list:
     does not apply to this law; use one of 'formula'
     """
     dps = check_dps(dps)
-    target, _, method = dispatch(law, "support", method)
-    return list(_audited(target, dps, method)[0])
+    progress = progress if reporter is None else reporter.check(progress)
+    target, strategy, method = dispatch(law, "support", method)
+    with _reported(target, "support", strategy, dps, progress, reporter):
+        return list(_audited(target, dps, method)[0])
 
 
 def _audited(target: Any, dps: int, method: str | None) -> tuple:
@@ -58,14 +85,17 @@ def _audited(target: Any, dps: int, method: str | None) -> tuple:
 
     def run():
         extra: list = []
-        bands = complete_support(target, target._support(dps, method), dps, extra)
+        bands = target._support(dps, method)
+        stage("mass audit")
+        bands = complete_support(target, bands, dps, extra)
         return bands, extra
 
     memo = getattr(target, "_memo", None)
     return run() if memo is None else memo(("support_audited", dps, method), run)
 
 
-def edges(law: Any, dps: int = 30, method: str | None = None) -> list:
+def edges(law: Any, dps: int = 30, method: str | None = None, progress: Any = None,
+          reporter: Any = None) -> list:
     """The band endpoints of ``law`` with their kind (see ``Law.edges``).
 
     Examples
@@ -75,13 +105,15 @@ def edges(law: Any, dps: int = 30, method: str | None = None) -> list:
     [-2, 2]
     """
     dps = check_dps(dps)
-    target, _, method = dispatch(law, "edges", method)
-    found = list(target._edges(dps, method))
-    try:
-        starget, _, smethod = dispatch(law, "support", method)
-    except InvalidParameterError:  # no support strategy of that name: no audit
-        return found
-    extra = _audited(starget, dps, smethod)[1]
+    progress = progress if reporter is None else reporter.check(progress)
+    target, strategy, method = dispatch(law, "edges", method)
+    with _reported(target, "edges", strategy, dps, progress, reporter):
+        found = list(target._edges(dps, method))
+        try:
+            starget, _, smethod = dispatch(law, "support", method)
+        except InvalidParameterError:  # no support strategy of that name: no audit
+            return found
+        extra = _audited(starget, dps, smethod)[1]
     return sorted(found + list(extra), key=lambda e: float(e.location)) if extra else found
 
 
