@@ -4,8 +4,14 @@ Sympy (not numpy) so that phi' is exact, the laws of D = diag(phi'(h)) find thei
 (ReLU' -> bernoulli(1/2), hard-tanh' -> ``bernoulli(P(|h| < 1))``) and LaTeX can print them.
 
 ``ACTIVATIONS`` maps each known name ("linear", "relu", "leaky_relu", "hard_tanh", "tanh",
-"erf", "sigmoid", "silu", "swish", "gelu") to a function of the activation's parameters (only
-leaky_relu takes one, its slope) that returns the sympy expression in ``H``.
+"erf", "sigmoid", "silu", "swish", "gelu", "softplus", "elu", "selu") to a function of the
+activation's parameters (leaky_relu takes its slope, elu optionally its alpha, default 1) that
+returns the sympy expression in ``H``. SELU uses the constants of Klambauer et al. 2017
+(lambda = 1.0507009873554804934193349852946, alpha = 1.6732632423543772848170429916717).
+
+Numbers are computed from overflow-safe numpy forms of the named activations and of their
+derivatives (``expit``, ``logaddexp``, ``ndtr``, ``exp(-2|h|)``): no OverflowError and no NaN for
+any finite pre-activation (:func:`activation_numpy`).
 
 Examples
 --------
@@ -40,6 +46,18 @@ def _leaky(alpha: Any) -> sp.Expr:
     return sp.Max(H, a * H)
 
 
+def _elu(alpha: Any = 1) -> sp.Expr:
+    a = sp.nsimplify(alpha) if isinstance(alpha, (int, sp.Rational)) else sp.sympify(alpha)
+    if not (a.is_number and a.is_real and float(a) >= 0):
+        raise InvalidParameterError("alpha", alpha, "elu needs alpha >= 0")
+    return sp.Piecewise((H, H > 0), (a * (sp.exp(H) - 1), True))
+
+
+#: SELU constants (Klambauer, Unterthiner, Mayr, Hochreiter, NIPS 2017), 32 digits.
+SELU_LAMBDA = sp.Float("1.0507009873554804934193349852946", 32)
+SELU_ALPHA = sp.Float("1.6732632423543772848170429916717", 32)
+
+
 ACTIVATIONS: dict[str, Callable[..., sp.Expr]] = {
     "linear": lambda: H,
     "relu": lambda: sp.Max(H, 0),
@@ -51,6 +69,9 @@ ACTIVATIONS: dict[str, Callable[..., sp.Expr]] = {
     "silu": lambda: H / (1 + sp.exp(-H)),
     "swish": lambda: H / (1 + sp.exp(-H)),
     "gelu": lambda: H * (1 + sp.erf(H / sp.sqrt(2))) / 2,
+    "softplus": lambda: sp.log(1 + sp.exp(H)),
+    "elu": _elu,
+    "selu": lambda: SELU_LAMBDA * sp.Piecewise((H, H > 0), (SELU_ALPHA * (sp.exp(H) - 1), True)),
 }
 
 _CALL = re.compile(r"^\s*([a-z_]+)\s*(?:\(\s*([-+0-9.eE/]+)\s*\))?\s*$")
@@ -85,16 +106,18 @@ def activation_expr(spec: Any) -> sp.Expr:
     >>> x = sp.Symbol("x")
     >>> activation_expr(x**3)                   # one free symbol, renamed to h
     h**3
-    >>> activation_expr("softplus")             # doctest: +ELLIPSIS
+    >>> activation_expr("softplus")
+    log(exp(h) + 1)
+    >>> activation_expr("mish")                 # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    freealg.errors.InvalidParameterError: invalid activation='softplus': unknown activation;
+    freealg.errors.InvalidParameterError: invalid activation='mish': unknown activation;
     known: linear, relu, ...
 
     Parameters
     ----------
     spec : str, tuple or sympy expression
-        A name ("relu", "leaky_relu(0.1)"), a (name, parameter) tuple, or a sympy
+        A name ("relu", "leaky_relu(0.1)", "elu(0.5)"), a (name, parameter) tuple, or a sympy
         expression/Lambda in one variable (renamed to h).
 
     Returns
@@ -142,19 +165,95 @@ def activation_expr(spec: Any) -> sp.Expr:
     try:
         return ACTIVATIONS[name](*args)
     except TypeError:
-        takes = "one parameter" if name == "leaky_relu" else "no parameters"
+        takes = {"leaky_relu": "one parameter", "elu": "at most one parameter"}.get(
+            name, "no parameters")
         raise InvalidParameterError("activation", spec, f"{name} takes {takes}") from None
 
 
 def activation_numpy(expr: sp.Expr) -> tuple[Callable, Callable]:
-    """(phi, phi') as vectorised numpy functions of h."""
+    """(phi, phi') as vectorised numpy functions of h, overflow-safe.
+
+    The named activations (and any expression equal to one of them) use stable closed forms;
+    another expression is lambdified with numpy, evaluated with floating-point warnings
+    silenced (an overflow gives inf, never an exception).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from freealg.nn.activations import activation_expr, activation_numpy
+    >>> phi, dphi = activation_numpy(activation_expr("silu"))
+    >>> x = np.array([-1000.0, 0.0, 1000.0])        # exp(1000) would overflow
+    >>> print(phi(x) + 0.0, dphi(x) + 0.0)          # silu(h) = h expit(h) and its derivative
+    [   0.    0. 1000.] [0.  0.5 1. ]
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        phi(h) in the symbol ``H``.
+
+    Returns
+    -------
+    tuple of callables
+        phi and phi', each mapping a float array to a float array.
+    """
+    stable = _stable(expr)
+    if stable is not None:
+        return stable
     d = sp.diff(expr, H)
     mods: list[Any] = [{"Heaviside": lambda x, h0=0.5: np.heaviside(x, h0), "erf": _erf_np},
                        "numpy"]
-    return sp.lambdify(H, expr, modules=mods), sp.lambdify(H, d, modules=mods)
+    f0, d0 = sp.lambdify(H, expr, modules=mods), sp.lambdify(H, d, modules=mods)
+
+    def quiet(fn):
+        def run(h):
+            h = np.asarray(h, dtype=float)
+            with np.errstate(all="ignore"):
+                return np.asarray(fn(h), dtype=float) * np.ones_like(h)
+        return run
+
+    return quiet(f0), quiet(d0)
 
 
 def _erf_np(x):
     from scipy.special import erf
 
     return erf(x)
+
+
+def _sech2(h):
+    e = np.exp(-2.0 * np.abs(h))        # <= 1: no overflow
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+def _stable(expr: sp.Expr) -> tuple[Callable, Callable] | None:
+    """Overflow-safe (phi, phi') for the named activations, None for other expressions."""
+    from scipy.special import erf, expit, ndtr
+
+    a = lambda h: np.asarray(h, dtype=float)  # noqa: E731
+    table: dict = {
+        "tanh": (lambda h: np.tanh(a(h)), lambda h: _sech2(a(h))),
+        "erf": (lambda h: erf(a(h)), lambda h: 2 / np.sqrt(np.pi) * np.exp(-a(h) ** 2)),
+        "sigmoid": (lambda h: expit(a(h)), lambda h: expit(a(h)) * expit(-a(h))),
+        "silu": (lambda h: a(h) * expit(a(h)),
+                 lambda h: expit(a(h)) * (1 + a(h) * expit(-a(h)))),
+        "gelu": (lambda h: a(h) * ndtr(a(h)),
+                 lambda h: ndtr(a(h)) + a(h) * np.exp(-a(h) ** 2 / 2) / np.sqrt(2 * np.pi)),
+        "softplus": (lambda h: np.logaddexp(0.0, a(h)), lambda h: expit(a(h))),
+    }
+    for name, fns in table.items():
+        if expr == ACTIVATIONS[name]():
+            return fns
+    pw = expr.atoms(sp.Piecewise)
+    if len(pw) == 1:
+        (p,) = pw
+        scale = sp.simplify(expr / p)
+        if scale.is_number and len(p.args) == 2 and p.args[0] == (H, H > 0):
+            rest = sp.expand(p.args[1][0])
+            alpha = sp.simplify(rest.coeff(sp.exp(H)))
+            if alpha.is_number and sp.simplify(rest - alpha * (sp.exp(H) - 1)) == 0:
+                lam, al = float(scale), float(alpha)
+                return (lambda h: lam * np.where(a(h) > 0, a(h),
+                                                 al * np.expm1(np.minimum(a(h), 0.0))),
+                        lambda h: lam * np.where(a(h) > 0, 1.0,
+                                                 al * np.exp(np.minimum(a(h), 0.0))))
+    return None

@@ -10,9 +10,12 @@ variance sigma_b^2, the pre-activations are asymptotically N(0, q_l) with
 chi = sigma_w^2 E[phi'(h)^2] at q* decide the regime: chi < 1 ordered (gradients vanish),
 chi > 1 chaotic (they explode), chi = 1 critical (PSG 2017 §2: m_1(J J^T) = chi^L).
 
-Gaussian expectations are computed in float64 by adaptive quadrature split at the kinks of phi
-(about 1e-13 relative; these numbers only parametrise the laws); ReLU, leaky ReLU and linear use
-their closed forms, so exact inputs stay exact.
+Gaussian expectations are computed in float64 by composite Gauss-Legendre quadrature split at
+the kinks of phi, with the panels halved until two results agree to 1e-14 relative
+(:func:`freealg.numeric.activation.gaussian_expectation`), on overflow-safe forms of phi and
+phi' (:func:`~freealg.nn.activations.activation_numpy`); ReLU, leaky ReLU and linear use their
+closed forms, so exact inputs stay exact. The fixed point q* is found by iterating the variance
+map a few steps from q = 1, then by bracketing and Brent's method on the fixed-point equation.
 
 Examples
 --------
@@ -32,11 +35,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
 import sympy as sp
 
 from ..errors import InvalidParameterError, NoConvergence
 from ..numeric.display import escape, number_html, table_html
-from .activations import H, activation_expr
+from ..numeric.activation import gaussian_expectation
+from .activations import H, activation_expr, activation_numpy
 
 __all__ = ["MeanField", "critical_sigma_w"]
 
@@ -47,11 +52,10 @@ def _npdf(t: float) -> float:
 
 @functools.lru_cache(maxsize=256)
 def _compiled(expr: sp.Expr) -> tuple:
-    """(phi', kinks, phi and phi' as float functions), cached per activation expression."""
-    d = sp.diff(expr, H)
-    mods: list[Any] = ["math", {"erf": math.erf, "Heaviside": lambda x, h0=0.5: (
-        1.0 if x > 0 else (h0 if x == 0 else 0.0))}]
-    return d, _kinks(expr), sp.lambdify(H, expr, mods), sp.lambdify(H, d, mods)
+    """(phi', kinks, phi and phi' as overflow-safe vectorised numpy functions), cached per
+    activation expression."""
+    fnp, dfnp = activation_numpy(expr)
+    return sp.diff(expr, H), _kinks(expr), fnp, dfnp
 
 
 def _kinks(expr: sp.Expr) -> list:
@@ -145,21 +149,13 @@ class MeanField:
 
     # Gaussian expectations ------------------------------------------------------------------
     def _gauss(self, f, q) -> float:
-        """E[f(h)], h ~ N(0, q), in float64 (adaptive quadrature split at the kinks of phi;
-        the mean-field quantities need no more: they enter the laws as 15-digit numbers)."""
-        from scipy.integrate import quad
-
+        """E[f(h)], h ~ N(0, q), in float64 (composite Gauss-Legendre split at the kinks of
+        phi, module docstring; the mean-field quantities enter the laws as 15-digit numbers)."""
         s = float(q) ** 0.5
         if s == 0.0:  # the limit q -> 0: one-sided values average at a kink at 0 (ReLU': 1/2)
-            tiny = 1e-300
-            return 0.5 * (float(f(-tiny)) + float(f(tiny)))
-        cuts = [-40.0] + [b / s for b in self._breaks if -40 < b / s < 40] + [40.0]
-        tot = 0.0
-        for a, b in zip(cuts[:-1], cuts[1:]):
-            val, _ = quad(lambda t: float(f(s * t)) * _npdf(t), a, b, epsabs=1e-15,
-                          epsrel=1e-13, limit=200)
-            tot += val
-        return tot
+            tiny = np.array([-1e-300, 1e-300])
+            return float(np.mean(f(tiny)))
+        return float(gaussian_expectation([f], float(q), self._breaks)[0][0])
 
     def qhat(self, q: Any):
         """E[phi(h)^2] for h ~ N(0, q) (exact sympy for linear/ReLU/leaky ReLU).
@@ -272,30 +268,41 @@ class MeanField:
             return None
         from scipy.optimize import brentq
 
-        def g(v):
-            return float(sw2) * self._gauss(lambda h: self._fnp(h) ** 2, v) + float(sb2) - v
+        fnp = self._fnp
 
-        # q = 0 is a fixed point when sigma_b = 0 and phi(0) = 0; it attracts when the map's
-        # slope there, sigma_w^2 phi'(0)^2, is <= 1 and the iterates decay towards it
-        zero_fixed = sb2 == 0 and abs(float(self._fnp(0.0))) < 1e-300
+        def g(v):
+            return float(sw2) * self._gauss(lambda h: fnp(h) ** 2, v) + float(sb2) - v
+
+        # q = 0 is a fixed point when sigma_b = 0 and phi(0) = 0
+        zero_fixed = sb2 == 0 and abs(float(self._fnp(np.array([0.0]))[0])) < 1e-300
         q = 1.0
-        for _ in range(200):  # iterate towards the attracting fixed point
+        for _ in range(12):  # a few steps of the map towards the attracting fixed point
             qn = g(q) + q
             if zero_fixed and qn < 1e-30:
                 return sp.S.Zero
             if not (1e-300 < qn < 1e12):
                 return None
-            if abs(qn - q) <= 1e-13 * qn:
+            if abs(qn - q) <= 1e-14 * qn:
                 return sp.Float(qn, 15)
             q = qn
-        if zero_fixed and q < 1.0 and self.chi(0) <= 1 + 1e-12:
-            return sp.S.Zero  # algebraic decay q_l ~ c/l at a marginal slope (tanh, sigma_w = 1)
-        # slow (chi near 1): bracket the root of g around the iterate and solve it
-        lo, hi = q, q
-        for _ in range(60):
-            lo, hi = lo / 1.5, hi * 1.5
-            if g(lo) * g(hi) < 0:
-                return sp.Float(brentq(g, lo, hi, xtol=1e-15, rtol=1e-14), 15)
+        # slow (slope near 1): the map moves q in the direction of sign(g); follow that
+        # direction to the first sign change of g and solve it there
+        up = g(q) > 0
+        a = q
+        for _ in range(200):
+            b = a * 2 if up else a / 2
+            if up and b > 1e12:
+                return None                  # no finite fixed point: q_l grows without bound
+            if not up and b < 1e-30:
+                if zero_fixed:
+                    return sp.S.Zero         # algebraic decay q_l ~ c/l to the fixed point 0
+                break
+            gb = g(b)
+            # near the fixed point 0, g(q) = O(q): a sign counts only above the rounding
+            if (gb > (1e-10 * b if zero_fixed else 0.0)) != up:
+                lo, hi = min(a, b), max(a, b)
+                return sp.Float(brentq(g, lo, hi, xtol=1e-300, rtol=1e-15), 15)
+            a = b
         raise NoConvergence("q* fixed point", 15, 200, abs(g(q)), None,
                             "the variance map has no isolated fixed point near the iterate; "
                             "give q0 explicitly")
@@ -364,29 +371,138 @@ class MeanField:
 
 
 def critical_sigma_w(activation: Any, sigma_b: Any = 0, dps: int = 20,
-                     bracket: tuple = (0.05, 20.0)) -> float:
+                     bracket: tuple = (0.05, 20.0), exact: bool = False) -> Any:
     """The sigma_w with chi(q*) = 1 for the given sigma_b (edge of chaos).
+
+    With ``u(q) = E[phi(h)^2]`` and ``v(q) = E[phi'(h)^2]`` (h ~ N(0, q)), a fixed point q* of the
+    variance map at which chi = 1 satisfies ``q* = sigma_w^2 u(q*) + sigma_b^2`` and
+    ``sigma_w^2 v(q*) = 1``, i.e. ``F(q*) = u(q*)/v(q*) + sigma_b^2 - q* = 0`` and
+    ``sigma_w = v(q*)^(-1/2)``; chi < 1 at a fixed point q exactly when F(q) > 0. So:
+
+    * piecewise-linear homogeneous activations (linear, ReLU, leaky ReLU) have chi independent
+      of q: ``sigma_w = v^(-1/2)`` exactly (sqrt 2 for ReLU);
+    * otherwise the roots of F on q > sigma_b^2 (a logarithmic scan of [1e-8, 1e6] and Brent's
+      method, float64 Gaussian expectations to about 1e-14: sigma_w to about 1e-13) that are
+      attracting fixed points (slope of the variance map < 1); the smallest sigma_w if several;
+    * with no such root the transition is at an end of the range of q*: at q* -> 0 when
+      sigma_b = 0, phi(0) = 0 and F < 0 (tanh, erf, silu, gelu, elu, selu; Poole et al. 2016:
+      tanh at sigma_b = 0 is critical at sigma_w = 1), where chi = sigma_w^2 (phi'(0-)^2 +
+      phi'(0+)^2)/2; at q* -> oo when F > 0 for large q (softplus), where chi ->
+      sigma_w^2 (phi'(-oo)^2 + phi'(oo)^2)/2. These limits are exact sympy numbers.
 
     Examples
     --------
     >>> round(critical_sigma_w("relu"), 10)      # sigma_w^2 = 2 (He initialisation)
     1.4142135624
+    >>> critical_sigma_w("tanh", exact=True), critical_sigma_w("erf", exact=True)
+    (1, sqrt(pi)/2)
+    >>> round(critical_sigma_w("tanh", 0.05), 12)   # mpmath findroot: 1.1225390047695756
+    1.12253900477
+
+    Parameters
+    ----------
+    activation : str, tuple or sympy expression
+        See :func:`~freealg.nn.activation_expr`.
+    sigma_b : number
+        Bias standard deviation, >= 0.
+    dps : int
+        Kept for the API (the method above works in float64).
+    bracket : tuple of two numbers
+        The range searched for sigma_w.
+    exact : bool
+        Return a sympy number (exact where a closed form exists, else a 15-digit Float)
+        instead of a float.
+
+    Returns
+    -------
+    float or sympy number
+
+    Raises
+    ------
+    NoConvergence
+        No sigma_w in ``bracket`` gives chi = 1 (residual: the smaller |chi - 1| at the ends).
     """
-    return _critical_sigma_w(activation_expr(activation), sp.sympify(sigma_b), dps,
-                             tuple(bracket))
+    v = _critical_sigma_w(activation_expr(activation), sp.sympify(sigma_b), dps, tuple(bracket))
+    return v if exact else float(v)
 
 
 @functools.lru_cache(maxsize=64)
-def _critical_sigma_w(activation, sigma_b, dps, bracket) -> float:
-    def f(sw):
-        return MeanField(activation, sw, sigma_b, dps).chi_star - 1
+def _critical_sigma_w(activation, sigma_b, dps, bracket):
+    sw = _critical_exact_or_numeric(activation, sigma_b)
+    a, b = (float(x) for x in bracket)
+    if sw is not None and a <= float(sw) <= b:
+        return sw
+    fa_, fb = (MeanField(activation, e, sigma_b, dps).chi_star - 1 for e in (a, b))
+    raise NoConvergence("critical sigma_w", dps, 0, min(abs(fa_), abs(fb)), None,
+                        f"chi - 1 does not change sign on sigma_w in {bracket}; widen the "
+                        "bracket or change sigma_b")
 
+
+def _critical_exact_or_numeric(phi: sp.Expr, sigma_b: sp.Expr):
+    """The method of :func:`critical_sigma_w`; None when chi = 1 is not reached."""
+    mf = MeanField(phi, 1, sigma_b)
+    sb2 = float(sigma_b) ** 2
+    hom = mf._exact_second_moment(sp.Symbol("q", positive=True))
+    if hom is not None:            # chi = sigma_w^2 v, v = E[phi'^2] constant
+        vv = sp.nsimplify(mf.dphi_second_moment(1), rational=True) if mf.phi != H else sp.S.One
+        return sp.sqrt(1 / vv)
     from scipy.optimize import brentq
 
-    a, b = bracket
-    fa_, fb = f(a), f(b)
-    if fa_ * fb > 0:
-        raise NoConvergence("critical sigma_w", dps, 0, min(abs(fa_), abs(fb)), None,
-                            f"chi - 1 does not change sign on sigma_w in {bracket}; widen the "
-                            "bracket or change sigma_b")
-    return float(brentq(f, a, b, xtol=1e-12))
+    f2, d2 = (lambda h: mf._fnp(h) ** 2), (lambda h: mf._dfnp(h) ** 2)
+    br = mf._breaks
+
+    def uv(q):
+        return gaussian_expectation([f2, d2], q, br)[0]
+
+    def F(q):
+        u, v = uv(q)
+        return u / v + sb2 - q
+
+    qs = np.logspace(-8, 6, 141)
+    qs = qs[qs > sb2 * (1 + 1e-9)]
+    Fs = [F(q) for q in qs]
+    found = []
+    for k in range(len(qs) - 1):
+        if (Fs[k] > 0) != (Fs[k + 1] > 0):
+            qc = brentq(F, qs[k], qs[k + 1], xtol=1e-300, rtol=1e-15)
+            sw2 = 1 / uv(qc)[1]
+            # attracting: slope of the map, sigma_w^2 u'(q), below 1 (centred difference)
+            dq = 1e-5 * qc
+            slope = sw2 * (uv(qc + dq)[0] - uv(qc - dq)[0]) / (2 * dq)
+            if slope < 1 - 1e-7:
+                found.append(sw2 ** 0.5)
+    if found:
+        return sp.Float(min(found), 15)
+    if sb2 == 0 and phi.subs(H, 0) == 0 and Fs and Fs[0] <= 0:
+        pair = _one_sided(phi, mf._dfnp, 0, 1e-300)
+    elif Fs and Fs[-1] > 0:
+        pair = _one_sided(phi, mf._dfnp, sp.oo, 1e300)
+    else:
+        return None
+    lim = (pair[0] ** 2 + pair[1] ** 2) / 2
+    lim = sp.N(lim, 30) if phi.atoms(sp.Float) else sp.simplify(lim)
+    if not (lim.is_number and lim.is_finite and lim > 0):
+        return None
+    out = 1 / sp.sqrt(lim)
+    return sp.Float(out, 15) if out.atoms(sp.Float) else sp.simplify(out)
+
+
+def _one_sided(phi: sp.Expr, dfnp, at: Any, num: float) -> tuple:
+    """(phi'(at-), phi'(at+)) for at = 0 (``at = oo``: phi'(-oo), phi'(oo)): sympy limits when
+    they agree with the float values at -+num to 1e-12, else 15-digit Floats of those."""
+    d = sp.diff(phi, H)
+    vals = [float(v) for v in dfnp(np.array([-num, num]))]
+    out: list = []
+    if phi.has(sp.Max, sp.Min, sp.Piecewise, sp.Heaviside, sp.Abs):
+        # sympy's limits of piecewise derivatives are slow or wrong: the float values,
+        # exact when they are integers
+        return [sp.Integer(int(v)) if float(v).is_integer() else sp.Float(v, 15) for v in vals]
+    for side, v in zip(("-", "+"), vals):
+        try:
+            ex = sp.limit(d, H, at, side) if at == 0 else sp.limit(d, H, -at if side == "-"
+                                                                   else at)
+            ok = ex.is_number and ex.is_finite and abs(float(ex) - v) <= 1e-12 * (1 + abs(v))
+        except Exception:  # noqa: BLE001 - sympy limits of piecewise expressions can fail
+            ok = False
+        out.append(ex if ok else sp.Float(v, 15))
+    return out

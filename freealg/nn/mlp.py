@@ -73,12 +73,14 @@ class MLP:
         Number of layers L >= 1.
     activation : str, tuple or sympy expression
         "linear", "relu", "leaky_relu(alpha)", "hard_tanh", "tanh", "erf", "sigmoid",
-        "silu"/"swish", "gelu", a (name, parameter) tuple or a sympy expression.
+        "silu"/"swish", "gelu", "softplus", "elu", "elu(alpha)", "selu", a (name, parameter)
+        tuple or a sympy expression.
     weights : {"orthogonal", "gaussian"}
         Haar orthogonal or iid Gaussian weights.
     sigma_w : number, optional
-        Weight scale; None picks the critical value chi = 1 for ``sigma_b`` (sqrt(2) for ReLU,
-        1 for linear).
+        Weight scale; None picks the critical value chi = 1 for ``sigma_b`` (exact where a
+        closed form exists: sqrt(2) for ReLU, 1 for linear and for tanh at sigma_b = 0; see
+        :func:`~freealg.nn.critical_sigma_w`).
     sigma_b : number
         Bias standard deviation.
     q0 : number, optional
@@ -86,8 +88,7 @@ class MLP:
         where all layers share one law), or q0 = 1 where there is no isolated positive q*
         (q* = 0: the signal dies out; a continuum of fixed points).
     progress : bool or None
-        Report the stages of the construction on stderr (critical sigma_w, fixed point; a
-        smooth activation such as tanh takes seconds for the critical sigma_w); see
+        Report the stages of the construction on stderr (critical sigma_w, fixed point); see
         :mod:`freealg.progress`. None: only in interactive sessions and for smooth
         activations.
     """
@@ -138,11 +139,9 @@ class MLP:
             self.q = self.mean_field.q_sequence(q0s, self.depth)
 
     def _critical_sigma_w(self, sb):
-        if self.phi == sp.Max(H, 0) and sb == 0:
-            return sp.sqrt(2)
-        if self.phi == H and sb == 0:
-            return sp.S.One
-        return sp.Float(critical_sigma_w(self.activation, sb), 15)
+        # exact where a closed form exists (sqrt 2 for ReLU, 1 for tanh at sigma_b = 0), else a
+        # 15-digit Float (see critical_sigma_w)
+        return critical_sigma_w(self.phi, sb, exact=True)
 
     def __repr__(self):
         return (f"MLP(depth={self.depth}, activation={self.activation!r}, weights="
