@@ -7,7 +7,7 @@ from .convolution import FreeAdditive, FreeMultiplicative, FreePower
 from .derived import Affine, FreeCompression, FreeProduct, Mixture, MultiplicativeExponential
 from .operator_valued import OperatorValued
 # the constructor functions live in freealg.constructors (imported last: it imports the classes)
-from ..constructors import (affine, arcsine, bernoulli, dirac, discrete, empirical,  # noqa: E402
+from ..constructors import (affine, arcsine, bernoulli, dirac, discrete, empirical,
                             free_additive, free_binomial, free_compression, free_meixner,
                             free_multiplicative, free_poisson, free_power, free_product,
                             kesten_mckay, marchenko_pastur, mixture, multiplicative_exponential,
