@@ -208,3 +208,21 @@ def test_bad_input():
         fa.boolean_to_free([1, 2])
     with pytest.raises(fa.InvalidParameterError):
         fa.boolean_power(sc, "t")
+
+
+def test_boolean_atoms_without_a_curve_are_found_numerically():
+    # uniform(-1, 1) has G = atanh(1/z) (not algebraic): the atoms of discrete{-3, 3} ⊎ uniform
+    # are the zeros of F = (z - 9/z) + 1/atanh(1/z) - z, mass 1/F' (mpmath findroot and diff)
+    rho = fa.boolean_additive(fa.discrete([-3, 3]), fa.uniform(-1, 1))
+    atoms = rho.atoms()
+    assert len(atoms) == 2
+    with mpmath.workdps(40):
+        def F(x):
+            return -9 / x + 1 / mpmath.atanh(1 / x)
+
+        x0 = mpmath.findroot(F, 3.05)
+        m0 = 1 / mpmath.diff(F, x0)
+        for at, sign in zip(atoms, (-1, 1)):
+            assert abs(at.location - sign * x0) < 1e-25
+            assert 0 < at.error < 1e-15 and abs(at.mass - m0) <= at.error
+    assert abs(float(rho.continuous_mass()) - (1 - 2 * float(m0))) < 1e-15

@@ -80,10 +80,11 @@ class _Independent(_Composite):
                        G if G is not None else _G, z if z is not None else _z)
 
     def atoms(self):
+        if self.free_symbols:
+            raise UndeterminedError(f"the atoms of {self.name}", sorted(self.free_symbols, key=str))
         P = self.curve()
-        if P is None:
-            raise UndeterminedError(f"the atoms of {self.name} (no algebraic curve: the atoms "
-                                    "come from the curve's poles)")
+        if P is None:   # no algebraic curve: the zeros of F = 1/G on the real line, numerically
+            return bo.scan_atoms(self, self._hull_float())
         return bo.curve_atoms(P, lambda q, dps: self.cauchy(q, dps=dps), self._scale)
 
 
