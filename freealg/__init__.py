@@ -17,9 +17,11 @@ from .laws import *  # noqa: F401,F403
 from .laws import __all__ as _laws_all
 from . import rewrite as _rewrite  # noqa: F401  (registers the rules of Law.simplify)
 from .laws.independences import (BooleanAdditive, BooleanPower, JacobiLaw,  # noqa: E402
-                                 MonotoneAdditive, boolean_additive, boolean_cumulants,
-                                 boolean_power, boolean_to_free, eta_transform, from_jacobi,
-                                 jacobi_parameters, monotone_additive)
+                                 MonotoneAdditive)
+from .constructors import (boolean_additive, boolean_power, boolean_to_free,  # noqa: E402
+                           from_jacobi, monotone_additive)
+from .numeric.boolean import boolean_cumulants, eta_transform  # noqa: E402
+from .numeric.jacobi_law import jacobi_parameters  # noqa: E402
 from .printing import latex
 from .reduce import System, compile_expr, linearize
 from .reduce import compile_expr as compile  # noqa: A001 (the API name)

@@ -28,6 +28,8 @@ from .laws.convolution import FreeAdditive, FreeMultiplicative, FreePower
 from .laws.derived import (Affine, FreeCompression, FreeProduct, Mixture,
                            MultiplicativeExponential)
 from .laws.families import FreeBinomial, FreeMeixner, KestenMcKay, Wachter
+from .laws.independences import BooleanAdditive, BooleanPower, JacobiLaw, MonotoneAdditive
+from .numeric.jacobi_law import check_jacobi, gauss_rule
 from .numeric.params import parameter
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "empirical", "arcsine", "uniform", "free_meixner", "free_binomial", "kesten_mckay",
     "wachter", "free_additive", "free_multiplicative", "free_power", "free_product",
     "free_compression", "affine", "mixture", "multiplicative_exponential",
+    "boolean_additive", "monotone_additive", "boolean_power", "boolean_to_free", "from_jacobi",
 ]
 
 
@@ -923,6 +926,88 @@ def multiplicative_exponential(sigma2: Any) -> MultiplicativeExponential:
     [Atom(location=exp(1/2), mass=1/2, error=0)]
     """
     return MultiplicativeExponential(sigma2)
+
+
+# Boolean and monotone convolutions, Bercovici-Pata, Jacobi parameters (freealg.laws.independences)
+
+
+def boolean_additive(mu: Law, nu: Law) -> BooleanAdditive:
+    """Boolean additive convolution mu ⊎ nu (see :class:`BooleanAdditive`).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> b = fa.discrete([-1, 1])                        # Boolean Gaussian
+    >>> fa.boolean_additive(b, b).atoms()               # F = z - 2/z: atoms at -+sqrt 2
+    [Atom(location=-sqrt(2), mass=1/2, error=0), Atom(location=sqrt(2), mass=1/2, error=0)]
+    """
+    return BooleanAdditive(mu, nu)
+
+
+def monotone_additive(mu: Law, nu: Law) -> MonotoneAdditive:
+    """Monotone additive convolution mu ▷ nu (see :class:`MonotoneAdditive`).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.monotone_additive(fa.semicircle(1), fa.semicircle(1)).moments(4)
+    [0, 2, 0, 7]
+    """
+    return MonotoneAdditive(mu, nu)
+
+
+def boolean_power(mu: Law, t: Any) -> BooleanPower:
+    """Boolean power mu^{⊎t}, t >= 0 (see :class:`BooleanPower`).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.boolean_power(fa.semicircle(1), 2).moments(4)      # = sc ⊎ sc
+    [0, 2, 0, 6]
+    """
+    return BooleanPower(mu, t)
+
+
+def boolean_to_free(mu: Law) -> Law:
+    """The Bercovici-Pata image: the law whose free cumulants are the Boolean cumulants of mu
+    (Bercovici-Pata 1999), built as (mu ⊞ mu)^{⊎1/2} (Belinschi-Nica 2008: B_1).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> nu = fa.boolean_to_free(fa.discrete([-1, 1]))      # Boolean Gaussian -> semicircle
+    >>> nu.moments(6), nu.free_cumulants(4)
+    ([0, 1, 0, 2, 0, 5], [0, 1, 0, 0])
+    """
+    if not isinstance(mu, Law):
+        raise InvalidParameterError("mu", mu, "must be a freealg Law")
+    return BooleanPower(FreeAdditive(mu, mu), sp.Rational(1, 2))
+
+
+def from_jacobi(alphas: Any, betas: Any, tail: str = "constant") -> Law:
+    """The law with Jacobi parameters alpha_0, alpha_1, ... and beta_1, beta_2, ... > 0
+    (x P_n = P_{n+1} + alpha_n P_n + beta_n P_{n-1}).
+
+    ``tail="constant"``: the last alpha and the last beta repeat for ever (a band
+    [alpha - 2 sqrt beta, alpha + 2 sqrt beta] and exact atoms); ``tail="finite"``: the sequence
+    stops (``len(betas) == len(alphas) - 1``), a law with ``len(alphas)`` atoms.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.from_jacobi([0], [1])                          # the semicircle
+    free_meixner(mean=0, variance=1, a=0, b=1)
+    >>> fa.from_jacobi([0, 0], [1], tail="finite").atoms()
+    [Atom(location=-1, mass=1/2, error=0), Atom(location=1, mass=1/2, error=0)]
+    """
+    al, bt = check_jacobi(alphas, betas, tail)
+    if tail == "finite":
+        pts, ws = zip(*gauss_rule(al, bt))
+        return Discrete(pts, ws)
+    if len(al) <= 2 and len(bt) <= 2:
+        al2, bt2 = (al + al[-1:])[:2], (bt + bt[-1:])[:2]
+        return FreeMeixner(al2[0], bt2[0], al2[1], bt2[1])
+    return JacobiLaw(al, bt)
 
 
 # the Law methods (mu.free_additive(nu), mu.affine(...)) call these through the registry

@@ -3,7 +3,7 @@
 Boolean (Speicher-Woroudi 1997) and monotone (Muraki 2000, 2001) additive convolutions, Boolean
 powers, the Bercovici-Pata bijection (Bercovici-Pata 1999) and laws given by their Jacobi
 parameters. Formulas, curves and atoms: :mod:`freealg.numeric.boolean` and
-:mod:`freealg.numeric.jacobi_law`.
+:mod:`freealg.numeric.jacobi_law`; constructors in :mod:`freealg.constructors`.
 """
 
 from __future__ import annotations
@@ -20,14 +20,9 @@ from ..numeric import jacobi_law as jl
 from ..numeric.leaf import IntervalLeaf
 from ..numeric.params import parameter
 from .base import Law, check, numeric_value
-from .catalog import Discrete
 from .composite import _Composite
-from .convolution import FreeAdditive
-from .families import FreeMeixner
 
-__all__ = ["BooleanAdditive", "MonotoneAdditive", "BooleanPower", "JacobiLaw",
-           "boolean_additive", "monotone_additive", "boolean_power", "boolean_to_free",
-           "from_jacobi", "jacobi_parameters", "boolean_cumulants", "eta_transform"]
+__all__ = ["BooleanAdditive", "MonotoneAdditive", "BooleanPower", "JacobiLaw"]
 
 _z, _G = sp.symbols("z G")
 
@@ -107,9 +102,8 @@ class BooleanAdditive(_Independent):
         self._init(_law("mu", mu), _law("nu", nu))
 
     def _moments_exact(self, n):
-        mu, nu = self._args
-        return bo.moments_from_boolean([a + b for a, b in zip(bo.boolean_cumulants(mu.moments(n)),
-                                                              bo.boolean_cumulants(nu.moments(n)))])
+        b1, b2 = (bo.boolean_from_moments(x.moments(n)) for x in self._args)
+        return bo.moments_from_boolean([a + b for a, b in zip(b1, b2)])
 
     def cauchy_expr(self, z=None):
         g1, g2 = (a.cauchy_expr(z) for a in self._args)
@@ -182,7 +176,7 @@ class BooleanPower(_Independent):
 
     def _moments_exact(self, n):
         mu, t = self._args
-        return bo.moments_from_boolean([t * b for b in bo.boolean_cumulants(mu.moments(n))])
+        return bo.moments_from_boolean([t * b for b in bo.boolean_from_moments(mu.moments(n))])
 
     def cauchy_expr(self, z=None):
         g = self._args[0].cauchy_expr(z)
@@ -254,124 +248,3 @@ class JacobiLaw(IntervalLeaf, Law):
                                   max(abs(lo), abs(hi), hi - lo))
 
         return self._memo("atoms", build)
-
-
-def boolean_additive(mu: Law, nu: Law) -> BooleanAdditive:
-    """Boolean additive convolution mu ⊎ nu (see :class:`BooleanAdditive`).
-
-    Examples
-    --------
-    >>> import sympy as sp, freealg as fa
-    >>> b = fa.discrete([-1, 1])                        # Boolean Gaussian
-    >>> fa.boolean_additive(b, b).atoms()               # F = z - 2/z: atoms at -+sqrt 2
-    [Atom(location=-sqrt(2), mass=1/2, error=0), Atom(location=sqrt(2), mass=1/2, error=0)]
-    """
-    return BooleanAdditive(mu, nu)
-
-
-def monotone_additive(mu: Law, nu: Law) -> MonotoneAdditive:
-    """Monotone additive convolution mu ▷ nu (see :class:`MonotoneAdditive`).
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.monotone_additive(fa.semicircle(1), fa.semicircle(1)).moments(4)
-    [0, 2, 0, 7]
-    """
-    return MonotoneAdditive(mu, nu)
-
-
-def boolean_power(mu: Law, t: Any) -> BooleanPower:
-    """Boolean power mu^{⊎t}, t >= 0 (see :class:`BooleanPower`).
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.boolean_power(fa.semicircle(1), 2).moments(4)      # = sc ⊎ sc
-    [0, 2, 0, 6]
-    """
-    return BooleanPower(mu, t)
-
-
-def boolean_to_free(mu: Law) -> Law:
-    """The Bercovici-Pata image: the law whose free cumulants are the Boolean cumulants of mu
-    (Bercovici-Pata 1999), built as (mu ⊞ mu)^{⊎1/2} (Belinschi-Nica 2008: B_1).
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> nu = fa.boolean_to_free(fa.discrete([-1, 1]))      # Boolean Gaussian -> semicircle
-    >>> nu.moments(6), nu.free_cumulants(4)
-    ([0, 1, 0, 2, 0, 5], [0, 1, 0, 0])
-    """
-    return BooleanPower(FreeAdditive(_law("mu", mu), mu), sp.Rational(1, 2))
-
-
-def from_jacobi(alphas: Any, betas: Any, tail: str = "constant") -> Law:
-    """The law with Jacobi parameters alpha_0, alpha_1, ... and beta_1, beta_2, ... > 0
-    (x P_n = P_{n+1} + alpha_n P_n + beta_n P_{n-1}).
-
-    ``tail="constant"``: the last alpha and the last beta repeat for ever (a band
-    [alpha - 2 sqrt beta, alpha + 2 sqrt beta] and exact atoms); ``tail="finite"``: the sequence
-    stops (``len(betas) == len(alphas) - 1``), a law with ``len(alphas)`` atoms.
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.from_jacobi([0], [1])                          # the semicircle
-    free_meixner(mean=0, variance=1, a=0, b=1)
-    >>> fa.from_jacobi([0, 0], [1], tail="finite").atoms()
-    [Atom(location=-1, mass=1/2, error=0), Atom(location=1, mass=1/2, error=0)]
-    """
-    al, bt = jl.check_jacobi(alphas, betas, tail)
-    if tail == "finite":
-        pts, ws = zip(*jl.gauss_rule(al, bt))
-        return Discrete(pts, ws)
-    if len(al) <= 2 and len(bt) <= 2:
-        al2, bt2 = (al + al[-1:])[:2], (bt + bt[-1:])[:2]
-        return FreeMeixner(al2[0], bt2[0], al2[1], bt2[1])
-    return JacobiLaw(al, bt)
-
-
-def jacobi_parameters(law: Law, n: int, dps: int | None = None) -> tuple:
-    """The first n Jacobi parameters (alphas, betas) = ([alpha_0..alpha_{n-1}],
-    [beta_1..beta_n]) of a law, by Chebyshev's algorithm on its moments: exact for exact
-    moments (shorter lists when a beta vanishes: a law with finitely many atoms), else mpmath
-    at ``dps`` digits.
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.jacobi_parameters(fa.free_poisson(2), 3)         # (l, l+1, l+1; l, l, l)
-    ([2, 3, 3], [2, 2, 2])
-    """
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise InvalidParameterError("n", n, "must be a positive integer")
-    return jl.chebyshev(_law("law", law).moments(2 * n), n, dps)
-
-
-def boolean_cumulants(law: Law, n: int) -> list:
-    """Boolean cumulants b_1..b_n of a law: F(z) = 1/G(z) = z - sum_n b_n z^(1-n).
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.boolean_cumulants(fa.semicircle(1), 6)
-    [0, 1, 0, 1, 0, 2]
-    """
-    return bo.boolean_cumulants(_law("law", law).moments(n))
-
-
-def eta_transform(law: Law, u: Any = None) -> Any:
-    """The eta-transform eta(u) = 1 - u F(1/u) = sum_n b_n u^n (sympy; None without a closed
-    form Cauchy transform).
-
-    Examples
-    --------
-    >>> import freealg as fa
-    >>> fa.eta_transform(fa.discrete([-1, 1]))
-    u**2
-    """
-    u = sp.Symbol("u") if u is None else sp.sympify(u)
-    G = _law("law", law).cauchy_expr(1 / u)
-    return None if G is None else sp.simplify(1 - u / G)

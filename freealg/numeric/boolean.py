@@ -36,24 +36,25 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import FreeAlgError
+from ..errors import FreeAlgError, InvalidParameterError
 from .curve import _select_factor
 from .jacobi import primitive_poly, tidy
 from .records import Atom
 
-__all__ = ["boolean_cumulants", "moments_from_boolean", "monotone_moments", "boolean_gpsi",
+__all__ = ["boolean_cumulants", "boolean_from_moments", "moments_from_boolean",
+           "monotone_moments", "boolean_gpsi",
            "monotone_gpsi", "power_gpsi", "boolean_curve", "monotone_curve", "power_curve",
            "curve_atoms", "scan_atoms", "eta_transform"]
 
 _G, _z = sp.symbols("G z")
 
 
-def boolean_cumulants(moments: Sequence[Any]) -> list:
+def boolean_from_moments(moments: Sequence[Any]) -> list:
     """Boolean cumulants b_1..b_n from the moments m_1..m_n (exact when these are).
 
     Examples
     --------
-    >>> boolean_cumulants([0, 1, 0, 2, 0, 5])    # semicircle: b_{2k+2} = Catalan(k)
+    >>> boolean_from_moments([0, 1, 0, 2, 0, 5])    # semicircle: b_{2k+2} = Catalan(k)
     [0, 1, 0, 1, 0, 2]
     """
     m = [sp.S.One] + [sp.sympify(v) for v in moments]
@@ -101,18 +102,38 @@ def monotone_moments(m_mu: Sequence[Any], m_nu: Sequence[Any]) -> list:
     return [sp.expand(acc.coeff_monomial(u ** (k + 2))) for k in range(n)]
 
 
-def eta_transform(moments_poly: Any, u: Any) -> Any:
-    """eta(u) = 1 - 1/M(u) for M(u) = 1 + sum m_n u^n (a sympy expression): the generating
-    function sum_n b_n u^n of the Boolean cumulants.
+def _check_law(name: str, law: Any) -> Any:
+    if not (hasattr(law, "moments") and hasattr(law, "cauchy_expr")):
+        raise InvalidParameterError(name, law, "must be a freealg Law")
+    return law
+
+
+def boolean_cumulants(law: Any, n: int) -> list:
+    """Boolean cumulants b_1..b_n of a law: F(z) = 1/G(z) = z - sum_n b_n z^(1-n) (exact for
+    exact moments; Speicher-Woroudi 1997).
 
     Examples
     --------
-    >>> import sympy as sp
-    >>> u = sp.Symbol("u")
-    >>> eta_transform(1 / (1 - u**2), u)                 # Bernoulli +-1
+    >>> import freealg as fa
+    >>> fa.boolean_cumulants(fa.semicircle(1), 6)
+    [0, 1, 0, 1, 0, 2]
+    """
+    return boolean_from_moments(_check_law("law", law).moments(n))
+
+
+def eta_transform(law: Any, u: Any = None) -> Any:
+    """The eta-transform eta(u) = 1 - u F(1/u) = sum_n b_n u^n of a law (sympy; None when the
+    law has no closed-form Cauchy transform).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.eta_transform(fa.discrete([-1, 1]))                 # the Boolean Gaussian
     u**2
     """
-    return sp.simplify(1 - 1 / moments_poly)
+    u = sp.Symbol("u") if u is None else sp.sympify(u)
+    G = _check_law("law", law).cauchy_expr(1 / u)
+    return None if G is None else sp.simplify(1 - u / G)
 
 
 # --------------------------------------------------------------------------------------------
@@ -290,8 +311,9 @@ def scan_atoms(law: Any, hull: tuple, dps: int = 30, n: int = 4001) -> list:
     on an ``n``-point grid over ``hull`` (F increases through a zero: F' = 1/mass > 0), then
     bisected on the law's own ``cauchy`` at ``dps`` digits. The mass is the residue
     i y G(x0 + i y) = m + O(y^2) at y = 10^-(dps/2) (the error: its change from
-    y = 10^-(dps/3), at least 10^-dps); the location is bisected to 10^-(dps+2). Two singularities of F closer than the grid step
-    can hide an atom: ``support()``'s mass audit catches the missing mass.
+    y = 10^-(dps/3), at least 10^-dps); the location is bisected to 10^-(dps+2). Two
+    singularities of F closer than the grid step can hide an atom: ``support()``'s mass audit
+    catches the missing mass.
 
     Examples
     --------

@@ -37,8 +37,8 @@ from ..errors import InvalidParameterError
 from .jacobi import is_zero, primitive_poly, tidy, truth
 from .params import parameter
 
-__all__ = ["chebyshev", "check_jacobi", "cf_moments", "cf_mobius", "cf_curve", "cf_g",
-           "gauss_rule", "cf_edge_kinds"]
+__all__ = ["jacobi_parameters", "chebyshev", "check_jacobi", "cf_moments", "cf_mobius",
+           "cf_curve", "cf_g", "gauss_rule", "cf_edge_kinds"]
 
 _z, _G = sp.symbols("z G")
 
@@ -99,6 +99,25 @@ def chebyshev(moments: Sequence[Any], n: int, dps: int | None = None) -> tuple:
         return [tidy(a) for a in alphas], [tidy(b) for b in betas]
     with mpmath.workdps(dps or 30):
         return [+a for a in alphas], [+b for b in betas]
+
+
+def jacobi_parameters(law: Any, n: int, dps: int | None = None) -> tuple:
+    """The first n Jacobi parameters (alphas, betas) = ([alpha_0..alpha_{n-1}],
+    [beta_1..beta_n]) of a law, by Chebyshev's algorithm on its moments m_1..m_{2n}: exact for
+    exact moments (shorter lists when a beta vanishes: a law with finitely many atoms), else
+    mpmath at ``dps`` digits.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> fa.jacobi_parameters(fa.free_poisson(2), 3)         # (l, l+1, l+1; l, l, l)
+    ([2, 3, 3], [2, 2, 2])
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise InvalidParameterError("n", n, "must be a positive integer")
+    if not hasattr(law, "moments"):
+        raise InvalidParameterError("law", law, "must be a freealg Law")
+    return chebyshev(law.moments(2 * n), n, dps)
 
 
 def check_jacobi(alphas: Any, betas: Any, tail: str) -> tuple:
