@@ -151,8 +151,8 @@ def haar_unitary(name: str, shape: Any = (1, 1)) -> NCPoly:
     >>> fa.trace(u * u), fa.trace(u * u.H)
     (0, 1)
     >>> V = fa.haar_unitary("V", shape=(2, 1))
-    >>> V.H * V, fa.trace(V * V.H)                 # V V* is a projection of trace 1/2
-    (1, 1/2)
+    >>> V.H * V, fa.spectrum(V * V.H).atoms()      # V V* is a projection of trace 1/2
+    (1, [Atom(location=0, mass=1/2, error=0), Atom(location=1, mass=1/2, error=0)])
 
     Parameters
     ----------
@@ -186,8 +186,8 @@ def haar_orthogonal(name: str, shape: Any = (1, 1)) -> NCPoly:
     >>> o * o.H
     1
     >>> W = fa.haar_orthogonal("W", shape=(1, 3))
-    >>> W * W.H, fa.trace(W.H * W)
-    (1, 1/3)
+    >>> W * W.H, fa.spectrum(W.H * W).atoms()[0]
+    (1, Atom(location=0, mass=2/3, error=0))
 
     Parameters
     ----------

@@ -22,13 +22,14 @@ its law on its own block (a Gaussian (d, d) of entry variance v/N is circular of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
 from ..errors import InvalidParameterError
 from .generators import Generator, Letter
 
-__all__ = ["lower_shaped", "is_shaped", "BLOCK_FAMILY", "FormalCumulants"]
+__all__ = ["lower_shaped", "is_shaped", "square_generator", "BLOCK_FAMILY", "FormalCumulants"]
 
 #: the family tag of the block projections (mutually orthogonal: the trace treats a monomial
 #: in two different blocks as 0)
@@ -44,7 +45,7 @@ def is_shaped(expr) -> bool:
 class FormalCumulants:
     """The formal self-adjoint element with free cumulants t^(1 - n) kappa_n(law)."""
 
-    law: object
+    law: Any
     t: sp.Rational
 
     def free_cumulants(self, n: int) -> list:
@@ -69,7 +70,7 @@ class FormalCumulants:
         return hash(("FormalCumulants", self.law, self.t))
 
 
-def _square_generator(g: Generator, t) -> Generator:
+def square_generator(g: Generator, t) -> Generator:
     """The square (1, 1) generator standing for ``g`` on its own block (t = 1) or its formal
     lift to the ambient space (t = d / D)."""
     d = g.shape[0]
@@ -121,14 +122,14 @@ def lower_shaped(expr):
                                             "fa.spectrum for V A V* and V* A V")
     dims = sorted({d for g in gens for d in g.shape} | {r})
     if len(dims) == 1:
-        sub = {g: _square_generator(g, 1) for g in gens}
+        sub = {g: square_generator(g, 1) for g in gens}
         terms = [(tuple(Letter(sub[L.gen], L.star) for L in w), co) for w, co in expr.terms]
         return NCPoly(terms), sp.S.One
     D = sum(dims)
     t = {d: d / D for d in dims}
     P = {d: Letter(Generator(f"__block_{d}", "projection", (t[d],), BLOCK_FAMILY))
          for d in dims}
-    sub = {g: _square_generator(g, t[g.shape[0]] if g.is_square else 1) for g in gens}
+    sub = {g: square_generator(g, t[g.shape[0]] if g.is_square else 1) for g in gens}
     for g in gens:
         if not g.is_square and g.kind == "circular":
             sub[g] = Generator(g.name, "circular", (g.params[0] * D,) + tuple(g.params[1:]))

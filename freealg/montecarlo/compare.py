@@ -280,7 +280,10 @@ def compare(sol: Any, eigenvalues: Any, moments: int = 6, *, n: int | None = Non
     ev = _as_values(eigenvalues)
     M = ev.size
     trials = int(trials if trials is not None else info.get("trials", 1))
-    n = int(n if n is not None else info.get("n", M // max(trials, 1)))
+    # a rectangular model's info names its smallest block (the size of its fluctuations)
+    if n is None:
+        n = info.get("n_effective", info.get("n", M // max(trials, 1)))
+    n = int(n)  # type: ignore[arg-type]
     if n < 1 or trials < 1:
         raise InvalidParameterError("n", n, "the matrix size and trials must be >= 1")
     classical = bool(classical if classical is not None else info.get("classical", False))

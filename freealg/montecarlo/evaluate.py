@@ -32,7 +32,8 @@ def coefficient(c: Any) -> complex:
 def needs_complex(exprs) -> bool:
     """Complex field iff a Haar unitary or circular generator or a non-real coefficient occurs."""
     for e in exprs:
-        if any(g.kind in ("haar_unitary", "circular") for g in e.generators):
+        if any(g.kind == "haar_unitary" or (g.kind == "circular" and "real" not in g.params[1:])
+               for g in e.generators):
             return True
         if any(isinstance(coefficient(c), complex) for _, c in e.terms):
             return True
@@ -45,7 +46,7 @@ def evaluate(expr: NCPoly, real: Realisation, ops: Any = None):
     Returns ``(kind, array)`` with kind 'diag' or 'dense'.
     """
     ops = ops or NumpyOps(np.random.default_rng(0))     # evaluating draws nothing
-    n = real.n
+    n = real.size(expr.shape[0])         # rows of the expression (N x (its row dimension))
     acc_dense = None
     acc_diag = None
     for word, c in expr.terms:

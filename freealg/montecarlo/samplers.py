@@ -17,6 +17,12 @@ activation(law)    ``diag(phi'(h))`` with ``h ~ N(0, q)`` iid (a real forward pa
                    monotone step function of ``h`` with the same law (the same distribution)
 =================  ==========================================================================
 
+Rectangular models: a generator of shape (p, q) is realised as a ``round(p N) x round(q N)``
+matrix (Gaussian entries of variance v/N; Haar isometries are the first columns, or rows, of a
+Haar matrix of the larger size), and a diagonal generator of dimension d as a ``round(d N)``
+vector; the spectrum of a square expression then has ``round(r N)`` eigenvalues, its law
+normalised on its own block.
+
 Diagonal kinds are grouped in *families*: a :func:`freealg.commuting` family is one family
 (its members are drawn jointly with independent entries: quantile vectors are independently
 permuted, activations use independent Gaussians), every other diagonal generator is a family of
@@ -243,6 +249,15 @@ class Realisation:
     dense: dict
     diag: dict
 
+    def size(self, d: Any = 1) -> int:
+        """The number of rows of a block of dimension d (in units of N)."""
+        return block_size(d, self.n)
+
+
+def block_size(d: Any, n: int) -> int:
+    """``round(d n)``, at least 1: the size of a block of dimension d (in units of N)."""
+    return max(1, int(round(float(d) * n)))
+
 
 def families(gens) -> list[list]:
     """Diagonal generators grouped by commuting family (sorted, deterministic order)."""
@@ -285,31 +300,32 @@ def realise(gens, n: int, rng: np.random.Generator, complex_: bool, ops: Any = N
     dense: dict = {}
     diag: dict = {}
     for g in gens:
+        rows, cols = block_size(g.shape[0], n), block_size(g.shape[1], n)
         if g.kind == "semicircular":
             v = _f(g.params[0], f"the variance of {g.name}")
-            a = ops.normal((n, n), complex_)
+            a = ops.normal((rows, rows), complex_)
             dense[g] = (a + ops.adjoint(a)) * np.sqrt(v / (2.0 * n))
         elif g.kind == "circular":
             v = _f(g.params[0], f"the variance of {g.name}")
-            dense[g] = ops.normal((n, n), complex_) * np.sqrt(v / n)
-        elif g.kind == "haar_unitary":
-            dense[g] = ops.haar(n, n, True)
-        elif g.kind == "haar_orthogonal":
-            dense[g] = ops.haar(n, n, False)
+            dense[g] = ops.normal((rows, cols), complex_) * np.sqrt(v / n)
+        elif g.kind in ("haar_unitary", "haar_orthogonal"):
+            q = ops.haar(max(rows, cols), min(rows, cols), g.kind == "haar_unitary")
+            dense[g] = q if rows >= cols else ops.adjoint(q)
     fams = families(gens)
     keep = _keep_diagonal(fams)
     for i, fam in enumerate(fams):
         several = len(fam) > 1
-        vecs = {g: _diag_entries(g, n, rng, permute=several) for g in fam}
+        m = block_size(fam[0].shape[0], n)
+        vecs = {g: _diag_entries(g, m, rng, permute=several) for g in fam}
         if i == keep:
             diag.update({g: ops.asarray(v) for g, v in vecs.items()})
             continue
         if len(fam) == 1 and fam[0].kind == "projection":
             k = int(vecs[fam[0]].sum())
-            q = ops.haar(n, k, complex_) if k else None
-            dense[fam[0]] = ops.matmul(q, ops.adjoint(q)) if k else ops.zeros(n, complex_)
+            q = ops.haar(m, k, complex_) if k else None
+            dense[fam[0]] = ops.matmul(q, ops.adjoint(q)) if k else ops.zeros(m, complex_)
             continue
-        V = ops.haar(n, n, complex_)
+        V = ops.haar(m, m, complex_)
         Vh = ops.adjoint(V)
         for g, vec in vecs.items():
             dense[g] = ops.matmul(V * ops.asarray(vec)[None, :], Vh)

@@ -19,7 +19,7 @@ from ..errors import InvalidParameterError, UndeterminedError
 from ..progress import bar as progress_bar, check as check_progress
 from .backends import dask_trials, torch_trials
 from .evaluate import evaluate, needs_complex, spectrum_of
-from .samplers import NumpyOps, has_classical_randomness, realise
+from .samplers import NumpyOps, block_size, has_classical_randomness, realise
 
 __all__ = ["sample", "SampledSpectrum", "memory_estimate", "check_memory"]
 
@@ -239,6 +239,12 @@ def sample(expr: NCPoly, n: int = 1000, seed: Any = 0, trials: int = 1, backend:
             "singular values", "classical": has_classical_randomness(expr.generators),
             "field": "complex" if complex_ else "real", "seed": seed if isinstance(seed, int)
             else None, "backend": backend}
+    dims = {d for g in expr.generators for d in g.shape} | set(expr.shape)
+    if dims != {1}:
+        # a rectangular model: round(r N) eigenvalues per trial; the smallest block sets the
+        # size of the fluctuations (fa.compare reads n_effective)
+        info["size"] = block_size(expr.shape[0], n)
+        info["n_effective"] = min(block_size(d, n) for d in dims)
     if backend == "numpy":
         rows = []
         with progress_bar(trials, "freealg.sample", progress, slow=_slow(trials, n)) as bar, \

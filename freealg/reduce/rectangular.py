@@ -34,13 +34,14 @@ from typing import Any
 
 import sympy as sp
 
-from ..algebra.blocks import _square_generator
+from ..algebra.blocks import square_generator
 from ..algebra.generators import Letter
 from ..algebra.ncpoly import NCPoly
 from ..errors import InvalidParameterError, ReductionError, ShapeError
 from ..laws import Law, affine, dirac, free_compression, free_poisson, mixture
 from .relations import Relation, Unknown
-from .rules import _Compiler, _eq, _normalised, _product, _real_number, _short, _z
+from .rules import (_Compiler, _eq, _normalised, _product, _real_number, _short, _z,
+                    register_shaped_compiler)
 
 __all__ = ["compile_rectangular", "square_model"]
 
@@ -65,7 +66,7 @@ def square_model(P: NCPoly):
     (shape,) = shapes
     if shape[0] != shape[1]:
         return None
-    sub = {g: _square_generator(g, 1) for g in gens}
+    sub = {g: square_generator(g, 1) for g in gens}
     return NCPoly([(tuple(Letter(sub[L.gen], L.star) for L in w), c) for w, c in P.terms])
 
 
@@ -155,48 +156,81 @@ class _RectCompiler(_Compiler):
             return None
         if not any(w for w, _ in Q.terms) and g.kind != "projection":
             return self._gram(P, g, r, c, Q.constant_term(), G)
+        if g.kind not in ("circular", "haar_unitary", "haar_orthogonal"):
+            return None     # square letters on one block: the square rules handle them
         at = len(self.steps)
         Gq = self._gfun()
         law_q = self.reduce(Q, Gq)
-        if g.kind == "circular":
-            v = g.params[0]
-            if law_q.is_positive() is False:
-                raise ReductionError(P, ["rectangular product l Q l*"], hint="the factor Q is "
-                                     "not positive; ⊠ needs laws on [0, inf)")
-            if c <= r:
-                law_l = free_poisson(r / c, v * c)
-            else:
-                law_l = free_poisson(1, v * c)
-            core = _product(law_l, law_q)
-            what = f"free_poisson({law_l.args[0]}, {law_l.args[1]}) ⊠ law({_short(Q, 40)})"
-        else:
-            if g.kind in ("projection", "selfadjoint", "activation"):
-                return None     # square letters: the square rules (one block) handle them
-            core = law_q
-            what = f"law({_short(Q, 40)})"
-        Gc = self._gfun()
-        self._bind(Unknown(Gc, "cauchy", core))
+        gauss = g.kind == "circular"
+        if gauss and law_q.is_positive() is False:
+            raise ReductionError(P, ["rectangular product l Q l*"], hint="the factor Q is not "
+                                 "positive; ⊠ needs laws on [0, inf)")
+        ref = ("a Gaussian (r, c) matrix is a square (k, k) Gaussian with rows or columns cut "
+               "(k = max(r, c)); Q padded with zeros to the r block has law (1 - c/r) delta_0 + "
+               "(c/r) law(Q); the square Gram law is free Poisson(1, v k) (Marchenko-Pastur "
+               "1967); S-transforms multiply (Voiculescu 1987)" if gauss else
+               "a Haar isometry is a Haar unitary with rows or columns cut (unitary invariance)")
         if c <= r:
+            # l = Z E: E embeds the c block into the r block, Z is square on the r block
             t = c / r
-            law = core if t == 1 else mixture([dirac(0), core], [1 - t, t])
-            rel = Relation(_eq(G(z), (1 - t) / z + t * Gc(z)))
-            self._step("rectangular product", P, f"(1 - {t}) delta_0 + {t} {what}", [rel],
-                       "nonzero eigenvalues of l Q l* = those of Q l* l (traciality); "
-                       "l* l ~ free Poisson (Marchenko-Pastur 1967); S-transforms multiply "
-                       "(Voiculescu 1987)", at=at)
+            if t == 1:
+                padded, Gp = law_q, Gq
+            else:
+                Gp = self._gfun()
+                padded = _pad_zero(law_q, t)
+                self._bind(Unknown(Gp, "cauchy", padded))
+                self._step("zero padding", Q, repr(padded),
+                           [_eq(Gp(z), (1 - t) / z + t * Gq(z))],
+                           "E Q E* has rank c N of r N", at=at)
+            if not gauss:
+                self._step("rectangular Haar conjugation", P, repr(padded), [_eq(G(z), Gp(z))],
+                           ref, at=at)
+                return padded
+            law_l = free_poisson(1, g.params[0] * r)
+            Gl = self._gfun()
+            self._bind(Unknown(Gl, "cauchy", law_l))
+            law = _product(law_l, padded)
+            rel, S, Ws = self._product_relation(G, Gl, Gp)
+            self._bind_product(Ws, law_l, padded)
+            self._step("rectangular product", P, f"free_poisson(1, {law_l.args[1]}) ⊠ "
+                       f"law(E {_short(Q, 40)} E*)", [rel], ref, at=at)
             return law
+        # c > r: l = E* Z, Z square on the c block; l Q l* is E* (Z Q Z*) E, a compression
         t = r / c
+        if gauss:
+            law_l = free_poisson(1, g.params[0] * c)
+            Gl, Gc = self._gfun(), self._gfun()
+            self._bind(Unknown(Gl, "cauchy", law_l))
+            core = _product(law_l, law_q)
+            self._bind(Unknown(Gc, "cauchy", core))
+            rel, S, Ws = self._product_relation(Gc, Gl, Gq)
+            self._bind_product(Ws, law_l, law_q)
+            rels = [rel]
+        else:
+            core, Gc, rels = law_q, Gq, []
         amb = free_compression(core, t, ambient=True)
         Ga = self._gfun()
         self._bind(Unknown(Ga, "cauchy", amb))
-        rels = self._compression_relations(amb, t, Ga, Gc)
+        rels += self._compression_relations(amb, t, Ga, Gc)
         Gcomp = self.unknowns[-1]
         law = free_compression(core, t)
         rels.append(Relation(_eq(G(z), Gcomp(z))))
-        self._step("rectangular compression", P, f"free_compression({what}, {t})", rels,
-                   "l is the first rN rows of a square (c, c) matrix; Nica-Speicher 1996: "
-                   "pAp has law D_t(mu^{⊞1/t}) in (pAp, tau/t)", at=at)
+        self._step("rectangular compression", P, f"free_compression(law(Z {_short(Q, 40)} Z*), "
+                   f"{t})", rels, ref + "; Nica-Speicher 1996: pAp has law D_t(mu^{⊞1/t}) in "
+                   "(pAp, tau/t)", at=at)
         return law
+
+
+def _pad_zero(law: Law, t) -> Law:
+    """(1 - t) delta_0 + t law: a discrete law stays discrete (one atom list)."""
+    from ..laws import discrete
+    from ..laws.catalog import Discrete
+
+    if isinstance(law, Discrete):
+        pts = [a.location for a in law.atoms()] + [sp.S.Zero]
+        ws = [t * a.mass for a in law.atoms()] + [1 - t]
+        return discrete(pts, ws)
+    return mixture([dirac(0), law], [1 - t, t])
 
 
 def _gram_law(g, r, c):
@@ -220,8 +254,11 @@ def compile_rectangular(expr: NCPoly, method: Any = None):
     --------
     >>> import freealg as fa
     >>> X = fa.gaussian("X", shape=(1, 2))
-    >>> fa.compile(X.H * X).law
-    mixture(laws=(dirac(0), free_poisson(rate=1/2, jump=2)), weights=(1/2, 1/2))
+    >>> fa.compile(X.H * X).law                  # Marchenko-Pastur: rank N of 2N
+    free_poisson(rate=1/2, jump=2)
+    >>> A = fa.selfadjoint("A", fa.discrete([1, 3]))
+    >>> fa.compile(X.H * A * X).law.atoms()[0]      # compound Wishart: exact rank atom
+    Atom(location=0, mass=1/2, error=0)
     """
     import sys
 
@@ -267,3 +304,6 @@ def compile_rectangular(expr: NCPoly, method: Any = None):
                   expr=expr, asymptotics=(_eq(sp.Symbol("G"), 1 / _z),),
                   numeric=tuple(comp.numeric.values()) + (Unknown(sp.Symbol("G"), "cauchy",
                                                                   law),))
+
+
+register_shaped_compiler(compile_rectangular)

@@ -805,10 +805,10 @@ def compile_expr(expr: Any, method: str | None = None) -> System:
                                         "it from fa.semicircular, fa.projection, ...)")
     check_names(expr)
     if expr.shape != (1, 1) or any(g.shape != (1, 1) for g in expr.generators):
-        # shaped generators: the law on the expression's own block (reduce.rectangular)
-        from .rectangular import compile_rectangular
-
-        return compile_rectangular(expr, method)
+        # shaped generators: the law on the expression's own block (reduce.rectangular,
+        # registered when freealg.reduce is imported)
+        assert _SHAPED_COMPILER is not None, "freealg.reduce.rectangular is not imported"
+        return _SHAPED_COMPILER(expr, method)
     if not expr.is_selfadjoint:
         raise InvalidParameterError("expr", expr, "is not self-adjoint; its spectrum is not a law "
                                     "on the real line. For singular values pass a * a.H")
@@ -834,6 +834,23 @@ def compile_expr(expr: Any, method: str | None = None) -> System:
                   steps=tuple(c.steps), law=law, expr=expr,
                   asymptotics=(_eq(sp.Symbol("G"), 1 / _z),),
                   numeric=tuple(c.numeric.values()) + (Unknown(sp.Symbol("G"), "cauchy", law),))
+
+
+#: the compiler of rectangular models (set by freealg.reduce.rectangular at import)
+_SHAPED_COMPILER: Any = None
+
+
+def register_shaped_compiler(fn: Any) -> None:
+    """Set the compiler :func:`compile_expr` hands expressions in shaped generators to.
+
+    Examples
+    --------
+    >>> from freealg.reduce import rules, rectangular
+    >>> rules._SHAPED_COMPILER is rectangular.compile_rectangular
+    True
+    """
+    global _SHAPED_COMPILER
+    _SHAPED_COMPILER = fn
 
 
 _power_law = power_law  # the former private name (freealg.nn.mlp still imports it)
