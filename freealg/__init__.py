@@ -16,10 +16,6 @@ from .errors import ShapeError  # noqa: E402
 from .laws import *  # noqa: F401,F403
 from .laws import __all__ as _laws_all
 from . import rewrite as _rewrite  # noqa: F401  (registers the rules of Law.simplify)
-from .laws.independences import (BooleanAdditive, BooleanPower, JacobiLaw,  # noqa: E402
-                                 MonotoneAdditive)
-from .constructors import (boolean_additive, boolean_power, boolean_to_free,  # noqa: E402
-                           from_jacobi, monotone_additive)
 from .numeric.boolean import boolean_cumulants, eta_transform  # noqa: E402
 from .numeric.jacobi_law import jacobi_parameters  # noqa: E402
 from .printing import latex
@@ -53,7 +49,5 @@ __all__ = list(_laws_all) + [
     "LawArithmeticError", "SizeLimitError", "ShapeError",
     "InvalidParameterError", "NotFreeError", "ReductionError",
     "UndeterminedError", "NoConvergence", "BranchError",
-    "BooleanAdditive", "BooleanPower", "JacobiLaw", "MonotoneAdditive", "boolean_additive",
-    "boolean_cumulants", "boolean_power", "boolean_to_free", "eta_transform", "from_jacobi",
-    "jacobi_parameters", "monotone_additive",
+    "boolean_cumulants", "eta_transform", "jacobi_parameters",
 ]

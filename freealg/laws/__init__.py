@@ -6,12 +6,15 @@ from .continuous import FromDensity, GaussianPushforward, from_density, gaussian
 from .convolution import FreeAdditive, FreeMultiplicative, FreePower
 from .derived import Affine, FreeCompression, FreeProduct, Mixture, MultiplicativeExponential
 from .operator_valued import OperatorValued
+from .independences import BooleanAdditive, BooleanPower, JacobiLaw, MonotoneAdditive
 # the constructor functions live in freealg.constructors (imported last: it imports the classes)
 from ..constructors import (affine, arcsine, bernoulli, dirac, discrete, empirical,
                             free_additive, free_binomial, free_compression, free_meixner,
                             free_multiplicative, free_poisson, free_power, free_product,
                             kesten_mckay, marchenko_pastur, mixture, multiplicative_exponential,
                             semicircle, uniform, wachter)
+from ..constructors import (boolean_additive, boolean_power, boolean_to_free, from_jacobi,
+                            monotone_additive)
 
 __all__ = [
     "Law", "Atom", "Edge", "Band",
@@ -25,4 +28,6 @@ __all__ = [
     "free_compression", "affine", "mixture", "MultiplicativeExponential", "OperatorValued",
     "multiplicative_exponential",
     "free_meixner", "free_binomial", "kesten_mckay", "wachter",
+    "BooleanAdditive", "MonotoneAdditive", "BooleanPower", "JacobiLaw", "boolean_additive",
+    "monotone_additive", "boolean_power", "boolean_to_free", "from_jacobi",
 ]
