@@ -226,3 +226,26 @@ def test_boolean_atoms_without_a_curve_are_found_numerically():
             assert abs(at.location - sign * x0) < 1e-25
             assert 0 < at.error < 1e-15 and abs(at.mass - m0) <= at.error
     assert abs(float(rho.continuous_mass()) - (1 - 2 * float(m0))) < 1e-15
+
+
+def test_bercovici_pata_of_a_law_without_a_curve():
+    # Lambda(uniform(-1, 1)): F = omega with F_u(omega) = 2 omega - z, F_u = 1/atanh(1/w)
+    # (R_Lambda(w) = B_u(1/w)); solved here by mpmath's findroot, independently
+    nu = fa.boolean_to_free(fa.uniform(-1, 1))
+    xs = ["0", "0.5", "1.0", "1.3"]
+    got = nu.density(np.array([float(x) for x in xs]))
+    with mpmath.workdps(30):
+        for x, g in zip(xs, got):
+            zz = mpmath.mpc(x, mpmath.mpf(10) ** -25)
+            w = mpmath.findroot(lambda w, zz=zz: 2 * w - 1 / mpmath.atanh(1 / w) - zz,
+                                mpmath.mpc(x, 1))
+            assert abs(g - float(-mpmath.im(1 / w) / mpmath.pi)) < 1e-12
+    assert nu.free_cumulants(6) == fa.boolean_cumulants(fa.uniform(-1, 1), 6)
+
+
+def test_symbolic_parameters():
+    t = sp.Symbol("t", positive=True)
+    rho = fa.boolean_power(fa.semicircle(1), t)
+    got = [sp.expand(m) for m in rho.moments(4)]
+    assert got == [0, t, 0, t + t**2]        # b_2 = b_4 = t: m_4 = b_4 + b_2^2
+    assert rho.curve() is None

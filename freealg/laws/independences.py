@@ -60,6 +60,8 @@ class _Independent(_Composite):
 
     def curve(self, z=None, G=None):
         def build():
+            if self.free_symbols:
+                return None
             cs = [_child_curve(a) for a in self._args if isinstance(a, Law)]
             if any(c is None or c.free_symbols - set(c.gens) for c in cs) or \
                     sp.prod([c.total_degree() for c in cs]) > 64:
