@@ -249,3 +249,18 @@ def test_symbolic_parameters():
     got = [sp.expand(m) for m in rho.moments(4)]
     assert got == [0, t, 0, t + t**2]        # b_2 = b_4 = t: m_4 = b_4 + b_2^2
     assert rho.curve() is None
+
+
+def test_monotone_atoms_and_bands():
+    # discrete{0, 3} ▷ sc: G = G_mu(F_sc(z)) has a pole where F_sc(x) = 3, i.e. x = 3 + 1/3,
+    # of mass (1/2)/F_sc'(10/3) = (1/2)/(9/8) = 4/9 (F_sc(x) = (x + sqrt(x^2 - 4))/2); F_sc = 0
+    # never happens, so that is the only atom
+    rho = fa.monotone_additive(fa.discrete([0, 3]), fa.semicircle(1))
+    assert rho.atoms() == [fa.Atom(R(10, 3), R(4, 9))]
+    # sc ▷ discrete{0, 3}: bands where F_nu(x) = 2 x (x - 3)/(2 x - 3) lies in [-2, 2], between
+    # the roots of x^2 - x - 3 and of x^2 - 5 x + 3
+    rho = fa.monotone_additive(fa.semicircle(1), fa.discrete([0, 3]))
+    assert rho.atoms() == []
+    want = sorted([(1 - 13**0.5) / 2, (5 - 13**0.5) / 2, (1 + 13**0.5) / 2, (5 + 13**0.5) / 2])
+    got = [float(v) for b in rho.support() for v in (b.lo, b.hi)]
+    assert got == pytest.approx(want, abs=1e-14)
