@@ -12,7 +12,10 @@ method, the same core through that Cauchy strategy. The core:
 * exactly on an atom G has a pole: the value there is the mean of the density at a -+ delta
   (the default path only);
 * at an exact edge, where the boundary equation is singular (NoConvergence), the mpmath path
-  takes Im z = 10^-(2 dps + 20), which changes the density by far less than 10^-dps.
+  takes Im z = 10^-(2 dps + 20), which changes the density by far less than 10^-dps;
+* where that fails too (a cusp, where the continuation does not converge near the axis) the
+  value is read off the law's algebraic curve when it has one
+  (:func:`freealg.numeric.corners.curve_point_density`): 0 at a cusp.
 
 An engine module (duck typing): a law provides what :mod:`freealg.numeric.cauchy` uses, and
 ``_density_np``, ``_density_mp``, ``_hull_float``, ``_scale``, ``_default``, ``atoms()`` and
@@ -36,6 +39,7 @@ import numpy as np
 from ..errors import NoConvergence, UndeterminedError
 from ..kernels.backend import NP
 from .cauchy import cauchy_mp_with, cauchy_np_with
+from .corners import at_branch_point, curve_point_density
 from .dispatch import check_dps, collecting, numeric_input
 from .params import numeric_value
 from .records import at_atom
@@ -133,14 +137,26 @@ def density_mp_off(law: Any, x: Any, dps: int, method: str | None = None) -> Any
     0.318309886183791
     """
     strategy = method or law._default("density")
+    if method is None and at_branch_point(law, x, dps):
+        try:  # a cusp: the solvers do not converge there, the curve gives the value at once
+            return curve_point_density(law, x, dps)
+        except NoConvergence:
+            pass
     try:
         with mpmath.workdps(dps + 10):  # mpc() rounds to the working precision
             zx = mpmath.mpc(x, 0)
         G = cauchy_mp_with(law, zx, dps + 10, strategy, method)
-    except NoConvergence:
-        with mpmath.workdps(dps + 10):
-            eps = mpmath.mpf(10) ** (-(2 * dps + 20))
-            G = cauchy_mp_with(law, mpmath.mpc(x, eps), dps + 10, strategy, method)
+    except NoConvergence as first:
+        try:
+            with mpmath.workdps(dps + 10):
+                eps = mpmath.mpf(10) ** (-(2 * dps + 20))
+                G = cauchy_mp_with(law, mpmath.mpc(x, eps), dps + 10, strategy, method)
+        except NoConvergence:
+            # a cusp or another branch point: read it off the algebraic curve, if any
+            try:
+                return curve_point_density(law, x, dps)
+            except NoConvergence:
+                raise first from None
     with mpmath.workdps(dps):
         d = -mpmath.im(G) / mpmath.pi
         noise = mpmath.mpf(10) ** (-(dps + 5)) * abs(G)

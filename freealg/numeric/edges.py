@@ -166,25 +166,90 @@ def _bisect_np(law, x_out, x_in, rel=1e-9, k=32):
     return x_out, x_in
 
 
-def _exponent(law, e, inward, scale):
-    """Exponent alpha of rho(e + inward*d) ~ d^alpha (float64, from two distances)."""
-    ds = np.array([1e-5, 2e-5, 4e-5]) * max(scale, 1e-12)
-    r = _density_grid(law, e + inward * ds)
-    if np.any(r <= 0):
-        return float("nan")
-    a1 = math.log(r[1] / r[0]) / math.log(2)
-    a2 = math.log(r[2] / r[1]) / math.log(2)
-    return 0.5 * (a1 + a2)
+def _exponent(law, e, inward, scale, density=None):
+    """Exponent alpha of rho(e + inward*d) ~ d^alpha (float64): the slope of log rho between d
+    and 2 d at the smallest of d = 1e-5, 1e-6, 1e-7 (times the scale) where the density is
+    positive at d, 2 d and 4 d and the two slopes (d, 2d) and (2d, 4d) agree to 0.05 (float64
+    loses the density right next to some edges); NaN when none qualifies."""
+    best = float("nan")
+    for rel in (1e-5, 1e-6, 1e-7):
+        ds = np.array([1.0, 2.0, 4.0]) * rel * max(scale, 1e-12)
+        with np.errstate(all="ignore"):
+            r = (_density_grid(law, e + inward * ds) if density is None
+                 else np.asarray(density(e + inward * ds), dtype=float))
+        if not (np.all(np.isfinite(r)) and np.all(r > 0)):
+            continue
+        a1 = math.log(r[1] / r[0]) / math.log(2)
+        a2 = math.log(r[2] / r[1]) / math.log(2)
+        if abs(a1 - a2) > 0.05:
+            if not np.isfinite(best):
+                best = 0.5 * (a1 + a2)
+            continue
+        best = a1
+    return best
 
 
-def _kind(alpha):
+def _kind(alpha, interior: bool = False):
+    """The kind of a point from its exponent: band ends 'soft' (alpha > 0.15) or 'hard'
+    (jump or divergence); points inside a band 'cusp' (alpha > 0) or 'singular' (alpha < 0).
+    An unmeasured exponent (NaN) gives 'soft' / 'cusp'."""
+    if interior:
+        return "singular" if np.isfinite(alpha) and alpha < 0 else "cusp"
     if not np.isfinite(alpha):
         return "soft"
-    if alpha >= 0.42:
-        return "soft"
-    if alpha <= 0.2:
-        return "hard"
-    return "cusp"
+    return "soft" if alpha > 0.15 else "hard"
+
+
+def point_exponent(law, e, side: str, scale, density=None) -> Any:
+    """The local exponent of the density at ``e`` as a record field (see
+    :meth:`~freealg.numeric.records.Edge.exponent_of`): measured on the inner side of a band
+    end, and on both sides of a point inside a band (their mean when they agree to 0.05, else
+    the smaller one: the dominant behaviour).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> point_exponent(fa.semicircle(1), 2.0, "right", 2.0)      # sqrt(4 - x^2)
+    1/2
+    """
+    e = float(e)
+    if side:
+        return Edge.exponent_of(_exponent(law, e, 1.0 if side == "left" else -1.0, scale,
+                                          density))
+    a_l, a_r = _exponent(law, e, -1.0, scale, density), _exponent(law, e, 1.0, scale, density)
+    if not (np.isfinite(a_l) and np.isfinite(a_r)):
+        return Edge.exponent_of(a_l if np.isfinite(a_l) else a_r)
+    return Edge.exponent_of(0.5 * (a_l + a_r) if abs(a_l - a_r) <= 0.05 else min(a_l, a_r))
+
+
+def with_exponents(law, found: list) -> list:
+    """``found`` with the exponent of every record that has none measured (points at symbolic
+    or non-finite locations keep None).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> [e.exponent for e in with_exponents(fa.free_poisson(1), fa.free_poisson(1).edges())]
+    [-1/2, 1/2]
+    """
+    out = []
+    scale = None
+    for e in found:
+        if e.exponent is None:
+            try:
+                loc = float(numeric_value(e.location, NP))
+            except Exception:  # noqa: BLE001 (symbolic parameters: no measurement)
+                loc = float("nan")
+            if np.isfinite(loc):
+                if scale is None:
+                    scale = max(float(getattr(law, "_scale", 1.0)), 1e-12)
+                try:
+                    e = Edge(e.location, e.kind, e.error, e.side,
+                             point_exponent(law, loc, e.side, scale))
+                except (ArithmeticError, ValueError, TypeError, NoConvergence):
+                    pass
+        out.append(e)
+    return out
 
 
 def _fold_newton_mp(law, x0, dps):
@@ -361,7 +426,16 @@ def _refine_edges(law, brackets, refined, lo, hi, dps):
         except Exception:  # symbolic candidates cannot be snapped
             continue
     edges = []
+    skip: set = set()
+    for k, j, inner in _interior_pairs(law, brackets, refined, scale):
+        # a right end and a left end with nothing between them: one point inside a band (the
+        # density vanishes there: a cusp; or diverges: a singular point), never a gap
+        stage(f"point inside a band near {inner[0]:.6g}")
+        edges.append(_refine_interior(law, inner, cands, scale, dps))
+        skip |= {k, j}
     for k, b in enumerate(brackets):
+        if k in skip:
+            continue
         stage(f"edge {k + 1} of {len(brackets)}")
         side = b[2]
         inward = 1.0 if side == "left" else -1.0
@@ -373,13 +447,14 @@ def _refine_edges(law, brackets, refined, lo, hi, dps):
             e_f = 0.5 * (bracket[0] + bracket[1])
         alpha = _exponent(law, e_f, inward, scale)
         kind = _kind(alpha)
+        expo = Edge.exponent_of(alpha)
         tol = 1e-7 * (1 + scale)
         snap = [c for c, cf in cands if abs(cf - e_f) <= tol]
         if snap:
-            edges.append(Edge(snap[0], kind, 0, side))
+            edges.append(Edge(snap[0], kind, 0, side, expo))
             continue
         if b[0] == b[1]:
-            edges.append(Edge(sp.Float(e_f, 17), kind, tol, side))
+            edges.append(Edge(sp.Float(e_f, 17), kind, tol, side, expo))
             continue
         loc, err = None, None
         if kind == "soft":
@@ -423,7 +498,7 @@ def _refine_edges(law, brackets, refined, lo, hi, dps):
         with mpmath.workdps(dps):
             # the location is rounded to dps digits: the error is at least that rounding
             err = max(mpmath.mpf(err), abs(mpmath.mpf(loc)) * mpmath.mpf(10) ** (1 - dps))
-            edges.append(Edge(+loc, kind, +err, side))
+            edges.append(Edge(+loc, kind, +err, side, expo))
     edges.sort(key=lambda e: (float(e.location), 0 if e.side == "right" else 1))
     # two bands touching at one point: a cusp
     merged = []
@@ -431,14 +506,101 @@ def _refine_edges(law, brackets, refined, lo, hi, dps):
         if merged and merged[-1].side == "right" and e.side == "left" and \
                 abs(float(merged[-1].location) - float(e.location)) <= 1e-6 * (1 + scale):
             prev = merged.pop()
-            merged.append(Edge(prev.location, "cusp", max(prev.error, e.error), ""))
+            expo = point_exponent(law, float(prev.location), "", scale)
+            kind = "singular" if expo is not None and expo < 0 else "cusp"
+            merged.append(Edge(prev.location, kind, max(prev.error, e.error), "", expo))
             continue
         merged.append(e)
     return merged
 
 
+def _interior_pairs(law, brackets, refined, scale) -> list:
+    """(k, j, (lo, hi)) for every right end k and left end j of the float64 brackets that
+    enclose no gap: the inside points of the two brackets are within 1e-7 of the scale of each
+    other, and the density vanishes (exponent > 0.05) or diverges (< -0.05) on both sides of
+    the point between them. ``(lo, hi)`` are the two inside points (the point lies between)."""
+    ends = []
+    for k, b in enumerate(brackets):
+        if b[0] == b[1]:
+            continue
+        xo, xi = refined[k]
+        ends.append((float(xi), b[2], k, float(xo)))
+    rights = sorted((e for e in ends if e[1] == "right"), key=lambda e: e[0])
+    lefts = sorted((e for e in ends if e[1] == "left"), key=lambda e: e[0])
+    out = []
+    used: set = set()
+    for xi_r, _, k, _ in rights:
+        for xi_l, _, j, _ in lefts:
+            if j in used or not xi_l > xi_r or xi_l - xi_r > 1e-7 * (1 + scale):
+                continue
+            mid = 0.5 * (xi_l + xi_r)
+            a_l = _exponent(law, mid, -1.0, scale)
+            a_r = _exponent(law, mid, 1.0, scale)
+            if (a_l < -0.05 and a_r < -0.05) or (a_l > 0.05 and a_r > 0.05):
+                out.append((k, j, (xi_r, xi_l)))
+                used.add(j)
+                break
+    return out
+
+
+def _golden_mp(f, a, b, dps) -> tuple:
+    """Golden-section search for the minimum of a unimodal ``f`` on [a, b] at ``dps``: (the
+    midpoint of the final bracket, its half-width). Stops early, with the bracket reached,
+    when ``f`` fails (NoConvergence) or the two probes tie (the minimum then lies in the
+    bracket all the same)."""
+    with mpmath.workdps(dps + 10):
+        a, b = mpmath.mpf(a), mpmath.mpf(b)
+        invphi = (mpmath.sqrt(5) - 1) / 2
+        target = mpmath.mpf(10) ** (-dps) * (1 + max(abs(a), abs(b)))
+        c = b - invphi * (b - a)
+        d = a + invphi * (b - a)
+        try:
+            fc, fd = f(c), f(d)
+            for _ in range(400):
+                if b - a <= 2 * target or fc == fd:
+                    break
+                if fc < fd:
+                    b, d, fd = d, c, fc
+                    c = b - invphi * (b - a)
+                    fc = f(c)
+                else:
+                    a, c, fc = c, d, fd
+                    d = a + invphi * (b - a)
+                    fd = f(d)
+        except (NoConvergence, ZeroDivisionError, ValueError):
+            pass
+        return (a + b) / 2, (b - a) / 2
+
+
+def _refine_interior(law, inner, cands, scale, dps) -> Edge:
+    """A cusp or singular point between the inside points ``inner`` = (lo, hi): snapped to an
+    exact candidate in [lo, hi], else located at ``dps`` by a golden-section search for the
+    minimum of the density (cusp) or of 1/|G(x + i0)| (singular point), starting from the
+    float64 bracket (its half-width is the error when the search cannot go further)."""
+    lo_f, hi_f = inner
+    mid = 0.5 * (lo_f + hi_f)
+    expo = point_exponent(law, mid, "", scale)
+    kind = "singular" if expo is not None and expo < 0 else "cusp"
+    slack = 1e-9 * (1 + scale)
+    snap = [c for c, cf in cands if lo_f - slack <= cf <= hi_f + slack]
+    if snap:
+        return Edge(snap[0], kind, 0, "", expo)
+    if kind == "singular":
+        def f(x):
+            G = law._cauchy_mp(mpmath.mpc(x, 0), dps + 10)
+            return 1 / abs(G)
+    else:
+        def f(x):
+            return law._density_mp(x, dps)
+    loc, err = _golden_mp(f, lo_f, hi_f, dps)
+    with mpmath.workdps(dps):
+        err = max(err, abs(loc) * mpmath.mpf(10) ** (1 - dps))
+        return Edge(+loc, kind, +err, "", expo)
+
+
 def numeric_support(law, dps: int = 30) -> list[Band]:
-    """Bands [lo, hi] of the absolutely continuous part (cusps split bands).
+    """Maximal bands [lo, hi] of the absolutely continuous part (cusps and singular points
+    inside a band are in its ``interior``).
 
     What ``Law.support()`` returns for the composite laws: the bands between the edges of
     :func:`numeric_edges` (atoms are never bands).
@@ -468,9 +630,68 @@ def numeric_support(law, dps: int = 30) -> list[Band]:
     return bands_from_edges(numeric_edges(law, dps))
 
 
+def curve_interior(law, bands: list, dps: int) -> list:
+    """The cusps and singular points inside the ``bands`` (float (lo, hi) pairs) of a law with
+    an algebraic curve: the real roots of the discriminant (and of the leading coefficient)
+    strictly inside a band at which the density vanishes (cusp) or diverges (singular point)
+    on both sides, located to ``dps`` digits by the curve's root isolation. [] when the law
+    has no curve.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> law = fa.free_additive(fa.semicircle(4), fa.discrete([-2, 2]))   # critical: a cusp
+    >>> curve_interior(law, [(-5.196, 5.196)], 20)
+    [Edge(location=0, kind='cusp', error=0, side='', exponent=1/3)]
+    """
+    engine = getattr(law, "_curve_engine", None)
+    try:
+        curve = engine(eliminate=True) if engine is not None else None
+    except Exception:  # noqa: BLE001 (no curve: no candidates)
+        curve = None
+    if curve is None or not bands:
+        return []
+    if hasattr(curve, "_candidates"):
+        cands = list(curve._candidates(dps))
+    else:
+        cands = [(c, mpmath.mpf(10) ** (1 - dps) * (1 + abs(c)))
+                 for c in curve.edge_candidates(dps)]
+    scale = max(float(getattr(law, "_scale", 1.0)), 1e-12)
+
+    def density(x):
+        # the curve's float64 density (the law's own where the curve leaves NaN)
+        with np.errstate(all="ignore"):
+            d = np.asarray(curve.density_np(x), dtype=float)
+        bad = ~np.isfinite(d)
+        if bad.any():
+            d[bad] = law._density_np(np.asarray(x, dtype=float)[bad])
+        return d
+
+    out = []
+    for loc, err in cands:
+        xf = float(loc)
+        margin = 1e-4 * scale
+        if not any(lo + margin < xf < hi - margin for lo, hi in bands):
+            continue
+        a_l = _exponent(law, xf, -1.0, scale, density)
+        a_r = _exponent(law, xf, 1.0, scale, density)
+        if a_l > 0.05 and a_r > 0.05:
+            kind = "cusp"
+        elif a_l < -0.05 and a_r < -0.05:
+            kind = "singular"
+        else:
+            continue  # a branch point off the physical sheet: the density is smooth there
+        expo = point_exponent(law, xf, "", scale, density)
+        with mpmath.workdps(dps):
+            err = mpmath.mpf(err)
+            where = sp.Integer(0) if err == 0 and loc == 0 else +mpmath.mpf(loc)
+            out.append(Edge(where, kind, +err if err else 0, "", expo))
+    return out
+
+
 def bands_from_edges(edges: list) -> list[Band]:
-    """The bands between sorted edges: a 'left' edge opens one, a 'right' edge closes it, and
-    a cusp closes one and opens the next.
+    """The maximal bands between sorted edges: a 'left' edge opens one, a 'right' edge closes
+    it; a cusp or singular point (side '') inside a band is listed in its ``interior``.
 
     Examples
     --------
@@ -478,19 +699,19 @@ def bands_from_edges(edges: list) -> list[Band]:
     >>> from freealg.numeric.records import Edge
     >>> bands_from_edges([Edge(0, "soft", 0, "left"), Edge(1, "cusp"),
     ...                   Edge(2, "soft", 0, "right")])
-    [Band(lo=0, hi=1), Band(lo=1, hi=2)]
+    [Band(lo=0, hi=2, interior=(1,))]
     """
     bands = []
     start = None
+    inner: list = []
     for e in edges:
         if e.side == "left":
-            start = e.location
+            start, inner = e.location, []
         elif e.side == "right" and start is not None:
-            bands.append(Band(start, e.location))
-            start = None
-        elif e.kind == "cusp" and start is not None:
-            bands.append(Band(start, e.location))
-            start = e.location
+            bands.append(Band(start, e.location, tuple(inner)))
+            start, inner = None, []
+        elif not e.side and start is not None:
+            inner.append(e.location)
     return bands
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from .display import escape, number_html, number_latex, shown
 
@@ -69,10 +70,25 @@ class Atom:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Edge:
-    """A support endpoint with its kind.
+    """A support endpoint, or a special point inside a band, with its kind and local exponent.
 
-    ``kind`` is ``'soft'`` (square-root vanishing), ``'hard'`` (the density does not vanish:
-    jump or divergence) or ``'cusp'`` (two bands touching).
+    ``kind`` (the density behaves like ``|x - location|^exponent`` next to the point):
+
+    * ``'soft'``: a band end where the density vanishes (generically a square root, exponent
+      1/2);
+    * ``'hard'``: a band end where it does not vanish: a jump (exponent 0) or an integrable
+      divergence (exponent in (-1, 0), e.g. -1/2 for the arcsine law);
+    * ``'cusp'``: a point inside a band where the density vanishes (generically exponent 1/3,
+      where two bands touch);
+    * ``'singular'``: a point inside a band where the density diverges, integrably (exponent in
+      (-1, 0)).
+
+    Band ends have ``side`` ``'left'`` or ``'right'``; cusps and singular points have side
+    ``''`` and do not split the support (:meth:`freealg.Law.support` returns maximal
+    intervals). ``exponent`` is a sympy Rational when a fraction with a small denominator fits
+    the measured slope of log density, a sympy Float of the measured slope otherwise, or None
+    when not measured (symbolic parameters). The ``repr`` shows the exponent of the points
+    inside a band only.
 
     Examples
     --------
@@ -80,64 +96,116 @@ class Edge:
     >>> fa.semicircle(1).edges()
     [Edge(location=-2, kind='soft', error=0, side='left'),
      Edge(location=2, kind='soft', error=0, side='right')]
-    >>> [e.kind for e in fa.arcsine(0, 1).edges()]     # 1/sqrt divergence at both ends
-    ['hard', 'hard']
+    >>> [(e.kind, e.exponent) for e in fa.arcsine(0, 1).edges()]     # 1/sqrt at both ends
+    [('hard', -1/2), ('hard', -1/2)]
     >>> x, y = fa.semicircular("x"), fa.semicircular("y")
     >>> fa.spectrum(x + y, dps=20).edges()[1]         # 2 sqrt 2: 20 digits and their error
     Edge(location=2.8284271247461900976, kind='soft', error=1.2e-20, side='right')
+    >>> fa.Edge(0, "cusp", 0, "", fa.Edge.exponent_of(1 / 3))
+    Edge(location=0, kind='cusp', error=0, side='', exponent=1/3)
 
     Parameters
     ----------
     location : sympy expression or number
-        The endpoint (exact when known).
+        The point (exact when known).
     kind : str
-        ``'soft'``, ``'hard'`` or ``'cusp'``.
+        ``'soft'``, ``'hard'``, ``'cusp'`` or ``'singular'``.
     error : number, optional
-        Error bound of a numerically found edge (0 when exact).
+        Error bound of a numerically found location (0 when exact).
     side : str, optional
-        ``'left'`` or ``'right'`` end of its band (``''`` for a cusp).
+        ``'left'`` or ``'right'`` end of its band (``''`` for a point inside a band).
+    exponent : sympy number or None, optional
+        The local exponent of the density at the point.
     """
 
     location: Any
     kind: str
     error: Any = 0
-    side: str = ""  # 'left' or 'right' end of its band ('' for a cusp)
+    side: str = ""  # 'left' or 'right' end of its band ('' inside a band: cusp, singular)
+    exponent: Any = None
+
+    #: the kinds of points, in the order of the conventions page
+    KINDS = ("soft", "hard", "cusp", "singular")
+
+    @staticmethod
+    def exponent_of(alpha: Any, tol: float = 0.02, max_den: int = 6) -> Any:
+        """A measured exponent as a record field: the nearest fraction p/q (q <= ``max_den``)
+        when it lies within ``tol``, else a 4-digit sympy Float; None for None or NaN.
+
+        Examples
+        --------
+        >>> from freealg.numeric.records import Edge
+        >>> Edge.exponent_of(0.3329), Edge.exponent_of(-0.4991), Edge.exponent_of(0.45)
+        (1/3, -1/2, 0.4500)
+        """
+        if alpha is None:
+            return None
+        try:
+            a = float(alpha)
+        except (TypeError, ValueError):
+            return None
+        if not np.isfinite(a):
+            return None
+        frac = sp.Rational(a).limit_denominator(max_den)
+        if abs(float(frac) - a) <= tol:
+            return frac
+        return sp.Float(a, 4)
 
     def __repr__(self) -> str:
         loc, err = shown(self.location, self.error)
-        return f"Edge(location={loc}, kind={self.kind!r}, error={err or 0}, side={self.side!r})"
+        tail = f", exponent={self.exponent}" if (self.exponent is not None
+                                                 and not self.side) else ""
+        return (f"Edge(location={loc}, kind={self.kind!r}, error={err or 0}, "
+                f"side={self.side!r}{tail})")
 
     def _repr_html_(self) -> str:
-        where = f", {escape(self.side)} end" if self.side else ""
-        return f"{escape(self.kind)} edge at {number_html(self.location, self.error)}{where}"
+        where = f", {escape(self.side)} end" if self.side else " inside a band"
+        expo = ("" if self.exponent is None else
+                f", density ~ |x - x0|^{escape(str(self.exponent))}")
+        return (f"{escape(self.kind)} {'edge' if self.side else 'point'} at "
+                f"{number_html(self.location, self.error)}{where}{expo}")
 
     def _repr_latex_(self) -> str:
         side = f", {self.side}" if self.side else ""
+        expo = "" if self.exponent is None else \
+            rf",\ \rho \sim |x - x_0|^{{{sp.latex(self.exponent)}}}"
         return (rf"$x = {number_latex(self.location, self.error)}\quad"
-                rf"\text{{({self.kind}{side})}}$")
+                rf"\text{{({self.kind}{side})}}{expo}$")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Band:
-    """A closed interval [lo, hi] of the absolutely continuous support.
+    """A closed interval [lo, hi] of the absolutely continuous support (a maximal one).
+
+    ``interior`` lists the locations of the cusps and singular points inside the band (see
+    :class:`Edge`); they do not split it.
 
     Examples
     --------
     >>> import freealg as fa
     >>> fa.free_poisson(4).support()     # [(1 - sqrt 4)^2, (1 + sqrt 4)^2]
     [Band(lo=1, hi=9)]
+    >>> fa.Band(-1, 1, (0,))
+    Band(lo=-1, hi=1, interior=(0,))
 
     Parameters
     ----------
     lo, hi : sympy expression or number
         The endpoints, ``lo <= hi``.
+    interior : tuple, optional
+        Locations of the cusps and singular points inside the band.
     """
 
     lo: Any
     hi: Any
+    interior: tuple = ()
 
     def __repr__(self) -> str:
-        return f"Band(lo={shown(self.lo)[0]}, hi={shown(self.hi)[0]})"
+        inner = ""
+        if self.interior:
+            pts = ", ".join(shown(p)[0] for p in self.interior)
+            inner = f", interior=({pts}{',' if len(self.interior) == 1 else ''})"
+        return f"Band(lo={shown(self.lo)[0]}, hi={shown(self.hi)[0]}{inner})"
 
     def _repr_html_(self) -> str:
         return f"band [{number_html(self.lo)}, {number_html(self.hi)}]"

@@ -31,6 +31,8 @@ import sympy as sp
 
 from ..errors import InvalidParameterError
 from .audit import complete_support
+from .edges import curve_interior, with_exponents
+from .records import Band
 from .dispatch import check_dps
 from .stages import reporting, stage
 from .strategies import dispatch
@@ -86,6 +88,12 @@ def _audited(target: Any, dps: int, method: str | None) -> tuple:
     def run():
         extra: list = []
         bands = target._support(dps, method)
+        inner = _curve_points(target, method, bands, dps)
+        if inner:
+            bands = [Band(b.lo, b.hi, tuple(sorted(
+                set(b.interior) | {e.location for e in inner
+                                   if float(b.lo) < float(e.location) < float(b.hi)},
+                key=float))) for b in bands]
         stage("mass audit")
         bands = complete_support(target, bands, dps, extra)
         return bands, extra
@@ -109,12 +117,45 @@ def edges(law: Any, dps: int = 30, method: str | None = None, progress: Any = No
     target, strategy, method = dispatch(law, "edges", method)
     with _reported(target, "edges", strategy, dps, progress, reporter):
         found = list(target._edges(dps, method))
+        found += _curve_points(target, method, bands_of(found), dps)
         try:
             starget, _, smethod = dispatch(law, "support", method)
         except InvalidParameterError:  # no support strategy of that name: no audit
-            return found
-        extra = _audited(starget, dps, smethod)[1]
-    return sorted(found + list(extra), key=lambda e: float(e.location)) if extra else found
+            extra = []
+        else:
+            extra = list(_audited(starget, dps, smethod)[1])
+        found = with_exponents(target, found + extra)
+    return sorted(found, key=lambda e: (float(e.location), 0 if e.side == "right" else 1))
+
+
+def bands_of(found: list) -> list:
+    """Float (lo, hi) pairs of the bands between sorted band ends ('left' opens, 'right' closes).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> bands_of(fa.semicircle(1).edges())
+    [(-2.0, 2.0)]
+    """
+    out, start = [], None
+    for e in sorted((e for e in found if e.side), key=lambda e: float(e.location)):
+        if e.side == "left":
+            start = float(e.location)
+        elif start is not None:
+            out.append((start, float(e.location)))
+            start = None
+    return out
+
+
+def _curve_points(target: Any, method: str | None, bands: list, dps: int) -> list:
+    """Cusps and singular points inside the bands when the edges came from the algebraic curve
+    (whose edge search reports band ends only); cached on the law."""
+    strategy = method or target._default("edges")
+    if strategy != "curve" or not hasattr(target, "_memo"):
+        return []
+    pairs = [(float(b.lo), float(b.hi)) if isinstance(b, Band) else b for b in bands]
+    return list(target._memo(("curve_interior", dps, tuple(pairs)),
+                             lambda: curve_interior(target, pairs, dps)))
 
 
 def continuous_mass(law: Any) -> Any:
