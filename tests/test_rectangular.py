@@ -318,3 +318,16 @@ def test_exact_float_dims_and_round_trip():
     import pickle
 
     assert pickle.loads(pickle.dumps(g)) == g and hash(pickle.loads(pickle.dumps(g))) == hash(g)
+
+
+def test_rectangular_systems_satisfy_their_equations():
+    # the displayed equations (S-transform product, zero padding, compression) hold at the
+    # solution: residual at dps=30 far below the 1e-20 of the Silverstein check above
+    X = fa.gaussian("X", shape=(1, R(3, 2)))
+    A = fa.selfadjoint("A", fa.discrete([1, 3]))
+    Y = fa.gaussian("Y", shape=(2, 1))
+    B = fa.selfadjoint("B", fa.discrete([1, 2]), dim=2)
+    for M in (X.H * A * X, Y.H * B * Y):
+        sol = fa.spectrum(M)
+        assert sol.system.residual(1 + 0.5j) < 1e-25
+        assert (M.H == M) and (X.H * A).H == A.H * X

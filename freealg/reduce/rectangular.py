@@ -193,7 +193,8 @@ class _RectCompiler(_Compiler):
             rel, S, Ws = self._product_relation(G, Gl, Gp)
             self._bind_product(Ws, law_l, padded)
             self._step("rectangular product", P, f"free_poisson(1, {law_l.args[1]}) ⊠ "
-                       f"law(E {_short(Q, 40)} E*)", [rel], ref, at=at)
+                       f"law(E {_short(Q, 40)} E*)",
+                       [rel, Relation(_eq(Gl(z), law_l.cauchy_expr(z)))], ref, at=at)
             return law
         # c > r: l = E* Z, Z square on the c block; l Q l* is E* (Z Q Z*) E, a compression
         t = r / c
@@ -205,7 +206,7 @@ class _RectCompiler(_Compiler):
             self._bind(Unknown(Gc, "cauchy", core))
             rel, S, Ws = self._product_relation(Gc, Gl, Gq)
             self._bind_product(Ws, law_l, law_q)
-            rels = [rel]
+            rels = [rel, Relation(_eq(Gl(z), law_l.cauchy_expr(z)))]
         else:
             core, Gc, rels = law_q, Gq, []
         amb = free_compression(core, t, ambient=True)
