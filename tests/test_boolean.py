@@ -264,3 +264,16 @@ def test_monotone_atoms_and_bands():
     want = sorted([(1 - 13**0.5) / 2, (5 - 13**0.5) / 2, (1 + 13**0.5) / 2, (5 + 13**0.5) / 2])
     got = [float(v) for b in rho.support() for v in (b.lo, b.hi)]
     assert got == pytest.approx(want, abs=1e-14)
+
+
+def test_monotone_with_a_composite_child():
+    # mu = sc ⊞ uniform (a Newton system of its own) ▷ Bernoulli +-1: G(z) = G_mu(z - 1/z),
+    # so G and the density of the monotone law are mu's at z - 1/z (F_nu = z - 1/z)
+    mu = fa.free_additive(fa.semicircle(1), fa.uniform(-1, 1))
+    rho = fa.monotone_additive(mu, fa.discrete([-1, 1]))
+    with mpmath.workdps(25):
+        for x in ("0.3", "1.2", "2.1"):
+            zz = mpmath.mpc(x, "0.01")
+            assert abs(rho.cauchy(zz, dps=20) - mu.cauchy(zz - 1 / zz, dps=20)) < 1e-18
+    xs = np.array([0.3, 1.2, 2.1])
+    np.testing.assert_allclose(rho.density(xs), mu.density(xs - 1 / xs), rtol=1e-9, atol=1e-12)
