@@ -277,3 +277,19 @@ def test_monotone_with_a_composite_child():
             assert abs(rho.cauchy(zz, dps=20) - mu.cauchy(zz - 1 / zz, dps=20)) < 1e-18
     xs = np.array([0.3, 1.2, 2.1])
     np.testing.assert_allclose(rho.density(xs), mu.density(xs - 1 / xs), rtol=1e-9, atol=1e-12)
+
+
+def test_float_parameters_give_the_exact_law_they_store():
+    # discrete{-3/2, 3/2} ⊎ sc(1/2): F = -9/(4 z) + F_sc(z); its curve's leading coefficient
+    # 28 z^2 - 81 gives the atoms -+9 sqrt 7/14, mass 1/F'(x) = 45/98 (F_sc = z - G_sc/2,
+    # G_sc = z - sqrt(z^2 - 2) at x^2 = 81/28: checked here with mpmath)
+    got = fa.boolean_additive(fa.discrete([-1.5, 1.5]), fa.semicircle(0.5)).atoms()
+    exact = fa.boolean_additive(fa.discrete([-R(3, 2), R(3, 2)]), fa.semicircle(R(1, 2))).atoms()
+    assert got == exact == [fa.Atom(-9 * sp.sqrt(7) / 14, R(45, 98)),
+                            fa.Atom(9 * sp.sqrt(7) / 14, R(45, 98))]
+    with mpmath.workdps(30):
+        def F(x):
+            return -mpmath.mpf(9) / (4 * x) + x - (x - mpmath.sqrt(x * x - 2)) / 2
+
+        x0 = 9 * mpmath.sqrt(7) / 14
+        assert abs(F(x0)) < 1e-25 and abs(1 / mpmath.diff(F, x0) - mpmath.mpf(45) / 98) < 1e-25

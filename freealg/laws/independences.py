@@ -62,6 +62,9 @@ class _Independent(_Composite):
         def build():
             if self.free_symbols:
                 return None
+            exact = self._exactified()   # float parameters as the rationals they store
+            if exact is not self:
+                return exact.curve()
             cs = [_child_curve(a) for a in self._args if isinstance(a, Law)]
             if any(c is None or c.free_symbols - set(c.gens) for c in cs) or \
                     sp.prod([c.total_degree() for c in cs]) > 64:
@@ -220,7 +223,7 @@ class JacobiLaw(IntervalLeaf, Law):
         return jl.cf_moments(*self._args, "constant", n)
 
     def curve(self, z=None, G=None):
-        P = self._memo("curve", lambda: jl.cf_curve(*self._args))
+        P = self._memo("curve", lambda: jl.cf_curve(*self._exactified()._args))
         return P if z is None and G is None else sp.Poly(
             P.as_expr().subs({_z: _z if z is None else z, _G: _G if G is None else G},
                              simultaneous=True), _G if G is None else G, _z if z is None else z)

@@ -257,9 +257,9 @@ def _residue(sub: sp.Poly, dlead: sp.Poly, x0: Any) -> Any:
 def curve_atoms(P: sp.Poly, cauchy: Callable[[Any, int], Any], scale: float = 1.0) -> list:
     """Atoms of the law whose Cauchy transform solves the curve ``P`` in (G, z) (see the module
     docstring): each real simple root x0 of the leading coefficient a_d with residue
-    m = -a_{d-1}(x0)/a_d'(x0) in (0, 1] is kept when the law's own ``cauchy(z, dps)`` confirms the
-    pole (i y G(x0 + i y) = m to 1e-8 at y = 1e-25 scale, 50 digits). Exact locations (radicals or
-    ``CRootOf``) and masses.
+    m = -a_{d-1}(x0)/a_d'(x0) in (0, 1] is kept when the law's own ``cauchy(z, dps)`` confirms
+    the pole (i y G(x0 + i y) = m to 1e-6 m at y = 1e-10 scale, 50 digits). Exact locations
+    (radicals or ``CRootOf``) and masses.
 
     Examples
     --------
@@ -293,12 +293,14 @@ def curve_atoms(P: sp.Poly, cauchy: Callable[[Any, int], Any], scale: float = 1.
             continue
         with mpmath.workdps(50):
             xf = mpmath.mpf(str(sp.N(x0, 60)))
-            y = mpmath.mpf(10) ** -25 * max(scale, 1e-10)
+            # y well above the float64 error of laws with float parameters (their poles move
+            # by ~1e-17): i y G = m (1 + O(delta/y)) + O(y) near a pole, O(y) elsewhere
+            y = mpmath.mpf(10) ** -10 * max(scale, 1e-10)
             try:
                 val = mpmath.mpc(0, y) * cauchy(mpmath.mpc(xf, y), 50)
             except (FreeAlgError, ZeroDivisionError, ValueError):
                 continue
-            if abs(val - mf) > 1e-8 * max(mf, 1e-30) + 1e-12:
+            if abs(val - mf) > 1e-6 * mf:
                 continue
         atoms.append(Atom(x0, mass))
     atoms.sort(key=lambda a: float(sp.N(a.location)))
