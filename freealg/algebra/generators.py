@@ -50,7 +50,8 @@ class Generator:
                                                            f"{', '.join(KINDS)}")
         if not isinstance(self.name, str) or not self.name:
             raise InvalidParameterError("name", self.name, "a generator needs a non-empty name")
-        shape = tuple(self.shape)
+        shape = tuple(sp.Integer(d) if isinstance(d, int) and not isinstance(d, bool) else d
+                      for d in self.shape)
         if len(shape) != 2 or not all(isinstance(d, sp.Rational) and d > 0 for d in shape):
             raise InvalidParameterError("shape", self.shape, "a generator's shape is a pair of "
                                         "positive sympy Rationals (use fa.gaussian(..., shape=))")
