@@ -433,6 +433,11 @@ def _critical_sigma_w(activation, sigma_b, dps, bracket):
     if sw is not None and a <= float(sw) <= b:
         return sw
     fa_, fb = (MeanField(activation, e, sigma_b, dps).chi_star - 1 for e in (a, b))
+    if sw is None:
+        raise NoConvergence("critical sigma_w", dps, 0, min(abs(fa_), abs(fb)), None,
+                            "chi = 1 is reached at no attracting fixed point q* for this "
+                            "sigma_b (the ordered fixed point disappears in a saddle-node "
+                            "bifurcation, or q* runs off); give sigma_w explicitly")
     raise NoConvergence("critical sigma_w", dps, 0, min(abs(fa_), abs(fb)), None,
                         f"chi - 1 does not change sign on sigma_w in {bracket}; widen the "
                         "bracket or change sigma_b")
@@ -487,7 +492,7 @@ def _critical_exact_or_numeric(phi: sp.Expr, sigma_b: sp.Expr):
     return sp.Float(out, 15) if out.atoms(sp.Float) else sp.simplify(out)
 
 
-def _one_sided(phi: sp.Expr, dfnp, at: Any, num: float) -> tuple:
+def _one_sided(phi: sp.Expr, dfnp, at: Any, num: float) -> list:
     """(phi'(at-), phi'(at+)) for at = 0 (``at = oo``: phi'(-oo), phi'(oo)): sympy limits when
     they agree with the float values at -+num to 1e-12, else 15-digit Floats of those."""
     d = sp.diff(phi, H)
