@@ -11,7 +11,7 @@ reprs are for reading, not for ``eval``. In Jupyter they render as HTML and LaTe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -45,11 +45,17 @@ class Atom:
         Its weight, in (0, 1].
     error : number, optional
         Error bound of a numerically found atom (0 when exact).
+    enclosure, mass_enclosure : tuple or None, optional
+        Certified intervals ``(lo, hi)`` that contain the true location and mass (set by
+        ``atoms(certify=True)``, see :mod:`freealg.numeric.certify`; None otherwise). They do
+        not take part in ``==`` and ``hash``.
     """
 
     location: Any
     mass: Any
     error: Any = 0
+    enclosure: Any = field(default=None, compare=False)
+    mass_enclosure: Any = field(default=None, compare=False)
 
     def __iter__(self):
         return iter((self.location, self.mass))
@@ -116,6 +122,9 @@ class Edge:
         ``'left'`` or ``'right'`` end of its band (``''`` for a point inside a band).
     exponent : sympy number or None, optional
         The local exponent of the density at the point.
+    enclosure : tuple or None, optional
+        A certified interval ``(lo, hi)`` that contains the true location (set by
+        ``edges(certify=True)``, see :mod:`freealg.numeric.certify`; None otherwise).
     """
 
     location: Any
@@ -123,6 +132,7 @@ class Edge:
     error: Any = 0
     side: str = ""  # 'left' or 'right' end of its band ('' inside a band: cusp, singular)
     exponent: Any = None
+    enclosure: Any = None
 
     #: the kinds of points, in the order of the conventions page
     KINDS = ("soft", "hard", "cusp", "singular")
