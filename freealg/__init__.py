@@ -26,7 +26,7 @@ from .algebra import (NCPoly, activation, circular, commuting, haar_orthogonal, 
                       projection, selfadjoint, semicircular, trace)
 from .algebra import gaussian  # noqa: E402  (rectangular Gaussian matrices)
 from . import nn  # noqa: E402  (fa.nn.MLP: neural-network spectra, the top layer)
-from .fit import AtomsResult, FitResult, fit, fit_atoms  # noqa: E402  (Cauchy noise loss)
+from .fitting import AtomsResult, FitResult, fit, fit_atoms  # noqa: E402  (Cauchy noise loss)
 from . import plotting  # noqa: E402  (matplotlib imported lazily, in the plot extra)
 from .montecarlo import (ComparisonReport, FreenessReport, SampledSpectrum,  # noqa: E402
                          compare, freeness_test, sample)

@@ -19,7 +19,7 @@ import sympy as sp
 
 import freealg as fa
 from freealg.errors import InvalidParameterError
-from freealg.fit import IdentifiabilityWarning, Objective, cauchy_noise_loss, residual
+from freealg.fitting import IdentifiabilityWarning, Objective, cauchy_noise_loss, residual
 
 
 def goe(n, rng):

@@ -43,7 +43,7 @@ LAYERS = {
     "montecarlo": 6,
     "printing": 7,
     "api": 8, "nn": 8,
-    "fit": 8,  # Cauchy noise loss fitting: uses laws, algebra, reduce, plotting
+    "fitting": 8,  # Cauchy noise loss fitting (fa.fit): uses laws, algebra, reduce, plotting
     "__init__": 9,
     "cli": 9, "__main__": 9,  # entry points: they use the whole package (fa.__version__)
 }

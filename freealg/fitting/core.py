@@ -8,7 +8,8 @@ x_1, ..., x_N is
 the negative log-likelihood of the data under mu convolved with a Cauchy law of scale gamma:
 a smooth, everywhere positive density that the Cauchy transform gives directly. Its gradient is
 exact: dG/dtheta by the implicit function theorem on the residual F(z, G; theta) = 0 of
-:mod:`freealg.fit.residual`, so dL/dtheta = -(1/N) sum_i Im(dG/dtheta)/Im G at z_i = x_i + i gamma.
+:mod:`freealg.fitting.residual`, so dL/dtheta = -(1/N) sum_i Im(dG/dtheta)/Im G at the points
+z_i = x_i + i gamma.
 """
 
 from __future__ import annotations
@@ -465,7 +466,7 @@ def fit(model: Any, data: Any, params: Mapping[Any, Any], gamma: float | None = 
         that is not in the model, a free symbol of the model missing from params, an unknown
         kind or method.
     UndeterminedError
-        the model has no residual equation (see :mod:`freealg.fit.residual`).
+        the model has no residual equation (see :mod:`freealg.fitting.residual`).
 
     Warns
     -----

@@ -10,8 +10,8 @@ Two models (Hayase, arXiv:1804.03154, sections 4 and 6):
   rate 1/c and jump law c law(A)).
 
 For k = 1, ..., max_atoms the atoms and weights are fitted by the Cauchy noise loss
-(:func:`freealg.fit`), in unconstrained coordinates (weights by softmax, positive atoms and sigma
-by their logarithm); k is chosen by the Bayesian information criterion
+(:func:`freealg.fitting.fit`), in unconstrained coordinates (weights by softmax, positive atoms
+and sigma by their logarithm); k is chosen by the Bayesian information criterion
 BIC_k = 2 N L_k + d_k log N, L_k the Cauchy noise loss (a negative mean log-likelihood of the
 Cauchy-smoothed model) and d_k = 2k - 1 free parameters (+1 when sigma is fitted). BIC rather
 than a held-out loss: the eigenvalues of one matrix cannot be split into independent halves
@@ -201,7 +201,7 @@ def fit_atoms(data: Any, model: str = "signal_plus_noise", ratio: Any = None,
     sigma : float, optional
         The noise level of ``'signal_plus_noise'`` when known; fitted otherwise.
     gamma : float, optional
-        The Cauchy scale (default :func:`freealg.fit.default_gamma`).
+        The Cauchy scale (default :func:`freealg.fitting.default_gamma`).
     progress : bool, optional
         Progress bar over k (tqdm when installed).
     maxiter : int
@@ -214,8 +214,8 @@ def fit_atoms(data: Any, model: str = "signal_plus_noise", ratio: Any = None,
     Raises
     ------
     InvalidParameterError
-        bad data (as :func:`freealg.fit`), an unknown model, a missing or non-positive ratio,
-        max_atoms out of range, a non-positive sigma.
+        bad data (as :func:`freealg.fitting.fit`), an unknown model, a missing or
+        non-positive ratio, max_atoms out of range, a non-positive sigma.
     """
     t0 = time.perf_counter()
     if model not in MODELS:
