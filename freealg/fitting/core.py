@@ -167,6 +167,7 @@ class Objective:
         self._Ft = sp.lambdify(args, [sp.diff(F, t) for t in self.symbols], modules=mods,
                                cse=True)
         self.evaluations = 0
+        self._last: tuple | None = None   # (theta, (loss, gradient)) of the last guarded call
 
     def law_at(self, theta: np.ndarray) -> Law:
         """The model with the parameters replaced by the floats ``theta``."""
@@ -219,13 +220,19 @@ class Objective:
     def guarded(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         """(loss, gradient) for the optimiser; a trial point where the model cannot be
         evaluated (the engine fails, or its value misses the residual equation) gets the loss
-        1e6 and a zero gradient, so that the line search steps back."""
+        1e6 and a zero gradient, so that the line search steps back. The last point is kept:
+        the solver's callback asks again for the point it has just evaluated."""
+        key = tuple(float(v) for v in theta)
+        hit = self._last
+        if hit is not None and hit[0] == key:
+            return hit[1]
         try:
             loss, grad, _ = self.evaluate(theta)
         except (NoConvergence, InvalidParameterError, ZeroDivisionError, OverflowError):
-            return 1e6, np.zeros(len(self.symbols))
+            loss, grad = 1e6, np.zeros(len(self.symbols))
         if not (math.isfinite(loss) and np.all(np.isfinite(grad))):
-            return 1e6, np.zeros(len(self.symbols))
+            loss, grad = 1e6, np.zeros(len(self.symbols))
+        self._last = (key, (loss, grad))
         return loss, grad
 
     def loss_only(self, theta: np.ndarray) -> float:
