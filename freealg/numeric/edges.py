@@ -18,8 +18,14 @@ Algorithm for the support:
    precision by Newton on the augmented system {R(x, w) = 0, det dR/dw (x, w) = 0} (the edge is
    the fold of the real solution branch), else (hard edges without a candidate) bisect in
    mpmath;
-4. classify each edge from the exponent alpha of ``rho(x) ~ |x - e|^alpha`` on the inside: ~1/2
-   soft, <= 0 hard (jump or divergence), ~1/3 cusp (two bands touching).
+4. classify each edge from the exponent alpha of ``rho(x) ~ |x - e|^alpha`` on the inside:
+   > 0 soft (generically 1/2), <= 0 hard (jump or divergence); a right end and a left end
+   with no gap between them are one point inside a band: a cusp (alpha > 0 on both sides,
+   generically 1/3) or a singular point (alpha < 0: the density diverges), located by a search
+   on the density or on 1/|G| and never splitting the band.
+
+A point where the float64 solver fails (NaN) is not taken for a point outside the support: the
+brackets of an edge next to such points reach the nearest point confirmed outside.
 
 Atoms are never bands: the density excludes them and the scan treats them as outside points.
 """
@@ -50,12 +56,17 @@ __all__ = ["numeric_support", "numeric_edges", "confirm_atoms", "mass_check",
 _GRID = 2001
 
 
-def _density_grid(law, x):
+def _density_grid(law, x, keep_nan: bool = False):
     """Float64 density for the scans; within 1e-6 (relative) of an atom the pole makes float64
     Im G unreliable, so those points count as outside unless both neighbours at 1e-6 are in a
-    band (an atom inside a band)."""
+    band (an atom inside a band). A point where the solver failed is 0 (NaN with
+    ``keep_nan``)."""
     x = np.asarray(x, dtype=float)
-    d = np.nan_to_num(np.asarray(law._density_np(x), dtype=float), nan=0.0)
+    d = np.asarray(law._density_np(x), dtype=float)
+    if not keep_nan:
+        d = np.nan_to_num(d, nan=0.0)
+    else:
+        d = np.array(d, dtype=float)
     scale = 1 + law._scale
     for loc, _ in law._atoms_float():
         near = np.abs(x - loc) <= 1e-6 * scale
@@ -126,10 +137,12 @@ def _scan(law, n=_GRID):
     if width <= 0:
         return None
     x = np.linspace(lo, hi, n)
-    rho = _density_grid(law, x)
+    raw = _density_grid(law, x, keep_nan=True)
+    failed = ~np.isfinite(raw)
+    rho = np.nan_to_num(raw, nan=0.0)
     pos = rho[rho > 0]
     if pos.size == 0:
-        return x, rho, np.zeros(n, dtype=bool), lo, hi
+        return x, rho, np.zeros(n, dtype=bool), lo, hi, failed
     # robust level (a divergent density at a hard edge must not set the threshold)
     level = float(np.median(pos))
     # (a low density is not noise: the tail of a many-factor product next to its right edge
@@ -137,13 +150,16 @@ def _scan(law, n=_GRID):
     # cut the ReLU Jacobian's band at L = 1000 by 1%; bands the grid misses are found by the
     # mass audit of the support)
     inside = rho > 1e-10 * level
-    return x, rho, inside, lo, hi
+    return x, rho, inside, lo, hi, failed
 
 
 def _bisect_np(law, x_out, x_in, rel=1e-9, k=32):
     """Vectorised float64 k-section of the brackets (x_out outside, x_in inside): every pass
     evaluates k - 1 interior points of every bracket in one continuation call and keeps the
-    sub-interval where the density switches on, shrinking each bracket k-fold."""
+    sub-interval where the density switches on, shrinking each bracket k-fold. A point where
+    the float64 solver fails (NaN) is neither: the bracket keeps the last point confirmed
+    outside (a finite zero density), so an edge where the density diverges and the solver
+    gives up next to it stays inside its bracket."""
     x_out = np.array(x_out, dtype=float)
     x_in = np.array(x_in, dtype=float)
     if x_out.size == 0:
@@ -155,28 +171,35 @@ def _bisect_np(law, x_out, x_in, rel=1e-9, k=32):
         if np.all(np.abs(x_out - x_in) <= rel * scale):
             break
         pts = x_out[:, None] + frac[None, :] * (x_in - x_out)[:, None]  # from outside inwards
-        r = _density_grid(law, pts.ravel()).reshape(pts.shape)
-        ins = r > 1e-13 * np.maximum(peak[:, None], r)
+        r = _density_grid(law, pts.ravel(), keep_nan=True).reshape(pts.shape)
+        with np.errstate(invalid="ignore"):
+            ins = r > 1e-13 * np.maximum(peak[:, None], np.nan_to_num(r))
+        out = np.isfinite(r) & ~ins
         for b in range(len(x_out)):
             hit = np.nonzero(ins[b])[0]
             j = hit[0] if hit.size else len(frac)  # first inside point from the outside end
-            new_out = x_out[b] if j == 0 else pts[b, j - 1]
+            before = np.nonzero(out[b, :j])[0]    # confirmed outside points before it
+            new_out = x_out[b] if before.size == 0 else pts[b, before[-1]]
             new_in = x_in[b] if j == len(frac) else pts[b, j]
             x_out[b], x_in[b] = new_out, new_in
     return x_out, x_in
 
 
-def _exponent(law, e, inward, scale, density=None):
-    """Exponent alpha of rho(e + inward*d) ~ d^alpha (float64): the slope of log rho between d
-    and 2 d at the smallest of d = 1e-5, 1e-6, 1e-7 (times the scale) where the density is
-    positive at d, 2 d and 4 d and the two slopes (d, 2d) and (2d, 4d) agree to 0.05 (float64
-    loses the density right next to some edges); NaN when none qualifies."""
-    best = float("nan")
-    for rel in (1e-5, 1e-6, 1e-7):
-        ds = np.array([1.0, 2.0, 4.0]) * rel * max(scale, 1e-12)
-        with np.errstate(all="ignore"):
-            r = (_density_grid(law, e + inward * ds) if density is None
-                 else np.asarray(density(e + inward * ds), dtype=float))
+def _exponent_fit(law, e, inward, scale, density=None) -> tuple:
+    """(alpha, agreed): the exponent of rho(e + inward*d) ~ d^alpha (float64), the slope of log
+    rho between d and 2 d at the smallest of d = 1e-3, ..., 1e-7 (times the scale) where the
+    density is positive at d, 2 d and 4 d and the two slopes (d, 2d) and (2d, 4d) agree to 0.05
+    (float64 loses the density right next to some edges, and the solver can fail next to a
+    divergent edge); else the mean of the two slopes at the largest such d with ``agreed``
+    False (a rough value); (NaN, False) when the density is nowhere positive there."""
+    best, agreed = float("nan"), False
+    rels = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7)
+    ds = (np.array(rels)[:, None] * np.array([1.0, 2.0, 4.0])[None, :]).ravel() \
+        * max(scale, 1e-12)
+    with np.errstate(all="ignore"):   # all distances in one density call
+        r_all = (_density_grid(law, e + inward * ds) if density is None
+                 else np.asarray(density(e + inward * ds), dtype=float)).reshape(len(rels), 3)
+    for r in r_all:
         if not (np.all(np.isfinite(r)) and np.all(r > 0)):
             continue
         a1 = math.log(r[1] / r[0]) / math.log(2)
@@ -185,8 +208,20 @@ def _exponent(law, e, inward, scale, density=None):
             if not np.isfinite(best):
                 best = 0.5 * (a1 + a2)
             continue
-        best = a1
-    return best
+        best, agreed = a1, True
+    return best, agreed
+
+
+def _exponent(law, e, inward, scale, density=None):
+    """The exponent of :func:`_exponent_fit` alone (NaN when not measured)."""
+    return _exponent_fit(law, e, inward, scale, density)[0]
+
+
+def _expo_field(alpha, agreed):
+    """The record field of a measured exponent: a fraction only when the slopes agreed."""
+    if agreed:
+        return Edge.exponent_of(alpha)
+    return None if not np.isfinite(alpha) else sp.Float(alpha, 2)
 
 
 def _kind(alpha, interior: bool = False):
@@ -214,12 +249,15 @@ def point_exponent(law, e, side: str, scale, density=None) -> Any:
     """
     e = float(e)
     if side:
-        return Edge.exponent_of(_exponent(law, e, 1.0 if side == "left" else -1.0, scale,
+        return _expo_field(*_exponent_fit(law, e, 1.0 if side == "left" else -1.0, scale,
                                           density))
-    a_l, a_r = _exponent(law, e, -1.0, scale, density), _exponent(law, e, 1.0, scale, density)
+    (a_l, g_l), (a_r, g_r) = (_exponent_fit(law, e, -1.0, scale, density),
+                              _exponent_fit(law, e, 1.0, scale, density))
     if not (np.isfinite(a_l) and np.isfinite(a_r)):
-        return Edge.exponent_of(a_l if np.isfinite(a_l) else a_r)
-    return Edge.exponent_of(0.5 * (a_l + a_r) if abs(a_l - a_r) <= 0.05 else min(a_l, a_r))
+        return _expo_field(a_l, g_l) if np.isfinite(a_l) else _expo_field(a_r, g_r)
+    if abs(a_l - a_r) <= 0.05:
+        return _expo_field(0.5 * (a_l + a_r), g_l and g_r)
+    return _expo_field(a_l, g_l) if a_l < a_r else _expo_field(a_r, g_r)
 
 
 def with_exponents(law, found: list) -> list:
@@ -335,10 +373,10 @@ def numeric_edges(law, dps: int = 30) -> list[Edge]:
     """Edges of the absolutely continuous part of a composite law (see module docstring).
 
     What ``Law.edges()`` returns for the composite laws (free convolutions, operator-valued
-    laws). Each :class:`~freealg.laws.base.Edge` has its kind (``'soft'``, ``'hard'`` or
-    ``'cusp'``), its side (``'left'`` or ``'right'`` end of a band, ``''`` for a cusp) and an
-    error bound; an edge snapped to an exact candidate keeps its exact value with error 0.
-    Results are cached on the law.
+    laws). Each :class:`~freealg.laws.base.Edge` has its kind (``'soft'``, ``'hard'``,
+    ``'cusp'`` or ``'singular'``), its side (``'left'`` or ``'right'`` end of a band, ``''``
+    for a point inside a band), its local exponent and an error bound; an edge snapped to an
+    exact candidate keeps its exact value with error 0. Results are cached on the law.
 
     Examples
     --------
@@ -365,7 +403,7 @@ def numeric_edges(law, dps: int = 30) -> list[Edge]:
     Returns
     -------
     list of Edge
-        Sorted by location; two bands touching at one point give one ``'cusp'`` edge.
+        Sorted by location; a cusp or singular point inside a band is one record (side ``''``).
     """
     key = ("edges", dps)
     if key in law._cache:
@@ -386,17 +424,29 @@ def _float_brackets(law):
     scan = _scan(law)
     if scan is None:
         return None
-    x, rho, inside, lo, hi = scan
+    x, rho, inside, lo, hi, failed = scan
     brackets = []  # (x_out, x_in, side)
     if inside[0]:
         brackets.append((lo, lo, "left"))
     if inside[-1]:
         brackets.append((hi, hi, "right"))
+    # nodes where the float64 solver failed (NaN): an edge next to them is bracketed by the
+    # nearest node confirmed outside beyond them (unless they lie between two inside nodes)
+    bad = failed & ~inside
+
+    def outer(i, step):
+        k = i
+        while 0 <= k < len(x) and bad[k]:
+            k += step
+        if k < 0 or k >= len(x):
+            return lo if step < 0 else hi
+        return x[i] if inside[k] else x[k]
+
     for i in range(len(x) - 1):
         if inside[i] and not inside[i + 1]:
-            brackets.append((x[i + 1], x[i], "right"))
+            brackets.append((outer(i + 1, 1), x[i], "right"))
         elif inside[i + 1] and not inside[i]:
-            brackets.append((x[i], x[i + 1], "left"))
+            brackets.append((outer(i, -1), x[i + 1], "left"))
     real = [k for k, b in enumerate(brackets) if b[0] != b[1]]
     xo, xi = _bisect_np(law, [brackets[k][0] for k in real], [brackets[k][1] for k in real])
     refined = {k: (xo[j], xi[j]) for j, k in enumerate(real)}
@@ -445,9 +495,9 @@ def _refine_edges(law, brackets, refined, lo, hi, dps):
         else:
             bracket = refined[k]
             e_f = 0.5 * (bracket[0] + bracket[1])
-        alpha = _exponent(law, e_f, inward, scale)
+        alpha, agreed = _exponent_fit(law, e_f, inward, scale)
         kind = _kind(alpha)
-        expo = Edge.exponent_of(alpha)
+        expo = _expo_field(alpha, agreed)
         tol = 1e-7 * (1 + scale)
         snap = [c for c, cf in cands if abs(cf - e_f) <= tol]
         if snap:
@@ -586,16 +636,70 @@ def _refine_interior(law, inner, cands, scale, dps) -> Edge:
     if snap:
         return Edge(snap[0], kind, 0, "", expo)
     if kind == "singular":
-        def f(x):
-            G = law._cauchy_mp(mpmath.mpc(x, 0), dps + 10)
-            return 1 / abs(G)
+        beta = -float(expo) if expo is not None else 0.5
+        loc, err = _singular_bracket(law, lo_f, hi_f, beta, dps)
     else:
-        def f(x):
-            return law._density_mp(x, dps)
-    loc, err = _golden_mp(f, lo_f, hi_f, dps)
+        loc, err = _golden_mp(lambda x: law._density_mp(x, dps), lo_f, hi_f, dps)
     with mpmath.workdps(dps):
         err = max(err, abs(loc) * mpmath.mpf(10) ** (1 - dps))
         return Edge(+loc, kind, +err, "", expo)
+
+
+def _singular_bracket(law, a, b, beta, dps) -> tuple:
+    """Locate a singular point x0 in (a, b) (G(x + i0) ~ |x - x0|^-beta on both sides) at
+    ``dps``: h(x) = |G(x + i0)|^(-1/beta) is ~ c_-+ |x - x0| (V-shaped), so the roots of the
+    lines through the last two points on each side estimate x0 (superlinearly); each trial
+    point t (two per step, one on each side of the estimate) is placed on its side by the sign
+    of h(t + delta) - h(t), delta = 1e-2 of its offset, which is right unless x0 lies within
+    delta of t, so the bracket [a, b] widened by the delta of the tests that set its ends
+    always holds x0. Returns (midpoint, half-width + that delta); stops with the bracket
+    reached when G fails to converge."""
+    def h(x):
+        return abs(law._cauchy_mp(mpmath.mpc(x, 0), dps + 10)) ** (-1 / beta)
+
+    with mpmath.workdps(dps + 10):
+        a, b = mpmath.mpf(a), mpmath.mpf(b)
+        target = mpmath.mpf(10) ** (-dps) * (1 + max(abs(a), abs(b)))
+        slack_a = slack_b = mpmath.mpf(0)
+        try:
+            left = [(a, h(a))]
+            right = [(b, h(b))]
+            for _ in range(40):
+                w = b - a
+                if w <= 2 * target:
+                    break
+                ests = []
+                for pts in (left, right):
+                    if len(pts) >= 2:
+                        (x1, h1), (x2, h2) = pts[-2], pts[-1]
+                        if h1 != h2:
+                            ests.append(x2 - h2 * (x2 - x1) / (h2 - h1))
+                if len(ests) < 2:
+                    # equal slopes on both sides: where the two lines meet
+                    (xa, ha), (xb, hb) = left[-1], right[-1]
+                    ests.append((xa * hb + xb * ha) / (ha + hb))
+                est = mpmath.fsum(ests) / len(ests)
+                spread = max(ests) - min(ests)
+                # two trial points around the estimate, one for each side (off by a small
+                # irrational fraction: an estimate that hits x0 exactly has no finite G)
+                eps = min(max(2 * spread, w * mpmath.mpf(10) ** -6, target), w / 4)
+                eps *= mpmath.sqrt(2)
+                for t in (est - eps, est + eps):
+                    if not a < t < b:
+                        continue
+                    delta = eps * mpmath.mpf(10) ** -2
+                    ht, hd = h(t), h(t + delta)
+                    # a side test can be wrong only if x0 is within delta of t: each end
+                    # keeps the delta of the test that set it
+                    if hd < ht:      # h still falls to the right: t is left of x0
+                        a, slack_a = t, delta
+                        left.append((t, ht))
+                    else:
+                        b, slack_b = t, delta
+                        right.append((t, ht))
+        except (NoConvergence, ZeroDivisionError, ValueError):
+            pass
+        return (a + b) / 2, (b - a) / 2 + max(slack_a, slack_b)
 
 
 def numeric_support(law, dps: int = 30) -> list[Band]:

@@ -32,7 +32,7 @@ import sympy as sp
 from ..errors import InvalidParameterError
 from .audit import complete_support
 from .edges import curve_interior, with_exponents
-from .records import Band
+from .records import Band, Edge
 from .dispatch import check_dps
 from .stages import reporting, stage
 from .strategies import dispatch
@@ -117,13 +117,17 @@ def edges(law: Any, dps: int = 30, method: str | None = None, progress: Any = No
     target, strategy, method = dispatch(law, "edges", method)
     with _reported(target, "edges", strategy, dps, progress, reporter):
         found = list(target._edges(dps, method))
-        found += _curve_points(target, method, bands_of(found), dps)
+        records = all(isinstance(e, Edge) for e in found)
+        if records:
+            found += _curve_points(target, method, bands_of(found), dps)
         try:
             starget, _, smethod = dispatch(law, "support", method)
         except InvalidParameterError:  # no support strategy of that name: no audit
             extra = []
         else:
             extra = list(_audited(starget, dps, smethod)[1])
+        if not records:
+            return found + extra
         found = with_exponents(target, found + extra)
     return sorted(found, key=lambda e: (float(e.location), 0 if e.side == "right" else 1))
 
