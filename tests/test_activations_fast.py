@@ -207,7 +207,14 @@ def test_mean_field_is_overflow_safe_for_large_preactivations():
 
 
 def test_new_activations_parse_and_bad_input():
-    assert activation_expr("softplus") == sp.log(1 + sp.exp(H))
+    # the tanh forms equal the textbook definitions (checked at 30 digits)
+    for name, ref in [("softplus", lambda h: mpmath.log1p(mpmath.exp(h))),
+                      ("sigmoid", lambda h: 1 / (1 + mpmath.exp(-h))),
+                      ("silu", lambda h: h / (1 + mpmath.exp(-h)))]:
+        e = activation_expr(name)
+        for v in ("-7.5", "0.3", "12"):
+            with mpmath.workdps(40):
+                assert abs(sp.N(e.subs(H, sp.Float(v, 40)), 35) - ref(mpmath.mpf(v))) < 1e-28
     assert activation_expr("elu(0.5)").subs(H, -1) == sp.Rational(1, 2) * (sp.exp(-1) - 1)
     assert activation_expr("selu").subs(H, 2) > 2
     for bad in ["mish", "elu(-1)", "selu(2)", "softplus(1)"]:

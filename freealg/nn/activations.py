@@ -34,7 +34,7 @@ import sympy as sp
 
 from ..errors import InvalidParameterError
 
-__all__ = ["H", "ACTIVATIONS", "activation_expr", "activation_numpy"]
+__all__ = ["H", "ACTIVATIONS", "activation_expr", "activation_numpy", "softplus"]
 
 H = sp.Symbol("h", real=True)
 
@@ -53,6 +53,40 @@ def _elu(alpha: Any = 1) -> sp.Expr:
     return sp.Piecewise((H, H > 0), (a * (sp.exp(H) - 1), True))
 
 
+class softplus(sp.Function):  # noqa: N801 - printed as the activation's name
+    """softplus(h) = log(1 + e^h), whose derivative sympy writes as (1 + tanh(h/2))/2 (finite
+    in float64 for any h; sympy's own derivative of log(1 + e^h), e^h/(1 + e^h), is inf/inf for
+    h > 709).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from freealg.nn.activations import softplus, H
+    >>> sp.diff(softplus(H), H)
+    tanh(h/2)/2 + 1/2
+    >>> softplus(0), sp.N(softplus(1), 15)          # log 2, log(1 + e)
+    (log(2), 1.31326168751822)
+    """
+
+    @classmethod
+    def eval(cls, x):
+        if x == 0:
+            return sp.log(2)
+        return None
+
+    def fdiff(self, argindex=1):
+        return (1 + sp.tanh(self.args[0] / 2)) / 2
+
+    def _eval_rewrite_as_log(self, x, **kwargs):
+        return sp.log(1 + sp.exp(x))
+
+    def _eval_evalf(self, prec):
+        return sp.log(1 + sp.exp(self.args[0]))._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+
 #: SELU constants (Klambauer, Unterthiner, Mayr, Hochreiter, NIPS 2017), 32 digits.
 SELU_LAMBDA = sp.Float("1.0507009873554804934193349852946", 32)
 SELU_ALPHA = sp.Float("1.6732632423543772848170429916717", 32)
@@ -65,11 +99,14 @@ ACTIVATIONS: dict[str, Callable[..., sp.Expr]] = {
     "hard_tanh": lambda: sp.Max(-1, sp.Min(1, H)),
     "tanh": lambda: sp.tanh(H),
     "erf": lambda: sp.erf(H),
-    "sigmoid": lambda: 1 / (1 + sp.exp(-H)),
-    "silu": lambda: H / (1 + sp.exp(-H)),
-    "swish": lambda: H / (1 + sp.exp(-H)),
+    # sigmoid(h) = 1/(1 + e^-h) = (1 + tanh(h/2))/2 and softplus' = the same: the tanh forms
+    # keep phi' (and the laws of D = diag(phi'(h)), which evaluate phi' symbolically) finite
+    # in float64 for any h
+    "sigmoid": lambda: (1 + sp.tanh(H / 2)) / 2,
+    "silu": lambda: H * (1 + sp.tanh(H / 2)) / 2,
+    "swish": lambda: H * (1 + sp.tanh(H / 2)) / 2,
     "gelu": lambda: H * (1 + sp.erf(H / sp.sqrt(2))) / 2,
-    "softplus": lambda: sp.log(1 + sp.exp(H)),
+    "softplus": lambda: softplus(H),
     "elu": _elu,
     "selu": lambda: SELU_LAMBDA * sp.Piecewise((H, H > 0), (SELU_ALPHA * (sp.exp(H) - 1), True)),
 }
@@ -106,8 +143,8 @@ def activation_expr(spec: Any) -> sp.Expr:
     >>> x = sp.Symbol("x")
     >>> activation_expr(x**3)                   # one free symbol, renamed to h
     h**3
-    >>> activation_expr("softplus")
-    log(exp(h) + 1)
+    >>> activation_expr("softplus")             # log(1 + e^h), see softplus
+    softplus(h)
     >>> activation_expr("mish")                 # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

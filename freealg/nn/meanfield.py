@@ -288,9 +288,9 @@ class MeanField:
         # slow (slope near 1): the map moves q in the direction of sign(g); follow that
         # direction to the first sign change of g and solve it there
         up = g(q) > 0
-        a = q
+        a = b = q                       # g(a) has the sign `up`
         for _ in range(200):
-            b = a * 2 if up else a / 2
+            b = b * 2 if up else b / 2
             if up and b > 1e12:
                 return None                  # no finite fixed point: q_l grows without bound
             if not up and b < 1e-30:
@@ -298,10 +298,13 @@ class MeanField:
                     return sp.S.Zero         # algebraic decay q_l ~ c/l to the fixed point 0
                 break
             gb = g(b)
-            # near the fixed point 0, g(q) = O(q): a sign counts only above the rounding
-            if (gb > (1e-10 * b if zero_fixed else 0.0)) != up:
-                lo, hi = min(a, b), max(a, b)
-                return sp.Float(brentq(g, lo, hi, xtol=1e-300, rtol=1e-15), 15)
+            # g is computed to about 1e-14 relative to q: a sign counts only above that
+            # rounding (else a drift g -> const > 0 at large q, or g = O(q) near the fixed
+            # point 0, could fake a root)
+            if abs(gb) <= 1e-10 * b:
+                continue
+            if (gb > 0) != up:
+                return sp.Float(brentq(g, min(a, b), max(a, b), xtol=1e-300, rtol=1e-15), 15)
             a = b
         raise NoConvergence("q* fixed point", 15, 200, abs(g(q)), None,
                             "the variance map has no isolated fixed point near the iterate; "
