@@ -16,7 +16,10 @@ number of unknowns this law adds to a Newton system (0 for laws with a formula);
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import functools
+import inspect
+import types
+from typing import TYPE_CHECKING, Any, Sequence
 
 import mpmath
 import numpy as np
@@ -27,6 +30,7 @@ from .. import progress as _progress
 from ..kernels.backend import MP, NP
 from ..kernels.dual import Dual
 from ..numeric import cauchy as engine_cauchy
+from ..numeric import certify as engine_certify
 from ..numeric import density as engine_density
 from ..numeric import strategies as engine_strategies
 from ..numeric import support as engine_support
@@ -69,6 +73,25 @@ def _moment_count(n: Any, name: str) -> int:
     return n
 
 
+def _certifiable_atoms(own):
+    """A subclass's ``atoms(self)`` as ``atoms(self, certify=False, dps=30)``, memoised.
+
+    The wrapper gets the globals of ``own``'s module, so that the doctest finder still counts
+    the method as that module's own (its examples keep running)."""
+    cert = engine_certify.certify_atoms
+
+    def atoms(self, certify: bool = False, dps: int = 30):
+        out = list(self._memo("atoms", lambda: own(self)))
+        return cert(out, dps) if certify else out
+
+    wrapper = types.FunctionType(atoms.__code__, own.__globals__, "atoms", atoms.__defaults__,
+                                 atoms.__closure__)
+    functools.update_wrapper(wrapper, own)
+    wrapper.__signature__ = inspect.signature(atoms)
+    wrapper._memoised = True
+    return wrapper
+
+
 class Law(DistributionMixin):
     """Base class of all laws. Subclasses set ``_argnames`` and implement the hooks.
 
@@ -92,6 +115,14 @@ class Law(DistributionMixin):
     def _init(self, *args):
         object.__setattr__(self, "_args", tuple(args))
         object.__setattr__(self, "_cache", {})
+
+    def __init_subclass__(cls, **kwargs):
+        # a subclass's own atoms(self) becomes atoms(self, certify=False, dps=30), memoised
+        # (composite laws memoise it anyway: a deep tree asks each child more than once)
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("atoms")
+        if own is not None and not getattr(own, "_memoised", False):
+            cls.atoms = _certifiable_atoms(own)
 
     def __setattr__(self, key, value):
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -574,18 +605,46 @@ class Law(DistributionMixin):
     def _atoms_float(self) -> list:
         return engine_density.atoms_float(self)
 
-    def atoms(self) -> list[Atom]:
-        """Point masses, sorted by location (exact when the parameters are exact).
+    if TYPE_CHECKING:
+        # subclasses override atoms(self); Law.__init_subclass__ adds certify and dps
+        atoms: Any
+    else:
+        def atoms(self, certify: bool = False, dps: int = 30) -> list[Atom]:
+            """Point masses    , sorted by location (exact when the parameters are exact).
 
-        Examples
-        --------
-        >>> import sympy as sp, freealg as fa
-        >>> fa.bernoulli(sp.Rational(1, 3)).atoms()
-        [Atom(location=0, mass=2/3, error=0), Atom(location=1, mass=1/3, error=0)]
-        >>> fa.semicircle(1).atoms()
-        []
-        """
-        return []
+            Examples
+            --------
+            >>> import sympy as sp, freealg as fa
+            >>> fa.bernoulli(sp.Rational(1, 3)).atoms()
+            [Atom(location=0, mass=2/3, error=0), Atom(location=1, mass=1/3, error=0)]
+            >>> fa.semicircle(1).atoms()
+            []
+            >>> a = fa.free_poisson(sp.Rational(1, 2)).atoms(certify=True)[0]   # needs python-flint
+            >>> lo, hi = a.mass_enclosure
+            >>> lo <= sp.Rational(1, 2) <= hi
+            True
+
+            Parameters
+            ----------
+            certify : bool, optional
+                Attach ``enclosure`` (location) and ``mass_enclosure``: intervals ``(lo, hi)``
+                guaranteed to contain the true values, from python-flint ball arithmetic (the
+                ``certify`` extra; see ``freealg.numeric.certify``).
+            dps : int, optional
+                Digits of the enclosures: width below ``10**-(dps - 5)`` (relative above 1).
+
+            Returns
+            -------
+            list of Atom
+
+            Raises
+            ------
+            OptionalDependencyError
+                ``certify=True`` without python-flint (``pip install -e ".[certify]"``).
+            NoConvergence
+                ``certify=True`` for atoms found numerically (not exact numbers).
+            """
+            return engine_certify.certify_atoms([], dps) if certify else []
 
     def support(self, dps: int = 30, method: str | None = None,
                 progress: bool | None = None) -> list[Band]:
@@ -619,7 +678,7 @@ class Law(DistributionMixin):
         return engine_support.support(self, dps, method, progress, _progress)
 
     def edges(self, dps: int = 30, method: str | None = None,
-              progress: bool | None = None) -> list[Edge]:
+              progress: bool | None = None, certify: bool = False) -> list[Edge]:
         """All band endpoints and the special points inside bands, with their kind and local
         exponent (see :class:`Edge`).
 
@@ -640,13 +699,30 @@ class Law(DistributionMixin):
             inapplicable name raises.
         progress : bool or None, optional
             Report the stages of a numeric search on stderr (as for :meth:`support`).
+        certify : bool, optional
+            Attach to each edge an ``enclosure = (lo, hi)`` guaranteed to contain the true
+            location, narrower than ``10**-(dps - 5)`` (relative above 1), from python-flint
+            ball arithmetic: exact edge formulas evaluated in balls, or the certified real
+            roots of the discriminant of the law's algebraic curve, each confirmed as a band
+            end (see ``freealg.numeric.certify``). Needs the ``certify`` extra.
 
         Returns
         -------
         list of Edge
             Sorted by location: ``'soft'`` and ``'hard'`` band ends (side ``'left'`` or
             ``'right'``), ``'cusp'`` and ``'singular'`` points inside a band (side ``''``).
+
+        Raises
+        ------
+        OptionalDependencyError
+            ``certify=True`` without python-flint (``pip install -e ".[certify]"``).
+        NoConvergence
+            ``certify=True`` for a law with neither exact edges nor an exact algebraic curve.
         """
+        if certify:
+            engine_certify.flint_module()
+            out = engine_support.edges(self, dps, method, progress, _progress)
+            return engine_certify.certify_edges(self, out, dps)
         return engine_support.edges(self, dps, method, progress, _progress)
 
     def _support(self, dps: int, method: str | None = None) -> list[Band]:

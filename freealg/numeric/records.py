@@ -47,7 +47,7 @@ class Atom:
         Error bound of a numerically found atom (0 when exact).
     enclosure, mass_enclosure : tuple or None, optional
         Certified intervals ``(lo, hi)`` that contain the true location and mass (set by
-        ``atoms(certify=True)``, see :mod:`freealg.numeric.certify`; None otherwise). They do
+        ``atoms(certify=True)``, see ``freealg.numeric.certify``; None otherwise). They do
         not take part in ``==`` and ``hash``.
     """
 
@@ -124,7 +124,7 @@ class Edge:
         The local exponent of the density at the point.
     enclosure : tuple or None, optional
         A certified interval ``(lo, hi)`` that contains the true location (set by
-        ``edges(certify=True)``, see :mod:`freealg.numeric.certify`; None otherwise).
+        ``edges(certify=True)``, see ``freealg.numeric.certify``; None otherwise).
     """
 
     location: Any

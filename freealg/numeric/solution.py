@@ -100,8 +100,11 @@ class SpectralSolution:
         """
         return self._run("density", self.law.density, x, dps=self._dps(dps), method=method)
 
-    def atoms(self):
+    def atoms(self, certify: bool = False, dps: int | None = None):
         """Atoms (exact from the theorems when the inputs are exact).
+
+        ``certify=True`` attaches certified ``enclosure`` and ``mass_enclosure`` intervals of
+        ``dps`` digits (see :meth:`freealg.Law.atoms`).
 
         Examples
         --------
@@ -110,13 +113,20 @@ class SpectralSolution:
         >>> q = fa.projection("q", sp.Rational(1, 3))
         >>> fa.spectrum(p + q).atoms()     # tau(p ^ q') = 1/2 + 2/3 - 1 at 0, tau(p ^ q) = 0 at 2
         [Atom(location=0, mass=1/6, error=0), Atom(location=1, mass=1/6, error=0)]
+        >>> lo, hi = fa.spectrum(p + q).atoms(certify=True)[0].mass_enclosure
+        >>> lo <= sp.Rational(1, 6) <= hi
+        True
         """
+        if certify:
+            return self.law.atoms(certify=True, dps=self._dps(dps))
         return self.law.atoms()
 
-    def edges(self, dps: int | None = None, progress: bool | None = None):
+    def edges(self, dps: int | None = None, progress: bool | None = None,
+              certify: bool = False):
         """Support edges with kind and error estimate, at ``dps`` digits (default: the solution's).
 
         ``progress`` reports the stages of a slow numeric search on stderr (see
+        :meth:`freealg.Law.edges`); ``certify=True`` attaches certified enclosures (see
         :meth:`freealg.Law.edges`).
 
         Examples
@@ -129,6 +139,8 @@ class SpectralSolution:
         >>> mpmath.nstr(fa.spectrum(x + y).edges(dps=40)[-1].location, 35)
         '2.8284271247461900976033774484193962'
         """
+        if certify:
+            return self.law.edges(dps=self._dps(dps), progress=progress, certify=True)
         return self.law.edges(dps=self._dps(dps), progress=progress)
 
     def support(self, dps: int | None = None, progress: bool | None = None):

@@ -1,0 +1,624 @@
+"""Certified enclosures of support edges and atoms with python-flint balls (arb/acb).
+
+``Law.edges(dps, certify=True)`` and ``Law.atoms(certify=True)`` (and the same methods of
+:class:`~freealg.numeric.solution.SpectralSolution`) call :func:`certify_edges` and
+:func:`certify_atoms`, which attach to each record an ``enclosure = (lo, hi)``: two exact
+dyadic rationals (sympy ``Rational``) that are guaranteed to contain the true value, and whose width
+is below ``10**-(dps - 5)`` times ``max(1, |value|)``. The balls are computed at a working
+precision that is doubled until they are that tight, else :class:`~freealg.errors.NoConvergence`
+names what to change. python-flint is the ``certify`` extra; it is imported only here, and only
+when a certificate is asked for.
+
+How the enclosures are obtained
+-------------------------------
+* **Exact values** (edges of catalogue laws and their affine maps, atoms from the atom
+  theorems of Bercovici-Voiculescu and Belinschi, masses such as ``1 - lambda``): the sympy
+  expression is evaluated in ball arithmetic (:func:`enclose`); rational numbers, radicals,
+  ``pi``, ``exp``/``log``/trigonometric functions, ``Max``/``Min`` and real ``CRootOf`` roots
+  are supported.
+* **Edges of algebraic laws** (⊞, ⊠, compressions, ... of laws with exact parameters), whose
+  Cauchy transform solves P(G, x) = 0 with rational coefficients: every edge is a real root of
+  D(x) = Disc_G P * lc_G P. The real roots of D are isolated by arb (exact integer polynomial,
+  the real roots come back as balls with zero imaginary part, each containing exactly one
+  root). Between two consecutive roots the roots of P(., x) stay distinct and the boundary
+  value G(x + i0) follows one of them, so the density is either zero on the whole interval or
+  positive on the whole interval; it is decided at one rational point s of the interval from
+  the exact polynomial P(., s): all of its roots real (certified) means density 0, none real
+  means density > 0. When both kinds of roots occur (degree >= 3), the physical root is the
+  one the engine's G(s + i0) (20 digits) singles out, accepted only when it is 100 times closer
+  to that root ball than to any other. A root of D with zero density on one side and a positive
+  density on the other is a band end. The engine's edges must match these one to one (interior
+  cusps and singular points must sit on a root of D), else NoConvergence.
+
+Examples
+--------
+>>> import sympy as sp, freealg as fa
+>>> e = fa.free_poisson(sp.Rational(1, 2)).edges(dps=30, certify=True)[-1]
+>>> lo, hi = e.enclosure                     # (1 + sqrt(1/2))^2
+>>> lo < (1 + sp.sqrt(sp.Rational(1, 2)))**2 < hi, float(hi - lo) < 1e-25
+(True, True)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from contextlib import contextmanager
+from fractions import Fraction
+from typing import Any, Iterator
+
+import mpmath
+import sympy as sp
+
+from ..errors import FreeAlgError, NoConvergence, OptionalDependencyError
+from .records import Edge
+
+__all__ = ["enclose", "certify_edges", "certify_atoms", "flint_module"]
+
+# doublings of the working precision before giving up
+_MAX_DOUBLINGS = 6
+
+
+def flint_module(option: str = "certify", value: Any = True) -> Any:
+    """The ``flint`` module (python-flint), or :class:`~freealg.errors.OptionalDependencyError`
+    naming the ``certify`` extra.
+
+    Examples
+    --------
+    >>> from freealg.numeric.certify import flint_module
+    >>> flint_module().__name__
+    'flint'
+
+    Parameters
+    ----------
+    option, value : str, object, optional
+        The option that asked for it (shown in the error).
+
+    Returns
+    -------
+    module
+
+    Raises
+    ------
+    OptionalDependencyError
+        When python-flint is not installed: ``pip install -e ".[certify]"``.
+    """
+    try:
+        return importlib.import_module("flint")
+    except ImportError:
+        raise OptionalDependencyError(option, value, "python-flint", "certify") from None
+
+
+@contextmanager
+def _precision(fl: Any, bits: int) -> Iterator[None]:
+    """flint's working precision set to ``bits`` for the block, restored after it."""
+    old = fl.ctx.prec
+    fl.ctx.prec = int(bits)
+    try:
+        yield
+    finally:
+        fl.ctx.prec = old
+
+
+def _start_bits(dps: int) -> int:
+    return int(3.33 * dps) + 32
+
+
+def _tol(dps: int, size: Any) -> mpmath.mpf:
+    with mpmath.workdps(20):
+        return mpmath.mpf(10) ** (5 - dps) * max(1, abs(mpmath.mpf(size)))
+
+
+def _to_mpf(x: Any) -> mpmath.mpf:
+    """An exact arb (radius 0) as an exact mpf."""
+    man, exp = x.man_exp()
+    man, exp = int(man), int(exp)
+    with mpmath.workprec(max(53, man.bit_length() + 8)):
+        return mpmath.mpf((man, exp))
+
+
+def _bounds(x: Any) -> tuple:
+    """(lo, hi) exact mpf bounds of a real arb ball (rounded outwards to the ball's own
+    precision, not to flint's current one); see :func:`_exact_pair` for the records."""
+    fl = flint_module()
+    with _precision(fl, max(fl.ctx.prec, x.bits() + 16)):
+        return _to_mpf(x.lower()), _to_mpf(x.upper())
+
+
+def _rational(x: mpmath.mpf) -> sp.Rational:
+    """An mpf as the exact sympy Rational (a dyadic number)."""
+    f = _frac(x)
+    return sp.Rational(f.numerator, f.denominator)
+
+
+def _exact_pair(pair: tuple) -> tuple:
+    return tuple(_rational(v) for v in pair)
+
+
+def _frac(x: mpmath.mpf) -> Fraction:
+    """An mpf as an exact Fraction."""
+    sign, man, exp, _bc = x._mpf_
+    return Fraction((-1) ** sign * int(man)) * Fraction(2) ** int(exp)
+
+
+class _Unsupported(Exception):
+    pass
+
+
+_FUNCS = {sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos", sp.tan: "tan",
+          sp.atan: "atan", sp.asin: "asin", sp.acos: "acos", sp.sinh: "sinh",
+          sp.cosh: "cosh", sp.tanh: "tanh"}
+
+
+def _ball(fl: Any, e: Any) -> Any:
+    """The exact number ``e`` (sympy) as an acb ball at flint's current precision."""
+    acb, arb = fl.acb, fl.arb
+    if isinstance(e, bool):
+        raise _Unsupported(e)
+    if isinstance(e, int):
+        return acb(e)
+    if isinstance(e, Fraction):
+        return acb(fl.fmpq(e.numerator, e.denominator))
+    e = sp.sympify(e)
+    if e.is_Integer:
+        return acb(int(e))
+    if e.is_Rational:
+        return acb(fl.fmpq(int(e.p), int(e.q)))
+    if e.is_Float:                         # the binary number the Float stores, exactly
+        sign, man, exp, _bc = e._mpf_
+        if not man:
+            return acb(0)
+        return acb(arb(fl.fmpz((-1) ** sign * int(man))) * arb(2) ** int(exp))
+    if e is sp.pi:
+        return acb(arb.pi())
+    if e is sp.E:
+        return acb(arb.const_e())
+    if e is sp.EulerGamma:
+        return acb(arb.const_euler())
+    if e is sp.I:
+        return acb(0, 1)
+    if e.is_Add:
+        out = acb(0)
+        for a in e.args:
+            out += _ball(fl, a)
+        return out
+    if e.is_Mul:
+        out = acb(1)
+        for a in e.args:
+            out *= _ball(fl, a)
+        return out
+    if e.is_Pow:
+        base, ex = e.args
+        b = _ball(fl, base)
+        if ex.is_Integer:
+            return b ** int(ex)
+        if ex.is_Rational:
+            if base.is_zero:
+                return acb(0)
+            if ex.q == 2 and base.is_positive:
+                return b.sqrt() ** int(ex.p)
+            return b ** acb(fl.fmpq(int(ex.p), int(ex.q)))     # principal branch, as sympy
+        return b ** _ball(fl, ex)
+    if isinstance(e, (sp.Max, sp.Min)):
+        vals = [_ball(fl, a) for a in e.args]
+        if not all(v.imag.contains(0) for v in vals):
+            raise _Unsupported(e)
+        out = vals[0].real
+        for v in vals[1:]:
+            out = out.max(v.real) if isinstance(e, sp.Max) else out.min(v.real)
+        return acb(out)
+    if isinstance(e, sp.Abs):
+        return acb(abs(_ball(fl, e.args[0])))
+    if isinstance(e, sp.CRootOf):
+        return _crootof(fl, e)
+    for f, name in _FUNCS.items():
+        if isinstance(e, f):
+            return getattr(_ball(fl, e.args[0]), name)()
+    raise _Unsupported(e)
+
+
+def _crootof(fl: Any, e: Any) -> Any:
+    """A real CRootOf (sympy's index k < number of real roots is the k-th real root in
+    increasing order) from arb's isolation of the roots of its polynomial."""
+    poly = sp.Poly(e.expr, e.poly.gens[0], domain="QQ")
+    _, ip = poly.clear_denoms()
+    coeffs = [int(c) for c in reversed(ip.all_coeffs())]
+    roots = fl.fmpz_poly(coeffs).complex_roots()
+    real = sorted((r.real for r, _m in roots if r.imag.is_zero()), key=lambda r: float(r.mid()))
+    if e.index >= len(real):
+        raise _Unsupported(e)
+    return fl.acb(real[int(e.index)])
+
+
+def _real_ball(fl: Any, e: Any, what: str) -> Any:
+    b = _ball(fl, e)
+    if not b.imag.contains(0):
+        raise NoConvergence(f"certified enclosure of {what}", advice=f"{e} is not real")
+    return b.real
+
+
+def _doubling(dps: int, fn, what: str):
+    """Run ``fn(bits) -> (result, width_ok)`` at doubling precision until ``width_ok``."""
+    fl = flint_module()
+    bits = _start_bits(dps)
+    width = None
+    for _step in range(_MAX_DOUBLINGS):
+        with _precision(fl, bits):
+            res, ok, width = fn(fl, bits)
+        if ok:
+            return res
+        bits *= 2
+    raise NoConvergence(f"certified enclosure of {what}", dps=dps, steps=_MAX_DOUBLINGS,
+                        residual=width, advice=f"the ball stayed wider than 1e-{dps - 5} up to "
+                        f"{bits // 2} bits; ask for fewer digits (a smaller dps)")
+
+
+def _exact(v: Any) -> bool:
+    """Whether v is an exact number (not an mpf or a sympy Float)."""
+    if isinstance(v, (int, Fraction)) and not isinstance(v, bool):
+        return True
+    if isinstance(v, sp.Basic):
+        return bool(v.is_number) and not v.has(sp.Float)
+    return False
+
+
+def enclose(expr: Any, dps: int = 30) -> tuple:
+    """A certified interval ``(lo, hi)`` containing the real number ``expr`` (exact sympy).
+
+    The expression is evaluated in arb ball arithmetic, the precision doubled until the width is
+    below ``10**-(dps - 5) * max(1, |expr|)``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from freealg.numeric.certify import enclose
+    >>> lo, hi = enclose((1 + sp.sqrt(2))**2, dps=30)
+    >>> lo < 3 + 2*sp.sqrt(2) < hi, float(hi - lo) < 1e-25
+    (True, True)
+
+    Parameters
+    ----------
+    expr : sympy expression, int or Fraction
+        A real number without symbols or floats-from-nowhere (a sympy Float counts as the
+        binary number it stores).
+    dps : int, optional
+        Decimal digits: the width is below ``10**-(dps - 5)`` relative to ``max(1, |expr|)``.
+
+    Returns
+    -------
+    tuple of sympy.Rational
+        Exact (dyadic) endpoints ``lo <= expr <= hi``; compare them with sympy, or convert
+        them with ``mpmath.mpf`` at a working precision above ``dps``.
+
+    Raises
+    ------
+    OptionalDependencyError
+        Without python-flint (the ``certify`` extra).
+    NoConvergence
+        When the expression is not a real number that arb can evaluate, or stays too wide.
+    """
+    if not isinstance(dps, int) or isinstance(dps, bool) or dps < 6:
+        from ..errors import InvalidParameterError
+        raise InvalidParameterError("dps", dps, "must be an integer >= 6 for a certificate")
+    flint_module()
+
+    def run(fl, bits):
+        try:
+            x = _real_ball(fl, expr, str(expr))
+        except _Unsupported as err:
+            raise NoConvergence(f"certified enclosure of {expr}", dps=dps, advice=(
+                f"ball arithmetic does not support {err.args[0]}; certificates cover rational "
+                "numbers, radicals, pi, exp/log/trigonometric functions, Max/Min and real "
+                "CRootOf")) from None
+        if not x.is_finite():
+            return None, False, None
+        lo, hi = _bounds(x)
+        w = hi - lo
+        return (lo, hi), w <= _tol(dps, lo), w
+    return _exact_pair(_doubling(dps, run, str(expr)))
+
+
+# ---------------------------------------------------------------------------------------
+# algebraic curves
+
+def _curve(law: Any) -> Any:
+    """The law's algebraic curve engine with rational coefficients, or None."""
+    from .curve import AlgebraicCurve
+    eng = None
+    try:
+        get = getattr(law, "_curve_engine", None)
+        eng = get(eliminate=True) if get is not None else None
+        if eng is None:
+            P = law.curve()
+            if P is None:
+                P = _derived_curve(law)
+            eng = AlgebraicCurve(P) if P is not None else None
+    except (FreeAlgError, NotImplementedError, sp.PolynomialError):
+        return None
+    if eng is None or not eng._exact:
+        return None
+    return eng
+
+
+def _derived_curve(law: Any) -> sp.Poly | None:
+    """A polynomial vanishing on the curve of a free power mu^{⊞t} or a free compression of
+    an algebraic law mu (duck-typed by the law's ``name`` and ``args``), or None.
+
+    With G_mu(omega) = u: mu^{⊞t} has G = u at z = t omega - (t - 1)/u (the subordination
+    relation of the power), so P_mu(G, (z + (t - 1)/G)/t) = 0. The compression by a projection
+    of trace t is D_t(mu^{⊞1/t}) (Nica-Speicher, Lecture 14): P_mu(t G, z + (1 - t)/(t G)) = 0;
+    in the ambient algebra G_amb = (1 - t)/z + t G. The numerator may carry extra factors (they
+    only add candidates; the classification reads all roots of P(., x), see the module
+    docstring); factors free of G, and powers of G, are dropped.
+    """
+    name, args = getattr(law, "name", ""), tuple(getattr(law, "args", ()))
+    if name not in ("free_power", "free_compression") or not args:
+        return None
+    inner = _curve(args[0])
+    if inner is None:
+        return None
+    t = sp.nsimplify(args[1])
+    if not t.is_Rational:
+        return None
+    Gi, zi = inner.poly.gens
+    G, z = sp.symbols("G z")
+    if name == "free_power":
+        expr = inner.poly.as_expr().subs({Gi: G, zi: (z + (t - 1) / G) / t}, simultaneous=True)
+    else:
+        Gc = (G - (1 - t) / z) / t if (len(args) > 2 and args[2]) else G
+        expr = inner.poly.as_expr().subs({Gi: t * Gc, zi: z + (1 - t) / (t * Gc)},
+                                         simultaneous=True)
+    num = sp.numer(sp.together(expr))
+    keep = sp.Integer(1)
+    for f, _m in sp.factor_list(sp.expand(num), G, z)[1]:
+        fp = sp.Poly(f, G, z)
+        if fp.degree(G) >= 1 and not (fp.is_monomial and fp.total_degree() == fp.degree(G)):
+            keep *= f
+    P = sp.Poly(keep, G, z, domain="QQ")
+    return P if P.degree(G) >= 1 else None
+
+
+def _int_coeffs(q: sp.Poly) -> list:
+    """Ascending integer coefficients of a multiple of the rational polynomial q."""
+    _, ip = q.clear_denoms()
+    return [int(c) for c in reversed(ip.all_coeffs())]
+
+
+class _Analysis:
+    """Certified real roots of D = Disc_G P * lc_G P and the density's status around each."""
+
+    def __init__(self, law: Any, eng: Any, dps: int):
+        self.law, self.eng, self.dps = law, eng, dps
+        z = eng.poly.gens[1]
+        D = (eng._discriminant() * eng._coef[-1]).as_expr()
+        self.D = sp.Poly(D, z, domain="QQ").sqf_part()
+        self.roots: list = []          # real arb balls, increasing
+        self.status: list = []         # len(roots) + 1 entries: 'zero' or 'positive'
+        self.how: list = []
+
+    def isolate(self) -> None:
+        dps = self.dps
+        coeffs = _int_coeffs(self.D)
+
+        def run(fl, bits):
+            if self.D.degree() <= 0:
+                return [], True, None
+            rts = [r.real for r, _m in fl.fmpz_poly(coeffs).complex_roots() if r.imag.is_zero()]
+            rts.sort(key=lambda r: float(r.mid()))
+            widths = [_bounds(r)[1] - _bounds(r)[0] for r in rts]
+            ok = all(w <= _tol(dps, _bounds(r)[0]) for w, r in zip(widths, rts))
+            return rts, ok, max(widths, default=None)
+        self.roots = _doubling(dps, run, "the real roots of the discriminant of the curve")
+
+    def _sample(self, i: int) -> Fraction:
+        """A simple rational strictly between root i - 1 and root i."""
+        lo = _frac(_bounds(self.roots[i - 1])[1])
+        hi = _frac(_bounds(self.roots[i])[0])
+        mid = (lo + hi) / 2
+        for den in (1, 2, 4, 10, 100, 10 ** 4, 10 ** 8):
+            f = mid.limit_denominator(den)
+            if lo < f < hi:
+                return f
+        return mid
+
+    def classify(self) -> None:
+        fl = flint_module()
+        n = len(self.roots)
+        self.status = ["zero"] + [""] * (n - 1) + (["zero"] if n else [])
+        self.how = ["compact support"] + [""] * (n - 1) + (["compact support"] if n else [])
+        for i in range(1, n):
+            s = self._sample(i)
+            self.status[i], self.how[i] = self._status_at(fl, s)
+
+    def _status_at(self, fl: Any, s: Fraction) -> tuple:
+        eng = self.eng
+        z = eng.poly.gens[1]
+        sv = sp.Rational(s.numerator, s.denominator)
+        a = [sp.Rational(c.as_expr().subs(z, sv)) for c in eng._coef]
+        q = fl.fmpq_poly([fl.fmpq(int(c.p), int(c.q)) for c in a])
+        with _precision(fl, 128):
+            roots = [r for r, _m in q.complex_roots()]
+        nreal = sum(1 for r in roots if r.imag.is_zero())
+        if nreal == len(roots):
+            return "zero", "all roots of P(., x) real"
+        if nreal == 0:
+            return "positive", "no root of P(., x) real"
+        # mixed: the physical root from the engine's boundary value, if unambiguous
+        try:
+            with mpmath.workdps(20):
+                g = mpmath.mpc(self.law.cauchy(mpmath.mpf(s.numerator) / s.denominator, dps=20))
+        except FreeAlgError as err:
+            raise NoConvergence("certified classification of the density at x = "
+                                f"{float(s):.6g}", dps=self.dps, advice=(
+                                    f"the engine's G(x + i0) failed ({err}); certified edges "
+                                    "need it where P(., x) has real and non-real roots")) from None
+        with mpmath.workdps(20):
+            dist = sorted((abs(g - mpmath.mpc(float(r.real.mid()), float(r.imag.mid()))), k)
+                          for k, r in enumerate(roots))
+        if len(dist) > 1 and not dist[0][0] * 100 < dist[1][0]:
+            raise NoConvergence(f"certified classification of the density at x = {float(s):.6g}",
+                                dps=self.dps, advice=(
+                                    "the engine's G(x + i0) does not single out one root of "
+                                    "P(., x); certified edges are not available for this law"))
+        phys = roots[dist[0][1]]
+        return ("zero" if phys.imag.is_zero() else "positive"), "branch of the engine's G"
+
+
+def _analysis(law: Any, dps: int) -> _Analysis | None:
+    eng = _curve(law)
+    if eng is None:
+        return None
+    an = _Analysis(law, eng, dps)
+    an.isolate()
+    an.classify()
+    return an
+
+
+def _near(ball: Any, loc: Any, err: Any, dps: int) -> bool:
+    """Whether an engine location (with its error) is compatible with a root ball."""
+    lo, hi = _bounds(ball)
+    with mpmath.workdps(dps + 10):
+        x = mpmath.mpf(loc)
+        slack = 10 * mpmath.mpf(err or 0) + _tol(dps, x)
+        return lo - slack <= x <= hi + slack
+
+
+def _located(edge: Edge, ball: Any, dps: int) -> Edge:
+    lo, hi = _bounds(ball)
+    if _exact(edge.location):
+        loc, err = edge.location, edge.error
+    else:
+        with mpmath.workdps(dps):
+            loc = +((lo + hi) / 2)
+        with mpmath.workdps(dps + 10):
+            err = max(loc - lo, hi - loc)
+        with mpmath.workdps(3):
+            err = +mpmath.mpf(err) * (1 + mpmath.mpf(2) ** -8)      # rounded up
+    return dataclasses.replace(edge, location=loc, error=err, enclosure=_exact_pair((lo, hi)))
+
+
+def certify_edges(law: Any, edges: list, dps: int) -> list:
+    """The engine's ``edges`` of ``law`` with certified ``enclosure`` fields.
+
+    Exact locations are enclosed by :func:`enclose`; numeric ones by the certified analysis of
+    the law's algebraic curve (see the module docstring), which must find the same band ends.
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> from freealg.numeric.certify import certify_edges
+    >>> law = fa.semicircle(1).boxplus(fa.free_poisson(sp.Rational(1, 2)))
+    >>> [e.side for e in certify_edges(law, law.edges(dps=30), 30)]
+    ['left', 'right']
+
+    Parameters
+    ----------
+    law : Law
+        Any object with ``curve()`` (and optionally ``_curve_engine``) and ``cauchy``.
+    edges : list of Edge
+        What ``law.edges(dps)`` returned.
+    dps : int
+        Decimal digits: enclosures narrower than ``10**-(dps - 5)`` (relative to the edge
+        when it exceeds 1).
+
+    Returns
+    -------
+    list of Edge
+        Each with ``enclosure = (lo, hi)``; numeric locations are replaced by the midpoint
+        of the certified ball, and their ``error`` bounds the distance to either end.
+
+    Raises
+    ------
+    OptionalDependencyError
+        Without python-flint (the ``certify`` extra).
+    NoConvergence
+        When an edge has no exact formula and the law no exact algebraic curve, or when the
+        certified analysis and the engine disagree.
+    """
+    flint_module()
+    out: list = []
+    numeric = [e for e in edges if not _exact(e.location)]
+    an = _analysis(law, dps) if numeric else None
+    if numeric and an is None:
+        raise NoConvergence("certified edges", dps=dps, advice=(
+            "this law has neither exact edge formulas nor an algebraic curve with rational "
+            "coefficients; use exact (sympy Rational) parameters, or a law built by "
+            "⊞ / ⊠ / compression from catalogue laws"))
+    used: set = set()
+    for e in edges:
+        if _exact(e.location):
+            lo, hi = enclose(e.location, dps)
+            out.append(dataclasses.replace(e, enclosure=(lo, hi)))
+            continue
+        assert an is not None
+        if e.side:
+            want = (("zero", "positive") if e.side == "left" else ("positive", "zero"))
+        else:
+            want = ("positive", "positive")
+        hits = [i for i, r in enumerate(an.roots)
+                if (an.status[i], an.status[i + 1]) == want and _near(r, e.location, e.error, dps)]
+        if len(hits) != 1:
+            raise NoConvergence(f"certified edge near {mpmath.nstr(e.location, 12)}", dps=dps,
+                                advice=(
+                                    f"{len(hits)} certified roots of the discriminant with the "
+                                    f"density {want[0]} on the left and {want[1]} on the right "
+                                    "match it; the engine's edge and the certified analysis "
+                                    "disagree (report this)"))
+        used.add(hits[0])
+        out.append(_located(e, an.roots[hits[0]], dps))
+    if an is not None:
+        ends = {i for i in range(len(an.roots)) if an.status[i] != an.status[i + 1]}
+        covered = {i for i in ends if any(_near(an.roots[i], e.location, e.error, dps)
+                                          for e in edges)}
+        if ends - covered:
+            miss = ", ".join(mpmath.nstr(_bounds(an.roots[i])[0], 12)
+                             for i in sorted(ends - covered))
+            raise NoConvergence("certified edges", dps=dps, advice=(
+                f"the certified analysis of the curve finds band ends at {miss} that the "
+                "engine did not report (report this)"))
+    return out
+
+
+def certify_atoms(atoms: list, dps: int = 30) -> list:
+    """``atoms`` with certified ``enclosure`` (location) and ``mass_enclosure`` fields.
+
+    Atoms of catalogue laws and those of the atom theorems (Bercovici-Voiculescu for ⊞,
+    Belinschi for ⊠, Nica-Speicher for compressions) are exact sympy numbers; they are
+    enclosed by :func:`enclose`.
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> from freealg.numeric.certify import certify_atoms
+    >>> a = certify_atoms(fa.free_poisson(sp.Rational(1, 2)).atoms(), 30)[0]
+    >>> a.mass_enclosure[0] <= sp.Rational(1, 2) <= a.mass_enclosure[1]
+    True
+
+    Parameters
+    ----------
+    atoms : list of Atom
+        What ``law.atoms()`` returned.
+    dps : int, optional
+        Decimal digits of the enclosures.
+
+    Returns
+    -------
+    list of Atom
+
+    Raises
+    ------
+    OptionalDependencyError
+        Without python-flint (the ``certify`` extra).
+    NoConvergence
+        For an atom found numerically (its location or mass is not an exact number).
+    """
+    flint_module()
+    out = []
+    for a in atoms:
+        if not (_exact(a.location) and _exact(a.mass)):
+            raise NoConvergence(f"certified atom near {a.location}", dps=dps, advice=(
+                "its location or mass was found numerically; certificates need exact atoms "
+                "(exact parameters, and a law whose atoms follow from the atom theorems)"))
+        out.append(dataclasses.replace(a, enclosure=enclose(a.location, dps),
+                                       mass_enclosure=enclose(a.mass, dps)))
+    return out
