@@ -488,11 +488,11 @@ def _critical_exact_or_numeric(phi: sp.Expr, sigma_b: sp.Expr):
     else:
         return None
     lim = (pair[0] ** 2 + pair[1] ** 2) / 2
-    lim = sp.N(lim, 30) if phi.atoms(sp.Float) else sp.simplify(lim)
+    lim = sp.N(lim, 30) if phi.atoms(sp.Float) else lim   # sympy evaluates exact numbers
     if not (lim.is_number and lim.is_finite and lim > 0):
         return None
     out = 1 / sp.sqrt(lim)
-    return sp.Float(out, 15) if out.atoms(sp.Float) else sp.simplify(out)
+    return sp.Float(out, 15) if out.atoms(sp.Float) else out
 
 
 def _one_sided(phi: sp.Expr, dfnp, at: Any, num: float) -> list:
