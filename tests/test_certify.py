@@ -264,3 +264,17 @@ def test_without_flint_names_the_extra(monkeypatch):
         with pytest.raises(OptionalDependencyError, match=r'pip install -e "\.\[certify\]"'):
             call()
     assert law.atoms() and law.edges(30)        # the uncertified calls still work
+
+
+def test_cusp_and_edges_of_semicircle_plus_bernoulli():
+    # s (variance 4) + b (b = -+2, 1/2 each) at the critical separation: subordination
+    # G = G_b(z - 4 G) with G_b(z) = z/(z^2 - 4) (Biane 1997) gives the cubic
+    # G((z - 4G)^2 - 4) = z - 4G, whose discriminant in G is 256 z^2 (z^2 - 27): soft edges
+    # -+ 3 sqrt 3 and the cusp at 0, where two bands touch
+    law = fa.free_additive(fa.semicircle(4), fa.discrete([-2, 2]))
+    G, z = sp.symbols("G z")
+    disc = sp.factor(sp.discriminant(sp.expand(G * ((z - 4 * G) ** 2 - 4) - (z - 4 * G)), G))
+    assert disc == 256 * z ** 2 * (z ** 2 - 27)
+    edges = law.edges(30, certify=True)
+    assert [e.kind for e in edges] == ["soft", "cusp", "soft"]
+    _check(edges, [-3 * sp.sqrt(3), 0, 3 * sp.sqrt(3)])

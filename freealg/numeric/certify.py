@@ -474,11 +474,21 @@ def _analysis(law: Any, dps: int) -> _Analysis | None:
     return an
 
 
+def _value(loc: Any, dps: int) -> mpmath.mpf:
+    """An exact or numeric location as an mpf of dps + 15 digits."""
+    with mpmath.workdps(dps + 15):
+        if isinstance(loc, sp.Basic):
+            return mpmath.mpf(sp.Float(sp.N(loc, dps + 15), dps + 15)._mpf_)
+        if isinstance(loc, Fraction):
+            return mpmath.mpf(loc.numerator) / loc.denominator
+        return mpmath.mpf(loc)
+
+
 def _near(ball: Any, loc: Any, err: Any, dps: int) -> bool:
     """Whether an engine location (with its error) is compatible with a root ball."""
     lo, hi = _bounds(ball)
+    x = _value(loc, dps)
     with mpmath.workdps(dps + 10):
-        x = mpmath.mpf(loc)
         slack = 10 * mpmath.mpf(err or 0) + _tol(dps, x)
         return lo - slack <= x <= hi + slack
 
@@ -538,34 +548,38 @@ def certify_edges(law: Any, edges: list, dps: int) -> list:
     flint_module()
     out: list = []
     numeric = [e for e in edges if not _exact(e.location)]
-    an = _analysis(law, dps) if numeric else None
+    # composite laws' exact edges (snapped candidates such as a + b) are cross-checked too;
+    # catalogue laws' edges are closed forms from the literature
+    get = getattr(law, "_curve_engine", None)
+    composite = bool(edges) and get is not None and _try(lambda: get(eliminate=True)) is not None
+    an = _analysis(law, dps) if (numeric or composite) else None
     if numeric and an is None:
         raise NoConvergence("certified edges", dps=dps, advice=(
             "this law has neither exact edge formulas nor an algebraic curve with rational "
             "coefficients; use exact (sympy Rational) parameters, or a law built by "
             "⊞ / ⊠ / compression from catalogue laws"))
-    used: set = set()
     for e in edges:
-        if _exact(e.location):
+        exact = _exact(e.location)
+        if an is not None:
+            if e.side:
+                want = (("zero", "positive") if e.side == "left" else ("positive", "zero"))
+            else:
+                want = ("positive", "positive")
+            hits = [i for i, r in enumerate(an.roots)
+                    if (an.status[i], an.status[i + 1]) == want
+                    and _near(r, e.location, e.error, dps)]
+            if len(hits) != 1:
+                raise NoConvergence(
+                    f"certified edge near {mpmath.nstr(_value(e.location, dps), 12)}", dps=dps,
+                    advice=(f"{len(hits)} certified roots of the discriminant with the density "
+                            f"{want[0]} on the left and {want[1]} on the right match it; the "
+                            "engine's edge and the certified analysis disagree (report this)"))
+        if exact:
             lo, hi = enclose(e.location, dps)
             out.append(dataclasses.replace(e, enclosure=(lo, hi)))
-            continue
-        assert an is not None
-        if e.side:
-            want = (("zero", "positive") if e.side == "left" else ("positive", "zero"))
         else:
-            want = ("positive", "positive")
-        hits = [i for i, r in enumerate(an.roots)
-                if (an.status[i], an.status[i + 1]) == want and _near(r, e.location, e.error, dps)]
-        if len(hits) != 1:
-            raise NoConvergence(f"certified edge near {mpmath.nstr(e.location, 12)}", dps=dps,
-                                advice=(
-                                    f"{len(hits)} certified roots of the discriminant with the "
-                                    f"density {want[0]} on the left and {want[1]} on the right "
-                                    "match it; the engine's edge and the certified analysis "
-                                    "disagree (report this)"))
-        used.add(hits[0])
-        out.append(_located(e, an.roots[hits[0]], dps))
+            assert an is not None
+            out.append(_located(e, an.roots[hits[0]], dps))
     if an is not None:
         ends = {i for i in range(len(an.roots)) if an.status[i] != an.status[i + 1]}
         covered = {i for i in ends if any(_near(an.roots[i], e.location, e.error, dps)
@@ -577,6 +591,13 @@ def certify_edges(law: Any, edges: list, dps: int) -> list:
                 f"the certified analysis of the curve finds band ends at {miss} that the "
                 "engine did not report (report this)"))
     return out
+
+
+def _try(fn):
+    try:
+        return fn()
+    except (FreeAlgError, NotImplementedError, sp.PolynomialError):
+        return None
 
 
 def certify_atoms(atoms: list, dps: int = 30) -> list:
