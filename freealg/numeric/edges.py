@@ -450,7 +450,52 @@ def _float_brackets(law):
     real = [k for k, b in enumerate(brackets) if b[0] != b[1]]
     xo, xi = _bisect_np(law, [brackets[k][0] for k in real], [brackets[k][1] for k in real])
     refined = {k: (xo[j], xi[j]) for j, k in enumerate(real)}
+    # cusps and singular points between grid nodes: sharp dips and peaks of the density
+    scale = max(abs(lo), abs(hi), hi - lo)
+    for a, b in _corner_candidates(law, x, rho, inside, scale):
+        brackets.append((a, b, "inner"))
     return brackets, refined, lo, hi
+
+
+def _corner_candidates(law, x, rho, inside, scale) -> list:
+    """Float64 brackets (a, b) of the cusps and singular points inside bands that fall between
+    grid nodes: a node that is a sharp local minimum (below 0.8 of the density two nodes away
+    on both sides; a cusp's |x - x0|^{1/3} gives at most 0.7) or a sharp local maximum (above
+    1.5 of it; a |x - x0|^{-1/2} divergence gives at least 1.7), narrowed by 16-fold sections
+    around the extreme value, and kept when the density vanishes (exponent > 0.05) or diverges
+    (< -0.05) on both sides of it."""
+    out = []
+    n = len(x)
+    frac = np.linspace(0.0, 1.0, 33)[1:-1]
+    for i in range(2, n - 2):
+        if not np.all(inside[i - 2:i + 3]):
+            continue
+        r = rho[i - 2:i + 3]
+        far = (r[0], r[4])
+        peak = r[2] >= max(r[1], r[3]) and r[2] > 1.5 * max(far)
+        dip = r[2] <= min(r[1], r[3]) and r[2] < 0.8 * min(far)
+        if not (peak or dip):
+            continue
+        a, b = x[i - 1], x[i + 1]
+        for _ in range(9):
+            pts = a + frac * (b - a)
+            with np.errstate(all="ignore"):
+                d = _density_grid(law, pts, keep_nan=True)
+            if peak:
+                d = np.where(np.isfinite(d), d, np.inf)   # the solver fails at the divergence
+                j = int(np.argmax(d))
+            else:
+                d = np.where(np.isfinite(d), d, 0.0)
+                j = int(np.argmin(d))
+            a, b = pts[max(j - 1, 0)] if j > 0 else a, pts[j + 1] if j < len(pts) - 1 else b
+            if b - a <= 1e-11 * (1 + scale):
+                break
+        m = 0.5 * (a + b)
+        a_l = _exponent(law, m, -1.0, scale)
+        a_r = _exponent(law, m, 1.0, scale)
+        if (peak and a_l < -0.05 and a_r < -0.05) or (dip and a_l > 0.05 and a_r > 0.05):
+            out.append((float(a), float(b)))
+    return out
 
 
 def _confirmed(law, loc, err, inward, dps) -> bool:
@@ -483,6 +528,11 @@ def _refine_edges(law, brackets, refined, lo, hi, dps):
         stage(f"point inside a band near {inner[0]:.6g}")
         edges.append(_refine_interior(law, inner, cands, scale, dps))
         skip |= {k, j}
+    for k, b in enumerate(brackets):
+        if b[2] == "inner":   # a sharp dip or peak between grid nodes (see _float_brackets)
+            stage(f"point inside a band near {b[0]:.6g}")
+            edges.append(_refine_interior(law, (b[0], b[1]), cands, scale, dps))
+            skip.add(k)
     for k, b in enumerate(brackets):
         if k in skip:
             continue
@@ -571,7 +621,7 @@ def _interior_pairs(law, brackets, refined, scale) -> list:
     the point between them. ``(lo, hi)`` are the two inside points (the point lies between)."""
     ends = []
     for k, b in enumerate(brackets):
-        if b[0] == b[1]:
+        if b[0] == b[1] or k not in refined:
             continue
         xo, xi = refined[k]
         ends.append((float(xi), b[2], k, float(xo)))
