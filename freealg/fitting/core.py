@@ -242,8 +242,18 @@ class Objective:
 
 
 def noise_copies(n: int) -> int:
-    """Cauchy noise draws per data point: min(16, max(2, ceil(4000/N)))."""
-    return int(min(16, max(2, math.ceil(4000 / max(n, 1)))))
+    """Cauchy noise draws per data point: K = min(24, max(4, ceil(6000/N))).
+
+    About 6000 noisy points in all: the Monte Carlo error of the fitted parameters is then
+    a few 1e-3 relative (measured on signal plus noise at N = 1000 against K = 32), below the
+    sampling error of the spectrum itself.
+
+    Examples
+    --------
+    >>> noise_copies(1000), noise_copies(61), noise_copies(10**5)
+    (6, 24, 4)
+    """
+    return int(min(24, max(4, math.ceil(6000 / max(n, 1)))))
 
 
 def noisy_points(data: np.ndarray, gamma: float, copies: int, seed: int = 0) -> np.ndarray:
