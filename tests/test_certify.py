@@ -278,3 +278,22 @@ def test_cusp_and_edges_of_semicircle_plus_bernoulli():
     edges = law.edges(30, certify=True)
     assert [e.kind for e in edges] == ["soft", "cusp", "soft"]
     _check(edges, [-3 * sp.sqrt(3), 0, 3 * sp.sqrt(3)])
+
+
+def test_float_parameters_certify_the_law_the_floats_store():
+    # free_poisson(0.1): the float 0.1 stores the dyadic rational r = 3602879701896397/2^55;
+    # edges (1 -+ sqrt r)^2 and the atom 1 - r (Marchenko-Pastur) of that exact law
+    r = R(0.1)
+    law = fa.free_poisson(0.1)
+    _check(law.edges(30, certify=True), [(1 - sp.sqrt(r)) ** 2, (1 + sp.sqrt(r)) ** 2])
+    (atom,) = law.atoms(certify=True)
+    assert _contains(atom.mass_enclosure, 1 - r)
+    assert not _contains(atom.mass_enclosure, R(9, 10))      # 1 - 1/10 is not what is stored
+
+
+def test_symbolic_law_is_undetermined():
+    v = sp.Symbol("v", positive=True)
+    with pytest.raises(fa.UndeterminedError):
+        fa.semicircle(v).edges(certify=True)
+    with pytest.raises(fa.UndeterminedError):
+        fa.free_poisson(v).atoms(certify=True)

@@ -82,7 +82,7 @@ def _certifiable_atoms(own):
 
     def atoms(self, certify: bool = False, dps: int = 30):
         out = list(self._memo("atoms", lambda: own(self)))
-        return cert(out, dps) if certify else out
+        return cert(out, dps, self) if certify else out
 
     wrapper = types.FunctionType(atoms.__code__, own.__globals__, "atoms", atoms.__defaults__,
                                  atoms.__closure__)
@@ -720,7 +720,7 @@ class Law(DistributionMixin):
             ``certify=True`` for a law with neither exact edges nor an exact algebraic curve.
         """
         if certify:
-            engine_certify.flint_module()
+            engine_certify.check_certifiable(self)
             out = engine_support.edges(self, dps, method, progress, _progress)
             return engine_certify.certify_edges(self, out, dps)
         return engine_support.edges(self, dps, method, progress, _progress)

@@ -50,10 +50,11 @@ from typing import Any, Iterator
 import mpmath
 import sympy as sp
 
-from ..errors import FreeAlgError, NoConvergence, OptionalDependencyError
+from ..errors import FreeAlgError, NoConvergence, OptionalDependencyError, UndeterminedError
+from .params import exactified
 from .records import Edge
 
-__all__ = ["enclose", "certify_edges", "certify_atoms", "flint_module"]
+__all__ = ["enclose", "certify_edges", "certify_atoms", "check_certifiable", "flint_module"]
 
 # doublings of the working precision before giving up
 _MAX_DOUBLINGS = 6
@@ -87,6 +88,32 @@ def flint_module(option: str = "certify", value: Any = True) -> Any:
         return importlib.import_module("flint")
     except ImportError:
         raise OptionalDependencyError(option, value, "python-flint", "certify") from None
+
+
+def check_certifiable(law: Any) -> None:
+    """Raise before any work when ``certify=True`` cannot succeed: python-flint missing
+    (:class:`~freealg.errors.OptionalDependencyError`, naming the extra) or a law that depends
+    on symbols (:class:`~freealg.errors.UndeterminedError`).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> from freealg.numeric.certify import check_certifiable
+    >>> check_certifiable(fa.semicircle(1)) is None
+    True
+    >>> check_certifiable(fa.semicircle(sp.Symbol("v", positive=True)))
+    Traceback (most recent call last):
+    ...
+    freealg.errors.UndeterminedError: cannot decide a certified enclosure: it depends on the
+    symbol(s) v; substitute numbers first (.subs)
+
+    Parameters
+    ----------
+    law : Law
+        The law (anything with ``free_symbols``).
+    """
+    flint_module()
+    _no_symbols(law, [])
 
 
 @contextmanager
@@ -544,8 +571,12 @@ def certify_edges(law: Any, edges: list, dps: int) -> list:
     NoConvergence
         When an edge has no exact formula and the law no exact algebraic curve, or when the
         certified analysis and the engine disagree.
+    UndeterminedError
+        When the law or an edge depends on symbols.
     """
     flint_module()
+    _no_symbols(law, [e.location for e in edges])
+    law, edges = _exact_law(law, edges, lambda ex: ex.edges(dps))
     out: list = []
     numeric = [e for e in edges if not _exact(e.location)]
     # composite laws' exact edges (snapped candidates such as a + b) are cross-checked too;
@@ -593,6 +624,35 @@ def certify_edges(law: Any, edges: list, dps: int) -> list:
     return out
 
 
+def _no_symbols(law: Any, values: list) -> None:
+    syms: set = set(getattr(law, "free_symbols", set()) or set())
+    for v in values:
+        if isinstance(v, sp.Basic):
+            syms |= v.free_symbols
+    if syms:
+        raise UndeterminedError("a certified enclosure", sorted(syms, key=str))
+
+
+def _exact_law(law: Any, records: list, recompute) -> tuple:
+    """A law with float parameters is certified as the exact law its floats store (the law the
+    numeric strategies solve): its records are recomputed from that law."""
+    if law is None or all(_exact(v) for r in records for v in _numbers(r)):
+        return law, records
+    try:
+        ex = exactified(law)
+    except (AttributeError, TypeError):
+        return law, records
+    if ex is law:
+        return law, records
+    return ex, recompute(ex)
+
+
+def _numbers(r: Any) -> tuple:
+    if isinstance(r, Edge):
+        return (r.location,)
+    return (r.location, r.mass)
+
+
 def _try(fn):
     try:
         return fn()
@@ -600,7 +660,7 @@ def _try(fn):
         return None
 
 
-def certify_atoms(atoms: list, dps: int = 30) -> list:
+def certify_atoms(atoms: list, dps: int = 30, law: Any = None) -> list:
     """``atoms`` with certified ``enclosure`` (location) and ``mass_enclosure`` fields.
 
     Atoms of catalogue laws and those of the atom theorems (Bercovici-Voiculescu for ⊞,
@@ -621,6 +681,9 @@ def certify_atoms(atoms: list, dps: int = 30) -> list:
         What ``law.atoms()`` returned.
     dps : int, optional
         Decimal digits of the enclosures.
+    law : Law, optional
+        The law they belong to: a law with float parameters is certified as the exact law its
+        floats store (its atoms are recomputed from it).
 
     Returns
     -------
@@ -632,8 +695,12 @@ def certify_atoms(atoms: list, dps: int = 30) -> list:
         Without python-flint (the ``certify`` extra).
     NoConvergence
         For an atom found numerically (its location or mass is not an exact number).
+    UndeterminedError
+        When the law or an atom depends on symbols.
     """
     flint_module()
+    _no_symbols(law, [v for a in atoms for v in (a.location, a.mass)])
+    law, atoms = _exact_law(law, atoms, lambda ex: ex.atoms())
     out = []
     for a in atoms:
         if not (_exact(a.location) and _exact(a.mass)):
