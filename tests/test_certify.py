@@ -297,3 +297,13 @@ def test_symbolic_law_is_undetermined():
         fa.semicircle(v).edges(certify=True)
     with pytest.raises(fa.UndeterminedError):
         fa.free_poisson(v).atoms(certify=True)
+
+
+def test_numerically_identified_atoms_are_not_certified():
+    # the linearization finds the atom 1 - tau(p) = 1/2 of p x p numerically and identifies
+    # the mass (error > 0): an identification is not a theorem, so no certificate
+    p, x = fa.projection("p", R(1, 2)), fa.semicircular("x")
+    law = fa.compile(p * x * p, method="linearization").law
+    assert law.atoms()[0].error > 0
+    with pytest.raises(NoConvergence, match="numerically"):
+        law.atoms(certify=True)

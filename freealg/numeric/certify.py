@@ -578,7 +578,8 @@ def certify_edges(law: Any, edges: list, dps: int) -> list:
     _no_symbols(law, [e.location for e in edges])
     law, edges = _exact_law(law, edges, lambda ex: ex.edges(dps))
     out: list = []
-    numeric = [e for e in edges if not _exact(e.location)]
+    # an exact-looking location with a nonzero error was identified numerically: not a formula
+    numeric = [e for e in edges if not _exact(e.location) or e.error]
     # composite laws' exact edges (snapped candidates such as a + b) are cross-checked too;
     # catalogue laws' edges are closed forms from the literature
     get = getattr(law, "_curve_engine", None)
@@ -590,7 +591,7 @@ def certify_edges(law: Any, edges: list, dps: int) -> list:
             "coefficients; use exact (sympy Rational) parameters, or a law built by "
             "⊞ / ⊠ / compression from catalogue laws"))
     for e in edges:
-        exact = _exact(e.location)
+        exact = _exact(e.location) and not e.error
         if an is not None:
             if e.side:
                 want = (("zero", "positive") if e.side == "left" else ("positive", "zero"))
@@ -703,7 +704,9 @@ def certify_atoms(atoms: list, dps: int = 30, law: Any = None) -> list:
     law, atoms = _exact_law(law, atoms, lambda ex: ex.atoms())
     out = []
     for a in atoms:
-        if not (_exact(a.location) and _exact(a.mass)):
+        # an atom with a nonzero error was found numerically (an exact-looking mass may be a
+        # PSLQ identification, not a theorem): not certified
+        if not (_exact(a.location) and _exact(a.mass)) or a.error:
             raise NoConvergence(f"certified atom near {a.location}", dps=dps, advice=(
                 "its location or mass was found numerically; certificates need exact atoms "
                 "(exact parameters, and a law whose atoms follow from the atom theorems)"))
