@@ -3,5 +3,12 @@
 from .activations import ACTIVATIONS, activation_expr
 from .meanfield import MeanField, critical_sigma_w
 from .mlp import MLP
+from .attention import (AttentionRegimeWarning, attention_polynomial, attention_spectrum,
+                        attention_system, attention_threshold, sample_attention)
+from .projection import (free_random_projection, free_random_projection_kernel_spectrum,
+                         random_word)
 
 __all__ = ["MLP", "MeanField", "critical_sigma_w", "ACTIVATIONS", "activation_expr"]
+__all__ += ["attention_spectrum", "attention_system", "attention_polynomial", "sample_attention",
+            "attention_threshold", "AttentionRegimeWarning", "free_random_projection",
+            "free_random_projection_kernel_spectrum", "random_word"]

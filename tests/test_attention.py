@@ -1,0 +1,86 @@
+"""Attention spectra (Hayase-Collins-Karakida 2025, arXiv:2510.06685): the linear-model law
+against real softmax attention (Monte Carlo), a wrong-model control, both sides of the beta
+threshold, exact first moment, bad input."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import freealg as fa
+from freealg.errors import InvalidParameterError
+from freealg.nn.attention import (AttentionRegimeWarning, attention_spectrum,
+                                  attention_threshold, sample_attention)
+
+
+def _ks(law, ev):
+    """Kolmogorov distance between the law (CDF from its density, on a sqrt-spaced grid that
+    resolves the 1/sqrt(x) behaviour at 0) and the eigenvalues."""
+    t = np.linspace(1e-6, math.sqrt(1.3 * ev.max()), 700)
+    dens = np.asarray(law.density(t**2), dtype=float) * 2 * t
+    cdf = np.concatenate([[0.0], np.cumsum((dens[1:] + dens[:-1]) / 2 * np.diff(t))])
+    ev = np.sort(ev)
+    F = np.interp(ev, t**2, cdf)
+    e = np.arange(1, len(ev) + 1) / len(ev)
+    return max(np.max(np.abs(F - e)), np.max(np.abs(F - e + 1 / len(ev))))
+
+
+def _tol(beta, n):
+    # 1.63/sqrt(n): the 1% Kolmogorov quantile for n iid points (eigenvalues are more rigid, so
+    # conservative); (e^{beta^2} - 1)/sqrt(n): the finite-n size of the linearisation error
+    # (relative fluctuation of the softmax normaliser times the bulk scale)
+    return (1.63 + math.expm1(beta**2)) / math.sqrt(n)
+
+
+def test_mean_is_entry_variance():
+    # tau(Y Y^T) = n * Var(entries of Y) = Var(e^{s - beta^2/2}) = e^{beta^2} - 1, s ~ N(0, beta^2)
+    for c, b in ((sp.Rational(1, 2), 1), (2, sp.Rational(1, 2))):
+        sol = attention_spectrum(c, b)
+        assert abs(sp.N(sol.law.moment(1) - (sp.exp(b**2) - 1), 30)) < 1e-25
+
+
+def test_beta_zero_is_uniform_attention():
+    assert attention_spectrum(1, 0).atoms()[0].mass == 1       # A = 1 1^T/n exactly
+
+
+@pytest.mark.parametrize("c", [pytest.param(sp.Rational(1, 2), marks=pytest.mark.slow), 2])
+def test_real_softmax_near_side(c):
+    beta, n = 0.5, 600
+    ev = sample_attention(n, c, beta, seed=1)
+    sol = attention_spectrum(c, sp.Rational(1, 2))
+    assert _ks(sol, ev) < _tol(beta, n)
+    # wrong model: the Marchenko-Pastur law of iid scores with the same variance (the belief the
+    # paper corrects) must fail the same test
+    mp = fa.free_poisson(1, math.expm1(beta**2))
+    assert _ks(mp, ev) > _tol(beta, n)
+
+
+def test_far_side_deviates_and_warns():
+    n, beta = 400, 2.0
+    assert beta > attention_threshold(n)
+    with pytest.warns(AttentionRegimeWarning):
+        ev = sample_attention(n, 1, beta, seed=2)
+    sol = attention_spectrum(1, 2)
+    # beyond the threshold the softmax concentrates: the sample leaves the linear model by more
+    # than the near-side tolerance, and its mean falls well below e^{beta^2} - 1
+    assert _ks(sol, ev) > 2 * _tol(0.5, n)
+    assert ev.mean() < 0.7 * math.expm1(beta**2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sample_attention(100, 1, 0.5, seed=0)                 # near side: no warning
+
+
+def test_bad_input():
+    for kw in ({"ratio": 0, "beta": 1}, {"ratio": -1, "beta": 1}, {"ratio": 1, "beta": -0.5},
+               {"ratio": 2, "beta": 1, "inputs": "orthonormal"}, {"ratio": 1, "beta": 1,
+                                                                  "inputs": "uniform"}):
+        with pytest.raises(InvalidParameterError):
+            attention_spectrum(**kw)
+    with pytest.raises(InvalidParameterError):
+        sample_attention(1, 1, 1)
+    with pytest.raises(InvalidParameterError):
+        sample_attention(100, 0, 1)
+    with pytest.raises(fa.errors.SizeLimitError):
+        sample_attention(10**7, 1, 1)

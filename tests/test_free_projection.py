@@ -1,0 +1,67 @@
+"""Free random projections (Hayase-Collins-Inoue 2025, arXiv:2504.06983): the sampler against its
+definition and the kernel spectrum against exact moments and a Monte Carlo of the real FRP."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import freealg as fa
+from freealg.errors import InvalidParameterError
+from freealg.nn.projection import (free_random_projection,
+                                   free_random_projection_kernel_spectrum, random_word)
+
+
+def test_rows_orthonormal_and_word_reduced():
+    P = free_random_projection(40, 10, seed=0, sigma=3.0, length=6)
+    assert P.shape == (10, 40)
+    assert np.allclose(P @ P.T, 9 * np.eye(10), atol=1e-12)
+    w = random_word(50, generators=3, seed=1)
+    assert all(a != -b for a, b in zip(w, w[1:])) and {abs(x) for x in w} <= {1, 2, 3}
+
+
+def test_explicit_word_is_the_product_of_haar_matrices():
+    # word g1 g1: lambda = O_1 O_1, so P^T P restricted is a function of O_1 only; with D = d_in
+    # = d_out the matrix is orthogonal: P P^T = sigma^2 I exactly
+    P = free_random_projection(30, 30, seed=2, word=[1, 1])
+    assert np.allclose(P @ P.T, np.eye(30), atol=1e-12)
+
+
+def test_kernel_moments_exact():
+    # p u q u* p in the compressed space of p (traces b, a): m1 = a, m2 = a (a + b - a b)
+    # (free moment-cumulant formula for two free projections, Nica-Speicher Lecture 14)
+    a, b = sp.Rational(1, 2), sp.Rational(1, 4)
+    sol = free_random_projection_kernel_spectrum(a, b, sigma=2)
+    assert sol.moments(2) == [4 * a, 16 * a * (a + b - a * b)]
+
+
+def test_kernel_spectrum_monte_carlo_and_wrong_model():
+    # real FRP matrices (random words of length 5 in 2 generators), D = 800, d_out = 200
+    a, b, D = sp.Rational(1, 2), sp.Rational(1, 4), 800
+    sol = free_random_projection_kernel_spectrum(a, b, sigma=2)
+    ev = np.concatenate([np.linalg.eigvalsh(P @ P.T) for P in (
+        free_random_projection(400, 200, seed=s, hidden=D, sigma=2.0, length=5)
+        for s in range(2))])
+    assert fa.compare(sol, ev, n=200).agrees
+    # linear statistics of unitarily invariant ensembles fluctuate O(1/n) (Johansson 1998):
+    # moments within 5/n of the exact m1 = 4a, m2 = 16 a (a + b - a b)
+    assert abs(ev.mean() - 2.0) < 5 / 200 and abs((ev**2).mean() - 5.0) < 5 * 5 / 200
+    # wrong model: a Gaussian projection of the same scale (Marchenko-Pastur) must be rejected
+    rng = np.random.default_rng(3)
+    G = rng.standard_normal((200, 400)) * 2 / np.sqrt(D)
+    assert not fa.compare(sol, np.linalg.eigvalsh(G @ G.T), n=200).agrees
+
+
+def test_bad_input():
+    for kw in ({"ratio_in": 0}, {"ratio_in": 2}, {"ratio_out": -1}, {"sigma": 0}):
+        with pytest.raises(InvalidParameterError):
+            free_random_projection_kernel_spectrum(**kw)
+    with pytest.raises(InvalidParameterError):
+        free_random_projection(0, 3)
+    with pytest.raises(InvalidParameterError):
+        free_random_projection(4, 3, hidden=2)
+    with pytest.raises(InvalidParameterError):
+        free_random_projection(4, 3, word=[1, -1])
+    with pytest.raises(InvalidParameterError):
+        free_random_projection(4, 3, word=[3], generators=2)
+    with pytest.raises(InvalidParameterError):
+        random_word(0)
