@@ -65,7 +65,18 @@ _INPUTS = ("gaussian", "orthonormal")
 
 
 class AttentionRegimeWarning(UserWarning):
-    """Raised (as a warning) when ``beta`` is beyond the linear regime for the sampled size."""
+    """Warning category of :func:`sample_attention` when ``beta`` is beyond the linear regime
+    for the sampled size (``beta > attention_threshold(n)``).
+
+    Examples
+    --------
+    >>> import warnings, freealg as fa
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     _ = fa.nn.sample_attention(50, ratio=1, beta=3, seed=0)
+    >>> w[0].category is fa.nn.AttentionRegimeWarning
+    True
+    """
 
 
 def _ratio_beta(ratio: Any, beta: Any, inputs: str) -> tuple[Any, Any]:
