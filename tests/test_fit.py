@@ -46,6 +46,8 @@ z, G = sp.symbols("z G")
                            fa.marchenko_pastur(sp.Rational(1, 2))),
     fa.free_multiplicative(fa.free_poisson(1), fa.free_poisson(3, sp.Rational(1, 2))),
     fa.affine(fa.free_poisson(2), 3, -1),
+    fa.mixture([fa.semicircle(1), fa.affine(fa.free_poisson(2), 1, 3)],
+               [sp.Rational(1, 4), sp.Rational(3, 4)]),
 ])
 def test_residual_vanishes_at_the_engines_cauchy_transform(law):
     # reference: the engine's Cauchy transform (its own solver: subordination / curves), which
@@ -201,6 +203,24 @@ def test_bad_data(fp, data, what):
     law, lam = fp
     with pytest.raises(InvalidParameterError, match=what):
         fa.fit(law, data, {lam: 1.0})
+
+
+def test_mixture_weight():
+    # 300 GOE eigenvalues and 100 points exactly at 3: the weight of the semicircle is 3/4 on
+    # this very sample; the atom is resolved at scale gamma, tolerance 0.02 (4 points in 400)
+    w = sp.Symbol("w", positive=True)
+    ev = np.r_[np.linalg.eigvalsh(goe(300, np.random.default_rng(8))), np.full(100, 3.0)]
+    res = fa.fit(fa.mixture([fa.semicircle(1), fa.dirac(3)], [w, 1 - w]), ev, {w: 0.5},
+                 bounds={w: (0.01, 0.99)})
+    assert abs(res.params[w] - 0.75) < 0.02
+
+
+def test_unsupported_model_is_undetermined():
+    t = sp.Symbol("t", positive=True)
+    law = fa.free_compression(fa.free_additive(fa.semicircle(1), fa.free_poisson(t)),
+                              sp.Rational(1, 2))
+    with pytest.raises(fa.UndeterminedError, match="residual equation"):
+        fa.fit(law, np.linspace(-1, 1, 50), {t: 1.0})
 
 
 def test_bad_gamma_and_symbols(fp):

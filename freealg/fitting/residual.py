@@ -10,7 +10,8 @@ exact parameter derivative then follows from the implicit function theorem,
 with F_G and F_theta the sympy derivatives of the same expression, compiled once. The rules
 (each an identity of free probability):
 
-* a leaf with a closed-form Cauchy transform g(z; theta): F = G - g(z);
+* a leaf with a closed-form Cauchy transform g(z; theta), or a mixture sum_i w_i mu_i of
+  such laws (g = sum_i w_i g_i): F = G - g(z);
 * a leaf with an algebraic curve P(z, G; theta) = 0: F = P;
 * ``affine(mu, s, b)`` (the law of s X + b): G(z) = G_mu((z - b)/s)/s, so
   F = F_mu((z - b)/s, s G);
@@ -33,7 +34,7 @@ from ..errors import UndeterminedError
 from ..laws import Law
 from ..laws.convolution import FreeAdditive, FreeMultiplicative
 from ..laws.catalog import FreePoisson
-from ..laws.derived import Affine
+from ..laws.derived import Affine, Mixture
 
 __all__ = ["residual", "r_transform"]
 
@@ -128,7 +129,19 @@ def residual(law: Law, z: Any, G: Any) -> Any:
 
 
 def _explicit(law: Law, z: Any) -> Any:
-    if isinstance(law, (Affine, FreeAdditive, FreeMultiplicative)):
+    """A closed-form Cauchy transform in z, or None: the law's own, an affine map of one
+    (G(z) = G_mu((z - b)/s)/s) or a mixture of them (sum_i w_i G_i(z))."""
+    if isinstance(law, Affine):
+        mu, s, b = law.args
+        g = _explicit(mu, (z - b) / s)
+        return None if g is None else g / s
+    if isinstance(law, Mixture):
+        laws, weights = law.args
+        parts = [_explicit(m, z) for m in laws]
+        if any(g is None for g in parts):
+            return None
+        return sp.Add(*[w * g for w, g in zip(weights, parts)])
+    if isinstance(law, (FreeAdditive, FreeMultiplicative)):
         return None
     try:
         return law.cauchy_expr(z)
