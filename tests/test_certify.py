@@ -307,3 +307,17 @@ def test_numerically_identified_atoms_are_not_certified():
     assert law.atoms()[0].error > 0
     with pytest.raises(NoConvergence, match="numerically"):
         law.atoms(certify=True)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: fa.free_additive(fa.semicircle(1), fa.free_poisson(R(1, 2))),
+    lambda: fa.free_multiplicative(fa.free_poisson(R(1, 2)), fa.free_poisson(R(1, 3))),
+    lambda: fa.free_additive(fa.semicircle(4), fa.discrete([-2, 2])),
+])
+def test_classification_is_ball_arithmetic(make):
+    # every interval between roots of the discriminant is decided by a certified test (real
+    # roots, none real, or no real root compatible with a gap), never by the engine's branch
+    an = cert._analysis(make(), 30)
+    assert an.how and not any("engine" in h for h in an.how)
+    # and the statuses: zero outside, a band (or two touching at the cusp) in between
+    assert an.status[0] == an.status[-1] == "zero" and "positive" in an.status

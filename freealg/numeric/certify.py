@@ -24,11 +24,16 @@ How the enclosures are obtained
   value G(x + i0) follows one of them, so the density is either zero on the whole interval or
   positive on the whole interval; it is decided at one rational point s of the interval from
   the exact polynomial P(., s): all of its roots real (certified) means density 0, none real
-  means density > 0. When both kinds of roots occur (degree >= 3), the physical root is the
-  one the engine's G(s + i0) (20 digits) singles out, accepted only when it is 100 times closer
-  to that root ball than to any other. A root of D with zero density on one side and a positive
-  density on the other is a band end. The engine's edges must match these one to one (interior
-  cusps and singular points must sit on a root of D), else NoConvergence.
+  means density > 0. When both kinds of roots occur (degree >= 3), the density is positive
+  (certified) if no real root can be G(s) on a gap: there G(s) would lie in
+  [1/(s - r_i), 1/(s - r_{i-1})] (the law sits outside the gap (r_{i-1}, r_i)) and satisfy
+  G'(s) <= -G(s)^2 (Cauchy-Schwarz), with G' = -P_x/P_G in balls. Otherwise, and only then,
+  the physical root is the one the engine's G(s + i0) (20 digits) singles out, accepted only
+  when it is 100 times closer to that root ball than to any other (the one step that is not
+  ball arithmetic; ``_Analysis.how`` records which test decided each interval). A root of D
+  with zero density on one side and a positive density on the other is a band end. The engine's
+  edges must match these one to one (interior cusps and singular points must sit on a root of
+  D), else NoConvergence.
 
 Examples
 --------
@@ -455,9 +460,36 @@ class _Analysis:
         self.how = ["compact support"] + [""] * (n - 1) + (["compact support"] if n else [])
         for i in range(1, n):
             s = self._sample(i)
-            self.status[i], self.how[i] = self._status_at(fl, s)
+            self.status[i], self.how[i] = self._status_at(fl, s, i)
 
-    def _status_at(self, fl: Any, s: Fraction) -> tuple:
+    def _no_gap_root(self, fl: Any, s: Fraction, i: int, reals: list) -> bool:
+        """Whether no real root of P(., s) can be G(s) on a gap (r_{i-1}, r_i): then the
+        density is positive there (certified).
+
+        On a gap the whole law sits left of r_{i-1} or right of r_i (edges and atoms are roots
+        of D), so G(s) = int dmu(t)/(s - t) lies in [1/(s - r_i), 1/(s - r_{i-1})], and
+        G'(s) = -int dmu/(s - t)^2 <= -G(s)^2 (Cauchy-Schwarz); G' = -P_x/P_G on the branch.
+        """
+        eng = self.eng
+        Gs, zs = eng.poly.gens
+        dG = sp.Poly(eng.poly.diff(Gs), Gs, zs)
+        dz = sp.Poly(eng.poly.diff(zs), Gs, zs)
+        sa = fl.arb(fl.fmpq(s.numerator, s.denominator))
+        lo = (1 / (sa - self.roots[i])).lower()
+        hi = (1 / (sa - self.roots[i - 1])).upper()
+        for g in reals:
+            if g.upper() < lo or g.lower() > hi:
+                continue                                  # outside the range a gap allows
+            pg = _poly_ball(fl, dG, g, sa)
+            px = _poly_ball(fl, dz, g, sa)
+            if pg.contains(0):
+                return False
+            slope = -px / pg + g * g
+            if not slope.lower() > 0:                     # G' <= -G^2 not excluded
+                return False
+        return True
+
+    def _status_at(self, fl: Any, s: Fraction, i: int) -> tuple:
         eng = self.eng
         z = eng.poly.gens[1]
         sv = sp.Rational(s.numerator, s.denominator)
@@ -470,6 +502,9 @@ class _Analysis:
             return "zero", "all roots of P(., x) real"
         if nreal == 0:
             return "positive", "no root of P(., x) real"
+        with _precision(fl, 128):
+            if self._no_gap_root(fl, s, i, [r.real for r in roots if r.imag.is_zero()]):
+                return "positive", "no real root of P(., x) can be G on a gap"
         # mixed: the physical root from the engine's boundary value, if unambiguous
         try:
             with mpmath.workdps(20):
@@ -489,6 +524,15 @@ class _Analysis:
                                     "P(., x); certified edges are not available for this law"))
         phys = roots[dist[0][1]]
         return ("zero" if phys.imag.is_zero() else "positive"), "branch of the engine's G"
+
+
+def _poly_ball(fl: Any, P: sp.Poly, g: Any, x: Any) -> Any:
+    """P(g, x) in ball arithmetic for a rational polynomial P(G, z) and real balls g, x."""
+    out = fl.arb(0)
+    for (i, j), c in P.terms():
+        c = sp.Rational(c)
+        out += fl.arb(fl.fmpq(int(c.p), int(c.q))) * g ** i * x ** j
+    return out
 
 
 def _analysis(law: Any, dps: int) -> _Analysis | None:
