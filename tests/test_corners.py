@@ -204,6 +204,7 @@ def test_critical_a_cusp_of_the_symmetrised_law():
 
 @pytest.mark.slow
 def test_squared_singular_values_at_the_critical_size():
+    # (minutes: the linearized law's edges are bisected in mpmath and its mass audited)
     # |2c + 2|^2 = 4 |c + 1|^2: critical (a = 1 for c of variance 1), so the lower edge is
     # exactly 0, where the density diverges like x^{-1/3}; upper edge 4 lambda_+(1) = 27. The
     # linearized law's solver fails next to 0, so the edge is bracketed between a point
