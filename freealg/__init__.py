@@ -22,6 +22,7 @@ from .printing import latex
 from .reduce import System, compile_expr, linearize
 from .reduce import compile_expr as compile  # noqa: A001 (the API name)
 from .numeric.solution import SpectralSolution, spectrum
+from .reduce.brown import BrownMeasure, BrownSupport, brown_measure  # noqa: E402
 from .algebra import (NCPoly, activation, circular, commuting, haar_orthogonal, haar_unitary,
                       projection, selfadjoint, semicircular, trace)
 from .algebra import gaussian  # noqa: E402  (rectangular Gaussian matrices)
@@ -50,4 +51,5 @@ __all__ = list(_laws_all) + [
     "InvalidParameterError", "NotFreeError", "ReductionError",
     "UndeterminedError", "NoConvergence", "BranchError",
     "boolean_cumulants", "eta_transform", "jacobi_parameters",
+    "brown_measure", "BrownMeasure", "BrownSupport",
 ]
