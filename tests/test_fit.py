@@ -88,6 +88,7 @@ def test_free_poisson_rate():
     assert abs(res.params[lam] - 2) < 3 * res.stderr[lam]
 
 
+@pytest.mark.slow
 def test_signal_plus_noise_ncpoly():
     # A + s x, A = diag(+-a) half and half, x GOE: law(A) ⊞ semicircle(s^2) (Voiculescu).
     # N = 400: the variance of the eigenvalues (a^2 + s^2) has sd ~ 1/N; tolerance 0.05.

@@ -182,10 +182,10 @@ def fit_atoms(data: Any, model: str = "signal_plus_noise", ratio: Any = None,
     --------
     >>> import numpy as np, freealg as fa
     >>> rng = np.random.default_rng(0)
-    >>> N = 400
+    >>> N = 200
     >>> H = rng.standard_normal((N, N)); H = (H + H.T) / np.sqrt(2 * N)
     >>> A = np.repeat([-2.0, 2.0], N // 2)
-    >>> res = fa.fit_atoms(np.linalg.eigvalsh(np.diag(A) + 0.5 * H), max_atoms=3, sigma=0.5)
+    >>> res = fa.fit_atoms(np.linalg.eigvalsh(np.diag(A) + 0.5 * H), max_atoms=2, sigma=0.5)
     >>> res.k, [round(a, 1) for a, w in res.atoms]
     (2, [-2.0, 2.0])
 
