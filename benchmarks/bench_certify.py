@@ -15,6 +15,9 @@ For each law, with fresh law objects (no cached results):
   (closed forms from the literature; for semicircle ⊞ free Poisson the real roots of the
   discriminant derived from the R-transforms, at 80 digits); '-' where none is given here.
 
+Caches shared between equal laws (sympy's cache, curve engines) make the second of the two
+edge searches cheaper than a cold one; ``overhead`` is the certificate's own cost.
+
 Run: ``python benchmarks/bench_certify.py`` (``--dps 50`` for more digits). Needs python-flint
 (``pip install -e ".[certify]"``).
 """
