@@ -84,3 +84,31 @@ def test_bad_input():
         sample_attention(100, 0, 1)
     with pytest.raises(fa.errors.SizeLimitError):
         sample_attention(10**7, 1, 1)
+
+
+def test_linear_model_matches_the_free_model():
+    # the Gaussian-equivalent model itself, Y = (S + alpha Z)/sqrt(n) with the real (coupled) X,
+    # W_Q, W_K: checks the free reduction (decoupling of X, stacking [X | Z]) with no softmax
+    # in between. Tolerance 1.63/sqrt(n) (1% Kolmogorov quantile of n iid points; eigenvalue
+    # statistics fluctuate less)
+    rng = np.random.default_rng(0)
+    c, b, n = 2, 1.0, 600
+    d = n // c
+    alpha = math.sqrt(math.expm1(b * b) - b * b)
+    X = rng.standard_normal((n, d))
+    WQ, WK = (rng.standard_normal((d, d)) / math.sqrt(d) for _ in range(2))
+    S = b * (X @ WQ) @ (X @ WK).T / math.sqrt(d)
+    ev = np.linalg.svd((S + alpha * rng.standard_normal((n, n))) / math.sqrt(n),
+                       compute_uv=False) ** 2
+    tol = 1.63 / math.sqrt(n)
+    assert _ks(attention_spectrum(c, 1), ev) < tol
+    assert _ks(fa.free_poisson(1, math.expm1(b * b)), ev) > tol     # iid-score control
+
+
+@pytest.mark.slow
+def test_real_softmax_beta_one():
+    beta, n, c = 1.0, 1500, 1
+    ev = sample_attention(n, c, beta, seed=5)
+    sol = attention_spectrum(c, 1)
+    assert _ks(sol, ev) < _tol(beta, n)
+    assert _ks(fa.free_poisson(1, math.expm1(beta**2)), ev) > _tol(beta, n)
