@@ -220,3 +220,14 @@ def test_squared_singular_values_at_the_critical_size():
     assert float(4 * _lam(1)[1]) == 27.0
     with mpmath.workdps(20):
         assert abs(upper.location - 27) <= upper.error < 1e-6
+
+
+def test_symbolic_parameters_keep_symbolic_edges_and_bands():
+    # regression: the exponent measurement and the mass audit need numbers; symbolic edges
+    # and bands come back as they are (exact), without exponents
+    t = sp.Symbol("t", positive=True)
+    edges = fa.semicircle(t).edges()
+    assert [e.location for e in edges] == [-2 * sp.sqrt(t), 2 * sp.sqrt(t)]
+    assert all(e.exponent is None for e in edges)
+    (band,) = fa.free_poisson(t).support()
+    assert (band.lo, band.hi) == ((1 - sp.sqrt(t)) ** 2, (1 + sp.sqrt(t)) ** 2)

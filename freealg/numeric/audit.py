@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import NoConvergence
+from ..errors import NoConvergence, UndeterminedError
 from .contour import contour_mass
 from .edges import _bisect_np, _density_grid, _refine_edges, bands_from_edges
 from .params import numeric_value
@@ -225,7 +225,7 @@ def mass_audit(law: Any, bands: list) -> dict:
     try:
         atoms = [(_float(a.location), _float(a.mass), _float(a.error or 0)) for a in law.atoms()]
         ends = [(_float(b.lo), _float(b.hi)) for b in bands]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, UndeterminedError):   # symbolic bands are not audited
         return {"continuous": float("nan"), "atoms": float("nan"), "total": float("nan"),
                 "missing": float("nan"), "error": float("inf"), "tolerance": float("inf"),
                 "bands": []}

@@ -117,16 +117,17 @@ def edges(law: Any, dps: int = 30, method: str | None = None, progress: Any = No
     target, strategy, method = dispatch(law, "edges", method)
     with _reported(target, "edges", strategy, dps, progress, reporter):
         found = list(target._edges(dps, method))
-        records = all(isinstance(e, Edge) for e in found)
+        # records at numeric locations (symbolic parameters: returned as they come)
+        records = all(isinstance(e, Edge) and _is_number(e.location) for e in found)
         if records:
-            found += _curve_points(target, method, bands_of(found), dps)
+            found += _curve_points(target, method, found, dps)
         try:
             starget, _, smethod = dispatch(law, "support", method)
         except InvalidParameterError:  # no support strategy of that name: no audit
             extra = []
         else:
             extra = list(_audited(starget, dps, smethod)[1])
-        if not records:
+        if not (records and all(_is_number(e.location) for e in extra)):
             return found + extra
         found = with_exponents(target, found + extra)
     return sorted(found, key=lambda e: (float(e.location), 0 if e.side == "right" else 1))
@@ -151,13 +152,29 @@ def bands_of(found: list) -> list:
     return out
 
 
-def _curve_points(target: Any, method: str | None, bands: list, dps: int) -> list:
-    """Cusps and singular points inside the bands when the edges came from the algebraic curve
-    (whose edge search reports band ends only); cached on the law."""
+def _is_number(v: Any) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _curve_points(target: Any, method: str | None, found: list, dps: int) -> list:
+    """Cusps and singular points inside the bands (given as Band records or as the band
+    ends ``found``) when the edges came from the algebraic curve (whose edge search reports
+    band ends only); cached on the law."""
     strategy = method or target._default("edges")
-    if strategy != "curve" or not hasattr(target, "_memo"):
+    if strategy != "curve" or not hasattr(target, "_memo") or not found:
         return []
-    pairs = [(float(b.lo), float(b.hi)) if isinstance(b, Band) else b for b in bands]
+    if all(isinstance(b, Band) for b in found):
+        if not all(_is_number(b.lo) and _is_number(b.hi) for b in found):
+            return []
+        pairs = [(float(b.lo), float(b.hi)) for b in found]
+    elif all(isinstance(e, Edge) and _is_number(e.location) for e in found):
+        pairs = bands_of(found)
+    else:
+        return []
     return list(target._memo(("curve_interior", dps, tuple(pairs)),
                              lambda: curve_interior(target, pairs, dps)))
 
