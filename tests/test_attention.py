@@ -74,10 +74,12 @@ def test_far_side_deviates_and_warns():
 
 def test_bad_input():
     for kw in ({"ratio": 0, "beta": 1}, {"ratio": -1, "beta": 1}, {"ratio": 1, "beta": -0.5},
-               {"ratio": 2, "beta": 1, "inputs": "orthonormal"}, {"ratio": 1, "beta": 1,
-                                                                  "inputs": "uniform"}):
+               {"ratio": sp.Symbol("c"), "beta": 1}):
         with pytest.raises(InvalidParameterError):
             attention_spectrum(**kw)
+    for kw in ({"inputs": "uniform"}, {"inputs": "orthonormal", "ratio": 2}):
+        with pytest.raises(InvalidParameterError):
+            sample_attention(50, **{"ratio": 1, "beta": 1, **kw})
     with pytest.raises(InvalidParameterError):
         sample_attention(1, 1, 1)
     with pytest.raises(InvalidParameterError):

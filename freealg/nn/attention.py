@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..algebra import gaussian, haar_orthogonal
+from ..algebra import gaussian
 from ..errors import InvalidParameterError, SizeLimitError
 from ..kernels.resources import available_memory
 from ..numeric.params import parameter
@@ -79,7 +79,7 @@ class AttentionRegimeWarning(UserWarning):
     """
 
 
-def _ratio_beta(ratio: Any, beta: Any, inputs: str) -> tuple[Any, Any]:
+def _ratio_beta(ratio: Any, beta: Any, inputs: str = "gaussian") -> tuple[Any, Any]:
     c = parameter("ratio", ratio)
     b = parameter("beta", beta)
     if not (c.is_real and c.is_positive):
@@ -111,12 +111,12 @@ def attention_threshold(n: int) -> float:
     return math.sqrt(math.log1p(math.sqrt(n) / 4))
 
 
-def attention_polynomial(ratio: Any, beta: Any, inputs: str = "gaussian") -> Any:
+def attention_polynomial(ratio: Any, beta: Any) -> Any:
     """The free polynomial whose spectrum is the attention bulk law (module docstring).
 
     ``G (beta^2/c K + alpha^2/c) G^T`` with ``K = X W_K W_Q^T W_Q W_K^T X^T``, ``G`` a Gaussian of
-    shape ``(c, c)``, ``X`` a Gaussian of shape ``(c, 1)`` (or a Haar isometry with
-    ``inputs="orthonormal"``), ``W_Q, W_K`` Gaussians of shape ``(1, 1)``; ``c = ratio`` and
+    shape ``(c, c)``, ``X`` a Gaussian of shape ``(c, 1)``, ``W_Q, W_K`` Gaussians of shape
+    ``(1, 1)``; ``c = ratio`` and
     ``alpha^2 = exp(beta^2) - 1 - beta^2``.
 
     Examples
@@ -126,13 +126,10 @@ def attention_polynomial(ratio: Any, beta: Any, inputs: str = "gaussian") -> Any
     >>> P.shape
     (1, 1)
     """
-    c, b = _ratio_beta(ratio, beta, inputs)
+    c, b = _ratio_beta(ratio, beta)
     a2 = sp.exp(b**2) - 1 - b**2
     G = gaussian("G", shape=(c, c))
-    if inputs == "gaussian":
-        X = gaussian("X", shape=(c, 1))
-    else:
-        X = haar_orthogonal("X", shape=(c, 1))
+    X = gaussian("X", shape=(c, 1))
     WQ, WK = gaussian("W_Q", shape=(1, 1)), gaussian("W_K", shape=(1, 1))
     if b == 0:                       # A = 1 1^T / n exactly: the bulk is delta_0
         return 0 * (G * G.H)
@@ -140,7 +137,7 @@ def attention_polynomial(ratio: Any, beta: Any, inputs: str = "gaussian") -> Any
     return G * ((b**2 / c) * K + a2 / c) * G.H
 
 
-def attention_system(ratio: Any, beta: Any, inputs: str = "gaussian") -> Any:
+def attention_system(ratio: Any, beta: Any) -> Any:
     """The System (equations, LaTeX) of the attention bulk law: the compiled
     :func:`attention_polynomial`.
 
@@ -151,18 +148,17 @@ def attention_system(ratio: Any, beta: Any, inputs: str = "gaussian") -> Any:
     >>> [st.rule for st in s.steps][:2]
     ['scale', 'product']
     """
-    return compile_expr(attention_polynomial(ratio, beta, inputs))
+    return compile_expr(attention_polynomial(ratio, beta))
 
 
-def attention_spectrum(ratio: Any, beta: Any, inputs: str = "gaussian",
-                       dps: int = 30) -> SpectralSolution:
+def attention_spectrum(ratio: Any, beta: Any, dps: int = 30) -> SpectralSolution:
     """Law of the squared singular values of the softmax attention matrix (linear regime).
 
     The limit law of the eigenvalues of ``n A A^T`` with the top outlier removed, for
     ``A = softmax(beta (X W_Q)(X W_K)^T / sqrt(d))``, ``X`` of size ``n x d`` with iid N(0, 1)
-    entries (``inputs="gaussian"``) or ``sqrt(d)`` times orthonormal rows
-    (``inputs="orthonormal"``, the normalisation of Hayase-Collins-Karakida 2025, needs
-    ``ratio <= 1``), ``W_Q, W_K`` iid N(0, 1/d), ``n/d -> ratio``. Valid for fixed ``beta`` as
+    entries, ``W_Q, W_K`` iid N(0, 1/d), ``n/d -> ratio``. (Orthonormal token rows, the
+    normalisation of Hayase-Collins-Karakida 2025, are not covered: the reduction below needs
+    a Gaussian ``X``; :func:`sample_attention` can draw them.) Valid for fixed ``beta`` as
     ``n -> infinity``; at finite ``n`` for ``beta`` below :func:`attention_threshold` (about
     ``sqrt(log(n)/2)``). Its mean is ``exp(beta^2) - 1`` (the variance of the entries of
     ``exp(S - beta^2/2)``); the Marchenko-Pastur law of that variance is *not* the answer
@@ -174,8 +170,6 @@ def attention_spectrum(ratio: Any, beta: Any, inputs: str = "gaussian",
         ``n/d`` (tokens per embedding dimension), > 0.
     beta : number
         Inverse temperature, >= 0.
-    inputs : {"gaussian", "orthonormal"}
-        How the token matrix ``X`` is drawn.
     dps : int
         Working precision of the solution.
 
@@ -187,8 +181,7 @@ def attention_spectrum(ratio: Any, beta: Any, inputs: str = "gaussian",
     Raises
     ------
     InvalidParameterError
-        ``ratio <= 0``, ``beta < 0``, an unknown ``inputs``, or ``ratio > 1`` with orthonormal
-        inputs.
+        ``ratio <= 0`` or ``beta < 0``.
 
     Examples
     --------
@@ -199,8 +192,8 @@ def attention_spectrum(ratio: Any, beta: Any, inputs: str = "gaussian",
     >>> float(sol.density(1.0)) > 0
     True
     """
-    c, b = _ratio_beta(ratio, beta, inputs)
-    return SpectralSolution(attention_system(c, b, inputs), dps)
+    c, b = _ratio_beta(ratio, beta)
+    return SpectralSolution(attention_system(c, b), dps)
 
 
 def sample_attention(n: int, ratio: Any, beta: Any, seed: Any = None,
@@ -215,8 +208,11 @@ def sample_attention(n: int, ratio: Any, beta: Any, seed: Any = None,
     ----------
     n : int
         Number of tokens (rows of ``A``), >= 2.
-    ratio, beta, inputs
+    ratio, beta
         As in :func:`attention_spectrum`.
+    inputs : {"gaussian", "orthonormal"}
+        ``"orthonormal"``: the rows of ``X`` are ``sqrt(d)`` times orthonormal vectors (needs
+        ``ratio <= 1``; for experiments - :func:`attention_spectrum` models Gaussian ``X``).
     seed : int or numpy Generator, optional
         Random seed.
 
