@@ -114,3 +114,10 @@ def test_real_softmax_beta_one():
     sol = attention_spectrum(c, 1)
     assert _ks(sol, ev) < _tol(beta, n)
     assert _ks(fa.free_poisson(1, math.expm1(beta**2)), ev) > _tol(beta, n)
+
+
+def test_system_satisfies_its_displayed_equations():
+    from freealg.nn.attention import attention_system
+    s = attention_system(2, 1)
+    assert s.latex().startswith("\\begin{aligned}")
+    assert s.residual(0.3 + 0.01j) < 1e-25
