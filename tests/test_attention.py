@@ -121,3 +121,7 @@ def test_system_satisfies_its_displayed_equations():
     s = attention_system(2, 1)
     assert s.latex().startswith("\\begin{aligned}")
     assert s.residual(0.3 + 0.01j) < 1e-25
+
+
+def test_float_ratio_is_read_as_its_decimal():
+    assert attention_spectrum(0.3, 0.5).system.expr.shape == (sp.Rational(3, 10),) * 2

@@ -80,6 +80,9 @@ class AttentionRegimeWarning(UserWarning):
 
 
 def _ratio_beta(ratio: Any, beta: Any, inputs: str = "gaussian") -> tuple[Any, Any]:
+    if isinstance(ratio, (float, np.floating)) and math.isfinite(ratio):
+        # block shapes are exact: a float ratio is read as the decimal it prints as (0.3 -> 3/10)
+        ratio = sp.Rational(repr(float(ratio)))
     c = parameter("ratio", ratio)
     b = parameter("beta", beta)
     if not (c.is_real and c.is_positive):
@@ -167,7 +170,8 @@ def attention_spectrum(ratio: Any, beta: Any, dps: int = 30) -> SpectralSolution
     Parameters
     ----------
     ratio : number
-        ``n/d`` (tokens per embedding dimension), > 0.
+        ``n/d`` (tokens per embedding dimension), > 0; a float is read as the decimal it prints
+        as (``0.3`` is ``3/10``).
     beta : number
         Inverse temperature, >= 0.
     dps : int
