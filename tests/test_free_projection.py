@@ -67,3 +67,8 @@ def test_bad_input():
         free_random_projection(4, 3, word=[3], generators=2)
     with pytest.raises(InvalidParameterError):
         random_word(0)
+
+
+def test_float_ratios():
+    assert free_random_projection_kernel_spectrum(0.5, 0.25).moments(2) == [
+        sp.Rational(1, 2), sp.Rational(5, 16)]

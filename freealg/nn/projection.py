@@ -24,6 +24,7 @@ import math
 from typing import Any, Sequence
 
 import numpy as np
+import sympy as sp
 
 from ..algebra import haar_orthogonal
 from ..errors import InvalidParameterError, SizeLimitError
@@ -158,7 +159,7 @@ def free_random_projection_kernel_spectrum(ratio_in: Any = 1, ratio_out: Any = 1
     Parameters
     ----------
     ratio_in, ratio_out : number
-        ``d_in/D`` and ``d_out/D``, in (0, 1].
+        ``d_in/D`` and ``d_out/D``, in (0, 1]; a float is read as the decimal it prints as.
     sigma : number
         The scale (> 0).
     dps : int
@@ -180,7 +181,13 @@ def free_random_projection_kernel_spectrum(ratio_in: Any = 1, ratio_out: Any = 1
     >>> sol.moments(2)                       # a, a (a + b - a b)
     [1/2, 5/16]
     """
-    a, b, s = (parameter("ratio_in", ratio_in), parameter("ratio_out", ratio_out),
+    def exact(x: Any) -> Any:
+        # block shapes are exact: a float ratio is read as the decimal it prints as
+        if isinstance(x, (float, np.floating)) and math.isfinite(x):
+            return sp.Rational(repr(float(x)))
+        return x
+
+    a, b, s = (parameter("ratio_in", exact(ratio_in)), parameter("ratio_out", exact(ratio_out)),
                parameter("sigma", sigma))
     for name, v, raw in (("ratio_in", a, ratio_in), ("ratio_out", b, ratio_out)):
         if not (v.is_real and v.is_positive and bool(v <= 1)):
