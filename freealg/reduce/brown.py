@@ -410,8 +410,12 @@ class BrownMeasure:
     # -- support -------------------------------------------------------------------------------
     def _inside(self, z: np.ndarray) -> np.ndarray:
         """1 on the support (G_11 != 0), 0 off it, NaN where the solver failed."""
-        G00 = self._solve(z)["G"][:, 0, 0]
-        return np.where(np.isfinite(G00), (np.abs(G00) > 1e-7).astype(float), np.nan)
+        G = self._solve(z)["G"]
+        # off the support G_11 is 0 up to rounding times the conditioning (up to ~1e-9 within
+        # 1e-7 of the boundary); inside it is pi times the singular-value density of T - z at
+        # 0, ~ sqrt(distance) near a soft boundary (a location error ~ 1e-12 at the threshold)
+        big = np.abs(G[:, 0, 0]) > 1e-6 * (1 + np.abs(G[:, 1, 0]))
+        return np.where(np.isfinite(G[:, 0, 0]), big.astype(float), np.nan)
 
     def _bisect(self, c: complex, dirs: np.ndarray, lo: np.ndarray, hi: np.ndarray,
                 want_inside_at_lo: bool, rounds: int, per: int) -> tuple:
@@ -433,10 +437,11 @@ class BrownMeasure:
         """The support: the annulus inner <= |z| <= outer of a rotation-invariant law, else
         the outer boundary sampled along ``n`` rays from tau(T).
 
-        A point is in the support when G_11 (the density at 0 of the singular values of
-        T - z) is nonzero; each ray is scanned on ``grid`` points and its change bracketed by
+        A point is in the support when |G_11| (pi times the density at 0 of the singular values
+        of T - z) exceeds 1e-6 (1 + |G_21|); each ray is scanned on ``grid`` points and its change bracketed by
         four rounds of 8-point bisection (the boundary curve assumes the support star-shaped
-        about tau(T)).
+        about tau(T)). Where the density vanishes inside the support (u + c near 0) G_11 is
+        tiny: an inner radius below 1e-4 times the norm bound is reported as 0.
 
         Examples
         --------
@@ -481,8 +486,14 @@ class BrownMeasure:
             tiny = np.array([1e-6 * R])
             if not has[0] or self._inside(tiny.astype(complex))[0] == 1:
                 inner = 0.0
+            elif first == 0:
+                lo2, hi2 = self._bisect(0j, dirs, tiny.copy(), np.array([ts[0]]), False,
+                                        rounds, per)
+                inner = float((lo2[0] + hi2[0]) / 2)
+                inner = 0.0 if inner < 1e-4 * R else inner
+                err = max(err, float((hi2[0] - lo2[0]) / 2))
             else:
-                lo2 = np.array([tiny[0] if first == 0 else ts[first - 1]])
+                lo2 = np.array([ts[first - 1]])
                 hi2 = np.array([ts[first]])
                 lo2, hi2 = self._bisect(0j, dirs, lo2, hi2, False, rounds, per)
                 inner = float((lo2[0] + hi2[0]) / 2)
