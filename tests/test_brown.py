@@ -243,9 +243,9 @@ def test_product_plus_semicircular_against_random_matrices():
     # repelling eigenvalues), plus 1/N
     tol = 4 * np.sqrt(M * (1 - M) / N) + 1 / N
     assert np.all(np.abs(M - H) < tol)
-    # wrong-model control: c1 c2 + 2 x
+    # wrong-model control: c1 c2 + 2 x fails the same test (in several cells)
     W = cells(fa.brown_measure(c1 * c2 + 2 * x))
-    assert np.any(np.abs(W - H) > 2 * tol)
+    assert np.sum(np.abs(W - H) >= tol) >= 4
 
 
 # -- bad input -----------------------------------------------------------------------------
@@ -275,3 +275,32 @@ def test_bad_input():
         bm.radial_cdf(-1.0)
     with pytest.raises(fa.InvalidParameterError):
         bm.mass(1, 0, 0, 1)
+
+
+def test_semicircular_jacobian_shortcut_matches_the_base_class():
+    # HermitizedProblem assembles the Jacobian of a purely semicircular pencil in one product;
+    # it must equal Problem's sum over the letters (finite differences of the residual too)
+    from freealg.numeric.operator_valued import Problem
+
+    bm = fa.brown_measure(fa.circular("c1") * fa.circular("c2") + fa.semicircular("x"))
+    hp = bm.problem.at(np.array([0.3 + 0.2j, -1.0 + 0.5j]))
+    rng = np.random.default_rng(3)
+    k = hp.k
+    X = (rng.standard_normal((2, 1, k, k)) + 1j * rng.standard_normal((2, 1, k, k))) / k
+    z, eps = np.array([0.2j, 1 + 0.1j]), np.array([0.3, 0.05])
+    R1, J1, _, _ = hp.res_jac_np(X, z, eps)
+    R2, J2, _, _ = Problem.res_jac_np(hp, X, z, eps)
+    assert np.max(np.abs(R1 - R2)) == 0 and np.max(np.abs(J1 - J2)) < 1e-13
+    V = rng.standard_normal(X.shape) + 0j
+    h = 1e-6
+    fd = (hp.res_jac_np(X + h * V, z, eps, False)[0]
+          - hp.res_jac_np(X - h * V, z, eps, False)[0]) / (2 * h)
+    assert np.max(np.abs(fd.reshape(2, -1) - (J1 @ V.reshape(2, -1, 1))[..., 0])) < 1e-7
+
+
+def test_plot(circ, tmp_path):
+    pytest.importorskip("matplotlib")
+    fig = circ.plot(grid=9, extent=(-1.5, 1.5, -1.5, 1.5))
+    assert fig.axes[0].get_title() == "Brown measure of c"
+    circ.plot(tmp_path / "brown.png", grid=5)
+    assert (tmp_path / "brown.png").stat().st_size > 0
