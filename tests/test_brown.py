@@ -304,3 +304,23 @@ def test_plot(circ, tmp_path):
     assert fig.axes[0].get_title() == "Brown measure of c"
     circ.plot(tmp_path / "brown.png", grid=5)
     assert (tmp_path / "brown.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("make", [
+    lambda: fa.semicircular("x") + sp.I * fa.projection("p", sp.Rational(1, 2)),   # discrete
+    lambda: fa.circular("c") + fa.selfadjoint("a", fa.free_poisson(1)),            # scalar law
+])
+def test_total_mass_and_mean_by_stokes(make):
+    # around a contour enclosing the spectrum (|T| <= bound): (1/2 pi i) oint G_21 = 1 and
+    # (1/2 pi i) oint z G_21 = tau(T) (exact: G_21 = tau((z - T)^{-1}) there)
+    T = make()
+    bm = fa.brown_measure(T)
+    R = bm.bound + 1
+    t, w = np.polynomial.legendre.leggauss(40)
+    th = np.pi * (t + 1)
+    z = R * np.exp(1j * th)
+    dz = 1j * z * np.pi * w
+    G = bm.hermitized(z)[:, 1, 0]
+    assert abs(np.sum(G * dz) / (2j * PI) - 1) < 1e-10
+    assert abs(np.sum(z * G * dz) / (2j * PI) - complex(fa.trace(T))) < 1e-10
+    assert abs(bm.mass(-R, R, -R, R, n=40) - 1) < 1e-10

@@ -197,6 +197,18 @@ class BrownSupport:
     error: float
     method: str
 
+    @property
+    def radius(self) -> float:
+        """The outer radius (about ``center``): the radius of the support's disc or annulus.
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> round(fa.brown_measure(fa.circular("c", 4)).support().radius, 6)
+        2.0
+        """
+        return self.outer
+
     def __repr__(self) -> str:
         if self.rotation_invariant:
             return (f"BrownSupport(annulus {self.inner:.10g} <= |z| <= {self.outer:.10g}, "
