@@ -332,8 +332,8 @@ class BrownMeasure:
         --------
         >>> import numpy as np, freealg as fa
         >>> G = fa.brown_measure(fa.circular("c")).hermitized(np.array([0.6, 2.0]))
-        >>> np.round(G[:, 1, 0].real, 12), np.round(G[:, 0, 0].imag, 12)
-        (array([0.6, 0.5]), array([-0.8, -0. ]))
+        >>> np.round(G[:, 1, 0].real, 12), np.round(np.abs(G[:, 0, 0]), 12)
+        (array([0.6, 0.5]), array([0.8, 0. ]))
 
         Parameters
         ----------
@@ -450,8 +450,8 @@ class BrownMeasure:
         the outer boundary sampled along ``n`` rays from tau(T).
 
         A point is in the support when |G_11| (pi times the density at 0 of the singular values
-        of T - z) exceeds 1e-6 (1 + |G_21|); each ray is scanned on ``grid`` points and its change bracketed by
-        four rounds of 8-point bisection (the boundary curve assumes the support star-shaped
+        of T - z) exceeds 1e-6 (1 + |G_21|); each ray is scanned on ``grid`` points and its
+        change bracketed by four rounds of 8-point bisection (the boundary curve assumes the support star-shaped
         about tau(T)). Where the density vanishes inside the support (u + c near 0) G_11 is
         tiny: an inner radius below 1e-4 times the norm bound is reported as 0.
 
