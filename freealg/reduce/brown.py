@@ -451,9 +451,10 @@ class BrownMeasure:
 
         A point is in the support when |G_11| (pi times the density at 0 of the singular values
         of T - z) exceeds 1e-6 (1 + |G_21|); each ray is scanned on ``grid`` points and its
-        change bracketed by four rounds of 8-point bisection (the boundary curve assumes the support star-shaped
-        about tau(T)). Where the density vanishes inside the support (u + c near 0) G_11 is
-        tiny: an inner radius below 1e-4 times the norm bound is reported as 0.
+        change bracketed by four rounds of 8-point bisection (the boundary curve assumes the
+        support star-shaped about tau(T)). Where the density vanishes inside the support
+        (u + c near 0) G_11 is small: an inner radius below 1e-4 times the norm bound is
+        reported as 0.
 
         Examples
         --------
