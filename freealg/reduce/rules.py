@@ -571,8 +571,8 @@ class _Compiler:
 
     def _peel(self, P, G):
         terms = P.terms
-        if any(len(w) < 2 for w, _ in terms):
-            return None  # l Q l* has words of length >= 2
+        if any(not w for w, _ in terms):
+            return None  # a constant term is not of the form l Q l*
         first = {w[0] for w, _ in terms}
         last = {w[-1] for w, _ in terms}
         if len(first) != 1 or len(last) != 1:
@@ -581,7 +581,14 @@ class _Compiler:
         (r,) = last
         if r != l.adjoint:
             return None
-        Q = _strip(P)
+        short = [c for w, c in terms if len(w) < 2]
+        if short and not l.gen.is_projection:
+            return None  # l Q l* has words of length >= 2
+        # a projection p is p 1 p (p^2 = p is reduced away in the words): the compression of
+        # q + X by p written out is q p + p X p, as in the Fisher recursion
+        # H_{l+1} = q + W D H D W* with projections D (Hayase-Karakida 2021)
+        Q = _strip(P) if not short else NCPoly([(w[1:len(w) - 1], c) if len(w) > 1 else ((), c)
+                                               for w, c in terms])
         if not _selfadjoint(Q) or all(not w for w, _ in Q.terms):
             return None  # (Q a scalar: P = c l l* is not a product of two simpler pieces)
         if l.gen.is_projection:
@@ -591,6 +598,11 @@ class _Compiler:
             Gq = self._gfun()
             at = len(self.steps)
             lawq = self.reduce(Q, Gq)
+            if short and lawq.is_positive() is True:
+                # a recursion step q p + p X p (Fisher / NTK): law(p) ⊠ law(q + X), the same
+                # law as the compression (Nica-Speicher 1996: law(p A p) = law(p) ⊠ law(A) in
+                # the ambient algebra), in the form fa.nn compiles (S-transforms multiply)
+                return self._projection_product(P, l, Q, G, Gq, lawq, at)
             law = free_compression(lawq, t, ambient=True)
             self._step("compression", P, f"free_compression({lawq.name}, {t})",
                        self._compression_relations(law, t, G, Gq),
@@ -615,6 +627,21 @@ class _Compiler:
                    "tau((l Q l*)^n) = tau((Q l* l)^n); Voiculescu 1987: S-transforms multiply",
                    at=at)
         self.definitions.append((S, r"\text{S-transform of the product } l\,Q\,l^{*}"))
+        return law
+
+    def _projection_product(self, P, l, Q, G, Gq, law_q, at):
+        """The product rule for P = p Q p with p a projection (p* p = p): law(p) ⊠ law(Q)."""
+        LL = NCPoly([((l,), 1)])
+        Gl = self._gfun()
+        law_l = self.reduce(LL, Gl)
+        law = _product(law_l, law_q)
+        rel, S, Ws = self._product_relation(G, Gl, Gq)
+        self._bind_product(Ws, law_l, law_q)
+        self._step("product", P, f"free_multiplicative(law({LL}), law({_short(Q, 40)}))",
+                   [rel],
+                   "tau((p Q p)^n) = tau((Q p)^n), p* p = p; Voiculescu 1987: S-transforms "
+                   "multiply", at=at)
+        self.definitions.append((S, r"\text{S-transform of the product } p\,Q\,p"))
         return law
 
     def _step(self, rule, P, result, eqs, ref="", at=None):
