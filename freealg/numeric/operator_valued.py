@@ -61,6 +61,7 @@ True
 from __future__ import annotations
 
 import math
+import os
 from typing import Any, Callable, Sequence
 
 import mpmath
@@ -69,6 +70,7 @@ import sympy as sp
 
 from ..errors import InvalidParameterError, NoConvergence, UndeterminedError
 from ..kernels.resources import available_memory
+from .memory import ENV_VAR, check_memory_size, memory_budget
 from .matrices import MPM, NPM, MPMatrix, exact_value, kron_rows
 from .operator_groups import DiscreteGroup, LawGroup, UnitaryGroup
 from .records import Atom
@@ -111,6 +113,15 @@ class Problem:
     """
 
     def __init__(self, b0, semis, groups, k, scale):
+        m = max(len(groups), 1)
+        # before anything is allocated: the float64 Newton system of one point is
+        # (m k^2) x (m k^2) complex (with a few work copies), the covariance map k^2 x k^2
+        check_memory_size(16 * 4 * (m * k * k) ** 2 + 16 * k ** 4, "k", k,
+                          f"an operator-valued system of {m} block(s) of size {k} x {k} "
+                          f"(Newton Jacobian ({m} k^2)^2 complex entries per point)",
+                          "reduce the degree of the polynomial (the pencil size) or the number "
+                          "of free groups, raise the budget, or sample the matrix with "
+                          "fa.sample", budget=_budget())
         self.k = k
         self.scale = scale
         self.b0_s = b0
@@ -504,7 +515,15 @@ def _batch_size(prob: Problem) -> int:
     available memory."""
     k, m = int(prob.k), int(prob.nblk)
     per_point = 16 * 4 * (m * k * k) ** 2 + 1
-    return max(1, min(1 << 16, (available_memory() // 2) // per_point))
+    return max(1, min(1 << 16, _budget() // per_point))
+
+
+def _budget() -> int:
+    """The memory budget: ``FREEALG_MEMORY_BUDGET`` when set, else half the available
+    memory."""
+    if os.environ.get(ENV_VAR, "").strip():
+        return memory_budget()
+    return max(1, available_memory() // 2)
 
 
 def cauchy_np(prob: Problem, z: Any) -> tuple[np.ndarray, float, int]:

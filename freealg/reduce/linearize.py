@@ -43,9 +43,9 @@ import sympy as sp
 from ..algebra.generators import Generator, Letter
 from ..algebra.ncpoly import NCPoly
 from ..algebra.trace import trace
-from ..errors import InvalidParameterError, SizeLimitError, UndeterminedError
+from ..errors import InvalidParameterError, UndeterminedError
 from ..kernels.backend import NP
-from ..kernels.resources import available_memory
+from ..numeric.memory import check_memory_size
 from ..laws.base import numeric_value
 from ..laws.operator_valued import OperatorValued, discrete_points_weights
 from .relations import Relation, Unknown
@@ -569,15 +569,14 @@ class MatrixLiteral(sp.Basic):
 
 def _check_pencil_size(k: int, what: str, bound: str = "") -> None:
     """Refuse a pencil whose Newton Jacobian (k^2 x k^2 complex entries per point) would not fit
-    in half the available memory, before anything of that size is built."""
-    need = 16 * (k * k) ** 2
-    have = available_memory() // 2
-    if need > have:
-        raise SizeLimitError(
-            "expr", what, need, have,
-            f"its linearization has size k {bound or '='} {k} and the solver's Newton system is "
-            "k^2 x k^2 complex per point, which does not fit in half the available memory; "
-            "reduce the degree, or sample the matrix with fa.sample", "bytes")
+    in the memory budget (:func:`freealg.numeric.memory.memory_budget`: half the available
+    memory, or ``FREEALG_MEMORY_BUDGET``), before anything of that size is built."""
+    check_memory_size(16 * (k * k) ** 2, "expr", what,
+                      f"its linearization has size k {bound or '='} {k} and the solver's Newton "
+                      "system is k^2 x k^2 complex per point",
+                      "reduce the degree, compile a form the rules reduce (fa.compile_expr(P)."
+                      "explain() shows which rule failed), raise the budget, or sample the "
+                      "matrix with fa.sample")
 
 
 def linearization_system(P: NCPoly):
