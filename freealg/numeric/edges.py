@@ -291,7 +291,12 @@ def with_exponents(law, found: list) -> list:
 
 
 def _fold_newton_mp(law, x0, dps):
-    """Refine a soft edge: Newton on {R(x, w) = 0, det J(x, w) = 0} with w, x real."""
+    """Refine a soft edge: Newton on {R(x, w) = 0, det J(x, w) = 0} with w, x real (for an
+    operator-valued law, on its matrix equations: :func:`freealg.numeric.fold.fold_edge`)."""
+    if hasattr(law, "_problem"):
+        from .fold import fold_edge
+
+        return fold_edge(law._problem(), x0, dps)
     system = law._system() if hasattr(law, "_system") else None
     if system is None or system.n == 0:
         # a closed-form law, or a composite with no unknowns: no fold system; the caller bisects
