@@ -30,6 +30,8 @@ from .matrices import MPM, MPMatrix
 
 __all__ = ["fold_edge"]
 
+_MAX_UNKNOWNS = 32
+
 
 def _vec(X: list) -> list:
     return [X[j][r, c] for j in range(len(X)) for r in range(X[j].rows) for c in range(X[j].cols)]
@@ -83,6 +85,11 @@ def fold_edge(prob: Any, x0: Any, dps: int, maxit: int = 30) -> tuple:
     D = dps + 10
     k, nb = prob.k, prob.nblk
     n = nb * k * k
+    if n > _MAX_UNKNOWNS:
+        # each step takes about 2 n^2 evaluations of the equations: past this size the
+        # caller's bisection is cheaper
+        raise NoConvergence(f"fold Newton ({n} unknowns, more than {_MAX_UNKNOWNS})", dps=dps,
+                            point=x0, advice="the edge is bisected instead")
     with mpmath.workdps(D):
         X0, _, _, _ = _refine_mp(prob, mpmath.mpf(x0), dps)
         v = _vec(X0) + [mpmath.mpc(x0)]
