@@ -21,7 +21,7 @@ import freealg as fa
 from freealg.errors import InvalidParameterError, UndeterminedError
 from freealg.kernels.backend import MP, NP
 from freealg.laws.catalog import Bernoulli
-from freealg.laws.continuous import (FromDensity, GaussianPushforward, from_density,
+from freealg.laws import (FromDensity, GaussianPushforward, from_density,
                                      gaussian_pushforward)
 from freealg.laws.derived import Mixture
 

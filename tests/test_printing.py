@@ -69,6 +69,8 @@ def _examples() -> tuple:
         fa.multiplicative_exponential(R(1, 2)),
         fa.free_meixner(0, 1, 1, 2), fa.free_binomial(3, R(1, 3)), fa.kesten_mckay(3),
         fa.wachter(R(1, 3), R(1, 2)),
+        fa.boolean_additive(sc, mp), fa.monotone_additive(sc, b4), fa.boolean_power(sc, R(1, 2)),
+        fa.from_jacobi([0, 1, 2], [1, 2, 3]),
         fa.from_density(sp.Lambda(_x, 6 * _x * (1 - _x)), 0, 1), fa.from_density(my_pdf, 0, 1),
         fa.gaussian_pushforward(sp.Lambda(_h, (1 - sp.tanh(_h) ** 2) ** 2), 1),
         fa.gaussian_pushforward(soft_clip, 2),

@@ -413,6 +413,11 @@ EXAMPLES = {
     # laws of freealg.laws.continuous
     "FromDensity": lambda: [fa.from_density(sp.sqrt(4 - _x() ** 2) / (2 * sp.pi), -2, 2)],
     "GaussianPushforward": lambda: [fa.gaussian_pushforward(1 - sp.tanh(_x()) ** 2, 1)],
+    # laws of freealg.laws.independences
+    "BooleanAdditive": lambda: [fa.boolean_additive(fa.semicircle(1), fa.bernoulli(R(1, 3)))],
+    "MonotoneAdditive": lambda: [fa.monotone_additive(fa.arcsine(), fa.semicircle(2))],
+    "BooleanPower": lambda: [fa.boolean_power(fa.free_poisson(2), R(1, 2))],
+    "JacobiLaw": lambda: [fa.from_jacobi([0, 1, -1], [1, 2, R(1, 2)])],
 }
 
 

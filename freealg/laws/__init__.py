@@ -2,7 +2,7 @@
 
 from .base import Atom, Band, Edge, Law
 from .catalog import Arcsine, Bernoulli, Dirac, Discrete, FreePoisson, Semicircle, Uniform
-from .continuous import FromDensity, GaussianPushforward, from_density, gaussian_pushforward
+from .continuous import FromDensity, GaussianPushforward
 from .convolution import FreeAdditive, FreeMultiplicative, FreePower
 from .derived import Affine, FreeCompression, FreeProduct, Mixture, MultiplicativeExponential
 from .operator_valued import OperatorValued
@@ -13,8 +13,8 @@ from ..constructors import (affine, arcsine, bernoulli, dirac, discrete, empiric
                             free_multiplicative, free_poisson, free_power, free_product,
                             kesten_mckay, marchenko_pastur, mixture, multiplicative_exponential,
                             semicircle, uniform, wachter)
-from ..constructors import (boolean_additive, boolean_power, boolean_to_free, from_jacobi,
-                            monotone_additive)
+from ..constructors import (boolean_additive, boolean_power, boolean_to_free, from_density,
+                            from_jacobi, gaussian_pushforward, monotone_additive)
 
 __all__ = [
     "Law", "Atom", "Edge", "Band",

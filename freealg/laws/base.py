@@ -610,7 +610,7 @@ class Law(DistributionMixin):
         atoms: Any
     else:
         def atoms(self, certify: bool = False, dps: int = 30) -> list[Atom]:
-            """Point masses    , sorted by location (exact when the parameters are exact).
+            """Point masses, sorted by location (exact when the parameters are exact).
 
             Examples
             --------

@@ -1,12 +1,13 @@
 """Absolutely continuous laws: a law from its density, and Gaussian push-forwards.
 
-* :func:`from_density` -- the law on [a, b] with a given density (sympy expression, sympy
-  ``Lambda`` or Python callable);
-* :func:`gaussian_pushforward` -- the law of f(h) for h ~ N(0, q). This is how activation
-  derivatives enter deep-learning spectra (Pennington-Schoenholz-Ganguli 2017): the
-  diagonal D = diag(phi'(h)) has the law of phi'(h). Atoms (f constant on a set of positive
-  Gaussian measure) are found exactly from the Piecewise/Heaviside/Min/Max structure of a
-  symbolic f, heuristically for a callable; the rest is a density.
+* :class:`FromDensity` (built by :func:`~freealg.constructors.from_density`): the law on
+  [a, b] with a given density (sympy expression, sympy ``Lambda`` or Python callable);
+* :class:`GaussianPushforward` (built by :func:`~freealg.constructors.gaussian_pushforward`):
+  the law of f(h) for h ~ N(0, q). This is how activation derivatives enter deep-learning
+  spectra (Pennington-Schoenholz-Ganguli 2017): the diagonal D = diag(phi'(h)) has the law of
+  phi'(h). Atoms (f constant on a set of positive Gaussian measure) are found exactly from the
+  Piecewise/Heaviside/Min/Max structure of a symbolic f, heuristically for a callable; the
+  rest is a density.
 
 The laws hold their parameters (the function in canonical form) and exact hooks; numerics are
 done by their models in the engine (:mod:`freealg.numeric.fnlaw`,
@@ -33,10 +34,8 @@ from ..numeric.fnlaw import body as _body
 from ..numeric.pushforward import PushforwardModel, plan
 from ..numeric.params import parameter
 from .base import Law, check
-from .catalog import Bernoulli, Dirac, Discrete
-from .derived import Mixture
 
-__all__ = ["FromDensity", "GaussianPushforward", "from_density", "gaussian_pushforward"]
+__all__ = ["FromDensity", "GaussianPushforward"]
 
 _XP = sp.Symbol("x")          # for printing only
 
@@ -172,54 +171,6 @@ class FromDensity(_QuadratureLaw):
                             sorted(self.free_symbols, key=str))
 
 
-def from_density(pdf: Any, a: Any, b: Any, breakpoints: Sequence = ()) -> FromDensity:
-    """Absolutely continuous law on [a, b] from its density (see :class:`FromDensity`).
-
-    The density is checked to be >= 0 and to integrate to 1 (exactly when sympy can do the
-    integral, else numerically to 1e-8 relative). Moments are exact integrals where possible.
-
-    Examples
-    --------
-    >>> import numpy as np, sympy as sp, freealg as fa
-    >>> x = sp.Symbol("x")
-    >>> sc = fa.from_density(sp.sqrt(4 - x**2) / (2 * sp.pi), -2, 2)
-    >>> sc.moments(6)                       # Catalan numbers
-    [0, 1, 0, 2, 0, 5]
-    >>> [e.kind for e in sc.edges()]
-    ['soft', 'soft']
-    >>> abs(sc.cauchy(1j, dps=25) - fa.semicircle(1).cauchy(1j, dps=25)) < 1e-24
-    True
-    >>> u = fa.from_density(lambda t: np.full_like(t, 0.25), 0, 4)     # callable: uniform
-    >>> round(float(u.moments(2)[1]), 12)
-    5.333333333333
-    >>> fa.from_density(x, 0, 1)
-    Traceback (most recent call last):
-    ...
-    freealg.errors.InvalidParameterError: invalid pdf=x: the density must integrate to 1 ...
-    (it integrates to 0.5)
-
-    Parameters
-    ----------
-    pdf : sympy expression in one symbol, sympy Lambda, or callable
-        The density (a callable may be numpy-vectorised or scalar; strings are refused).
-    a, b : number or sympy expression
-        The support interval, real and finite, b > a.
-    breakpoints : sequence of numbers, optional
-        Interior points of (a, b) where the pdf is not smooth (see :class:`FromDensity`).
-
-    Returns
-    -------
-    FromDensity
-
-    Raises
-    ------
-    InvalidParameterError
-        b <= a, an infinite end, a breakpoint outside (a, b), a string or multi-symbol pdf, a
-        negative pdf, or one that does not integrate to 1.
-    """
-    return FromDensity(pdf, a, b, breakpoints)
-
-
 class GaussianPushforward(_QuadratureLaw):
     """Absolutely continuous part of the law of f(h), h ~ N(0, variance), normalised.
 
@@ -282,79 +233,3 @@ class GaussianPushforward(_QuadratureLaw):
     def _make_model(self) -> PushforwardModel:
         f, q = self._args
         return PushforwardModel(f, q, repr(self))
-
-
-def gaussian_pushforward(f: Any, variance: Any) -> Law:
-    """The law of f(h) for h ~ N(0, variance): atoms where f is flat, a density elsewhere.
-
-    This is the law of the diagonal activation-derivative matrices D = diag(phi'(h)) of deep
-    networks (Pennington-Schoenholz-Ganguli 2017): ReLU' gives bernoulli(1/2),
-    hard-tanh' gives ``bernoulli(P(|h| < 1)) = bernoulli(erf(1/sqrt(2 q)))``, a smooth activation
-    gives a density.
-
-    Atoms are the values f takes on sets of positive Gaussian measure. For a symbolic f they
-    are found exactly from its Piecewise/Heaviside/Min/Max/Abs structure (masses are exact erf
-    expressions, symbolic variance allowed). For a callable they are detected heuristically:
-    runs of >= 3 exactly equal values on a grid of 40001 points of [-9 sqrt q, 9 sqrt q],
-    boundaries refined by bisection, masses >= 1e-12 (a function that merely rounds to a
-    constant, e.g. ``1 - np.tanh(h)**2`` for ``|h| > 19``, can produce a spurious tiny atom; pass a
-    sympy expression for exact results).
-
-    Examples
-    --------
-    >>> import sympy as sp, freealg as fa
-    >>> h, q = sp.Symbol("h"), sp.Symbol("q", positive=True)
-    >>> fa.gaussian_pushforward(sp.Heaviside(h), 1)                  # ReLU'
-    bernoulli(t=1/2)
-    >>> fa.gaussian_pushforward(sp.Piecewise((1, abs(h) < 1), (0, True)), q)   # hard-tanh'
-    bernoulli(t=erf(sqrt(2)/(2*sqrt(q))))
-    >>> mu = fa.gaussian_pushforward(1 - sp.tanh(h)**2, 1)           # tanh': a density on [0, 1]
-    >>> type(mu).__name__, [e.kind for e in mu.edges()]
-    ('GaussianPushforward', ['soft', 'hard'])
-    >>> ht = fa.gaussian_pushforward(sp.Max(-1, sp.Min(1, h)), 1)    # hard-tanh: atoms at +-1
-    >>> [(a.location, a.mass) for a in ht.atoms()]
-    [(-1, 1/2 - erf(sqrt(2)/2)/2), (1, 1/2 - erf(sqrt(2)/2)/2)]
-    >>> ht.moments(2)[1] == 1 - sp.sqrt(2) * sp.exp(-sp.S(1)/2) / sp.sqrt(sp.pi)
-    True
-
-    Parameters
-    ----------
-    f : sympy expression in one symbol, sympy Lambda, or callable
-        A bounded real function.
-    variance : positive number or symbol
-        The variance q of h.
-
-    Returns
-    -------
-    Law
-        :class:`~freealg.laws.catalog.Bernoulli` (atoms within {0, 1}),
-        :class:`~freealg.laws.catalog.Dirac` (one atom), :class:`~freealg.laws.catalog.Discrete`,
-        :class:`GaussianPushforward` (no atoms) or a
-        :class:`~freealg.laws.derived.Mixture` of Diracs and the continuous part.
-
-    Raises
-    ------
-    InvalidParameterError
-        variance <= 0, or f unbounded.
-    UndeterminedError
-        a callable f with a symbolic variance.
-    """
-
-    kind, fobj = canonical_function(f, "f")
-    q = parameter("variance", variance)
-    check("variance", variance, sp.Eq(sp.im(q), 0), "the variance must be real")
-    check("variance", variance, q > 0, "the variance of h must be > 0")
-    pl = plan(fobj, q)
-    atoms = list(pl.atoms)
-    if not pl.pieces:
-        locs = [loc for loc, _ in atoms]
-        if all(loc in (sp.S.Zero, sp.S.One) for loc in locs):
-            t = sum((m for loc, m in atoms if loc == sp.S.One), sp.S.Zero)
-            return Bernoulli(t)
-        if len(atoms) == 1:
-            return Dirac(atoms[0][0])
-        return Discrete([loc for loc, _ in atoms], [m for _, m in atoms])
-    cont = GaussianPushforward(fobj, q)
-    if not atoms:
-        return cont
-    return Mixture([Dirac(loc) for loc, _ in atoms] + [cont], [m for _, m in atoms] + [pl.wc])

@@ -761,6 +761,20 @@ class DistributionMixin:
         m1, m2 = law.moments(2)
         return sp.simplify(m2 - m1**2)
 
+    def jacobi(self, n: int, dps: int | None = None) -> tuple:
+        """The first n Jacobi parameters ([alpha_0..alpha_{n-1}], [beta_1..beta_n]): the
+        recurrence x P_k = P_{k+1} + alpha_k P_k + beta_k P_{k-1} of the monic orthogonal
+        polynomials (see :func:`freealg.numeric.jacobi_law.jacobi_parameters`).
+
+        Examples
+        --------
+        >>> import freealg as fa
+        >>> fa.kesten_mckay(3).jacobi(3)
+        ([0, 0, 0], [3, 2, 2])
+        """
+        from .jacobi_law import jacobi_parameters
+        return jacobi_parameters(self, n, dps)
+
     def std(self) -> Any:
         """The standard deviation sqrt(var) (exact sympy).
 

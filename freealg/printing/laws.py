@@ -222,6 +222,11 @@ def _free_power(law, rec, pr):
     return _Tex(rf"{_wrap(rec(mu), _ATOM)}^{{\boxplus {_num(t, pr)}}}", _ATOM)
 
 
+def _boolean_power(law, rec, pr):
+    mu, t = law.args
+    return _Tex(rf"{_wrap(rec(mu), _ATOM)}^{{\uplus {_num(t, pr)}}}", _ATOM)
+
+
 def _free_product(law, rec, pr):
     parts = []
     for mu, k in law.args[0]:
@@ -358,6 +363,10 @@ _LAW_PRINTERS: dict[str, Callable] = {
     "FromDensity": _from_density,
     "GaussianPushforward": _gaussian_pushforward,
     "OperatorValued": _operator_valued,
+    "BooleanAdditive": _binary(r"\uplus"),
+    "MonotoneAdditive": _binary(r"\rhd"),
+    "BooleanPower": _boolean_power,
+    "JacobiLaw": _generic,
 }
 
 
