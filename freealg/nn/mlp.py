@@ -51,6 +51,7 @@ from ..numeric.solution import SpectralSolution
 from ..reduce import compile_expr
 from .activations import H, activation_expr, activation_numpy
 from .meanfield import MeanField, critical_sigma_w
+from .widths import jacobian_law_system, parse_widths, weight_letter
 
 __all__ = ["MLP"]
 
@@ -66,6 +67,9 @@ class MLP:
     MLP(depth=2, activation='relu', weights='orthogonal', sigma_w=sqrt(2), sigma_b=0)
     >>> net.jacobian_spectrum().moments(3)      # m_1 = chi^L = 1, m_2 = 1 + L
     [1, 3, 10]
+    >>> wide = fa.nn.MLP(depth=2, activation="linear", widths=[1, "1/2", 2])
+    >>> wide.jacobian_spectrum().atoms()        # 4 x a projection of rank N/2 in 2N
+    [Atom(location=0, mass=3/4, error=0), Atom(location=4, mass=1/4, error=0)]
 
     Parameters
     ----------
@@ -91,11 +95,19 @@ class MLP:
         Report the stages of the construction on stderr (critical sigma_w, fixed point); see
         :mod:`freealg.progress`. None: only in interactive sessions and for smooth
         activations.
+    widths : sequence of rationals, optional
+        Width ratios ``[n_0, ..., n_L]`` (layer l is ``n_l N x n_{l-1} N``); None: all equal.
+        Gaussian weights have entries N(0, sigma_w^2/(n_{l-1} N)); orthogonal weights are
+        rectangular Haar isometries scaled by sigma_w, and by sqrt(n_l/n_{l-1}) more on an
+        expanding layer (n_l > n_{l-1}) so that their entries too have second moment
+        sigma_w^2/(n_{l-1} N): the mean field (q_l, chi) is that of equal widths. J is
+        ``n_L N x n_0 N`` and :meth:`jacobian_spectrum` is the law of J J^T on the ``n_L``
+        block, with the exact rank atom at 0. The Fisher spectrum needs equal widths.
     """
 
     def __init__(self, depth: int, activation: Any = "relu", weights: str = "orthogonal",
                  sigma_w: Any = None, sigma_b: Any = 0, q0: Any = None,
-                 progress: bool | None = None):
+                 progress: bool | None = None, widths: Any = None):
         progress = check_progress(progress)
         if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool) or depth < 1:
             raise InvalidParameterError("depth", depth, "the depth must be an integer >= 1")
@@ -103,6 +115,7 @@ class MLP:
             raise InvalidParameterError("weights", weights, "use 'orthogonal' (Haar) or "
                                                             "'gaussian'")
         self.depth = int(depth)
+        self.widths = parse_widths(widths, self.depth)
         self.activation = activation
         self.weights = weights
         self.phi = activation_expr(activation)
@@ -144,8 +157,9 @@ class MLP:
         return critical_sigma_w(self.phi, sb, exact=True)
 
     def __repr__(self):
+        w = "" if self.widths is None else f", widths=[{', '.join(map(str, self.widths))}]"
         return (f"MLP(depth={self.depth}, activation={self.activation!r}, weights="
-                f"{self.weights!r}, sigma_w={self.sigma_w}, sigma_b={self.sigma_b})")
+                f"{self.weights!r}, sigma_w={self.sigma_w}, sigma_b={self.sigma_b}{w})")
 
     def _repr_html_(self) -> str:
         rows = [["depth L", str(self.depth)],
@@ -170,10 +184,15 @@ class MLP:
         """D'_l = sigma_w diag(phi'(h^l)), h^l ~ N(0, q_l) (1-based l)."""
         key = ("D", l)
         if key not in self._cache:
-            self._cache[key] = _activation_gen(f"D{l}", self.sigma_w * self.phi, self.q[l - 1])
+            dim = 1 if self.widths is None else self.widths[l]
+            self._cache[key] = _activation_gen(f"D{l}", self.sigma_w * self.phi, self.q[l - 1],
+                                               dim=dim)
         return self._cache[key]
 
     def _w(self, l: int) -> NCPoly:
+        if self.widths is not None:
+            name = ("O" if self.weights == "orthogonal" else "C") + str(l)
+            return weight_letter(name, self.weights, self.widths[l], self.widths[l - 1])
         return haar_orthogonal(f"O{l}") if self.weights == "orthogonal" else circular(f"C{l}")
 
     def jacobian_expr(self) -> NCPoly:
@@ -231,6 +250,10 @@ class MLP:
         Eq(S_{G}(m), S_{G_1}(m)*S_{G_2}(m))
         """
         if "jsys" not in self._cache:
+            if self.widths is not None:
+                ds = [self._d(l) for l in range(1, self.depth + 1)]
+                self._cache["jsys"] = jacobian_law_system(ds, self.widths, self.weights)
+                return self._cache["jsys"]
             J = self.jacobian_expr()
             self._cache["jsys"] = compile_expr(J * J.H)
         return self._cache["jsys"]
@@ -288,6 +311,7 @@ class MLP:
             raise InvalidParameterError("weights", self.weights, "no L -> infinity limit: each "
                                         "Gaussian layer contributes a full Marchenko-Pastur "
                                         "factor; use weights='orthogonal'")
+        self._equal_widths("limit_law")
         m1, s0 = sp.S.One, sp.S.Zero
         for l in range(1, self.depth + 1):
             a1, a2 = _square_law(self._d(l)).moments(2)
@@ -301,6 +325,11 @@ class MLP:
         law = multiplicative_exponential(s0)
         return law if m1 == 1 else affine(law, m1, 0)
 
+    def _equal_widths(self, what: str):
+        if self.widths is not None:
+            raise InvalidParameterError("widths", self.widths, f"{what} is implemented for "
+                                        "equal widths only; use widths=None")
+
     def fisher_system(self):
         """The System of the dual FIM H_L (shift and S-transform product per layer).
 
@@ -311,6 +340,7 @@ class MLP:
         System(1 + O2*D1*D1*O2.H: 2 equations, unknowns (G, G_1, G_2))
         """
         if "fsys" not in self._cache:
+            self._equal_widths("the Fisher spectrum")
             self._cache["fsys"] = compile_expr(self.fisher_expr())
         return self._cache["fsys"]
 
@@ -360,6 +390,7 @@ class MLP:
             activations.
         """
         progress = check_progress(progress)
+        self._equal_widths("lambda_max (of the Fisher information)")
         if method not in (None, "curve", "spectrum"):
             raise InvalidParameterError("method", method, "use 'curve' or 'spectrum'")
         with progress_bar(2, "freealg.nn.MLP.lambda_max", progress,
@@ -413,27 +444,39 @@ class MLP:
             return 2 / mpmath.mpf(self.lambda_max(dps))
 
     # Monte Carlo of the real network --------------------------------------------------------
-    def _weights(self, n: int, rng) -> np.ndarray:
+    def _weights(self, n: int, rng, m: int | None = None) -> np.ndarray:
+        """An n x m weight matrix (m = n by default; see the ``widths`` parameter)."""
+        m = n if m is None else m
         sw = float(self.sigma_w)
         if self.weights == "gaussian":
-            return rng.standard_normal((n, n)) * (sw / np.sqrt(n))
-        Q, R = np.linalg.qr(rng.standard_normal((n, n)))
-        return sw * (Q * np.sign(np.diag(R)))
+            return rng.standard_normal((n, m)) * (sw / np.sqrt(m))
+        k = max(n, m)
+        Q, R = np.linalg.qr(rng.standard_normal((k, k)))
+        Q = (Q * np.sign(np.diag(R)))[:n, :m]
+        return sw * np.sqrt(max(1.0, n / m)) * Q
+
+    def _dims(self, n: int) -> list[int]:
+        """Layer dimensions [d_0, ..., d_L] for the reference dimension n."""
+        if self.widths is None:
+            return [n] * (self.depth + 1)
+        return [max(1, int(round(float(w) * n))) for w in self.widths]
 
     def _forward(self, n: int, rng, x0=None):
         phi, dphi = activation_numpy(self.phi)
+        dims = self._dims(n)
         if x0 is None:
-            x0 = rng.standard_normal(n)
-            x0 *= np.sqrt(float(self.q0) * n) / np.linalg.norm(x0)
+            x0 = rng.standard_normal(dims[0])
+            x0 *= np.sqrt(float(self.q0) * dims[0]) / np.linalg.norm(x0)
         Ws, hs, xs = [], [], [x0]
-        for _ in range(self.depth):
-            W = self._weights(n, rng)
-            b = rng.standard_normal(n) * float(self.sigma_b)
+        for l in range(self.depth):
+            d = dims[l + 1]
+            W = self._weights(d, rng, dims[l])
+            b = rng.standard_normal(d) * float(self.sigma_b)
             h = W @ xs[-1] + b
             Ws.append(W)
             hs.append(h)
-            xs.append(np.asarray(phi(h), dtype=float) * np.ones(n))
-        ds = [np.asarray(dphi(h), dtype=float) * np.ones(n) for h in hs]
+            xs.append(np.asarray(phi(h), dtype=float) * np.ones(d))
+        ds = [np.asarray(dphi(h), dtype=float) * np.ones(len(h)) for h in hs]
         return Ws, hs, xs, ds
 
     def sample_jacobian(self, n: int = 1000, seed: int = 0, trials: int = 1,
@@ -467,10 +510,13 @@ class MLP:
         out = []
         for _ in range(trials):
             Ws, _, _, ds = self._forward(n, rng)
-            J = np.eye(n)
+            J = np.eye(Ws[0].shape[1])
             for W, d in zip(Ws, ds):
                 J = d[:, None] * (W @ J)
-            out.append(np.linalg.svd(J, compute_uv=False) ** 2)
+            if self.widths is None:
+                out.append(np.linalg.svd(J, compute_uv=False) ** 2)
+            else:  # all d_L eigenvalues of J J^T on the output side (rank zeros included)
+                out.append(np.clip(np.linalg.eigvalsh(J @ J.T), 0, None))
             if bar is not None:
                 bar.step()
         return np.concatenate(out)
@@ -491,6 +537,7 @@ class MLP:
         ((40,), True)
         """
         _check_n(n)
+        self._equal_widths("sample_fisher")
         progress = check_progress(progress)
         rng = np.random.default_rng(seed)
         out = []
