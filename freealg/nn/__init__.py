@@ -7,8 +7,10 @@ from .attention import (AttentionRegimeWarning, attention_polynomial, attention_
                         attention_system, attention_threshold, sample_attention)
 from .projection import (free_random_projection, free_random_projection_kernel_spectrum,
                          random_word)
+from .sweeps import PhaseDiagram, SweepResult, phase_diagram, sweep
 
 __all__ = ["MLP", "MeanField", "critical_sigma_w", "ACTIVATIONS", "activation_expr"]
 __all__ += ["attention_spectrum", "attention_system", "attention_polynomial", "sample_attention",
             "attention_threshold", "AttentionRegimeWarning", "free_random_projection",
             "free_random_projection_kernel_spectrum", "random_word"]
+__all__ += ["sweep", "SweepResult", "phase_diagram", "PhaseDiagram"]
