@@ -208,8 +208,13 @@ def _owns(dist: Any, package: str) -> bool:
     top = dist.read_text("top_level.txt")
     if top is not None and package in top.split():
         return True
-    for f in dist.files or ():
-        parts = Path(str(f)).parts
+    # the raw RECORD first: ``dist.files`` can drop entries (some environments filter it to
+    # files that exist, or patch it), the file list itself is what the installer wrote
+    record = dist.read_text("RECORD") or ""
+    names = [line.split(",", 1)[0] for line in record.splitlines() if line.strip()]
+    names += [str(f) for f in dist.files or ()]
+    for name in names:
+        parts = Path(name).parts
         if parts and parts[0] in (package, package + ".py"):
             return True
     return False
