@@ -348,16 +348,15 @@ class PhaseDiagram:
 
         Examples
         --------
-        >>> import matplotlib
-        >>> matplotlib.use("Agg")
         >>> ax = phase_diagram("tanh", [0.8, 1.6], [0.0, 0.2], progress=False).plot()
         >>> ax.get_xlabel(), ax.get_ylabel()
         ('sigma_b', 'sigma_w')
         """
-        plt = require("matplotlib.pyplot", "plot", "phase_diagram")
         colors = require("matplotlib.colors", "plot", "phase_diagram")
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5.5, 4))
+        if ax is None:            # a figure of its own, without pyplot (shows itself in Jupyter)
+            from .. import plotting
+
+            ax = plotting.Figure(figsize=(5.5, 4), layout="constrained").add_subplot()
         vals = np.asarray(self.values, float)
         norm = None
         if log:
