@@ -179,3 +179,13 @@ def test_phase_diagram_plot():
     ax = pd.plot()
     assert ax.get_xlabel() == "sigma_b"
     assert fa.nn.phase_diagram is phase_diagram
+
+
+@pytest.mark.skipif(not HAVE_DASK, reason="dask.distributed (the dask extra) is not installed")
+def test_phase_diagram_dask_equals_serial():
+    sw, sb = [0.8, 1.2, 1.6], [0.0, 0.2]
+    serial = phase_diagram("relu", sw, sb, progress=False)
+    dask = phase_diagram("relu", sw, sb, backend="dask", progress=False)
+    assert np.array_equal(dask.values, serial.values)
+    # ReLU: chi = sigma_w^2 / 2 at any sigma_b (E[1(h > 0)] = 1/2)
+    assert np.allclose(serial.values, np.square(sw)[:, None] / 2 * np.ones(2), rtol=1e-14)
