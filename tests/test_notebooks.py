@@ -18,7 +18,8 @@ NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
 # 04 the user's own pyplot loss curves; 05 two freeness plots; 06 histogram
 MIN_IMAGES = {"01_quickstart.ipynb": 1, "02_closed_forms.ipynb": 1,
               "04_fisher_information.ipynb": 1, "05_freeness_tests.ipynb": 2,
-              "06_general_polynomials.ipynb": 1}
+              "06_general_polynomials.ipynb": 1, "07_fitting_spectra.ipynb": 1,
+              "08_learning_rate_real_data.ipynb": 1}
 
 
 def _images(nb) -> int:
