@@ -258,6 +258,8 @@ class MeanField:
 
     def _find_q_star(self):
         sw2, sb2 = self.sigma_w_**2, self.sigma_b_**2
+        if sb2.is_number and float(sb2) == 0.0:
+            sb2 = sp.S.Zero              # a float bias 0.0 is the unbiased network (Float(0) != 0)
         hom = self._exact_second_moment(sp.Symbol("q", positive=True))
         if hom is not None:
             # qhat(q) = c q: the map q -> sw2 c q + sb2 is affine
