@@ -51,6 +51,7 @@ from ..numeric.solution import SpectralSolution
 from ..reduce import compile_expr
 from .activations import H, activation_expr, activation_numpy
 from .meanfield import MeanField, critical_sigma_w
+from .residual import parse_alpha, residual_q
 from .widths import jacobian_law_system, parse_widths, weight_letter
 
 __all__ = ["MLP"]
@@ -70,6 +71,9 @@ class MLP:
     >>> wide = fa.nn.MLP(depth=2, activation="linear", widths=[1, "1/2", 2])
     >>> wide.jacobian_spectrum().atoms()        # 4 x a projection of rank N/2 in 2N
     [Atom(location=0, mass=3/4, error=0), Atom(location=4, mass=1/4, error=0)]
+    >>> res = fa.nn.MLP(depth=1, activation="linear", residual="1/2")
+    >>> res.jacobian_spectrum().moments(2)      # 1 + a^2 + 2a cos(theta): arcsine law
+    [5/4, 33/16]
 
     Parameters
     ----------
@@ -103,11 +107,18 @@ class MLP:
         sigma_w^2/(n_{l-1} N): the mean field (q_l, chi) is that of equal widths. J is
         ``n_L N x n_0 N`` and :meth:`jacobian_spectrum` is the law of J J^T on the ``n_L``
         block, with the exact rank atom at 0. The Fisher spectrum needs equal widths.
+    residual : number, optional
+        alpha >= 0 for a residual network ``x^l = x^{l-1} + alpha phi(W_l x^{l-1} + b_l)``
+        (equal widths): J = prod_l (I + alpha D_l W_l), compiled by the linearization (exact
+        moments; density and edges are operator-valued and slow). The pre-activation norms
+        follow the residual mean field (:mod:`freealg.nn.residual`); ``q0`` defaults to 1.
+        The linearization's memory grows fast with depth: beyond about L = 3 it raises
+        SizeLimitError with advice.
     """
 
     def __init__(self, depth: int, activation: Any = "relu", weights: str = "orthogonal",
                  sigma_w: Any = None, sigma_b: Any = 0, q0: Any = None,
-                 progress: bool | None = None, widths: Any = None):
+                 progress: bool | None = None, widths: Any = None, residual: Any = None):
         progress = check_progress(progress)
         if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool) or depth < 1:
             raise InvalidParameterError("depth", depth, "the depth must be an integer >= 1")
@@ -116,6 +127,10 @@ class MLP:
                                                             "'gaussian'")
         self.depth = int(depth)
         self.widths = parse_widths(widths, self.depth)
+        self.residual = None if residual is None else parse_alpha(residual)
+        if self.residual is not None and self.widths is not None:
+            raise InvalidParameterError("widths", widths, "residual networks need equal widths "
+                                        "(x^{l-1} + ... adds vectors of one size)")
         self.activation = activation
         self.weights = weights
         self.phi = activation_expr(activation)
@@ -128,6 +143,10 @@ class MLP:
                 bar.step()
             bar.stage("mean field and q_l")
             self._init_mean_field(activation, sigma_w, sb, q0)
+            if self.residual is not None:
+                self._at_fixed_point = False
+                self.q0 = sp.S.One if q0 is None else sp.sympify(q0)
+                self.q = residual_q(self.mean_field, self.q0, self.depth, self.residual)
         self._cache: dict = {}
 
     def _init_mean_field(self, activation, sigma_w, sb, q0):
@@ -158,6 +177,7 @@ class MLP:
 
     def __repr__(self):
         w = "" if self.widths is None else f", widths=[{', '.join(map(str, self.widths))}]"
+        w += "" if self.residual is None else f", residual={self.residual}"
         return (f"MLP(depth={self.depth}, activation={self.activation!r}, weights="
                 f"{self.weights!r}, sigma_w={self.sigma_w}, sigma_b={self.sigma_b}{w})")
 
@@ -208,7 +228,10 @@ class MLP:
         """
         J = NCPoly.constant(1)
         for l in range(1, self.depth + 1):
-            J = self._d(l) * self._w(l) * J
+            if self.residual is not None:
+                J = (1 + self.residual * self._d(l) * self._w(l)) * J
+            else:
+                J = self._d(l) * self._w(l) * J
         return J
 
     def qhat(self) -> list:
@@ -326,6 +349,9 @@ class MLP:
         return law if m1 == 1 else affine(law, m1, 0)
 
     def _equal_widths(self, what: str):
+        if self.residual is not None:
+            raise InvalidParameterError("residual", self.residual, f"{what} is implemented "
+                                        "for plain (non-residual) networks only")
         if self.widths is not None:
             raise InvalidParameterError("widths", self.widths, f"{what} is implemented for "
                                         "equal widths only; use widths=None")
@@ -475,7 +501,10 @@ class MLP:
             h = W @ xs[-1] + b
             Ws.append(W)
             hs.append(h)
-            xs.append(np.asarray(phi(h), dtype=float) * np.ones(d))
+            x = np.asarray(phi(h), dtype=float) * np.ones(d)
+            if self.residual is not None:
+                x = xs[-1] + float(self.residual) * x
+            xs.append(x)
         ds = [np.asarray(dphi(h), dtype=float) * np.ones(len(h)) for h in hs]
         return Ws, hs, xs, ds
 
@@ -512,7 +541,10 @@ class MLP:
             Ws, _, _, ds = self._forward(n, rng)
             J = np.eye(Ws[0].shape[1])
             for W, d in zip(Ws, ds):
-                J = d[:, None] * (W @ J)
+                if self.residual is not None:
+                    J = J + float(self.residual) * (d[:, None] * (W @ J))
+                else:
+                    J = d[:, None] * (W @ J)
             if self.widths is None:
                 out.append(np.linalg.svd(J, compute_uv=False) ** 2)
             else:  # all d_L eigenvalues of J J^T on the output side (rank zeros included)

@@ -1,0 +1,70 @@
+"""fa.nn.MLP(..., residual=alpha): residual networks, J = prod_l (I + alpha D_l W_l)."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import freealg as fa
+from freealg.errors import InvalidParameterError
+
+
+def _arcsine_moments(a, k):
+    # L = 1, linear, orthogonal W = O: J J^T = (1 + a^2) I + a (O + O^T). The eigenvalues of a
+    # Haar orthogonal matrix are e^{+-i theta} with theta equidistributed on the circle
+    # (Diaconis-Shahshahani 1994), so the law is that of 1 + a^2 + 2 a cos(theta), theta
+    # uniform: the arcsine law on [(1 - a)^2, (1 + a)^2]. E cos^{2i} = binom(2i, i)/4^i.
+    c = 1 + a**2
+    out = []
+    for n in range(1, k + 1):
+        out.append(sum(sp.binomial(n, j) * c ** (n - j) * (2 * a) ** j
+                       * (sp.binomial(j, j // 2) / 2**j if j % 2 == 0 else 0)
+                       for j in range(n + 1)))
+    return out
+
+
+@pytest.mark.parametrize("alpha", ["1/2", 2])
+def test_linear_orthogonal_one_layer_arcsine(alpha):
+    a = sp.Rational(alpha)
+    net = fa.nn.MLP(1, "linear", residual=alpha)
+    assert net.jacobian_spectrum().moments(4) == _arcsine_moments(a, 4)
+
+
+def test_residual_zero_is_identity():
+    sol = fa.nn.MLP(2, "relu", residual=0).jacobian_spectrum()
+    assert sol.moments(3) == [1, 1, 1]
+
+
+def _mc(net, n, trials, k):
+    per = np.array([[np.mean(ev**j) for j in range(1, k + 1)]
+                    for ev in (net.sample_jacobian(n=n, seed=50 + t, threads=1)
+                               for t in range(trials))])
+    return per.mean(0), per.std(0, ddof=1) / np.sqrt(trials)
+
+
+@pytest.mark.parametrize("act,weights", [("relu", "orthogonal"), ("relu", "gaussian"),
+                                         ("linear", "gaussian")])
+def test_two_layers_against_real_network(act, weights):
+    net = fa.nn.MLP(2, act, weights=weights, residual="1/2")
+    th = np.array([float(sp.N(m)) for m in net.jacobian_spectrum().moments(3)])
+    mean, se = _mc(net, 300, 8, 3)
+    tol = 5 * se + 4.0 * np.abs(th) / 300           # N-derived: standard errors + O(1/N)
+    assert np.all(np.abs(mean - th) < tol), (mean, th, tol)
+    # wrong-model control: the non-residual network must fail the same test
+    wrong = np.array([float(sp.N(m)) for m in fa.nn.MLP(2, act, weights=weights)
+                      .jacobian_spectrum().moments(3)])
+    assert not np.all(np.abs(mean - wrong) < tol)
+
+
+@pytest.mark.parametrize("bad", [-1, "-1/2", "x", True, 1j])
+def test_bad_alpha(bad):
+    with pytest.raises(InvalidParameterError):
+        fa.nn.MLP(2, "relu", residual=bad)
+
+
+def test_residual_refusals():
+    with pytest.raises(InvalidParameterError):
+        fa.nn.MLP(2, "relu", residual=1, widths=[1, 2, 1])
+    net = fa.nn.MLP(2, "relu", residual=1)
+    for f in (net.fisher_system, net.lambda_max, net.limit_law):
+        with pytest.raises(InvalidParameterError):
+            f()
