@@ -68,3 +68,20 @@ def test_residual_refusals():
     for f in (net.fisher_system, net.lambda_max, net.limit_law):
         with pytest.raises(InvalidParameterError):
             f()
+
+
+def test_residual_mean_field_hard_tanh_against_real_network():
+    # hard tanh is odd (E phi = 0): q_2 = sigma_w^2 (q_0 + alpha^2 E phi(h_1)^2), h_1 ~ N(0, 1)
+    net = fa.nn.MLP(2, "hard_tanh", residual=1, q0=1)
+    p = sp.erf(1 / sp.sqrt(2))          # E min(h^2, 1) = P(|h| < 1) - 2 h phi(h)|_1 + P(|h| > 1)
+    e2 = (p - sp.sqrt(2 / sp.pi) * sp.exp(-sp.Rational(1, 2))) + (1 - p)
+    assert abs(float(net.q[1]) - float(1 + e2)) < 1e-12
+    th = np.array([float(sp.N(m)) for m in net.jacobian_spectrum().moments(3)])
+    mean, se = _mc(net, 300, 8, 3)
+    tol = 5 * se + 4.0 * np.abs(th) / 300
+    assert np.all(np.abs(mean - th) < tol), (mean, th, tol)
+    # wrong-model control: the stream's growth ignored (q_2 = q_1)
+    wrong = fa.nn.MLP(2, "hard_tanh", residual=1, q0=1)
+    wrong.q = [net.q[0], net.q[0]]
+    w = np.array([float(sp.N(m)) for m in wrong.jacobian_spectrum().moments(3)])
+    assert not np.all(np.abs(mean - w) < tol)
