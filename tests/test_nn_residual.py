@@ -85,3 +85,11 @@ def test_residual_mean_field_hard_tanh_against_real_network():
     wrong.q = [net.q[0], net.q[0]]
     w = np.array([float(sp.N(m)) for m in wrong.jacobian_spectrum().moments(3)])
     assert not np.all(np.abs(mean - w) < tol)
+
+
+def test_deep_residual_linearization_over_budget_is_a_freealg_error(monkeypatch):
+    from freealg.errors import SizeLimitError
+
+    monkeypatch.setenv("FREEALG_MEMORY_BUDGET", "1K")
+    with pytest.raises(SizeLimitError):
+        fa.nn.MLP(2, "relu", residual=1).jacobian_system()
