@@ -93,7 +93,7 @@ def gaussian(name: str, shape: Any = (1, 1), variance: Any = 1, field: str = "re
 
     ``shape = (p, q)`` holds positive rationals in units of the reference dimension N. In the
     free limit (N -> inf) X X^T, of shape (p, p), is free Poisson with rate q/p and jump
-    ``variance * p`` on its own block (Marchenko-Pastur 1967); see :doc:`rectangular`. The real
+    ``variance * p`` on its own block (Marchenko-Pastur 1967); see :doc:`/rectangular`. The real
     and complex fields have the same limit; ``field`` matters for :func:`freealg.sample`. Shape
     (1, 1) with the complex field is :func:`circular`.
 

@@ -181,7 +181,7 @@ class BrownSupport:
     curve : numpy.ndarray or None
         The outer boundary sampled along rays from ``center`` (complex), None for an annulus.
     rotation_invariant : bool
-        Whether T and e^{i theta} T have the same *-distribution (a sufficient test, see
+        Whether T and e^{i theta} T have the same ``*``-distribution (a sufficient test, see
         :func:`brown_measure`).
     error : float
         Width of the final bisection bracket (radius units).
