@@ -226,8 +226,7 @@ def name_clash(package: str = "freealg", thorough: bool = False) -> list[str]:
     The default, cheap check (run at ``import freealg``) looks at the distribution whose name is
     the import name itself (the PyPI project ``freealg``) and confirms from its metadata
     (``top_level.txt`` or its file list) that it installs that package. With ``thorough``
-    every installed distribution is checked (``importlib.metadata.packages_distributions``,
-    about 0.5 s).
+    every installed distribution's metadata is checked (about 0.5 s).
 
     Examples
     --------
@@ -249,13 +248,13 @@ def name_clash(package: str = "freealg", thorough: bool = False) -> list[str]:
     """
     found: set[str] = set()
     if thorough:
-        owners = _metadata.packages_distributions().get(package, [])
-        for name in owners:
-            if _normalise(name) != DISTRIBUTION:
-                try:
-                    found.add(f"{name} {_metadata.version(name)}")
-                except _metadata.PackageNotFoundError:  # pragma: no cover - a broken install
-                    found.add(name)
+        # every installed distribution, read with _owns (top_level.txt, then the RECORD text):
+        # packages_distributions() infers from ``dist.files``, which the importlib_metadata
+        # backport (loaded by some packages, e.g. dask) filters to files that exist
+        for dist in _metadata.distributions():
+            name = dist.metadata["Name"]
+            if name and _normalise(name) != DISTRIBUTION and _owns(dist, package):
+                found.add(f"{name} {dist.version}")
         return sorted(found)
     try:
         dist = _metadata.distribution(package)
