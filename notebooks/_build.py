@@ -445,8 +445,18 @@ NOTEBOOKS = {
 }
 
 
+def _all_notebooks():
+    """NOTEBOOKS plus the notebooks whose cells live in their own files (_build_07, _build_08)."""
+    import sys
+    sys.path.insert(0, HERE)
+    from _build_07 import CELLS as cells_07
+    from _build_08 import CELLS as cells_08
+    return {**NOTEBOOKS, "07_fitting_spectra.ipynb": cells_07,
+            "08_learning_rate_real_data.ipynb": cells_08}
+
+
 def main():
-    for name, cells in NOTEBOOKS.items():
+    for name, cells in _all_notebooks().items():
         nb = nbf.v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                      "language": "python"}

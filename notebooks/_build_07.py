@@ -1,9 +1,4 @@
-"""Build notebooks/07_fitting_spectra.ipynb (outputs stripped): python notebooks/_build_07.py
-
-The cells are in the format of _build.py (to be merged into its NOTEBOOKS dict).
-"""
-import os
-import nbformat as nbf
+"""The cells of notebooks/07_fitting_spectra.ipynb; python notebooks/_build.py writes it with the others."""
 
 CELLS = [
     ("md", "# Fitting spectra\n\nFree models with symbolic parameters fitted to observed "
@@ -100,18 +95,3 @@ CELLS = [
              "assert ks(fp.law) < 1.36 / np.sqrt(p)"),
     ("code", "fp.plot() if fa.deps.have('matplotlib') else None"),
 ]
-
-
-def main(path):
-    nb = nbf.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells = [nbf.v4.new_markdown_cell(src) if kind == "md" else nbf.v4.new_code_cell(src)
-                for kind, src in CELLS]
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"07-{i:02d}"
-    nbf.write(nb, path)
-
-
-if __name__ == "__main__":
-    main(os.path.join(os.path.dirname(os.path.abspath(__file__)), "07_fitting_spectra.ipynb"))

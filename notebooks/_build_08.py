@@ -1,10 +1,4 @@
-"""Build notebooks/08_learning_rate_real_data.ipynb (outputs stripped): python notebooks/_build_08.py
-
-The cells are in the format of _build.py (to be merged into its NOTEBOOKS dict).
-"""
-import os
-
-import nbformat as nbf
+"""The cells of notebooks/08_learning_rate_real_data.ipynb; python notebooks/_build.py writes it with the others."""
 
 CELLS = [
     ("md", "# The learning-rate threshold 2/λ_max on real data\n\n"
@@ -104,19 +98,3 @@ CELLS = [
              "ax.set_title('digits, deep linear nets at dynamical isometry; dashed: 2/λ_max = 2/L')\n"
              "ax.legend()\nfig"),
 ]
-
-
-def main(path):
-    nb = nbf.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells = [nbf.v4.new_markdown_cell(src) if kind == "md" else nbf.v4.new_code_cell(src)
-                for kind, src in CELLS]
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"08-{i:02d}"
-    nbf.write(nb, path)
-
-
-if __name__ == "__main__":
-    main(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                      "08_learning_rate_real_data.ipynb"))
