@@ -11,8 +11,8 @@ significant digits (30 when None); a list or an array gives a float64 ndarray.
 How the CDF is computed
 -----------------------
 F(x) = (masses of the atoms at or left of x) + (the integral of the density up to x). The bands
-of the support are split at cusps, singular points and atoms inside them into *pieces*; on each piece the
-density is integrated by the tanh-sinh rule, whose nodes crowd doubly exponentially at the ends
+of the support are split at cusps, singular points and atoms inside them into *pieces*; on each
+piece the density is integrated by the tanh-sinh rule, whose nodes crowd doubly exponentially at the ends
 of the interval, so the edge singularities x^{-1/2} (hard edges), x^{1/2} (soft edges) and
 x^{-2/3}, x^{1/3} (cusps) sit at the ends and are integrated without special cases.
 
@@ -276,8 +276,8 @@ def _check_q(q: Any, dps: int) -> tuple:
 
 
 class _Pieces:
-    """Atoms and pieces (bands split at cusps, singular points and interior atoms) of a law, at one precision
-    (``dps``; None for float64)."""
+    """Atoms and pieces (bands split at cusps, singular points and interior atoms) of a law, at
+    one precision (``dps``; None for float64)."""
 
     def __init__(self, law: Any, dps: int | None):
         syms = getattr(law, "free_symbols", None)
