@@ -12,8 +12,8 @@ How the CDF is computed
 -----------------------
 F(x) = (masses of the atoms at or left of x) + (the integral of the density up to x). The bands
 of the support are split at cusps, singular points and atoms inside them into *pieces*; on each
-piece the density is integrated by the tanh-sinh rule, whose nodes crowd doubly exponentially at the ends
-of the interval, so the edge singularities x^{-1/2} (hard edges), x^{1/2} (soft edges) and
+piece the density is integrated by the tanh-sinh rule, whose nodes crowd doubly exponentially at
+the ends of the interval, so the edge singularities x^{-1/2} (hard edges), x^{1/2} (soft edges) and
 x^{-2/3}, x^{1/3} (cusps) sit at the ends and are integrated without special cases.
 
 * **Scalars** (mpmath, ``dps`` digits): the integral from the nearer end of the piece (the
