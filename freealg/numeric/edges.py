@@ -789,6 +789,22 @@ def numeric_support(law, dps: int = 30) -> list[Band]:
     return bands_from_edges(numeric_edges(law, dps))
 
 
+def curve_density(curve: Any, law: Any):
+    """The float64 density of ``law`` read off its algebraic ``curve``, with the points the
+    curve leaves NaN (next to poles and branch points) solved by the law's own
+    ``_density_np``: a function of a float array."""
+
+    def density(x):
+        with np.errstate(all="ignore"):
+            d = np.asarray(curve.density_np(x), dtype=float)
+        bad = ~np.isfinite(d)
+        if bad.any():
+            d[bad] = law._density_np(np.asarray(x, dtype=float)[bad])
+        return d
+
+    return density
+
+
 def curve_interior(law, bands: list, dps: int) -> list:
     """The cusps and singular points inside the ``bands`` (float (lo, hi) pairs) of a law with
     an algebraic curve: the real roots of the discriminant (and of the leading coefficient)
@@ -816,15 +832,7 @@ def curve_interior(law, bands: list, dps: int) -> list:
         cands = [(c, mpmath.mpf(10) ** (1 - dps) * (1 + abs(c)))
                  for c in curve.edge_candidates(dps)]
     scale = max(float(getattr(law, "_scale", 1.0)), 1e-12)
-
-    def density(x):
-        # the curve's float64 density (the law's own where the curve leaves NaN)
-        with np.errstate(all="ignore"):
-            d = np.asarray(curve.density_np(x), dtype=float)
-        bad = ~np.isfinite(d)
-        if bad.any():
-            d[bad] = law._density_np(np.asarray(x, dtype=float)[bad])
-        return d
+    density = curve_density(curve, law)
 
     out = []
     for loc, err in cands:

@@ -18,7 +18,7 @@ import sympy as sp
 from ..errors import FreeAlgError, NoConvergence
 from .curve import AlgebraicCurve
 from .dispatch import record
-from .edges import edge_exponent, edge_kind, numeric_edges
+from .edges import curve_density, edge_exponent, edge_kind, numeric_edges
 from .records import Atom, Band, Edge
 from .stransform import s_power, s_product
 
@@ -230,17 +230,7 @@ def edges_curve(law, dps: int) -> list[Edge]:
     coefficient), each confirmed by the density vanishing on exactly one side."""
     curve = curve_engine(law, eliminate=True)
     atoms = [a.location for a in law.atoms()]
-    # the curve's float64 density, with the points it leaves NaN (next to poles and branch
-    # points) solved by the law's own default strategy
-    def density(x):
-        with np.errstate(all="ignore"):
-            d = np.asarray(curve.density_np(x), dtype=float)
-        bad = ~np.isfinite(d)
-        if bad.any():
-            d[bad] = law._density_np(np.asarray(x, dtype=float)[bad])
-        return d
-
-    found = curve.edges(dps, atoms=atoms, density=density)
+    found = curve.edges(dps, atoms=atoms, density=curve_density(curve, law))
     sides = [e.side for e in found]
     if (not found and float(law.continuous_mass()) > 1e-12) or \
             sides != ["left", "right"] * (len(sides) // 2):
