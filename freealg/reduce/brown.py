@@ -39,7 +39,8 @@ from ..algebra.trace import trace
 from ..errors import InvalidParameterError, ShapeError, UndeterminedError
 from ..numeric.brown import HermitizedProblem, solve_mp, solve_np
 from ..numeric.operator_valued import problem
-from .linearize import (Linearization, _add, _entry_adjoint, _norm_bound, _trie,
+from .linearize import (Linearization, _add, _entry_adjoint, _norm_bound, _self_adjoint_pencil,
+                        _trie,
                         decircularize, operator_valued_law)
 
 __all__ = ["BrownMeasure", "BrownSupport", "brown_measure", "hermitization"]
@@ -107,19 +108,7 @@ def hermitization(T: NCPoly) -> Linearization:
             if i == j:
                 _add(ent, None, sp.S.NegativeOne)
             E[2 + i][2 + m + j] = ent
-    for i in range(k):
-        for j in range(i + 1, k):
-            E[j][i] = _entry_adjoint(E[i][j])
-    for i in range(k):
-        for j in range(k):
-            E[i][j] = {L: sp.expand(c) for L, c in E[i][j].items() if sp.expand(c) != 0}
-    letters = sorted({L for row in E for ent in row for L in ent if L is not None},
-                     key=lambda L: L.sort_key())
-    b0 = sp.ImmutableMatrix(k, k, lambda i, j: E[i][j].get(None, sp.S.Zero))
-    coeffs = tuple((L, sp.ImmutableMatrix(k, k, lambda i, j, L=L: E[i][j].get(L, sp.S.Zero)))
-                   for L in letters)
-    return Linearization(k=k, b0=b0, coefficients=coeffs, expr=Q,
-                         entries=tuple(tuple(row) for row in E))
+    return _self_adjoint_pencil(E, k, Q)
 
 
 def _is_normal(T: NCPoly) -> bool:

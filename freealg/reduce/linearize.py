@@ -371,11 +371,16 @@ def linearize(P: NCPoly) -> Linearization:
             if i == j:
                 _add(T, None, sp.S.NegativeOne)
             E[1 + i][1 + m + j] = T
-    # lower triangle by adjoint (L is self-adjoint)
+    return _self_adjoint_pencil(E, k, Q)
+
+
+def _self_adjoint_pencil(E: list, k: int, Q: Any) -> "Linearization":
+    """The Linearization of the upper triangle ``E`` (k x k entries {letter: coefficient},
+    None for the constant): the lower triangle by adjoint, zeros dropped, one coefficient
+    matrix per letter."""
     for i in range(k):
         for j in range(i + 1, k):
             E[j][i] = _entry_adjoint(E[i][j])
-    # clean zeros
     for i in range(k):
         for j in range(k):
             E[i][j] = {L: sp.nsimplify(c) if isinstance(c, float) else sp.expand(c)
