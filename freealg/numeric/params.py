@@ -144,8 +144,11 @@ def parameter_symbols(args: Any) -> set:
     >>> sorted(parameter_symbols((1, (2 * v, 0.5))), key=str)
     [v]
     """
-    if hasattr(args, "free_symbols"):      # a law or a sympy object
-        return set(args.free_symbols)
+    # one evaluation of the property (hasattr would evaluate it too: twice per level is
+    # 2^depth on a deep law tree)
+    fs = getattr(args, "free_symbols", None)
+    if fs is not None:                      # a law or a sympy object
+        return set(fs)
     if isinstance(args, (tuple, list)):
         out: set = set()
         for b in args:
