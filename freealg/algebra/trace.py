@@ -9,7 +9,10 @@ Cumulants inside a family:
 * semicircular of variance v: kappa_2 = v, all others 0;
 * circular of variance v: kappa_2(c, c*) = kappa_2(c*, c) = v, all others 0 (NS Lecture 11);
 * Haar unitary (and Haar orthogonal, its large-N limit): only alternating words of even length
-  2n, kappa_2n(u, u*, ..., u, u*) = (-1)^(n-1) Catalan(n-1) (NS Proposition 15.1);
+  2n, kappa_2n(u, u*, ..., u, u*) = (-1)^(n-1) Catalan(n-1) (NS Proposition 15.1); a Haar
+  generator with a parameter s is the formal lift of a Haar letter of a model with several block
+  dimensions (freealg.algebra.haar_blocks): the same cumulants times s^(1 - 2n), and no
+  cyclic cancellation u X u* -> X;
 * a self-adjoint generator with law mu (projections: bernoulli(t)): kappa_n(mu);
 * a commuting family (classically independent diagonal matrices): the joint moments
   tau(prod_g g^(k_g)) = prod_g m_(k_g)(g); this family is summed on the *moment* side (below).
@@ -329,7 +332,7 @@ class _Tracer:
             if g.kind == "projection":
                 w.pop()
                 continue
-            if g.is_unitary and tstar[x] != tstar[y]:
+            if g.is_unitary and not g.params and tstar[x] != tstar[y]:
                 w.pop()
                 w.pop(0)
                 continue
@@ -364,6 +367,11 @@ class _Tracer:
             vals = [None] + list(g.law().moments(N))
         elif g.kind in ("semicircular", "circular"):
             vals = [None, sp.S.Zero, g.params[0]]
+        elif g.kind in ("haar_unitary", "haar_orthogonal") and g.params:
+            # the formal lift of a Haar letter in a model with several block dimensions
+            from .haar_blocks import formal_haar_cumulant
+
+            vals = [None] + [formal_haar_cumulant(k, g.params[0]) for k in range(1, N + 1)]
         elif g.kind in ("haar_unitary", "haar_orthogonal"):
             vals = [None]
             for k in range(1, N + 1):
@@ -793,8 +801,14 @@ def trace(expr: Any):
     from .blocks import is_shaped, lower_shaped
 
     if is_shaped(expr):
-        # a rectangular model: the trace on the expression's own block (see algebra.blocks)
-        square, t = lower_shaped(expr)
+        # a rectangular model: the trace on the expression's own block (see algebra.blocks;
+        # Haar letters on several block dimensions: algebra.haar_blocks)
+        from .haar_blocks import lower_shaped_haar, needs_haar_lowering
+
+        if expr.shape[0] == expr.shape[1] and needs_haar_lowering(expr):
+            square, t = lower_shaped_haar(expr)
+        else:
+            square, t = lower_shaped(expr)
         return sp.expand(trace(square) / t)
     _SHARED.trim()
     terms = expr.terms
