@@ -72,3 +72,66 @@ def test_bad_input():
 def test_float_ratios():
     assert free_random_projection_kernel_spectrum(0.5, 0.25).moments(2) == [
         sp.Rational(1, 2), sp.Rational(5, 16)]
+
+
+# --- the averaged kernel of the authors' spectral code (module docstring of projection.py) ---
+
+def test_average_kernel_moments_exact():
+    # |s|^2/n for s = O_1 + ... + O_n: m1 = 1 and m2 = (n^2 + n(n - 1))/n^2 = 2 - 1/n, counting
+    # the words O_i^T O_j O_k^T O_l with trace 1 in the free group (i = j = k = l, or j = k and
+    # l = i != j)
+    for n in (2, 3, 5):
+        assert fa.nn.average_kernel_law(n, 1).moments(2) == [1, 2 - sp.Rational(1, n)]
+    # K_l against the exact trace of the polynomial itself (free cumulants of Haar unitaries, an
+    # independent path from the S-transform power of Haagerup-Larsen 2000)
+    u1, u2 = fa.haar_unitary("u1"), fa.haar_unitary("u2")
+    for ell in (2, 3):
+        A = u1 + u2
+        for _ in range(ell - 1):
+            A = A * (u1 + u2)
+        K = A.H * A
+        exact = [fa.trace(K**k) / 2**(ell * k) for k in (1, 2, 3)]
+        assert fa.nn.average_kernel_law(2, ell).moments(3) == exact
+
+
+def _average_sample(a, b, D, seed=0):
+    P = free_random_projection(int(a * D), int(b * D), seed=seed, hidden=D, average=True,
+                               generators=2, length=2)
+    return np.linalg.eigvalsh(P @ P.T)
+
+
+def test_average_kernel_monte_carlo_moments_and_wrong_model():
+    # a real averaged FRP (all 4 positive words of length 2 in 2 Haar orthogonal matrices),
+    # D = 400, d_in = d_out = 200; exact moments of the law (compiled, exact rationals) against
+    # the sample: linear statistics of unitarily invariant ensembles fluctuate O(1/n)
+    # (Johansson 1998), so within 10/n
+    a, b, D = sp.Rational(1, 2), sp.Rational(1, 2), 400
+    n = int(b * D)
+    m = free_random_projection_kernel_spectrum(a, b, average=True, generators=2,
+                                               length=2).moments(2)
+    ev = _average_sample(a, b, D)
+    tol = 10 / n
+    assert abs(ev.mean() - float(m[0])) < tol and abs((ev**2).mean() - float(m[1])) < tol
+    # wrong model: the single-word (Wachter) law of the same ratios, m2 = a (a + b - a b) = 3/8
+    wrong = free_random_projection_kernel_spectrum(a, b).moments(2)
+    assert wrong[1] == sp.Rational(3, 8)
+    assert abs((ev**2).mean() - float(wrong[1])) > tol
+
+
+@pytest.mark.slow
+def test_average_kernel_spectrum_monte_carlo_compare():
+    a, b, D = sp.Rational(1, 2), sp.Rational(1, 2), 400
+    n = int(b * D)
+    sol = free_random_projection_kernel_spectrum(a, b, average=True, generators=2, length=2)
+    ev = _average_sample(a, b, D)
+    assert fa.compare(sol, ev, n=n).agrees
+    assert not fa.compare(free_random_projection_kernel_spectrum(a, b), ev, n=n).agrees
+
+
+def test_average_bad_input():
+    with pytest.raises(InvalidParameterError):
+        fa.nn.average_kernel_law(0, 2)
+    with pytest.raises(InvalidParameterError):
+        free_random_projection_kernel_spectrum(average=True, length=0)
+    with pytest.raises(InvalidParameterError):
+        free_random_projection(4, 3, average=True, word=[1])
