@@ -22,18 +22,26 @@ How the enclosures are obtained
   the real roots come back as balls with zero imaginary part, each containing exactly one
   root). Between two consecutive roots the roots of P(., x) stay distinct and the boundary
   value G(x + i0) follows one of them, so the density is either zero on the whole interval or
-  positive on the whole interval; it is decided at one rational point s of the interval from
-  the exact polynomial P(., s): all of its roots real (certified) means density 0, none real
-  means density > 0. When both kinds of roots occur (degree >= 3), the density is positive
-  (certified) if no real root can be G(s) on a gap: there G(s) would lie in
-  [1/(s - r_i), 1/(s - r_{i-1})] (the law sits outside the gap (r_{i-1}, r_i)) and satisfy
-  G'(s) <= -G(s)^2 (Cauchy-Schwarz), with G' = -P_x/P_G in balls. Otherwise, and only then,
-  the physical root is the one the engine's G(s + i0) (20 digits) singles out, accepted only
-  when it is 100 times closer to that root ball than to any other (the one step that is not
-  ball arithmetic; ``_Analysis.how`` records which test decided each interval). A root of D
-  with zero density on one side and a positive density on the other is a band end. The engine's
-  edges must match these one to one (interior cusps and singular points must sit on a root of
-  D), else NoConvergence.
+  positive on the whole interval (the two unbounded intervals included); it is decided at a
+  rational point s of the interval from the exact polynomial P(., s): all of its roots real
+  (certified) means density 0, none real means density > 0. When both kinds of roots occur
+  (degree >= 3), the density is positive (certified) if no real root can be G(s) on a gap:
+  there G(s) would lie in [1/(s - r_i), 1/(s - r_{i-1})] (the law sits outside the gap
+  (r_{i-1}, r_i)) and satisfy G'(s) <= -G(s)^2 (Cauchy-Schwarz), with G' = -P_x/P_G in balls.
+  Otherwise the branch is followed in ball arithmetic from the upper half-plane
+  (:func:`_track`): at a start z0 = x0 + iY, G(z0) lies in the disk with diameter [0, -i/Y]
+  (|G|^2 <= -Im G / Im z by Cauchy-Schwarz, for any probability measure) and must be the only
+  root of P(., z0) there (all roots isolated, Braess-Hadeler); along the path to s + iY and down
+  to s, Krawczyk's test isolates one root in a box valid for every z of each piece, so G stays
+  in it; at y = 0 the box holds exactly one root of P(., s), which is G(s + i0), real or not.
+  If no path succeeds, NoConvergence: a status is never guessed. ``_Analysis.how`` records
+  which test decided each interval. A root of D with zero density on one side and a positive
+  density on the other is a band end. The engine's edges must match these one to one
+  (interior cusps and singular points must sit on a root of D with positive density on both
+  sides), else NoConvergence. The enclosure of an edge is its certified root ball, also when
+  the engine's location is an exact number (which must lie in that ball); only the closed-form
+  edges of laws without a curve engine (catalogue laws, their affine maps) are enclosed from
+  their formula.
 
 Examples
 --------
@@ -48,6 +56,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import math
 from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any, Iterator
@@ -442,25 +451,47 @@ class _Analysis:
             return rts, ok, max(widths, default=None)
         self.roots = _doubling(dps, run, "the real roots of the discriminant of the curve")
 
-    def _sample(self, i: int) -> Fraction:
-        """A simple rational strictly between root i - 1 and root i."""
+    def _samples(self, i: int) -> list:
+        """Simple rationals strictly inside interval i (between root i - 1 and root i; the
+        outer intervals are unbounded), the simplest first."""
+        n = len(self.roots)
+        if n == 0:
+            return [Fraction(0), Fraction(1, 3), Fraction(-2, 7)]
+        if i == 0:
+            lo = _frac(_bounds(self.roots[0])[0])
+            base = Fraction(math.floor(lo)) - 1
+            return [base, base - Fraction(1, 3), base - Fraction(5, 7)]
+        if i == n:
+            hi = _frac(_bounds(self.roots[-1])[1])
+            base = Fraction(math.ceil(hi)) + 1
+            return [base, base + Fraction(1, 3), base + Fraction(5, 7)]
         lo = _frac(_bounds(self.roots[i - 1])[1])
         hi = _frac(_bounds(self.roots[i])[0])
-        mid = (lo + hi) / 2
-        for den in (1, 2, 4, 10, 100, 10 ** 4, 10 ** 8):
-            f = mid.limit_denominator(den)
-            if lo < f < hi:
-                return f
-        return mid
+        out = []
+        for t in (Fraction(1, 2), Fraction(1, 3), Fraction(2, 3)):
+            mid = lo + t * (hi - lo)
+            pick = mid
+            for den in (1, 2, 4, 10, 100, 10 ** 4, 10 ** 8):
+                f = mid.limit_denominator(den)
+                if lo < f < hi:
+                    pick = f
+                    break
+            if pick not in out:
+                out.append(pick)
+        return out
 
     def classify(self) -> None:
+        """The density's status on every interval between consecutive roots of D, the two
+        unbounded ones included (each decided in ball arithmetic, never assumed)."""
         fl = flint_module()
         n = len(self.roots)
-        self.status = ["zero"] + [""] * (n - 1) + (["zero"] if n else [])
-        self.how = ["compact support"] + [""] * (n - 1) + (["compact support"] if n else [])
-        for i in range(1, n):
-            s = self._sample(i)
-            self.status[i], self.how[i] = self._status_at(fl, s, i)
+        self.status = [""] * (n + 1)
+        self.how = [""] * (n + 1)
+        with _precision(fl, 128):
+            self._coefs = [(q, q.derivative()) for q in
+                           (_acb_poly_q(fl, c) for c in self.eng._coef)]
+            for i in range(n + 1):
+                self.status[i], self.how[i] = self._status_at(fl, i)
 
     def _no_gap_root(self, fl: Any, s: Fraction, i: int, reals: list) -> bool:
         """Whether no real root of P(., s) can be G(s) on a gap (r_{i-1}, r_i): then the
@@ -489,41 +520,254 @@ class _Analysis:
                 return False
         return True
 
-    def _status_at(self, fl: Any, s: Fraction, i: int) -> tuple:
+    def _status_at(self, fl: Any, i: int) -> tuple:
+        """('zero' | 'positive', how it was decided) on interval i."""
         eng = self.eng
         z = eng.poly.gens[1]
-        sv = sp.Rational(s.numerator, s.denominator)
-        a = [sp.Rational(c.as_expr().subs(z, sv)) for c in eng._coef]
-        q = fl.fmpq_poly([fl.fmpq(int(c.p), int(c.q)) for c in a])
-        with _precision(fl, 128):
+        samples = self._samples(i)
+        for s in samples:
+            sv = sp.Rational(s.numerator, s.denominator)
+            a = [sp.Rational(c.as_expr().subs(z, sv)) for c in eng._coef]
+            q = fl.fmpq_poly([fl.fmpq(int(c.p), int(c.q)) for c in a])
             roots = [r for r, _m in q.complex_roots()]
-        nreal = sum(1 for r in roots if r.imag.is_zero())
-        if nreal == len(roots):
-            return "zero", "all roots of P(., x) real"
-        if nreal == 0:
-            return "positive", "no root of P(., x) real"
-        with _precision(fl, 128):
-            if self._no_gap_root(fl, s, i, [r.real for r in roots if r.imag.is_zero()]):
+            real = [r.imag.is_zero() for r in roots]
+            if not all(x or not r.imag.contains(0) for x, r in zip(real, roots)):
+                continue                      # a root neither certified real nor non-real
+            if all(real):
+                return "zero", "all roots of P(., x) real"
+            if not any(real):
+                return "positive", "no root of P(., x) real"
+            if 0 < i < len(self.roots) and self._no_gap_root(
+                    fl, s, i, [r.real for r, x in zip(roots, real) if x]):
                 return "positive", "no real root of P(., x) can be G on a gap"
-        # mixed: the physical root from the engine's boundary value, if unambiguous
-        try:
-            with mpmath.workdps(20):
-                g = mpmath.mpc(self.law.cauchy(mpmath.mpf(s.numerator) / s.denominator, dps=20))
-        except FreeAlgError as err:
-            raise NoConvergence("certified classification of the density at x = "
-                                f"{float(s):.6g}", dps=self.dps, advice=(
-                                    f"the engine's G(x + i0) failed ({err}); certified edges "
-                                    "need it where P(., x) has real and non-real roots")) from None
-        with mpmath.workdps(20):
-            dist = sorted((abs(g - mpmath.mpc(float(r.real.mid()), float(r.imag.mid()))), k)
-                          for k, r in enumerate(roots))
-        if len(dist) > 1 and not dist[0][0] * 100 < dist[1][0]:
-            raise NoConvergence(f"certified classification of the density at x = {float(s):.6g}",
-                                dps=self.dps, advice=(
-                                    "the engine's G(x + i0) does not single out one root of "
-                                    "P(., x); certified edges are not available for this law"))
-        phys = roots[dist[0][1]]
-        return ("zero" if phys.imag.is_zero() else "positive"), "branch of the engine's G"
+            phys = _track(fl, self._coefs, s, roots, self._height())
+            if phys is not None:
+                return (("zero" if real[phys] else "positive"),
+                        "branch of G tracked from the upper half-plane")
+        raise NoConvergence(
+            "certified classification of the density between "
+            + self._where(i), dps=self.dps, advice=(
+                f"P(., x) has real and non-real roots at x = {float(samples[0]):.6g} and the "
+                "branch of G(x + i0) could not be followed down from the upper half-plane with "
+                "isolated roots (a branch point of the curve near the path); certified edges "
+                "are not available for this law"))
+
+    def _height(self) -> Fraction:
+        """A starting height Y above every real root of D (a power of 2)."""
+        m = max((abs(float(r.mid())) for r in self.roots), default=0.0)
+        return Fraction(2) ** max(2, math.ceil(math.log2(4 * (1 + m))))
+
+    def _where(self, i: int) -> str:
+        n = len(self.roots)
+        left = "-oo" if i == 0 else mpmath.nstr(_bounds(self.roots[i - 1])[0], 8)
+        right = "+oo" if i == n else mpmath.nstr(_bounds(self.roots[i])[0], 8)
+        return f"{left} and {right}"
+
+
+_MAX_SEGMENTS = 2000
+
+
+def _acb_poly_q(fl: Any, c: Any) -> Any:
+    """A rational univariate sympy Poly as an acb_poly (ascending coefficients)."""
+    if c.is_zero:
+        return fl.acb_poly([0])
+    coeffs = [sp.Rational(v) for v in reversed(c.all_coeffs())]
+    return fl.acb_poly([fl.acb(fl.fmpq(int(v.p), int(v.q))) for v in coeffs])
+
+
+def _isolating_disks(fl: Any, coefs: list, zb: Any) -> list | None:
+    """Disjoint disks (center, radius), one per root of P(., z), each containing exactly one
+    root of P(., z) for EVERY z in the ball ``zb``; None when they cannot be separated.
+
+    Braess-Hadeler (1973): for a polynomial p of degree n with leading coefficient l and
+    distinct points z_1..z_n, every root lies in the union of the disks |w - z_i| <= n |W_i|,
+    W_i = p(z_i) / (l prod_{j != i} (z_i - z_j)), and a connected component made of m disks
+    holds exactly m roots. Here p = P(., z) and p(z_i) is enclosed for all z in ``zb`` by the
+    mean-value form P(z_i, c) + (zb - c) P_z(z_i, zb) (c the centre of ``zb``), l by l(zb); the
+    radii so bound n |W_i(z)| for each z in ``zb``, and pairwise disjoint disks hold one root
+    each.
+    """
+    zc = zb.mid()
+    cs = [q(zc) for q, _dq in coefs]
+    ds = [dq(zb) for _q, dq in coefs]
+    n = len(cs) - 1
+    lc = coefs[-1][0](zb)
+    if n < 1 or lc.contains(0):
+        return None
+    try:
+        approx = [r.mid() for r in fl.acb_poly([c.mid() for c in cs]).roots()]
+    except ValueError:
+        return None
+    P, Pz, dz = fl.acb_poly(cs), fl.acb_poly(ds), zb - zc
+    disks = []
+    for i, zi in enumerate(approx):
+        den = lc
+        for j, zj in enumerate(approx):
+            if j != i:
+                den *= zi - zj
+        if den.contains(0):
+            return None
+        w = abs((P(zi) + dz * Pz(zi)) / den) * n
+        if not w.is_finite():
+            return None
+        disks.append((zi, fl.arb(w.upper())))
+    for i in range(n):
+        for j in range(i):
+            if not abs(disks[i][0] - disks[j][0]) > disks[i][1] + disks[j][1]:
+                return None
+    return disks
+
+
+def _inside(fl: Any, ball: Any, radius: Any, disk: tuple) -> bool:
+    """Whether the disk (or acb ball) centred at ``ball`` with extra ``radius`` lies in
+    ``disk``."""
+    return bool((abs(ball - disk[0]) + radius).upper() <= disk[1].lower())
+
+
+def _box(fl: Any, x0: Fraction, x1: Fraction, y0: Fraction, y1: Fraction) -> Any:
+    """The acb ball containing the box [x0, x1] + i [y0, y1] (exact dyadic/rational ends)."""
+    def iv(a: Fraction, b: Fraction) -> Any:
+        m, r = (a + b) / 2, abs(b - a) / 2
+        mid = fl.arb(fl.fmpq(m.numerator, m.denominator))
+        return mid if not r else fl.arb(mid, fl.arb(fl.fmpq(r.numerator, r.denominator)))
+    return fl.acb(iv(x0, x1), iv(y0, y1))
+
+
+def _track(fl: Any, coefs: list, s: Fraction, roots_s: list, Y: Fraction) -> int | None:
+    """The index in ``roots_s`` (certified roots of P(., s)) of G(s + i0), or None.
+
+    G is followed along a path in the upper half-plane from a start z0 = x0 + iY, first
+    horizontally to s + iY, then down to s. Each leg is cut into pieces; on each piece the
+    roots of P(., z) are isolated by disks valid on the whole piece (:func:`_isolating_disks`),
+    so each root stays in its disk along it (roots move continuously; a disk holds one).
+    At z0, G(z0) lies in the closed disk with diameter [0, -i/Y]: |G|^2 <= int dmu/|z - t|^2 =
+    -Im G / Y (Cauchy-Schwarz, mu a probability measure), and G is the only root whose disk
+    meets it (a few x0 are tried: the other branches fall outside that disk at some of them).
+    At each junction the root isolated at that point inside the current disk is G; at y = 0
+    the limit G(s + i0) is the root of the exact P(., s) whose ball lies in the last disk
+    (which holds exactly one root of P(., s)).
+    """
+    span = max(Y / 4, Fraction(1))
+    starts = []
+    for x0 in (s, Fraction(0), span, -span, 2 * span, -2 * span):
+        if x0 not in starts:
+            starts.append(x0)
+    for x0 in starts:
+        for _ in range(3):
+            got = _track_from(fl, coefs, s, roots_s, x0, Y)
+            if got != "start":
+                break
+            Y *= 4
+        if isinstance(got, int):
+            return got
+    return None
+
+
+def _krawczyk(fl: Any, coefs: list, X: Any, zb: Any) -> Any:
+    """K(X) when it lies in the interior of the box X, else None; then, for EVERY z in the
+    ball ``zb``, P(., z) has exactly one root in X, and it lies in K(X).
+
+    Krawczyk's operator K(X) = c - y p(c) + (1 - y p'(X)) (X - c), c the centre of X, y an
+    approximation of 1/p'(c) (Krawczyk 1969, Moore 1977; for an analytic p the mean value
+    enclosure p(a) - p(b) in p'(X)(a - b) holds for the convex box X). p(c) is enclosed for all
+    z in ``zb`` by the mean-value form P(c, m) + (zb - m) P_z(c, zb), m the centre of ``zb``.
+    """
+    c, m = X.mid(), zb.mid()
+    at_m = fl.acb_poly([q(m) for q, _dq in coefs])
+    dz = fl.acb_poly([dq(zb) for _q, dq in coefs])
+    pc = at_m(c) + (zb - m) * dz(c)
+    dX = at_m.derivative()(X) + (zb - m) * dz.derivative()(X)        # mean-value form too
+    dc = at_m.derivative()(c).mid()
+    if dc == 0:
+        return None
+    y = (1 / dc).mid()
+    K = c - y * pc + (1 - y * dX) * (X - c)
+    inside = (K.real.lower() > X.real.lower() and K.real.upper() < X.real.upper()
+              and K.imag.lower() > X.imag.lower() and K.imag.upper() < X.imag.upper())
+    return K if inside else None
+
+
+def _square(fl: Any, center: Any, radius: float) -> Any:
+    """The box centre +- radius (each coordinate)."""
+    c, r = center.mid(), fl.arb(radius)
+    return fl.acb(fl.arb(c.real.mid(), r), fl.arb(c.imag.mid(), r))
+
+
+def _newton(fl: Any, coefs: list, g: Any, z: Any) -> Any:
+    """A few Newton steps (midpoint arithmetic) for the root of P(., z) near g, or None."""
+    p = fl.acb_poly([q(z) for q, _dq in coefs])
+    dp = p.derivative()
+    for _ in range(60):
+        d = dp(g).mid()
+        if d == 0:
+            return None
+        step = (p(g) / d).mid()
+        g = (g - step).mid()
+        if abs(complex(step)) <= 1e-30 * (1 + abs(complex(g))):
+            return g
+    return None
+
+
+def _contains_box(inner: Any, outer: Any) -> bool:
+    """Whether the acb ball ``inner`` lies in the interior of the box ``outer``."""
+    return bool(inner.real.lower() > outer.real.lower()
+                and inner.real.upper() < outer.real.upper()
+                and inner.imag.lower() > outer.imag.lower()
+                and inner.imag.upper() < outer.imag.upper())
+
+
+def _track_from(fl: Any, coefs: list, s: Fraction, roots_s: list, x0: Fraction,
+                Y: Fraction) -> Any:
+    """:func:`_track` from x0 + iY: the index, None (the path failed) or 'start' (not exactly
+    one root meets the Cauchy-Schwarz disk at the start)."""
+    top = _isolating_disks(fl, coefs, _box(fl, x0, x0, Y, Y))
+    if top is None:
+        return "start"
+    rc = fl.arb(fl.fmpq(Y.denominator, 2 * Y.numerator))
+    c = fl.acb(0, -rc)
+    hits = [d for d in top if not abs(d[0] - c) > d[1] + rc]
+    if len(hits) != 1:
+        return "start"
+    g0, r0 = hits[0]
+    cur = fl.acb(fl.arb(g0.real, r0), fl.arb(g0.imag, r0))     # holds G(z0), no other root
+    legs = [((x0, Y), (s, Y))] if x0 != s else []
+    legs.append(((s, Y), (s, Fraction(0))))
+    for (xa, ya), (xb, yb) in legs:
+        t, h = Fraction(0), Fraction(1, 8)              # parameter along the leg, 0 -> 1
+        steps = 0
+        while t < 1:
+            steps += 1
+            if steps > _MAX_SEGMENTS or h < Fraction(1, 2 ** 40):
+                return None
+            t_up = min(Fraction(1), t + h)
+            x_a, y_a = xa + t * (xb - xa), ya + t * (yb - ya)
+            x_b, y_b = xa + t_up * (xb - xa), ya + t_up * (yb - ya)
+            z_end = _box(fl, x_b, x_b, y_b, y_b)
+            g = cur.mid()
+            g1 = _newton(fl, coefs, g, z_end)
+            if g1 is None:
+                h /= 2
+                continue
+            tiny = 2.0 ** -80 * (1 + abs(complex(g1)))
+            rad_cur = float(max(cur.real.rad(), cur.imag.rad()))
+            X = _square(fl, (g + g1) / 2, 1.25 * abs(complex(g1 - g)) + 2 * rad_cur + 8 * tiny)
+            seg = _box(fl, min(x_a, x_b), max(x_a, x_b), min(y_a, y_b), max(y_a, y_b))
+            if _krawczyk(fl, coefs, X, seg) is None or not _contains_box(cur, X):
+                h /= 2
+                continue
+            if t_up == 1 and yb == 0:                  # X holds exactly one root of P(., s)
+                at_s = [k for k, r in enumerate(roots_s) if _contains_box(r, X)]
+                if len(at_s) == 1:
+                    return at_s[0]
+                h /= 2
+                continue
+            X1 = _square(fl, g1, 4 * tiny)
+            K1 = _krawczyk(fl, coefs, X1, z_end)
+            if K1 is None or not _contains_box(X1, X):
+                h /= 2
+                continue
+            cur, t, h = K1, t_up, 2 * h              # G at z_end is the root in X1 (and X)
+    return None
 
 
 def _poly_ball(fl: Any, P: sp.Poly, g: Any, x: Any) -> Any:
@@ -650,8 +894,22 @@ def certify_edges(law: Any, edges: list, dps: int) -> list:
                     advice=(f"{len(hits)} certified roots of the discriminant with the density "
                             f"{want[0]} on the left and {want[1]} on the right match it; the "
                             "engine's edge and the certified analysis disagree (report this)"))
-        if exact:
+        if exact and an is None:                    # a closed form of a catalogue law
             lo, hi = enclose(e.location, dps)
+            out.append(dataclasses.replace(e, enclosure=(lo, hi)))
+        elif exact:
+            # a composite law's exact edge (a snapped candidate such as a + b) is a value the
+            # engine recognised, not a theorem: the enclosure is the certified root ball of D,
+            # and the exact value must lie in it
+            assert an is not None
+            lo, hi = _exact_pair(_bounds(an.roots[hits[0]]))
+            elo, ehi = enclose(e.location, dps)
+            if ehi < lo or elo > hi:
+                raise NoConvergence(
+                    f"certified edge {e.location}", dps=dps, advice=(
+                        f"the certified root of the discriminant is in [{float(lo)!r}, "
+                        f"{float(hi)!r}], which excludes the engine's exact value; the engine "
+                        "and the certified analysis disagree (report this)"))
             out.append(dataclasses.replace(e, enclosure=(lo, hi)))
         else:
             assert an is not None

@@ -1,0 +1,143 @@
+"""Certified mode where P(., x) has both real and non-real roots: the branch of G(x + i0) is
+followed in ball arithmetic from the upper half-plane (no engine value is trusted).
+
+References are independent of the certifying code: the Wigner closed form, and for Wachter ⊞
+semicircle a curve and a Cauchy transform derived here from the S-transform of free projections
+(Voiculescu) and the subordination of a semicircular sum (Biane 1997), evaluated by a plain
+fixed-point iteration in floating point.
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+from fractions import Fraction
+
+import mpmath
+import pytest
+import sympy as sp
+
+import freealg as fa
+from freealg.errors import NoConvergence
+from freealg.numeric import certify as cert
+from freealg.numeric.records import Edge
+
+flint = pytest.importorskip("flint")
+
+R = sp.Rational
+W = 80          # digits of the reference roots
+A, B, V = R(1, 3), R(1, 4), R(1, 100)
+
+
+def _law():
+    return fa.free_additive(fa.wachter(A, B), fa.semicircle(V))
+
+
+def _reference_discriminant_roots():
+    """Real roots (80 digits) of Disc_G of the curve of wachter(a, b) ⊞ semicircle(v).
+
+    p q p (free projections, traces a, b) = bernoulli(a) ⊠ bernoulli(b): S(w) = (1 + w)^2 /
+    ((w + a)(w + b)) (Voiculescu), so psi = wG - 1 solves w psi (1 + psi) = (psi + a)(psi + b),
+    i.e. (w - 1) psi^2 + (w - a - b) psi - ab = 0; adding a free semicircular of variance v
+    subordinates G(z) = G_W(z - v G(z)) (Biane 1997)."""
+    G, z = sp.symbols("G z")
+    w = z - V * G
+    psi = w * G - 1
+    P = sp.expand((w - 1) * psi ** 2 + (w - A - B) * psi - A * B)
+    disc = sp.Poly(sp.discriminant(sp.Poly(P, G).as_expr(), G), z)
+    return [sp.N(r, W) for r in disc.real_roots()]
+
+
+def _reference_G(x: float, eps: float = 1e-9) -> complex:
+    """G(x + i eps) by the subordination fixed point omega = z - v G_W(omega) (it converges in
+    the upper half-plane), with the Wachter transform of the quadratic above on the branch
+    G_W ~ 1/w: sqrt((w - e-)(w - e+)) as a product of principal roots, e-+ the Wachter edges
+    a + b - 2ab -+ sqrt(4ab(1 - a)(1 - b)) (Wachter 1980)."""
+    a, b, v = float(A), float(B), float(V)
+    r = math.sqrt(4 * a * b * (1 - a) * (1 - b))
+    em, ep = a + b - 2 * a * b - r, a + b - 2 * a * b + r
+
+    def gw(w):
+        psi = (-(w - a - b) + cmath.sqrt(w - em) * cmath.sqrt(w - ep)) / (2 * (w - 1))
+        return (1 + psi) / w
+    z = complex(x, eps)
+    om = z
+    for _ in range(400000):
+        nxt = z - v * gw(om)
+        if abs(nxt - om) < 1e-13:
+            return gw(nxt)
+        om = nxt
+    raise AssertionError(f"reference iteration did not converge at {x}")
+
+
+def _contains(enclosure, value) -> bool:
+    lo, hi = enclosure
+    with mpmath.workdps(W):
+        return mpmath.mpf(lo) <= mpmath.mpf(value) <= mpmath.mpf(hi)
+
+
+def test_mixed_roots_are_decided_by_tracking_and_match_the_reference():
+    # on the band around 0 and on the thin gap right of the Wachter band, P(., x) has real and
+    # non-real roots, and the Cauchy-Schwarz gap test cannot decide the gap
+    an = cert._analysis(_law(), 30)
+    assert any("tracked" in h for h in an.how)
+    assert not any("engine" in h for h in an.how)
+    for i, status in enumerate(an.status):
+        s = float(an._samples(i)[0])
+        im = -_reference_G(s).imag / math.pi           # the reference density at s
+        assert (status == "positive") == (im > 1e-4), (i, s, status, im)
+
+
+def test_mixed_branch_edges_contain_the_reference_edges():
+    roots = _reference_discriminant_roots()
+    # the reference density decides which roots are band ends: a band [r_0, r] with r the
+    # discriminant root between 0.844 (density > 0) and 0.846 (density 0)
+    assert -_reference_G(0.844).imag > 1e-2 and abs(_reference_G(0.846).imag) < 1e-5
+    assert -_reference_G(-0.18).imag > 1e-2 and abs(_reference_G(-0.19).imag) < 1e-5
+    right = [r for r in roots if 0.844 < r < 0.846]
+    assert len(right) == 1
+    edges = _law().edges(30, certify=True)
+    assert [e.side for e in edges] == ["left", "right"]
+    for e, ref in zip(edges, [roots[0], right[0]]):
+        assert _contains(e.enclosure, ref)
+        assert float(e.enclosure[1] - e.enclosure[0]) < 1e-25
+
+
+def test_tracking_picks_the_physical_semicircle_branch():
+    # semicircle of variance 1: G^2 - z G + 1 = 0, G(x + i0) = (x - i sqrt(4 - x^2))/2 on the
+    # band and (x - sqrt(x^2 - 4))/2 outside it (Wigner); both roots are candidates
+    z = sp.Symbol("z")
+    polys = [sp.Poly(1, z, domain="QQ"), sp.Poly(-z, z, domain="QQ"), sp.Poly(1, z, domain="QQ")]
+    with cert._precision(flint, 128):
+        coefs = [(q, q.derivative()) for q in (cert._acb_poly_q(flint, c) for c in polys)]
+        for s, want in [(Fraction(1), complex(0.5, -math.sqrt(3) / 2)),
+                        (Fraction(-3, 2), complex(-0.75, -math.sqrt(7) / 4)),
+                        (Fraction(3), (3 - math.sqrt(5)) / 2),
+                        (Fraction(-5, 2), -1 / 2)]:
+            q = flint.fmpq_poly([1, -flint.fmpq(s.numerator, s.denominator), 1])
+            roots = [r for r, _m in q.complex_roots()]
+            k = cert._track(flint, coefs, s, roots, Fraction(16))
+            assert k is not None
+            assert abs(complex(roots[k].mid()) - want) < 1e-12
+
+
+def test_untrackable_branch_is_refused(monkeypatch):
+    # when the branch cannot be followed, no status is guessed: NoConvergence says so
+    monkeypatch.setattr(cert, "_track", lambda *args: None)
+    with pytest.raises(NoConvergence, match="could not be followed"):
+        _law().edges(30, certify=True)
+
+
+def test_exact_edge_off_the_certified_root_is_refused():
+    # semicircle(4) ⊞ {-2, 2} (critical separation): edges -+ 3 sqrt 3 and the cusp 0 (Biane
+    # 1997; see test_certify). An exact value 1e-28 off an edge, with no error claimed, is a
+    # wrong formula: it must not get a (narrow) enclosure that misses the true edge
+    law = fa.free_additive(fa.semicircle(4), fa.discrete([-2, 2]))
+    good = law.edges(30)
+    bad = Edge(3 * sp.sqrt(3) + R(1, 10 ** 28), "soft", 0, "right")
+    with pytest.raises(NoConvergence, match="excludes"):
+        cert.certify_edges(law, [good[0], good[1], bad], 30)
+    # the true exact edges are enclosed by the certified roots of the discriminant
+    for e, ref in zip(cert.certify_edges(law, good, 30), [-3 * sp.sqrt(3), 0, 3 * sp.sqrt(3)]):
+        lo, hi = e.enclosure
+        assert lo <= ref <= hi and float(hi - lo) < 1e-25
