@@ -13,6 +13,7 @@ import pytest
 import sympy as sp
 
 import freealg as fa
+from freealg.montecarlo._deps import blas_threads
 from freealg.algebra.haar_blocks import formal_haar_cumulant, needs_haar_lowering
 
 R = sp.Rational
@@ -84,6 +85,18 @@ def _haar_rows(rng, rows, cols):
     return Q.conj().T
 
 
+def _mc_moments(rng, N, T):
+    samples = []
+    for _ in range(T):
+        v1, v2 = _haar_rows(rng, N, 3 * N), _haar_rows(rng, 2 * N, 3 * N)
+        g = (rng.standard_normal((3 * N, 2 * N)) + 1j * rng.standard_normal((3 * N, 2 * N))) \
+            / np.sqrt(2 * N)
+        z = v1 @ (g @ g.conj().T + v2.conj().T @ v2) @ v1.conj().T
+        ev = np.linalg.eigvalsh(z)
+        samples.append([np.mean(ev**k) for k in range(1, 4)])
+    return np.array(samples)
+
+
 def test_mixed_word_against_monte_carlo():
     # Z = V1 (G G* + V2* V2) V1* on the 1 block, three block dimensions 1, 2, 3
     V1 = fa.haar_unitary("V1", shape=(1, 3))
@@ -93,15 +106,8 @@ def test_mixed_word_against_monte_carlo():
     exact = [float(m) for m in _moments(Z, 3)]
     rng = np.random.default_rng(7)
     N, T = 60, 12
-    samples = []
-    for _ in range(T):
-        v1, v2 = _haar_rows(rng, N, 3 * N), _haar_rows(rng, 2 * N, 3 * N)
-        g = (rng.standard_normal((3 * N, 2 * N)) + 1j * rng.standard_normal((3 * N, 2 * N))) \
-            / np.sqrt(2 * N)
-        z = v1 @ (g @ g.conj().T + v2.conj().T @ v2) @ v1.conj().T
-        ev = np.linalg.eigvalsh(z)
-        samples.append([np.mean(ev**k) for k in range(1, 4)])
-    S = np.array(samples)
+    with blas_threads(1):
+        S = _mc_moments(rng, N, T)
     mean, se = S.mean(0), S.std(0, ddof=1) / np.sqrt(T)
     # fluctuations of (1/N) Tr are O(1/N) (se measures them); the bias of unitarily invariant
     # ensembles is O(1/N^2): 50 |m_k| / N^2 bounds it generously at N = 60

@@ -25,16 +25,32 @@ exactly E W.
 
 Y is a formal element: it is not a unitary (Y Y* != 1), only its moments enter the trace. In
 the tracer it is a Haar generator whose parameter is s.
+
+The other letters: a Gaussian (p, q) matrix is P_p C P_q with C circular of variance v D (the
+corner of a Ginibre matrix of size D N); a semicircular generator of block d is P_d S P_d with S
+of variance v D / d; any other square generator A of block d is W Lambda W* with W the formal
+Haar unitary of the block d (one per commuting family) and Lambda a diagonal element with the
+law of A on P_d, in one commuting family with the block projections (classically independent,
+which the argument above allows): conjugation by a free Haar unitary makes A free from
+everything else (Voiculescu 1991). The lowering imports nothing from
+:mod:`freealg.algebra.blocks`, which may call it.
 """
 
 from __future__ import annotations
 
 import sympy as sp
 
-from .blocks import BLOCK_FAMILY, square_generator
 from .generators import UNITARY_KINDS, Generator, Letter
 
-__all__ = ["needs_haar_lowering", "lower_shaped_haar", "formal_haar_cumulant"]
+__all__ = ["needs_haar_lowering", "lower_shaped_haar", "formal_haar_cumulant",
+           "HAAR_BLOCK_FAMILY"]
+
+#: the commuting family of the block projections and diagonal generators of this lowering
+#: (classically independent: only the traces matter, module docstring)
+HAAR_BLOCK_FAMILY = "__haar_blocks__"
+
+_KINDS = ("semicircular", "circular", "haar_unitary", "haar_orthogonal", "projection",
+          "selfadjoint", "activation")
 
 
 def needs_haar_lowering(expr) -> bool:
@@ -50,6 +66,8 @@ def needs_haar_lowering(expr) -> bool:
     gens = expr.generators
     if not any(g.kind in UNITARY_KINDS for g in gens):
         return False
+    if any(g.kind not in _KINDS for g in gens):
+        return False        # other kinds are expanded by freealg.algebra.blocks first
     dims = {d for g in gens for d in g.shape} | set(expr.shape)
     return len(dims) > 1
 
@@ -88,27 +106,39 @@ def lower_shaped_haar(expr):
     dims = sorted({d for g in gens for d in g.shape} | {r})
     D = sum(dims)
     t = {d: d / D for d in dims}
-    P = {d: Letter(Generator(f"__block_{d}", "projection", (t[d],), BLOCK_FAMILY))
+    P = {d: Letter(Generator(f"__block_{d}", "projection", (t[d],), HAAR_BLOCK_FAMILY))
          for d in dims}
-    sub = {}
+    sub: dict = {}
     for g in gens:
+        d = g.shape[0]
         if g.kind in UNITARY_KINDS:
-            sub[g] = Generator(g.name, g.kind, (t[max(g.shape)],))
-        elif g.is_square:
-            sub[g] = square_generator(g, t[g.shape[0]])
+            sub[g] = (Letter(Generator(g.name, g.kind, (t[max(g.shape)],))),)
         elif g.kind == "circular":
             # the corner of a Ginibre matrix of size D N with the same entries
-            sub[g] = Generator(g.name, "circular", (g.params[0] * D,) + tuple(g.params[1:]))
-        else:                                       # pragma: no cover - shapes are checked
-            sub[g] = square_generator(g, t[g.shape[0]])
+            sub[g] = (Letter(Generator(g.name, "circular",
+                                       (g.params[0] * D,) + tuple(g.params[1:]))),)
+        elif g.kind == "semicircular":
+            # compressing a semicircular of variance s by a free projection of trace t gives
+            # variance s t (Nica-Speicher, Lecture 14)
+            sub[g] = (Letter(Generator(g.name, "semicircular", (g.params[0] / t[d],))),)
+        else:
+            # a square self-adjoint generator of block d: W Lambda W* with Lambda diagonal (in
+            # the commuting family of the block projections, law(g) on P_d) and W a Haar
+            # unitary of the block d (one per commuting family of the model)
+            rot = Generator(f"__rot_{g.family or g.name}", "haar_unitary", (t[d],))
+            lam = Generator(g.name, g.kind, g.params, HAAR_BLOCK_FAMILY)
+            sub[g] = (Letter(rot), P[d], Letter(lam), P[d], Letter(rot, True))
     terms = []
     for w, co in expr.terms:
         if not w:
             terms.append(((P[r],), co))
             continue
-        word = []
+        word: list = []
         for L in w:
             rows, cols = L.shape
-            word += [P[rows], Letter(sub[L.gen], L.star), P[cols]]
+            inner = sub[L.gen]
+            if L.star and len(inner) == 1:
+                inner = (inner[0].adjoint,)
+            word += [P[rows], *inner, P[cols]]
         terms.append((tuple(word), co))
     return NCPoly(terms), t[r]
