@@ -7,7 +7,9 @@ For each law, with fresh law objects (no cached results):
   search at dps digits);
 * ``edges cert``: ``law.edges(dps, certify=True)`` on a fresh object: the same search plus the
   certificate (arb balls for exact edges; for numeric ones the certified isolation of the real
-  roots of the curve's discriminant and the density's status on each side);
+  roots of the curve's discriminant and the density's status on each side, decided in ball
+  arithmetic; the "(mixed)" row is a law where P(., x) has real and non-real roots, decided by
+  following the branch of G from the upper half-plane);
 * ``overhead``: the certificate alone (``certify_edges`` on the edges already found);
 * ``atoms`` / ``atoms cert``: ``law.atoms()`` and ``law.atoms(certify=True)``;
 * ``width``: the widest edge enclosure (the requirement is < 10^-(dps-5), relative above 1);
@@ -47,6 +49,20 @@ def _sc_fp_roots(lam):
     return [sp.N(r, 80) for r in sp.Poly(sp.discriminant(P, G), z).real_roots()]
 
 
+def _wachter_sc_edges(a, b, v):
+    # wachter(a, b) ⊞ semicircle(v): psi = wG - 1 solves (w - 1) psi^2 + (w - a - b) psi - ab
+    # = 0 (S-transform of bernoulli(a) ⊠ bernoulli(b), Voiculescu) at w = z - v G (Biane's
+    # subordination); one band, from the smallest real root of the discriminant to the root
+    # just above 0.844 (the density, by the subordination fixed point, is > 0 at 0.844 and 0 at
+    # 0.846; see tests/test_certify_branch.py)
+    G, z = sp.symbols("G z")
+    w = z - v * G
+    psi = w * G - 1
+    P = sp.expand((w - 1) * psi ** 2 + (w - a - b) * psi - a * b)
+    roots = [sp.N(r, 80) for r in sp.Poly(sp.discriminant(P, G), z).real_roots()]
+    return [roots[0], [r for r in roots if 0.844 < r < 0.846][0]]
+
+
 def cases():
     s = sp.sqrt(R(1, 2))
     a, b = R(1, 3), R(1, 4)
@@ -71,6 +87,9 @@ def cases():
          [R(3, 4) - R(1, 4) - sp.sqrt(R(3, 16)), R(3, 4) - R(1, 4) + sp.sqrt(R(3, 16))]),
         ("bernoulli(1/2) ⊞ bernoulli(1/3)",
          lambda: fa.free_additive(fa.bernoulli(R(1, 2)), fa.bernoulli(R(1, 3))), None),
+        ("wachter(1/3,1/4) ⊞ semicircle(1/100) mixed",
+         lambda: fa.free_additive(fa.wachter(a, b), fa.semicircle(R(1, 100))),
+         _wachter_sc_edges(a, b, R(1, 100))),
         ("semicircle(4) ⊞ discrete{-2, 2} (cusp)",
          lambda: fa.free_additive(fa.semicircle(4), fa.discrete([-2, 2])),
          [-3 * sp.sqrt(3), 0, 3 * sp.sqrt(3)]),
