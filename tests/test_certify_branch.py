@@ -133,7 +133,8 @@ def test_exact_edge_off_the_certified_root_is_refused():
     # 1997; see test_certify). An exact value 1e-28 off an edge, with no error claimed, is a
     # wrong formula: it must not get a (narrow) enclosure that misses the true edge
     law = fa.free_additive(fa.semicircle(4), fa.discrete([-2, 2]))
-    good = law.edges(30)
+    good = [Edge(-3 * sp.sqrt(3), "soft", 0, "left"), Edge(sp.Integer(0), "cusp", 0, ""),
+            Edge(3 * sp.sqrt(3), "soft", 0, "right")]          # the closed forms, as records
     bad = Edge(3 * sp.sqrt(3) + R(1, 10 ** 28), "soft", 0, "right")
     with pytest.raises(NoConvergence, match="excludes"):
         cert.certify_edges(law, [good[0], good[1], bad], 30)
@@ -141,3 +142,35 @@ def test_exact_edge_off_the_certified_root_is_refused():
     for e, ref in zip(cert.certify_edges(law, good, 30), [-3 * sp.sqrt(3), 0, 3 * sp.sqrt(3)]):
         lo, hi = e.enclosure
         assert lo <= ref <= hi and float(hi - lo) < 1e-25
+
+
+def test_interior_point_where_the_density_is_analytic_is_refused():
+    # the discriminant of wachter ⊞ semicircle(1/100) has a root inside the band (about
+    # -0.1502, where two other branches of the curve meet); G itself is analytic there, so an
+    # engine 'cusp' at that root must be refused, not certified
+    roots = _reference_discriminant_roots()
+    assert -_reference_G(-0.16).imag > 1e-2 and -_reference_G(-0.14).imag > 1e-2
+    inner = [r for r in roots if -0.16 < r < -0.14]
+    assert len(inner) == 1
+    right = [r for r in roots if 0.844 < r < 0.846]
+    with mpmath.workdps(30):
+        edges = [Edge(mpmath.mpf(sp.N(x, 40)), kind, mpmath.mpf("1e-29"), side)
+                 for x, kind, side in [(roots[0], "soft", "left"), (inner[0], "cusp", ""),
+                                       (right[0], "soft", "right")]]
+    with pytest.raises(NoConvergence, match="analytic"):
+        cert.certify_edges(_law(), edges, 30)
+    # the same records without the false cusp are certified
+    assert len(cert.certify_edges(_law(), [edges[0], edges[2]], 30)) == 2
+
+
+def test_cusp_is_certified_real():
+    # semicircle(4) ⊞ {-2, 2}: at the cusp 0 the cubic G((z - 4G)^2 - 4) = z - 4G becomes
+    # 16 G^3 = 0 (Biane 1997 subordination; see test_certify): a triple real root, so the
+    # density tends to 0 there; the certificate accepts it, and rejects the same point
+    # claimed as 'singular' (G stays bounded: the leading coefficient does not vanish)
+    law = fa.free_additive(fa.semicircle(4), fa.discrete([-2, 2]))
+    an = cert._analysis(law, 30)
+    (k,) = [i for i, r in enumerate(an.roots) if r.contains(0)]
+    assert an.confirm_interior(k, "cusp") == "interior point certified"
+    with pytest.raises(NoConvergence, match="bounded"):
+        an.confirm_interior(k, "singular")

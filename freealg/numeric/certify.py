@@ -552,6 +552,105 @@ class _Analysis:
                 "isolated roots (a branch point of the curve near the path); certified edges "
                 "are not available for this law"))
 
+    def confirm_interior(self, k: int, kind: str) -> str:
+        """Certify that root k of D (positive density on both sides) is the engine's interior
+        point of ``kind``: for 'cusp' that G(x + i0) tends to a real value at r (the density
+        tends to 0), for 'singular' that |G(x + i0)| tends to infinity; else NoConvergence.
+
+        A rational x0 left of r is taken with no other root of D in B = [x0, r + (r - x0)];
+        G(x0 + i0) is the root of P(., x0) found by :func:`_track`. Every root of P(., x0)
+        whose branch stays simple over all of B is followed along B by Krawczyk boxes
+        (:func:`_follow`; conjugate pairs kept together); the branch of G must not be one of
+        them (else it is analytic through r: no special point). Cusp: lc(r) != 0, so r is a
+        root of Disc_G P and P(., r) has a multiple root, not among the m boxed simple roots;
+        when the m others number 2 or 3 (a multiset closed under conjugation holding a
+        multiple root), they are all real, and the limit of G, one of them, is real.
+        Singular: lc(r) = 0 (exactly) and the boxes hold all the finite roots of P(., r), so
+        G, outside them, tends to infinity.
+        """
+        fl = flint_module()
+        what = f"certified {kind} point near {mpmath.nstr(_bounds(self.roots[k])[0], 12)}"
+        with _precision(fl, max(256, _start_bits(self.dps) * 2)):
+            got = self._interior(fl, k, kind)
+        if got is not None:
+            raise NoConvergence(what, dps=self.dps, advice=got)
+        return "interior point certified"
+
+    def _interior(self, fl: Any, k: int, kind: str) -> str | None:
+        """None when certified (see :meth:`confirm_interior`), else why not."""
+        r = self.roots[k]
+        lo, hi = (_frac(v) for v in _bounds(r))
+        room = [lo - _frac(_bounds(self.roots[k - 1])[1])] if k > 0 else []
+        room += [_frac(_bounds(self.roots[k + 1])[0]) - hi] if k + 1 < len(self.roots) else []
+        delta = min(room + [Fraction(1, 64) * max(Fraction(1), abs(lo))]) / 4
+        x0 = lo - delta
+        x1 = hi + (lo - x0)
+        z = self.eng.poly.gens[1]
+        a = [sp.Rational(c.as_expr().subs(z, sp.Rational(x0.numerator, x0.denominator)))
+             for c in self.eng._coef]
+        q = fl.fmpq_poly([fl.fmpq(int(c.p), int(c.q)) for c in a])
+        roots = [rt for rt, _m in q.complex_roots()]
+        phys = _track(fl, self._coefs, x0, roots, self._height())
+        if phys is None:
+            return ("the branch of G next to it could not be followed from the upper "
+                    "half-plane")
+        boxed = {j for j, rt in enumerate(roots)
+                 if _follow(fl, self._coefs, rt, (x0, Fraction(0)), (x1, Fraction(0)))
+                 is not None}
+        zb = _box(fl, x0, x1, Fraction(0), Fraction(0))
+        if phys in boxed:
+            return ("G(x + i0) is analytic through this root of the discriminant (its branch "
+                    "stays a simple root of P(., x)): there is no cusp or singular point there; "
+                    "the engine and the certified analysis disagree (report this)")
+        changed = True
+        while changed:                        # keep conjugate pairs of boxed roots together
+            changed = False
+            for j in sorted(boxed):
+                if roots[j].imag.is_zero():
+                    continue
+                c = roots[j].conjugate()
+                if len([i for i in boxed if roots[i].overlaps(c)]) != 1:
+                    boxed.discard(j)
+                    changed = True
+        n = len(self._coefs) - 1
+        lc_zero = bool(self._coefs[-1][0](zb).contains(0)) and \
+            self._vanishes(fl, self.eng._coef[-1], k)
+        if kind == "cusp":
+            if self._coefs[-1][0](zb).contains(0):
+                return ("the leading coefficient of P(., x) may vanish there; a cusp needs "
+                        "a bounded G")
+            if n - len(boxed) not in (2, 3):
+                return (f"{n - len(boxed)} roots of P(., x) are not isolated near it; the limit "
+                        "of G cannot be shown to be real")
+            return None
+        if kind == "singular":
+            if not lc_zero:
+                return "G stays bounded there (the leading coefficient does not vanish)"
+            finite = n
+            while finite > 0 and self._vanishes(fl, self.eng._coef[finite], k):
+                finite -= 1
+            if len(boxed) != finite:
+                return (f"{finite - len(boxed)} finite roots of P(., x) at it are not "
+                        "isolated; G cannot be shown to diverge")
+            return None
+        return f"unknown kind {kind!r}"
+
+    def _vanishes(self, fl: Any, c: Any, k: int) -> bool:
+        """Whether the rational polynomial c(z) vanishes exactly at root k of D: a real root
+        of gcd(c, D) (a root of D) whose ball meets root k's ball and no other."""
+        z = self.eng.poly.gens[1]
+        g = sp.gcd(sp.Poly(c.as_expr(), z, domain="QQ"), self.D)
+        if g.degree() <= 0:
+            return False
+        for rt, _m in fl.fmpz_poly(_int_coeffs(g)).complex_roots():
+            if not rt.imag.is_zero():
+                continue
+            x = rt.real
+            hits = [i for i, r in enumerate(self.roots) if x.overlaps(r)]
+            if hits == [k]:
+                return True
+        return False
+
     def _height(self) -> Fraction:
         """A starting height Y above every real root of D (a power of 2)."""
         m = max((abs(float(r.mid())) for r in self.roots), default=0.0)
@@ -730,43 +829,59 @@ def _track_from(fl: Any, coefs: list, s: Fraction, roots_s: list, x0: Fraction,
         return "start"
     g0, r0 = hits[0]
     cur = fl.acb(fl.arb(g0.real, r0), fl.arb(g0.imag, r0))     # holds G(z0), no other root
-    legs = [((x0, Y), (s, Y))] if x0 != s else []
-    legs.append(((s, Y), (s, Fraction(0))))
-    for (xa, ya), (xb, yb) in legs:
-        t, h = Fraction(0), Fraction(1, 8)              # parameter along the leg, 0 -> 1
-        steps = 0
-        while t < 1:
-            steps += 1
-            if steps > _MAX_SEGMENTS or h < Fraction(1, 2 ** 40):
-                return None
-            t_up = min(Fraction(1), t + h)
-            x_a, y_a = xa + t * (xb - xa), ya + t * (yb - ya)
-            x_b, y_b = xa + t_up * (xb - xa), ya + t_up * (yb - ya)
-            z_end = _box(fl, x_b, x_b, y_b, y_b)
-            g = cur.mid()
-            g1 = _newton(fl, coefs, g, z_end)
-            if g1 is None:
-                h /= 2
-                continue
-            tiny = 2.0 ** -80 * (1 + abs(complex(g1)))
-            rad_cur = float(max(cur.real.rad(), cur.imag.rad()))
-            X = _square(fl, (g + g1) / 2, 1.25 * abs(complex(g1 - g)) + 2 * rad_cur + 8 * tiny)
-            seg = _box(fl, min(x_a, x_b), max(x_a, x_b), min(y_a, y_b), max(y_a, y_b))
-            if _krawczyk(fl, coefs, X, seg) is None or not _contains_box(cur, X):
-                h /= 2
-                continue
-            if t_up == 1 and yb == 0:                  # X holds exactly one root of P(., s)
-                at_s = [k for k, r in enumerate(roots_s) if _contains_box(r, X)]
-                if len(at_s) == 1:
-                    return at_s[0]
-                h /= 2
-                continue
-            X1 = _square(fl, g1, 4 * tiny)
-            K1 = _krawczyk(fl, coefs, X1, z_end)
-            if K1 is None or not _contains_box(X1, X):
-                h /= 2
-                continue
-            cur, t, h = K1, t_up, 2 * h              # G at z_end is the root in X1 (and X)
+    if x0 != s:
+        cur = _follow(fl, coefs, cur, (x0, Y), (s, Y))
+        if cur is None:
+            return None
+
+    def last(X: Any) -> Any:                   # X holds exactly one root of P(., s)
+        at_s = [k for k, r in enumerate(roots_s) if _contains_box(r, X)]
+        return at_s[0] if len(at_s) == 1 else None
+    return _follow(fl, coefs, cur, (s, Y), (s, Fraction(0)), last)
+
+
+def _follow(fl: Any, coefs: list, cur: Any, a: tuple, b: tuple, last: Any = None) -> Any:
+    """Follow the root of P(., z) in the box ``cur`` (which holds no other root) along the
+    segment from z = a to z = b ((x, y) pairs of Fractions), in pieces: on each, a Krawczyk box
+    X holds exactly one root for every z of the piece and contains the current box, so it holds
+    the followed root all along the piece; at the piece's end the root is isolated again in a
+    tiny box. Returns that box at b, or ``last(X)`` for the final piece's X when given (the
+    piece is shortened while it returns None); None when the pieces get too short."""
+    (xa, ya), (xb, yb) = a, b
+    t, h = Fraction(0), Fraction(1, 8)                  # parameter along the segment, 0 -> 1
+    for _ in range(_MAX_SEGMENTS):
+        if h < Fraction(1, 2 ** 40):
+            return None
+        t_up = min(Fraction(1), t + h)
+        x_a, y_a = xa + t * (xb - xa), ya + t * (yb - ya)
+        x_b, y_b = xa + t_up * (xb - xa), ya + t_up * (yb - ya)
+        z_end = _box(fl, x_b, x_b, y_b, y_b)
+        g = cur.mid()
+        g1 = _newton(fl, coefs, g, z_end)
+        if g1 is None:
+            h /= 2
+            continue
+        tiny = 2.0 ** -80 * (1 + abs(complex(g1)))
+        rad_cur = float(max(cur.real.rad(), cur.imag.rad()))
+        X = _square(fl, (g + g1) / 2, 1.25 * abs(complex(g1 - g)) + 2 * rad_cur + 8 * tiny)
+        seg = _box(fl, min(x_a, x_b), max(x_a, x_b), min(y_a, y_b), max(y_a, y_b))
+        if _krawczyk(fl, coefs, X, seg) is None or not _contains_box(cur, X):
+            h /= 2
+            continue
+        if t_up == 1 and last is not None:
+            got = last(X)
+            if got is not None:
+                return got
+            h /= 2
+            continue
+        X1 = _square(fl, g1, 4 * tiny)
+        K1 = _krawczyk(fl, coefs, X1, z_end)
+        if K1 is None or not _contains_box(X1, X):
+            h /= 2
+            continue
+        if t_up == 1:
+            return K1
+        cur, t, h = K1, t_up, 2 * h                  # the root at z_end is the one in X1
     return None
 
 
@@ -894,6 +1009,8 @@ def certify_edges(law: Any, edges: list, dps: int) -> list:
                     advice=(f"{len(hits)} certified roots of the discriminant with the density "
                             f"{want[0]} on the left and {want[1]} on the right match it; the "
                             "engine's edge and the certified analysis disagree (report this)"))
+            if not e.side:
+                an.confirm_interior(hits[0], e.kind)
         if exact and an is None:                    # a closed form of a catalogue law
             lo, hi = enclose(e.location, dps)
             out.append(dataclasses.replace(e, enclosure=(lo, hi)))
