@@ -275,10 +275,10 @@ def compile_rectangular(expr: NCPoly, method: Any = None):
                                     "on the real line. For singular values pass a * a.H")
     if method == "linearization":
         sq = square_model(expr)
-        if sq is None:
-            raise ReductionError(expr, ["linearization"], hint="the linearization of models "
-                                 "with several block dimensions is not implemented; use "
-                                 "method=None (rules)")
+        if sq is None:      # several block dimensions: the embedding in the largest block
+            from .blocks_linearize import block_linearization_system
+
+            return block_linearization_system(expr)
         from .linearize import linearization_system
 
         return linearization_system(sq)
@@ -295,6 +295,13 @@ def compile_rectangular(expr: NCPoly, method: Any = None):
                 from .linearize import linearization_system
 
                 return linearization_system(sq)
+        elif sq is None and method is None:
+            try:
+                law = comp.reduce(expr, G)
+            except ReductionError as exc:   # several block dimensions: blocks_linearize
+                from .blocks_linearize import block_fallback
+
+                return block_fallback(expr, exc)
         else:
             law = comp.reduce(expr, G)
     finally:
