@@ -11,7 +11,8 @@ For each law, with fresh law objects (no cached results):
   arithmetic; the "(mixed)" row is a law where P(., x) has real and non-real roots, decided by
   following the branch of G from the upper half-plane);
 * ``overhead``: the certificate alone (``certify_edges`` on the edges already found);
-* ``atoms`` / ``atoms cert``: ``law.atoms()`` and ``law.atoms(certify=True)``;
+* ``atoms`` / ``atoms cert``: ``law.atoms()`` and ``law.atoms(certify=True)`` (the "(poles)"
+  row: atoms certified as simple poles of G, not from an atom theorem);
 * ``width``: the widest edge enclosure (the requirement is < 10^-(dps-5), relative above 1);
 * ``err(ref)``: the largest distance from an enclosure's midpoint to an independent reference
   (closed forms from the literature; for semicircle ⊞ free Poisson the real roots of the
@@ -90,6 +91,8 @@ def cases():
         ("wachter(1/3,1/4) ⊞ semicircle(1/100) mixed",
          lambda: fa.free_additive(fa.wachter(a, b), fa.semicircle(R(1, 100))),
          _wachter_sc_edges(a, b, R(1, 100))),
+        ("bernoulli(1/2) ⊎ bernoulli(1/2) (poles)",
+         lambda: fa.boolean_additive(fa.bernoulli(R(1, 2)), fa.bernoulli(R(1, 2))), None),
         ("semicircle(4) ⊞ discrete{-2, 2} (cusp)",
          lambda: fa.free_additive(fa.semicircle(4), fa.discrete([-2, 2])),
          [-3 * sp.sqrt(3), 0, 3 * sp.sqrt(3)]),

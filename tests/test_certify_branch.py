@@ -174,3 +174,20 @@ def test_cusp_is_certified_real():
     assert an.confirm_interior(k, "cusp") == "interior point certified"
     with pytest.raises(NoConvergence, match="bounded"):
         an.confirm_interior(k, "singular")
+
+
+def test_boolean_atoms_are_certified_poles():
+    # Boolean convolution adds F = 1/G minus z (Speicher-Woroudi 1997): for bernoulli(1/2),
+    # F = 2z(z - 1)/(2z - 1), so F + F - z = z(2z - 3)/(2z - 1) and G = (2z - 1)/(z(2z - 3)):
+    # atoms at 0 (residue 1/3) and 3/2 (residue 2/3)
+    law = fa.boolean_additive(fa.bernoulli(R(1, 2)), fa.bernoulli(R(1, 2)))
+    atoms = law.atoms(certify=True)
+    for a, (x, m) in zip(atoms, [(0, R(1, 3)), (R(3, 2), R(2, 3))]):
+        lo, hi = a.enclosure
+        mlo, mhi = a.mass_enclosure
+        assert lo <= x <= hi and mlo <= m <= mhi
+        assert float(hi - lo) < 1e-25 and float(mhi - mlo) < 1e-25
+    # an engine mass 1e-30 off the residue is refused, not enclosed
+    bad = fa.Atom(0, R(1, 3) + R(1, 10 ** 30), 0)
+    with pytest.raises(NoConvergence, match="residue"):
+        cert.certify_atoms([bad], 30, law)

@@ -436,6 +436,7 @@ class _Analysis:
         self.roots: list = []          # real arb balls, increasing
         self.status: list = []         # len(roots) + 1 entries: 'zero' or 'positive'
         self.how: list = []
+        self._coefs: list = []
 
     def isolate(self) -> None:
         dps = self.dps
@@ -480,6 +481,12 @@ class _Analysis:
                 out.append(pick)
         return out
 
+    def prepare(self, fl: Any) -> None:
+        """The coefficients of P(., z) and their z-derivatives as acb polynomials in z."""
+        if not self._coefs:
+            self._coefs = [(q, q.derivative()) for q in
+                           (_acb_poly_q(fl, c) for c in self.eng._coef)]
+
     def classify(self) -> None:
         """The density's status on every interval between consecutive roots of D, the two
         unbounded ones included (each decided in ball arithmetic, never assumed)."""
@@ -488,8 +495,7 @@ class _Analysis:
         self.status = [""] * (n + 1)
         self.how = [""] * (n + 1)
         with _precision(fl, 128):
-            self._coefs = [(q, q.derivative()) for q in
-                           (_acb_poly_q(fl, c) for c in self.eng._coef)]
+            self.prepare(fl)
             for i in range(n + 1):
                 self.status[i], self.how[i] = self._status_at(fl, i)
 
@@ -571,6 +577,7 @@ class _Analysis:
         fl = flint_module()
         what = f"certified {kind} point near {mpmath.nstr(_bounds(self.roots[k])[0], 12)}"
         with _precision(fl, max(256, _start_bits(self.dps) * 2)):
+            self.prepare(fl)
             got = self._interior(fl, k, kind)
         if got is not None:
             raise NoConvergence(what, dps=self.dps, advice=got)
@@ -600,8 +607,8 @@ class _Analysis:
         zb = _box(fl, x0, x1, Fraction(0), Fraction(0))
         if phys in boxed:
             return ("G(x + i0) is analytic through this root of the discriminant (its branch "
-                    "stays a simple root of P(., x)): there is no cusp or singular point there; "
-                    "the engine and the certified analysis disagree (report this)")
+                    f"stays a simple root of P(., x)): there is no {kind} there; the engine and "
+                    "the certified analysis disagree (report this)")
         changed = True
         while changed:                        # keep conjugate pairs of boxed roots together
             changed = False
@@ -633,7 +640,37 @@ class _Analysis:
                 return (f"{finite - len(boxed)} finite roots of P(., x) at it are not "
                         "isolated; G cannot be shown to diverge")
             return None
+        if kind == "atom":
+            # one branch escapes at a simple root of lc with a_{n-1} != 0 (Newton polygon), a
+            # simple pole; G, not boxed, is that branch: G = m/(z - r) + analytic
+            if not lc_zero:
+                return "G stays bounded there (the leading coefficient does not vanish): no atom"
+            z = self.eng.poly.gens[1]
+            if self._vanishes(fl, sp.Poly(self.eng._coef[-1].as_expr().diff(z), z), k) or \
+                    self._vanishes(fl, self.eng._coef[-2], k):
+                return "the pole there is not simple; its mass is not certified"
+            if len(boxed) != n - 1:
+                return (f"{n - 1 - len(boxed)} finite roots of P(., x) at it are not isolated; "
+                        "the pole of G is not certified")
+            return None
         return f"unknown kind {kind!r}"
+
+    def confirm_atom(self, k: int) -> tuple:
+        """Certify that G has a simple pole at root k of D (see :meth:`_interior`); its mass
+        is the residue -a_{n-1}(r)/a_n'(r), returned as exact (lo, hi) bounds."""
+        fl = flint_module()
+        what = f"certified atom near {mpmath.nstr(_bounds(self.roots[k])[0], 12)}"
+        with _precision(fl, max(256, _start_bits(self.dps) * 2)):
+            self.prepare(fl)
+            got = self._interior(fl, k, "atom")
+            if got is not None:
+                raise NoConvergence(what, dps=self.dps, advice=got)
+            z = self.eng.poly.gens[1]
+            lead = _acb_poly_q(fl, sp.Poly(self.eng._coef[-1].as_expr().diff(z), z))
+            sub = _acb_poly_q(fl, self.eng._coef[-2])
+            r = fl.acb(self.roots[k])
+            m = -sub(r) / lead(r)
+            return _bounds(m.real)
 
     def _vanishes(self, fl: Any, c: Any, k: int) -> bool:
         """Whether the rational polynomial c(z) vanishes exactly at root k of D: a real root
@@ -1085,7 +1122,10 @@ def certify_atoms(atoms: list, dps: int = 30, law: Any = None) -> list:
 
     Atoms of catalogue laws and those of the atom theorems (Bercovici-Voiculescu for ⊞,
     Belinschi for ⊠, Nica-Speicher for compressions) are exact sympy numbers; they are
-    enclosed by :func:`enclose`.
+    enclosed by :func:`enclose`. Atoms of Boolean and monotone convolutions and of Jacobi
+    laws are poles of a branch of the curve that the engine's G picked; each is certified as a
+    simple pole of G (G followed to it in ball arithmetic, the other branches boxed across
+    it), its enclosures being the root ball of the discriminant and the residue ball.
 
     Examples
     --------
@@ -1129,6 +1169,41 @@ def certify_atoms(atoms: list, dps: int = 30, law: Any = None) -> list:
             raise NoConvergence(f"certified atom near {a.location}", dps=dps, advice=(
                 "its location or mass was found numerically; certificates need exact atoms "
                 "(exact parameters, and a law whose atoms follow from the atom theorems)"))
-        out.append(dataclasses.replace(a, enclosure=enclose(a.location, dps),
-                                       mass_enclosure=enclose(a.mass, dps)))
+        loc, mass = enclose(a.location, dps), enclose(a.mass, dps)
+        if getattr(law, "name", "") in _POLE_ATOM_LAWS:
+            loc, mass = _pole_atom(law, a, loc, mass, dps)
+        out.append(dataclasses.replace(a, enclosure=loc, mass_enclosure=mass))
     return out
+
+
+# laws whose atoms are poles of the curve's branches chosen by the engine's G (the poles of
+# boolean.curve_atoms), not atom theorems: each is certified as a simple pole of G
+_POLE_ATOM_LAWS = ("boolean_additive", "monotone_additive", "boolean_power", "from_jacobi")
+
+
+def _pole_atom(law: Any, atom: Any, loc: tuple, mass: tuple, dps: int) -> tuple:
+    """(location, mass) enclosures of an atom certified as a simple pole of G: the root ball of
+    D at the atom and the residue ball (:meth:`_Analysis.confirm_atom`); the exact values
+    must lie in them."""
+    what = f"certified atom near {float(loc[0]):.12g}"
+    eng = _curve(law)
+    if eng is None:
+        raise NoConvergence(what, dps=dps, advice=(
+            "its existence was decided numerically and the law has no exact algebraic curve "
+            "to certify the pole of G; use exact (sympy Rational) parameters"))
+    an = _Analysis(law, eng, dps)
+    an.isolate()
+    lo, hi = (sp.Rational(v) for v in loc)
+    ks = [k for k, r in enumerate(an.roots)
+          if not (_rational(_bounds(r)[1]) < lo or _rational(_bounds(r)[0]) > hi)]
+    if len(ks) != 1:
+        raise NoConvergence(what, dps=dps, advice=(
+            "the atom is not at one root of the discriminant of the curve; the engine and the "
+            "certified analysis disagree (report this)"))
+    m_lo, m_hi = (_rational(v) for v in an.confirm_atom(ks[0]))
+    if mass[1] < m_lo or mass[0] > m_hi:
+        raise NoConvergence(what, dps=dps, advice=(
+            f"the certified residue of G there is in [{float(m_lo)!r}, {float(m_hi)!r}], which "
+            "excludes the engine's mass; the engine and the certified analysis disagree "
+            "(report this)"))
+    return _exact_pair(_bounds(an.roots[ks[0]])), (m_lo, m_hi)
