@@ -11,8 +11,8 @@ when a certificate is asked for.
 
 How the enclosures are obtained
 -------------------------------
-* **Exact values** (edges of catalogue laws and their affine maps, atoms from the atom
-  theorems of Bercovici-Voiculescu and Belinschi, masses such as ``1 - lambda``): the sympy
+* **Exact values** (edges of laws without an algebraic curve, atoms from the atom theorems
+  of Bercovici-Voiculescu and Belinschi, masses such as ``1 - lambda``): the sympy
   expression is evaluated in ball arithmetic (:func:`enclose`); rational numbers, radicals,
   ``pi``, ``exp``/``log``/trigonometric functions, ``Max``/``Min`` and real ``CRootOf`` roots
   are supported.
@@ -29,7 +29,7 @@ How the enclosures are obtained
   there G(s) would lie in [1/(s - r_i), 1/(s - r_{i-1})] (the law sits outside the gap
   (r_{i-1}, r_i)) and satisfy G'(s) <= -G(s)^2 (Cauchy-Schwarz), with G' = -P_x/P_G in balls.
   Otherwise the branch is followed in ball arithmetic from the upper half-plane
-  (:func:`_track`): at a start z0 = x0 + iY, G(z0) lies in the disk with diameter [0, -i/Y]
+  (``_track``): at a start z0 = x0 + iY, G(z0) lies in the disk with diameter [0, -i/Y]
   (|G|^2 <= -Im G / Im z by Cauchy-Schwarz, for any probability measure) and must be the only
   root of P(., z0) there (all roots isolated, Braess-Hadeler); along the path to s + iY and down
   to s, Krawczyk's test isolates one root in a box valid for every z of each piece, so G stays
@@ -39,9 +39,10 @@ How the enclosures are obtained
   density on the other is a band end. The engine's edges must match these one to one
   (interior cusps and singular points must sit on a root of D with positive density on both
   sides), else NoConvergence. The enclosure of an edge is its certified root ball, also when
-  the engine's location is an exact number (which must lie in that ball); only the closed-form
-  edges of laws without a curve engine (catalogue laws, their affine maps) are enclosed from
-  their formula.
+  the engine's location is an exact number, a closed form included (which must lie in that
+  ball); only exact edges of laws without an algebraic curve are enclosed from their formula.
+  Interior points and the atoms of Boolean/monotone/Jacobi laws (poles picked by the engine's
+  G) are certified too: see ``_Analysis.confirm_interior`` and :func:`certify_atoms`.
 
 Examples
 --------
@@ -773,15 +774,14 @@ def _track(fl: Any, coefs: list, s: Fraction, roots_s: list, Y: Fraction) -> int
     """The index in ``roots_s`` (certified roots of P(., s)) of G(s + i0), or None.
 
     G is followed along a path in the upper half-plane from a start z0 = x0 + iY, first
-    horizontally to s + iY, then down to s. Each leg is cut into pieces; on each piece the
-    roots of P(., z) are isolated by disks valid on the whole piece (:func:`_isolating_disks`),
-    so each root stays in its disk along it (roots move continuously; a disk holds one).
-    At z0, G(z0) lies in the closed disk with diameter [0, -i/Y]: |G|^2 <= int dmu/|z - t|^2 =
-    -Im G / Y (Cauchy-Schwarz, mu a probability measure), and G is the only root whose disk
-    meets it (a few x0 are tried: the other branches fall outside that disk at some of them).
-    At each junction the root isolated at that point inside the current disk is G; at y = 0
-    the limit G(s + i0) is the root of the exact P(., s) whose ball lies in the last disk
-    (which holds exactly one root of P(., s)).
+    horizontally to s + iY, then down to s. At z0 all roots of P(., z0) are isolated by disjoint
+    disks (:func:`_isolating_disks`); G(z0) lies in the closed disk with diameter [0, -i/Y]:
+    |G|^2 <= int dmu/|z - t|^2 = -Im G / Y (Cauchy-Schwarz, mu a probability measure), and G
+    is the root of the only disk that meets it (a few x0 and Y are tried: other branches fall
+    outside that disk at some of them). Along each leg, :func:`_follow` keeps G in Krawczyk
+    boxes, each holding exactly one root for every z of its piece of the path; G is analytic
+    in the upper half-plane, so it stays the root in the box. At y = 0 the last box holds
+    exactly one root of the exact P(., s); G(s + i0) is its limit, that root.
     """
     span = max(Y / 4, Fraction(1))
     starts = []
@@ -1020,11 +1020,10 @@ def certify_edges(law: Any, edges: list, dps: int) -> list:
     out: list = []
     # an exact-looking location with a nonzero error was identified numerically: not a formula
     numeric = [e for e in edges if not _exact(e.location) or e.error]
-    # composite laws' exact edges (snapped candidates such as a + b) are cross-checked too;
-    # catalogue laws' edges are closed forms from the literature
-    get = getattr(law, "_curve_engine", None)
-    composite = bool(edges) and get is not None and _try(lambda: get(eliminate=True)) is not None
-    an = _analysis(law, dps) if (numeric or composite) else None
+    # every edge of a law with an exact algebraic curve (closed forms included) is checked
+    # against the certified analysis and enclosed by its root ball; only laws without one
+    # (uniform, mixtures, ...) have their exact edges enclosed from the formula alone
+    an = _analysis(law, dps) if edges else None
     if numeric and an is None:
         raise NoConvergence("certified edges", dps=dps, advice=(
             "this law has neither exact edge formulas nor an algebraic curve with rational "
@@ -1048,7 +1047,7 @@ def certify_edges(law: Any, edges: list, dps: int) -> list:
                             "engine's edge and the certified analysis disagree (report this)"))
             if not e.side:
                 an.confirm_interior(hits[0], e.kind)
-        if exact and an is None:                    # a closed form of a catalogue law
+        if exact and an is None:                    # a closed form, no curve to check it
             lo, hi = enclose(e.location, dps)
             out.append(dataclasses.replace(e, enclosure=(lo, hi)))
         elif exact:
@@ -1108,13 +1107,6 @@ def _numbers(r: Any) -> tuple:
     if isinstance(r, Edge):
         return (r.location,)
     return (r.location, r.mass)
-
-
-def _try(fn):
-    try:
-        return fn()
-    except (FreeAlgError, NotImplementedError, sp.PolynomialError):
-        return None
 
 
 def certify_atoms(atoms: list, dps: int = 30, law: Any = None) -> list:
