@@ -68,7 +68,8 @@ def test_wachter_edges_and_atom():
     r = sp.sqrt(4 * a * b * (1 - a) * (1 - b))
     _check(law.edges(30, certify=True), [a + b - 2 * a * b - r, a + b - 2 * a * b + r])
     (atom,) = law.atoms(certify=True)
-    assert _contains(atom.mass_enclosure, R(3, 4))
+    assert _contains(atom.mass_enclosure, R(3, 4)) and _contains(atom.enclosure, 0)
+    assert _width(atom.mass_enclosure) < 1e-25 and _width(atom.enclosure) < 1e-25
 
 
 @pytest.mark.parametrize("law, refs", [
@@ -155,6 +156,7 @@ def test_boxtimes_edges_and_belinschi_atom():
         assert _width(e.enclosure) < 1e-25
     (atom,) = law.atoms(certify=True)
     assert _contains(atom.enclosure, 0) and _contains(atom.mass_enclosure, R(2, 3))
+    assert _width(atom.mass_enclosure) < 1e-25
 
 
 def test_compression_and_power_atoms_and_edges():
@@ -165,6 +167,7 @@ def test_compression_and_power_atoms_and_edges():
     law = fa.free_compression(fa.bernoulli(R(1, 4)), R(1, 2))
     (atom,) = law.atoms(certify=True)
     assert _contains(atom.mass_enclosure, R(1, 2)) and _contains(atom.enclosure, 0)
+    assert _width(atom.mass_enclosure) < 1e-25
     # edges: the law of p q p in pAp for q ~ bernoulli(a), tau(p) = b has the support of the
     # Wachter law of (a, b) (Wachter (1980), Collins (2005)):
     # a + b - 2ab -+ sqrt(4ab(1 - a)(1 - b))
