@@ -590,7 +590,7 @@ class _Analysis:
         lo, hi = (_frac(v) for v in _bounds(r))
         room = [lo - _frac(_bounds(self.roots[k - 1])[1])] if k > 0 else []
         room += [_frac(_bounds(self.roots[k + 1])[0]) - hi] if k + 1 < len(self.roots) else []
-        delta = min(room + [Fraction(1, 64) * max(Fraction(1), abs(lo))]) / 4
+        delta = min(room + [max(Fraction(1), abs(lo))]) / 4      # far from other branch points
         x0 = lo - delta
         x1 = hi + (lo - x0)
         z = self.eng.poly.gens[1]
