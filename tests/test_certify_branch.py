@@ -191,3 +191,29 @@ def test_boolean_atoms_are_certified_poles():
     bad = fa.Atom(0, R(1, 3) + R(1, 10 ** 30), 0)
     with pytest.raises(NoConvergence, match="residue"):
         cert.certify_atoms([bad], 30, law)
+
+
+def test_boolean_cusp_of_exponent_two_and_pole_atoms():
+    # semicircle(1) ⊎ {-3, 3} (Speicher-Woroudi 1997): F = F_sc + F_d - z with
+    # F_sc = (z + sqrt(z^2 - 4))/2 and F_d = (z^2 - 9)/z. The density is positive exactly where
+    # sqrt(z^2 - 4) is imaginary, (-2, 2), except at 0, where F_d has a pole: G = 1/F = 0 there
+    # (a cusp, density ~ x^2). Atoms: the real zeros x of F outside [-2, 2], mass 1/F'(x)
+    law = fa.boolean_additive(fa.semicircle(1), fa.discrete([-3, 3]))
+    edges = law.edges(30, certify=True)
+    assert [e.kind for e in edges] == ["soft", "cusp", "soft"]
+    for e, ref in zip(edges, [-2, 0, 2]):
+        lo, hi = e.enclosure
+        assert lo <= ref <= hi and float(hi - lo) < 1e-25
+    x = sp.Symbol("x", positive=True)
+    F = (x + sp.sqrt(x ** 2 - 4)) / 2 + (x ** 2 - 9) / x - x
+    (x0,) = [r for r in sp.solve(sp.Eq(F, 0), x) if r > 2]
+    mass = 1 / sp.diff(F, x).subs(x, x0)                 # exact, evaluated at 80 digits
+    atoms = law.atoms(certify=True)
+    assert len(atoms) == 2
+    for a, ref in zip(atoms, [-x0, x0]):          # F is odd: the atoms are -+ x0, same mass
+        lo, hi = a.enclosure
+        mlo, mhi = a.mass_enclosure
+        with mpmath.workdps(W):
+            assert mpmath.mpf(lo) <= mpmath.mpf(sp.N(ref, W)) <= mpmath.mpf(hi)
+            assert mpmath.mpf(mlo) <= mpmath.mpf(sp.N(mass, W)) <= mpmath.mpf(mhi)
+        assert float(hi - lo) < 1e-25 and float(mhi - mlo) < 1e-25
