@@ -1021,9 +1021,10 @@ def certify_edges(law: Any, edges: list, dps: int) -> list:
     # an exact-looking location with a nonzero error was identified numerically: not a formula
     numeric = [e for e in edges if not _exact(e.location) or e.error]
     # every edge of a law with an exact algebraic curve (closed forms included) is checked
-    # against the certified analysis and enclosed by its root ball; only laws without one
+    # against the certified analysis and enclosed by its root ball, and no band end of the
+    # analysis may be missing (also when the engine found no edge); only laws without a curve
     # (uniform, mixtures, ...) have their exact edges enclosed from the formula alone
-    an = _analysis(law, dps) if edges else None
+    an = _analysis(law, dps)
     if numeric and an is None:
         raise NoConvergence("certified edges", dps=dps, advice=(
             "this law has neither exact edge formulas nor an algebraic curve with rational "
