@@ -547,7 +547,7 @@ class _Analysis:
             if 0 < i < len(self.roots) and self._no_gap_root(
                     fl, s, i, [r.real for r, x in zip(roots, real) if x]):
                 return "positive", "no real root of P(., x) can be G on a gap"
-            phys = _track(fl, self._coefs, s, roots, self._height())
+            phys = self._track_any(fl, s, roots)
             if phys is not None:
                 return (("zero" if real[phys] else "positive"),
                         "branch of G tracked from the upper half-plane")
@@ -598,7 +598,7 @@ class _Analysis:
              for c in self.eng._coef]
         q = fl.fmpq_poly([fl.fmpq(int(c.p), int(c.q)) for c in a])
         roots = [rt for rt, _m in q.complex_roots()]
-        phys = _track(fl, self._coefs, x0, roots, self._height())
+        phys = self._track_any(fl, x0, roots)
         if phys is None:
             return ("the branch of G next to it could not be followed from the upper "
                     "half-plane")
@@ -688,6 +688,17 @@ class _Analysis:
             if hits == [k]:
                 return True
         return False
+
+    def _track_any(self, fl: Any, s: Fraction, roots: list) -> int | None:
+        """:func:`_track` at flint's current precision, then once more at 384 bits (the
+        coefficients rebuilt at that precision) when it fails."""
+        got = _track(fl, self._coefs, s, roots, self._height())
+        if got is None:
+            with _precision(fl, max(384, fl.ctx.prec)):
+                coefs = [(q, q.derivative()) for q in
+                         (_acb_poly_q(fl, c) for c in self.eng._coef)]
+                got = _track(fl, coefs, s, roots, self._height())
+        return got
 
     def _height(self) -> Fraction:
         """A starting height Y above every real root of D (a power of 2)."""
@@ -1194,6 +1205,9 @@ def _pole_atom(law: Any, atom: Any, loc: tuple, mass: tuple, dps: int) -> tuple:
             "the atom is not at one root of the discriminant of the curve; the engine and the "
             "certified analysis disagree (report this)"))
     m_lo, m_hi = (_rational(v) for v in an.confirm_atom(ks[0]))
+    if float(m_hi - m_lo) > float(_tol(dps, 1)):
+        raise NoConvergence(what, dps=dps, residual=float(m_hi - m_lo), advice=(
+            f"the certified residue ball is wider than 1e-{dps - 5}; ask for fewer digits"))
     if mass[1] < m_lo or mass[0] > m_hi:
         raise NoConvergence(what, dps=dps, advice=(
             f"the certified residue of G there is in [{float(m_lo)!r}, {float(m_hi)!r}], which "
