@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError, NoConvergence
 from ..kernels.backend import MP, NP
-from ..kernels.continuation import polish_mp, solve_mp, solve_np
+from ..kernels.continuation import newton_mp, polish_mp, solve_mp, solve_np
 from ..kernels.dual import Dual
 from .dispatch import record
 from .unknowns import solve_unknowns_mp
@@ -145,21 +145,34 @@ def power_guess(mu, t, zeta, be):
 def multiplicative_gpsi(mu, nu, zeta, w, be, ctx):
     """mu ⊠ nu: unknowns (W1, W2, mu's, nu's) (W1 = W2 for mu == nu); eta = psi/(1 + psi)
     with psi = W G(W) - 1 evaluated stably by the children (1 - 1/(W G) cancels when W is
-    large), and 1 + psi = W G taken from G itself (near z = 0, psi -> -1)."""
+    large), and 1 + psi = W G taken from G itself (near z = 0, psi -> -1).
+
+    The equations psi_mu(W1) = psi_nu(W2), W1 W2 psi = z (1 + psi) are written without
+    division by psi or by 1 + psi, each row scaled by a constant (plain numbers from the
+    current values: Newton's root and its quadratic convergence are unchanged). Both vanish
+    at real points of a gap: 1 + psi = z G = 0 where G crosses 0 (then a W is 0), psi = 0
+    where G = 1/z (then a W is infinite); the quotients were 0/0 there (e.g. H_3 of a ReLU
+    network at 2.5).
+    """
     if mu == nu:
         W = w[0]
         Ga, psa = mu._gpsi_dual(W, w[1:], be, ctx)
         WG = W * Ga
-        ctx.res.append(W * W * psa / (WG * zeta) - 1)
+        ctx.res.append((W * W * psa - WG * zeta) * _row_scale(zeta, WG, be))
         return WG / zeta, psa
     na = mu._nunk
     W1, W2 = w[0], w[1]
     Ga, psa = mu._gpsi_dual(W1, w[2:2 + na], be, ctx)
     _, psb = nu._gpsi_dual(W2, w[2 + na:], be, ctx)
-    ctx.res.append((psa - psb) / (psa + psb))
+    ctx.res.append((psa - psb) * (1 / (1 + be.abs(psa.v) + be.abs(psb.v))))
     WG = W1 * Ga
-    ctx.res.append(W1 * W2 * psa / (WG * zeta) - 1)
+    ctx.res.append((W1 * W2 * psa - WG * zeta) * _row_scale(zeta, WG, be))
     return WG / zeta, psa
+
+
+def _row_scale(zeta, WG, be):
+    """1/(|z| (1 + |W G|)): the size of z W G = z (1 + psi), a plain number."""
+    return 1 / (be.abs(zeta.v) * (1 + be.abs(WG.v)))
 
 
 def multiplicative_guess(mu, nu, zeta, be):
@@ -275,22 +288,55 @@ def closed_value(law, z, be):
 
 def cauchy_np(law, z):
     """G on an array (float64 continuation of the law's Newton system; NaN where it failed)."""
-    _, G, info = solve_np(law._system(), z)
+    system = law._system()
+    w, G, info = solve_np(system, z)
     record(residual=info.residual, iterations=info.newton_iterations, steps=info.steps,
            retried=info.retried)
     bad = np.isnan(G) & (np.asarray(z).imag > 0)
-    if bad.any() and bad.sum() <= 16:
-        # the vectorised float64 path gave up on a few points off the axis (e.g. an inner
-        # subordination point near a factor's hard edge): redo those on the adaptive mpmath
-        # path at 16 digits, which has its own convergence checks; what still fails stays
-        # NaN. (On the axis NaN marks atoms and edges for the callers: left alone.)
-        G = np.array(G, dtype=complex)
-        for idx in zip(*np.nonzero(bad)):
-            try:
-                G[idx] = complex(law._cauchy_mp(mpmath.mpc(complex(z[idx])), 16, "path"))
-            except (NoConvergence, ZeroDivisionError, ValueError):
-                pass
+    # the vectorised float64 path gave up on a few points off the axis (e.g. an inner
+    # subordination point near a factor's hard edge), or lost digits at a few real points
+    # where the Jacobian is singular: redo those on the adaptive mpmath path at 16 digits,
+    # which has its own convergence checks; what still fails keeps its float64 value (NaN
+    # off the axis). (On the axis NaN marks atoms and edges for the callers: left alone.)
+    for redo in (bad, _singular_np(system, np.asarray(z), w, G)):
+        if redo.any() and redo.sum() <= 16:
+            G = np.array(G, dtype=complex)
+            for idx in zip(*np.nonzero(redo)):
+                try:
+                    G[idx] = complex(law._cauchy_mp(mpmath.mpc(complex(z[idx])), 16, "path"))
+                except (NoConvergence, ZeroDivisionError, ValueError):
+                    pass
     return G
+
+
+def _singular_np(system, z, w, G) -> np.ndarray:
+    """Mask of the real points where the system's Jacobian (columns scaled by 1 + |w|) has
+    condition number > 1e6, so that the float64 solution has lost more than 6 digits (there
+    Newton converges linearly: an exact edge, or a real point of a gap where G crosses 0,
+    e.g. a ReLU network's H_3 at 2.5, where float64 gave a density of 2e-8 instead of 0)."""
+    G = np.asarray(G)
+    out = np.zeros(G.shape, dtype=bool)
+    real = (np.broadcast_to(z, G.shape).imag == 0) & np.isfinite(G)
+    if not real.any() or system.n == 0:
+        return out
+    idx = np.nonzero(real)
+    n = system.n
+    zr = np.broadcast_to(z, G.shape)[idx]
+    wr = [np.broadcast_to(np.asarray(wi), G.shape)[idx] for wi in w]
+    with np.errstate(all="ignore"):
+        res, _ = system.evaluate(Dual.constant(zr, n),
+                                 [Dual.variable(wr[i], i, n) for i in range(n)], NP, [])
+        J = np.empty((zr.size, n, n), dtype=complex)
+        for i, r in enumerate(res):
+            for j in range(n):
+                # columns in the relative scale of the unknowns (Newton's own test)
+                J[:, i, j] = np.broadcast_to(r.d[j], zr.shape) * (1 + np.abs(wr[j]))
+        ok = np.all(np.isfinite(J), axis=(1, 2))
+        cond = np.full(zr.size, np.inf)
+        if ok.any():
+            cond[ok] = np.linalg.cond(J[ok])
+    out[idx] = ~(cond <= 1e6)
+    return out
 
 
 def cauchy_mp(law, z, dps, method=None):
@@ -309,10 +355,43 @@ def cauchy_mp(law, z, dps, method=None):
             raise NoConvergence("float64 start + Newton polish", dps=dps, point=z,
                                 advice="use method='path'")
         record(note="polish left the Newton basin; continued in mpmath ('path')")
-    _, G, info = solve_mp(system, z, dps=dps)
+    w, G, info = solve_mp(system, z, dps=dps)
     record(residual=info.residual, iterations=info.newton_iterations, steps=info.steps)
+    if mpmath.im(z) == 0:
+        G = _refined_if_singular(system, z, w, G, dps)
     with mpmath.workdps(dps):
         return +G
+
+
+def _refined_if_singular(system, z, w, G, dps: int):
+    """G at a real z where the Jacobian of the system is (nearly) singular, at full precision.
+
+    There Newton converges linearly and the path ends with only half the digits (the error
+    of w is the square root of the residual): at an exact edge, and at a real point of a gap
+    where G crosses 0 (a ⊠ system with 1 + psi = 0 and a W at 0). When the reciprocal
+    condition number (columns scaled by 1 + |w|) is below 10^-(dps/2), Newton is rerun from
+    ``w`` at 2 dps + 20 digits (about 3.5 iterations a digit); G keeps the path's value when
+    that does not converge."""
+    n = system.n
+    with mpmath.workdps(dps + 10):
+        zc = mpmath.mpc(z)
+        try:
+            res, _ = system.evaluate(Dual.constant(zc, n),
+                                     [Dual.variable(w[i], i, n) for i in range(n)], MP, [])
+            J = mpmath.matrix([[r.d[j] * (1 + abs(w[j])) for j in range(n)] for r in res])
+            rcond = 1 / (mpmath.mnorm(J, 1) * mpmath.mnorm(mpmath.inverse(J), 1))
+        except ZeroDivisionError:
+            rcond = mpmath.mpf(0)
+        if rcond >= mpmath.mpf(10) ** (-(dps // 2)):
+            return G
+    work = 2 * dps + 20
+    with mpmath.workdps(work):
+        tol = mpmath.mpf(10) ** (-(work - 4))
+        w2, G2, its, resid, ok = newton_mp(system, mpmath.mpc(z), [mpmath.mpc(q) for q in w],
+                                           tol, maxit=int(3.5 * work) + 20)
+    record(iterations=its, note="singular Jacobian at a real point: Newton rerun at "
+                                f"{work} digits ({'converged' if ok else 'not converged'})")
+    return G2 if ok else G
 
 
 def cauchy_mp_at_zero(law, dps, method, solve):
