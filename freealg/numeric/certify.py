@@ -616,8 +616,9 @@ class _Analysis:
             for j in sorted(boxed):
                 if roots[j].imag.is_zero():
                     continue
-                c = roots[j].conjugate()
-                if len([i for i in boxed if roots[i].overlaps(c)]) != 1:
+                c = roots[j].conjugate()           # the ball holding conj(root j)
+                near = [i for i in range(len(roots)) if roots[i].overlaps(c)]
+                if len(near) != 1 or near[0] not in boxed:
                     boxed.discard(j)
                     changed = True
         n = len(self._coefs) - 1
@@ -637,6 +638,8 @@ class _Analysis:
             finite = n
             while finite > 0 and self._vanishes(fl, self.eng._coef[finite], k):
                 finite -= 1
+            if finite == 0 and self._vanishes(fl, self.eng._coef[0], k):
+                return "P(., x) vanishes identically there; the curve has a factor free of G"
             if len(boxed) != finite:
                 return (f"{finite - len(boxed)} finite roots of P(., x) at it are not "
                         "isolated; G cannot be shown to diverge")
