@@ -42,6 +42,7 @@ exact traces fa.trace(expr^n) on the block r (the block-projection lowering of t
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import mpmath
@@ -53,7 +54,9 @@ from ..algebra.ncpoly import NCPoly
 from ..algebra.trace import trace
 from ..errors import InvalidParameterError, ReductionError
 from ..kernels.backend import NP
+from ..laws import discrete
 from ..laws.operator_valued import OperatorValued, discrete_points_weights
+from ..numeric import operator_valued as ov
 from .relations import Relation, Unknown
 from .system import Step, System
 
@@ -99,9 +102,12 @@ def ambient_model(expr: NCPoly) -> tuple:
     dims = sorted({d for g in gens for d in g.shape} | {r})
     M = dims[-1]
     t = {d: d / M for d in dims}
+    # the commuting family: block projections P_d (d < M) and diagonal generators, as keys
+    # ("P", d) / ("L", name) with their finite laws (classically independent)
+    base: dict = {("P", d): ((sp.S.Zero, sp.S.One), (1 - t[d], t[d])) for d in dims[:-1]}
     P: dict = {M: None}
     for d in dims[:-1]:
-        P[d] = Letter(Generator(f"__block_{d}", "projection", (t[d],), NESTED_FAMILY))
+        P[d] = ("P", d)
     sub: dict = {}
     diag: dict = {}                 # block d < M -> the one generator made diagonal there
     for g in sorted(gens, key=lambda g: g.name):
@@ -133,19 +139,62 @@ def ambient_model(expr: NCPoly) -> tuple:
                               f"generators of the block {p}, smaller than the largest block "
                               f"{M}") from None
             diag[p] = g
-            kind = "projection" if g.kind == "projection" else "selfadjoint"
-            sub[g] = Generator(g.name, kind, g.params if kind == "projection" else (law,),
-                               NESTED_FAMILY)
+            base[("L", g.name)] = discrete_points_weights(law)
+            sub[g] = ("L", g.name)
+    monos: dict = {}            # monomial of the family (sorted (key, power)) -> Generator
+
+    def mono(run: list):
+        pw: dict = {}
+        for key in run:
+            pw[key] = 1 if key[0] == "P" else pw.get(key, 0) + 1
+        m = tuple(sorted(pw.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))))
+        if m not in monos:
+            name = "*".join((f"P_{k[1]}" if k[0] == "P" else k[1]) + (f"^{e}" if e > 1 else "")
+                            for k, e in m)
+            monos[m] = None, name
+        return m
+
     terms = []
     for w, co in expr.terms:
-        word: list = []
+        items: list = []
         if not w:
-            word = [P[r]] if P[r] is not None else []
+            items = [P[r]] if P[r] is not None else []
         for L in w:
             rows, cols = L.shape
-            word += [x for x in (P[rows], Letter(sub[L.gen], L.star), P[cols]) if x is not None]
-        terms.append((tuple(word), co))
-    return NCPoly(terms), t[r]
+            x = sub[L.gen]
+            items += [P[rows], x if isinstance(x, tuple) else Letter(x, L.star), P[cols]]
+        word: list = []
+        run: list = []
+        for x in items + [None]:
+            if isinstance(x, tuple):
+                run.append(x)
+                continue
+            if run:             # consecutive family letters: one commuting monomial
+                word.append(mono(run))
+                run = []
+            if x is not None:
+                word.append(x)
+        terms.append((word, co))
+    # the monomials as generators of one commuting family with their joint atoms
+    keys = sorted(base, key=lambda k: (k[0], str(k[1])))
+    joint_base = []
+    for combo in itertools.product(*[list(zip(*base[k])) for k in keys]):
+        joint_base.append(({k: v for k, (v, _) in zip(keys, combo)},
+                           sp.Mul(*[wt for _, wt in combo])))
+    gens_m: dict = {}
+    for m, (_, name) in monos.items():
+        vals: dict = {}
+        for val, wt in joint_base:
+            v = sp.Mul(*[val[k] ** e for k, e in m])
+            vals[v] = vals.get(v, sp.S.Zero) + wt
+        pts = sorted(vals, key=float)
+        gens_m[m] = Generator(f"__{name}", "selfadjoint",
+                              (discrete(pts, [vals[v] for v in pts]),), NESTED_FAMILY)
+    joint = [({gens_m[m]: sp.Mul(*[val[k] ** e for k, e in m]) for m in monos}, wt)
+             for val, wt in joint_base]
+    out = [(tuple(Letter(gens_m[x]) if isinstance(x, tuple) else x for x in word), co)
+           for word, co in terms]
+    return NCPoly(out), t[r], ({NESTED_FAMILY: joint} if monos else {})
 
 
 class BlockOperatorValued(OperatorValued):
@@ -211,10 +260,10 @@ class BlockOperatorValued(OperatorValued):
         return self._memo("ambient", lambda: OperatorValued(*self.args[:6]))
 
     def atom_report(self) -> list:
-        """The atoms of the embedded polynomial's law (confirmed and identified there, see
-        :meth:`freealg.laws.operator_valued.OperatorValued.atom_report`), moved to the output
-        block: mass (m - (1 - t)) / t at 0 and m / t elsewhere, exact when m is; an atom of
-        mass 0 (the embedding's own zero block) is dropped.
+        """Atoms of the law on the output block: the candidates of the embedded polynomial,
+        confirmed by lim i y G_r(a + i y) of this law's own G_r and identified on the lattice
+        of the block traces (see ``freealg.numeric.operator_valued.atom_report``); the mass
+        1 - t of the embedding's zero block never enters.
 
         Examples
         --------
@@ -224,21 +273,12 @@ class BlockOperatorValued(OperatorValued):
         >>> [(a.location, a.mass, how.split()[0]) for a, how in law.atom_report()]
         [(0, 1/2, 'identified')]
         """
-        return list(self._memo("atom_report", self._block_atoms))
-
-    def _block_atoms(self) -> list:
-        from ..numeric.records import Atom
-
-        t = self.block_weight
-        out = []
-        for a, how in self.ambient().atom_report():
-            m = a.mass - (1 - t) if a.location == 0 else a.mass
-            m = m / t
-            err = a.error / t if a.error else a.error
-            if m == 0 or (not m.is_Rational and abs(float(m)) <= 10 * float(err or 0) + 1e-9):
-                continue
-            out.append((Atom(a.location, sp.nsimplify(m) if m.is_Rational else m, err), how))
-        return out
+        _, _, grps, cands, _, atomless = self.args[:6]
+        weights = [w for g in grps if g[0] == "discrete" for _, w in g[2]]
+        weights.append(self.block_weight)
+        return list(self._memo("atom_report", lambda: [] if not cands else
+                               ov.atom_report(self._cauchy_np, self._cauchy_mp, cands, weights,
+                                              max(1.0, self._bound_float()))))
 
     def _cauchy_np(self, z, method=None):
         z = np.asarray(z, complex)
@@ -308,9 +348,9 @@ def block_linearization_system(expr: NCPoly) -> System:
     """
     from .linearize import linearization_system
 
-    E, t = ambient_model(expr)
-    amb = linearization_system(E)
-    law_amb = amb.law
+    E, t, joint = ambient_model(expr)
+    amb = linearization_system(E, joint_atoms=joint)
+    law_amb = OperatorValued(*amb.law.args)     # (E's own trace treats its family as free)
     moments_fn = _BlockMoments(expr)
     z = amb.z
     G = sp.Symbol("G")

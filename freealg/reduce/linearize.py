@@ -500,8 +500,13 @@ class _ExactMoments:
         return out
 
 
-def operator_valued_law(P: NCPoly, lin: Linearization | None = None, moments_fn=None):
-    """The OperatorValued law of a self-adjoint polynomial (groups of free letters)."""
+def operator_valued_law(P: NCPoly, lin: Linearization | None = None, moments_fn=None,
+                        joint_atoms: dict | None = None):
+    """The OperatorValued law of a self-adjoint polynomial (groups of free letters).
+
+    ``joint_atoms`` maps a commuting family's tag to the atoms of its joint law, a list of
+    ``({generator: value}, weight)``; the families not in it are classically independent
+    (the product of the members' laws)."""
     lin = lin or linearize(P)
     semis: list[tuple] = []
     groups: list[tuple] = []
@@ -529,6 +534,10 @@ def operator_valued_law(P: NCPoly, lin: Linearization | None = None, moments_fn=
             raise InvalidParameterError("expr", P, f"generators of kind {g.kind!r} are not "
                                         "supported by the linearization")
     for fam, members in sorted(fams.items()):
+        if joint_atoms and fam in joint_atoms:
+            atoms = [(tuple(val[g] for g, _ in members), wt) for val, wt in joint_atoms[fam]]
+            groups.append(("discrete", tuple(b for _, b in members), tuple(atoms)))
+            continue
         pws = []
         for g, _ in members:
             try:
@@ -584,8 +593,11 @@ def _check_pencil_size(k: int, what: str, bound: str = "") -> None:
                       "matrix with fa.sample")
 
 
-def linearization_system(P: NCPoly):
+def linearization_system(P: NCPoly, joint_atoms: dict | None = None):
     """The System of the linearization path: pencil, matrix-valued equations, law.
+
+    ``joint_atoms``: the joint laws of commuting families whose members are not independent
+    (see :func:`operator_valued_law`).
 
     Examples
     --------
@@ -606,7 +618,7 @@ def linearization_system(P: NCPoly):
 
     moments_fn = _ExactMoments(P)
 
-    law = operator_valued_law(P, lin, moments_fn)
+    law = operator_valued_law(P, lin, moments_fn, joint_atoms)
     Gm = sp.MatrixSymbol(r"\mathbf{G}", k, k)
     Lam = sp.MatrixSymbol(r"\Lambda", k, k)
     Lsym = sp.MatrixSymbol("L", k, k)
