@@ -204,19 +204,20 @@ def test_critical_a_cusp_of_the_symmetrised_law():
 
 @pytest.mark.slow
 def test_squared_singular_values_at_the_critical_size():
-    # (minutes: the linearized law's edges are bisected in mpmath and its mass audited)
+    # (a minute on a loaded machine: the float64 scan and the mass audit of the linearized law)
     # |2c + 2|^2 = 4 |c + 1|^2: critical (a = 1 for c of variance 1), so the lower edge is
     # exactly 0, where the density diverges like x^{-1/3}; upper edge 4 lambda_+(1) = 27. The
-    # linearized law's solver fails next to 0, so the edge is bracketed between a point
-    # confirmed outside and one confirmed inside: its reported error must contain 0 (it was
-    # put at ~1.5e-3 of the scale, or refused).
+    # linearized law's solvers fail next to 0; the edge is put at 0 exactly with the bound
+    # a <= x + |G(x)|/|G'(x)| at x = -d below it (tests/test_divergent_edge.py), which was a
+    # bracket of ~1e-6 around 0 before (and ~1.5e-3 of the scale, or a refusal, before that).
     c = fa.circular("c")
     T = 2 * c + 2
     sol = fa.spectrum(T * T.H, dps=10)
     lower, upper = sol.edges()
     assert (lower.side, upper.side) == ("left", "right")
-    assert abs(lower.location) <= lower.error < 1e-2
+    assert lower.location == 0 and 0 < lower.error <= 1e-9
     assert lower.kind == "hard"               # a divergence, not a square root
+    assert lower.exponent == sp.Rational(-1, 3)
     assert float(4 * _lam(1)[1]) == 27.0
     with mpmath.workdps(20):
         assert abs(upper.location - 27) <= upper.error < 1e-6

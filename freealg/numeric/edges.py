@@ -17,7 +17,9 @@ Algorithm for the support:
    to exactly 1, the point 0 of ⊠ laws, ...), else refine a *soft* edge at the requested
    precision by Newton on the augmented system {R(x, w) = 0, det dR/dw (x, w) = 0} (the edge is
    the fold of the real solution branch), else (hard edges without a candidate) bisect in
-   mpmath;
+   mpmath; the lowest band end, when its bracket holds 0 or an exact candidate c where the
+   density diverges, is c exactly, with the error bound a <= x + |G(x)|/|G'(x)| at a point x
+   just below it (:func:`freealg.numeric.corners.divergent_lower_edge`);
 4. classify each edge from the exponent alpha of ``rho(x) ~ |x - e|^alpha`` on the inside:
    > 0 soft (generically 1/2), <= 0 hard (jump or divergence); a right end and a left end
    with no gap between them are one point inside a band: a cusp (alpha > 0 on both sides,
@@ -167,20 +169,27 @@ def _bisect_np(law, x_out, x_in, rel=1e-9, k=32):
     peak = np.maximum(_density_grid(law, x_in), 1e-300)
     scale = 1 + np.max(np.abs(np.concatenate([x_out, x_in])))
     frac = np.linspace(0.0, 1.0, k + 1)[1:-1]
+    # a bracket that a pass does not shrink (the solver fails on all of it, next to a
+    # divergent edge) stays as it is: further passes would only repeat the failing points
+    active = np.ones(len(x_out), dtype=bool)
     for _ in range(40):
-        if np.all(np.abs(x_out - x_in) <= rel * scale):
+        active &= np.abs(x_out - x_in) > rel * scale
+        idx = np.nonzero(active)[0]
+        if idx.size == 0:
             break
-        pts = x_out[:, None] + frac[None, :] * (x_in - x_out)[:, None]  # from outside inwards
+        pts = x_out[idx, None] + frac[None, :] * (x_in - x_out)[idx, None]  # outside inwards
         r = _density_grid(law, pts.ravel(), keep_nan=True).reshape(pts.shape)
         with np.errstate(invalid="ignore"):
-            ins = r > 1e-13 * np.maximum(peak[:, None], np.nan_to_num(r))
+            ins = r > 1e-13 * np.maximum(peak[idx, None], np.nan_to_num(r))
         out = np.isfinite(r) & ~ins
-        for b in range(len(x_out)):
-            hit = np.nonzero(ins[b])[0]
+        for q, b in enumerate(idx):
+            hit = np.nonzero(ins[q])[0]
             j = hit[0] if hit.size else len(frac)  # first inside point from the outside end
-            before = np.nonzero(out[b, :j])[0]    # confirmed outside points before it
-            new_out = x_out[b] if before.size == 0 else pts[b, before[-1]]
-            new_in = x_in[b] if j == len(frac) else pts[b, j]
+            before = np.nonzero(out[q, :j])[0]    # confirmed outside points before it
+            new_out = x_out[b] if before.size == 0 else pts[q, before[-1]]
+            new_in = x_in[b] if j == len(frac) else pts[q, j]
+            if new_out == x_out[b] and new_in == x_in[b]:
+                active[b] = False
             x_out[b], x_in[b] = new_out, new_in
     return x_out, x_in
 
@@ -561,6 +570,10 @@ def _refine_edges(law, brackets, refined, lo, hi, dps):
         if b[0] == b[1]:
             edges.append(Edge(sp.Float(e_f, 17), kind, tol, side, expo))
             continue
+        low = _divergent_low_edge(law, brackets, refined, k, alpha, cands, scale, dps)
+        if low is not None:
+            edges.append(low)
+            continue
         loc, err = None, None
         if kind == "soft":
             # start the fold Newton a little outside, where the real branch is well
@@ -617,6 +630,39 @@ def _refine_edges(law, brackets, refined, lo, hi, dps):
             continue
         merged.append(e)
     return merged
+
+
+def _divergent_low_edge(law, brackets, refined, k, alpha, cands, scale, dps):
+    """The lowest band end ``k`` at an exact point c (0, or an exact candidate) inside its
+    float64 bracket, where the density diverges: located exactly with the error bound of
+    :func:`freealg.numeric.corners.divergent_lower_edge` (G and G' below c; its curve
+    reaches where the solvers cannot), or None. The bound needs every point below c outside
+    the support: the bracket is the lowest one of the scan and no atom lies at or below c."""
+    xo, xi = refined[k]
+    if brackets[k][2] != "left" or (np.isfinite(alpha) and alpha > 0.15):
+        return None
+    if any(j != k and b[2] != "inner" and min(b[0], b[1]) < min(brackets[k][:2])
+           for j, b in enumerate(brackets)):
+        return None              # not the lowest band end
+    tol = 1e-7 * (1 + scale)
+    pool = [(c, cf) for c, cf in cands] + [(sp.Integer(0), 0.0)]
+    from .corners import divergent_lower_edge
+
+    for c, cf in pool:
+        if not (xo < cf <= xi + tol):
+            continue
+        if any(loc <= cf + tol for loc, _ in law._atoms_float()):
+            return None          # an atom at or below c: the bound does not apply
+        stage(f"divergent edge at {c}")
+        d0 = max(cf - xo, 1e-3 * (1 + abs(cf)))
+        try:
+            found = divergent_lower_edge(law, c, d0, dps)
+        except (NoConvergence, ZeroDivisionError, ValueError, ArithmeticError):
+            found = None
+        if found is not None:
+            loc, err, expo = found
+            return Edge(loc, "hard", err, "left", expo)
+    return None
 
 
 def _interior_pairs(law, brackets, refined, scale) -> list:

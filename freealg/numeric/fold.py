@@ -16,6 +16,13 @@ differences of the analytic F and the Newton matrix of the fold system by differ
 at three times the working digits, so both are accurate to far more than the requested
 precision. x_e comes out real up to rounding; the error reported is 10 times the last Newton
 step in x plus |Im x|, and the caller confirms it (density 0 just outside, > 0 just inside).
+
+A purely semicircular pencil (no other groups) has the equation G = (b - eta(G))^{-1}, and
+eta(G) lies in the image of the covariance map eta, usually of dimension r far below k^2
+(x^2 + y^2 + w^2 + u^2: k = 9, r = 10). The fold is then solved in the r coordinates y of
+Y = eta(G) in that image: F(y, x) = coords(eta((b - Y)^{-1})) - y, a smooth change of the
+unknowns (b - Y is invertible at an edge outside the spectrum of the pencil's lower block), so
+det dF/dy vanishes exactly where det dF/dX does. The cap on the unknowns applies to r.
 """
 
 from __future__ import annotations
@@ -84,7 +91,8 @@ def fold_edge(prob: Any, x0: Any, dps: int, maxit: int = 30) -> tuple:
     dps = int(dps)
     D = dps + 10
     k, nb = prob.k, prob.nblk
-    n = nb * k * k
+    red = _Reduced(prob) if prob.m == 0 and prob.semis_s else None
+    n = red.r if red is not None else nb * k * k
     if n > _MAX_UNKNOWNS:
         # each step takes about 2 n^2 evaluations of the equations: past this size the
         # caller's bisection is cheaper
@@ -92,13 +100,15 @@ def fold_edge(prob: Any, x0: Any, dps: int, maxit: int = 30) -> tuple:
                             point=x0, advice="the edge is bisected instead")
     with mpmath.workdps(D):
         X0, _, _, _ = _refine_mp(prob, mpmath.mpf(x0), dps)
-        v = _vec(X0) + [mpmath.mpc(x0)]
     with mpmath.workdps(3 * D):
+        v = (red.coords(red.eta(X0[0])) if red is not None else _vec(X0)) + [mpmath.mpc(x0)]
         hin = mpmath.mpf(10) ** (-D)          # central differences: error ~ hin^2
         hout = mpmath.mpf(10) ** (-(D // 2 + 5))
 
         def F(w):
             try:
+                if red is not None:
+                    return red.residual(w[:n], w[n])
                 R = prob.equations(MPM, _unvec(w[:n], nb, k), w[n], 0)[0]
             except ZeroDivisionError:
                 raise NoConvergence("fold Newton (singular resolvent)", dps=dps,
@@ -152,3 +162,60 @@ def fold_edge(prob: Any, x0: Any, dps: int, maxit: int = 30) -> tuple:
         err = 10 * step + abs(mpmath.im(x))
     with mpmath.workdps(dps):
         return +mpmath.re(x), +err
+
+
+class _Reduced:
+    """Coordinates of the image of the covariance map eta of a purely semicircular pencil
+    (module docstring): r pivot columns of its matrix as the basis, r pivot rows to read the
+    coordinates, both chosen by QR with column pivoting in float64 (the rank at 1e-10 of the
+    largest pivot); the numbers at the working precision."""
+
+    def __init__(self, prob: Any):
+        import scipy.linalg
+
+        self.prob, self.k = prob, prob.k
+        E = np.asarray(prob.E)
+        _, R, piv = scipy.linalg.qr(E, pivoting=True)
+        diag = np.abs(np.diag(R))
+        r = int(np.sum(diag > 1e-10 * max(diag[0], 1e-300)))
+        self.cols = [int(c) for c in piv[:r]]
+        _, _, piv2 = scipy.linalg.qr(E[:, self.cols].T, pivoting=True)
+        self.rows = [int(c) for c in piv2[:r]]
+        self.r = r
+        self._num: dict = {}
+
+    def _consts(self) -> tuple:
+        key = mpmath.mp.prec
+        if key not in self._num:
+            k = self.k
+            basis = []
+            for c in self.cols:
+                M = MPMatrix.zeros(k)
+                M[c // k, c % k] = mpmath.mpc(1)
+                basis.append(self.eta(M))
+            sub = mpmath.matrix([[basis[a][i // k, i % k] for a in range(self.r)]
+                                 for i in self.rows])
+            self._num[key] = (basis, mpmath.inverse(sub))
+        return self._num[key]
+
+    def eta(self, G: Any) -> Any:
+        _, sem = self.prob._consts(MPM)
+        out = MPM.zeros_like(G)
+        for bb, v in sem:
+            out = out + v * (bb @ G @ bb)
+        return out
+
+    def coords(self, Y: Any) -> list:
+        k = self.k
+        _, inv = self._consts()
+        yv = [Y[i // k, i % k] for i in self.rows]
+        return [mpmath.fsum(inv[a, j] * yv[j] for j in range(self.r)) for a in range(self.r)]
+
+    def residual(self, y: list, x: Any) -> list:
+        basis, _ = self._consts()
+        k = self.k
+        Y = MPMatrix([[mpmath.fsum(basis[a][r, c] * y[a] for a in range(self.r))
+                       for c in range(k)] for r in range(k)])
+        b0, _ = self.prob._consts(MPM)
+        G = (MPM.lam(x, 0, k) - b0 - Y).inv()
+        return [a - b for a, b in zip(self.coords(self.eta(G)), y)]
