@@ -51,7 +51,7 @@ from ..numeric.solution import SpectralSolution
 from ..reduce import compile_expr
 from .activations import H, activation_expr, activation_numpy
 from .meanfield import MeanField, critical_sigma_w
-from .residual import parse_alpha, residual_q
+from .residual import layer_law, parse_alpha, product_right_edge, residual_q, residual_system
 from .widths import jacobian_law_system, parse_widths, weight_letter
 
 __all__ = ["MLP"]
@@ -196,7 +196,8 @@ class MLP:
             rows.append(["mean field", f"chi* = {mf.chi_star:.6g} ({escape(mf.regime())})"])
         except Exception as err:  # noqa: BLE001 - the rest of the display still shows
             rows.append(["mean field", escape(f"not available ({type(err).__name__}: {err})")])
-        rows.append(["Jacobian", f"<code>{escape(self.jacobian_expr())}</code>"])
+        jac = self._residual_text() if self.residual is not None else self.jacobian_expr()
+        rows.append(["Jacobian", f"<code>{escape(jac)}</code>"])
         return ('<div class="freealg-display"><strong>MLP</strong>'
                 + table_html(None, rows) + "</div>")
 
@@ -234,6 +235,12 @@ class MLP:
             else:
                 J = self._d(l) * self._w(l) * J
         return J
+
+    def _residual_text(self) -> str:
+        """J of a residual network as a short product (the expanded polynomial has 2^L
+        words)."""
+        return "*".join(f"(1 + {self.residual}*{self._d(l)}*{self._w(l)})"
+                        for l in range(self.depth, 0, -1))
 
     def qhat(self) -> list:
         """[qhat_0, ..., qhat_{L-1}]: qhat_0 = q_0, qhat_l = E[phi(h^l)^2].
@@ -278,9 +285,32 @@ class MLP:
                 ds = [self._d(l) for l in range(1, self.depth + 1)]
                 self._cache["jsys"] = jacobian_law_system(ds, self.widths, self.weights)
                 return self._cache["jsys"]
+            ys = self._residual_layers()
+            if ys is not None:      # no expansion: J J^T of depth L has 4^L words
+                self._cache["jsys"] = residual_system(ys, self._residual_text() + " (...)^T",
+                                                      self.residual)
+                return self._cache["jsys"]
             J = self.jacobian_expr()
             self._cache["jsys"] = compile_expr(J * J.H)
         return self._cache["jsys"]
+
+    def _residual_layers(self):
+        """The layer laws Y_l of a residual network with orthogonal weights (the law of
+        J J^T is the ⊠ product of the laws of Y_l^2, :mod:`freealg.nn.residual`), or None:
+        not residual, Gaussian weights or an activation whose derivative takes negative
+        values with no finite law (these go through the linearization)."""
+        if self.residual is None or self.weights != "orthogonal":
+            return None
+        if "ys" not in self._cache:
+            ys = []
+            for l in range(1, self.depth + 1):
+                y = layer_law(compile_expr(self._d(l)).law, self.residual)
+                if y is None:
+                    ys = None
+                    break
+                ys.append(y)
+            self._cache["ys"] = ys
+        return self._cache["ys"]
 
     def jacobian_spectrum(self, dps: int = 30) -> SpectralSolution:
         """SpectralSolution of J J^T: density, atoms (0 for ReLU-like), edges, moments.
@@ -306,6 +336,9 @@ class MLP:
         >>> print(mpmath.nstr(s, 25))               # sqrt 2
         1.414213562373095048801689
         """
+        ys = self._residual_layers()
+        if ys is not None:   # the right edge of the S-transform product (freealg.nn.residual)
+            return _sqrt(product_right_edge(self.jacobian_system().law, dps), dps)
         return _sqrt(_right_end(self.jacobian_spectrum(dps), dps), dps)
 
     def limit_law(self):

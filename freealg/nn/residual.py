@@ -10,6 +10,36 @@ sigma_b^2, where qhat_l = |x^l|^2/N and the coordinate mean m_l of x^l follow
     qhat_l = qhat_{l-1} + 2 alpha m_{l-1} E phi(h^l) + alpha^2 E phi(h^l)^2,
 
 from m_0 = 0 (a centred input) and qhat_0 = q_0.
+
+**The law of J J^T (orthogonal weights).** A_l = I + alpha D'_l O_l (D'_l = sigma_w D_l) is
+A_l = alpha (1/alpha + T_l) with T_l = D'_l O_l R-diagonal (O_l Haar, free from D'_l; Haar
+orthogonal and Haar unitary matrices have the same limit *-distribution), and the A_l of
+different layers are *-free, so by trace cyclicity (tr((A_2 M A_2^*)^k) = tr((M A_2^* A_2)^k))
+
+    law(J J^T) = nu_1 ⊠ ... ⊠ nu_L,    nu_l = law(A_l A_l^*) = law(A_l^* A_l).
+
+For R-diagonal a, b *-free, the symmetrisation of |a + b| is sym|a| ⊞ sym|b|
+(Haagerup-Larsen 2000, Prop. 3.5); 1/alpha + T has the *-law of T + u/alpha (u Haar unitary
+free from T: T u has the law of T, and (T u + c)(T u + c)^* = (T + c u^*)(T + c u^*)^*), and
+sym|u| is the symmetric Bernoulli law b on {-1, 1}. Hence
+
+    nu_l = law(Y_l^2),    Y_l = sym(alpha |D'_l|) ⊞ b,
+
+i.e. G_{nu_l}(z) = G_{Y_l}(sqrt z)/sqrt z, with G_{Y_l}(y) = G_b(omega'_l) = G_{S_l}(omega_l),
+omega_l + omega'_l = y + 1/G_{Y_l}(y), G_b(w) = w/(w^2 - 1), S_l = sym(alpha |D'_l|). For a
+linear layer (D'_l = sigma_w) Y_l^2 is the arcsine law on [(1 - a)^2, (1 + a)^2], a =
+alpha sigma_w: the law of 1 + a^2 + 2 a cos(theta). The product is one Newton system of the law
+tree (``freealg.free_product``: S-transforms multiply, Voiculescu 1987).
+
+**Edges.** On the real axis beyond a layer's support, with t = omega_l > max S_l real:
+g = G_{S_l}(t), omega'_l = (1 + sqrt(1 + 4 g^2))/(2 g), y = t + omega'_l - 1/g, and
+m = y g - 1 = psi_{nu_l}(1/y^2), so chi_l(m) = 1/y^2 is explicit along t. The product has
+chi(m) = prod_l chi_l(m) ((1 + m)/m)^(L - 1), and its right edge is 1/chi(m*) at the
+maximum over m > 0 (dz/dm = 0 for z = 1/chi(m); Pennington-Schoenholz-Ganguli 2017). The left
+edge comes the same way from the branch through the gap of Y_l at 0 (valid while E S_l^2 < 1: the
+gap then closes with omega_l -> -infinity; otherwise the left edge is left to the fold
+engine): omega_l = -tau, tau > max S_l, g = -G_{S_l}(tau) and omega'_l = (1 - sqrt(1 + 4 g^2))/(2 g)
+in (0, 1), m = y g - 1 < -1, and the left edge is 1/chi at the minimum over m < -1.
 """
 
 from __future__ import annotations
@@ -19,6 +49,9 @@ from typing import Any
 import sympy as sp
 
 from ..errors import InvalidParameterError
+from ..laws.base import Law
+from ..laws.derived import FreeProduct
+from ..numeric.engines import merge_atoms
 
 __all__: list[str] = []
 
@@ -55,9 +88,16 @@ def residual_q(mean_field, q0, depth: int, alpha) -> list:
         out.append(q)
         e1 = _mean_phi(mf, q)
         e2 = mf.qhat(q)
-        qh = qh + 2 * alpha * m * e1 + alpha**2 * e2
-        m = m + alpha * e1
+        qh = _compact(qh + 2 * alpha * m * e1 + alpha**2 * e2)
+        m = _compact(m + alpha * e1)
     return out
+
+
+def _compact(x):
+    """x exact while it stays small; nested radicals (ReLU: E phi = sqrt(q/(2 pi)) at every
+    layer) grow without bound, so past 40 operations x becomes a 50-digit Float."""
+    x = sp.sympify(x)
+    return sp.Float(sp.N(x, 50), 50) if sp.count_ops(x) > 40 else x
 
 
 def _mean_phi(mf, q):
@@ -86,3 +126,457 @@ def _odd(phi) -> bool:
     with np.errstate(all="ignore"):
         v = np.asarray(f(xs), float) + np.asarray(f(-xs), float)
     return bool(np.all(np.abs(v) <= 1e-14 * (1 + np.abs(np.asarray(f(xs), float)))))
+
+
+# --------------------------------------------------------------------------------------------
+# the law of J J^T for orthogonal weights (module docstring)
+
+
+def symmetric_abs(dlaw, alpha):
+    """sym(alpha |D'|): the symmetric law whose absolute value is ``alpha |D'|`` (a Law), or
+    None where it is not built (a non-finite law of D' that takes negative values).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> from freealg.nn.residual import symmetric_abs
+    >>> symmetric_abs(fa.bernoulli(sp.Rational(1, 2)), 2)      # ReLU: D' in {0, 1}
+    discrete(points=[-2, 0, 2], weights=[1/4, 1/2, 1/4])
+    """
+    from ..laws import Discrete, affine, discrete, mixture
+    from ..laws.operator_valued import discrete_points_weights
+
+    half = sp.Rational(1, 2)
+    if isinstance(dlaw, Discrete):
+        pts, ws = discrete_points_weights(dlaw)
+        points, weights = [], []
+        for p, w in zip(pts, ws):
+            a = sp.nsimplify(alpha * abs(p)) if isinstance(p, sp.Float) else alpha * abs(p)
+            if a == 0:
+                points.append(sp.S.Zero)
+                weights.append(w)
+            else:
+                points += [-a, a]
+                weights += [w * half, w * half]
+        return discrete(points, weights)
+    if dlaw.is_positive() is not True or alpha == 0:
+        return None
+    return mixture([affine(dlaw, alpha), affine(dlaw, -alpha)], [half, half])
+
+
+def layer_law(dlaw, alpha):
+    """Y_l = sym(alpha |D'_l|) ⊞ b (b symmetric Bernoulli on {-1, 1}), or None (see
+    :func:`symmetric_abs`); law(A_l A_l^T) is the law of Y_l^2.
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> from freealg.nn.residual import layer_law
+    >>> y = layer_law(fa.dirac(1), sp.Rational(1, 2))     # linear layer, alpha = 1/2
+    >>> y.moments(4)                                      # Y^2: 1 + a^2 + 2 a cos(theta)
+    [0, 5/4, 0, 33/16]
+    """
+    from ..laws import discrete, free_additive
+
+    half = sp.Rational(1, 2)
+    b = discrete([-1, 1], [half, half])
+    if alpha == 0:
+        return b
+    s = symmetric_abs(dlaw, alpha)
+    return None if s is None else free_additive(s, b)
+
+
+class SymmetricSquare(Law):
+    """Law of Y^2 for a symmetric law Y: G(z) = G_Y(sqrt z)/sqrt z and
+    psi(z) = z G(z) - 1 = psi_Y(sqrt z) (principal root: C+ to the first quadrant). A node of
+    the law tree of :class:`ResidualJacobian` (its unknowns are those of Y).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> from freealg.nn.residual import SymmetricSquare
+    >>> y = fa.free_additive(fa.bernoulli(sp.Rational(1, 2)).affine(2, -1),
+    ...                      fa.bernoulli(sp.Rational(1, 2)).affine(2, -1))
+    >>> SymmetricSquare(y).moments(2)              # Y: arcsine law on [-2, 2]
+    [2, 6]
+    """
+
+    __slots__ = ()
+    _argnames = ("mu",)
+    name = "symmetric_square"
+    _hull_exact = False
+
+    def __init__(self, mu):
+        self._init(mu)
+
+    @property
+    def _nunk(self):
+        return self._args[0]._nunk
+
+    def _moments_exact(self, n):
+        return self._args[0].moments(2 * n)[1::2]
+
+    def _gpsi_dual(self, zeta, w, be, ctx):
+        r = be.sqrt(zeta.v)
+        s = zeta.apply(r, 1 / (2 * r))
+        gy, psy = self._args[0]._gpsi_dual(s, w, be, ctx)
+        return gy / s, psy
+
+    def _g_dual(self, zeta, w, be, ctx):
+        return self._gpsi_dual(zeta, w, be, ctx)[0]
+
+    def _guess(self, zeta, be):
+        return self._args[0]._guess(be.sqrt(zeta), be)
+
+    def _hull_float(self):
+        lo, hi = self._args[0]._hull_float()
+        return 0.0, max(lo * lo, hi * hi)
+
+    def _mean_float(self):
+        return float(self._args[0].moments(2)[1])
+
+    def atoms(self):
+        return merge_atoms((sp.expand(p.location**2), p.mass)
+                           for p in self._args[0].atoms())
+
+class ResidualJacobian(FreeProduct):
+    """nu_1 ⊠ ... ⊠ nu_L with nu_l = law(Y_l^2) (module docstring). Its edges come from
+    the S-transform product along the real axis (strategy ``'s_transform'``); ``'fold'``
+    is the generic search of the law tree."""
+
+    __slots__ = ()
+    name = "residual_jacobian"
+
+    def _strategies(self, quantity: str) -> tuple:
+        if quantity in ("edges", "support"):
+            return ("s_transform", "fold")
+        return super()._strategies(quantity)
+
+    def _edges(self, dps: int, method: str | None = None):
+        if method == "fold":
+            return super()._edges(dps, method)
+        ys = [(law._args[0], k) for law, k in self._args[0]]
+        return list(self._memo(("s_edges", dps), lambda: product_edges(
+            ys, dps, lambda: super(ResidualJacobian, self)._edges(dps, "fold"))))
+
+
+def jacobian_law(ys: list):
+    """law(J J^T) = ⊠_l law(Y_l^2) for the layer laws ``ys`` (identical layers merged into
+    powers).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> from freealg.nn.residual import jacobian_law, layer_law
+    >>> y = layer_law(fa.dirac(1), sp.Rational(1, 2))
+    >>> jacobian_law([y, y]).moments(2)            # (5/4)^2 and m_2 of the ⊠ square
+    [25/16, 1025/256]
+    """
+    return ResidualJacobian([(SymmetricSquare(y), 1) for y in ys])
+
+
+# --------------------------------------------------------------------------------------------
+# edges along the real axis (module docstring, "Edges")
+
+
+class _Branch:
+    """One layer Y = S ⊞ b on one side: y, m and their t-derivatives along the real solutions
+    of the subordination equations, t = |omega_S| > max |S| (side +1: beyond the support;
+    side -1: through the gap of Y at 0)."""
+
+    def __init__(self, y_law, side: int):
+        import mpmath
+
+        from ..laws import Discrete
+        from ..laws.operator_valued import discrete_points_weights
+
+        s_law = y_law._args[0] if y_law._nunk else None
+        self.side = side
+        self.smax = 0.0
+        self.pw: tuple | None
+        if s_law is None:               # alpha = 0: Y = b, S = delta_0
+            self.pw = ((sp.S.Zero,), (sp.S.One,))
+        elif isinstance(s_law, Discrete):
+            self.pw = discrete_points_weights(s_law)
+        else:
+            self.pw = None
+            self.law = s_law
+        if self.pw is not None:
+            self.smax = max(abs(float(p)) for p in self.pw[0])
+            self.m2 = float(sum(w * p**2 for p, w in zip(*self.pw)))
+        else:
+            lo, hi = self.law._hull_float()
+            self.smax = max(abs(lo), abs(hi))
+            self.m2 = float(self.law.moments(2)[1])
+        self.mp = mpmath
+
+    def _g(self, t):
+        mp = self.mp
+        if self.pw is not None:
+            g = dg = mp.mpf(0)
+            for p, w in zip(*self._pw_mp()):
+                r = 1 / (t - p)
+                g += w * r
+                dg -= w * r * r
+            return g, dg
+        from ..kernels.backend import MP
+        from ..kernels.dual import Dual
+        from ..numeric.subordination import Context
+
+        d = self.law._g_dual(Dual.variable(mp.mpc(t), 0, 1), [], MP, Context())
+        return mp.re(d.v), mp.re(d.d[0])
+
+    def _pw_mp(self):
+        key = self.mp.mp.dps
+        cache = getattr(self, "_pwc", None)
+        if cache is None or cache[0] != key:
+            pts = [self.mp.mpf(sp.N(p, key + 5)) for p in self.pw[0]]
+            ws = [self.mp.mpf(sp.N(w, key + 5)) for w in self.pw[1]]
+            self._pwc = (key, (pts, ws))
+        return self._pwc[1]
+
+    def point(self, u):
+        """(y, m, dy/du, dm/du) at t = smax + (1 + smax) e^u."""
+        mp = self.mp
+        e = (1 + self.smax) * mp.exp(u)
+        t = self.smax + e
+        g, dg = self._g(t)
+        q = mp.sqrt(1 + 4 * g * g)
+        dq = 4 * g * dg / q
+        if self.side > 0:
+            h = (q - 1) / (2 * g)
+            dh = (dq * g - (q - 1) * dg) / (2 * g * g)
+            y, dy = t + h, 1 + dh
+            m, dm = y * g - 1, dy * g + y * dg
+        else:
+            h = (q + 1) / (2 * g)
+            dh = (dq * g - (q + 1) * dg) / (2 * g * g)
+            y, dy = h - t, dh - 1
+            m, dm = -y * g - 1, -(dy * g + y * dg)
+        return y, m, dy * e, dm * e
+
+    def fold(self):
+        """(u*, m*, status): the end of the monotone branch. ``'fold'``: dy/du changes sign
+        (the layer's own edge); ``'atom'``: no fold down to t - max|S| ~ 10^(-dps/3), and S
+        has an atom at its end (y tends to max|S| +- 1); ``'end'``: the same without such an
+        atom; ``'none'``: the left branch meets y = 0 (no gap of Y at 0 on this branch)."""
+        mp = self.mp
+        sgn = self.side  # dy/du has this sign for large t
+        # below t - max|S| ~ 10^(-dps/3) the cancellation in dy/du eats a third of the digits
+        umin = -mp.mp.dps / 3 * mp.log(10)
+        us = [mp.mpf(k) / 4 for k in range(40, int(4 * umin) - 1, -1)]
+        prev = us[0]
+        for u in us[1:]:
+            y, m, dy, dm = self.point(u)
+            if self.side < 0 and y <= 0:
+                return u, m, "none"
+            if dy * sgn <= 0:
+                a, b = u, prev          # dy/du changes sign in (a, b)
+                for _ in range(int(3.4 * mp.mp.dps) + 10):
+                    c = (a + b) / 2
+                    if self.point(c)[2] * sgn > 0:
+                        b = c
+                    else:
+                        a = c
+                return b, self.point(b)[1], "fold"
+            prev = u
+        atom = self.pw is not None and any(abs(float(p)) == self.smax and w != 0
+                                           for p, w in zip(*self.pw))
+        return prev, self.point(prev)[1], "atom" if atom else "end"
+
+    def solve(self, m, lo):
+        """u with m(u) = m on (lo, inf), lo the fold (m(u) is monotone there)."""
+        mp = self.mp
+        a = lo
+        b = lo + 1
+        while (self.point(b)[1] - m) * (self.point(a)[1] - m) > 0:
+            b += 2
+            if b > 200:
+                raise ArithmeticError("no bracket")
+        fa_ = self.point(a)[1] - m
+        u = (a + b) / 2
+        tol = mp.mpf(10) ** (-mp.mp.dps + 3)
+        for _ in range(400):
+            y, mu, dy, dm = self.point(u)
+            f = mu - m
+            if (f > 0) == (fa_ > 0):
+                a, fa_ = u, f
+            else:
+                b = u
+            step = f / dm if dm != 0 else mp.inf
+            un = u - step
+            if not (min(a, b) < un < max(a, b)):
+                un = (a + b) / 2
+            if abs(un - u) < tol * (1 + abs(u)):
+                return un
+            u = un
+        return u
+
+
+def _objective(branches, n, m, folds):
+    """F(m) = log chi(m) and F'(m) (module docstring): chi = prod chi_l ((1 + m)/m)^(n-1)."""
+    import mpmath
+
+    F = (n - 1) * mpmath.log((1 + m) / m)
+    dF = (n - 1) * (1 / (1 + m) - 1 / m)
+    for (br, k), f in zip(branches, folds):
+        u = br.solve(m, f[0])
+        y, _, dy, dm = br.point(u)
+        F -= 2 * k * mpmath.log(abs(y))
+        dF -= 2 * k * dy / (y * dm)
+    return F, dF
+
+
+def _side_edge(ys, side: int, dps: int):
+    """The outer edge on one side (+1 right, -1 left) as an Edge, or None where the left
+    branch does not apply."""
+    import mpmath
+
+    from ..numeric.records import Edge
+
+    with mpmath.workdps(dps + 15):
+        branches = [(_Branch(y, side), k) for y, k in ys]
+        if side < 0 and any(br.m2 >= 1 for br, _ in branches):
+            return None
+        n = sum(k for _, k in ys)
+        folds = [br.fold() for br, _ in branches]
+        if any(f[2] == "none" for f in folds):
+            return None
+        # the admissible m: (0, min m*) on the right, (max m*, -1) on the left
+        ends = [f[1] for f in folds]
+        j = min(range(len(ends)), key=lambda i: side * ends[i])
+        hard, exact = False, None
+        if n == 1:
+            br, f = branches[0][0], folds[0]
+            x = br.point(f[0])[0] ** 2
+            err = 0
+            if f[2] == "atom":     # y -> max|S| +- 1: an arcsine-type hard edge
+                smax = max(abs(p) for p in (br.pw or ((0,),))[0])
+                exact = sp.expand((smax + 1) ** 2 if side > 0 else (1 - smax) ** 2)
+                if side < 0 and not 1 - smax > 0:
+                    return None
+                hard = True
+            elif f[2] == "end":
+                hard = True
+                err = abs(br.point(f[0] + 1)[0] ** 2 - x)
+        else:
+            # F'(m) = 0 in s = log m (right) or s = log(-1 - m) (left): F' > 0 on the side of
+            # m = 0 (right) and of m = -1 (left); bisection, then secant
+            def mof(s):
+                return mpmath.exp(s) if side > 0 else -1 - mpmath.exp(s)
+
+            def dF(s):
+                return _objective(branches, n, mof(s), folds)[1]
+
+            hi = mpmath.log(ends[j]) if side > 0 else mpmath.log(-1 - ends[j])
+            hi = hi - mpmath.mpf(10) ** (-dps - 5)
+            lo = hi - 1
+            while dF(lo) <= 0:
+                lo -= 2
+                if lo < -200:
+                    raise ArithmeticError("no bracket")
+            if dF(hi) > 0:             # the extremum is the end of a layer's branch
+                s = far = hi
+                hard = folds[j][2] != "fold"
+            else:
+                a, b = lo, hi
+                for _ in range(60):
+                    c = (a + b) / 2
+                    if dF(c) > 0:
+                        a = c
+                    else:
+                        b = c
+                s = mpmath.findroot(dF, ((a + b) / 2, b), solver="secant",
+                                    tol=mpmath.mpf(10) ** (-2 * dps - 10))
+                # x(s) is extremal at the root: a bracket end lies farther from it than s,
+                # so |x(s) - x(end)| bounds the error of x(s)
+                far = a if abs(a - s) > abs(b - s) else b
+            x = mpmath.exp(-_objective(branches, n, mof(s), folds)[0])
+            err = abs(mpmath.exp(-_objective(branches, n, mof(far), folds)[0]) - x)
+        if exact is not None:
+            return Edge(exact, "hard", 0, "right" if side > 0 else "left")
+        err = max(err, mpmath.mpf(10) ** (-dps) * max(1, abs(x)))
+    with mpmath.workdps(dps):
+        loc = +x
+    return Edge(loc, "hard" if hard else "soft", mpmath.mpf(float(err)),
+                "right" if side > 0 else "left")
+
+
+def product_edges(ys, dps: int, fold):
+    """The two outer edges of ⊠_l law(Y_l^2) (``ys``: (Y_l, multiplicity) pairs);
+    ``fold()`` gives the law tree's own edges where the left branch does not apply."""
+    right = _side_edge(ys, 1, dps)
+    left = _side_edge(ys, -1, dps)
+    if left is None:
+        others = [e for e in fold() if e.side == "left" or e.side == ""]
+        return sorted(others + [right], key=lambda e: float(e.location))
+    return [left, right]
+
+
+def residual_system(ys: list, expr: str, alpha):
+    """The System of J J^T for orthogonal weights: per layer the subordination equations of
+    Y_l = S_l ⊞ b and G_{nu_l}(z) = G_{Y_l}(sqrt z)/sqrt z, then the S-transform product.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> s = fa.nn.MLP(2, "relu", residual="1/2").jacobian_system()
+    >>> s.equations[-1]                              # S-transforms multiply
+    Eq(S_{G}(m), S_{\\nu_1}(m)*S_{\\nu_2}(m))
+    >>> print(s.latex().splitlines()[1])
+    G_{\\nu_1}{\\left(z \\right)} &= \\frac{G_{Y_1}{\\left(\\sqrt{z} \\right)}}{\\sqrt{z}} \\\\
+    """
+    from ..reduce import System
+    from ..reduce.system import Step
+
+    z, y, w, m = sp.symbols("z y w m")
+    G = sp.Function("G")
+    eqs, steps, unknowns, defs = [], [], [G], []
+    S_factors = []
+    gb = sp.Lambda(w, w / (w**2 - 1))
+    for l, yl in enumerate(ys, 1):
+        Gn, Gy, Gs = (sp.Function(f"G_{{{nm}_{l}}}") for nm in (r"\nu", "Y", "S"))
+        om, omb = sp.Function(f"omega_{l}"), sp.Function(f"omega'_{l}")
+        layer = [sp.Eq(Gn(z), Gy(sp.sqrt(z)) / sp.sqrt(z)),
+                 sp.Eq(Gy(y), Gs(om(y))),
+                 sp.Eq(Gy(y), gb(omb(y))),
+                 sp.Eq(om(y) + omb(y), y + 1 / Gy(y))]
+        eqs += layer
+        unknowns += [Gn, Gy, om, omb]
+        s_law = yl._args[0] if yl._nunk else None
+        defs.append((Gs, rf"\text{{Cauchy transform of }} S_{l} = "
+                         rf"\operatorname{{sym}}(\alpha |D'_{l}|)"
+                         + (rf" = {s_law._latex()}" if s_law is not None else r" = \delta_0")))
+        steps.append(Step("residual layer", f"(1 + {alpha}*D{l}*O{l})*(1 + {alpha}*D{l}*O{l}).H",
+                          f"symmetric_square({yl!r})", tuple(layer),
+                          "Haagerup-Larsen 2000 (R-diagonal: sym|a + b| = sym|a| ⊞ sym|b|)"))
+        S_factors.append(sp.Function(rf"S_{{\nu_{l}}}")(m))
+    prod = sp.Eq(sp.Function("S_{G}")(m), sp.Mul(*S_factors))
+    eqs.append(prod)
+    steps.insert(0, Step("free product of layers", str(expr), "residual_jacobian",
+                         (prod,), "Voiculescu 1987: S-transforms multiply"))
+    defs.append((sp.Symbol("b"), r"\text{symmetric Bernoulli law on } \{-1, 1\}, "
+                                 r"G_b(w) = w/(w^2 - 1)"))
+    law = jacobian_law(ys)
+    return System(z=z, target=G, unknowns=tuple(unknowns), equations=tuple(eqs),
+                  definitions=tuple(defs), steps=tuple(steps), law=law, expr=_Text(expr),
+                  asymptotics=(sp.Eq(sp.Symbol("G"), 1 / z),))
+
+
+def product_right_edge(law, dps: int):
+    """The right end of the support of a :class:`ResidualJacobian` law (its top edge; the
+    atoms of these laws lie at or below it), as an mpmath number at ``dps`` digits."""
+    import mpmath
+
+    ys = [(f._args[0], k) for f, k in law._args[0]]
+    e = _side_edge(ys, 1, dps)
+    with mpmath.workdps(dps):
+        return mpmath.mpf(sp.N(e.location, dps + 5)) if isinstance(e.location, sp.Basic) \
+            else +e.location
+
+
+class _Text(str):
+    """A polynomial shown by its text (``System.expr`` of a residual network)."""
+
+    def __repr__(self):
+        return str(self)

@@ -1,0 +1,201 @@
+"""Residual MLPs: law(J J^T) = ⊠_l law(Y_l^2), Y_l = sym(alpha |D'_l|) ⊞ b (freealg.nn.residual).
+
+References used here, each independent of that construction:
+* linear layers with orthogonal W: J = prod_l (1 + a O_l), O_l free Haar. tr of a word in free
+  Haar unitaries is 1 if it reduces to the identity in the free group and 0 otherwise
+  (Voiculescu 1985), so the moments tr((J J^*)^k) are exact sums over reduced words; at L = 1
+  the law is the arcsine law of 1 + a^2 + 2a cos(theta) (Diaconis-Shahshahani 1994).
+* the linearization of J J^T (Helton-Rashidi Far-Speicher 2007; the compiler's operator-valued
+  path), whose exact moments are traces of words in D_l and O_l;
+* real residual networks (forward pass, J by the chain rule) with N-derived tolerances, and a
+  wrong model (the plain, non-residual MLP) that must fail the same test.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+import freealg as fa
+
+
+def _free_word_moments(a: Fraction, depth: int, kmax: int) -> list:
+    """tr((J J^*)^k), J = prod_l (1 + a u_l), u_l free Haar unitaries: the sum over words of
+    the coefficients of those that reduce to the identity in the free group."""
+    # J J^* = sum over s, t in {0,1}^L of a^(|s|+|t|) u_L^s_L..u_1^s_1 u_1^-t_1..u_L^-t_L
+    terms: dict = {}
+    for s in itertools.product((0, 1), repeat=depth):
+        for t in itertools.product((0, 1), repeat=depth):
+            word = tuple((l, 1) for l in range(depth, 0, -1) if s[l - 1]) + \
+                   tuple((l, -1) for l in range(1, depth + 1) if t[l - 1])
+            c = a ** (sum(s) + sum(t))
+            terms[word] = terms.get(word, 0) + c
+
+    def reduce(word):
+        out: list = []
+        for g in word:
+            if out and out[-1][0] == g[0] and out[-1][1] == -g[1]:
+                out.pop()
+            else:
+                out.append(g)
+        return tuple(out)
+
+    # the reduced words of (J J^*)^k with coefficients, k = 1, 2, ...
+    red: dict = {}
+    for w, c in terms.items():
+        r = reduce(w)
+        red[r] = red.get(r, 0) + c
+    cur, out = dict(red), []
+    for k in range(1, kmax + 1):
+        out.append(cur.get((), 0))
+        if k == kmax:
+            break
+        nxt: dict = {}
+        for w1, c1 in cur.items():
+            for w2, c2 in red.items():
+                r = reduce(w1 + w2)
+                nxt[r] = nxt.get(r, 0) + c1 * c2
+        cur = nxt
+    return out
+
+
+def _arcsine_density(x, a):
+    lo, hi = (1 - a) ** 2, (1 + a) ** 2
+    return 1 / (np.pi * np.sqrt((x - lo) * (hi - x)))
+
+
+def test_linear_one_layer_is_the_arcsine_law_everywhere():
+    # the former NaN points (the centre 1 + a^2 = 1.25 among them) included
+    sol = fa.nn.MLP(1, "linear", residual="1/2").jacobian_spectrum(dps=15)
+    xs = np.array([0.26, 0.3, 0.7, 0.9, 1.0, 1.25, 1.5, 2.2, 2.24])
+    d = sol.density(xs)
+    assert np.all(np.isfinite(d))
+    assert np.allclose(d, _arcsine_density(xs, 0.5), rtol=1e-9, atol=0)
+    assert float(sol.density(mpmath.mpf("1.25"))) == pytest.approx(1 / np.pi, rel=1e-14)
+
+
+@pytest.mark.slow
+def test_linear_one_layer_edges():
+    # arcsine law on [(1 - a)^2, (1 + a)^2]: 1/sqrt divergences (hard edges), exactly
+    sol = fa.nn.MLP(1, "linear", residual="1/2").jacobian_spectrum(dps=15)
+    e = sol.edges()
+    assert [(x.location, x.kind) for x in e] == [(sp.Rational(1, 4), "hard"),
+                                                 (sp.Rational(9, 4), "hard")]
+
+
+@pytest.mark.parametrize("alpha", ["1/2", "3/2"])
+def test_linear_three_layers_free_group_moments(alpha):
+    a = sp.Rational(alpha)
+    sol = fa.nn.MLP(3, "linear", residual=alpha).jacobian_spectrum()
+    ref = _free_word_moments(Fraction(a.p, a.q), 3, 3)
+    assert sol.moments(3) == [sp.Rational(r.numerator, r.denominator) for r in ref]
+
+
+@pytest.mark.slow
+def test_linear_three_layers_density_integrates_to_the_moments():
+    # the density (float64 path) and the edges: int x^k rho over [lo, hi] = exact moments;
+    # x = lo + (hi - lo)(1 - cos theta)/2 removes the square-root ends (Gauss-Legendre in theta)
+    a = Fraction(1, 2)
+    sol = fa.nn.MLP(3, "linear", residual="1/2").jacobian_spectrum()
+    lo, hi = (float(e.location) for e in sol.edges())
+    ref = [float(r) for r in _free_word_moments(a, 3, 3)]
+    th, w = np.polynomial.legendre.leggauss(300)
+    th = (th + 1) * np.pi / 2
+    x = lo + (hi - lo) * (1 - np.cos(th)) / 2
+    jac = (hi - lo) / 2 * np.sin(th) * np.pi / 2
+    rho = sol.density(x)
+    got = [float(np.sum(w * jac * rho * x**k)) for k in range(4)]
+    assert got[0] == pytest.approx(1, abs=1e-6)
+    assert np.allclose(got[1:], ref, rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_edges_bracket_the_density_and_max_singular_value():
+    net = fa.nn.MLP(2, "linear", residual="1/2")
+    sol = net.jacobian_spectrum()
+    e = sol.edges()                             # S-transform product, dz/dm = 0
+    # an independent reference: the x where the density of the law tree starts/ends
+    lo, hi = float(e[0].location), float(e[1].location)
+    d = sol.density(np.array([lo - 1e-3, lo + 1e-3, hi - 1e-3, hi + 1e-3]))
+    assert d[0] == 0 and d[3] == 0 and d[1] > 0 and d[2] > 0
+    s = net.max_singular_value()
+    with mpmath.workdps(30):
+        assert abs(s**2 - e[1].location) < 1e-25
+    assert all(x.kind == "soft" and x.error < 1e-25 for x in e)
+
+
+def test_matches_the_linearization_exactly():
+    # two independent compilations of J J^T: the linearization's moments are traces of words
+    net = fa.nn.MLP(2, "relu", residual="1/2")
+    J = net.jacobian_expr()
+    lin = fa.compile_expr(J * J.H).law.moments(3)
+    assert net.jacobian_spectrum().moments(3) == lin
+
+
+def _real(net, n, trials, seed=0):
+    return [net.sample_jacobian(n=n, seed=seed + t, threads=1) for t in range(trials)]
+
+
+def _cdf(sol, lo, hi, pts):
+    """int_lo^p rho: x = lo + (hi - lo)(1 - cos theta)/2 (square-root ends), Gauss-Legendre."""
+    t, w = np.polynomial.legendre.leggauss(80)
+    out = []
+    for p in pts:
+        tp = np.arccos(1 - 2 * (p - lo) / (hi - lo))
+        th = (t + 1) * tp / 2
+        x = lo + (hi - lo) * (1 - np.cos(th)) / 2
+        out.append(float(np.sum(w * sol.density(x) * (hi - lo) / 2 * np.sin(th)) * tp / 2))
+    return np.array(out)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("act", ["relu", "hard_tanh"])
+def test_cdf_and_top_edge_against_real_networks(act):
+    n, trials = 600, 4
+    net = fa.nn.MLP(2, act, residual="1/2", q0=1)
+    sol = net.jacobian_spectrum()
+    evs = _real(net, n, trials)
+    lo, hi = (float(e.location) for e in sol.edges())
+    # CDF at interior points from the density against the empirical spectral CDF
+    pts = lo + (hi - lo) * np.array([0.2, 0.4, 0.6, 0.8])
+    F = _cdf(sol, lo, hi, pts)
+    per = np.array([[np.mean(e <= p) for p in pts] for e in evs])
+    emp = per.mean(0)
+    # N-derived: 5 standard errors across independent networks, plus O(1/n) finite-size bias
+    tol = 5 * per.std(0, ddof=1) / np.sqrt(trials) + 3.0 / n
+    assert np.all(np.abs(emp - F) < tol), (emp, F, tol)
+    # the top eigenvalue: Tracy-Widom scale n^(-2/3) around the edge
+    top = np.mean([e.max() for e in evs])
+    assert abs(top - hi) < 3 * hi * n ** (-2 / 3), (top, hi)
+    # wrong models: the plain MLP (no skip connection) misses the top edge; a linear residual
+    # net with the same E D'^2 (D' replaced by its root mean square) misses the CDF
+    plain = fa.nn.MLP(2, act, q0=1)
+    assert abs(top - float(plain.max_singular_value()) ** 2) > 3 * hi * n ** (-2 / 3)
+    es2 = net._residual_layers()[0].args[0].moments(2)[1]      # E S^2 = alpha^2 E D'^2
+    rms = sp.sqrt(es2) / sp.Rational(1, 2)
+    wrong = fa.nn.MLP(2, "linear", sigma_w=sp.N(rms, 30), residual="1/2", q0=1)
+    wsol = wrong.jacobian_spectrum()
+    wlo, whi = (float(e.location) for e in wsol.edges())
+    wF = _cdf(wsol, wlo, whi, np.clip(pts, wlo, whi))
+    assert not np.all(np.abs(emp - wF) < tol), (emp, wF, tol)
+
+
+def test_deep_network_is_fast_and_consistent():
+    import time
+
+    net = fa.nn.MLP(10, "relu", residual="1/2")
+    t = time.perf_counter()
+    sol = net.jacobian_spectrum()
+    d = sol.density(np.linspace(0.01, 100.0, 200))
+    s = net.max_singular_value(dps=20)
+    elapsed = time.perf_counter() - t
+    assert np.all(np.isfinite(d)) and np.all(d >= 0)
+    # m_1 = prod_l E|1 + a D O|^2 = (1 + a^2 E D'^2)^L = (1 + 1/4)^10 (E D'^2 = 1 for ReLU)
+    assert sol.moments(1) == [sp.Rational(5, 4) ** 10]
+    assert s**2 > sp.Rational(5, 4) ** 10          # the top edge lies above the mean
+    assert elapsed < 60
