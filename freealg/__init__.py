@@ -26,6 +26,7 @@ from .reduce.brown import BrownMeasure, BrownSupport, brown_measure  # noqa: E40
 from .algebra import (NCPoly, activation, circular, commuting, haar_orthogonal, haar_unitary,
                       projection, selfadjoint, semicircular, trace)
 from .algebra import gaussian  # noqa: E402  (rectangular Gaussian matrices)
+from .algebra.deterministic import deterministic  # noqa: E402  (rectangular deterministic)
 from . import nn  # noqa: E402  (fa.nn.MLP: neural-network spectra, the top layer)
 from .fitting import AtomsResult, FitResult, fit, fit_atoms  # noqa: E402  (Cauchy noise loss)
 from . import plotting  # noqa: E402  (matplotlib imported lazily, in the plot extra)
@@ -42,7 +43,7 @@ _warn_name_clash()
 
 __all__ = list(_laws_all) + [
     "latex", "compile", "compile_expr", "System", "spectrum", "SpectralSolution", "NCPoly",
-    "semicircular", "circular", "gaussian", "haar_unitary", "haar_orthogonal",
+    "semicircular", "circular", "gaussian", "deterministic", "haar_unitary", "haar_orthogonal",
     "projection", "selfadjoint", "activation", "commuting", "trace", "linearize", "nn", "plotting",
     "sample", "compare", "freeness_test",
     "fit", "fit_atoms", "FitResult", "AtomsResult",

@@ -29,7 +29,8 @@ import sympy as sp
 from ..errors import InvalidParameterError
 from .generators import Generator, Letter
 
-__all__ = ["lower_shaped", "is_shaped", "square_generator", "BLOCK_FAMILY", "FormalCumulants"]
+__all__ = ["lower_shaped", "is_shaped", "square_generator", "BLOCK_FAMILY", "FormalCumulants",
+           "SymmetricSquareRoot", "expand_deterministic", "has_deterministic"]
 
 #: the family tag of the block projections (mutually orthogonal: the trace treats a monomial
 #: in two different blocks as 0)
@@ -37,8 +38,99 @@ BLOCK_FAMILY = "__blocks__"
 
 
 def is_shaped(expr) -> bool:
-    """Whether some generator of ``expr`` has a shape other than (1, 1)."""
-    return any(g.shape != (1, 1) for g in expr.generators) or expr.shape != (1, 1)
+    """Whether some generator of ``expr`` has a shape other than (1, 1) (or is a deterministic
+    rectangular generator, which the lowering expands)."""
+    return (any(g.shape != (1, 1) or g.kind == "deterministic" for g in expr.generators)
+            or expr.shape != (1, 1))
+
+
+def has_deterministic(expr) -> bool:
+    """Whether ``expr`` has a deterministic (singular-value) generator."""
+    return any(g.kind == "deterministic" for g in expr.generators)
+
+
+# --- deterministic rectangular generators ---------------------------------------------------
+# A deterministic (p, q) generator A with squared singular values of law mu (on its block
+# m = min(p, q)) is, in the Haar-rotated convention of freealg.deterministic, A = U h W* with
+# U a (p, m) and W a (q, m) Haar isometry (U* U = W* W = 1 on the m block, independent) and h
+# a self-adjoint element of the m block with h^2 ~ mu. The sign of h does not matter (a sign
+# commuting with h is absorbed by W), so h is taken symmetric: odd moments 0, tau(h^(2k)) =
+# m_k(mu). Then A A* = U h^2 U* has law (1 - m/p) delta_0 + (m/p) mu on the p block.
+
+
+@dataclass(frozen=True)
+class SymmetricSquareRoot:
+    """The symmetric law whose square is ``law``: moments m_(2k) = m_k(law), odd moments 0.
+
+    A formal parameter of a self-adjoint generator for the exact trace (only moments and free
+    cumulants are used).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> SymmetricSquareRoot(fa.free_poisson(1)).moments(4)        # semicircle: 0, 1, 0, 2
+    [0, 1, 0, 2]
+    >>> SymmetricSquareRoot(fa.free_poisson(1)).free_cumulants(4)
+    [0, 1, 0, 0]
+    """
+
+    law: Any
+
+    def moments(self, n: int) -> list:
+        m = [sp.sympify(v) for v in self.law.moments(n // 2)] if n >= 2 else []
+        return [m[(k + 1) // 2 - 1] if k % 2 == 0 else sp.S.Zero for k in range(1, n + 1)]
+
+    def free_cumulants(self, n: int) -> list:
+        from ..transforms.cumulants import free_cumulants_from_moments
+
+        return [sp.expand(c) for c in free_cumulants_from_moments(self.moments(n))]
+
+    def __hash__(self):
+        return hash(("SymmetricSquareRoot", self.law))
+
+
+def _factor_generators(g: Generator) -> tuple:
+    """(U, h, W) of the deterministic generator g (names derived from g's, shapes (p, m),
+    (m, m), (q, m))."""
+    p, q = g.shape
+    m = min(p, q)
+    law = g.params[0]
+    U = Generator(f"{g.name}.U", "haar_unitary", shape=(p, m))
+    W = Generator(f"{g.name}.W", "haar_unitary", shape=(q, m))
+    h = Generator(f"{g.name}.h", "selfadjoint", (SymmetricSquareRoot(law),), shape=(m, m))
+    return U, h, W
+
+
+def expand_deterministic(expr):
+    """``expr`` with every deterministic letter A written as U h W* (A* as W h U*).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> A = fa.deterministic("A", fa.discrete([1, 4]), shape=(1, 2))
+    >>> expand_deterministic(A * A.H)                     # W* W = 1 on the 1 block
+    A.U*A.h*A.h*A.U.H
+    """
+    from .ncpoly import NCPoly
+
+    if not has_deterministic(expr):
+        return expr
+    sub: dict = {}
+    for g in expr.generators:
+        if g.kind == "deterministic":
+            U, h, W = _factor_generators(g)
+            sub[g] = ((Letter(U), Letter(h), Letter(W, True)),
+                      (Letter(W), Letter(h), Letter(U, True)))
+    terms = []
+    for w, co in expr.terms:
+        word: list = []
+        for L in w:
+            if L.gen in sub:
+                word += sub[L.gen][1 if L.star else 0]
+            else:
+                word.append(L)
+        terms.append((tuple(word), co))
+    return NCPoly(terms, expr.shape)
 
 
 @dataclass(frozen=True)
@@ -74,6 +166,9 @@ def square_generator(g: Generator, t) -> Generator:
     """The square (1, 1) generator standing for ``g`` on its own block (t = 1) or its formal
     lift to the ambient space (t = d / D)."""
     d = g.shape[0]
+    if g.kind == "deterministic":
+        raise InvalidParameterError("expr", g.name, "a deterministic generator is expanded "
+                                    "(freealg.algebra.blocks.expand_deterministic) before lowering")
     if g.kind == "circular":
         v = g.params[0] * (d if t == 1 else d / t)
         return Generator(g.name, "circular", (v,) + tuple(g.params[1:]))
@@ -106,6 +201,7 @@ def lower_shaped(expr):
     """
     from .ncpoly import NCPoly
 
+    expr = expand_deterministic(expr)
     r, c = expr.shape
     if r != c:
         from ..errors import ShapeError
@@ -113,6 +209,14 @@ def lower_shaped(expr):
         raise ShapeError("trace", (expr.shape,), "the trace of a non-square expression is not "
                          "defined; use X * X.H or X.H * X")
     gens = expr.generators
+    if any(g.kind in ("haar_unitary", "haar_orthogonal") for g in gens) and len(
+            {d for g in gens for d in g.shape} | {r}) > 1:
+        try:        # Haar letters on several block dimensions (freealg.algebra.haar_blocks)
+            from .haar_blocks import lower_shaped_haar
+        except ImportError:     # pragma: no cover - the module ships with the package
+            pass
+        else:
+            return lower_shaped_haar(expr)
     for g in gens:
         if g.kind in ("haar_unitary", "haar_orthogonal") and not g.is_square:
             dims_all = {d for h in gens for d in h.shape} | {r}

@@ -10,6 +10,10 @@ A generator has a ``shape`` (rows, columns) in units of the reference dimension 
 rationals, (1, 1) for the square generators of the original square model. A rectangular Haar
 isometry of shape (p, q) satisfies only one of the two relations: ``u* u = 1`` when q <= p
 (orthonormal columns), ``u u* = 1`` when p <= q (orthonormal rows).
+
+A ``deterministic`` generator of shape (p, q) is a (pN) x (qN) matrix given by the law of its
+m = min(p, q) N squared singular values (``params = (law,)``), Haar-rotated on both sides (see
+:func:`freealg.deterministic`); it has no relation of its own.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from ..errors import InvalidParameterError
 __all__ = ["Generator", "Letter", "KINDS", "SELF_ADJOINT_KINDS", "UNITARY_KINDS"]
 
 KINDS = ("semicircular", "circular", "haar_unitary", "haar_orthogonal", "projection",
-         "selfadjoint", "activation")
+         "selfadjoint", "activation", "deterministic")
 SELF_ADJOINT_KINDS = ("semicircular", "projection", "selfadjoint", "activation")
 UNITARY_KINDS = ("haar_unitary", "haar_orthogonal")
 

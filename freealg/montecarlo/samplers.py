@@ -311,6 +311,8 @@ def realise(gens, n: int, rng: np.random.Generator, complex_: bool, ops: Any = N
         elif g.kind in ("haar_unitary", "haar_orthogonal"):
             q = ops.haar(max(rows, cols), min(rows, cols), g.kind == "haar_unitary")
             dense[g] = q if rows >= cols else ops.adjoint(q)
+        elif g.kind == "deterministic":
+            dense[g] = _deterministic_matrix(g, rows, cols, ops, complex_)
     fams = families(gens)
     keep = _keep_diagonal(fams)
     for i, fam in enumerate(fams):
@@ -330,6 +332,17 @@ def realise(gens, n: int, rng: np.random.Generator, complex_: bool, ops: Any = N
         for g, vec in vecs.items():
             dense[g] = ops.matmul(V * ops.asarray(vec)[None, :], Vh)
     return Realisation(n, complex_, dense, diag)
+
+
+def _deterministic_matrix(g, rows: int, cols: int, ops: Any, complex_: bool):
+    """U diag(s) W* for a deterministic generator: the m = min(rows, cols) squared singular
+    values s^2 are fixed (the midpoint quantiles of its law, atoms with exact multiplicities),
+    U and W independent Haar isometries (the rotation convention of freealg.deterministic)."""
+    m = min(rows, cols)
+    s = np.sqrt(np.maximum(quantile_vector(g.params[0], m), 0.0))
+    U = ops.haar(rows, m, complex_)
+    W = ops.haar(cols, m, complex_)
+    return ops.matmul(U * ops.asarray(s)[None, :], ops.adjoint(W))
 
 
 def has_classical_randomness(gens) -> bool:

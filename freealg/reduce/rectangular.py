@@ -26,6 +26,28 @@ one block (d, d) is the square model with every generator replaced by its law on
    With Q = A and l = X^T for X of shape (p, q) this is the compound Wishart law:
    X^T A X = (1 - p/q) delta_0 + (p/q) (law(A) ⊠ free Poisson(q/p, v p)) for q >= p, the
    Marchenko-Pastur-Silverstein law (Silverstein-Bai 1995). The atom at 0 is exact.
+
+   When Q is not positive (an indefinite A) ⊠ is not available, and l Q l* for a Gaussian l
+   is the free compound Poisson law with rate c/r and jump law law(v r Q) (Nica-Speicher
+   Lecture 12; its Cauchy transform solves the Marchenko-Pastur-Silverstein equation, which
+   holds for any real Q): z G = 1 - c/r + (c/r) G_Q(1/(v r G))/(v r G). It is compiled as the
+   square model sum_i x_i a_i x_i on the r block (x_i free semicirculars of variance v r, a_i
+   free copies of Q, the last one padded with zeros to the fractional part of c/r: x a x is
+   compound Poisson with rate 1, Nica-Speicher Proposition 12.18; rates add under ⊞), solved
+   by linearization.
+
+4. ``information plus noise``: P = (a A + s Z)(a A + s Z)* with A deterministic (given by the
+   law mu of its squared singular values, :func:`freealg.deterministic`) and Z Gaussian of the
+   same shape (r, k). G solves the Dozier-Silverstein equation (Dozier-Silverstein 2007,
+   J. Multivariate Anal. 98, Theorem 1.1, with c = r/k, noise variance v k, H = law_r(A A*)):
+   G(z) = alpha G_H(alpha^2 z - alpha v (k - r)), alpha = 1 - v r G(z). It is compiled as a
+   square model: for r <= k (after rotations A = [A_1, 0], A_1 square) the columns split,
+   (A + Z)(A + Z)* = (A_1 + Z_1)(A_1 + Z_1)* + Z_2 Z_2*, free pieces; the first is the square
+   of h + x with h symmetric, h^2 ~ mu, and x semicircular of variance v r (for square
+   matrices the symmetrised singular-value law of a sum of bi-unitarily invariant matrices is
+   the ⊞ of the symmetrised laws: Haagerup-Larsen 2000, Benaych-Georges 2009), the second
+   free Poisson with rate (k - r)/r and jump v r. For r > k the law is
+   (1 - k/r) delta_0 + (k/r) law_k((A + Z)* (A + Z)) (exact rank atom).
 """
 
 from __future__ import annotations
@@ -34,8 +56,8 @@ from typing import Any
 
 import sympy as sp
 
-from ..algebra.blocks import square_generator
-from ..algebra.generators import Letter
+from ..algebra.blocks import has_deterministic, square_generator
+from ..algebra.generators import Generator, Letter
 from ..algebra.ncpoly import NCPoly
 from ..errors import InvalidParameterError, ReductionError, ShapeError
 from ..laws import Law, affine, dirac, free_compression, free_poisson, mixture
@@ -61,7 +83,7 @@ def square_model(P: NCPoly):
     """
     gens = P.generators
     shapes = {g.shape for g in gens} | {P.shape}
-    if len(shapes) != 1:
+    if len(shapes) != 1 or has_deterministic(P):
         return None
     (shape,) = shapes
     if shape[0] != shape[1]:
@@ -74,6 +96,11 @@ class _RectCompiler(_Compiler):
     """The rule compiler with the rectangular rules in front (module docstring)."""
 
     def reduce(self, P: NCPoly, G) -> Law:
+        if has_deterministic(P):
+            law = self._signal_noise(P, G)
+            if law is not None:
+                self._bind(Unknown(G, "cauchy", law))
+                return law
         sq = square_model(P) if (P.shape != (1, 1) or any(g.shape != (1, 1)
                                                            for g in P.generators)) else P
         if sq is not None:
@@ -123,11 +150,14 @@ class _RectCompiler(_Compiler):
             return None
         law = base if a == 1 else affine(base, a, 0)
         ce = law.cauchy_expr(z) if hasattr(law, "cauchy_expr") else None
-        self._step("Marchenko-Pastur" if g.kind == "circular" else "Haar isometry", P, repr(law),
+        names = {"circular": "Marchenko-Pastur", "deterministic": "singular values"}
+        refs = {"circular": "X X* of a (r, c) Gaussian X with entries of variance v/N is free "
+                            "Poisson with rate c/r and jump v r (Marchenko-Pastur 1967)",
+                "deterministic": "A A* = U S^2 U* has the law of the squared singular values "
+                                 "padded with the rank atom 1 - min(r, c)/r at 0"}
+        self._step(names.get(g.kind, "Haar isometry"), P, repr(law),
                    [_eq(G(z), ce)] if ce is not None else [],
-                   "X X* of a (r, c) Gaussian X with entries of variance v/N is free Poisson "
-                   "with rate c/r and jump v r (Marchenko-Pastur 1967)" if g.kind == "circular"
-                   else "V V* = 1 or a projection of trace c/r")
+                   refs.get(g.kind, "V V* = 1 or a projection of trace c/r"))
         return law
 
     def _rect_peel(self, P: NCPoly, G):
@@ -152,7 +182,7 @@ class _RectCompiler(_Compiler):
         if g.name in {L.gen.name for w, _ in Q.terms for L in w}:
             return None         # l and Q are not free
         if g.kind not in ("circular", "haar_unitary", "haar_orthogonal", "projection",
-                          "selfadjoint", "activation"):
+                          "selfadjoint", "activation", "deterministic"):
             return None
         if not any(w for w, _ in Q.terms) and g.kind != "projection":
             return self._gram(P, g, r, c, Q.constant_term(), G)
@@ -163,8 +193,7 @@ class _RectCompiler(_Compiler):
         law_q = self.reduce(Q, Gq)
         gauss = g.kind == "circular"
         if gauss and law_q.is_positive() is False:
-            raise ReductionError(P, ["rectangular product l Q l*"], hint="the factor Q is not "
-                                 "positive; ⊠ needs laws on [0, inf)")
+            return self._compound_poisson(P, g, r, c, law_q, Gq, G, at)
         ref = ("a Gaussian (r, c) matrix is a square (k, k) Gaussian with rows or columns cut "
                "(k = max(r, c)); Q padded with zeros to the r block has law (1 - c/r) delta_0 + "
                "(c/r) law(Q); the square Gram law is free Poisson(1, v k) (Marchenko-Pastur "
@@ -222,6 +251,180 @@ class _RectCompiler(_Compiler):
         return law
 
 
+    # indefinite compound Wishart (rule 3, Q not positive) ------------------------------------
+    def _compound_poisson(self, P, g, r, c, law_q, Gq, G, at):
+        """l Q l* for a Gaussian l of shape (r, c) and an indefinite Q: the free compound
+        Poisson law with rate c/r and jump law law(v r Q) (module docstring)."""
+        z = _z
+        lam = c / r
+        beta = g.params[0] * r
+        n_full = int(sp.floor(lam))
+        frac = lam - n_full
+        if n_full + (frac != 0) > _MAX_COMPOUND_TERMS:
+            raise ReductionError(P, ["rectangular product l Q l* (compound Poisson)"],
+                                 hint=f"the rate c/r = {lam} needs more than "
+                                 f"{_MAX_COMPOUND_TERMS} free copies in the linearization; "
+                                 "use fa.sample, or write the model with a wider first factor")
+        poly = _compound_poisson_poly(f"{g.name}.cp", lam, beta, law_q)
+        from .linearize import linearization_system
+
+        law = linearization_system(poly).law
+        w = 1 / (beta * G(z))
+        eq = _eq(z * G(z), 1 - lam + lam * Gq(w) * w)
+        self._step("compound Poisson", P, f"free compound Poisson(rate {lam}, jump law({beta} "
+                   f"{_short(NCPoly([(wd[1:-1], co) for wd, co in P.terms], (c, c)), 30)}))",
+                   [eq],
+                   "X Q X* with X of shape (r, c), entries of variance v/N, Q free and "
+                   "self-adjoint (any sign): free compound Poisson with rate c/r and jump law "
+                   "law(v r Q) (Nica-Speicher Lecture 12; the Marchenko-Pastur-Silverstein "
+                   "equation, Silverstein-Bai 1995); compiled as sum_i x_i a_i x_i "
+                   "(Nica-Speicher Proposition 12.18) by linearization", at=at)
+        return law
+
+    # information plus noise (rule 4) --------------------------------------------------------
+    def _signal_noise(self, P: NCPoly, G):
+        """(a A + s Z)(a A + s Z)* for A deterministic and Z Gaussian (module docstring), or
+        None when P does not have that form."""
+        z = _z
+        form = _gram_pair(P)
+        if form is None:
+            return None
+        D, Z, a, s = form
+        r, k = D.shape
+        # a A + s Z = A' + Z' with squared singular values a^2 mu and noise variance |s|^2 v
+        scale = a ** 2
+        mu = _scaled_atomic(D.gen.params[0], scale)
+        sig2 = sp.Abs(s) ** 2 * Z.gen.params[0]
+        h_law = None if mu is None else _symmetric_sqrt(mu)
+        if h_law is None:
+            raise ReductionError(P, ["information plus noise"], hint="the information-plus-"
+                                 "noise rule needs a finite atomic law of squared singular "
+                                 "values (fa.discrete); use fa.sample for other laws")
+        m = min(r, k)
+        H = mu if m == r else _pad_zero(mu, m / r)
+        lo, hi = (r, k) if r <= k else (k, r)      # the square model lives on the smaller block
+        x = NCPoly.from_generator(Generator(f"{D.gen.name}.x", "semicircular", (sig2 * lo,)))
+        hh = NCPoly.from_generator(Generator(f"{D.gen.name}.h", "selfadjoint", (h_law,)))
+        poly = (hh + x) * (hh + x)
+        if hi != lo:
+            # free Poisson((hi - lo)/lo, sig2 lo) = compound Poisson with jump law delta_1,
+            # written with semicirculars (and a Bernoulli letter) rather than a law letter:
+            # the linearization's discrete and semicircular groups are exact and fast
+            poly = poly + _compound_poisson_poly(f"{D.gen.name}.y", (hi - lo) / lo, sig2 * lo,
+                                                 None)
+        from .linearize import linearization_system
+
+        law_sq = linearization_system(poly).law
+        law = law_sq if r <= k else _pad_zero(law_sq, k / r)
+        eqs: list = []
+        Gb = G
+        GH, Gs = sp.Function("G_{H}"), self._gfun()
+        self.unknowns.append(GH)
+        self._bind(Unknown(GH, "cauchy", H))
+        self._bind(Unknown(Gs, "cauchy", law_sq))
+        alpha = 1 - sig2 * r * Gb(z)
+        eqs += [_eq(Gb(z), alpha * GH(alpha ** 2 * z - alpha * sig2 * (k - r))),
+                _eq(Gb(z), Gs(z) if r <= k else (1 - k / r) / z + (k / r) * Gs(z))]
+        self._step("information plus noise", P, f"law of (A + Z)(A + Z)* with Z of variance "
+                   f"{sig2}/N, H = {H!r}", eqs,
+                   "Dozier-Silverstein 2007 (J. Multivariate Anal. 98), Theorem 1.1; square "
+                   "model (h + x)^2 (+ free Poisson) by Haagerup-Larsen 2000 / Benaych-Georges "
+                   "2009, solved by linearization")
+        return law
+
+
+_MAX_COMPOUND_TERMS = 8
+
+
+def _compound_poisson_poly(tag: str, lam, beta, law) -> NCPoly:
+    """sum_i x_i a_i x_i: free compound Poisson with rate lam and jump law law(beta a) (x_i
+    free semicirculars of variance beta, a_i free copies of ``law``, the last one padded with
+    zeros to the fractional part of lam; law=None is delta_1, i.e. free Poisson(lam, beta)).
+    x a x is compound Poisson with rate 1 and jump law law(a) (Nica-Speicher Prop. 12.18);
+    rates add under ⊞."""
+    from ..laws import bernoulli
+
+    n_full = int(sp.floor(lam))
+    frac = lam - n_full
+    parts = [law] * n_full
+    if frac != 0:
+        parts.append(bernoulli(frac) if law is None else _pad_zero(law, frac))
+    poly = NCPoly([])
+    for k, law_k in enumerate(parts):
+        x = NCPoly.from_generator(Generator(f"{tag}.x{k}", "semicircular", (beta,)))
+        if law_k is None:
+            poly = poly + x * x
+        else:
+            a = NCPoly.from_generator(Generator(f"{tag}.a{k}", "selfadjoint", (law_k,)))
+            poly = poly + x * a * x
+    return poly
+
+
+def _scaled_atomic(mu: Law, scale):
+    """The finite atomic law mu with its points multiplied by ``scale`` (None if mu is not
+    finite atomic)."""
+    from ..laws import discrete
+    from ..laws.operator_valued import discrete_points_weights
+
+    try:
+        pts, ws = discrete_points_weights(mu)
+    except InvalidParameterError:
+        return None
+    return mu if scale == 1 else discrete([scale * x for x in pts], list(ws))
+
+
+def _symmetric_sqrt(mu: Law):
+    """The symmetric discrete law whose square is ``mu`` (None unless mu is finite atomic)."""
+    from ..laws import discrete
+    from ..laws.operator_valued import discrete_points_weights
+
+    try:
+        pts, ws = discrete_points_weights(mu)
+    except InvalidParameterError:
+        return None
+    out_p, out_w = [], []
+    for x, w in zip(pts, ws):
+        if x == 0:
+            out_p.append(sp.S.Zero)
+            out_w.append(w)
+        else:
+            rt = sp.sqrt(x)
+            out_p += [-rt, rt]
+            out_w += [w / 2, w / 2]
+    return discrete(out_p, out_w)
+
+
+def _gram_pair(P: NCPoly):
+    """(D, Z, a, s) when P = (a D + s Z)(a D + s Z)* with D a deterministic letter and Z a
+    Gaussian letter of the same shape (a > 0 real, s complex), else None."""
+    terms = dict(P.terms)
+    if not terms or any(len(w) != 2 for w in terms):
+        return None
+    firsts = {w[0] for w in terms}
+    if len(firsts) != 2 or {w[1] for w in terms} != {L.adjoint for L in firsts}:
+        return None
+    D = next((L for L in firsts if L.gen.kind == "deterministic"), None)
+    Z = next((L for L in firsts if L.gen.kind == "circular"), None)
+    if D is None or Z is None or D.shape != Z.shape:
+        return None
+    zero = sp.S.Zero
+    cdd = terms.get((D, D.adjoint), zero)
+    czz = terms.get((Z, Z.adjoint), zero)
+    czd = terms.get((Z, D.adjoint), zero)
+    cdz = terms.get((D, Z.adjoint), zero)
+    if not (cdd.is_number and czz.is_number and czd.is_number and cdz.is_number):
+        return None
+    if not (_real_number(cdd) and cdd > 0):
+        return None
+    a = sp.sqrt(cdd)
+    s = czd / a
+    if sp.simplify(cdz - sp.conjugate(s) * a) != 0 or sp.simplify(czz - sp.Abs(s) ** 2) != 0:
+        return None
+    if s == 0:
+        return None
+    return D, Z, a, s
+
+
 def _pad_zero(law: Law, t) -> Law:
     """(1 - t) delta_0 + t law: a discrete law stays discrete (one atom list)."""
     from ..laws import discrete
@@ -236,6 +439,10 @@ def _pad_zero(law: Law, t) -> Law:
 
 def _gram_law(g, r, c):
     """Law of l l* on the r block for a letter l of shape (r, c) (None if no closed form)."""
+    if g.kind == "deterministic":
+        # A = U h W*: l l* = U h^2 U* (or W h^2 W*), rank m = min(r, c) of r
+        m = min(r, c)
+        return g.params[0] if m == r else _pad_zero(g.params[0], m / r)
     if g.kind == "circular":
         # Marchenko-Pastur 1967: rN x cN entries of variance v/N; rate c/r, jump v r
         return free_poisson(c / r, g.params[0] * r)
@@ -288,7 +495,9 @@ def compile_rectangular(expr: NCPoly, method: Any = None):
     sys.setrecursionlimit(max(limit, 20 * expr.degree + 2000))
     try:
         sq = square_model(expr)
-        if sq is not None and method is None:
+        if has_deterministic(expr):
+            law = comp.reduce(expr, G)
+        elif sq is not None and method is None:
             try:
                 law = comp.reduce(sq, G)
             except ReductionError:
