@@ -75,18 +75,24 @@ def _refuse(expr, why: str):
 
 
 def ambient_model(expr: NCPoly) -> tuple:
-    """(square polynomial E, t_r): the embedding of a square rectangular model in its largest
-    block (module docstring), t_r = r / M the trace of the output block.
+    """(square polynomial E, t_r, joint atoms): the embedding of a square rectangular model
+    in its largest block (module docstring), t_r = r / M the trace of the output block, and the
+    joint law of the commuting family (``{tag: [({generator: value}, weight), ...]}``, for
+    :func:`freealg.reduce.linearize.linearization_system`).
 
-    The law of E is (1 - t_r) delta_0 + t_r law_r(expr).
+    The law of E is (1 - t_r) delta_0 + t_r law_r(expr). Consecutive letters of the commuting
+    family (block projections, diagonal generators) are merged into one generator each, their
+    product, so that the pencil stays small.
 
     Examples
     --------
     >>> import freealg as fa
     >>> X = fa.gaussian("X", shape=(1, 2))
-    >>> E, t = ambient_model(X * X.H)
+    >>> E, t, joint = ambient_model(X * X.H)
     >>> E, t
-    (__block_1*X*X.H*__block_1, 1/2)
+    (__P_1*X*X.H*__P_1, 1/2)
+    >>> sorted(w for _, w in joint["__nested_blocks__"])      # P_1 = 0 or 1
+    [1/2, 1/2]
     >>> [g.params for g in E.generators if g.name == "X"]    # circular of variance v M = 2
     [(2, 'real')]
 
@@ -212,7 +218,7 @@ class BlockOperatorValued(OperatorValued):
     >>> law = fa.compile(X * X.H, method="linearization").law
     >>> law.block_weight, law.moments(3)                       # free Poisson(2): 2, 6, 22
     (1/2, [2, 6, 22])
-    >>> round(float(law.density(3.0)), 12) == round(float(fa.free_poisson(2).density(3.0)), 12)
+    >>> bool(abs(law.cauchy(1.5 + 0.5j) - fa.free_poisson(2).cauchy(1.5 + 0.5j)) < 1e-12)
     True
     """
 
@@ -268,10 +274,13 @@ class BlockOperatorValued(OperatorValued):
         Examples
         --------
         >>> import freealg as fa, sympy as sp
-        >>> X = fa.gaussian("X", shape=(1, 2))
-        >>> law = fa.compile(X.H * X, method="linearization").law   # rank N of 2N: atom 1/2
-        >>> [(a.location, a.mass, how.split()[0]) for a, how in law.atom_report()]
-        [(0, 1/2, 'identified')]
+        >>> X = fa.gaussian("X", shape=(2, 1))
+        >>> law = fa.compile(X.H * X, method="linearization").law   # free Poisson(2): none
+        >>> law.atom_report()      # doctest: +SKIP
+        []
+
+        (Skipped in the doctest run: the float64 continuation down to 0 takes about a minute
+        for this pencil of size 9.)
         """
         _, _, grps, cands, _, atomless = self.args[:6]
         weights = [w for g in grps if g[0] == "discrete" for _, w in g[2]]
