@@ -223,7 +223,7 @@ class BlockOperatorValued(OperatorValued):
     """
 
     __slots__ = ()
-    _argnames = OperatorValued._argnames + ("block_weight",)
+    _argnames = OperatorValued._argnames + ("block_weight",)  # type: ignore[assignment]
     name = "block_operator_valued"
     strategy_name = ("linearization of the embedding in the largest block + operator-valued "
                      "subordination (Belinschi-Mai-Speicher)")
@@ -316,7 +316,8 @@ class BlockOperatorValued(OperatorValued):
 
 
 def _rebuild_block(args: tuple, moments_fn) -> BlockOperatorValued:
-    return BlockOperatorValued(*args, moments_fn=moments_fn)
+    b0, sem, grps, cands, bound, atomless, t = args
+    return BlockOperatorValued(b0, sem, grps, cands, bound, atomless, t, moments_fn=moments_fn)
 
 
 class _BlockMoments:
@@ -368,12 +369,12 @@ def block_linearization_system(expr: NCPoly) -> System:
                  "P_p Y P_q with Y free from the P_d (Nica-Shlyakhtenko-Speicher 2002; "
                  "Benaych-Georges 2009)")
     if t == 1:
-        law = OperatorValued(*law_amb.args, moments_fn=moments_fn)
-        numeric = tuple(Unknown(u.symbol, u.kind, law) if u.kind == "cauchy" and u.symbol == G
-                        else u for u in amb.numeric)
+        law = OperatorValued(*law_amb.args[:6], moments_fn=moments_fn)  # type: ignore[misc]
+        numeric1 = tuple(Unknown(u.symbol, u.kind, law) if u.kind == "cauchy" and u.symbol == G
+                         else u for u in amb.numeric)
         return System(z=z, target=amb.target, unknowns=amb.unknowns, equations=amb.equations,
                       definitions=amb.definitions, steps=(first,) + tuple(amb.steps), law=law,
-                      expr=expr, asymptotics=amb.asymptotics, numeric=numeric)
+                      expr=expr, asymptotics=amb.asymptotics, numeric=numeric1)
     Ga = sp.Symbol(r"G_{\mathrm{emb}}")
     rename = {G: Ga}
 
@@ -391,7 +392,8 @@ def block_linearization_system(expr: NCPoly) -> System:
     steps.append(Step("block normalisation", str(expr), f"law on the block of trace {t}",
                       (norm,), "the embedding P_r E P_r has law (1 - t) delta_0 + t law_r",
                       relations=(Relation(norm),)))
-    law = BlockOperatorValued(*law_amb.args, block_weight=t, moments_fn=moments_fn)
+    b0, sem, grps, cands, bound, atomless = law_amb.args
+    law = BlockOperatorValued(b0, sem, grps, cands, bound, atomless, t, moments_fn=moments_fn)
     numeric: list[Any] = [Unknown(G, "cauchy", law)]
     for u in amb.numeric:
         if u.symbol == G:
