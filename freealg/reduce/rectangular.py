@@ -325,8 +325,11 @@ class _RectCompiler(_Compiler):
         alpha = 1 - sig2 * r * Gb(z)
         eqs += [_eq(Gb(z), alpha * GH(alpha ** 2 * z - alpha * sig2 * (k - r))),
                 _eq(Gb(z), Gs(z) if r <= k else (1 - k / r) / z + (k / r) * Gs(z))]
-        self._step("information plus noise", P, f"law of (A + Z)(A + Z)* with Z of variance "
-                   f"{sig2}/N, H = {H!r}", eqs,
+        self.definitions.append((GH, r"\text{Cauchy transform of } H = \text{law of } A A^{*}"))
+        self.definitions.append((Gs, r"\text{Cauchy transform of the square model } (h + x)^{2}"
+                                     + (r" + y" if hi != lo else "")))
+        self._step("information plus noise", P, f"law of (A + Z)(A + Z)* with entries of Z of "
+                   f"variance v/N, v = {sig2}, H = {H!r}", eqs,
                    "Dozier-Silverstein 2007 (J. Multivariate Anal. 98), Theorem 1.1; square "
                    "model (h + x)^2 (+ free Poisson) by Haagerup-Larsen 2000 / Benaych-Georges "
                    "2009, solved by linearization")
