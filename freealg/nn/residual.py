@@ -249,7 +249,8 @@ class ResidualJacobian(FreeProduct):
 
     def _strategies(self, quantity: str) -> tuple:
         if quantity in ("edges", "support"):
-            return ("s_transform", "fold")
+            fast = finite_layers([f._args[0] for f, _ in self._args[0]])
+            return ("s_transform", "fold") if fast else ("fold",)
         return super()._strategies(quantity)
 
     def _edges(self, dps: int, method: str | None = None):
@@ -258,6 +259,23 @@ class ResidualJacobian(FreeProduct):
         ys = [(law._args[0], k) for law, k in self._args[0]]
         return list(self._memo(("s_edges", dps), lambda: product_edges(
             ys, dps, lambda: super(ResidualJacobian, self)._edges(dps, "fold"))))
+
+
+def finite_layers(ys: list) -> bool:
+    """Whether every S_l is a finite atomic law (piecewise-linear activations: ReLU, leaky
+    ReLU, hard tanh, linear), where the edge curve is cheap; smooth activations give
+    quadrature laws, whose edges are left to the fold search of the law tree.
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> from freealg.nn.residual import finite_layers, layer_law
+    >>> finite_layers([layer_law(fa.bernoulli(sp.Rational(1, 2)), 1)])
+    True
+    """
+    from ..laws import Discrete
+
+    return all(not y._nunk or isinstance(y._args[0], Discrete) for y in ys)
 
 
 def jacobian_law(ys: list):
