@@ -310,13 +310,17 @@ def cauchy_np(law, z):
 
 
 def _singular_np(system, z, w, G) -> np.ndarray:
-    """Mask of the real points where the system's Jacobian (columns scaled by 1 + |w|) has
-    condition number > 1e6, so that the float64 solution has lost more than 6 digits (there
-    Newton converges linearly: an exact edge, or a real point of a gap where G crosses 0,
-    e.g. a ReLU network's H_3 at 2.5, where float64 gave a density of 2e-8 instead of 0)."""
+    """Mask of the real points where |z G| < 1e-6 and the system's Jacobian (columns scaled by
+    1 + |w|) has condition number > 1e6, so that the float64 solution has lost more than 6
+    digits (Newton converges linearly there: a real point of a gap where G crosses 0, e.g. a
+    ReLU network's H_3 at 2.5, where float64 gave a density of 2e-8 instead of 0)."""
     G = np.asarray(G)
     out = np.zeros(G.shape, dtype=bool)
-    real = (np.broadcast_to(z, G.shape).imag == 0) & np.isfinite(G)
+    zb = np.broadcast_to(z, G.shape)
+    # only where z G = 1 + psi is near 0 (a G crossing 0); exact edges keep float64 accuracy
+    # eps/sqrt(distance) as elsewhere (a redo at each would slow the edge scans)
+    with np.errstate(all="ignore"):
+        real = (zb.imag == 0) & np.isfinite(G) & (np.abs(zb * G) < 1e-6)
     if not real.any() or system.n == 0:
         return out
     idx = np.nonzero(real)
@@ -364,17 +368,21 @@ def cauchy_mp(law, z, dps, method=None):
 
 
 def _refined_if_singular(system, z, w, G, dps: int):
-    """G at a real z where the Jacobian of the system is (nearly) singular, at full precision.
+    """G at a real z where G crosses 0 and the Jacobian of the system is (nearly) singular,
+    at full precision.
 
     There Newton converges linearly and the path ends with only half the digits (the error
-    of w is the square root of the residual): at an exact edge, and at a real point of a gap
-    where G crosses 0 (a ⊠ system with 1 + psi = 0 and a W at 0). When the reciprocal
+    of w is the square root of the residual), as at an exact edge: at a real point of a gap
+    where G crosses 0, a ⊠ system has 1 + psi = 0 and a W at 0. When |z G| < 10^-(dps/2)
+    (exact edges are left as they were) and the reciprocal
     condition number (columns scaled by 1 + |w|) is below 10^-(dps/2), Newton is rerun from
     ``w`` at 2 dps + 20 digits (about 3.5 iterations a digit); G keeps the path's value when
     that does not converge."""
     n = system.n
     with mpmath.workdps(dps + 10):
         zc = mpmath.mpc(z)
+        if not abs(zc * G) < mpmath.mpf(10) ** (-(dps // 2)):
+            return G          # not a crossing of G through 0 (see above)
         try:
             res, _ = system.evaluate(Dual.constant(zc, n),
                                      [Dual.variable(w[i], i, n) for i in range(n)], MP, [])
