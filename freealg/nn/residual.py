@@ -554,7 +554,7 @@ def residual_system(ys: list, expr: str, alpha):
     gb = sp.Lambda(w, w / (w**2 - 1))
     for l, yl in enumerate(ys, 1):
         Gn, Gy, Gs = (sp.Function(f"G_{{{nm}_{l}}}") for nm in (r"\nu", "Y", "S"))
-        om, omb = sp.Function(f"omega_{l}"), sp.Function(f"omega'_{l}")
+        om, omb = sp.Function(f"omega_{l}"), sp.Function(rf"\tilde{{\omega}}_{{{l}}}")
         layer = [sp.Eq(Gn(z), Gy(sp.sqrt(z)) / sp.sqrt(z)),
                  sp.Eq(Gy(y), Gs(om(y))),
                  sp.Eq(Gy(y), gb(omb(y))),
@@ -575,6 +575,8 @@ def residual_system(ys: list, expr: str, alpha):
                          (prod,), "Voiculescu 1987: S-transforms multiply"))
     defs.append((sp.Symbol("b"), r"\text{symmetric Bernoulli law on } \{-1, 1\}, "
                                  r"G_b(w) = w/(w^2 - 1)"))
+    defs.append((m, r"\text{the variable of the S-transforms } S_{\mu}(m) = "
+                    r"\frac{1 + m}{m}\,\psi_{\mu}^{-1}(m), \ \psi_{\mu}(1/z) = z G_{\mu}(z) - 1"))
     law = jacobian_law(ys)
     return System(z=z, target=G, unknowns=tuple(unknowns), equations=tuple(eqs),
                   definitions=tuple(defs), steps=tuple(steps), law=law, expr=_Text(expr),
