@@ -199,3 +199,16 @@ def test_deep_network_is_fast_and_consistent():
     assert sol.moments(1) == [sp.Rational(5, 4) ** 10]
     assert s**2 > sp.Rational(5, 4) ** 10          # the top edge lies above the mean
     assert elapsed < 60
+
+
+@pytest.mark.parametrize("act,alpha", [("relu", "1/2"), ("leaky_relu(0.1)", 1), ("relu", 2)])
+def test_max_singular_value_against_real_networks(act, alpha):
+    # the top eigenvalue of J J^T of real residual networks (L = 3): Tracy-Widom scale
+    # n^(-2/3) around the edge; the plain MLP (wrong model) misses it
+    n, trials = 400, 2
+    net = fa.nn.MLP(3, act, residual=alpha, q0=1)
+    hi = float(net.max_singular_value(dps=15)) ** 2
+    top = np.mean([e.max() for e in _real(net, n, trials, seed=7)])
+    assert abs(top - hi) < 3 * hi * n ** (-2 / 3), (top, hi)
+    plain = float(fa.nn.MLP(3, act, q0=1).max_singular_value(dps=15)) ** 2
+    assert abs(top - plain) > 3 * hi * n ** (-2 / 3), (top, plain)
