@@ -186,7 +186,7 @@ def _number(c: Any) -> Any:
 
 
 def divergent_lower_edge(law: Any, c: Any, d0: Any, dps: int,
-                         max_terms: int = 30) -> tuple | None:
+                         max_terms: int = 20) -> tuple | None:
     """The lowest edge of ``law`` at the exact point ``c`` with an honest error bound, when the
     density diverges there.
 
@@ -233,7 +233,8 @@ def divergent_lower_edge(law: Any, c: Any, d0: Any, dps: int,
     dps : int
         Digits of the bound.
     max_terms : int, optional
-        Most monomials of the curve.
+        Most monomials of the curve (the search for a curve that is not there costs a few
+        seconds at 20 monomials, about a minute at 30).
 
     Returns
     -------

@@ -639,8 +639,8 @@ def _divergent_low_edge(law, brackets, refined, k, alpha, cands, scale, dps):
     reaches where the solvers cannot), or None. The bound needs every point below c outside
     the support: the bracket is the lowest one of the scan and no atom lies at or below c."""
     xo, xi = refined[k]
-    if brackets[k][2] != "left" or (np.isfinite(alpha) and alpha > 0.15):
-        return None
+    if brackets[k][2] != "left" or (np.isfinite(alpha) and alpha > -0.05):
+        return None              # no divergence measured there (NaN: not measured)
     if any(j != k and b[2] != "inner" and min(b[0], b[1]) < min(brackets[k][:2])
            for j, b in enumerate(brackets)):
         return None              # not the lowest band end
