@@ -58,7 +58,8 @@ _TWO_PI_I = 2j * math.pi
 def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b for a few columns b, by products and sums (no BLAS: on a loaded machine the
     threads a BLAS starts for these small products make them many times slower)."""
-    return np.stack([(a * b[:, k]).sum(axis=1) for k in range(b.shape[1])], axis=1)
+    return np.stack([np.einsum("pn,n->p", a, np.ascontiguousarray(b[:, k]))
+                     for k in range(b.shape[1])], axis=1)
 
 
 def _complex_fns(expr: sp.Expr, var: sp.Symbol, order: int = 2):
