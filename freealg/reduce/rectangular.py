@@ -307,11 +307,12 @@ class _RectCompiler(_Compiler):
         hh = NCPoly.from_generator(Generator(f"{D.gen.name}.h", "selfadjoint", (h_law,)))
         poly = (hh + x) * (hh + x)
         if hi != lo:
-            # free Poisson((hi - lo)/lo, sig2 lo) = compound Poisson with jump law delta_1,
-            # written with semicirculars (and a Bernoulli letter) rather than a law letter:
-            # the linearization's discrete and semicircular groups are exact and fast
-            poly = poly + _compound_poisson_poly(f"{D.gen.name}.y", (hi - lo) / lo, sig2 * lo,
-                                                 None)
+            # free Poisson((hi - lo)/lo, sig2 lo) as one law letter: its closed-form Cauchy
+            # transform in the linearization (measured ~100x faster per density point than
+            # sum x_i b_i x_i with a Bernoulli b, a second discrete group)
+            y = Generator(f"{D.gen.name}.y", "selfadjoint",
+                          (free_poisson((hi - lo) / lo, sig2 * lo),))
+            poly = poly + NCPoly.from_generator(y)
         from .linearize import linearization_system
 
         law_sq = linearization_system(poly).law
