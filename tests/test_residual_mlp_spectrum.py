@@ -186,6 +186,9 @@ def test_cdf_and_top_edge_against_real_networks(act):
 
 
 def test_deep_network_is_fast_and_consistent():
+    # speed, exact moments and the top edge at L = 10 (the float64 density there is only
+    # checked for finiteness: the continuation leaves a few points on a wrong real branch,
+    # a known limitation stated in docs/nn.md)
     import time
 
     net = fa.nn.MLP(10, "relu", residual="1/2")

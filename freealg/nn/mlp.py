@@ -113,9 +113,10 @@ class MLP:
         (equal widths): J = prod_l (I + alpha D_l W_l). With orthogonal weights the law of
         J J^T is the ⊠ product of the layers' laws of (I + alpha D'_l O_l)(...)^T, each the
         square of sym(alpha |D'_l|) ⊞ b (b symmetric Bernoulli; :mod:`freealg.nn.residual`):
-        exact moments, a float64 density of 200 points in well under a second at L = 1, 2
-        and a few seconds at L = 10 (piecewise-linear activations; smooth ones pay for
-        their quadrature laws), and, for piecewise-linear activations,
+        exact moments, a float64 density of 200 points in well under a second at L <= 3
+        (piecewise-linear activations; smooth ones pay for their quadrature laws; from
+        about L = 5 the float64 path leaves a few points on a wrong real branch, the scalar
+        mpmath density stays right), and, for piecewise-linear activations,
         :meth:`max_singular_value` and the outer edges from the S-transform product.
         Gaussian weights (and smooth activations whose derivative changes sign) go through
         the linearization: exact moments, slow density, and SizeLimitError with advice
