@@ -158,21 +158,44 @@ def multiplicative_gpsi(mu, nu, zeta, w, be, ctx):
         W = w[0]
         Ga, psa = mu._gpsi_dual(W, w[1:], be, ctx)
         WG = W * Ga
-        ctx.res.append((W * W * psa - WG * zeta) * _row_scale(zeta, WG, be))
+        ctx.res.append(_product_row(W * W * psa, WG, zeta, be))
         return WG / zeta, psa
     na = mu._nunk
     W1, W2 = w[0], w[1]
     Ga, psa = mu._gpsi_dual(W1, w[2:2 + na], be, ctx)
     _, psb = nu._gpsi_dual(W2, w[2 + na:], be, ctx)
-    ctx.res.append((psa - psb) * (1 / (1 + be.abs(psa.v) + be.abs(psb.v))))
+    small = be.abs(psa.v + psb.v) < _SMALL * (1 + be.abs(psa.v) + be.abs(psb.v))
+    ctx.res.append(_pick(small, lambda: (psa - psb) * (1 / (1 + be.abs(psa.v) + be.abs(psb.v))),
+                         lambda: (psa - psb) / (psa + psb), be))
     WG = W1 * Ga
-    ctx.res.append((W1 * W2 * psa - WG * zeta) * _row_scale(zeta, WG, be))
+    ctx.res.append(_product_row(W1 * W2 * psa, WG, zeta, be))
     return WG / zeta, psa
 
 
-def _row_scale(zeta, WG, be):
-    """1/(|z| (1 + |W G|)): the size of z W G = z (1 + psi), a plain number."""
-    return 1 / (be.abs(zeta.v) * (1 + be.abs(WG.v)))
+#: below this size of psa + psb or of W G (relative), the ⊠ rows switch to the product form
+_SMALL = 1e-3
+
+
+def _product_row(top, WG, zeta, be):
+    """top/(W G z) - 1, or where |W G| is small (1 + psi -> 0) the same equation as
+    (top - W G z)/(|z| (1 + |W G|)) (a plain-number row scale)."""
+    small = be.abs(WG.v) < _SMALL
+    return _pick(small, lambda: (top - WG * zeta) * (1 / (be.abs(zeta.v) * (1 + be.abs(WG.v)))),
+                 lambda: top / (WG * zeta) - 1, be)
+
+
+def _pick(small, new, old, be):
+    """``new()`` where ``small``, else ``old()`` (elementwise on the numpy back end)."""
+    if be is not NP:
+        return new() if small else old()
+    sm = np.asarray(small)
+    if not sm.any():
+        return old()
+    if sm.all():
+        return new()
+    with np.errstate(all="ignore"):
+        a, b = new(), old()
+    return Dual(np.where(sm, a.v, b.v), [np.where(sm, x, y) for x, y in zip(a.d, b.d)])
 
 
 def multiplicative_guess(mu, nu, zeta, be):
