@@ -15,12 +15,14 @@ from freealg.nn.attention import (AttentionRegimeWarning, attention_spectrum,
                                   attention_threshold, sample_attention)
 
 
-def _ks(law, ev):
+def _ks(law, ev, t0=1e-6):
     """Kolmogorov distance between the law (CDF from its density, on a sqrt-spaced grid that
-    resolves the 1/sqrt(x) behaviour at 0) and the eigenvalues."""
-    t = np.linspace(1e-6, math.sqrt(1.3 * ev.max()), 700)
+    resolves the 1/sqrt(x) behaviour at 0) and the eigenvalues. Below ``t0^2`` the density is
+    taken as ``C x^(-1/2)`` (the hard edge at 0): mass ``2 t0^2 rho(t0^2)``."""
+    t = np.linspace(t0, math.sqrt(1.3 * ev.max()), 700)
     dens = np.asarray(law.density(t**2), dtype=float) * 2 * t
-    cdf = np.concatenate([[0.0], np.cumsum((dens[1:] + dens[:-1]) / 2 * np.diff(t))])
+    cdf = dens[0] * t0 + np.concatenate([[0.0], np.cumsum((dens[1:] + dens[:-1]) / 2
+                                                          * np.diff(t))])
     ev = np.sort(ev)
     F = np.interp(ev, t**2, cdf)
     e = np.arange(1, len(ev) + 1) / len(ev)
@@ -125,3 +127,78 @@ def test_system_satisfies_its_displayed_equations():
 
 def test_float_ratio_is_read_as_its_decimal():
     assert attention_spectrum(0.3, 0.5).system.expr.shape == (sp.Rational(3, 10),) * 2
+
+
+# --- closed-form edges and the orthonormal-token normalisation of the paper ---
+
+@pytest.mark.parametrize("c,b,inputs", [(2, 1, "gaussian"),
+                                        (sp.Rational(1, 2), sp.Rational(1, 2), "gaussian"),
+                                        (sp.Rational(1, 2), 1, "orthonormal")])
+def test_closed_form_edge_is_where_the_density_ends(c, b, inputs):
+    # independent path: the density of the law tree (subordination engine) vanishes just above
+    # the closed-form edge and behaves like sqrt(edge - x) just below it (soft edge:
+    # rho(edge - d)/rho(edge - 4 d) = 1/2 + O(d))
+    import mpmath
+    sol = attention_spectrum(c, b, inputs=inputs)
+    lo, hi = sol.edges(dps=20)
+    assert (lo.location, lo.kind, hi.kind) == (0, "hard", "soft") and hi.error < 1e-15
+    top = hi.location
+    with mpmath.workdps(20):
+        assert sol.density(top * (1 + mpmath.mpf("1e-8")), dps=20) == 0
+        r1 = sol.density(top * (1 - mpmath.mpf("1e-6")), dps=20)
+        r4 = sol.density(top * (1 - mpmath.mpf("4e-6")), dps=20)
+    assert r1 > 0 and abs(r1 / r4 - 0.5) < 1e-4
+
+
+@pytest.mark.slow
+def test_closed_form_edge_matches_the_general_edge_search():
+    for c, b in ((1, 1), (2, 1)):
+        sol = attention_spectrum(c, b)
+        fast = sol.edges(dps=25)[-1]
+        slow = sol.law.edges(dps=25)[-1]
+        assert abs(fast.location - slow.location) < 1e-20
+
+
+def test_orthonormal_linear_model_matches_the_free_model():
+    # the paper's normalisation (Hayase-Collins-Karakida 2025): token rows sqrt(d) times
+    # orthonormal, so X W_Q and X W_K are independent Gaussians; the linear model
+    # Y = (S + alpha Z)/sqrt(n) against attention_spectrum(..., inputs="orthonormal");
+    # tolerance 1.63/sqrt(n) as above, with the iid-score (Marchenko-Pastur) control
+    rng = np.random.default_rng(1)
+    c, b, n = sp.Rational(1, 2), 1.0, 400
+    d = 2 * n
+    alpha = math.sqrt(math.expm1(b * b) - b * b)
+    Q, _ = np.linalg.qr(rng.standard_normal((d, n)))
+    X = math.sqrt(d) * Q.T
+    WQ, WK = (rng.standard_normal((d, d)) / math.sqrt(d) for _ in range(2))
+    S = b * (X @ WQ) @ (X @ WK).T / math.sqrt(d)
+    ev = np.linalg.svd((S + alpha * rng.standard_normal((n, n))) / math.sqrt(n),
+                       compute_uv=False) ** 2
+    tol = 1.63 / math.sqrt(n)
+    sol = attention_spectrum(c, 1, inputs="orthonormal")
+    assert _ks(sol, ev, t0=0.02) < tol
+    # second moment (derived: Y Y^T ~ c Gt M Gt^T, Gt square of entry variance 1/n, so
+    # m2 = c^2 (m2(M) + m1(M)^2) with M = (b^2 K + alpha^2)/c and K = X X^T of moments 1, 1 + c):
+    # m2 = 2 (e^{b^2} - 1)^2 + c b^4; the iid-score control (Marchenko-Pastur) has
+    # 2 (e^{b^2} - 1)^2. Linear statistics fluctuate O(1/n): tolerance 10 m1^2/n
+    m1 = math.expm1(b * b)
+    m2 = 2 * m1**2 + float(c) * b**4
+    tol2 = 10 * m1**2 / n
+    assert abs((ev**2).mean() - m2) < tol2
+    assert abs((ev**2).mean() - 2 * m1**2) > tol2
+
+
+@pytest.mark.slow
+def test_real_softmax_orthonormal_tokens():
+    beta, n, c = 1.0, 600, sp.Rational(1, 2)
+    ev = sample_attention(n, c, beta, seed=3, inputs="orthonormal")
+    sol = attention_spectrum(c, 1, inputs="orthonormal")
+    assert _ks(sol, ev, t0=0.02) < _tol(beta, n)
+    assert _ks(fa.free_poisson(1, math.expm1(beta**2)), ev, t0=0.02) > _tol(beta, n)
+
+
+def test_orthonormal_bad_input():
+    with pytest.raises(InvalidParameterError):
+        attention_spectrum(2, 1, inputs="orthonormal")
+    with pytest.raises(InvalidParameterError):
+        attention_spectrum(1, 1, inputs="uniform")

@@ -48,6 +48,7 @@ import math
 import warnings
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -55,11 +56,12 @@ from ..algebra import gaussian
 from ..errors import InvalidParameterError, SizeLimitError
 from ..kernels.resources import available_memory
 from ..numeric.params import parameter
+from ..numeric.records import Edge
 from ..numeric.solution import SpectralSolution
 from ..reduce import compile_expr
 
 __all__ = ["attention_spectrum", "attention_system", "attention_polynomial", "sample_attention",
-           "AttentionRegimeWarning", "attention_threshold"]
+           "AttentionRegimeWarning", "attention_threshold", "AttentionSpectrum"]
 
 _INPUTS = ("gaussian", "orthonormal")
 
@@ -114,13 +116,15 @@ def attention_threshold(n: int) -> float:
     return math.sqrt(math.log1p(math.sqrt(n) / 4))
 
 
-def attention_polynomial(ratio: Any, beta: Any) -> Any:
+def attention_polynomial(ratio: Any, beta: Any, inputs: str = "gaussian") -> Any:
     """The free polynomial whose spectrum is the attention bulk law (module docstring).
 
     ``G (beta^2/c K + alpha^2/c) G^T`` with ``K = X W_K W_Q^T W_Q W_K^T X^T``, ``G`` a Gaussian of
     shape ``(c, c)``, ``X`` a Gaussian of shape ``(c, 1)``, ``W_Q, W_K`` Gaussians of shape
     ``(1, 1)``; ``c = ratio`` and
-    ``alpha^2 = exp(beta^2) - 1 - beta^2``.
+    ``alpha^2 = exp(beta^2) - 1 - beta^2``. With ``inputs="orthonormal"`` (the normalisation of
+    Hayase-Collins-Karakida: orthonormal token rows, ``c <= 1``) ``X W_Q`` and ``X W_K`` are
+    independent Gaussian matrices, so ``K = X X^T``.
 
     Examples
     --------
@@ -129,20 +133,23 @@ def attention_polynomial(ratio: Any, beta: Any) -> Any:
     >>> P.shape
     (1, 1)
     """
-    c, b = _ratio_beta(ratio, beta)
+    c, b = _ratio_beta(ratio, beta, inputs)
     a2 = sp.exp(b**2) - 1 - b**2
     G = gaussian("G", shape=(c, c))
     X = gaussian("X", shape=(c, 1))
-    WQ, WK = gaussian("W_Q", shape=(1, 1)), gaussian("W_K", shape=(1, 1))
     if b == 0:                       # A = 1 1^T / n exactly: the bulk is delta_0
         return 0 * (G * G.H)
-    K = X * WK * WQ.H * WQ * WK.H * X.H
+    if inputs == "orthonormal":
+        K = X * X.H
+    else:
+        WQ, WK = gaussian("W_Q", shape=(1, 1)), gaussian("W_K", shape=(1, 1))
+        K = X * WK * WQ.H * WQ * WK.H * X.H
     return G * ((b**2 / c) * K + a2 / c) * G.H
 
 
-def attention_system(ratio: Any, beta: Any) -> Any:
+def attention_system(ratio: Any, beta: Any, inputs: str = "gaussian") -> Any:
     """The System (equations, LaTeX) of the attention bulk law: the compiled
-    :func:`attention_polynomial`.
+    :func:`attention_polynomial` (``inputs`` as there).
 
     Examples
     --------
@@ -151,17 +158,85 @@ def attention_system(ratio: Any, beta: Any) -> Any:
     >>> [st.rule for st in s.steps][:2]
     ['scale', 'product']
     """
-    return compile_expr(attention_polynomial(ratio, beta))
+    return compile_expr(attention_polynomial(ratio, beta, inputs))
 
 
-def attention_spectrum(ratio: Any, beta: Any, dps: int = 30) -> SpectralSolution:
+def _top_edge_curve(c: Any, b: Any, inputs: str, dps: int) -> Any:
+    """The right edge of the attention law from its rational parametrisation (module docstring,
+    "Edges"): the first critical value of ``z(u)`` for ``u > 0``; None if there is none."""
+    u = sp.Symbol("u", positive=True)
+    if inputs == "orthonormal":
+        chi = u / ((1 + c * u) * (1 + u))
+    else:
+        chi = u / ((1 + c * u)**3 * (1 + u))
+    s_, h = b**2 / c, (sp.exp(b**2) - 1 - b**2) / c
+    z = c * (h + s_ / chi)**2 * (1 + u) * chi / s_
+    num = sp.Poly(sp.numer(sp.together(sp.diff(z, u))), u)
+    prec = dps + 15
+    with mpmath.workdps(prec):
+        coeffs = [mpmath.mpf(sp.N(x, prec)) for x in num.all_coeffs()]
+        roots = mpmath.polyroots(coeffs, maxsteps=400, extraprec=4 * prec)
+        tol = mpmath.mpf(10) ** (-(dps + 5))
+        pos = sorted(mpmath.re(r) for r in roots if abs(mpmath.im(r)) < tol and mpmath.re(r) > 0)
+        if not pos:
+            return None
+        return sp.lambdify(u, z, "mpmath")(pos[0])
+
+
+class AttentionSpectrum(SpectralSolution):
+    """The :class:`~freealg.SpectralSolution` of :func:`attention_spectrum`, with its edges in
+    closed form: the hard edge 0 (exponent -1/2, from the square Gaussian ``G``) and the right
+    edge, the first critical value of the rational parametrisation of the law (module
+    docstring, "Edges").
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> sol = fa.nn.attention_spectrum(1, 1)
+    >>> [(e.kind, e.side) for e in sol.edges(dps=15)]
+    [('hard', 'left'), ('soft', 'right')]
+    """
+
+    def __init__(self, system: Any, dps: int, ratio: Any, beta: Any, inputs: str) -> None:
+        super().__init__(system, dps)
+        self.ratio, self.beta, self.inputs = ratio, beta, inputs
+
+    def edges(self, dps: int | None = None, progress: bool | None = None,
+              certify: bool = False):
+        """Support edges (see :meth:`freealg.SpectralSolution.edges`): ``[0, right edge]`` in
+        closed form; ``certify=True`` and ``beta = 0`` take the general path.
+
+        Examples
+        --------
+        >>> import freealg as fa, mpmath
+        >>> e = fa.nn.attention_spectrum(1, 1).edges(dps=20)[-1]
+        >>> e.kind, mpmath.nstr(e.location, 15)
+        ('soft', '14.0613623364067')
+        """
+        d = self._dps(dps)
+        if certify or self.beta == 0:
+            return super().edges(dps=d, progress=progress, certify=certify)
+        top = _top_edge_curve(self.ratio, self.beta, self.inputs, d)
+        top2 = _top_edge_curve(self.ratio, self.beta, self.inputs, d + 10)
+        if top is None or top2 is None:
+            return super().edges(dps=d, progress=progress)
+        with mpmath.workdps(d):
+            err = abs(top2 - top) + mpmath.mpf(10) ** (-d) * abs(top2)
+            loc, err = +top2, mpmath.mpf(mpmath.nstr(err, 2, strip_zeros=False))
+        return [Edge(sp.Integer(0), "hard", 0, "left", sp.Rational(-1, 2)),
+                Edge(loc, "soft", err, "right", sp.Rational(1, 2))]
+
+
+def attention_spectrum(ratio: Any, beta: Any, dps: int = 30,
+                       inputs: str = "gaussian") -> SpectralSolution:
     """Law of the squared singular values of the softmax attention matrix (linear regime).
 
     The limit law of the eigenvalues of ``n A A^T`` with the top outlier removed, for
     ``A = softmax(beta (X W_Q)(X W_K)^T / sqrt(d))``, ``X`` of size ``n x d`` with iid N(0, 1)
-    entries, ``W_Q, W_K`` iid N(0, 1/d), ``n/d -> ratio``. (Orthonormal token rows, the
-    normalisation of Hayase-Collins-Karakida 2025, are not covered: the reduction below needs
-    a Gaussian ``X``; :func:`sample_attention` can draw them.) Valid for fixed ``beta`` as
+    entries, ``W_Q, W_K`` iid N(0, 1/d), ``n/d -> ratio``; or, with ``inputs="orthonormal"``,
+    the normalisation of Hayase-Collins-Karakida 2025 (token rows ``sqrt(d)`` times
+    orthonormal, ``ratio <= 1``: ``X W_Q`` and ``X W_K`` are then independent Gaussian
+    matrices). Valid for fixed ``beta`` as
     ``n -> infinity``; at finite ``n`` for ``beta`` below :func:`attention_threshold` (about
     ``sqrt(log(n)/2)``). Its mean is ``exp(beta^2) - 1`` (the variance of the entries of
     ``exp(S - beta^2/2)``); the Marchenko-Pastur law of that variance is *not* the answer
@@ -176,16 +251,20 @@ def attention_spectrum(ratio: Any, beta: Any, dps: int = 30) -> SpectralSolution
         Inverse temperature, >= 0.
     dps : int
         Working precision of the solution.
+    inputs : {"gaussian", "orthonormal"}
+        The token model (see above).
 
     Returns
     -------
-    SpectralSolution
-        ``.system`` is the compiled System (``.latex()`` for its equations).
+    AttentionSpectrum
+        A SpectralSolution; ``.system`` is the compiled System (``.latex()`` for its
+        equations); ``.edges()`` comes in closed form.
 
     Raises
     ------
     InvalidParameterError
-        ``ratio <= 0`` or ``beta < 0``.
+        ``ratio <= 0``, ``beta < 0``, an unknown ``inputs``, or ``ratio > 1`` with orthonormal
+        inputs.
 
     Examples
     --------
@@ -196,8 +275,8 @@ def attention_spectrum(ratio: Any, beta: Any, dps: int = 30) -> SpectralSolution
     >>> float(sol.density(1.0)) > 0
     True
     """
-    c, b = _ratio_beta(ratio, beta)
-    return SpectralSolution(attention_system(c, b), dps)
+    c, b = _ratio_beta(ratio, beta, inputs)
+    return AttentionSpectrum(attention_system(c, b, inputs), dps, c, b, inputs)
 
 
 def sample_attention(n: int, ratio: Any, beta: Any, seed: Any = None,
