@@ -115,8 +115,8 @@ class MLP:
         square of sym(alpha |D'_l|) ⊞ b (b symmetric Bernoulli; :mod:`freealg.nn.residual`):
         exact moments, a float64 density of 200 points in well under a second at L <= 3
         (piecewise-linear activations; smooth ones pay for their quadrature laws; from
-        about L = 5 the float64 path leaves a few points on a wrong real branch, the scalar
-        mpmath density stays right), and, for piecewise-linear activations,
+        about L = 5 points where the float64 path ends on a wrong real branch are redone in
+        mpmath: about a minute at L = 10), and, for piecewise-linear activations,
         :meth:`max_singular_value` and the outer edges from the S-transform product.
         Gaussian weights (and smooth activations whose derivative changes sign) go through
         the linearization: exact moments, slow density, and SizeLimitError with advice

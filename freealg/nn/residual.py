@@ -247,6 +247,28 @@ class ResidualJacobian(FreeProduct):
     __slots__ = ()
     name = "residual_jacobian"
 
+    def _cauchy_np(self, z, method=None):
+        # the float64 continuation of this tree can end on a wrong real branch at a few points
+        # of deep products (L >= 5): a real G strictly inside the outer edges, where the
+        # density is positive; those points are redone in mpmath (15 digits)
+        import mpmath
+        import numpy as np
+
+        G = super()._cauchy_np(z, method)
+        fs = [f._args[0] for f, _ in self._args[0]]
+        zz = np.asarray(z)
+        if zz.ndim == 0 or not finite_layers(fs) or self._n < 4:
+            return G
+        lo, hi = (float(e.location) for e in self._edges(15, "s_transform"))
+        Ga = np.array(G, dtype=complex, copy=True)
+        bad = np.flatnonzero((np.abs(zz.imag) == 0) & (zz.real > lo) & (zz.real < hi)
+                             & ~(Ga.imag < 0))
+        for i in bad:
+            with mpmath.workdps(15):
+                Ga.flat[i] = complex(self._cauchy_mp(mpmath.mpf(float(zz.flat[i].real)), 15,
+                                                     None))
+        return Ga
+
     def _strategies(self, quantity: str) -> tuple:
         if quantity in ("edges", "support"):
             fast = finite_layers([f._args[0] for f, _ in self._args[0]])
