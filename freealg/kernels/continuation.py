@@ -175,9 +175,12 @@ def solve_mp(system, z, *, dps: int, guard: int = 10, ratio: float = 0.25, maxst
                 continue
             # refine the step: take log-midpoints
             info.halvings += 1
-            r = mpmath.sqrt(r) if y_next > 0 else r
-            if y_next == y_target and y_next < floor:
-                # shrink towards the floor first
+            # (also when the failed step aimed at the axis itself: r must grow towards 1 so
+            # that the last resort below is reached in a few dozen steps, not maxsteps)
+            r = mpmath.sqrt(r)
+            if y_next == y_target and y_next < floor and y > floor:
+                # shrink towards the floor first (only while that still makes progress: once
+                # y sits at the floor, a retry there would repeat forever)
                 y_t = max(floor, y * mpmath.mpf("0.5"))
                 w_new, G, its, resid, ok = newton_mp(system, mpmath.mpc(x, y_t), w, tol, maxit=25)
                 if ok:

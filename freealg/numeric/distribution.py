@@ -390,16 +390,24 @@ class _Table:
         x, jac = _x_of(lo, hi - lo, s, t)
         g = self._density(x) * jac
         # next to an end of the piece the density solver may give 0 or NaN (a hard edge at
-        # 1e-12 of the end): g(s) is bounded and smooth there, so hold the value of the
-        # nearest node where it is positive (a soft edge's g ~ s^2 is tiny either way)
-        for rows, g_ in ((a[:, 0] == 0, g), (b[:, 0] == 1, g[:, ::-1])):
+        # 1e-12 of the end): g(s) is bounded and smooth there, so such a node takes the value
+        # of the nearest node further in where g is positive (a soft edge's g ~ s^2 is tiny
+        # either way). That applies to the leading run of such nodes, and to any such node
+        # within 1e-9 of the width from the end, where float64 does not resolve the point
+        # (scattered zeros among good values were seen at 1e-18 of a hard edge at 0)
+        near = np.minimum(x - lo, hi - x) < 1e-9 * (hi - lo)
+        for rows, g_, nr in ((a[:, 0] == 0, g, near), (b[:, 0] == 1, g[:, ::-1], near[:, ::-1])):
             if np.any(rows):
                 sub = g_[rows]
                 ok = sub > 0
+                n = sub.shape[1]
+                k = np.arange(n)[None, :]
                 first = np.argmax(ok, axis=1)
-                k = np.arange(sub.shape[1])[None, :]
-                held = np.take_along_axis(sub, first[:, None], axis=1)
-                g_[rows] = np.where((k < first[:, None]) & ok.any(axis=1)[:, None], held, sub)
+                bad = ~ok & ((k < first[:, None]) | nr[rows])
+                # index of the next good node at or after each position (n where none)
+                nxt = np.minimum.accumulate(np.where(ok, k, n)[:, ::-1], axis=1)[:, ::-1]
+                held = np.take_along_axis(sub, np.minimum(nxt, n - 1), axis=1)
+                g_[rows] = np.where(bad & (nxt < n), held, sub)
         return np.sum(g * w[None, :], axis=1) * (b - a)[:, 0]
 
     def _s_of(self, lo, hi, x):

@@ -343,7 +343,10 @@ def _singular_np(system, z, w, G) -> np.ndarray:
     # only where z G = 1 + psi is near 0 (a G crossing 0); exact edges keep float64 accuracy
     # eps/sqrt(distance) as elsewhere (a redo at each would slow the edge scans)
     with np.errstate(all="ignore"):
-        real = (zb.imag == 0) & np.isfinite(G) & (np.abs(zb * G) < 1e-6)
+        # (|G| small on the scale of the law too: near a hard edge at 0, z G is small because
+        # z is, while G is large and the point is not a crossing)
+        real = ((zb.imag == 0) & np.isfinite(G) & (np.abs(zb * G) < 1e-6)
+                & (np.abs(G) * (system.scale + 1) < 1e-3))
     if not real.any() or system.n == 0:
         return out
     idx = np.nonzero(real)
