@@ -23,6 +23,7 @@ from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 import freealg as fa
+from freealg.nn.residual import SymmetricSquare
 from freealg.laws.base import PRINTERS, Law
 from freealg.printing import (exact_float, law_latex, system_display, system_document,
                               text_escape)
@@ -75,6 +76,10 @@ def _examples() -> tuple:
         fa.gaussian_pushforward(sp.Lambda(_h, (1 - sp.tanh(_h) ** 2) ** 2), 1),
         fa.gaussian_pushforward(soft_clip, 2),
         fa.compile(x * y + y * x, method="linearization").law,
+        fa.compile(fa.gaussian("X", shape=(1, 2)) * fa.gaussian("X", shape=(1, 2)).H,
+                   method="linearization").law,
+        fa.nn.MLP(depth=2, activation="linear", residual="1/2").jacobian_spectrum().law,
+        SymmetricSquare(fa.arcsine()),
     )
 
 

@@ -318,6 +318,19 @@ def _operator_valued(law, rec, pr):
     return _Tex(rf"\operatorname{{Law}}\left(\text{{linear pencil of size }} {k}\right)", _ATOM)
 
 
+def _block_operator_valued(law, rec, pr):
+    k = law.args[0].shape[0]
+    t = law.args[-1]
+    return _Tex(rf"\operatorname{{Law}}_{{{_num(t, pr)}}}\left(\text{{linear pencil of size }} "
+                rf"{k}\right)", _ATOM)
+
+
+def _symmetric_square(law, rec, pr):
+    # the law of Y^2 for Y of law mu: the pushforward by x -> x^2
+    return _Tex(rf"\left(x \mapsto x^{{2}}\right)_{{*}}\left({rec(law.args[0]).tex}\right)",
+                _PREFIX)
+
+
 def _generic(law, rec, pr):
     """Any other law: an upright operator name with its parameters (laws printed as laws,
     booleans as the name of the flag when it is set)."""
@@ -363,6 +376,9 @@ _LAW_PRINTERS: dict[str, Callable] = {
     "FromDensity": _from_density,
     "GaussianPushforward": _gaussian_pushforward,
     "OperatorValued": _operator_valued,
+    "BlockOperatorValued": _block_operator_valued,
+    "SymmetricSquare": _symmetric_square,
+    "ResidualJacobian": _free_product,
     "BooleanAdditive": _binary(r"\uplus"),
     "MonotoneAdditive": _binary(r"\rhd"),
     "BooleanPower": _boolean_power,
@@ -392,7 +408,8 @@ def law_latex(law: Any, printer: Any = None, *, names: dict | None = None) -> st
     ``\\mathrm{W}_{\\alpha, \\beta}``, the multiplicative exponential ``\\mathrm{ME}_{\\sigma^2}``,
     a law given by its density ``f(x) 1_{[a, b]}(x) dx``, a Gaussian pushforward
     ``(h \\mapsto f(h))_*^{ac} N(0, q)`` (its absolutely continuous part) and the law of a
-    linearized polynomial by the size of its pencil. Operands are parenthesised only where the
+    linearized polynomial by the size of its pencil (with the block's trace as a subscript for
+    a rectangular model), the law of Y^2 as the pushforward ``(x \\mapsto x^2)_*``. Operands are parenthesised only where the
     reading would be ambiguous. Parameters go through sympy's LaTeX printer.
 
     Examples

@@ -56,7 +56,8 @@ from typing import Any
 
 import sympy as sp
 
-from ..algebra.blocks import has_deterministic, square_generator
+from ..algebra.blocks import (expand_deterministic, has_deterministic, is_shaped,
+                              square_generator)
 from ..algebra.generators import Generator, Letter
 from ..algebra.ncpoly import NCPoly
 from ..errors import InvalidParameterError, ReductionError, ShapeError
@@ -101,8 +102,9 @@ class _RectCompiler(_Compiler):
             if law is not None:
                 self._bind(Unknown(G, "cauchy", law))
                 return law
-        sq = square_model(P) if (P.shape != (1, 1) or any(g.shape != (1, 1)
-                                                           for g in P.generators)) else P
+        # (deterministic letters of shape (1, 1) count as shaped: A = U h W* is not square in
+        # the rule compiler's sense; square_model returns None for them)
+        sq = square_model(P) if is_shaped(P) else P
         if sq is not None:
             return super().reduce(sq, G)
         law = self._reduce_shaped(P, G)
@@ -138,9 +140,10 @@ class _RectCompiler(_Compiler):
         if law is not None:
             return law
         tried.append("rectangular product l Q l*")
-        raise ReductionError(P, tried, hint="rectangular models are compiled by rules only "
-                                            "(no linearization yet): write the expression as "
-                                            "sums and products l Q l*, or use fa.sample")
+        raise ReductionError(P, tried, hint="fa.compile(P) without method='rules' falls back "
+                                            "to the linearization (of the embedding in the "
+                                            "largest block when the blocks differ); "
+                                            "fa.sample gives its Monte Carlo")
 
     def _gram(self, P, g, r, c, a, G):
         """P = a l l*: a scaled free Poisson (Gaussian l) or Bernoulli (Haar isometry) law."""
@@ -484,6 +487,10 @@ def compile_rectangular(expr: NCPoly, method: Any = None):
     if not expr.is_selfadjoint:
         raise InvalidParameterError("expr", expr, "is not self-adjoint; its spectrum is not a law "
                                     "on the real line. For singular values pass a * a.H")
+    if has_deterministic(expr) and method == "linearization":
+        # A = U h W* with Haar U, W and h of the singular-value law: a polynomial in ordinary
+        # generators, which the linearization handles
+        return _compile_expanded(expr, method)
     if method == "linearization":
         sq = square_model(expr)
         if sq is None:      # several block dimensions: the embedding in the largest block
@@ -500,7 +507,12 @@ def compile_rectangular(expr: NCPoly, method: Any = None):
     try:
         sq = square_model(expr)
         if has_deterministic(expr):
-            law = comp.reduce(expr, G)
+            try:
+                law = comp.reduce(expr, G)
+            except ReductionError as exc:
+                if method == "rules":
+                    raise
+                return _compile_expanded(expr, None, exc)
         elif sq is not None and method is None:
             try:
                 law = comp.reduce(sq, G)
@@ -525,6 +537,44 @@ def compile_rectangular(expr: NCPoly, method: Any = None):
                   expr=expr, asymptotics=(_eq(sp.Symbol("G"), 1 / _z),),
                   numeric=tuple(comp.numeric.values()) + (Unknown(sp.Symbol("G"), "cauchy",
                                                                   law),))
+
+
+def _compile_expanded(expr: NCPoly, method: Any, failed: ReductionError | None = None):
+    """Compile ``expr`` with its deterministic letters written as U h W* (Haar U, W; h with
+    the symmetric square root of the squared-singular-value law): no rule handles the
+    deterministic letter itself, the expanded polynomial goes through the compiler again
+    (its rules, then the linearization)."""
+    from ..algebra.blocks import SymmetricSquareRoot
+    from ..laws import discrete
+    from ..laws.catalog import Discrete
+    from .rules import compile_expr
+
+    P = expand_deterministic(expr)
+    sub = {}
+    for g in P.generators:
+        if g.kind == "selfadjoint" and isinstance(g.params[0], SymmetricSquareRoot):
+            mu = g.params[0].law
+            if not isinstance(mu, Discrete):
+                # the rules' own reason first (e.g. a rule that needs atoms), then why the
+                # expansion does not apply
+                first = (failed.hint + "; ") if failed is not None and failed.hint else ""
+                tried = (list(failed.tried) if failed is not None else ["rectangular rules"])
+                raise ReductionError(expr, tried + ["U h W* expansion"],
+                                     hint=first + "only a deterministic letter with a discrete "
+                                          "law of squared singular values (fa.discrete) "
+                                          "expands into Haar factors for the linearization; "
+                                          "fa.trace gives its moments exactly, fa.sample "
+                                          "its Monte Carlo")
+            pts, ws = [], []
+            for a in mu.atoms():
+                r = sp.sqrt(a.location)
+                pts += [r, -r] if r != 0 else [r]
+                ws += [a.mass / 2, a.mass / 2] if r != 0 else [a.mass]
+            sub[g] = Generator(g.name, "selfadjoint", (discrete(pts, ws),), shape=g.shape)
+    if sub:
+        P = NCPoly([(tuple(Letter(sub.get(L.gen, L.gen), L.star) for L in w), c)
+                    for w, c in P.terms], P.shape)
+    return compile_expr(P, method)
 
 
 register_shaped_compiler(compile_rectangular)

@@ -31,6 +31,7 @@ from typing import Any
 
 import sympy as sp
 
+from ..algebra.blocks import is_shaped
 from ..algebra.generators import Letter
 from ..algebra.ncpoly import NCPoly
 from ..algebra.trace import check_names
@@ -831,9 +832,10 @@ def compile_expr(expr: Any, method: str | None = None) -> System:
             raise InvalidParameterError("expr", expr, "compile needs a freealg polynomial (build "
                                         "it from fa.semicircular, fa.projection, ...)")
     check_names(expr)
-    if expr.shape != (1, 1) or any(g.shape != (1, 1) for g in expr.generators):
-        # shaped generators: the law on the expression's own block (reduce.rectangular,
-        # registered when freealg.reduce is imported)
+    if is_shaped(expr):
+        # shaped generators, or deterministic ones (U S W^T with Haar U, W): the law on the
+        # expression's own block (reduce.rectangular, registered when freealg.reduce is
+        # imported)
         assert _SHAPED_COMPILER is not None, "freealg.reduce.rectangular is not imported"
         return _SHAPED_COMPILER(expr, method)
     if not expr.is_selfadjoint:
