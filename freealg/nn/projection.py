@@ -110,7 +110,7 @@ def _generators_length(generators: Any, length: Any) -> tuple[int, int]:
 
 
 def average_kernel_law(generators: int = 2, length: int = 4) -> Any:
-    """The law ``K_l`` of ``A^T A``, ``A = ((O_1 + ... + O_n)/sqrt(n))^l`` for ``n`` free Haar
+    """The law ``K_l`` of ``A^T A``, ``A = (n^(-1/2) sum_i O_i)^l`` for ``n`` free Haar
     orthogonal (or unitary) ``O_i`` and ``l = length`` (module docstring).
 
     ``(law of |s|^2/n)^{⊠ l}``, the law of ``|s|^2/n`` being the constant-recursion law

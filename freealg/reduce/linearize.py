@@ -597,7 +597,7 @@ def linearization_system(P: NCPoly, joint_atoms: dict | None = None):
     """The System of the linearization path: pencil, matrix-valued equations, law.
 
     ``joint_atoms``: the joint laws of commuting families whose members are not independent
-    (see :func:`operator_valued_law`).
+    (see ``operator_valued_law`` in this module).
 
     Examples
     --------
