@@ -13,32 +13,9 @@ import sympy as sp
 
 import freealg as fa
 from freealg.transforms.cumulants import moments_from_free_cumulants
+from _references import mps_stieltjes, stieltjes_agrees
 
 R = sp.Rational
-
-
-def mps_stieltjes(z, p, q, v, taus, weights, dps):
-    """m(z) = tau_q((X^T A X - z)^-1), X of shape (p, q), entries of variance v/N.
-
-    Marchenko-Pastur-Silverstein equation (Silverstein 1995, Thm 1.1; Silverstein-Bai 1995),
-    which needs T = A only real (the proof uses the resolvent identity, not T >= 0): for
-    B = (1/n) Z^* T Z, Z an m x n matrix of iid variance-1 entries, m/n -> y, law(T) = H,
-        m(z) = -1 / (z - y int t dH(t) / (1 + t m(z))).
-    Here m = pN, n = qN, X = sqrt(v/N) Z: y = p/q, H = law(v q A). Newton's method in
-    mpmath, continued from z + 10i down to z."""
-    with mpmath.workdps(dps):
-        y = mpmath.mpf(p) / q
-        ts = [mpmath.mpf(v) * q * t for t in taus]
-        ws = [mpmath.mpf(w) for w in weights]
-
-        def F(m, zz):
-            return m * (zz - y * sum(w * t / (1 + t * m) for t, w in zip(ts, ws))) + 1
-
-        m = -1 / (z + 10j)
-        for s in mpmath.linspace(10, 0, 41):
-            zz = z + 1j * s
-            m = mpmath.findroot(lambda mm, zz=zz: F(mm, zz), m, tol=mpmath.mpf(10) ** (-dps + 5))
-        return m
 
 
 def compound_poisson_moments(rate, jump_moments):
@@ -98,18 +75,7 @@ def test_positive_A_still_uses_the_product_rule():
     assert "compound Poisson" not in [st.rule for st in fa.compile(X.H * A * X).steps]
 
 
-def stieltjes_agrees(G, ev, n, points=((-1, 1), (0.5, 1), (2, 1), (4, "0.5"))):
-    """Whether the empirical Cauchy transform (1/M) sum 1/(z - lambda_i) of a sample of N x N
-    matrices is within 10/(N eta^2) of G(z) at z = x + i eta, for each point. For invariant
-    ensembles a linear statistic sum f(lambda_i) fluctuates by O(1) and has an O(1) bias, so the
-    normalised mean errs by O(1/N), times the Lipschitz constant 1/eta^2 of f = 1/(z - x)
-    (Bai-Silverstein 2010, Ch. 9); 10 is a generous constant."""
-    ok = True
-    for x, eta in points:
-        z = complex(float(x), float(eta))
-        emp = complex(np.mean(1 / (z - ev)))
-        ok &= abs(emp - complex(G(z))) <= 10 / (n * float(eta) ** 2)
-    return bool(ok)
+POINTS = ((-1, 1), (0.5, 1), (2, 1), (4, "0.5"))
 
 
 @pytest.mark.slow
@@ -121,10 +87,10 @@ def test_indefinite_compound_wishart_against_monte_carlo():
     ev = np.asarray(fa.sample(X.H * A * X, n=200, seed=7, trials=2))
     assert ev.shape == (600,)
     sol = fa.spectrum(X.H * A * X)
-    assert stieltjes_agrees(lambda z: sol.cauchy(z), ev, 200)
+    assert stieltjes_agrees(lambda z: sol.cauchy(z), ev, 200, POINTS)
     Ab = fa.selfadjoint("Ab", fa.discrete([1, 2]))
     wrong = fa.spectrum(X.H * Ab * X)
-    assert not stieltjes_agrees(lambda z: wrong.cauchy(z), ev, 200)
+    assert not stieltjes_agrees(lambda z: wrong.cauchy(z), ev, 200, POINTS)
 
 
 @pytest.mark.slow

@@ -17,6 +17,7 @@ import sympy as sp
 
 import freealg as fa
 from freealg.errors import InvalidParameterError, ShapeError
+from _references import mps_stieltjes
 
 R = sp.Rational
 
@@ -40,29 +41,6 @@ def mp_density(x, c, v):
     if not a < y < b:
         return mpmath.mpf(0)
     return mpmath.sqrt((b - y) * (y - a)) / (2 * mpmath.pi * v * lam * y) / c
-
-
-def mps_stieltjes(z, p, q, v, taus, weights, dps):
-    """m(z) = tau_q((M - z)^-1) for M = X^T A X, X of shape (p, q) with entries of variance v/N.
-
-    Silverstein 1995 (Thm 1.1; Silverstein-Bai 1995): for B = (1/n) Z^* T Z with Z an m x n
-    matrix of iid variance-1 entries, T (m x m) with spectral law H and m/n -> y,
-        m(z) = -1 / (z - y * int tau dH(tau) / (1 + tau m(z))).
-    Here X = sqrt(v/N) Z, m = pN, n = qN, so M = (1/n) Z^T (v q A) Z: y = p/q, H = law(v q A).
-    Solved by Newton's method in mpmath, continued from z + 10i down to z."""
-    with mpmath.workdps(dps):
-        y = mpmath.mpf(p) / q
-        ts = [mpmath.mpf(v) * q * t for t in taus]
-        ws = [mpmath.mpf(w) for w in weights]
-
-        def F(m, zz):
-            return m * (zz - y * sum(w * t / (1 + t * m) for t, w in zip(ts, ws))) + 1
-
-        m = -1 / (z + 10j)
-        for s in mpmath.linspace(10, 0, 41):
-            zz = z + 1j * s
-            m = mpmath.findroot(lambda mm, zz=zz: F(mm, zz), m, tol=mpmath.mpf(10) ** (-dps + 5))
-        return m
 
 
 def wick_trace(word, dims, v=1):
