@@ -152,9 +152,12 @@ def flat_parts(fnp: Callable, q: float) -> tuple[list, list]:
     return list(atoms.items()), spans
 
 
-def monotone_spans(intervals: Sequence[tuple], dXs: Sequence[Callable], q: float) -> list:
+def monotone_spans(intervals: Sequence[tuple], dXs: Sequence[Callable], q: float,
+                   keep: Callable | None = None) -> list:
     """Monotone sub-intervals of f in float64, cut at the zeros of f', the Gaussian tails
-    truncated where their mass is below 1e-20.
+    truncated where their mass is below 1e-20. ``keep(index, c)`` (optional) confirms a zero
+    c of the float64 f' (a sign change from rounding is no critical point: cutting there
+    would drop the tail beyond it).
 
     Examples
     --------
@@ -171,6 +174,9 @@ def monotone_spans(intervals: Sequence[tuple], dXs: Sequence[Callable], q: float
         f' on each interval, vectorised in float64.
     q : float
         The variance.
+    keep : callable, optional
+        ``keep(index, c) -> bool``: whether a float64 zero c of f' is a true critical point
+        (default: every one is).
 
     Returns
     -------
@@ -184,7 +190,8 @@ def monotone_spans(intervals: Sequence[tuple], dXs: Sequence[Callable], q: float
         a, b = max(flo, -L), min(fhi, L)
         if not a < b:
             continue
-        cps = [c for c in critical_points(dX, a, b) if a < c < b]
+        cps = [c for c in critical_points(dX, a, b)
+               if a < c < b and (keep is None or keep(idx, c))]
         cuts = [a] + cps + [b]
         for k, (s0, s1) in enumerate(zip(cuts[:-1], cuts[1:])):
             if s1 <= s0:
@@ -569,12 +576,40 @@ class PushforwardModel(QuadratureModel):
         w, dw = gaussian_weight(self._qv(be), to_backend(self.plan.wc, be), be)
         if be is NP:
             spans = monotone_spans([(float(lo), float(hi)) for lo, hi, *_ in self._piece_exprs()],
-                                   [m[1] for m in self._maps(NP)], float(self._qv(NP)))
+                                   [m[1] for m in self._maps(NP)], float(self._qv(NP)),
+                                   self._true_critical)
         else:
             exprs = self._piece_exprs()
             spans = refine_spans(self.pieces(NP), self._maps(MP),
                                  lambda i, k: to_backend(exprs[i][k], MP), self._qv(MP))
         return gaussian_pieces(spans, self._maps(be), w, dw)
+
+    def _true_critical(self, idx: int, c: float) -> bool:
+        """Whether the float64 zero c of f' on piece idx is a sign change of f' (at
+        c -+ 1e-6 (1 + |c|)) in mpmath, at 50, 100, ... digits until two precisions agree on
+        the signs. A float64 f' can change sign by rounding alone, e.g. for
+        GELU'(h) = (1 + erf(h/sqrt 2))/2 + h phi(h) near h = -8.8, where 1 + erf(h/sqrt 2)
+        is below the float64 spacing at 1: a cut there dropped the Gaussian tail beyond it
+        (a relative error 1e-5 in G). The same happens at any fixed precision further out
+        (50 digits: h = -15.5), hence the agreement of two. A callable f cannot be checked:
+        kept."""
+        d1 = self._piece_exprs()[idx][3]
+        if d1 is None:
+            return True
+        dX = self._maps(MP)[idx][1]
+
+        def signs(dps):
+            with mpmath.workdps(dps):
+                dl = mpmath.mpf(1e-6) * (1 + abs(c))
+                return (mpmath.sign(dX(mpmath.mpf(c) - dl)), mpmath.sign(dX(mpmath.mpf(c) + dl)))
+
+        prev, dps = signs(50), 100
+        while dps <= 1600:
+            cur = signs(dps)
+            if cur == prev:
+                break
+            prev, dps = cur, 2 * dps
+        return bool(prev[0] * prev[1] <= 0)
 
     def _contour(self) -> ShiftedContour | None:
         """The shifted-contour model of G (:mod:`freealg.numeric.contourshift`) when f is one
