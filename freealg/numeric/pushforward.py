@@ -596,20 +596,25 @@ class PushforwardModel(QuadratureModel):
         d1 = self._piece_exprs()[idx][3]
         if d1 is None:
             return True
-        dX = self._maps(MP)[idx][1]
+        dX = self._maps(NP)[idx][1]
+        dXm = self._maps(MP)[idx][1]
 
         def signs(dps):
             with mpmath.workdps(dps):
                 dl = mpmath.mpf(1e-6) * (1 + abs(c))
-                return (mpmath.sign(dX(mpmath.mpf(c) - dl)), mpmath.sign(dX(mpmath.mpf(c) + dl)))
+                return (mpmath.sign(dXm(mpmath.mpf(c) - dl)),
+                        mpmath.sign(dXm(mpmath.mpf(c) + dl)))
 
+        fl = dX(np.array([c - 1e-6 * (1 + abs(c)), c + 1e-6 * (1 + abs(c))]))
+        if fl[0] == 0 and fl[1] == 0:
+            return False  # f' underflows on both sides: no evidence of a sign change
         prev, dps = signs(50), 100
         while dps <= 1600:
             cur = signs(dps)
-            if cur == prev:
-                break
+            if cur == prev and 0 not in cur:
+                return bool(cur[0] != cur[1])
             prev, dps = cur, 2 * dps
-        return bool(prev[0] * prev[1] <= 0)
+        return False  # f' below every precision tried: f is flat there, no cut needed
 
     def _contour(self) -> ShiftedContour | None:
         """The shifted-contour model of G (:mod:`freealg.numeric.contourshift`) when f is one

@@ -1,0 +1,115 @@
+"""The laws of phi'(h)^2 behind fa.nn.MLP (Gaussian push-forwards) against an independent
+reference: G(z) = E[1/(z - f(sqrt(q) t))], t ~ N(0, 1), by mpmath.quad over many short
+subintervals of [-14, 14] (the Gaussian mass outside is below 1e-43), and closed-form
+densities where the preimages of f are explicit.
+
+The regression: GELU'(h) = (1 + erf(h/sqrt 2))/2 + h phi(h) changes sign in float64 by
+rounding alone in its left tail (1 + erf(h/sqrt 2) falls below the float64 spacing at 1), and
+f' underflows to 0 further out; these were taken as critical points of f and the Gaussian tail
+beyond them was dropped (G off by 1e-5 in float64 and 4e-9 at 30 digits at depth 1, by 0.8 at
+depth 10 where q = 1929).
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+import freealg as fa
+from freealg.kernels.backend import NP
+from freealg.numeric.fnlaw import X
+from freealg.numeric.pushforward import PushforwardModel
+
+H = sp.Symbol("h", real=True)
+# GELU' with sigma_w = 2 (the MLP default for gelu), squared: the law of D^2
+GELU2 = (2 * sp.diff(H * (1 + sp.erf(H / sp.sqrt(2))) / 2, H)) ** 2
+
+
+def reference_cauchy(expr, q, z, dps=20, n=56):
+    """E[1/(z - f(sqrt(q) t))], t ~ N(0, 1), by mpmath.quad on n subintervals of [-14, 14]."""
+    f = sp.lambdify(H, expr, modules="mpmath")
+    with mpmath.workdps(dps):
+        sq, zz = mpmath.sqrt(mpmath.mpf(str(sp.N(q, dps + 10)))), mpmath.mpc(z)
+        c = 1 / mpmath.sqrt(2 * mpmath.pi)
+        pts = [mpmath.mpf(-14) + k * mpmath.mpf(28) / n for k in range(n + 1)]
+        return mpmath.quad(lambda t: c * mpmath.exp(-t * t / 2) / (zz - f(sq * t)), pts)
+
+
+def covered_mass(expr, q):
+    """The Gaussian mass of the float64 monotone pieces of f (1 up to the 1e-20 tails)."""
+    m = PushforwardModel(sp.Lambda(X, expr.subs(H, X)), sp.sympify(q), "law")
+    s = math.sqrt(float(q))
+    return sum(0.5 * (math.erf(pc.s1 / s / math.sqrt(2)) - math.erf(pc.s0 / s / math.sqrt(2)))
+               for pc in m.pieces(NP))
+
+
+@pytest.mark.parametrize("q", [4, sp.Float("15.208338620171077"), sp.Float("1928.8038931961")])
+def test_gelu_pieces_cover_the_gaussian_mass(q):
+    # q: the pre-activation variances of MLP(L, "gelu") at layers 1, 3, 10
+    assert abs(covered_mass(GELU2, q) - 1) < 1e-15
+
+
+def test_gelu_cauchy_float64_and_30_digits():
+    law = fa.gaussian_pushforward(sp.Lambda(H, GELU2), 4)
+    z = 1 + 0.5j
+    ref = reference_cauchy(GELU2, 4, z, dps=32)
+    g64 = complex(law.cauchy(np.array([z]))[0])
+    assert abs(g64 - complex(ref)) < 1e-13 * abs(complex(ref))   # the contour's claim
+    gmp = law.cauchy(mpmath.mpc(z), dps=30)
+    assert abs(gmp - ref) < mpmath.mpf(10) ** -25 * abs(ref)
+
+
+@pytest.mark.slow
+def test_gelu_cauchy_near_the_axis():
+    law = fa.gaussian_pushforward(sp.Lambda(H, GELU2), 4)
+    for z in (0.3 + 0.05j, 0.05 + 0.01j):
+        ref = reference_cauchy(GELU2, 4, z, dps=35, n=280)
+        g64 = complex(law.cauchy(np.array([z]))[0])
+        assert abs(g64 - complex(ref)) < 1e-13 * abs(complex(ref))   # the contour's claim
+        gmp = law.cauchy(mpmath.mpc(z), dps=30)
+        assert abs(gmp - ref) < mpmath.mpf(10) ** -25 * abs(ref)
+
+
+@pytest.mark.slow
+def test_gelu_deep_layer_cauchy():
+    # layer 3 of MLP(3, "gelu"): q = 15.2; the tail h < -21.7 was lost before (3e-8)
+    q = sp.Float("15.208338620171077")
+    law = fa.gaussian_pushforward(sp.Lambda(H, GELU2), q)
+    ref = reference_cauchy(GELU2, q, 1 + 0.5j, dps=35)
+    g64 = complex(law.cauchy(np.array([1 + 0.5j]))[0])
+    assert abs(g64 - complex(ref)) < 1e-13 * abs(complex(ref))
+    gmp = law.cauchy(mpmath.mpc(1, 0.5), dps=30)
+    assert abs(gmp - ref) < mpmath.mpf(10) ** -25 * abs(ref)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "silu", "softplus", "erf"])
+def test_smooth_layer_laws_depth_one(name):
+    m = fa.nn.MLP(1, name)
+    e = (m.sigma_w * sp.diff(m.phi, H)) ** 2
+    law = fa.gaussian_pushforward(sp.Lambda(H, e), m.q[0])
+    z = 1 + 0.5j
+    ref = reference_cauchy(e, m.q[0], z, dps=30)
+    g64 = complex(law.cauchy(np.array([z]))[0])
+    assert abs(g64 - complex(ref)) < 1e-13 * abs(complex(ref))
+    gmp = law.cauchy(mpmath.mpc(z), dps=25)
+    assert abs(gmp - ref) < mpmath.mpf(10) ** -20 * abs(ref)
+
+
+def test_tanh_density_closed_form():
+    # tanh'(h)^2 = sech(h)^4 = x  <=>  h = +-arccosh(x^(-1/4)); rho(x) = 2 phi(h)/|f'(h)|,
+    # f'(h) = -4 sech(h)^4 tanh(h)
+    law = fa.gaussian_pushforward(sp.Lambda(H, sp.tanh(H).diff(H) ** 2), 1)
+    xs = np.array([0.05, 0.3, 0.7, 0.95])
+    h = np.arccosh(xs ** -0.25)
+    ref = 2 * np.exp(-h ** 2 / 2) / np.sqrt(2 * np.pi) / (4 * xs * np.tanh(h))
+    assert np.allclose(law.density(xs), ref, rtol=1e-13, atol=0)
+    with mpmath.workdps(30):
+        x = mpmath.mpf(3) / 10
+        hh = mpmath.acosh(x ** (-mpmath.mpf(1) / 4))
+        r = 2 * mpmath.npdf(hh) / (4 * x * mpmath.tanh(hh))
+    assert abs(law.density(x, dps=30) - r) < 1e-25 * r
