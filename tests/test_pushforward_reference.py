@@ -113,3 +113,21 @@ def test_tanh_density_closed_form():
         hh = mpmath.acosh(x ** (-mpmath.mpf(1) / 4))
         r = 2 * mpmath.npdf(hh) / (4 * x * mpmath.tanh(hh))
     assert abs(law.density(x, dps=30) - r) < 1e-25 * r
+
+
+def test_selu_layer_law():
+    # (sigma_w SELU')^2 = c * Piecewise(...): an atom (sigma_w lambda)^2 of mass 1/2 (h > 0) and
+    # c' e^{2h} on h < 0; the float64 G was off by 0.6 (the h < 0 piece ended on the wrong branch)
+    m = fa.nn.MLP(1, "selu")
+    e = (m.sigma_w * sp.diff(m.phi, H)) ** 2
+    law = fa.gaussian_pushforward(sp.Lambda(H, e), m.q[0])
+    f = sp.lambdify(H, e, modules="mpmath")
+    z = 0.3 + 0.05j
+    with mpmath.workdps(30):
+        q = mpmath.mpf(str(sp.N(m.q[0], 40)))
+        c, L = 1 / mpmath.sqrt(2 * mpmath.pi * q), 14 * mpmath.sqrt(q)
+        ref = mpmath.quad(lambda h: c * mpmath.exp(-h * h / (2 * q)) / (z - f(h)),
+                          [-L] + list(mpmath.linspace(-3, 0, 61)) + [L])
+    g64 = complex(law.cauchy(np.array([z]))[0])
+    assert abs(g64 - complex(ref)) < 1e-13 * abs(complex(ref))
+    assert abs(law.cauchy(mpmath.mpc(z), dps=25) - ref) < mpmath.mpf(10) ** -20 * abs(ref)

@@ -426,6 +426,11 @@ def symbolic_plan(lam: sp.Lambda, q: sp.Expr) -> Plan | None:
     e = prepare(body(lam))
     if e.has(*STEP_FUNCS):
         return None
+    if e.has(sp.Piecewise) and not isinstance(e, sp.Piecewise):
+        # c * Piecewise(...) (e.g. (sigma_w SELU')^2): fold into one Piecewise; the numeric
+        # plan would put the end of the h < 0 piece at a float just above 0, on the other
+        # branch, and give it the wrong range (float64 G of the SELU law off by 0.6)
+        e = sp.piecewise_fold(e)
     if isinstance(e, sp.Piecewise):
         try:
             pairs = e.as_expr_set_pairs()
