@@ -30,11 +30,17 @@ def mps_stieltjes(z, p, q, v, taus, weights, dps):
         def F(m, zz):
             return m * (zz - y * sum(w * t / (1 + t * m) for t, w in zip(ts, ws))) + 1
 
-        m = -1 / (z + 10j)
-        for s in mpmath.linspace(10, 0, 41):
-            zz = z + 1j * s
-            m = mpmath.findroot(lambda mm, zz=zz: F(mm, zz), m, tol=mpmath.mpf(10) ** (-dps + 5))
-        return m
+        return continued_root(F, z, dps)
+
+
+def continued_root(F, z, dps):
+    """The root m of F(m, z) = 0 that behaves like -1/z at infinity (a Stieltjes transform):
+    mpmath.findroot continued from z + 10i down to z in 40 steps, at the caller's precision."""
+    m = -1 / (z + 10j)
+    for s in mpmath.linspace(10, 0, 41):
+        zz = z + 1j * s
+        m = mpmath.findroot(lambda mm, zz=zz: F(mm, zz), m, tol=mpmath.mpf(10) ** (-dps + 5))
+    return m
 
 
 def stieltjes_agrees(G, ev, n, points):

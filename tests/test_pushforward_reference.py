@@ -47,6 +47,15 @@ def covered_mass(expr, q):
                for pc in m.pieces(NP))
 
 
+def assert_matches(law, z, ref, dps=30, digits=25):
+    """G of the law at z agrees with the reference: float64 to 1e-13 relative (the shifted
+    contour's own claim) and at ``dps`` digits to 10^-digits relative."""
+    g64 = complex(law.cauchy(np.array([z]))[0])
+    assert abs(g64 - complex(ref)) < 1e-13 * abs(complex(ref))
+    gmp = law.cauchy(mpmath.mpc(z), dps=dps)
+    assert abs(gmp - ref) < mpmath.mpf(10) ** -digits * abs(ref)
+
+
 @pytest.mark.parametrize("q", [4, sp.Float("15.208338620171077"), sp.Float("1928.8038931961")])
 def test_gelu_pieces_cover_the_gaussian_mass(q):
     # q: the pre-activation variances of MLP(L, "gelu") at layers 1, 3, 10
@@ -57,10 +66,7 @@ def test_gelu_cauchy_float64_and_30_digits():
     law = fa.gaussian_pushforward(sp.Lambda(H, GELU2), 4)
     z = 1 + 0.5j
     ref = reference_cauchy(GELU2, 4, z, dps=32)
-    g64 = complex(law.cauchy(np.array([z]))[0])
-    assert abs(g64 - complex(ref)) < 1e-13 * abs(complex(ref))   # the contour's claim
-    gmp = law.cauchy(mpmath.mpc(z), dps=30)
-    assert abs(gmp - ref) < mpmath.mpf(10) ** -25 * abs(ref)
+    assert_matches(law, z, ref)
 
 
 @pytest.mark.slow
@@ -68,10 +74,7 @@ def test_gelu_cauchy_near_the_axis():
     law = fa.gaussian_pushforward(sp.Lambda(H, GELU2), 4)
     for z in (0.3 + 0.05j, 0.05 + 0.01j):
         ref = reference_cauchy(GELU2, 4, z, dps=35, n=280)
-        g64 = complex(law.cauchy(np.array([z]))[0])
-        assert abs(g64 - complex(ref)) < 1e-13 * abs(complex(ref))   # the contour's claim
-        gmp = law.cauchy(mpmath.mpc(z), dps=30)
-        assert abs(gmp - ref) < mpmath.mpf(10) ** -25 * abs(ref)
+        assert_matches(law, z, ref)
 
 
 @pytest.mark.slow
@@ -80,10 +83,7 @@ def test_gelu_deep_layer_cauchy():
     q = sp.Float("15.208338620171077")
     law = fa.gaussian_pushforward(sp.Lambda(H, GELU2), q)
     ref = reference_cauchy(GELU2, q, 1 + 0.5j, dps=35)
-    g64 = complex(law.cauchy(np.array([1 + 0.5j]))[0])
-    assert abs(g64 - complex(ref)) < 1e-13 * abs(complex(ref))
-    gmp = law.cauchy(mpmath.mpc(1, 0.5), dps=30)
-    assert abs(gmp - ref) < mpmath.mpf(10) ** -25 * abs(ref)
+    assert_matches(law, 1 + 0.5j, ref)
 
 
 @pytest.mark.slow
@@ -94,10 +94,7 @@ def test_smooth_layer_laws_depth_one(name):
     law = fa.gaussian_pushforward(sp.Lambda(H, e), m.q[0])
     z = 1 + 0.5j
     ref = reference_cauchy(e, m.q[0], z, dps=30)
-    g64 = complex(law.cauchy(np.array([z]))[0])
-    assert abs(g64 - complex(ref)) < 1e-13 * abs(complex(ref))
-    gmp = law.cauchy(mpmath.mpc(z), dps=25)
-    assert abs(gmp - ref) < mpmath.mpf(10) ** -20 * abs(ref)
+    assert_matches(law, z, ref, dps=25, digits=20)
 
 
 def test_tanh_density_closed_form():
@@ -128,6 +125,4 @@ def test_selu_layer_law():
         c, L = 1 / mpmath.sqrt(2 * mpmath.pi * q), 14 * mpmath.sqrt(q)
         ref = mpmath.quad(lambda h: c * mpmath.exp(-h * h / (2 * q)) / (z - f(h)),
                           [-L] + list(mpmath.linspace(-3, 0, 61)) + [L])
-    g64 = complex(law.cauchy(np.array([z]))[0])
-    assert abs(g64 - complex(ref)) < 1e-13 * abs(complex(ref))
-    assert abs(law.cauchy(mpmath.mpc(z), dps=25) - ref) < mpmath.mpf(10) ** -20 * abs(ref)
+    assert_matches(law, z, ref, dps=25, digits=20)

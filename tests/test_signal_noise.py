@@ -17,7 +17,7 @@ import sympy as sp
 
 import freealg as fa
 from freealg.errors import InvalidParameterError, ReductionError
-from _references import stieltjes_agrees
+from _references import continued_root, stieltjes_agrees
 
 R = sp.Rational
 HAAR_BLOCKS = importlib.util.find_spec("freealg.algebra.haar_blocks") is not None
@@ -48,11 +48,7 @@ def ds_stieltjes(z, r, k, s2, H_points, H_weights, dps):
             a = 1 + sd * c * m
             return m - sum(w / (t / a - a * zz + sd * (1 - c)) for t, w in zip(ts, ws))
 
-        m = -1 / (z + 10j)
-        for s in mpmath.linspace(10, 0, 41):
-            zz = z + 1j * s
-            m = mpmath.findroot(lambda mm, zz=zz: F(mm, zz), m, tol=mpmath.mpf(10) ** (-dps + 5))
-        return m
+        return continued_root(F, z, dps)
 
 
 def one_value_moments(a, r, k, s2):

@@ -409,8 +409,9 @@ def law_latex(law: Any, printer: Any = None, *, names: dict | None = None) -> st
     a law given by its density ``f(x) 1_{[a, b]}(x) dx``, a Gaussian pushforward
     ``(h \\mapsto f(h))_*^{ac} N(0, q)`` (its absolutely continuous part) and the law of a
     linearized polynomial by the size of its pencil (with the block's trace as a subscript for
-    a rectangular model), the law of Y^2 as the pushforward ``(x \\mapsto x^2)_*``. Operands are parenthesised only where the
-    reading would be ambiguous. Parameters go through sympy's LaTeX printer.
+    a rectangular model), the law of Y^2 as the pushforward ``(x \\mapsto x^2)_*``. Operands
+    are parenthesised only where the reading would be ambiguous. Parameters go through sympy's
+    LaTeX printer.
 
     Examples
     --------

@@ -545,16 +545,14 @@ def _compile_expanded(expr: NCPoly, method: Any, failed: ReductionError | None =
     deterministic letter itself, the expanded polynomial goes through the compiler again
     (its rules, then the linearization)."""
     from ..algebra.blocks import SymmetricSquareRoot
-    from ..laws import discrete
-    from ..laws.catalog import Discrete
     from .rules import compile_expr
 
     P = expand_deterministic(expr)
     sub = {}
     for g in P.generators:
         if g.kind == "selfadjoint" and isinstance(g.params[0], SymmetricSquareRoot):
-            mu = g.params[0].law
-            if not isinstance(mu, Discrete):
+            h_law = _symmetric_sqrt(g.params[0].law)
+            if h_law is None:
                 # the rules' own reason first (e.g. a rule that needs atoms), then why the
                 # expansion does not apply
                 first = (failed.hint + "; ") if failed is not None and failed.hint else ""
@@ -565,12 +563,7 @@ def _compile_expanded(expr: NCPoly, method: Any, failed: ReductionError | None =
                                           "expands into Haar factors for the linearization; "
                                           "fa.trace gives its moments exactly, fa.sample "
                                           "its Monte Carlo")
-            pts, ws = [], []
-            for a in mu.atoms():
-                r = sp.sqrt(a.location)
-                pts += [r, -r] if r != 0 else [r]
-                ws += [a.mass / 2, a.mass / 2] if r != 0 else [a.mass]
-            sub[g] = Generator(g.name, "selfadjoint", (discrete(pts, ws),), shape=g.shape)
+            sub[g] = Generator(g.name, "selfadjoint", (h_law,), shape=g.shape)
     if sub:
         P = NCPoly([(tuple(Letter(sub.get(L.gen, L.gen), L.star) for L in w), c)
                     for w, c in P.terms], P.shape)
