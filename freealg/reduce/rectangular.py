@@ -93,6 +93,12 @@ def square_model(P: NCPoly):
     return NCPoly([(tuple(Letter(sub[L.gen], L.star) for L in w), c) for w, c in P.terms])
 
 
+#: the hint of the rules' ReductionError when no rule reduces a shaped expression
+_FALLBACK_HINT = ("fa.compile(P) without method='rules' falls back to the linearization (of the "
+                  "embedding in the largest block when the blocks differ); fa.sample gives its "
+                  "Monte Carlo")
+
+
 class _RectCompiler(_Compiler):
     """The rule compiler with the rectangular rules in front (module docstring)."""
 
@@ -140,10 +146,7 @@ class _RectCompiler(_Compiler):
         if law is not None:
             return law
         tried.append("rectangular product l Q l*")
-        raise ReductionError(P, tried, hint="fa.compile(P) without method='rules' falls back "
-                                            "to the linearization (of the embedding in the "
-                                            "largest block when the blocks differ); "
-                                            "fa.sample gives its Monte Carlo")
+        raise ReductionError(P, tried, hint=_FALLBACK_HINT)
 
     def _gram(self, P, g, r, c, a, G):
         """P = a l l*: a scaled free Poisson (Gaussian l) or Bernoulli (Haar isometry) law."""
@@ -553,9 +556,11 @@ def _compile_expanded(expr: NCPoly, method: Any, failed: ReductionError | None =
         if g.kind == "selfadjoint" and isinstance(g.params[0], SymmetricSquareRoot):
             h_law = _symmetric_sqrt(g.params[0].law)
             if h_law is None:
-                # the rules' own reason first (e.g. a rule that needs atoms), then why the
-                # expansion does not apply
-                first = (failed.hint + "; ") if failed is not None and failed.hint else ""
+                # the rules' own reason first (e.g. a rule that needs atoms; not their advice
+                # to fall back, which is this very fallback), then why the expansion does not
+                # apply
+                first = ((failed.hint + "; ") if failed is not None and failed.hint
+                         and failed.hint != _FALLBACK_HINT else "")
                 tried = (list(failed.tried) if failed is not None else ["rectangular rules"])
                 raise ReductionError(expr, tried + ["U h W* expansion"],
                                      hint=first + "only a deterministic letter with a discrete "
