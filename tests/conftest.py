@@ -7,15 +7,49 @@
 * Hypothesis: one profile with no per-example deadline (the numeric solvers have a large
   first-call cost), few examples and a fixed seed, so the property tests stay fast and
   reproducible; no example database and no "explain" phase (which writes patch files).
+* linecache.checkcache tolerates entries that vanish while it runs (below).
 """
 
 from __future__ import annotations
 
+import linecache
 import os
+import sys
 import tempfile
 
 import mpmath
 import pytest
+
+if sys.version_info < (3, 13):
+    # sympy's lambdify puts each generated function's source in linecache and deletes the entry
+    # from a weakref finalizer when the function is collected. A collection that lands inside
+    # linecache.checkcache (between its list(cache.keys()) and cache[filename]) raised
+    # KeyError: '<lambdifygenerated-N>' from doctest's pdb reset (seen once in CI, in the
+    # doctest of freealg.errors.BranchError). The same loop, tolerant of an entry that has
+    # vanished in between, as later CPython versions have it.
+    def _checkcache(filename=None):
+        if filename is None:
+            filenames = list(linecache.cache.keys())
+        elif filename in linecache.cache:
+            filenames = [filename]
+        else:
+            return
+        for name in filenames:
+            entry = linecache.cache.get(name)
+            if entry is None or len(entry) == 1:
+                continue        # gone meanwhile, or a lazy entry (left lazy)
+            size, mtime, _, fullname = entry
+            if mtime is None:
+                continue        # loaded via a __loader__ (or lambdify): no file to check
+            try:
+                stat = os.stat(fullname)
+            except OSError:
+                linecache.cache.pop(name, None)
+                continue
+            if size != stat.st_size or mtime != stat.st_mtime:
+                linecache.cache.pop(name, None)
+
+    linecache.checkcache = _checkcache
 
 # hypothesis keeps its example database and failure patches outside the working tree
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
