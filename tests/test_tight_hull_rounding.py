@@ -7,6 +7,7 @@ integral of G around [0, 2e-32] next to a hard edge (85 s for the tanh Jacobian 
 The reference here is exact: a uniform density on [0, 1], so the hull must stay as given.
 """
 import numpy as np
+import pytest
 
 from freealg.numeric import edges as E
 
@@ -30,33 +31,33 @@ class _Uniform:
         return np.where((x >= 0) & (x <= 1), 1.0, 0.0)
 
 
-def test_rounding_gap_is_not_contour_checked(monkeypatch):
-    calls = []
+@pytest.fixture
+def calls(monkeypatch):
+    """The (cut, end) pairs the walk asks the contour check about (each answered "no mass")."""
+    seen = []
 
     def no_mass(law, cut, end, width):
-        calls.append((cut, end))
+        seen.append((cut, end))
         return True
 
     monkeypatch.setattr(E, "_no_mass_between", no_mass)
+    return seen
+
+
+def test_rounding_gap_is_not_contour_checked(calls):
     assert 0.5 + (2e-32 - 0.5) == 0.0          # the rounding this test is about
     lo, hi = E._tight_hull(_Uniform())
     assert (lo, hi) == (2e-32, 1.0)
     assert calls == []
 
 
-def test_real_gap_is_still_checked(monkeypatch):
+def test_real_gap_is_still_checked(calls):
     """Control: a hull end well away from the density is still checked by the contour."""
-    calls = []
 
     class Loose(_Uniform):
         def _hull_float(self):
             return -1.0, 1.0
 
-    def no_mass(law, cut, end, width):
-        calls.append((cut, end))
-        return True
-
-    monkeypatch.setattr(E, "_no_mass_between", no_mass)
     lo, hi = E._tight_hull(Loose())
     assert calls and calls[0][1] == -1.0
     assert -1.0 < lo <= 0.0
