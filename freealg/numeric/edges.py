@@ -285,8 +285,9 @@ def with_exponents(law, found: list) -> list:
     """
     out = []
     scale = None
+    skip = getattr(law, "_exponent_unmeasured", lambda e: False)
     for e in found:
-        if e.exponent is None:
+        if e.exponent is None and not skip(e):
             try:
                 loc = float(numeric_value(e.location, NP))
             except Exception:  # noqa: BLE001 (symbolic parameters: no measurement)

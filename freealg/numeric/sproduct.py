@@ -1,0 +1,363 @@
+"""Edges of free multiplicative products of positive laws from the S-transform on the real axis.
+
+For P = mu_1^{⊠k_1} ⊠ ... ⊠ mu_J^{⊠k_J} (n = k_1 + ... + k_J >= 2) whose factors have closed
+Cauchy transforms and supports that are single intervals [a_j, b_j] of [0, inf) (one band of
+the continuous part, atoms only inside it), and P itself without atoms:
+
+* **The support of P is one interval [l, r].** The free multiplicative convolution of two
+  measures on R_+ with connected supports has connected support (Belinschi, Bercovici and Ho,
+  "On the support of free convolutions", arXiv:2408.06573, 2024; by induction for n factors),
+  and P has no singular continuous part (Ji, arXiv:1903.02326, 2019).
+* **Left end.** When some a_j = 0 (and 0 is not an atom), l = 0 exactly: for free positive
+  a, b the operator a^{1/2} b a^{1/2} (law mu_a ⊠ mu_b) lies between 0 and ||b|| a, so its
+  spectrum starts at 0 when that of a does. Kind: 'soft' when the density of every factor
+  vanishes at 0 like a positive power (its own edge at 0 is soft), so that int x^{-1} dmu_j is
+  finite and so is int x^{-1} dP = prod_j (int x^{-1} dmu_j)^{k_j} (tau((a^{1/2} b a^{1/2})^{-1})
+  = tau(a^{-1}) tau(b^{-1}) for free a, b): the density of P cannot stay away from 0 there;
+  else 'hard' (int x^{-1} dP is infinite). The exponent is not measured: a float64 slope of the
+  density at 0 is pre-asymptotic (the tanh Jacobian's density still rises at 1e-7).
+* **Right end.** With psi_j(x) = x G_j(x) - 1 (decreasing on (b_j, inf), from M_j to 0) and
+  x_j(m) its inverse, S_j(m) = (1 + m)/(m x_j(m)) and S_P = prod_j S_j^{k_j} (Voiculescu 1987).
+  On (0, m_+), m_+ = psi_P(r), the function
+
+      X(m) = 1/chi_P(m) = ((1 + m)/m)^{1 - n} prod_j x_j(m)^{k_j}
+
+  is the inverse of psi_P on (r, inf): it decreases from inf, and its first critical point is
+  m_+, where X(m_+) = r (a square-root edge: psi_P' is infinite there). So r is the first local
+  minimum of X on (0, min_j M_j); when X keeps decreasing up to min_j M_j (the edge of a factor
+  is reached first) this module does not apply.
+
+Numerics. Each psi_j is tabulated once (float64) on x = b_j (1 + d), d from 1e-12 to 1e8; an
+inverse x_j(m) starts from the log-log interpolation in its table bracket and is refined by
+Newton in log x inside the bracket (bisection where a step leaves it), vectorised over m. The
+first minimum of F = log X is bracketed where F'(m) = (n - 1)/(m (1 + m)) +
+sum_j k_j x_j'(m)/x_j(m), x_j' = 1/(G_j + x_j G_j'), first turns positive on a geometric grid of
+m (16 points a decade, ascending), and located by the Illinois variant of regula falsi. At
+``dps`` digits each x_j(m) is polished by two Newton steps in mpmath (quadratic convergence:
+the second step bounds the error of the first's result), and r = X(m) with the error bound
+
+    |X(m) - r| <= X (sum_j k_j |dx_j|/x_j + F'(m)^2 / F''_low) + 10^-dps X
+
+(X is convex at its minimum: X(m) - X(m_+) <= X'(m) (m - m_+), |m - m_+| <= |F'(m)|/F''_low,
+F''_low half of the float64 second difference of F' there).
+
+An engine module (duck typing): a factor law provides ``support()``, ``atoms()``, ``edges()``,
+``_nunk`` and ``_g_dual`` on the float64 and mpmath back ends.
+
+Examples
+--------
+>>> import sympy as sp, freealg as fa
+>>> P = fa.free_product([(fa.free_poisson(1), 3)])    # Fuss-Catalan: [0, 4^4/3^3]
+>>> left, right = product_edges(P._args[0], dps=20)
+>>> left.location, left.kind
+(0, 'hard')
+>>> with mpmath.workdps(40):
+...     bool(abs(right.location - mpmath.mpf(256) / 27) <= right.error < 1e-18)
+True
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..kernels.backend import MP, NP
+from ..kernels.dual import Dual
+from .records import Edge
+from .subordination import Context
+
+__all__ = ["applies", "product_edges", "right_edge_float"]
+
+
+# --------------------------------------------------------------------------------------------
+# the factors
+
+
+def _band(law) -> tuple | None:
+    """(a, b, a == 0) of a factor whose support is one interval [a, b] in [0, inf): one band of
+    its continuous part, its atoms (if any) inside [a, b]; None when the factor does not
+    qualify (unknowns, several bands, an atom outside the band, a symbolic support)."""
+    def build():
+        if getattr(law, "_nunk", 1) != 0:
+            return None
+        try:
+            bands = law.support()
+            if len(bands) != 1:
+                return None
+            a, b = float(sp.N(bands[0].lo, 20)), float(sp.N(bands[0].hi, 20))
+            atoms = [float(sp.N(p.location, 20)) for p in law.atoms()]
+        except Exception:  # noqa: BLE001 (symbolic or unavailable: not this module's case)
+            return None
+        if not (0 <= a < b < math.inf) or atoms:
+            return None
+        return (a, b, bool(sp.sympify(bands[0].lo) == 0) and 0.0 not in atoms,
+                sp.sympify(bands[0].hi))
+
+    memo = getattr(law, "_memo", None)
+    return build() if memo is None else memo("sproduct_band", build)
+
+
+def applies(factors, law=None) -> bool:
+    """Whether the edges of ``law`` = ⊠ ``factors`` ((law, multiplicity) pairs, at least two
+    factors in all) come from this module: every factor qualifies (:func:`_band`) and the
+    product has no atoms (checked on ``law`` when given).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> applies([(fa.free_poisson(1), 2)]), applies([(fa.free_poisson(1), 1)])
+    (True, False)
+    >>> applies([(fa.free_poisson(1, 1), 1), (fa.bernoulli(0.5), 1)])    # two points
+    False
+    """
+    if sum(int(k) for _, k in factors) < 2:
+        return False
+    if not all(_band(f) is not None for f, _ in factors):
+        return False
+    return law is None or not law.atoms()
+
+
+def _gdg(law, x, be):
+    """(G, G') of a factor at real x (a float array for NP, an mpf for MP), real parts."""
+    if be is NP:
+        z = np.asarray(x, dtype=float) + 0j
+        with np.errstate(all="ignore"):
+            d = law._g_dual(Dual.variable(z, 0, 1), [], NP, Context())
+        return np.real(np.asarray(d.v)), np.real(np.asarray(d.d[0]))
+    d = law._g_dual(Dual.variable(mpmath.mpc(x), 0, 1), [], MP, Context())
+    return mpmath.re(d.v), mpmath.re(d.d[0])
+
+
+class _Factor:
+    """psi(x) = x G(x) - 1 of one factor on (b, inf) and its inverse x(m) in float64."""
+
+    def __init__(self, law, k):
+        self.law, self.k = law, int(k)
+        self.a, self.b, self.zero, self.top = _band(law)
+        # a table of psi on x = b (1 + d), d from 1e-12 to 1e8 (psi decreasing): the starts
+        # and brackets of the inversions
+        self.xt = self.b * (1.0 + np.geomspace(1e-12, 1e8, 241))
+        G, _ = _gdg(law, self.xt, NP)
+        self.pt = self.xt * G - 1.0
+        if not (np.all(np.isfinite(self.pt)) and np.all(np.diff(self.pt) < 0)
+                and self.pt[-1] > 0):
+            raise ArithmeticError("psi of a factor is not positive and decreasing beyond its "
+                                  "support in float64")
+        self.M = float(self.pt[0])
+
+    def invert(self, m):
+        """(x(m) > b, psi'(x(m))) on an array of m in (psi(x_max), M) (NaN elsewhere): Newton
+        in log x inside the table's bracket (bisection where a step leaves it)."""
+        m = np.asarray(m, dtype=float)
+        x = np.full(m.shape, np.nan)
+        dpsi = np.full(m.shape, np.nan)
+        # the bracket [xt[i], xt[i + 1]] with pt[i] >= m > pt[i + 1]
+        i = np.searchsorted(-self.pt, -m, side="left") - 1
+        ok = (i >= 0) & (i < len(self.xt) - 1) & np.isfinite(m)
+        idx = np.nonzero(ok)[0]
+        lo, hi = np.log(self.xt[i[idx]]), np.log(self.xt[i[idx] + 1])
+        p0, p1 = np.log(self.pt[i[idx]]), np.log(self.pt[i[idx] + 1])
+        lm = np.log(m[idx])
+        t = lo + (hi - lo) * (lm - p0) / (p1 - p0)       # log-log interpolation
+        for _ in range(60):
+            if idx.size == 0:
+                break
+            xx = np.exp(t)
+            G, dG = _gdg(self.law, xx, NP)
+            f = xx * G - 1.0 - m[idx]
+            dp = G + xx * dG
+            # the bracket: psi(x) > m left of the root
+            lo = np.where(f > 0, t, lo)
+            hi = np.where(f > 0, hi, t)
+            step = f / (dp * xx)                          # Newton in log x
+            tn = t - step
+            out = ~((tn > lo) & (tn < hi)) | ~np.isfinite(tn)
+            tn = np.where(out, 0.5 * (lo + hi), tn)
+            done = (np.abs(tn - t) <= 1e-15) | (hi - lo <= 1e-15)
+            x[idx[done]], dpsi[idx[done]] = xx[done], dp[done]
+            keep = ~done
+            idx, t, lo, hi = idx[keep], tn[keep], lo[keep], hi[keep]
+        return x, dpsi
+
+
+def _factors(factors) -> list:
+    return [_Factor(law, k) for law, k in factors]
+
+
+def _F(fs, n, m):
+    """(F(m) = log X(m), F'(m), xs, dpsis) in float64 on an array m."""
+    F = (1 - n) * np.log1p(1.0 / m)
+    dF = (n - 1) / (m * (1.0 + m))
+    xs, ds = [], []
+    for f in fs:
+        x, dpsi = f.invert(m)
+        F = F + f.k * np.log(x)
+        dF = dF + f.k / (dpsi * x)
+        xs.append(x)
+        ds.append(dpsi)
+    return F, dF, xs, ds
+
+
+def right_edge_float(factors) -> tuple | None:
+    """(m_+, X(m_+), xs) of the first local minimum of X in float64 (module docstring), or None
+    when X has no minimum before a factor's edge is reached.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> m, r, _ = right_edge_float([(fa.free_poisson(1), 2)])     # 3^3/2^2 at m = 1/2
+    >>> round(m, 12), round(r, 12)
+    (0.5, 6.75)
+    """
+    fs = _factors(factors)
+    n = sum(f.k for f in fs)
+    top = min(f.M for f in fs) * (1 - 1e-9)
+    bottom = max(f.pt[-1] for f in fs) * (1 + 1e-9)
+    if not bottom < top:
+        return None
+    # ascending chunks of a geometric grid (16 points a decade) until F' turns positive: F' < 0
+    # on (0, m_+) (X decreases), so the first sign change brackets m_+
+    top = min(top, 1e8)
+    grid = np.exp(np.arange(np.log(bottom), np.log(top), np.log(10) / 16))
+    grid = np.append(grid, top)
+    prev = None
+    bracket = None
+    for start in range(0, len(grid), 24):
+        ms = grid[start:start + 24]
+        _, dF, _, _ = _F(fs, n, ms)
+        bad = np.nonzero(~np.isfinite(dF))[0]
+        ended = bool(bad.size)
+        if ended:
+            # float64 cannot resolve x_j(m) - b_j any more (m within 1e-9 of psi_j(b_j)):
+            # the grid ends here
+            ms, dF = ms[:bad[0]], dF[:bad[0]]
+        turn = np.nonzero(dF > 0)[0]
+        if turn.size:
+            j = int(turn[0])
+            if j == 0:
+                if prev is None:
+                    return None       # X increasing from the start of the grid
+                bracket = (prev[0], ms[0], prev[1], dF[0])
+            else:
+                bracket = (ms[j - 1], ms[j], dF[j - 1], dF[j])
+            break
+        if ended:
+            break
+        prev = (ms[-1], dF[-1])
+    if bracket is None:
+        return None     # X decreases on the whole grid: a factor's edge is reached first
+    a, b, fa_, fb = bracket
+    # Illinois regula falsi on F'
+    side = 0
+    m = b
+    for _ in range(100):
+        m = (a * fb - b * fa_) / (fb - fa_)
+        if not a < m < b:
+            m = 0.5 * (a + b)
+        d = float(_F(fs, n, np.array([m]))[1][0])
+        if not np.isfinite(d):
+            return None
+        if d < 0:
+            a, fa_ = m, d
+            if side == -1:
+                fb *= 0.5
+            side = -1
+        else:
+            b, fb = m, d
+            if side == 1:
+                fa_ *= 0.5
+            side = 1
+        if b - a <= 4e-16 * b or d == 0:
+            break
+    Fm, _, xm, _ = _F(fs, n, np.array([m]))
+    return float(m), float(np.exp(Fm[0])), [float(x[0]) for x in xm]
+
+
+def _second(fs, n, m) -> float:
+    """Half the float64 second difference of F at m (a lower bound of F'' near m)."""
+    h = 1e-4 * m
+    _, d, _, _ = _F(fs, n, np.array([m - h, m + h]))
+    return 0.5 * float(d[1] - d[0]) / (2 * h)
+
+
+def _polish(f, m, x0, dps):
+    """x(m) to ``dps`` digits: two Newton steps in mpmath from the float64 x0; returns (x, its
+    error bound, psi'(x))."""
+    x = mpmath.mpf(x0)
+    steps = []
+    for _ in range(2):
+        G, dG = _gdg(f.law, x, MP)
+        dpsi = G + x * dG
+        step = (x * G - 1 - m) / dpsi
+        x -= step
+        steps.append(abs(step))
+    if not steps[1] <= mpmath.mpf(10) ** -8 * max(steps[0], mpmath.mpf(10) ** (-dps - 5) * x):
+        raise ArithmeticError("the Newton steps of a factor's inverse did not converge")
+    return x, steps[1] + mpmath.mpf(10) ** (-dps - 5) * x, dpsi
+
+
+def _left_kind(fs) -> str:
+    """The kind of the edge at 0: 'soft' when every factor's density vanishes at 0 like a
+    positive power (its own edge at 0 is soft; a factor whose support starts above 0 has no
+    mass there), else 'hard'."""
+    for f in fs:
+        if f.zero:
+            first = min(f.law.edges(), key=lambda e: float(e.location))
+            if first.kind != "soft":
+                return "hard"
+    return "soft"
+
+
+def product_edges(factors, dps: int = 30, law=None) -> list | None:
+    """[left, right] Edges of ⊠ ``factors`` ((law, multiplicity) pairs) as in the module
+    docstring, or None when the module does not apply (a factor with atoms or several bands,
+    no factor reaching 0, or a right edge at a factor's edge).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> left, right = product_edges([(fa.free_poisson(1), 2)], dps=25)    # 27/4
+    >>> print(mpmath.nstr(right.location, 25), right.error < 1e-24, right.exponent)
+    6.75 True 1/2
+    """
+    if not applies(factors, law):
+        return None
+    try:
+        return _edges(factors, dps)
+    except (ArithmeticError, ValueError):
+        return None     # float64 could not tabulate or invert a factor: the caller's search
+
+
+def _edges(factors, dps):
+    fs = _factors(factors)
+    if not any(f.zero for f in fs):
+        return None
+    got = right_edge_float(factors)
+    if got is None:
+        return None
+    m0, _, xs0 = got
+    n = sum(f.k for f in fs)
+    curv = _second(fs, n, m0)
+    if not curv > 0:
+        return None
+    with mpmath.workdps(dps + 5):
+        m = mpmath.mpf(m0)
+        logX = (1 - n) * mpmath.log((1 + m) / m)
+        dF = (n - 1) / (m * (1 + m))
+        rel = mpmath.mpf(0)
+        for f, x0 in zip(fs, xs0):
+            x, err, dpsi = _polish(f, m, x0, dps)
+            logX += f.k * mpmath.log(x)
+            dF += f.k / (dpsi * x)
+            rel += f.k * err / x
+        X = mpmath.exp(logX)
+        err = X * (rel + dF * dF / mpmath.mpf(curv)) + mpmath.mpf(10) ** (-dps) * X
+    with mpmath.workdps(dps):
+        loc = +X
+    left = Edge(sp.S.Zero, _left_kind(fs), 0, "left")
+    right = Edge(loc, "soft", mpmath.mpf(mpmath.nstr(err, 3)) * (1 + mpmath.mpf(1) / 100),
+                 "right", sp.Rational(1, 2))
+    return [left, right]
