@@ -19,6 +19,7 @@ from ..numeric.engines import (Z, W, affine_bands, affine_edges, curve_from_s, m
                                positive, s_form_product)
 from ..numeric.stransform import s_compress, s_scale
 from ..numeric import sproduct
+from ..numeric.support import bands_of
 from ..transforms import cumulants as cm
 from ..numeric.params import parameter
 from ..numeric.records import Atom
@@ -414,7 +415,7 @@ class Mixture(_Composite):
                 continue
             own = law.edges(dps)
             found += own
-            spans += [(float(b.lo), float(b.hi)) for b in law.support(dps)]
+            spans += bands_of(own)
         spans.sort()
         if any(b[0] < a[1] for a, b in zip(spans, spans[1:])):
             return None

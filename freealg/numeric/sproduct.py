@@ -78,8 +78,8 @@ __all__ = ["applies", "product_edges", "right_edge_float"]
 
 def _band(law) -> tuple | None:
     """(a, b, a == 0) of a factor whose support is one interval [a, b] in [0, inf): one band of
-    its continuous part, its atoms (if any) inside [a, b]; None when the factor does not
-    qualify (unknowns, several bands, an atom outside the band, a symbolic support)."""
+    its continuous part and no atoms; None when the factor does not qualify (unknowns, several
+    bands, atoms, a symbolic support)."""
     def build():
         if getattr(law, "_nunk", 1) != 0:
             return None
@@ -88,13 +88,12 @@ def _band(law) -> tuple | None:
             if len(bands) != 1:
                 return None
             a, b = float(sp.N(bands[0].lo, 20)), float(sp.N(bands[0].hi, 20))
-            atoms = [float(sp.N(p.location, 20)) for p in law.atoms()]
+            atoms = law.atoms()
         except Exception:  # noqa: BLE001 (symbolic or unavailable: not this module's case)
             return None
         if not (0 <= a < b < math.inf) or atoms:
             return None
-        return (a, b, bool(sp.sympify(bands[0].lo) == 0) and 0.0 not in atoms,
-                sp.sympify(bands[0].hi))
+        return (a, b, bool(sp.sympify(bands[0].lo) == 0))
 
     memo = getattr(law, "_memo", None)
     return build() if memo is None else memo("sproduct_band", build)
@@ -136,7 +135,7 @@ class _Factor:
 
     def __init__(self, law, k):
         self.law, self.k = law, int(k)
-        self.a, self.b, self.zero, self.top = _band(law)
+        self.a, self.b, self.zero = _band(law)
         # a table of psi on x = b (1 + d), d from 1e-12 to 1e8 (psi decreasing): the starts
         # and brackets of the inversions
         self.xt = self.b * (1.0 + np.geomspace(1e-12, 1e8, 241))
@@ -188,17 +187,16 @@ def _factors(factors) -> list:
 
 
 def _F(fs, n, m):
-    """(F(m) = log X(m), F'(m), xs, dpsis) in float64 on an array m."""
+    """(F(m) = log X(m), F'(m), xs) in float64 on an array m."""
     F = (1 - n) * np.log1p(1.0 / m)
     dF = (n - 1) / (m * (1.0 + m))
-    xs, ds = [], []
+    xs = []
     for f in fs:
         x, dpsi = f.invert(m)
         F = F + f.k * np.log(x)
         dF = dF + f.k / (dpsi * x)
         xs.append(x)
-        ds.append(dpsi)
-    return F, dF, xs, ds
+    return F, dF, xs
 
 
 def right_edge_float(factors) -> tuple | None:
@@ -212,7 +210,11 @@ def right_edge_float(factors) -> tuple | None:
     >>> round(m, 12), round(r, 12)
     (0.5, 6.75)
     """
-    fs = _factors(factors)
+    return _right_edge(_factors(factors))
+
+
+def _right_edge(fs) -> tuple | None:
+    """:func:`right_edge_float` on built factors (each tabulates its psi once)."""
     n = sum(f.k for f in fs)
     top = min(f.M for f in fs) * (1 - 1e-9)
     bottom = max(f.pt[-1] for f in fs) * (1 + 1e-9)
@@ -227,7 +229,7 @@ def right_edge_float(factors) -> tuple | None:
     bracket = None
     for start in range(0, len(grid), 24):
         ms = grid[start:start + 24]
-        _, dF, _, _ = _F(fs, n, ms)
+        _, dF, _ = _F(fs, n, ms)
         bad = np.nonzero(~np.isfinite(dF))[0]
         ended = bool(bad.size)
         if ended:
@@ -272,14 +274,14 @@ def right_edge_float(factors) -> tuple | None:
             side = 1
         if b - a <= 4e-16 * b or d == 0:
             break
-    Fm, _, xm, _ = _F(fs, n, np.array([m]))
+    Fm, _, xm = _F(fs, n, np.array([m]))
     return float(m), float(np.exp(Fm[0])), [float(x[0]) for x in xm]
 
 
 def _second(fs, n, m) -> float:
     """Half the float64 second difference of F at m (a lower bound of F'' near m)."""
     h = 1e-4 * m
-    _, d, _, _ = _F(fs, n, np.array([m - h, m + h]))
+    _, d, _ = _F(fs, n, np.array([m - h, m + h]))
     return 0.5 * float(d[1] - d[0]) / (2 * h)
 
 
@@ -335,7 +337,7 @@ def _edges(factors, dps):
     fs = _factors(factors)
     if not any(f.zero for f in fs):
         return None
-    got = right_edge_float(factors)
+    got = _right_edge(fs)
     if got is None:
         return None
     m0, _, xs0 = got
