@@ -278,14 +278,17 @@ def _continue(h: HermitizedProblem, z: np.ndarray) -> tuple:
     """Continuation of the float64 grid towards Im z = eps = 0, retried with finer schedules
     where it stops above 1e-4 scale. On the support the gauge mode softens as eps -> 0 (its
     singular value ~ eps) and the plain Newton stops near eps ~ 1e-6; the gauge-fixed
-    Gauss-Newton (:func:`_polish_np`) takes it from there."""
-    X, _, tr = h.solve_np(z)
+    Gauss-Newton (:func:`_polish_np`) takes it from there. The continuation stops at
+    t = 1e-7 scale, before its final plain Newton at eps = 0: on the support that Newton's
+    Jacobian is singular and it can land on the branch G_11 = 0 of the point outside (seen
+    2e-5 inside the boundary of u + c), which the gauge-fixed polish would keep."""
+    X, _, tr = h.solve_np(z, to_zero=False)
     tmin = 1e-4 * h.scale
     for steps in (80, 240):
         bad = np.nonzero(tr > tmin)[0]
         if bad.size == 0:
             break
-        X2, _, tr2 = h.solve_np(z[bad], steps=steps)
+        X2, _, tr2 = h.solve_np(z[bad], steps=steps, to_zero=False)
         better = tr2 < tr[bad]
         X[bad[better]], tr[bad[better]] = X2[better], tr2[better]
     return X, tr <= tmin

@@ -253,8 +253,10 @@ class Problem:
             act[idx[done | bad]] = False
         return X, conv, G
 
-    def solve_np(self, z, eps_t=0.0, steps=None):
-        """Continuation of the whole grid; returns (X, ok, t_reached)."""
+    def solve_np(self, z, eps_t=0.0, steps=None, to_zero=True):
+        """Continuation of the whole grid; returns (X, ok, t_reached). ``to_zero=False``
+        stops at the last positive t (1e-7 scale) instead of taking the final Newton at t = 0
+        (where a singular point may attract Newton to another branch)."""
         z = np.asarray(z, dtype=complex).ravel()
         n = z.size
         y = np.maximum(z.imag, 0)
@@ -269,7 +271,7 @@ class Problem:
             ts = [0.0]
         else:
             nsteps = steps or int(math.ceil(math.log(t0 / tmin) / math.log(4.0)))
-            ts = list(np.geomspace(t0, tmin, nsteps)) + [0.0]
+            ts = list(np.geomspace(t0, tmin, nsteps)) + ([0.0] if to_zero else [])
         zt = z.real + 1j * y
         X = self._guess_np(zt + 1j * t0, np.full(n, eps_t + t0))
         ok = np.ones(n, dtype=bool)

@@ -426,9 +426,14 @@ class BrownMeasure:
             t = lo[:, None] + (hi - lo)[:, None] * frac[None, :]
             ind = self._inside((c + t * dirs[:, None]).ravel()).reshape(t.shape)
             ind = np.where(np.isnan(ind), 1.0 if want_inside_at_lo else 0.0, ind)
-            good = ind > 0.5 if want_inside_at_lo else ind < 0.5
-            # the last point still on the lo side (contiguous from lo)
-            run = np.cumprod(good, axis=1).sum(axis=1)
+            if want_inside_at_lo:
+                # outer boundary: the last point inside (the solver's failure mode is a
+                # spurious "outside", the trivial branch G_11 = 0, never a spurious inside)
+                inside = ind > 0.5
+                run = np.where(inside.any(axis=1), per - np.argmax(inside[:, ::-1], axis=1), 0)
+            else:
+                # inner boundary: the first point inside
+                run = np.cumprod(ind < 0.5, axis=1).sum(axis=1)
             new_lo = np.where(run > 0, t[np.arange(t.shape[0]), np.maximum(run - 1, 0)], lo)
             new_hi = np.where(run < per, t[np.arange(t.shape[0]), np.minimum(run, per - 1)], hi)
             lo, hi = new_lo, new_hi
