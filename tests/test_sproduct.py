@@ -79,9 +79,44 @@ def test_tanh_jacobian_edge_error_bound_is_honest(tanh3):
     high = sproduct.product_edges(tanh3._args[0], dps=40, law=tanh3)[1]
     with mpmath.workdps(50):
         assert abs(low.location - high.location) <= low.error + high.error
-    # the float64 minimiser m limits the bound to about F'(m)^2/F'' ~ 1e-28 (the error term
-    # is quadratic in the float64 error of m)
-    assert low.error < 1e-18 and high.error < 1e-27
+    # m is refined by Newton on F' = 0 in mpmath: the bound is at the working digits (it was
+    # ~5e-29 at dps = 40 while m stayed the float64 minimiser)
+    assert low.error < 1e-19 and high.error < 1e-38
+
+
+def test_binary_product_factors():
+    # fa.free_multiplicative (two factors, e.g. an MLP of depth 2) lists its factors for this
+    # module (algebraic ones still take the exact curve by default): Fuss-Catalan
+    # MP(1) ⊠ MP(1) ends at 27/4 (Penson-Zyczkowski 2011)
+    law = fa.free_multiplicative(fa.free_poisson(1), fa.free_poisson(1))
+    left, right = sproduct.product_edges(law._sfactors(), 30, law)
+    with mpmath.workdps(60):
+        assert abs(mpmath.mpf(right.location) - mpmath.mpf(27) / 4) <= right.error < 1e-28
+    assert left.location == 0
+    # MP(1) ⊠ MP(3): the algebraic curve's discriminant edge (an independent engine path)
+    law = fa.free_multiplicative(fa.free_poisson(1), fa.free_poisson(3))
+    exact = law.edges(method="curve", dps=30)[-1]
+    got = sproduct.product_edges(law._sfactors(), 30, law)[1]
+    with mpmath.workdps(40):
+        assert abs(got.location - mpmath.mpf(sp.N(exact.location, 40))) <= \
+            got.error + float(exact.error or 0)
+
+
+def test_tanh_depth_two_agrees_with_the_float_bound_and_the_density():
+    law = fa.nn.MLP(2, "tanh").jacobian_system().law
+    assert type(law).__name__ == "FreeMultiplicative"          # two distinct layer laws
+    assert law._bands_proven(20)                              # this module's route
+    low, high = law.edges(dps=20)[1], law.edges(dps=40)[1]
+    with mpmath.workdps(50):
+        assert abs(low.location - high.location) <= low.error + high.error < 1e-19
+    r = float(high.location)
+    bound = s_edge_bound(((law._args[0], 1), (law._args[1], 1)))
+    assert r <= bound <= r * (1 + 1e-4)
+    d = law.density(np.array([r * (1 - 1e-3), r * (1 + 1e-6)]))
+    assert d[0] > 0 and d[1] == 0
+    # wrong-model control: one layer squared (the same law twice) has another edge
+    same = fa.free_product([(law._args[0], 2)])
+    assert abs(float(same.edges()[1].location) - r) > 1e-3
 
 
 def test_mixture_of_an_atom_and_a_band_has_the_band_edges():

@@ -18,7 +18,6 @@ from ..numeric import subordination as sub
 from ..numeric.engines import (Z, W, affine_bands, affine_edges, curve_from_s, merge_atoms,
                                positive, s_form_product)
 from ..numeric.stransform import s_compress, s_scale
-from ..numeric import sproduct
 from ..numeric.support import bands_of
 from ..transforms import cumulants as cm
 from ..numeric.params import parameter
@@ -26,12 +25,12 @@ from ..numeric.records import Atom
 from .base import Law, check, numeric_value
 from .catalog import Dirac
 from .composite import _Composite
-from .convolution import FreeAdditive, FreePower, _check_positive_factor
+from .convolution import FreeAdditive, FreePower, SProductEdges, _check_positive_factor
 
 __all__ = ["FreeProduct", "Affine", "Mixture", "FreeCompression", "MultiplicativeExponential"]
 
 
-class FreeProduct(_Composite):
+class FreeProduct(SProductEdges, _Composite):
     """Free multiplicative convolution of many laws, mu_1^{⊠k_1} ⊠ ... ⊠ mu_J^{⊠k_J}.
 
     S = prod_j S_j^{k_j} (Voiculescu 1987). With m = z G(z) - 1 and W_j defined by
@@ -120,27 +119,8 @@ class FreeProduct(_Composite):
     def _hull_float(self):
         return self._memo("hull_float", lambda: sub.product_hull(self._args[0], self._n))
 
-    def _curve_edges(self, dps: int, method: str | None):
-        """The two edges from the S-transform on the real axis (:mod:`freealg.numeric.sproduct`:
-        one band by theorem) for the default fold strategy, None where that does not apply."""
-        if method is not None or self._default("edges") != "fold":
-            return None
-        return self._memo(("sproduct_edges", dps),
-                          lambda: sproduct.product_edges(self._args[0], dps, self))
-
-    def _edges(self, dps: int, method: str | None = None):
-        got = self._curve_edges(dps, method)
-        return list(got) if got is not None else super()._edges(dps, method)
-
-    def _bands_proven(self, dps: int, method: str | None = None) -> bool:
-        # one band by theorem, no atoms: the mass audit has nothing to find
-        return self._curve_edges(dps, method) is not None
-
-    def _exponent_unmeasured(self, edge) -> bool:
-        # the left end 0: a float64 slope of the density there is pre-asymptotic (the tanh
-        # Jacobian's density still rises at 1e-7 and vanishes at 0) and costs minutes
-        return edge.side == "left" and edge.location == 0 and any(
-            v for k, v in self._cache.items() if isinstance(k, tuple) and k[0] == "sproduct_edges")
+    def _sfactors(self):
+        return self._args[0]
 
     @property
     def _path_ratio(self) -> float:

@@ -33,8 +33,10 @@ Newton in log x inside the bracket (bisection where a step leaves it), vectorise
 first minimum of F = log X is bracketed where F'(m) = (n - 1)/(m (1 + m)) +
 sum_j k_j x_j'(m)/x_j(m), x_j' = 1/(G_j + x_j G_j'), first turns positive on a geometric grid of
 m (16 points a decade, ascending), and located by the Illinois variant of regula falsi. At
-``dps`` digits each x_j(m) is polished by two Newton steps in mpmath (quadratic convergence:
-the second step bounds the error of the first's result), and r = X(m) with the error bound
+``dps`` digits m is refined by Newton steps on F'(m) = 0 in mpmath (F'' ~ the float64 second
+difference; the float64 minimiser leaves F' ~ 1e-7 where the terms of F' cancel) and each
+x_j(m) by Newton steps on x G_j(x) - 1 = m until a step is quadratically small or at the
+factor's rounding (the last step bounds the error), and r = X(m) with the error bound
 
     |X(m) - r| <= X (sum_j k_j |dx_j|/x_j + F'(m)^2 / F''_low) + 10^-dps X
 
@@ -286,19 +288,22 @@ def _second(fs, n, m) -> float:
 
 
 def _polish(f, m, x0, dps):
-    """x(m) to ``dps`` digits: two Newton steps in mpmath from the float64 x0; returns (x, its
-    error bound, psi'(x))."""
+    """x(m) to ``dps`` digits: Newton in mpmath from x0 (float64, or a polished x at a nearby
+    m) until a step is quadratically small or at the factor's rounding (at most 8 steps);
+    returns (x, its error bound: the last step plus rounding, psi'(x))."""
     x = mpmath.mpf(x0)
-    steps = []
-    for _ in range(2):
+    steps: list = []
+    floor = mpmath.mpf(10) ** (-dps - 3) * abs(x)
+    for _ in range(8):
         G, dG = _gdg(f.law, x, MP)
         dpsi = G + x * dG
         step = (x * G - 1 - m) / dpsi
         x -= step
         steps.append(abs(step))
-    if not steps[1] <= mpmath.mpf(10) ** -8 * max(steps[0], mpmath.mpf(10) ** (-dps - 5) * x):
-        raise ArithmeticError("the Newton steps of a factor's inverse did not converge")
-    return x, steps[1] + mpmath.mpf(10) ** (-dps - 5) * x, dpsi
+        if steps[-1] <= floor or (len(steps) > 1 and steps[-1] <= steps[-2] ** 2 / abs(x)
+                                  and steps[-1] <= mpmath.mpf(10) ** -8 * steps[-2]):
+            return x, steps[-1] + mpmath.mpf(10) ** (-dps - 5) * x, dpsi
+    raise ArithmeticError("the Newton steps of a factor's inverse did not converge")
 
 
 def _left_kind(fs) -> str:
@@ -347,14 +352,22 @@ def _edges(factors, dps):
         return None
     with mpmath.workdps(dps + 5):
         m = mpmath.mpf(m0)
-        logX = (1 - n) * mpmath.log((1 + m) / m)
-        dF = (n - 1) / (m * (1 + m))
-        rel = mpmath.mpf(0)
-        for f, x0 in zip(fs, xs0):
-            x, err, dpsi = _polish(f, m, x0, dps)
-            logX += f.k * mpmath.log(x)
-            dF += f.k / (dpsi * x)
-            rel += f.k * err / x
+        xs = [mpmath.mpf(x0) for x0 in xs0]
+        for _ in range(6):
+            logX = (1 - n) * mpmath.log((1 + m) / m)
+            dF = (n - 1) / (m * (1 + m))
+            rel = mpmath.mpf(0)
+            for j, f in enumerate(fs):
+                xs[j], err, dpsi = _polish(f, m, xs[j], dps)
+                logX += f.k * mpmath.log(xs[j])
+                dF += f.k / (dpsi * xs[j])
+                rel += f.k * err / xs[j]
+            # F'(m)^2 / F''_low bounds X(m)/X(m_+) - 1 to first order; one Newton step on
+            # F' = 0 (F'' ~ 2 curv) squares it (the float64 minimiser leaves F' ~ 1e-7 where
+            # the terms of F' cancel)
+            if dF * dF / curv <= mpmath.mpf(10) ** (-dps - 3):
+                break
+            m -= dF / (2 * curv)
         X = mpmath.exp(logX)
         err = X * (rel + dF * dF / mpmath.mpf(curv)) + mpmath.mpf(10) ** (-dps) * X
     with mpmath.workdps(dps):
