@@ -154,7 +154,7 @@ class FreePower(_Composite):
         return {"G": G, "omega": w[0]}
 
 
-class SProductEdges(Law):
+class _SProductEdges(Law):
     """Edges of ⊠ products of one-band positive laws from the S-transform on the real axis
     (:mod:`freealg.numeric.sproduct`: one band by theorem, no density scan); the class lists
     its factors as (law, multiplicity) pairs in ``_sfactors``."""
@@ -187,7 +187,7 @@ class SProductEdges(Law):
             v for k, v in self._cache.items() if isinstance(k, tuple) and k[0] == "sproduct_edges")
 
 
-class FreeMultiplicative(SProductEdges, _Binary):
+class FreeMultiplicative(_SProductEdges, _Binary):
     """Free multiplicative convolution mu ⊠ nu of laws on [0, inf) (law of a^{1/2} b a^{1/2}).
 
     Examples

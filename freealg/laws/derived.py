@@ -25,12 +25,12 @@ from ..numeric.records import Atom
 from .base import Law, check, numeric_value
 from .catalog import Dirac
 from .composite import _Composite
-from .convolution import FreeAdditive, FreePower, SProductEdges, _check_positive_factor
+from .convolution import FreeAdditive, FreePower, _SProductEdges, _check_positive_factor
 
 __all__ = ["FreeProduct", "Affine", "Mixture", "FreeCompression", "MultiplicativeExponential"]
 
 
-class FreeProduct(SProductEdges, _Composite):
+class FreeProduct(_SProductEdges, _Composite):
     """Free multiplicative convolution of many laws, mu_1^{⊠k_1} ⊠ ... ⊠ mu_J^{⊠k_J}.
 
     S = prod_j S_j^{k_j} (Voiculescu 1987). With m = z G(z) - 1 and W_j defined by
