@@ -84,6 +84,19 @@ def test_tanh_jacobian_edge_error_bound_is_honest(tanh3):
     assert low.error < 1e-19 and high.error < 1e-38
 
 
+@pytest.mark.parametrize("dps", [15, 30])
+def test_depth_two_edge_error_bounds_the_true_error(dps):
+    # the reference at 45 digits; every reported error must bound the distance to it. The
+    # mpmath stage once ran at dps + 5 digits, where a layer law's G by quadrature keeps only
+    # ~dps - 4: at dps = 15 the edge was 8.7e-15 off with a reported error of 8.8e-16
+    law = fa.nn.MLP(2, "tanh").jacobian_system().law
+    ref = law.edges(dps=45)[1]
+    got = law.edges(dps=dps)[1]
+    with mpmath.workdps(60):
+        assert abs(mpmath.mpf(got.location) - mpmath.mpf(ref.location)) <= got.error - ref.error
+    assert got.error < 10.0 ** (1 - dps)
+
+
 def test_binary_product_factors():
     # fa.free_multiplicative (two factors, e.g. an MLP of depth 2) lists its factors for this
     # module (algebraic ones still take the exact curve by default): Fuss-Catalan
