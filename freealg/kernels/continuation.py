@@ -279,7 +279,13 @@ def solve_np(system, z, *, ratio: float = 0.25, tol: float = 1e-13, maxit: int =
     info = PathInfo()
     ok = np.ones(N, dtype=bool)
     w = [np.asarray(g, dtype=complex) * np.ones(N) for g in system.guess(x + 1j * Y, NP)]
-    w, its, converged, _ = _newton_np(system, x + 1j * np.maximum(Y, y_target), w, tol, 3 * maxit)
+    # a point on the way (above its target) need only lie well inside the Newton basin of the
+    # next step: it is solved to PATH_TOL (the residuals of a law whose G is a quadrature
+    # amplify its ~1e-15 noise, e.g. by 1/|m| ~ |z| for a ⊠ product, and a path tolerance of
+    # 1e-13 sent such points to the retries by chance); the target itself to ``tol``
+    path_tol = max(tol, PATH_TOL)
+    w, its, converged, _ = _newton_np(system, x + 1j * np.maximum(Y, y_target), w,
+                                      np.where(Y > y_target, path_tol, tol), 3 * maxit)
     ok &= converged
     info.newton_iterations += its
     active = np.arange(N)
@@ -301,19 +307,30 @@ def solve_np(system, z, *, ratio: float = 0.25, tol: float = 1e-13, maxit: int =
                 if active.size == 0:
                     break
         y_new = np.maximum(level, y_target[active]) if k <= nsteps else y_target[active]
-        # Euler predictor along the branch, then Newton (big steps stay in the basin even
-        # where the solution bends quickly, e.g. ⊠ of many factors)
+        # Euler predictor along the branch in log w against log z, then Newton: far from the
+        # support the unknowns are powers of z (G ~ 1/z, a subordination function ~ z, the
+        # m of a ⊠ product ~ 1/z), for which this predictor is exact and the linear one
+        # (w + w' dz) is not: with a step ratio of 1/4 it lands ~2x off, outside the Newton
+        # basin of equations like W m = const (Newton diverged at every point of a ⊠ of ten
+        # layer laws). Where w = 0, the power is not finite or |z| < POWER_FROM * scale, the
+        # linear predictor
         y_old = Y * ratio ** (k - 1) if k > 1 else np.full(active.size, Y)
         y_old = np.maximum(y_old, y_target[active])
         with np.errstate(all="ignore"):
             t = _tangent_np(system, x[active] + 1j * y_old, wa)
-            pred = [wi + ti * 1j * (y_new - y_old) for wi, ti in zip(wa, t)]
+            z_old = x[active] + 1j * y_old
+            log_ratio = np.log((x[active] + 1j * y_new) / z_old)
+            far = np.abs(x[active] + 1j * y_new) >= POWER_FROM * system.scale
+            pred = [np.where(np.isfinite(q) & far, q, wi + ti * 1j * (y_new - y_old))
+                    for q, wi, ti in ((wi * np.exp(z_old * ti / wi * log_ratio), wi, ti)
+                                      for wi, ti in zip(wa, t))]
         pred = [np.where(np.isfinite(p), p, wi) for p, wi in zip(pred, wa)]
-        wn, its, conv, _ = _newton_np(system, x[active] + 1j * y_new, pred, tol, maxit)
+        tol_k = np.where(y_new > y_target[active], path_tol, tol)
+        wn, its, conv, _ = _newton_np(system, x[active] + 1j * y_new, pred, tol_k, maxit)
         if not np.all(conv):  # fall back to the plain start where the predictor misled
             bad = ~conv
             wb, itsb, convb, _ = _newton_np(system, x[active][bad] + 1j * np.broadcast_to(
-                y_new, active.shape)[bad], [wi[bad] for wi in wa], tol, maxit)
+                y_new, active.shape)[bad], [wi[bad] for wi in wa], tol_k[bad], maxit)
             for i in range(n):
                 wn[i][bad] = wb[i]
             conv[bad] = convb
@@ -351,6 +368,7 @@ def _newton_np(system, z, w, tol, maxit, admissible=False):
     w = [np.array(wi, dtype=complex) for wi in w]
     done = np.zeros(len(z), dtype=bool)
     its = 0
+    step = prev = np.full(len(z), np.inf)
     with np.errstate(all="ignore"):
         for its in range(1, maxit + 1):  # noqa: B007 (the count is returned)
             res, G, _ = _evaluate(system, z, w, NP)
@@ -360,6 +378,7 @@ def _newton_np(system, z, w, tol, maxit, admissible=False):
             done |= NP.norm(F) <= 64 * np.finfo(float).eps
             J = [[r.d[j] for j in range(n)] for r in res]
             dw = NP.solve(J, F)
+            prev = np.where(done, prev, step)
             # per-component relative step (unknowns can differ by many orders of magnitude)
             step = NP.norm([np.abs(d) / np.maximum(np.abs(q), 1e-300) for d, q in zip(dw, w)])
             finite = np.isfinite(step)
@@ -371,6 +390,13 @@ def _newton_np(system, z, w, tol, maxit, admissible=False):
                 break
         res, G, args = _evaluate(system, z, w, NP)
         resid = NP.norm([r.v for r in res])
+        # the last update, when maxit ends the loop: converged where the (relative) residual
+        # is at rounding level and the steps converge quadratically (the last s_k at most
+        # 1e-3 of the one before, and the error left after it, ~ s_k^3 / s_(k-1)^2, below
+        # tol): a jump to the axis typically ends with steps 1e-4, 1e-8 and a residual of
+        # 1e-16. Near a singular point (an edge) Newton converges linearly: not accepted
+        done |= ((resid <= 64 * np.finfo(float).eps) & (step <= 1e-3 * prev)
+                 & (step ** 3 <= tol * prev ** 2))
     if admissible:
         adm = np.isfinite(resid)
         for a in args:
@@ -378,6 +404,12 @@ def _newton_np(system, z, w, tol, maxit, admissible=False):
         return w, its, done, resid, adm
     return w, its, done, resid
 
+
+#: the Newton tolerance (relative step) at the points of a float64 path above its target
+PATH_TOL = 1e-10
+#: the predictor in log w against log z is used where |z| >= POWER_FROM * system.scale (below,
+#: near a hard edge at 0, it could start Newton in the basin of another root)
+POWER_FROM = 0.5
 
 #: grid continuation along x: the fewest points (one Im z) for which it is used, and the spacing
 #: (in grid points, a power of 2) of the points that follow the path from x + iY

@@ -18,6 +18,7 @@ from ..numeric import subordination as sub
 from ..numeric.engines import (Z, W, affine_bands, affine_edges, curve_from_s, merge_atoms,
                                positive, s_form_product)
 from ..numeric.stransform import s_compress, s_scale
+from ..numeric.sproduct import hull_float
 from ..numeric.support import bands_of
 from ..transforms import cumulants as cm
 from ..numeric.params import parameter
@@ -117,7 +118,13 @@ class FreeProduct(_SProductEdges, _Composite):
         return int(total) + 1 if sp.sympify(total).is_number else None
 
     def _hull_float(self):
-        return self._memo("hull_float", lambda: sub.product_hull(self._args[0], self._n))
+        def build():
+            # one band [0, r] by theorem where the S-transform edges apply: r from the float64
+            # minimum of X (~3x cheaper than the bisection of every psi in product_hull)
+            got = self._default("edges") == "fold" and hull_float(self._args[0], self)
+            return got or sub.product_hull(self._args[0], self._n)
+
+        return self._memo("hull_float", build)
 
     def _sfactors(self):
         return self._args[0]
