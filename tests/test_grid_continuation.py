@@ -122,3 +122,22 @@ def test_grid_refuses_systems_without_component_transforms():
     law = fa.multiplicative_exponential(1)
     z = np.linspace(-0.1, 5.0, 1000) + 1e-6j
     assert cont._solve_grid(law._system(), z, ratio=0.25, tol=1e-13, maxit=12) is None
+
+
+@pytest.mark.slow
+def test_product_of_ten_layer_laws_follows_one_schedule():
+    # the depth-10 tanh Jacobian, a ⊠ of ten distinct layer laws. Far from the support its
+    # unknowns are powers of z (m ~ 1/z, W_l ~ z): the linear predictor landed ~2x off after a
+    # step ratio of 1/4 and Newton diverged at every point (all of them were re-run on a finer
+    # schedule), and points above the axis stalled at the noise of the layers' quadrature G
+    import mpmath
+
+    law = fa.nn.MLP(10, "tanh").jacobian_system().law
+    r = law._hull_float()[1]
+    x = np.linspace(0.02, 0.98, 60) * r
+    _, G, info = _solve(law, x)
+    assert not info.failed.any() and info.retried == 0
+    # the density against the mpmath path (16 digits) at a bulk point
+    k = 30
+    ref = float(law.density(mpmath.mpf(x[k]), dps=16))
+    assert -G[k].imag / np.pi == pytest.approx(ref, rel=1e-10)

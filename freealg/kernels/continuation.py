@@ -312,15 +312,16 @@ def solve_np(system, z, *, ratio: float = 0.25, tol: float = 1e-13, maxit: int =
         # m of a ⊠ product ~ 1/z), for which this predictor is exact and the linear one
         # (w + w' dz) is not: with a step ratio of 1/4 it lands ~2x off, outside the Newton
         # basin of equations like W m = const (Newton diverged at every point of a ⊠ of ten
-        # layer laws). Where w = 0, the power is not finite or |z| < POWER_FROM * scale, the
-        # linear predictor
+        # layer laws). Where w = 0, the power is not finite, or z is near the axis and 0
+        # (see POWER_FROM), the linear predictor
         y_old = Y * ratio ** (k - 1) if k > 1 else np.full(active.size, Y)
         y_old = np.maximum(y_old, y_target[active])
         with np.errstate(all="ignore"):
             t = _tangent_np(system, x[active] + 1j * y_old, wa)
             z_old = x[active] + 1j * y_old
             log_ratio = np.log((x[active] + 1j * y_new) / z_old)
-            far = np.abs(x[active] + 1j * y_new) >= POWER_FROM * system.scale
+            far = ((np.abs(x[active] + 1j * y_new) >= POWER_FROM * system.scale)
+                   | (y_new >= POWER_HEIGHT * system.scale))
             pred = [np.where(np.isfinite(q) & far, q, wi + ti * 1j * (y_new - y_old))
                     for q, wi, ti in ((wi * np.exp(z_old * ti / wi * log_ratio), wi, ti)
                                       for wi, ti in zip(wa, t))]
@@ -407,9 +408,11 @@ def _newton_np(system, z, w, tol, maxit, admissible=False):
 
 #: the Newton tolerance (relative step) at the points of a float64 path above its target
 PATH_TOL = 1e-10
-#: the predictor in log w against log z is used where |z| >= POWER_FROM * system.scale (below,
-#: near a hard edge at 0, it could start Newton in the basin of another root)
+#: the predictor in log w against log z is used where |z| >= POWER_FROM * system.scale or
+#: Im z >= POWER_HEIGHT * system.scale (used all the way to the axis next to a hard edge at 0, it
+#: started Newton in the basin of a real root there)
 POWER_FROM = 0.5
+POWER_HEIGHT = 0.1
 
 #: grid continuation along x: the fewest points (one Im z) for which it is used, and the spacing
 #: (in grid points, a power of 2) of the points that follow the path from x + iY
