@@ -313,21 +313,23 @@ def solve_np(system, z, *, ratio: float = 0.25, tol: float = 1e-13, maxit: int =
         # (w + w' dz) is not: with a step ratio of 1/4 it lands ~2x off, outside the Newton
         # basin of equations like W m = const (Newton diverged at every point of a ⊠ of ten
         # layer laws). Where w = 0, the power is not finite, or z is near the axis and 0
-        # (see POWER_FROM), the linear predictor
+        # (see POWER_FROM), the linear predictor is used
         y_old = Y * ratio ** (k - 1) if k > 1 else np.full(active.size, Y)
         y_old = np.maximum(y_old, y_target[active])
+        z_old = x[active] + 1j * y_old
+        z_new = x[active] + 1j * y_new
+        far = ((np.abs(z_new) >= POWER_FROM * system.scale)
+               | (y_new >= POWER_HEIGHT * system.scale))
+        pred = []
         with np.errstate(all="ignore"):
-            t = _tangent_np(system, x[active] + 1j * y_old, wa)
-            z_old = x[active] + 1j * y_old
-            log_ratio = np.log((x[active] + 1j * y_new) / z_old)
-            far = ((np.abs(x[active] + 1j * y_new) >= POWER_FROM * system.scale)
-                   | (y_new >= POWER_HEIGHT * system.scale))
-            pred = [np.where(np.isfinite(q) & far, q, wi + ti * 1j * (y_new - y_old))
-                    for q, wi, ti in ((wi * np.exp(z_old * ti / wi * log_ratio), wi, ti)
-                                      for wi, ti in zip(wa, t))]
+            log_ratio = np.log(z_new / z_old)
+            for wi, ti in zip(wa, _tangent_np(system, z_old, wa)):
+                power = wi * np.exp(z_old * ti / wi * log_ratio)
+                linear = wi + ti * (z_new - z_old)
+                pred.append(np.where(np.isfinite(power) & far, power, linear))
         pred = [np.where(np.isfinite(p), p, wi) for p, wi in zip(pred, wa)]
         tol_k = np.where(y_new > y_target[active], path_tol, tol)
-        wn, its, conv, _ = _newton_np(system, x[active] + 1j * y_new, pred, tol_k, maxit)
+        wn, its, conv, _ = _newton_np(system, z_new, pred, tol_k, maxit)
         if not np.all(conv):  # fall back to the plain start where the predictor misled
             bad = ~conv
             wb, itsb, convb, _ = _newton_np(system, x[active][bad] + 1j * np.broadcast_to(

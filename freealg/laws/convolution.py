@@ -164,10 +164,14 @@ class _SProductEdges(Law):
     def _sfactors(self):
         raise NotImplementedError
 
+    def _sproduct_route(self, method: str | None = None) -> bool:
+        """Whether the S-transform module is the route (the default fold strategy)."""
+        return method is None and self._default("edges") == "fold"
+
     def _curve_edges(self, dps: int, method: str | None):
         """The two edges from the S-transform on the real axis (:mod:`freealg.numeric.sproduct`:
         one band by theorem) for the default fold strategy, None where that does not apply."""
-        if method is not None or self._default("edges") != "fold":
+        if not self._sproduct_route(method):
             return None
         return self._memo(("sproduct_edges", dps),
                           lambda: sproduct.product_edges(self._sfactors(), dps, self))

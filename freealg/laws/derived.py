@@ -121,7 +121,7 @@ class FreeProduct(_SProductEdges, _Composite):
         def build():
             # one band [0, r] by theorem where the S-transform edges apply: r from the float64
             # minimum of X (~3x cheaper than the bisection of every psi in product_hull)
-            got = self._default("edges") == "fold" and hull_float(self._args[0], self)
+            got = self._sproduct_route() and hull_float(self._args[0], self)
             return got or sub.product_hull(self._args[0], self._n)
 
         return self._memo("hull_float", build)

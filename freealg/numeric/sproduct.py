@@ -355,7 +355,7 @@ def product_edges(factors, dps: int = 30, law=None) -> list | None:
     if not applies(factors, law):
         return None
     try:
-        return _edges(factors, dps)
+        return _edges(factors, dps, law)
     except (ArithmeticError, ValueError):
         return None     # float64 could not tabulate or invert a factor: the caller's search
 
@@ -377,18 +377,26 @@ def hull_float(factors, law=None) -> tuple | None:
     if not applies(factors, law):
         return None
     try:
-        fs = _factors(factors)
-        got = _right_edge(fs) if any(f.zero for f in fs) else None
+        _, got = _float_minimum(factors, law)
     except (ArithmeticError, ValueError):
         return None
     return None if got is None else (float(np.finfo(float).tiny), got[1] * (1 + 1e-9))
 
 
-def _edges(factors, dps):
-    fs = _factors(factors)
-    if not any(f.zero for f in fs):
-        return None
-    got = _right_edge(fs)
+def _float_minimum(factors, law=None) -> tuple:
+    """(built factors, :func:`_right_edge` of them or None when no factor reaches 0), kept on
+    ``law`` when given: the hull and the edges at every dps share one float64 minimisation."""
+
+    def build():
+        fs = _factors(factors)
+        return fs, (_right_edge(fs) if any(f.zero for f in fs) else None)
+
+    memo = getattr(law, "_memo", None)
+    return build() if memo is None else memo("sproduct_float_minimum", build)
+
+
+def _edges(factors, dps, law=None):
+    fs, got = _float_minimum(factors, law)
     if got is None:
         return None
     m0, _, xs0 = got
