@@ -423,18 +423,53 @@ def _terms(pc: Piece, p: _Point, side: int, dn, df, wt, want_d: bool, be: Backen
     return t1, t2
 
 
+def _far_terms(z, x0, lo, hi) -> tuple:
+    """(log(z - lo) - log(z - hi), (z - x0) R - that log) in float64 by their series in
+    a = (hi - x0)/(z - x0), b = (lo - x0)/(z - x0) where |a|, |b| <= 1/4 (NaN elsewhere):
+
+        log(z - lo) - log(z - hi) = sum_k>=1 (a^k - b^k)/k,
+        (z - x0) R - log(...) = sum_k>=2 (1 - 1/k)(a^k - b^k).
+
+    The closed forms cancel there: both are O((hi - lo)/z) (the second O(1/z^2)) from terms of
+    size log z and 1/z, which cost G about eps |z|/(hi - lo) relative and G' all its digits at
+    |z| ~ 1e7 (hi - lo): psi(x) = x G(x) - 1 and psi' = G + x G' far from the support, which the
+    S-transform tables read, came out with the wrong sign."""
+    w = 1 / (z - x0)
+    a, b = (hi - x0) * w, (lo - x0) * w
+    ok = np.maximum(np.abs(a), np.abs(b)) <= 0.25
+    a, b = np.where(ok, a, 0), np.where(ok, b, 0)
+    L = np.zeros(np.shape(z), dtype=complex)
+    T = np.zeros(np.shape(z), dtype=complex)
+    ak, bk = a, b
+    for k in range(1, 28):                        # 4^-27 < 1e-16
+        d = ak - bk
+        L += d / k
+        if k > 1:
+            T += (1 - 1 / k) * d
+        ak, bk = ak * a, bk * b
+    return np.where(ok, L, np.nan), np.where(ok, T, np.nan)
+
+
 def _close(pc: Piece, p: _Point, S0, S1, want_d: bool, be: Backend) -> tuple:
-    """Add back the subtracted c0 + c1 (x - x0) terms in closed form."""
+    """Add back the subtracted c0 + c1 (x - x0) terms in closed form (float64: by their series
+    far from the piece, :func:`_far_terms`)."""
     z, c0, c1 = p.z, p.c0, p.c1
     if be is MP and c0 == 0 and c1 == 0:
         return S0, (-S1 if want_d else None)
     Lz = be.log(z - pc.lo) - be.log(z - pc.hi)
+    if be is NP:
+        Lf, Tf = _far_terms(z, p.x0, pc.lo, pc.hi)
+        far = np.isfinite(Lf)
+        Lz = np.where(far, Lf, Lz)
     G = S0 + _where(be, c0 != 0, c0 * Lz, 0.0)
     if not want_d:
         return G, None
-    R = 1 / (z - pc.hi) - 1 / (z - pc.lo)
+    R = (pc.hi - pc.lo) / ((z - pc.hi) * (z - pc.lo))      # 1/(z - hi) - 1/(z - lo)
+    T = (z - p.x0) * R - Lz
+    if be is NP:
+        T = np.where(far, Tf, T)
     return G, -(S1 + _where(be, c0 != 0, c0 * R, 0.0)
-                + _where(be, c1 != 0, c1 * ((z - p.x0) * R - Lz), 0.0))
+                + _where(be, c1 != 0, c1 * T, 0.0))
 
 
 def _piece_gdg_np(pc: Piece, z, want_d: bool):
@@ -449,8 +484,10 @@ def _piece_gdg_np(pc: Piece, z, want_d: bool):
         p = _setup(pc, z, want_d, NP)
         ys = p.ys
         # nodes within sqrt(eps) of s* carry rounding noise eps/d^2 in the G' integrand (true
-        # size O(rho'' d)): dropped
-        dmin = 1.5e-8 * (pc.s1 - pc.s0)
+        # size O(rho'' d)) where the subtraction cancels: dropped there. Without a subtraction
+        # (c0 = c1 = 0: a critical or cut end) the integrand is w/(z - X)^2 itself, and
+        # dropping it lost ~1e-7 of G' far from the piece (psi' of ELU's layer law at x = 10)
+        dmin = np.where((p.c0 != 0) | (p.c1 != 0), 1.5e-8 * (pc.s1 - pc.s0), -1.0)
         for side, Wall, oall in ((-1, p.wl, p.wr), (1, p.wr, p.wl)):
             rows = np.nonzero(Wall > 0)[0]
             if not rows.size:
@@ -476,7 +513,8 @@ def _piece_gdg_np(pc: Piece, z, want_d: bool):
                 t1, t2 = _terms(pc, p.rows(r), side, dn, df, wt * om, want_d, NP)
                 G[r] += np.sum(np.where(np.isfinite(t1), t1, 0.0), axis=1)
                 if want_d:
-                    I2[r] += np.sum(np.where(np.isfinite(t2) & (dn > dmin), t2, 0.0), axis=1)
+                    I2[r] += np.sum(np.where(np.isfinite(t2) & (dn > dmin[r][:, None]), t2,
+                                             0.0), axis=1)
         return _close(pc, p, G, I2, want_d, NP)
 
 
@@ -500,7 +538,9 @@ def _piece_gdg_mp(pc: Piece, z, want_d: bool, rel):
         for d0, d1, ye in _segment_plan(W, other, p.ys):
             segs.append((side, W, d0, d1, ye, mpmath.log1p((d1 - d0) / ye)))
     zero = mpmath.mpf(0)
-    dmin = mpmath.ldexp(1, -mpmath.mp.prec // 2) * (pc.s1 - pc.s0)
+    dmin = mpmath.ldexp(1, -mpmath.mp.prec // 2) * (pc.s1 - pc.s0)   # as in _piece_gdg_np
+    if p.c0 == 0 and p.c1 == 0:
+        dmin = -1
 
     def F(sg, ta):
         out0, out1 = zero, zero
