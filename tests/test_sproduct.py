@@ -144,3 +144,35 @@ def test_mixture_of_an_atom_and_a_band_has_the_band_edges():
     assert [(float(b.lo), float(b.hi)) for b in law.support()] == \
         [(float(b.lo), float(b.hi)) for b in band.support()]
     assert len(law.atoms()) == 1
+
+
+def test_factors_with_an_atom_inside_their_band():
+    # ELU's layer law: an atom 1/2 at 1 (h > 0) at the top of the band [0, 1] of exp(2h)
+    # (h < 0). Its support is still one interval, which is all the connectedness of a free
+    # multiplicative product needs (Belinschi-Bercovici-Ho 2024 hold for arbitrary measures),
+    # psi stays decreasing beyond the band (it only tends to infinity at the atom), and three
+    # atoms of mass 1/2 leave the product none (mass sum - 2 < 0). Before, these factors went
+    # to the generic scan: > 150 s at depth 3
+    law = fa.nn.MLP(3, "elu").jacobian_system().law
+    fs = law._args[0]
+    assert all(f.atoms() for f, _ in fs) and not law.atoms()
+    assert sproduct.applies(fs, law) and law._bands_proven(30)
+    left, right = law.edges()
+    r = float(right.location)
+    # the float64 bound from bisections of every factor's psi, and the float64 density of the
+    # subordination solver on both sides (independent paths)
+    bound = s_edge_bound(fs)
+    assert r <= bound <= r * (1 + 1e-4)
+    d = law.density(np.array([r * (1 - 1e-3), r * (1 + 1e-6)]))
+    assert d[0] > 0 and d[1] == 0
+    # the error bound holds against 40 digits
+    low = sproduct.product_edges(fs, dps=15, law=law)[1]
+    high = sproduct.product_edges(fs, dps=40, law=law)[1]
+    with mpmath.workdps(50):
+        assert abs(low.location - high.location) <= low.error - high.error
+    assert low.error < 1e-14
+    # the left end 0 is soft: exp(2h) puts a density vanishing faster than any power at 0
+    assert (left.location, left.kind) == (0, "soft")
+    # wrong-model control: the same layers at depth 4
+    other = fa.nn.MLP(4, "elu").jacobian_system().law
+    assert abs(float(other.edges()[1].location) - r) > 1e-3

@@ -82,8 +82,8 @@ __all__ = ["applies", "product_edges", "right_edge_float", "hull_float"]
 
 def _band(law) -> tuple | None:
     """(a, b, a == 0) of a factor whose support is one interval [a, b] in [0, inf): one band of
-    its continuous part and no atoms; None when the factor does not qualify (unknowns, several
-    bands, atoms, a symbolic support)."""
+    its continuous part and atoms only inside it; None when the factor does not qualify
+    (unknowns, several bands, an atom outside the band, a symbolic support)."""
     def build():
         if getattr(law, "_nunk", 1) != 0:
             return None
@@ -95,8 +95,13 @@ def _band(law) -> tuple | None:
             atoms = law.atoms()
         except Exception:  # noqa: BLE001 (symbolic or unavailable: not this module's case)
             return None
-        if not (0 <= a < b < math.inf) or atoms:
+        if not (0 <= a < b < math.inf):
             return None
+        # atoms inside [a, b] keep the support one interval (an atom at 0 would be one of the
+        # product: ``applies`` refuses a product with atoms)
+        for loc, _mass in atoms:
+            if not a <= float(sp.N(loc, 20)) <= b:
+                return None
         return (a, b, bool(sp.sympify(bands[0].lo) == 0))
 
     memo = getattr(law, "_memo", None)
@@ -342,8 +347,8 @@ def _left_kind(fs) -> str:
 
 def product_edges(factors, dps: int = 30, law=None) -> list | None:
     """[left, right] Edges of ⊠ ``factors`` ((law, multiplicity) pairs) as in the module
-    docstring, or None when the module does not apply (a factor with atoms or several bands,
-    no factor reaching 0, or a right edge at a factor's edge).
+    docstring, or None when the module does not apply (a factor with an atom outside its band
+    or several bands, no factor reaching 0, or a right edge at a factor's edge).
 
     Examples
     --------
