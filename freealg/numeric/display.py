@@ -203,7 +203,8 @@ def shown(x: Any, error: Any = 0, dps: int | None = None) -> tuple[str, str | No
         if isinstance(x, sp.Float):
             if not error and dps is None:      # sympy's own digits (its precision)
                 return str(x), None
-            return _mpf_shown(mpmath.mpf(x._mpf_), error, dps)
+            with mpmath.workprec(max(x._prec, mpmath.mp.prec)):   # all of its digits
+                return _mpf_shown(mpmath.mpf(x._mpf_), error, dps)
         return str(x), error_text(error)
     if isinstance(x, (float, np.floating)):
         if error and math.isfinite(float(x)):

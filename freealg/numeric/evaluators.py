@@ -32,8 +32,26 @@ __all__ = ["evaluator", "pair_evaluator", "complex_pair", "callable_evaluator",
 _LAM = sp.Symbol("x_freealg_arg")
 
 
+_LAMBDIFIED: dict = {}
+
+
 def _lambdify(expr: Any, var: sp.Symbol, modules: Any, cse: bool = False) -> Callable:
-    """lambdify in ``var`` (through a plain Symbol: lambdify mishandles a bare Dummy)."""
+    """lambdify in ``var`` (through a plain Symbol: lambdify mishandles a bare Dummy), kept per
+    expression (the layers of an MLP share their activation's derivatives: 16 lambdify calls
+    of ~10 ms each per layer otherwise)."""
+    key = (expr, var, repr(modules), cse)
+    try:
+        hit = _LAMBDIFIED.get(key)
+    except TypeError:              # an unhashable argument: not kept
+        return _lambdify_now(expr, var, modules, cse)
+    if hit is None:
+        if len(_LAMBDIFIED) > 1024:
+            _LAMBDIFIED.clear()
+        hit = _LAMBDIFIED[key] = _lambdify_now(expr, var, modules, cse)
+    return hit
+
+
+def _lambdify_now(expr: Any, var: sp.Symbol, modules: Any, cse: bool) -> Callable:
     if isinstance(expr, tuple):
         return sp.lambdify(_LAM, tuple(e.xreplace({var: _LAM}) for e in expr), modules=modules,
                            cse=cse)
