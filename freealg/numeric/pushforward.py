@@ -944,9 +944,9 @@ class PushforwardModel(QuadratureModel):
         continuous on its interval (:func:`continuous_on_line`) and its monotone spans are
         right. The spans are checked on a grid of 4097 points each: f stays in the span's
         range (and is monotone) to 1e-12 of the range. A near-atom defeats the audit: the
-        depth-10 GELU Jacobian's layer laws (variance up to 2e3) carry half their mass within
-        1e-80 of 0 and of 1, which no float64 contour resolves (the audit reported 55-88% of
-        the mass missing).
+        depth-10 GELU Jacobian's layer laws (2 GELU'(h))^2 (variance up to 2e3) carry half
+        their mass within 1e-80 of 0 and of 4, inside the band [0, 5.1], which no float64
+        contour resolves (the audit reported 55-88% of the mass missing).
 
         Examples
         --------
