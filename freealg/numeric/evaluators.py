@@ -17,6 +17,7 @@ mpf('nan')
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import mpmath
@@ -32,23 +33,20 @@ __all__ = ["evaluator", "pair_evaluator", "complex_pair", "callable_evaluator",
 _LAM = sp.Symbol("x_freealg_arg")
 
 
-_LAMBDIFIED: dict = {}
-
-
 def _lambdify(expr: Any, var: sp.Symbol, modules: Any, cse: bool = False) -> Callable:
     """lambdify in ``var`` (through a plain Symbol: lambdify mishandles a bare Dummy), kept per
     expression (the layers of an MLP share their activation's derivatives: 16 lambdify calls
     of ~10 ms each per layer otherwise)."""
-    key = (expr, var, repr(modules), cse)
+    mods = tuple(modules) if isinstance(modules, list) else modules
     try:
-        hit = _LAMBDIFIED.get(key)
+        return _lambdify_kept(expr, var, mods, cse)
     except TypeError:              # an unhashable argument: not kept
-        return _lambdify_now(expr, var, modules, cse)
-    if hit is None:
-        if len(_LAMBDIFIED) > 1024:
-            _LAMBDIFIED.clear()
-        hit = _LAMBDIFIED[key] = _lambdify_now(expr, var, modules, cse)
-    return hit
+        return _lambdify_now(expr, var, mods, cse)
+
+
+@functools.lru_cache(maxsize=1024)
+def _lambdify_kept(expr: Any, var: sp.Symbol, modules: Any, cse: bool) -> Callable:
+    return _lambdify_now(expr, var, modules, cse)
 
 
 def _lambdify_now(expr: Any, var: sp.Symbol, modules: Any, cse: bool) -> Callable:

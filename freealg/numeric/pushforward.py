@@ -894,9 +894,10 @@ class PushforwardModel(QuadratureModel):
             return tail_vanishes(self._qv(MP), to_backend(self.plan.wc, MP),
                                  self._maps(MP)[idx][1], s, width)
 
-    def _bands_and_edges(self) -> tuple[list, list]:
+    def _bands_and_edges(self) -> tuple[list, list, bool]:
         """The bands (overlapping piece ranges merged) and their edges: hard at a critical
-        value of f or a finite end of its domain, or where the tail density does not vanish."""
+        value of f or a finite end of its domain, or where the tail density does not vanish;
+        and whether a merge relied on the merging tolerance (ranges 1e-12 apart)."""
 
         def build():
             segs, ends = [], []
@@ -909,8 +910,10 @@ class PushforwardModel(QuadratureModel):
                 segs.append((float(pc.lo), float(pc.hi), a[0], b[0]))
             segs.sort(key=lambda t: t[0])
             bands: list = []
+            loose = False        # a merge that only the tolerance made (bands_proven)
             for lo, hi, a, b in segs:
                 if bands and lo <= bands[-1][1] + 1e-12 * (1 + abs(lo)):
+                    loose |= lo > bands[-1][1]
                     if hi > bands[-1][1]:
                         bands[-1][1], bands[-1][3] = hi, b
                 else:
@@ -931,7 +934,7 @@ class PushforwardModel(QuadratureModel):
                                 hard |= not self._tail_vanishes(pc.meta[0], s, hi - lo)
                     out_e.append(Edge(exact, "hard" if hard else "soft", _float_error(exact),
                                       side))
-            return out_b, out_e
+            return out_b, out_e, loose
 
         return self._memo("bands_edges", build)
 
@@ -972,15 +975,9 @@ class PushforwardModel(QuadratureModel):
                             and np.all(v <= pc.hi + tol)
                             and np.all(pc.sgn * np.diff(v) >= -tol)):
                         return False
-            segs = sorted((float(p.lo), float(p.hi)) for p in self.pieces(NP))
-            top = segs[0][1]
-            for lo, hi in segs[1:]:
-                # pieces whose ranges only come within the merging tolerance of each other
-                # may have a true gap between them: not proven
-                if top < lo <= top + 1e-12 * (1 + abs(lo)):
-                    return False
-                top = max(top, hi)
-            return True
+            # pieces whose ranges only come within the merging tolerance of each other may
+            # have a true gap between them: not proven
+            return not self._bands_and_edges()[2]
 
         return bool(self._memo("bands_proven", build))
 
