@@ -607,6 +607,10 @@ def continuous_on_line(expr: sp.Expr) -> bool:
     (True, False)
     >>> continuous_on_line(sp.erf(X) * sp.exp(-X**2))
     True
+    >>> continuous_on_line("exp(x)")
+    Traceback (most recent call last):
+    ...
+    freealg.errors.InvalidParameterError: invalid expr='exp(x)': must be a sympy expression in X
     """
     xr = sp.Dummy("x", real=True)
 
@@ -631,7 +635,11 @@ def continuous_on_line(expr: sp.Expr) -> bool:
             return all(ok(a) for a in e.args)
         return False
 
-    return ok(sp.sympify(expr).xreplace({X: xr}))
+    try:
+        e = sp.sympify(expr, strict=True)     # never parses text
+    except sp.SympifyError:
+        raise InvalidParameterError("expr", expr, "must be a sympy expression in X") from None
+    return ok(e.xreplace({X: xr}))
 
 
 class PushforwardModel(QuadratureModel):
