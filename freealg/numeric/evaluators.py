@@ -298,8 +298,12 @@ def critical_points(dX: Callable, s0: float, s1: float) -> list:
     out: list = []
     sg = np.sign(d)
     for i in range(len(g) - 1):
-        if sg[i] == 0 and (not out or out[-1] != g[i]):
-            out.append(float(g[i]))
+        if sg[i] == 0:
+            # a run of exact zeros (f' underflows, e.g. far in a Gaussian tail): its two ends
+            # only, where a sign change could sit (thousands of candidates otherwise)
+            inner = 0 < i and sg[i - 1] == 0 and sg[i + 1] == 0
+            if not inner and (not out or out[-1] != g[i]):
+                out.append(float(g[i]))
         elif sg[i] * sg[i + 1] < 0:
             try:
                 out.append(brentq(lambda t: float(dX(np.array([t]))[0]), g[i], g[i + 1],

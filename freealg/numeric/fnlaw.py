@@ -24,14 +24,15 @@ import functools
 from typing import Any, Callable
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 from ..errors import InvalidParameterError, UndeterminedError
 from ..kernels.backend import MP, NP, Backend
 from .evaluators import callable_evaluator, edge_local, evaluator, finite_difference
 from .leaf import ClosedFormDensity, to_backend
-from .quadrature import (Piece, cauchy_transform, check_density, edge_kind, integrate,
-                         support_density)
+from .quadrature import (Piece, cauchy_transform, check_density, edge_kind, far_gdg,
+                         far_moments, far_nodes, integrate, support_density)
 from .records import Band, Edge
 
 __all__ = ["X", "canonical_function", "body", "prepare", "to_sympy_number", "exact_integral",
@@ -214,12 +215,61 @@ class QuadratureModel:
         (True, True)
         """
         if be is NP:
-            G, dG, _ = cauchy_transform(self.pieces(NP), z, NP, want_d)
+            # point masses where they are certified (off the support: no quadrature of a
+            # near-pole), the quadrature of the pieces elsewhere
+            z = np.asarray(z, dtype=complex)
+            pcs = self.pieces(NP)
+            lo = min((float(p.lo) for p in pcs), default=0.0)
+            hi = max((float(p.hi) for p in pcs), default=0.0)
+            G, dG, ok = far_gdg(self.far_nodes(), z, want_d, lo, hi)
+            if not ok.all():
+                k = ~ok
+                g, dg = self._gdg_np(z[k], want_d)
+                G[k] = g
+                if want_d:
+                    dG[k] = dg
             return G, dG
         with mpmath.workprec(mpmath.mp.prec + 20):   # the pieces at the engine's precision
             pieces = self.pieces(MP)
         G, dG, _ = cauchy_transform(pieces, z, MP, want_d)
         return G, dG
+
+    def _gdg_np(self, z: Any, want_d: bool) -> tuple:
+        """(G, G' or None) in float64 where the point masses are not certified: the
+        quadrature of the pieces (a model may use a faster certified method first)."""
+        G, dG, _ = cauchy_transform(self.pieces(NP), z, NP, want_d)
+        return G, dG
+
+    def far_nodes(self) -> tuple:
+        """Float64 point masses (t, W, W2) of the density: the tanh-sinh rule and the rule of
+        twice the step (:func:`freealg.numeric.quadrature.far_nodes`), kept.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = DensityModel(sp.Lambda(X, sp.S(1) / 2), -1, 1, (), "1/2", "uniform", [])
+        >>> t, W, W2 = m.far_nodes()
+        >>> round(float(sum(W)), 14), round(float(sum(W2)), 14)
+        (1.0, 1.0)
+        """
+        return self._memo("far_nodes", lambda: far_nodes(self.pieces(NP)))
+
+    def far_moments(self, x0: Any, K: int) -> tuple:
+        """(c, err): c_k = int rho(t) (x0 - t)^-(k+1) dt, k = 0..K, at a real x0 beyond the
+        support, at the working precision (:func:`freealg.numeric.quadrature.far_moments`).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = DensityModel(sp.Lambda(X, sp.S(1) / 2), -1, 1, (), "1/2", "uniform", [])
+        >>> with mpmath.workdps(20):      # c_1 = -G'(3) = 1/8
+        ...     c, _ = m.far_moments(mpmath.mpf(3), 1)
+        ...     bool(abs(c[1] - mpmath.mpf(1) / 8) < 1e-18)
+        True
+        """
+        with mpmath.workprec(mpmath.mp.prec + 20):   # the pieces at the engine's precision
+            pieces = self.pieces(MP)
+        return far_moments(pieces, x0, K)
 
     def integrate(self, g: Callable, be: Backend, dps: int = 30) -> Any:
         """int g(x) rho(x) dx over the support: float64, or ``dps`` digits (g analytic).

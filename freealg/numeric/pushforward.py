@@ -556,6 +556,27 @@ def numeric_plan(fnp: Callable, q: float) -> Plan:
     return Plan(atom_list, pieces, wc, False)
 
 
+@functools.lru_cache(maxsize=256)
+def _critical_value(e: sp.Expr, d1: sp.Expr, s: sp.Float) -> Any:
+    """f = ``e`` at a closed-form candidate for its critical point near ``s`` (f' = ``d1``
+    vanishes there exactly), or None. Kept per expression: the layers of an MLP share f and
+    its critical points (in h), only the Gaussian variance differs. sympy's simplify is tried
+    only when f' vanishes at the candidate to 40 digits: on a candidate that is not the
+    critical point (SiLU's, a root of a transcendental equation, gives a 15-digit rational)
+    it can run for minutes before giving up."""
+    cand = sp.nsimplify(s, [sp.pi], tolerance=1e-12)
+    dv = d1.xreplace({X: cand})
+    if abs(sp.N(dv, 40)) < 1e-35 and sp.simplify(dv) == 0:
+        return sp.simplify(e.xreplace({X: cand}))
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _simplified_at(e: sp.Expr, h: sp.Expr) -> sp.Expr:
+    """f = ``e`` at the breakpoint ``h``, simplified (kept per expression, as above)."""
+    return sp.simplify(e.xreplace({X: h}))
+
+
 @functools.lru_cache(maxsize=128)
 def plan(fobj: Any, q: sp.Expr) -> Plan:
     """The plan of f (a Lambda in X, or a callable) under N(0, q): exact from the Piecewise
@@ -770,9 +791,10 @@ class PushforwardModel(QuadratureModel):
 
         return self._memo("contour", build)
 
-    def gdg(self, z: Any, be: Backend, want_d: bool) -> tuple:
-        """(G(z), G'(z) or None): in float64 by the shifted contours where they apply (the
-        points they cannot certify to 1e-13 by the quadrature of the base class).
+    def _gdg_np(self, z: Any, want_d: bool) -> tuple:
+        """(G(z), G'(z) or None) in float64 where the point masses are not certified: by the
+        shifted contours where they apply (the points they cannot certify to 1e-13 by the
+        quadrature of the base class).
 
         Examples
         --------
@@ -783,15 +805,15 @@ class PushforwardModel(QuadratureModel):
         >>> bool(abs(G[0].imag + np.pi * rho) < 1e-14)
         True
         """
-        fast = self._contour() if be is NP else None
+        fast = self._contour()
         if fast is None:
-            return super().gdg(z, be, want_d)
+            return super()._gdg_np(z, want_d)
         z = np.asarray(z, dtype=complex)
         flat = z.ravel()
         G, dG, _err, ok = fast.gdg(flat, want_d)
         if not ok.all():
             k = np.nonzero(~ok)[0]
-            g, dg = super().gdg(flat[k], be, want_d)
+            g, dg = super()._gdg_np(flat[k], want_d)
             G[k] = g
             if want_d:
                 dG[k] = dg
@@ -874,16 +896,9 @@ class PushforwardModel(QuadratureModel):
                 if v.has(sp.AccumBounds, sp.nan, sp.zoo):
                     v = None
             elif crit:
-                # a closed-form candidate for the critical point; sympy's simplify is tried
-                # only when f' vanishes there to 40 digits: on a candidate that is not the
-                # critical point (SiLU's, a root of a transcendental equation, gives a
-                # 15-digit rational) it can run for minutes before giving up
-                cand = sp.nsimplify(sp.Float(s, 15), [sp.pi], tolerance=1e-12)
-                dv = d1.xreplace({X: cand})
-                v = sp.simplify(e.xreplace({X: cand})) \
-                    if abs(sp.N(dv, 40)) < 1e-35 and sp.simplify(dv) == 0 else None
+                v = _critical_value(e, d1, sp.Float(s, 15))
             else:
-                v = sp.simplify(e.xreplace({X: hsym}))
+                v = _simplified_at(e, hsym)
             if v is not None and v.is_number and v.is_finite and v.is_real:
                 return v
         except Exception:  # noqa: BLE001 - sympy limits can fail in many ways
