@@ -176,3 +176,143 @@ def test_factors_with_an_atom_inside_their_band():
     # wrong-model control: the same layers at depth 4
     other = fa.nn.MLP(4, "elu").jacobian_system().law
     assert abs(float(other.edges()[1].location) - r) > 1e-3
+
+
+# --------------------------------------------------------------------------------------------
+# the series route: far-field point masses (float64) and Taylor moments (mpmath)
+
+
+def _layer(act, depth=3, layer=1):
+    return fa.nn.MLP(depth, act).jacobian_system().law._args[0][layer][0]
+
+
+def _direct(law, g, dps):
+    """int g(f(h)) dN(0, q)(h) by mpmath.quad of the push-forward's own f (independent of the
+    quadrature pieces), split at 0 and +-sqrt(q)."""
+    lam, q = law._args
+    f = sp.lambdify(lam.variables[0], lam.expr, "mpmath")
+    with mpmath.workdps(dps):
+        q = mpmath.mpf(sp.N(q, dps + 5))
+        c = 1 / mpmath.sqrt(2 * mpmath.pi * q)
+        s = mpmath.sqrt(q)
+        return mpmath.quad(lambda h: c * mpmath.exp(-h * h / (2 * q)) * g(f(h)),
+                           [-mpmath.inf, -s, 0, s, mpmath.inf])
+
+
+def test_taylor_moments_of_a_push_forward_against_direct_quadrature():
+    # c_k = int (x0 - t)^-(k+1) dmu(t) of GELU's layer law (2 GELU'(h))^2, h ~ N(0, q), at
+    # x0 = 4 b (where the depth-10 minimum puts its inverses), against mpmath.quad of f itself
+    law = _layer("gelu")
+    b = float(sp.N(law.support()[0].hi, 20))
+    with mpmath.workdps(40):
+        x0 = mpmath.mpf(4 * b)
+        c, err = sproduct._far_moments(law, x0, sproduct.TAYLOR)
+        assert err < 1e-15
+        for k in (0, 1, 2, 7, sproduct.TAYLOR):
+            ref = _direct(law, lambda t, k=k: (x0 - t) ** -(k + 1), 45)
+            assert abs(c[k] - ref) <= mpmath.mpf(10) ** -34 * ref, k
+
+
+def test_point_mass_psi_against_the_laws_own_cauchy_transform():
+    # psi = x G - 1 from the far-field point masses (two rules) against the push-forward's
+    # shifted-contour / quadrature G, where the point masses certify themselves; next to the
+    # support (x = b (1 + 1e-12)) they must not
+    law = _layer("gelu")
+    fac = sproduct._Factor(law, 1)
+    x = fac.b * (1 + np.geomspace(1e-12, 1e8, 81))
+    p, dp, ok = fac._psi_far(x)
+    G, dG = sproduct._gdg(law, x, sproduct.NP)
+    assert ok.sum() > 40 and not ok[0]
+    # up to x = 10 b (x G - 1 and G + x G' cancel further out)
+    near = ok & (x <= 10 * fac.b)
+    assert near.sum() > 20
+    assert np.all(np.abs(p[near] - (x[near] * G[near] - 1)) <= 1e-13 * np.abs(p[near]))
+    assert np.all(np.abs(dp[near] - (G[near] + x[near] * dG[near])) <= 1e-12 * np.abs(dp[near]))
+    # far out the point masses (positive terms t/(x - t)) keep their digits: against
+    # mpmath.quad of f itself at 25 digits
+    for i in (50, 65, 80):
+        ref = _direct(law, lambda t, x=x[i]: t / (x - t), 25)
+        assert abs(p[i] - ref) <= 1e-14 * ref, i
+
+
+@pytest.mark.parametrize("act", ["gelu", "elu"])
+def test_series_route_agrees_with_the_quadrature_route(act):
+    # the right edge at the minimiser from every factor's Taylor series (one quadrature pass
+    # each) and from Newton on every factor's own G (a quadrature per step): two independent
+    # evaluations of G; GELU's layer laws are push-forwards, ELU's mixtures with an atom
+    law = fa.nn.MLP(3, act).jacobian_system().law
+    fs0 = law._args[0]
+    fs, (m0, _, xs0) = sproduct._float_minimum(fs0, law)
+    n = sum(f.k for f in fs)
+    curv = sproduct._second(fs, n, m0)
+    with mpmath.workdps(30 + sproduct.GUARD):
+        got = sproduct._minimum_local(fs, n, m0, xs0, curv, 30)
+        assert got is not None
+        X1, e1 = got
+        X2, e2 = sproduct._minimum_polish(fs, n, m0, xs0, curv, 30)
+        assert abs(X1 - X2) <= e1 + e2
+        assert e1 < mpmath.mpf(10) ** -28 * X1
+    # wrong-model control: the depth-4 product's edge is elsewhere
+    other = fa.nn.MLP(4, act).jacobian_system().law
+    assert abs(float(other.edges()[1].location) - float(X1)) > 1e-3 * float(X1)
+
+
+def test_zero_runs_of_a_derivative_give_their_ends_only():
+    # a derivative that underflows to exact zeros on a run (a flat part in float64): the run's
+    # two ends are the candidates, not each of its ~1300 grid points
+    from freealg.numeric.evaluators import critical_points
+    got = critical_points(lambda s: np.where(np.abs(s) < 1, 0.0, s), -3.0, 3.0)
+    assert len(got) == 2 and -1.01 < got[0] < -0.99 and 0.99 < got[1] < 1.01
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("act", ["gelu", "silu"])
+def test_depth_ten_series_edge_against_the_quadrature_route(act):
+    # the issue's depth 10: the edge from the series equals the one from Newton on every
+    # factor's G (the route it replaces, ~40 s) within the two error bounds
+    law = fa.nn.MLP(10, act).jacobian_system().law
+    fs, (m0, _, xs0) = sproduct._float_minimum(law._args[0], law)
+    n = sum(f.k for f in fs)
+    curv = sproduct._second(fs, n, m0)
+    with mpmath.workdps(30 + sproduct.GUARD):
+        X1, e1 = sproduct._minimum_local(fs, n, m0, xs0, curv, 30)
+        X2, e2 = sproduct._minimum_polish(fs, n, m0, xs0, curv, 30)
+        assert abs(X1 - X2) <= e1 + e2 and e1 < mpmath.mpf(10) ** -28 * X1
+
+
+def test_atoms_at_the_tops_summing_to_n_minus_one_put_the_edge_at_the_product_of_tops():
+    # the depth-2 ELU Jacobian: two layer laws, each an atom 1/2 at 1 on top of the band
+    # [0, 1]. The masses sum to exactly n - 1 = 1: no atom in the product, X(m) decreases to
+    # 1 and has no minimum. The edge is exactly 1 (the norm bound, and domination of the law
+    # of p q p for the free projections on the atoms, whose top 1 - lambda_+ vanishes when
+    # the traces sum to 1) and hard (mass ~ sqrt(eps) within eps of it). Before, edges()
+    # scanned the density (> 5 min)
+    law = fa.nn.MLP(2, "elu").jacobian_system().law
+    assert not law.atoms()
+    left, right = law.edges()
+    assert (left.location, right.location, right.kind, right.error) == (0, 1, "hard", 0)
+    # the lemma's closed form (free projections, Voiculescu): lambda_+ against freealg's
+    # own edges of Bernoulli products, and 1 - lambda_+ = 0 at alpha + beta = 1
+    a, b = sp.Rational(3, 10), sp.Rational(1, 2)
+    lam = a + b - 2 * a * b + 2 * sp.sqrt(a * b * (1 - a) * (1 - b))
+    top = fa.free_multiplicative(fa.bernoulli(a), fa.bernoulli(b)).edges()[-1]
+    assert abs(float(top.location) - float(lam)) < 1e-12
+    a = 1 - b
+    assert sp.simplify(a + b - 2 * a * b + 2 * sp.sqrt(a * b * (1 - a) * (1 - b)) - 1) == 0
+    # the density on both sides: growing towards 1 (a divergence), 0 beyond
+    d = law.density(np.array([0.99, 0.999, 0.9999, 1.0001]))
+    assert 0 < d[0] < d[1] < d[2] and d[3] == 0
+    # Monte Carlo of the real network (N = 800, two draws): the fraction of eigenvalues of
+    # J J^T above 0.99 against the theory's mass there (x = 1 - u^2 removes the
+    # divergence), within 4 binomial standard deviations plus 1/n
+    ev = fa.nn.MLP(2, "elu").sample_jacobian(n=800, seed=1, trials=2, threads=1)
+    u = np.linspace(1e-5, 0.1, 801)
+    mass = float(np.trapezoid(2 * u * law.density(1 - u * u), u))
+    n = ev.size
+    tol = 4 * np.sqrt(mass * (1 - mass) / n) + 1 / n
+    frac = float(np.mean(ev > 0.99))
+    assert abs(frac - mass) <= tol and mass > 0.03
+    assert ev.max() <= 1 + 1e-9 and ev.max() > 0.999
+    # wrong-model control: the depth-3 law (edge 0.95) puts no mass above 0.99
+    other = fa.nn.MLP(3, "elu").jacobian_system().law
+    assert float(other.edges()[1].location) < 0.96 and abs(frac - 0.0) > tol

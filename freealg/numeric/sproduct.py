@@ -27,18 +27,27 @@ the continuous part, atoms only inside it), and P itself without atoms:
   minimum of X on (0, min_j M_j); when X keeps decreasing up to min_j M_j (the edge of a factor
   is reached first) this module does not apply.
 
-Numerics. Each psi_j is tabulated once (float64) on x = b_j (1 + d), d from 1e-12 to 1e8; an
-inverse x_j(m) starts from the log-log interpolation in its table bracket and is refined by
-Newton in log x inside the bracket (bisection where a step leaves it), vectorised over m. The
-first minimum of F = log X is bracketed where F'(m) = (n - 1)/(m (1 + m)) +
-sum_j k_j x_j'(m)/x_j(m), x_j' = 1/(G_j + x_j G_j'), first turns positive on a geometric grid of
-m (16 points a decade, ascending), and located by the Illinois variant of regula falsi. At
-``dps`` digits m is refined by Newton steps on F'(m) = 0 in mpmath (F'' ~ the float64 second
-difference; the float64 minimiser leaves F' ~ 1e-7 where the terms of F' cancel) and each
-x_j(m) by Newton steps on x G_j(x) - 1 = m until the steps converge quadratically, at
-dps + 15 digits (a factor's G by quadrature keeps ~9 digits less than its working precision;
-its error, and the Newton step that would follow, bound the error of x_j), and r = X(m) with
-the error bound
+Numerics. psi_j is read in float64 from the factor's point masses (the nodes t_i and weights
+W_i of its tanh-sinh rule, for a law given by quadrature pieces, atoms, or a mixture of both):
+psi_j(x) = sum_i W_i t_i/(x - t_i), certified where the rule of twice the step agrees to 1e-9,
+and from the factor's own G next to its support (or for a closed form). Each psi_j is
+tabulated once on x = b_j (1 + d), d from 1e-12 to 1e8 (the part next to the support only when
+the search reaches it); an inverse x_j(m) starts from the log-log interpolation in its table
+bracket and is refined by Newton in log x inside the bracket (bisection where a step leaves
+it), vectorised over m. The first minimum of F = log X is bracketed where
+F'(m) = (n - 1)/(m (1 + m)) + sum_j k_j x_j'(m)/x_j(m), x_j' = 1/(G_j + x_j G_j'), first
+turns positive on a geometric grid of m (16 points a decade, ascending), and located by the
+Illinois variant of regula falsi. At ``dps`` digits m is refined by Newton steps on
+F'(m) = 0 in mpmath (the float64 minimiser leaves F' ~ 1e-7 where the terms of F' cancel)
+and each x_j(m) by Newton steps on x G_j(x) - 1 = m, at dps + 15 digits (a factor's G by
+quadrature keeps ~9 digits less than its working precision), with G_j either
+
+* the factor's Taylor series about the float64 x_j (:class:`_Local`: 17 moments from one
+  quadrature pass, the remainder bounded; F'' exact), or, for a factor without point masses,
+* its own G, until the steps converge quadratically (F'' ~ the float64 second difference).
+
+The error of G_j, and the Newton step that would follow, bound the error of x_j, and
+r = X(m) with the error bound
 
     |X(m) - r| <= X (sum_j k_j |dx_j|/x_j + F'(m)^2 / F''_low) + 10^-dps X
 
@@ -139,6 +148,83 @@ def _gdg(law, x, be):
     return mpmath.re(d.v), mpmath.re(d.d[0])
 
 
+def _far_parts(law) -> list | None:
+    """The factor as a convex combination of parts whose point masses are known: a list of
+    (weight, "model", quadrature model) and (mass, "atom", location) (sympy weights), from a
+    law answered by a quadrature model without atoms, a mixture of such laws and atoms, or a
+    purely atomic law; None otherwise (closed forms: their own G is cheap)."""
+    def build():
+        try:
+            if getattr(law, "name", None) == "mixture":
+                out: list = []
+                for sub, w in zip(*law._args):
+                    parts = _far_parts(sub)
+                    if parts is None:
+                        return None
+                    out += [(w * v, kind, obj) for v, kind, obj in parts]
+                return out
+            model = getattr(law, "_model", None)
+            if callable(model) and hasattr(model(), "far_nodes"):
+                return None if law.atoms() else [(sp.S.One, "model", model())]
+            if law.continuous_mass() == 0:
+                return [(a.mass, "atom", a.location) for a in law.atoms()]
+        except Exception:  # noqa: BLE001 (symbolic or unavailable: the law's own G serves)
+            return None
+        return None
+
+    memo = getattr(law, "_memo", None)
+    return build() if memo is None else memo("sproduct_far_parts", build)
+
+
+def _far_float(law) -> tuple | None:
+    """Float64 point masses (t, W, W2) of a factor (:func:`_far_parts`; W2 the rule of twice
+    the step, atoms in both), or None when the parts are unknown or their weights do not sum
+    to 1 to 1e-10 (then the law's own G serves)."""
+    parts = _far_parts(law)
+    if parts is None:
+        return None
+    ts, Ws, W2s = [], [], []
+    for w, kind, obj in parts:
+        w = float(sp.N(w, 20))
+        if kind == "atom":
+            ts.append(np.array([float(sp.N(obj, 20))]))
+            Ws.append(np.array([w]))
+            W2s.append(np.array([w]))
+        else:
+            t, W, W2 = obj.far_nodes()
+            ts.append(t)
+            Ws.append(w * W)
+            W2s.append(w * W2)
+    t, W, W2 = np.concatenate(ts), np.concatenate(Ws), np.concatenate(W2s)
+    if not (abs(np.sum(W) - 1) <= 1e-10 and np.all(np.isfinite(t))):
+        return None
+    return t, W, W2
+
+
+def _far_moments(law, x0, K) -> tuple | None:
+    """(c, err): c_k = int (x0 - t)^-(k+1) dmu(t), k = 0..K, of a factor at a real mpf x0
+    beyond its support, at the working precision, and the relative change of the last
+    quadrature level (0 for atoms); None when :func:`_far_parts` is None."""
+    parts = _far_parts(law)
+    if parts is None:
+        return None
+    c = [mpmath.mpf(0)] * (K + 1)
+    err = mpmath.mpf(0)
+    for w, kind, obj in parts:
+        w = mpmath.mpf(sp.N(w, mpmath.mp.dps + 5))
+        if kind == "atom":
+            u = 1 / (x0 - mpmath.mpf(sp.N(obj, mpmath.mp.dps + 5)))
+            v = w * u
+            for k in range(K + 1):
+                c[k] += v
+                v *= u
+        else:
+            ck, e = obj.far_moments(x0, K)
+            c = [a + w * b for a, b in zip(c, ck)]
+            err = max(err, e)
+    return c, err
+
+
 class _Factor:
     """psi(x) = x G(x) - 1 of one factor on (b, inf) and its inverse x(m) in float64."""
 
@@ -147,22 +233,98 @@ class _Factor:
         self.a, self.b, self.zero = _band(law)
         # a table of psi on x = b (1 + d), d from 1e-12 to 1e8 (psi decreasing): the starts
         # and brackets of the inversions (built once per law: edges and hull share it)
+        memo = getattr(law, "_memo", None)
+        self.far = _far_float(law) if memo is None else memo("sproduct_far_float",
+                                                              lambda: _far_float(law))
+
+        # psi from the point masses where they are certified (far from the support: cheap),
+        # from the law's G next to the support only when an inversion or the grid of m
+        # reaches there (:meth:`fill`)
         def table():
             xt = self.b * (1.0 + np.geomspace(1e-12, 1e8, 241))
-            return xt, xt * _gdg(law, xt, NP)[0] - 1.0
+            p, _, ok = self._psi_far(xt)
+            bad = np.nonzero(~ok)[0]
+            k = 0 if bad.size == len(xt) else (int(bad[-1]) + 1 if bad.size else 0)
+            if k >= len(xt) - 1 or k and not np.all(ok[k:]):
+                k = 0       # not a prefix next to the support: the whole table at once
+            if k == 0 and bad.size:
+                p = self.psi(xt)[0]
+            return xt, p, k
 
-        memo = getattr(law, "_memo", None)
-        self.xt, self.pt = table() if memo is None else memo("sproduct_psi_table", table)
+        xt, pt, k = table() if memo is None else memo("sproduct_psi_table", table)
+        self._xall, self._pall, self._k = xt, pt, k
+        self.xt, self.pt = xt[k:], pt[k:]
+        self._check()
+
+    def _check(self):
         if not (np.all(np.isfinite(self.pt)) and np.all(np.diff(self.pt) < 0)
                 and self.pt[-1] > 0):
             raise ArithmeticError("psi of a factor is not positive and decreasing beyond its "
                                   "support in float64")
-        self.M = float(self.pt[0])
+
+    @property
+    def complete(self) -> bool:
+        """Whether the table reaches down to x = b (1 + 1e-12)."""
+        return self._k == 0
+
+    def fill(self):
+        """Extend the table down to x = b (1 + 1e-12), next to the support (the law's G)."""
+        if self._k:
+            k, law = self._k, self.law
+
+            def near():
+                return self.psi(self._xall[:k])[0]
+
+            memo = getattr(law, "_memo", None)
+            p = near() if memo is None else memo("sproduct_psi_near", near)
+            self._k, self.xt = 0, self._xall
+            self.pt = np.concatenate([p, self._pall[k:]])
+            self._check()
+
+    @property
+    def M(self) -> float:
+        """psi next to the support (x = b (1 + 1e-12)): the top of the range of m."""
+        self.fill()
+        return float(self.pt[0])
+
+    def _psi_far(self, x):
+        """(psi, psi', certified) from the point masses (:meth:`psi`); NaN where there are
+        none."""
+        if self.far is None or not x.size:
+            return np.full(x.shape, np.nan), np.full(x.shape, np.nan), \
+                np.zeros(x.shape, dtype=bool)
+        t, W, W2 = self.far
+        with np.errstate(all="ignore"):
+            r = 1.0 / (x[:, None] - t[None, :])
+            a = t[None, :] * r
+            p1, p2 = a @ W, a @ W2
+            a *= r
+            d1, d2 = -(a @ W), -(a @ W2)
+        ok = (np.abs(p1 - p2) <= 1e-9 * np.abs(p1)) & (np.abs(d1 - d2) <= 1e-9 * np.abs(d1)) \
+            & np.isfinite(p1) & np.isfinite(d1) & (x > self.b)
+        return p1, d1, ok
+
+    def psi(self, x):
+        """(psi(x), psi'(x)) on a float array x > b: from the point masses where the rule and
+        the rule of twice the step agree to 1e-9 (the finer one then to ~1e-18: tanh-sinh
+        squares its error when the step halves), psi = sum W t/(x - t) and
+        psi' = -sum W t/(x - t)^2 (positive terms on [0, inf): no cancellation, unlike
+        x G - 1 far out); from the law's G elsewhere (near the support)."""
+        x = np.asarray(x, dtype=float)
+        psi, dpsi, ok = self._psi_far(x)
+        todo = ~ok
+        if np.any(todo):
+            xx = x[todo]
+            G, dG = _gdg(self.law, xx, NP)
+            psi[todo], dpsi[todo] = xx * G - 1.0, G + xx * dG
+        return psi, dpsi
 
     def invert(self, m):
         """(x(m) > b, psi'(x(m))) on an array of m in (psi(x_max), M) (NaN elsewhere): Newton
         in log x inside the table's bracket (bisection where a step leaves it)."""
         m = np.asarray(m, dtype=float)
+        if not self.complete and np.any(m >= self.pt[0]):
+            self.fill()
         x = np.full(m.shape, np.nan)
         dpsi = np.full(m.shape, np.nan)
         # the bracket [xt[i], xt[i + 1]] with pt[i] >= m > pt[i + 1]
@@ -177,9 +339,8 @@ class _Factor:
             if idx.size == 0:
                 break
             xx = np.exp(t)
-            G, dG = _gdg(self.law, xx, NP)
-            f = xx * G - 1.0 - m[idx]
-            dp = G + xx * dG
+            p, dp = self.psi(xx)
+            f = p - m[idx]
             # the bracket: psi(x) > m left of the root
             lo = np.where(f > 0, t, lo)
             hi = np.where(f > 0, hi, t)
@@ -228,39 +389,53 @@ def right_edge_float(factors) -> tuple | None:
 def _right_edge(fs) -> tuple | None:
     """:func:`right_edge_float` on built factors (each tabulates its psi once)."""
     n = sum(f.k for f in fs)
-    top = min(f.M for f in fs) * (1 - 1e-9)
     bottom = max(f.pt[-1] for f in fs) * (1 + 1e-9)
-    if not bottom < top:
-        return None
     # ascending chunks of a geometric grid (16 points a decade) until F' turns positive: F' < 0
-    # on (0, m_+) (X decreases), so the first sign change brackets m_+
-    top = min(top, 1e8)
-    grid = np.exp(np.arange(np.log(bottom), np.log(top), np.log(10) / 16))
-    grid = np.append(grid, top)
+    # on (0, m_+) (X decreases), so the first sign change brackets m_+. The grid first stops
+    # where the factors' tables from point masses stop, and goes on next to the supports (the
+    # tables filled from the laws' G) only when no sign change came before
     prev = None
     bracket = None
-    for start in range(0, len(grid), 24):
-        ms = grid[start:start + 24]
-        _, dF, _ = _F(fs, n, ms)
-        bad = np.nonzero(~np.isfinite(dF))[0]
-        ended = bool(bad.size)
-        if ended:
-            # float64 cannot resolve x_j(m) - b_j any more (m within 1e-9 of psi_j(b_j)):
-            # the grid ends here
-            ms, dF = ms[:bad[0]], dF[:bad[0]]
-        turn = np.nonzero(dF > 0)[0]
-        if turn.size:
-            j = int(turn[0])
-            if j == 0:
-                if prev is None:
-                    return None       # X increasing from the start of the grid
-                bracket = (prev[0], ms[0], prev[1], dF[0])
-            else:
-                bracket = (ms[j - 1], ms[j], dF[j - 1], dF[j])
+    ended = False
+    for full in (False, True):
+        if full:
+            if all(f.complete for f in fs):
+                break
+            for f in fs:
+                f.fill()
+        top = min(min(float(f.pt[0]) for f in fs) * (1 - 1e-9), 1e8)
+        if not bottom < top:
+            if full or all(f.complete for f in fs):
+                return None
+            continue
+        grid = np.exp(np.arange(np.log(bottom), np.log(top), np.log(10) / 16))
+        grid = np.append(grid, top)
+        if prev is not None:
+            grid = grid[grid > prev[0]]
+        for start in range(0, len(grid), 24):
+            ms = grid[start:start + 24]
+            _, dF, _ = _F(fs, n, ms)
+            bad = np.nonzero(~np.isfinite(dF))[0]
+            ended = bool(bad.size)
+            if ended:
+                # float64 cannot resolve x_j(m) - b_j any more (m within 1e-9 of
+                # psi_j(b_j)): the grid ends here
+                ms, dF = ms[:bad[0]], dF[:bad[0]]
+            turn = np.nonzero(dF > 0)[0]
+            if turn.size:
+                j = int(turn[0])
+                if j == 0:
+                    if prev is None:
+                        return None       # X increasing from the start of the grid
+                    bracket = (prev[0], ms[0], prev[1], dF[0])
+                else:
+                    bracket = (ms[j - 1], ms[j], dF[j - 1], dF[j])
+                break
+            if ended:
+                break
+            prev = (ms[-1], dF[-1])
+        if bracket is not None or ended:
             break
-        if ended:
-            break
-        prev = (ms[-1], dF[-1])
     if bracket is None:
         return None     # X decreases on the whole grid: a factor's edge is reached first
     a, b, fa_, fb = bracket
@@ -382,9 +557,12 @@ def hull_float(factors, law=None) -> tuple | None:
     if not applies(factors, law):
         return None
     try:
-        _, got = _float_minimum(factors, law)
+        fs, got = _float_minimum(factors, law)
     except (ArithmeticError, ValueError):
         return None
+    r = _top_atoms_edge(fs) if any(f.zero for f in fs) else None
+    if r is not None:
+        return (float(np.finfo(float).tiny), float(r))
     return None if got is None else (float(np.finfo(float).tiny), got[1] * (1 + 1e-9))
 
 
@@ -400,8 +578,179 @@ def _float_minimum(factors, law=None) -> tuple:
     return build() if memo is None else memo("sproduct_float_minimum", build)
 
 
+def _minimum_polish(fs, n, m0, xs0, curv, dps):
+    """(X(m), its error bound) at the minimiser m of F refined from the float64 m0 (working
+    precision dps + GUARD): every x_j(m) polished by Newton on the factor's own G
+    (:func:`_polish`), m by Newton steps on F' with F'' ~ 2 ``curv``."""
+    m = mpmath.mpf(m0)
+    xs = [mpmath.mpf(x0) for x0 in xs0]
+    for _ in range(6):
+        logX = (1 - n) * mpmath.log((1 + m) / m)
+        dF = (n - 1) / (m * (1 + m))
+        rel = mpmath.mpf(0)
+        dpsis = []
+        for j, f in enumerate(fs):
+            xs[j], err, dpsi = _polish(f, m, xs[j], dps)
+            dpsis.append(dpsi)
+            logX += f.k * mpmath.log(xs[j])
+            dF += f.k / (dpsi * xs[j])
+            rel += f.k * err / xs[j]
+        # F'(m)^2 / F''_low bounds X(m)/X(m_+) - 1 to first order; one Newton step on
+        # F' = 0 (F'' ~ 2 curv) squares it (the float64 minimiser leaves F' ~ 1e-7 where
+        # the terms of F' cancel)
+        if dF * dF / curv <= mpmath.mpf(10) ** (-dps - 3):
+            break
+        dm = -dF / (2 * curv)
+        m += dm
+        # x_j(m) moves by dm / psi_j'(x_j): the next polish starts O(dm^2) from its root
+        xs = [x + dm / dp for x, dp in zip(xs, dpsis)]
+    X = mpmath.exp(logX)
+    err = X * (rel + dF * dF / mpmath.mpf(curv)) + mpmath.mpf(10) ** (-dps) * X
+    return X, err
+
+
+#: Taylor terms of a factor's G in the mpmath stage (:class:`_Local`)
+TAYLOR = 16
+
+
+class _Local:
+    """G of one factor near a real x0 beyond its support [a, b], from the moments
+    c_k = int (x0 - t)^-(k+1) dmu(t) (:func:`_far_moments`, one quadrature pass):
+
+        G(x0 + d) = sum_{k <= K} c_k (-d)^k + R,   |R| <= |d|^(K+1) c_K / (x0 - b - |d|)
+
+    (mu sits on t <= b, and 1/(x0 + d - t) <= 1/(x0 - b - |d|) there). Every Newton step of
+    the mpmath stage then costs a polynomial instead of a quadrature."""
+
+    def __init__(self, f, x0, c, qerr):
+        self.x0, self.c, self.qerr = x0, c, qerr
+        # b is a float64 of the exact end: a margin of 1e-15 of it keeps the gap a lower bound
+        self.gap = x0 - mpmath.mpf(f.b) * (1 + mpmath.mpf(10) ** -15)
+
+    @classmethod
+    def build(cls, f, x0) -> "_Local | None":
+        got = _far_moments(f.law, x0, TAYLOR)
+        return None if got is None else cls(f, x0, *got)
+
+    def g(self, x) -> tuple:
+        """(G, G', G'') at x by the series (Horner in u = x0 - x)."""
+        u = self.x0 - x
+        G = G1 = G2 = mpmath.mpf(0)
+        for k in range(len(self.c) - 1, -1, -1):
+            G2 = G2 * u + G1 * 2
+            G1 = G1 * u + G
+            G = G * u + self.c[k]
+        return G, -G1, G2
+
+    def remainder(self, x):
+        d = abs(x - self.x0)
+        if not d < self.gap / 2:
+            return mpmath.inf
+        return d ** len(self.c) * self.c[-1] / (self.gap - d)
+
+    def solve(self, m, x, dps):
+        """(x(m), its error bound, psi'(x), psi''(x)): Newton on x G(x) - 1 = m with the
+        series from x, to the working precision. The error bound is the series remainder and
+        the quadrature's error (10^(-dps-5) relative, as :func:`_polish` assumes, or 100 times
+        the square of the last level's change where that is larger), moved through psi', plus
+        the last Newton step."""
+        tol = mpmath.ldexp(abs(x), -mpmath.mp.prec + 6)
+        for _ in range(60):
+            G, G1, _ = self.g(x)
+            dpsi = G + x * G1
+            step = (x * G - 1 - m) / dpsi
+            x -= step
+            if abs(step) <= tol:
+                break
+        else:
+            raise ArithmeticError("the Newton steps on a factor's series did not converge")
+        G, G1, G2 = self.g(x)
+        dpsi, d2psi = G + x * G1, 2 * G1 + x * G2
+        eps = max(mpmath.mpf(10) ** (-dps - 5), 100 * self.qerr ** 2) * G + self.remainder(x)
+        return x, eps * abs(x / dpsi) + abs(step), dpsi, d2psi
+
+
+def _minimum_local(fs, n, m0, xs0, curv, dps):
+    """:func:`_minimum_polish` with every factor's G from its series about the float64
+    x_j(m0) (:class:`_Local`; rebuilt about the current x_j should it move beyond an eighth
+    of the gap to the support), and Newton on F' with the exact F''; None when some factor's
+    point masses are unknown."""
+    xs = [mpmath.mpf(x0) for x0 in xs0]
+    locs = []
+    for f, x in zip(fs, xs):
+        loc = _Local.build(f, x)
+        if loc is None:
+            return None
+        locs.append(loc)
+    m = mpmath.mpf(m0)
+    for _ in range(30):
+        logX = (1 - n) * mpmath.log((1 + m) / m)
+        dF = (n - 1) / (m * (1 + m))
+        d2F = -(n - 1) * (1 + 2 * m) / (m * (1 + m)) ** 2
+        rel = mpmath.mpf(0)
+        dpsis = []
+        for j, f in enumerate(fs):
+            if not abs(xs[j] - locs[j].x0) <= locs[j].gap / 8:
+                locs[j] = _Local.build(f, xs[j])
+            x, err, dp, d2p = locs[j].solve(m, xs[j], dps)
+            xs[j] = x
+            dpsis.append(dp)
+            logX += f.k * mpmath.log(x)
+            dF += f.k / (dp * x)
+            # d/dm of 1/(psi' x), with dx/dm = 1/psi'
+            d2F -= f.k * (d2p * x + dp) / (dp ** 3 * x * x)
+            rel += f.k * err / x
+        # F'(m)^2 / F''_low bounds X(m)/X(m_+) - 1 to first order (module docstring)
+        if dF * dF / curv <= mpmath.mpf(10) ** (-dps - 3):
+            break
+        dm = -dF / (d2F if d2F > 0 else 2 * curv)
+        m += dm
+        xs = [x + dm / dp for x, dp in zip(xs, dpsis)]
+    X = mpmath.exp(logX)
+    return X, X * (rel + dF * dF / mpmath.mpf(curv)) + mpmath.mpf(10) ** (-dps) * X
+
+
+def _top_atoms_edge(fs) -> sp.Expr | None:
+    """r = prod_j b_j^(k_j) exactly when every factor has an atom of mass alpha_j at the top
+    b_j of its band and the masses sum to exactly n - 1 (n = sum_j k_j): X(m) then decreases
+    to that limit and has no minimum (the depth-2 ELU Jacobian: two atoms 1/2 at 1). None
+    otherwise.
+
+    Why. The product is at most prod_j b_j (the norm of a^(1/2) b a^(1/2) is at most
+    ||a|| ||b||). And a_j >= b_j p_j, p_j the spectral projection of the atom (trace alpha_j),
+    so the product dominates b_1 b_2 law(p_1 p_2 p_1) in the operator order: for free
+    projections of traces alpha, beta the continuous part of law(p q p) lives on
+    [lambda_-, lambda_+], lambda_+- = alpha + beta - 2 alpha beta +- 2 sqrt(alpha beta
+    (1 - alpha)(1 - beta)) (Voiculescu), and 1 - lambda_+ = 0 exactly when
+    alpha + beta = 1 ((1 - lambda_+)(1 - lambda_-) = (1 - alpha - beta)^2); when
+    alpha + beta > 1 there is an atom alpha + beta - 1 at 1 instead. By induction over the
+    factors (a partial product keeps an atom Sum alpha - (i - 1) at its top), the norm is
+    prod_j b_j^(k_j) when Sum k_j alpha_j >= n - 1, with no atom at equality. The edge is
+    'hard': near 1 the dominated law has density ~ (1 - x)^(-1/2), so the mass of the
+    product within eps of r is at least ~ sqrt(eps): its density cannot vanish there. The
+    exponent is not claimed."""
+    n = sum(f.k for f in fs)
+    total, top = sp.S.Zero, sp.S.One
+    try:
+        for f in fs:
+            hi = sp.sympify(f.law.support()[0].hi)
+            mass = [a.mass for a in f.law.atoms() if sp.simplify(sp.sympify(a.location) - hi) == 0]
+            if len(mass) != 1:
+                return None
+            total += f.k * sp.sympify(mass[0])
+            top *= hi ** f.k
+    except Exception:  # noqa: BLE001 (symbolic or unavailable: not this case)
+        return None
+    if top.has(sp.Float) or total.has(sp.Float) or sp.simplify(total - (n - 1)) != 0:
+        return None
+    return sp.simplify(top)
+
+
 def _edges(factors, dps, law=None):
     fs, got = _float_minimum(factors, law)
+    r = _top_atoms_edge(fs) if any(f.zero for f in fs) else None
+    if r is not None:
+        return [Edge(sp.S.Zero, _left_kind(fs), 0, "left"), Edge(r, "hard", 0, "right")]
     if got is None:
         return None
     m0, _, xs0 = got
@@ -410,30 +759,8 @@ def _edges(factors, dps, law=None):
     if not curv > 0:
         return None
     with mpmath.workdps(dps + GUARD):
-        m = mpmath.mpf(m0)
-        xs = [mpmath.mpf(x0) for x0 in xs0]
-        for _ in range(6):
-            logX = (1 - n) * mpmath.log((1 + m) / m)
-            dF = (n - 1) / (m * (1 + m))
-            rel = mpmath.mpf(0)
-            dpsis = []
-            for j, f in enumerate(fs):
-                xs[j], err, dpsi = _polish(f, m, xs[j], dps)
-                dpsis.append(dpsi)
-                logX += f.k * mpmath.log(xs[j])
-                dF += f.k / (dpsi * xs[j])
-                rel += f.k * err / xs[j]
-            # F'(m)^2 / F''_low bounds X(m)/X(m_+) - 1 to first order; one Newton step on
-            # F' = 0 (F'' ~ 2 curv) squares it (the float64 minimiser leaves F' ~ 1e-7 where
-            # the terms of F' cancel)
-            if dF * dF / curv <= mpmath.mpf(10) ** (-dps - 3):
-                break
-            dm = -dF / (2 * curv)
-            m += dm
-            # x_j(m) moves by dm / psi_j'(x_j): the next polish starts O(dm^2) from its root
-            xs = [x + dm / dp for x, dp in zip(xs, dpsis)]
-        X = mpmath.exp(logX)
-        err = X * (rel + dF * dF / mpmath.mpf(curv)) + mpmath.mpf(10) ** (-dps) * X
+        got = _minimum_local(fs, n, m0, xs0, curv, dps)
+        X, err = got if got is not None else _minimum_polish(fs, n, m0, xs0, curv, dps)
     with mpmath.workdps(dps):
         loc = +X
     left = Edge(sp.S.Zero, _left_kind(fs), 0, "left")
