@@ -203,3 +203,23 @@ def test_point_masses_certify_only_off_the_support():
     for z, g in zip(zs[:5], G):
         ref = complex(reference_cauchy(GELU2, q, complex(z), dps=20))
         assert abs(g - ref) <= 2e-14 * abs(ref), z
+
+
+def test_sigmoid_layer_law_edge_at_zero_is_soft():
+    # sigma_w^2 sigmoid'(h)^2, h ~ N(0, q) (the MLP's layer law: q = 45.6): near 0,
+    # x = f(h) ~ sigma_w^2 e^(-2|h|) and the density 2 phi_q(h)/|f'(h)| ~ exp(-h^2/(2q) + 2|h|)
+    # grows up to |h| = 2q (x ~ e^-180) and vanishes beyond: the edge is soft, although no
+    # float sees it. Reference: that closed form at 300 digits, far out along the tail
+    law = fa.nn.MLP(3, "sigmoid").jacobian_system().law._args[0][-1][0]
+    lam, q = law._args
+    left = min(law.edges(), key=lambda e: float(e.location))
+    assert (left.location, left.kind) == (0, "soft")
+    f = sp.lambdify(lam.variables[0], sp.diff(lam.expr, lam.variables[0]), "mpmath")
+    with mpmath.workdps(300):
+        qq = mpmath.mpf(sp.N(q, 320))
+        rho = [2 * mpmath.exp(-h * h / (2 * qq)) / mpmath.sqrt(2 * mpmath.pi * qq) / abs(f(h))
+               for h in (qq, 2 * qq, 4 * qq, 6 * qq)]
+        assert rho[0] < rho[1] and rho[1] > rho[2] > rho[3] and rho[3] < 1e-100
+    # wrong-model control: erf'(h)^2 (f' ~ h e^(-h^2)) keeps a divergent density at 0
+    erf_law = fa.nn.MLP(3, "erf").jacobian_system().law._args[0][-1][0]
+    assert min(erf_law.edges(), key=lambda e: float(e.location)).kind == "hard"

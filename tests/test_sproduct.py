@@ -213,6 +213,23 @@ def test_taylor_moments_of_a_push_forward_against_direct_quadrature():
             assert abs(c[k] - ref) <= mpmath.mpf(10) ** -34 * ref, k
 
 
+def test_taylor_moments_of_a_branch_cut_at_the_centre():
+    # the depth-10 softplus layer law: one monotone branch sigma_w^2 sigmoid(h)^2 on the whole
+    # line (q = 57), cut at h = 0 for the moments (its mass sits in the middle fifth); against
+    # mpmath.quad of f itself
+    law = _layer("softplus", depth=10, layer=-1)
+    pcs = law._model().pieces(sproduct.NP)
+    sq = float(sp.sqrt(law._args[1]))
+    assert len(pcs) == 1 and pcs[0].s0 < -sq and pcs[0].s1 > sq
+    b = float(sp.N(law.support()[0].hi, 20))
+    with mpmath.workdps(40):
+        x0 = mpmath.mpf(3 * b)
+        c, _ = sproduct._far_moments(law, x0, sproduct.TAYLOR)
+        for k in (0, 3, sproduct.TAYLOR):
+            ref = _direct(law, lambda t, k=k: (x0 - t) ** -(k + 1), 45)
+            assert abs(c[k] - ref) <= mpmath.mpf(10) ** -34 * ref, k
+
+
 def test_point_mass_psi_against_the_laws_own_cauchy_transform():
     # psi = x G - 1 from the far-field point masses (two rules) against the push-forward's
     # shifted-contour / quadrature G, where the point masses certify themselves; next to the
