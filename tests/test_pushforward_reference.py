@@ -191,13 +191,13 @@ def test_point_masses_certify_only_off_the_support():
     # rule and the rule of twice the step): where they certify themselves the value must
     # match the independent mpmath reference; on and just above the support (near-poles
     # between the nodes) they must not certify (the quadrature / contour G answers there)
-    from freealg.numeric.quadrature import far_gdg
+    from freealg.numeric.quadrature import far_gdg, far_levels
     q = 1.7
     m = PushforwardModel(sp.Lambda(X, GELU2.subs(H, X)), sp.Float(q), "GELU'^2")
     lo, hi = m.hull_float()
     zs = np.array([2.0 + 2.0j, 9.0 + 0j, 40.0 + 0.01j, -0.5 + 0j, 6.0 + 0.3j,
                    3.0 + 1e-8j, 1.0 + 1e-3j, 2.5 + 0j])
-    _, _, ok = far_gdg(m.far_nodes(), zs, True, lo, hi)
+    _, _, ok = far_gdg(far_levels(m.pieces(NP)), zs, True, lo, hi)
     assert ok[:5].all() and not ok[5:].any()
     G, _ = m.gdg(zs[:5], NP, False)
     for z, g in zip(zs[:5], G):

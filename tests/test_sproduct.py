@@ -232,17 +232,19 @@ def test_taylor_moments_of_a_branch_cut_at_the_centre():
 
 def test_point_mass_psi_against_the_laws_own_cauchy_transform():
     # psi = x G - 1 from the far-field point masses (two rules) against the push-forward's
-    # shifted-contour / quadrature G, where the point masses certify themselves; next to the
-    # support (x = b (1 + 1e-12)) they must not
+    # shifted-contour G (``_gdg_np``, no point masses), where the point masses certify
+    # themselves; within 1e-3 of b they must not (the rounding of the nodes next to the
+    # critical value, magnified by t/(x - t), cost them 1e-12 at x = b (1 + 1e-5))
     law = _layer("gelu")
     fac = sproduct._Factor(law, 1)
     x = fac.b * (1 + np.geomspace(1e-12, 1e8, 81))
     p, dp, ok = fac._psi_far(x)
-    G, dG = sproduct._gdg(law, x, sproduct.NP)
-    assert ok.sum() > 40 and not ok[0]
+    G, dG = law._model()._gdg_np(x + 0j, True)
+    G, dG = G.real, dG.real
+    assert ok.sum() > 40 and not ok[x < fac.b * (1 + 1e-3)].any()
     # up to x = 10 b (x G - 1 and G + x G' cancel further out)
     near = ok & (x <= 10 * fac.b)
-    assert near.sum() > 20
+    assert near.sum() > 10
     assert np.all(np.abs(p[near] - (x[near] * G[near] - 1)) <= 1e-13 * np.abs(p[near]))
     assert np.all(np.abs(dp[near] - (G[near] + x[near] * dG[near])) <= 1e-12 * np.abs(dp[near]))
     # far out the point masses (positive terms t/(x - t)) keep their digits: against

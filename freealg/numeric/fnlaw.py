@@ -32,7 +32,7 @@ from ..kernels.backend import MP, NP, Backend
 from .evaluators import callable_evaluator, edge_local, evaluator, finite_difference
 from .leaf import ClosedFormDensity, to_backend
 from .quadrature import (Piece, cauchy_transform, check_density, edge_kind, far_gdg,
-                         far_moments, far_nodes, integrate, support_density)
+                         far_levels, far_moments, far_nodes, integrate, support_density)
 from .records import Band, Edge
 
 __all__ = ["X", "canonical_function", "body", "prepare", "to_sympy_number", "exact_integral",
@@ -221,7 +221,8 @@ class QuadratureModel:
             pcs = self.pieces(NP)
             lo = min((float(p.lo) for p in pcs), default=0.0)
             hi = max((float(p.hi) for p in pcs), default=0.0)
-            G, dG, ok = far_gdg(self.far_nodes(), z, want_d, lo, hi)
+            levels = self._memo("far_levels", lambda: far_levels(pcs))
+            G, dG, ok = far_gdg(levels, z, want_d, lo, hi)
             if not ok.all():
                 k = ~ok
                 g, dg = self._gdg_np(z[k], want_d)

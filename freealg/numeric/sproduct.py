@@ -300,14 +300,17 @@ class _Factor:
             p1, p2 = a @ W, a @ W2
             a *= r
             d1, d2 = -(a @ W), -(a @ W2)
+        # (x >= b (1 + 1e-3): closer, the rounding of the nodes t next to b, magnified by
+        # t/(x - t), dominates the sums, as in :func:`freealg.numeric.quadrature.far_gdg`)
         ok = (np.abs(p1 - p2) <= 1e-9 * np.abs(p1)) & (np.abs(d1 - d2) <= 1e-9 * np.abs(d1)) \
-            & np.isfinite(p1) & np.isfinite(d1) & (x > self.b)
+            & np.isfinite(p1) & np.isfinite(d1) & (x >= self.b * (1 + 1e-3))
         return p1, d1, ok
 
     def psi(self, x):
-        """(psi(x), psi'(x)) on a float array x > b: from the point masses where the rule and
-        the rule of twice the step agree to 1e-9 (the finer one then to ~1e-18: tanh-sinh
-        squares its error when the step halves), psi = sum W t/(x - t) and
+        """(psi(x), psi'(x)) on a float array x > b: from the point masses at x >= b (1 + 1e-3)
+        where the rule and the rule of twice the step agree to 1e-9 (the finer one then to
+        ~1e-18: tanh-sinh squares its error when the step halves; the rounding of the nodes
+        leaves ~1e-14), psi = sum W t/(x - t) and
         psi' = -sum W t/(x - t)^2 (positive terms on [0, inf): no cancellation, unlike
         x G - 1 far out); from the law's G elsewhere (near the support)."""
         x = np.asarray(x, dtype=float)
