@@ -52,6 +52,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Iterable, NamedTuple
 
@@ -125,6 +126,22 @@ def _positive_number(name, value):
     if not v.is_number or v.is_real is False or not bool(v > 0):
         raise InvalidParameterError(name, value, "must be a positive real number")
     return v
+
+
+@functools.lru_cache(maxsize=1024)
+def _exact(v: sp.Expr) -> sp.Expr:
+    """A coefficient in exact form: float data become their exact rationals; an exact
+    expression is kept as it is unless it vanishes to 25 digits, where nsimplify decides
+    whether it is 0. (nsimplify runs PSLQ for ~25 ms a call, 24 calls a layer, only to
+    restate an exact nonzero value such as 1 - erf(sqrt 2/2)^(n+1) of a hard-tanh layer.)"""
+    if v.has(sp.Float):
+        return sp.nsimplify(v, rational=True)
+    if v.is_Rational:
+        return v
+    val = sp.N(v, 30)
+    if val.is_number and abs(val) > 1e-25:
+        return v
+    return sp.nsimplify(v)
 
 
 class STransformForm:
@@ -307,9 +324,9 @@ class STransformForm:
         if not gen:
             # g = d log z/dm near m = infinity, w = 1/m: g = -K w + w^2 sum_n A_n (-w)^n with
             # exact A_n = sum_j k_j c_j^(n+1) - 1 (no cancellation left for float rounding)
-            A = [sp.nsimplify(sum((k * c ** (n + 1) for c, k in zip(lin_c, lin_k)), sp.S.Zero)
-                              - 1) for n in range(24)]
-            comp["K"] = sp.nsimplify(sum(lin_k, sp.S.Zero))
+            A = [_exact(sp.sympify(sum((k * c ** (n + 1) for c, k in zip(lin_c, lin_k)),
+                                       sp.S.Zero) - 1)) for n in range(24)]
+            comp["K"] = _exact(sp.sympify(sum(lin_k, sp.S.Zero)))
             comp["A"] = np.array([float(a) for a in A])
             nz = [n for n, a in enumerate(A) if sp.simplify(a) != 0]
             comp["n0"] = nz[0] if nz else None
