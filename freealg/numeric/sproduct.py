@@ -351,10 +351,19 @@ class _Factor:
             tn = t - step
             out = ~((tn > lo) & (tn < hi)) | ~np.isfinite(tn)
             tn = np.where(out, 0.5 * (lo + hi), tn)
-            done = (np.abs(tn - t) <= 1e-15) | (hi - lo <= 1e-15)
+            # a few ulps of log x (1e-15 absolute is below the spacing of doubles at
+            # log x > 4.5: only an exact fixed point ended the loop there)
+            tol = 4e-16 * np.maximum(1.0, np.abs(t))
+            done = (np.abs(tn - t) <= tol) | (hi - lo <= tol)
             x[idx[done]], dpsi[idx[done]] = xx[done], dp[done]
             keep = ~done
-            idx, t, lo, hi = idx[keep], tn[keep], lo[keep], hi[keep]
+            idx, t, lo, hi, xx, dp = idx[keep], tn[keep], lo[keep], hi[keep], xx[keep], dp[keep]
+        # rounding noise in psi (x G - 1 far out, from the law's G) can keep Newton jittering
+        # inside a bracket of 1e-8: accept a bracket below 1e-9 of log x (x to ~1e-8 relative
+        # at worst; the mpmath stage polishes the x_j, the hull keeps its margin)
+        fin = np.isfinite(t) & (hi - lo <= 1e-9 * np.maximum(1.0, np.abs(t)))
+        if np.any(fin):
+            x[idx[fin]], dpsi[idx[fin]] = xx[fin], dp[fin]
         return x, dpsi
 
 
