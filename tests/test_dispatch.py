@@ -220,3 +220,22 @@ def test_affine_image_of_an_affine_image():
         assert abs(law.density(v, dps=30) - ref.density(v, dps=30)) < 1e-28
     g = law.cauchy(mpmath.mpc("0.3", "0.2"), dps=30)
     assert abs(g - ref.cauchy(mpmath.mpc("0.3", "0.2"), dps=30)) < 1e-28
+
+
+def test_negative_affine_image_of_a_mixture_without_unknowns():
+    # regression: a < 0 on a mixture of leaves (no unknowns, no closed-form G of its own) raised
+    # NotImplementedError, then recursed; the residual ELU layer sym(alpha D') is such a law.
+    # -2 Y for Y = (delta_1 + semicircle(1))/2 is (delta_-2 + semicircle(4))/2
+    half = sp.Rational(1, 2)
+    mix = fa.mixture([fa.dirac(1), fa.semicircle(1)], [half, half])
+    law = fa.affine(mix, -2)
+    ref = fa.mixture([fa.dirac(-2), fa.semicircle(4)], [half, half])
+    for z in (mpmath.mpc("0.3", "0.2"), mpmath.mpc("-2.5", "0.01"), mpmath.mpc(0, 5)):
+        assert abs(law.cauchy(z, dps=30) - ref.cauchy(z, dps=30)) < 1e-28
+    zs = np.array([0.3 + 0.2j, -2.5 + 0.01j, 1e3j])
+    assert np.allclose(law.cauchy(zs), ref.cauchy(zs), rtol=1e-13)
+    # a sum with it (unknowns): the density of -2 Y ⊞ semicircle against the same with ref
+    x = np.linspace(-4, 3, 7)
+    assert np.allclose(fa.free_additive(law, fa.semicircle(1)).density(x),
+                       fa.free_additive(ref, fa.semicircle(1)).density(x), rtol=1e-10,
+                       atol=1e-13)

@@ -308,6 +308,8 @@ class Affine(_Composite):
 
 def _negated(mu: Law) -> Law:
     """The law of -X with the same unknown layout as mu."""
+    if isinstance(mu, Mixture):     # before the leaves: a mixture of leaves has no unknowns
+        return Mixture([_negated(x) for x in mu.args[0]], mu.args[1])
     if mu._nunk == 0:
         return Affine(mu, -1, 0)
     if isinstance(mu, FreeAdditive):
@@ -316,8 +318,6 @@ def _negated(mu: Law) -> Law:
         return FreePower(_negated(mu.args[0]), mu.args[1])
     if isinstance(mu, Affine):
         return Affine(mu.args[0], -mu.args[1], -mu.args[2])
-    if isinstance(mu, Mixture):
-        return Mixture([_negated(x) for x in mu.args[0]], mu.args[1])
     if isinstance(mu, FreeCompression):
         return FreeCompression(_negated(mu.args[0]), mu.args[1], mu.args[2])
     raise InvalidParameterError("scale", -1, f"no reflection rule for {mu.name}")

@@ -122,11 +122,35 @@ def additive_gpsi(mu, nu, zeta, w, be, ctx):
 
 
 def additive_guess(mu, nu, zeta, be):
+    """The subordination functions far out, omega_mu(z) = z - k_1(nu) - k_2(nu)/z + O(z^-2)
+    (k_j the free cumulants: mean and variance), the variance term only where |z|^2 exceeds
+    4 k_2. Without it psi_{mu ⊞ nu} = psi_mu(w1) + (z - w1) G_mu(w1) misses the variance of nu
+    at the start, by a factor that a ⊠ of such sums did not recover from (two residual GELU
+    layers)."""
     if mu == nu:
         return power_guess(mu, 2, zeta, be)
-    o1 = zeta - nu._mean_float()
-    o2 = zeta - mu._mean_float()
+    o1 = zeta - nu._mean_float() - _variance_term(nu, zeta, be)
+    o2 = zeta - mu._mean_float() - _variance_term(mu, zeta, be)
     return [o1, o2] + mu._guess(o1, be) + nu._guess(o2, be)
+
+
+def _variance_term(law, zeta, be):
+    """k_2/z where |z|^2 > 4 k_2, else 0 (k_2 = 0 where the moments are not numbers)."""
+    def var():
+        try:
+            m1, m2 = law.moments(2)
+            v = float(m2 - m1**2)
+        except (TypeError, ValueError, NotImplementedError, ArithmeticError):
+            return 0.0
+        return v if v > 0 and np.isfinite(v) else 0.0
+
+    v = law._memo("variance_float", var)
+    if v == 0:
+        return 0
+    if be is NP:
+        z = np.asarray(zeta, dtype=complex)
+        return np.where(np.abs(z) ** 2 > 4 * v, v / np.where(z == 0, 1, z), 0)
+    return v / zeta if abs(zeta) ** 2 > 4 * v else 0
 
 
 def power_gpsi(mu, t, zeta, w, be, ctx):
@@ -268,18 +292,24 @@ def mixture_density(law, x, dps):
 
 def affine_gpsi(mu, negated, a, b, zeta, w, be, ctx):
     """a X + b for X ~ mu: G(z) = G_mu(xi)/a, xi = (z - b)/a. For a < 0, xi lies in C-:
-    G_mu(xi) = conj G_mu(conj xi) for a leaf, and -G_{-X}(-xi) for a composite mu,
+    G_mu(xi) = conj G_mu(conj xi) for a leaf with a formula, and -G_{-X}(-xi) otherwise,
     holomorphic in the unknowns (``negated()`` gives the law of -X, same unknowns)."""
     arg = (zeta - b) / a
     if a > 0:
         Gx, psx = mu._gpsi_dual(arg, w, be, ctx)
         # z G - 1 = psi_X(xi) + (b/a) G_X(xi)
         return Gx / a, psx + (b / a) * Gx
+    Gm = None
     if mu._nunk == 0:
         cz = conj(arg.v, be)
-        ctx.pts.append(cz)
-        Gm = arg.apply(conj(mu._g(cz, be), be), conj(mu._dg(cz, be), be))
-    else:
+        try:
+            g, dg = mu._g(cz, be), mu._dg(cz, be)
+        except NotImplementedError:     # a composite without unknowns (a mixture of leaves)
+            pass
+        else:
+            ctx.pts.append(cz)
+            Gm = arg.apply(conj(g, be), conj(dg, be))
+    if Gm is None:
         Gm = -negated()._g_dual(-arg, w, be, ctx)
     G = Gm / a
     return G, zeta * G - 1
