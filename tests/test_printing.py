@@ -23,7 +23,7 @@ from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 import freealg as fa
-from freealg.nn.residual import SymmetricSquare
+from freealg.nn.residual import SymmetricRoot, SymmetricSquare
 from freealg.laws.base import PRINTERS, Law
 from freealg.printing import (exact_float, law_latex, system_display, system_document,
                               text_escape)
@@ -80,6 +80,7 @@ def _examples() -> tuple:
                    method="linearization").law,
         fa.nn.MLP(depth=2, activation="linear", residual="1/2").jacobian_spectrum().law,
         SymmetricSquare(fa.arcsine()),
+        SymmetricRoot(fa.free_poisson(1)),
     )
 
 

@@ -228,3 +228,88 @@ def test_max_singular_value_against_real_networks(act, alpha):
     assert abs(top - hi) < 3 * hi * n ** (-2 / 3), (top, hi)
     plain = float(fa.nn.MLP(3, act, q0=1).max_singular_value(dps=15)) ** 2
     assert abs(top - plain) > 3 * hi * n ** (-2 / 3), (top, plain)
+
+
+# --------------------------------------------------------------------------------------------
+# smooth activations: sym(alpha |D'|) from the law of D'^2 (SymmetricRoot) where D' takes
+# negative values (GELU, SiLU), and a mixture of its reflections where D' > 0 (ELU)
+
+
+def test_symmetric_root_against_direct_quadrature():
+    # S with S^2 ~ alpha^2 D'^2 of a GELU layer: G_S(z) = E[z/(z^2 - alpha^2 D'^2)] as a
+    # Gaussian integral (scipy.quad over h), at points on both sides of the imaginary axis
+    # (z^2 in C- for Re z < 0) and near the real axis
+    from scipy.integrate import quad
+
+    from freealg.kernels.backend import NP
+    from freealg.nn.residual import SymmetricRoot
+
+    net = fa.nn.MLP(2, "gelu", residual="1/2")
+    S = net._residual_layers()[1].args[0]
+    assert isinstance(S, SymmetricRoot)
+    from freealg.nn.activations import H
+
+    d = sp.lambdify(H, net.sigma_w * sp.diff(net.phi, H), "scipy")      # D' = sigma_w phi'(h)
+    q = float(net.q[1])
+
+    def ref(z):
+        def f(t, part):
+            v = np.exp(-t * t / (2 * q)) / np.sqrt(2 * np.pi * q) * z / (z * z - d(t) ** 2 / 4)
+            return v.real if part == 0 else v.imag
+        return complex(*(quad(f, -60, 60, args=(p,), limit=500, epsabs=1e-15,
+                              points=(-10, -3, 0, 3, 10))[0]
+                         for p in (0, 1)))
+
+    zs = np.array([0.3 + 0.5j, -0.3 + 0.5j, 1.2 + 0.05j, -1.2 + 0.05j, 4j])
+    got = S._g(zs, NP)
+    want = np.array([ref(z) for z in zs])
+    assert np.max(np.abs(got - want) / np.abs(want)) < 1e-9, (got - want)
+    # the moments: even ones of D'^2 scaled, odd ones 0; a wrong law (|D'| itself) differs
+    m = S.moments(4)
+    assert m[0] == 0 and m[2] == 0
+    e2 = quad(lambda t: np.exp(-t * t / (2 * q)) / np.sqrt(2 * np.pi * q) * d(t) ** 2 / 4,
+              -60, 60, epsabs=1e-15)[0]
+    assert abs(float(m[1]) - e2) < 1e-12
+    e1 = quad(lambda t: np.exp(-t * t / (2 * q)) / np.sqrt(2 * np.pi * q) * abs(d(t)) / 2,
+              -60, 60, limit=200)[0]
+    assert abs(e1**2 - e2) > 1e-3
+
+
+def test_gelu_residual_moments_match_the_linearization():
+    # two independent compilations of J J^T: the linearization's moments are traces of words
+    # in D'_l and O_l; before the symmetric root the S-transform route refused GELU
+    net = fa.nn.MLP(2, "gelu", residual="1/2")
+    J = net.jacobian_expr()
+    lin = fa.compile_expr(J * J.H).law.moments(3)
+    got = net.jacobian_spectrum().moments(3)
+    assert all(abs(sp.N(a - b, 30)) < 1e-25 * abs(sp.N(b)) for a, b in zip(got, lin))
+
+
+@pytest.mark.parametrize("act", ["gelu", pytest.param("silu", marks=pytest.mark.slow),
+                                 pytest.param("elu", marks=pytest.mark.slow)])
+def test_smooth_residual_density_and_moments_against_real_networks(act):
+    # L = 2 with distinct layers (q_1 != q_2): the float64 density integrates to mass 1 and to
+    # the exact m_1, m_2 (before: NaN for GELU, a NotImplementedError for ELU); the exact
+    # moments agree with real residual networks (N-derived tolerance), the plain MLP does not
+    n, trials = 300, 6
+    net = fa.nn.MLP(2, act, residual="1/2")
+    sol = net.jacobian_spectrum()
+    th = np.array([float(sp.N(m)) for m in sol.moments(3)])
+    evs = _real(net, n, trials, seed=11)
+    per = np.array([[np.mean(e**k) for k in (1, 2, 3)] for e in evs])
+    mean, se = per.mean(0), per.std(0, ddof=1) / np.sqrt(trials)
+    tol = 5 * se + 4.0 * np.abs(th) / n
+    assert np.all(np.abs(mean - th) < tol), (mean, th, tol)
+    plain = np.array([float(sp.N(m)) for m in fa.nn.MLP(2, act).jacobian_spectrum()
+                      .moments(3)])
+    assert not np.all(np.abs(mean - plain) < tol), (mean, plain, tol)
+    # the density: Gauss-Legendre in x = X (1 - cos theta)/2 on [0, X], X beyond the top
+    X = 1.5 * max(e.max() for e in evs)
+    t, w = np.polynomial.legendre.leggauss(400)
+    th_ = (t + 1) * np.pi / 2
+    x = X * (1 - np.cos(th_)) / 2
+    rho = sol.density(x) * X / 2 * np.sin(th_) * np.pi / 2
+    assert np.all(np.isfinite(rho)) and np.all(rho >= 0)
+    got = [float(np.sum(w * rho * x**k)) for k in range(3)]
+    ref = [1.0, th[0], th[1]]
+    assert np.allclose(got, ref, rtol=2e-3), (got, ref)

@@ -311,7 +311,8 @@ class MLP:
         if "ys" not in self._cache:
             ys = []
             for l in range(1, self.depth + 1):
-                y = layer_law(compile_expr(self._d(l)).law, self.residual)
+                y = layer_law(compile_expr(self._d(l)).law, self.residual,
+                              lambda l=l: _square_law(self._d(l)))
                 if y is None:
                     ys = None
                     break

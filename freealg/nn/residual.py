@@ -164,9 +164,11 @@ def symmetric_abs(dlaw, alpha):
     return mixture([affine(dlaw, alpha), affine(dlaw, -alpha)], [half, half])
 
 
-def layer_law(dlaw, alpha):
+def layer_law(dlaw, alpha, square=None):
     """Y_l = sym(alpha |D'_l|) ⊞ b (b symmetric Bernoulli on {-1, 1}), or None (see
-    :func:`symmetric_abs`); law(A_l A_l^T) is the law of Y_l^2.
+    :func:`symmetric_abs`); law(A_l A_l^T) is the law of Y_l^2. Where D'_l takes negative values
+    and has no finite law, ``square()`` (the law of D'_l^2, a callable) gives sym(alpha |D'_l|)
+    as the :class:`SymmetricRoot` of the law of alpha^2 D'_l^2 (GELU, SiLU); None without it.
 
     Examples
     --------
@@ -183,7 +185,95 @@ def layer_law(dlaw, alpha):
     if alpha == 0:
         return b
     s = symmetric_abs(dlaw, alpha)
+    if s is None and square is not None:
+        from ..laws import affine
+
+        nu = square()
+        s = SymmetricRoot(affine(nu, alpha**2)) if nu._nunk == 0 else None
     return None if s is None else free_additive(s, b)
+
+
+class SymmetricRoot(Law):
+    """The symmetric law S whose square has the law nu (nu >= 0, without unknowns):
+    G_S(z) = z G_nu(z^2) and psi_S(z) = psi_nu(z^2). For Re z < 0, z^2 lies in C-, where
+    G_nu(w) = conj G_nu(conj w). sym(alpha |D'|) needs only the law of D'^2, also where D'
+    takes negative values (GELU, SiLU: the residual layer of :func:`layer_law`).
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> from freealg.nn.residual import SymmetricRoot
+    >>> s = SymmetricRoot(fa.free_poisson(1))          # S^2 ~ Marchenko-Pastur(1)
+    >>> s.moments(4)                                   # the semicircle law: 0, 1, 0, 2
+    [0, 1, 0, 2]
+    >>> import mpmath
+    >>> print(mpmath.nstr(s.cauchy(1j, dps=20), 12))   # G_sc(i) = i (1 - sqrt 5)/2
+    (0.0 - 0.61803398875j)
+    """
+
+    __slots__ = ()
+    _argnames = ("nu",)
+    name = "symmetric_root"
+    _hull_exact = False
+
+    def __init__(self, nu):
+        if not isinstance(nu, Law) or nu._nunk != 0 or nu.is_positive() is False:
+            raise InvalidParameterError("nu", nu, "a law of a nonnegative variable without "
+                                        "unknowns (a leaf, a mixture or an affine image)")
+        self._init(nu)
+
+    def _moments_exact(self, n):
+        m = self._args[0].moments(n // 2) if n >= 2 else []
+        return [sp.S.Zero if k % 2 else m[k // 2 - 1] for k in range(1, n + 1)]
+
+    def _gdg(self, z, be):
+        """(G_S, G_S') at z from G_nu, G_nu' at z^2 (reflected into C+)."""
+        import mpmath
+        import numpy as np
+
+        from ..kernels.dual import Dual
+        from ..numeric.subordination import Context, conj
+
+        w = z * z
+        if be.name == "mpmath":
+            flip = mpmath.im(w) < 0 or (mpmath.im(w) == 0 and mpmath.re(z) < 0)
+            wc = conj(w, be) if flip else w
+        else:
+            flip = (np.imag(w) < 0) | ((np.imag(w) == 0) & (np.real(z) < 0))
+            wc = np.where(flip, np.conj(w), w)
+        d = self._args[0]._g_dual(Dual.variable(wc, 0, 1), [], be, Context())
+        g, dg = d.v, d.d[0]
+        if be.name == "mpmath":
+            g, dg = (conj(g, be), conj(dg, be)) if flip else (g, dg)
+        else:
+            g, dg = np.where(flip, np.conj(g), g), np.where(flip, np.conj(dg), dg)
+        return z * g, g + 2 * w * dg
+
+    def _g(self, z, be):
+        return self._gdg(z, be)[0]
+
+    def _dg(self, z, be):
+        return self._gdg(z, be)[1]
+
+    def _hull_float(self):
+        hi = max(float(self._args[0]._hull_float()[1]), 0.0) ** 0.5
+        return -hi, hi
+
+    def _mean_float(self):
+        return 0.0
+
+    def is_positive(self):
+        return False
+
+    def atoms(self):
+        out = []
+        for a in self._args[0].atoms():
+            if a.location == 0:
+                out.append((sp.S.Zero, a.mass))
+            else:
+                r = sp.sqrt(a.location)
+                out += [(-r, a.mass / 2), (r, a.mass / 2)]
+        return merge_atoms(out)
 
 
 class SymmetricSquare(Law):
@@ -586,7 +676,9 @@ def residual_system(ys: list, expr: str, alpha):
         s_law = yl._args[0] if yl._nunk else None
         defs.append((Gs, rf"\text{{Cauchy transform of }} S_{l} = "
                          rf"\operatorname{{sym}}(\alpha |D'_{l}|)"
-                         + (rf" = {s_law._latex()}" if s_law is not None else r" = \delta_0")))
+                         + (rf" = {s_law._latex()}" if s_law is not None else r" = \delta_0")
+                         + (rf",\ G_{{S_{l}}}(z) = z\,G_{{S_{l}^2}}(z^2)"
+                            if isinstance(s_law, SymmetricRoot) else "")))
         steps.append(Step("residual layer", f"(1 + {alpha}*D{l}*O{l})*(1 + {alpha}*D{l}*O{l}).H",
                           f"symmetric_square({yl!r})", tuple(layer),
                           "Haagerup-Larsen 2000 (R-diagonal: sym|a + b| = sym|a| ⊞ sym|b|)"))

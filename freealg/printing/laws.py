@@ -331,6 +331,11 @@ def _symmetric_square(law, rec, pr):
                 _PREFIX)
 
 
+def _symmetric_root(law, rec, pr):
+    # the symmetric law whose square has the law mu
+    return _Tex(rf"\operatorname{{sym}}\sqrt{{{rec(law.args[0]).tex}}}", _PREFIX)
+
+
 def _generic(law, rec, pr):
     """Any other law: an upright operator name with its parameters (laws printed as laws,
     booleans as the name of the flag when it is set)."""
@@ -378,6 +383,7 @@ _LAW_PRINTERS: dict[str, Callable] = {
     "OperatorValued": _operator_valued,
     "BlockOperatorValued": _block_operator_valued,
     "SymmetricSquare": _symmetric_square,
+    "SymmetricRoot": _symmetric_root,
     "ResidualJacobian": _free_product,
     "BooleanAdditive": _binary(r"\uplus"),
     "MonotoneAdditive": _binary(r"\rhd"),
