@@ -223,8 +223,9 @@ class SymmetricRoot(Law):
         self._init(nu)
 
     def _moments_exact(self, n):
-        m = self._args[0].moments(n // 2) if n >= 2 else []
-        return [sp.S.Zero if k % 2 else m[k // 2 - 1] for k in range(1, n + 1)]
+        from ..algebra.blocks import SymmetricSquareRoot
+
+        return SymmetricSquareRoot(self._args[0]).moments(n)
 
     def _gdg(self, z, be):
         """(G_S, G_S') at z from G_nu, G_nu' at z^2 (reflected into C+)."""
@@ -254,6 +255,11 @@ class SymmetricRoot(Law):
 
     def _dg(self, z, be):
         return self._gdg(z, be)[1]
+
+    def _g_dual(self, zeta, w, be, ctx):
+        # G and G' from one evaluation of nu (the base class asks _g and _dg in turn)
+        ctx.pts.append(zeta.v)
+        return zeta.apply(*self._gdg(zeta.v, be))
 
     def _hull_float(self):
         hi = max(float(self._args[0]._hull_float()[1]), 0.0) ** 0.5
