@@ -32,7 +32,8 @@ from ..kernels.backend import MP, NP, Backend
 from .evaluators import callable_evaluator, edge_local, evaluator, finite_difference
 from .leaf import ClosedFormDensity, to_backend
 from .quadrature import (Piece, cauchy_transform, check_density, edge_kind, far_gdg,
-                         far_levels, far_moments, far_nodes, integrate, support_density)
+                         far_levels, far_moments, far_nodes_of, integrate,
+                         support_density)
 from .records import Band, Edge
 
 __all__ = ["X", "canonical_function", "body", "prepare", "to_sympy_number", "exact_integral",
@@ -218,11 +219,7 @@ class QuadratureModel:
             # point masses where they are certified (off the support: no quadrature of a
             # near-pole), the quadrature of the pieces elsewhere
             z = np.asarray(z, dtype=complex)
-            pcs = self.pieces(NP)
-            lo = min((float(p.lo) for p in pcs), default=0.0)
-            hi = max((float(p.hi) for p in pcs), default=0.0)
-            levels = self._memo("far_levels", lambda: far_levels(pcs))
-            G, dG, ok = far_gdg(levels, z, want_d, lo, hi)
+            G, dG, ok = far_gdg(self._far_levels(), z, want_d, *self._far_span())
             if not ok.all():
                 k = ~ok
                 g, dg = self._gdg_np(z[k], want_d)
@@ -253,7 +250,21 @@ class QuadratureModel:
         >>> round(float(sum(W)), 14), round(float(sum(W2)), 14)
         (1.0, 1.0)
         """
-        return self._memo("far_nodes", lambda: far_nodes(self.pieces(NP)))
+        return self._memo("far_nodes", lambda: far_nodes_of(self._far_levels()))
+
+    def _far_levels(self) -> tuple:
+        """The leveled point masses (:func:`freealg.numeric.quadrature.far_levels`), kept:
+        :meth:`gdg` and :meth:`far_nodes` share them."""
+        return self._memo("far_levels", lambda: far_levels(self.pieces(NP)))
+
+    def _far_span(self) -> tuple:
+        """(lo, hi): the float64 segment that carries the pieces, kept."""
+        def span():
+            pcs = self.pieces(NP)
+            return (min((float(p.lo) for p in pcs), default=0.0),
+                    max((float(p.hi) for p in pcs), default=0.0))
+
+        return self._memo("far_span", span)
 
     def far_moments(self, x0: Any, K: int) -> tuple:
         """(c, err): c_k = int rho(t) (x0 - t)^-(k+1) dt, k = 0..K, at a real x0 beyond the

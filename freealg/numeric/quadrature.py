@@ -54,7 +54,7 @@ from ..kernels.backend import MP, NP, Backend
 from .tanhsinh import _adaptive_sum, _expm1, tanh_sinh_rule
 
 __all__ = ["Piece", "cauchy_transform", "integrate", "pieces_density", "support_density",
-           "inverse", "edge_kind", "check_density", "far_nodes", "far_levels",
+           "inverse", "edge_kind", "check_density", "far_nodes", "far_nodes_of", "far_levels",
            "far_gdg", "far_moments"]
 
 
@@ -704,7 +704,21 @@ def far_nodes(pieces: Sequence[Piece]) -> tuple:
     >>> [bool(abs(np.sum(w / (3 - t)) - np.log(2) / 2) < 1e-15) for w in (W, W2)]
     [True, True]
     """
-    t, b, ends = far_levels(pieces)
+    return far_nodes_of(far_levels(pieces))
+
+
+def far_nodes_of(levels: tuple) -> tuple:
+    """(t, W, W2) of :func:`far_nodes` from the levels of :func:`far_levels` (no new nodes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pc = Piece.density(lambda t: 0.5 + 0 * t, -1.0, 1.0)
+    >>> t, W, W2 = far_nodes_of(far_levels([pc]))
+    >>> round(float(W.sum()), 14), round(float(W2.sum()), 14)
+    (1.0, 1.0)
+    """
+    t, b, ends = levels
     return t, b, np.where(np.arange(len(t)) < ends[2], 2 * b, 0.0)
 
 
