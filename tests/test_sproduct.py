@@ -352,3 +352,22 @@ def test_inversions_far_out_converge_in_a_batch():
         # psi(x) = m to the noise of x G - 1 there
         assert np.all(np.abs(f.psi(x)[0] - ms) <= 1e-6 * ms)
     assert sproduct._right_edge(fs) is not None
+
+
+def test_taylor_moments_at_several_points_from_one_pass():
+    # one quadrature pass for points on both sides of the support and next to it (the point
+    # nearest the support listed last: every point's c_K takes part in the stopping test),
+    # against mpmath.quad of f itself and against the one-point passes
+    law = _layer("gelu")
+    b = float(sp.N(law.support()[0].hi, 20))
+    model = law._model()
+    with mpmath.workdps(40):
+        pts = [mpmath.mpf(4 * b), mpmath.mpf(-3 * b), mpmath.mpf(1.01 * b)]
+        cs, err = model.far_moments(pts, 8)
+        assert err < 1e-15
+        for x0, c in zip(pts, cs):
+            one, _ = model.far_moments(x0, 8)
+            for k in (0, 1, 8):
+                ref = _direct(law, lambda t, k=k, x0=x0: (x0 - t) ** -(k + 1), 45)
+                assert abs(c[k] - ref) <= mpmath.mpf(10) ** -34 * abs(ref), (x0, k)
+                assert abs(one[k] - ref) <= mpmath.mpf(10) ** -34 * abs(ref), (x0, k)

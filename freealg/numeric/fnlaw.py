@@ -268,7 +268,8 @@ class QuadratureModel:
 
     def far_moments(self, x0: Any, K: int) -> tuple:
         """(c, err): c_k = int rho(t) (x0 - t)^-(k+1) dt, k = 0..K, at a real x0 beyond the
-        support, at the working precision (:func:`freealg.numeric.quadrature.far_moments`).
+        support, at the working precision (:func:`freealg.numeric.quadrature.far_moments`;
+        a list of points off the support gives a list of moment lists from one pass).
 
         Examples
         --------

@@ -832,6 +832,9 @@ def far_moments(pieces: Sequence[Piece], x0: Any, K: int) -> tuple:
     ranges (x0 > every hi), so that G(x0 + d) = sum_k c_k (-d)^k for |d| < x0 - hi; all
     moments in one adaptive tanh-sinh pass per piece at the working precision + 20 bits,
     stopped as :func:`cauchy_transform` stops (the integrands are smooth: no subtraction).
+    ``x0`` may also be a list of real points off the pieces' ranges (either side): then ``c``
+    is the list of their moment lists, from the same pass (the nodes, the costly part, are
+    shared; every point's c_K takes part in the stopping test).
 
     Returns (c, err): ``err`` is the largest change of the last level, relative to c_K (the
     most peaked integrand, which drives the stopping test).
@@ -844,28 +847,41 @@ def far_moments(pieces: Sequence[Piece], x0: Any, K: int) -> tuple:
     ...     c, err = far_moments([pc], mpmath.mpf(3), 2)
     ...     bool(abs(c[0] - mpmath.log(2) / 2) < 1e-28), bool(abs(c[1] - mpmath.mpf(1) / 8) < 1e-28)
     (True, True)
+    >>> with mpmath.workdps(30):          # and G(-3) = -log(2)/2 from the same pass
+    ...     (c3, cm3), _ = far_moments([pc], [mpmath.mpf(3), mpmath.mpf(-3)], 0)
+    ...     bool(abs(cm3[0] + mpmath.log(2) / 2) < 1e-28)
+    True
     """
+    single = not isinstance(x0, (list, tuple))
+    pts = [x0] if single else list(x0)
+    P = len(pts)
     rel = mpmath.ldexp(1, -(mpmath.mp.prec - 30) // 2)
     with mpmath.workprec(mpmath.mp.prec + 20):
-        x0 = mpmath.mpf(x0)
-        c = [mpmath.mpf(0)] * (K + 1)
+        xs = [mpmath.mpf(x) for x in pts]
+        c = [[mpmath.mpf(0)] * (K + 1) for _ in xs]
         err = mpmath.mpf(0)
         for pc in pieces:
             def F(sg, ta, pc=pc):
                 t, mass = _node_masses(pc, sg, ta, MP)
                 if mass == 0:
-                    return [mpmath.mpf(0)] * (K + 1)
-                u = 1 / (x0 - t)
-                out = [mass * u]
-                for _ in range(K):
-                    out.append(out[-1] * u)
-                return out[::-1]                 # c_K first: it drives the stopping test
-            S, e, L1 = _adaptive_sum(F, K + 1, rel)
-            for k in range(K + 1):
-                c[k] += S[K - k]
+                    return [mpmath.mpf(0)] * (P * (K + 1))
+                out = []
+                for x in xs:
+                    u = 1 / (x - t)
+                    row = [mass * u]
+                    for _ in range(K):
+                        row.append(row[-1] * u)
+                    out += row[::-1]             # c_K first: it drives the stopping test
+                return out
+            S, e, L1 = _adaptive_sum(F, P * (K + 1), rel,
+                                     drivers=tuple(p * (K + 1) for p in range(P)))
+            for p in range(P):
+                for k in range(K + 1):
+                    c[p][k] += S[p * (K + 1) + K - k]
             if L1 != 0:
                 err = max(err, e / L1)
-    return [+v for v in c], +err
+    out = [[+v for v in row] for row in c]
+    return (out[0] if single else out), +err
 
 
 def _moment_terms(pc: Piece, g: Callable, sig, tau, be: Backend):

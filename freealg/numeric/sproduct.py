@@ -82,7 +82,8 @@ from ..kernels.dual import Dual
 from .records import Edge
 from .subordination import Context
 
-__all__ = ["applies", "product_edges", "right_edge_float", "hull_float"]
+__all__ = ["applies", "product_edges", "right_edge_float", "hull_float", "real_gdg",
+           "FarSeries", "illinois"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -137,8 +138,17 @@ def applies(factors, law=None) -> bool:
     return law is None or not law.atoms()
 
 
-def _gdg(law, x, be):
-    """(G, G') of a factor at real x (a float array for NP, an mpf for MP), real parts."""
+def real_gdg(law, x, be):
+    """(G, G') of a law at real x off its support (a float array for NP, an mpf for MP),
+    real parts.
+
+    Examples
+    --------
+    >>> import freealg as fa
+    >>> G, dG = real_gdg(fa.free_poisson(1), 8.0, MP)     # G = (x - sqrt(x^2 - 4x))/(2x)
+    >>> print(mpmath.nstr(G, 12), mpmath.nstr(dG, 12))
+    0.146446609407 -0.0220970869121
+    """
     if be is NP:
         z = np.asarray(x, dtype=float) + 0j
         with np.errstate(all="ignore"):
@@ -318,7 +328,7 @@ class _Factor:
         todo = ~ok
         if np.any(todo):
             xx = x[todo]
-            G, dG = _gdg(self.law, xx, NP)
+            G, dG = real_gdg(self.law, xx, NP)
             psi[todo], dpsi[todo] = xx * G - 1.0, G + xx * dG
         return psi, dpsi
 
@@ -398,6 +408,42 @@ def right_edge_float(factors) -> tuple | None:
     return _right_edge(_factors(factors))
 
 
+def illinois(f, a: float, b: float, fa: float, fb: float, rtol: float,
+             floor: float = 1.0) -> float | None:
+    """The root of f in the float64 bracket [a, b] (f(a) and f(b) of opposite signs, or one
+    of them 0) by the Illinois variant of regula falsi, until the bracket is below ``rtol``
+    times max(floor, |root|), at most 100 steps; None where f is not finite at a step.
+
+    Examples
+    --------
+    >>> r = illinois(lambda x: x * x - 2, 1.0, 2.0, -1.0, 2.0, 4e-16)
+    >>> bool(abs(r - 2 ** 0.5) < 1e-15)
+    True
+    """
+    side = 0
+    m = b
+    for _ in range(100):
+        m = (a * fb - b * fa) / (fb - fa)
+        if not min(a, b) < m < max(a, b):
+            m = 0.5 * (a + b)
+        d = f(m)
+        if not math.isfinite(d):
+            return None
+        if (d > 0) == (fa > 0) and d != 0:
+            a, fa = m, d
+            if side == -1:
+                fb *= 0.5
+            side = -1
+        else:
+            b, fb = m, d
+            if side == 1:
+                fa *= 0.5
+            side = 1
+        if abs(b - a) <= rtol * max(floor, abs(m)) or d == 0:
+            break
+    return m
+
+
 def _right_edge(fs) -> tuple | None:
     """:func:`right_edge_float` on built factors (each tabulates its psi once)."""
     n = sum(f.k for f in fs)
@@ -450,29 +496,9 @@ def _right_edge(fs) -> tuple | None:
             break
     if bracket is None:
         return None     # X decreases on the whole grid: a factor's edge is reached first
-    a, b, fa_, fb = bracket
-    # Illinois regula falsi on F'
-    side = 0
-    m = b
-    for _ in range(100):
-        m = (a * fb - b * fa_) / (fb - fa_)
-        if not a < m < b:
-            m = 0.5 * (a + b)
-        d = float(_F(fs, n, np.array([m]))[1][0])
-        if not np.isfinite(d):
-            return None
-        if d < 0:
-            a, fa_ = m, d
-            if side == -1:
-                fb *= 0.5
-            side = -1
-        else:
-            b, fb = m, d
-            if side == 1:
-                fa_ *= 0.5
-            side = 1
-        if b - a <= 4e-16 * b or d == 0:
-            break
+    m = illinois(lambda m: float(_F(fs, n, np.array([m]))[1][0]), *bracket, 4e-16, 0.0)
+    if m is None:
+        return None
     Fm, _, xm = _F(fs, n, np.array([m]))
     return float(m), float(np.exp(Fm[0])), [float(x[0]) for x in xm]
 
@@ -505,7 +531,7 @@ def _polish(f, m, x0, dps):
     steps: list = []
     floor = mpmath.mpf(10) ** (-dps - 3) * abs(x)
     for _ in range(8):
-        G, dG = _gdg(f.law, x, MP)
+        G, dG = real_gdg(f.law, x, MP)
         dpsi = G + x * dG
         step = (x * G - 1 - m) / dpsi
         x -= step
@@ -625,24 +651,22 @@ def _minimum_polish(fs, n, m0, xs0, curv, dps):
 TAYLOR = 16
 
 
-class _Local:
-    """G of one factor near a real x0 beyond its support [a, b], from the moments
-    c_k = int (x0 - t)^-(k+1) dmu(t) (:func:`_far_moments`, one quadrature pass):
+class FarSeries:
+    """G of a law on (-inf, b] near a real x0 > b from c_k = int (x0 - t)^-(k+1) dmu(t),
+    k = 0..K: G(x0 + d) = sum_k c_k (-d)^k + R with |R| <= |d|^(K+1) c_K/(gap - |d|) for
+    gap <= x0 - b (every term of c_K is positive). ``gap`` must be a lower bound of x0 - b.
 
-        G(x0 + d) = sum_{k <= K} c_k (-d)^k + R,   |R| <= |d|^(K+1) c_K / (x0 - b - |d|)
+    Examples
+    --------
+    >>> with mpmath.workdps(30):      # delta_0: c_k = 3^-(k+1), G(2.9) = 1/2.9; gap 2 <= 3
+    ...     s = FarSeries([mpmath.mpf(3) ** -(k + 1) for k in range(17)], mpmath.mpf(3), 2)
+    ...     G, G1, G2 = s.g(mpmath.mpf("2.9"))
+    ...     bool(abs(G - 1 / mpmath.mpf("2.9")) <= s.remainder(mpmath.mpf("2.9")) < 1e-25)
+    True
+    """
 
-    (mu sits on t <= b, and 1/(x0 + d - t) <= 1/(x0 - b - |d|) there). Every Newton step of
-    the mpmath stage then costs a polynomial instead of a quadrature."""
-
-    def __init__(self, f, x0, c, qerr):
-        self.x0, self.c, self.qerr = x0, c, qerr
-        # b is a float64 of the exact end: a margin of 1e-15 of it keeps the gap a lower bound
-        self.gap = x0 - mpmath.mpf(f.b) * (1 + mpmath.mpf(10) ** -15)
-
-    @classmethod
-    def build(cls, f, x0) -> "_Local | None":
-        got = _far_moments(f.law, x0, TAYLOR)
-        return None if got is None else cls(f, x0, *got)
+    def __init__(self, c, x0, gap):
+        self.c, self.x0, self.gap = c, x0, gap
 
     def g(self, x) -> tuple:
         """(G, G', G'') at x by the series (Horner in u = x0 - x)."""
@@ -655,10 +679,31 @@ class _Local:
         return G, -G1, G2
 
     def remainder(self, x):
+        """The bound on the remainder at x (inf beyond half the gap)."""
         d = abs(x - self.x0)
         if not d < self.gap / 2:
             return mpmath.inf
         return d ** len(self.c) * self.c[-1] / (self.gap - d)
+
+
+class _Local(FarSeries):
+    """G of one factor near a real x0 beyond its support [a, b], from the moments
+    c_k = int (x0 - t)^-(k+1) dmu(t) (:func:`_far_moments`, one quadrature pass):
+
+        G(x0 + d) = sum_{k <= K} c_k (-d)^k + R,   |R| <= |d|^(K+1) c_K / (x0 - b - |d|)
+
+    (mu sits on t <= b, and 1/(x0 + d - t) <= 1/(x0 - b - |d|) there). Every Newton step of
+    the mpmath stage then costs a polynomial instead of a quadrature."""
+
+    def __init__(self, f, x0, c, qerr):
+        # b is a float64 of the exact end: a margin of 1e-15 of it keeps the gap a lower bound
+        super().__init__(c, x0, x0 - mpmath.mpf(f.b) * (1 + mpmath.mpf(10) ** -15))
+        self.qerr = qerr
+
+    @classmethod
+    def build(cls, f, x0) -> "_Local | None":
+        got = _far_moments(f.law, x0, TAYLOR)
+        return None if got is None else cls(f, x0, *got)
 
     def solve(self, m, x, dps):
         """(x(m), its error bound, psi'(x), psi''(x)): Newton on x G(x) - 1 = m with the

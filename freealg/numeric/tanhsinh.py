@@ -117,39 +117,44 @@ def _mp_level(j: int) -> list:
     return out
 
 
-def _adaptive_sum(F: Callable, ncomp: int, rel: Any, floor: Any = 0) -> tuple[list, Any, Any]:
+def _adaptive_sum(F: Callable, ncomp: int, rel: Any, floor: Any = 0,
+                  drivers: tuple = (0,)) -> tuple[list, Any, Any]:
     """Adaptive mpmath tanh-sinh sum of F(sigma, tau) (a list of ``ncomp`` values) over [0, 1].
 
-    Stops when successive levels of the first component agree to ``rel`` times the L1 size of
-    the sum (the error of the last level is then about rel^2: the convergence is doubly
-    exponential), or to the absolute ``floor`` (an accuracy that is enough for the caller, e.g.
-    when the sum is a small correction to a closed-form part). Returns (sums, |difference of
-    the last two levels| of the first component, L1 size of the first component).
+    Stops when successive levels of each component in ``drivers`` (the first by default)
+    agree to ``rel`` times its L1 size (the error of the last level is then about rel^2: the
+    convergence is doubly exponential), or to the absolute ``floor`` (an accuracy that is
+    enough for the caller, e.g. when the sum is a small correction to a closed-form part).
+    Returns (sums, |difference of the last two levels|, L1 size), the last two of the driver
+    with the largest ratio of the two.
     """
     S: list = []
-    L1 = mpmath.mpf(0)
-    err = mpmath.inf
+    L1 = [mpmath.mpf(0)] * len(drivers)
+    err = [mpmath.inf] * len(drivers)
+    tiny = mpmath.mpf(10) ** (-mpmath.mp.dps * 2)
     for j in range(_MP_JMAX + 1):
         h = mpmath.ldexp(1, -j)
         acc = [mpmath.mpf(0)] * ncomp
-        a1 = mpmath.mpf(0)
+        a1 = [mpmath.mpf(0)] * len(drivers)
         for sg, ta, wf in _mp_level(j):
             vals = F(sg, ta)
             for i in range(ncomp):
                 acc[i] += vals[i] * wf
-            a1 += abs(vals[0]) * wf
+            for i, d in enumerate(drivers):
+                a1[i] += abs(vals[d]) * wf
         if j == 0:
             S = [h * a for a in acc]
-            L1 = h * a1
+            L1 = [h * a for a in a1]
             continue
         new = [s / 2 + h * a for s, a in zip(S, acc)]
-        L1 = L1 / 2 + h * a1
-        err = abs(new[0] - S[0])
+        L1 = [v / 2 + h * a for v, a in zip(L1, a1)]
+        err = [abs(new[d] - S[d]) for d in drivers]
         S = new
-        if j >= _MP_JMIN and (err <= rel * (L1 + mpmath.mpf(10) ** (-mpmath.mp.dps * 2))
-                              or err <= floor):
+        if j >= _MP_JMIN and all(e <= rel * (v + tiny) or e <= floor
+                                 for e, v in zip(err, L1)):
             break
-    return S, err, L1
+    i = max(range(len(drivers)), key=lambda i: err[i] / (L1[i] + tiny))
+    return S, err[i], L1[i]
 
 
 def _tail(terms: Sequence[Any], isfinite: Callable) -> Any:
