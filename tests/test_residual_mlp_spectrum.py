@@ -208,16 +208,23 @@ def test_deep_density_integrates_to_the_exact_moments(depth):
     net = fa.nn.MLP(depth, "relu", residual="1/2")
     sol = net.jacobian_spectrum()
     lo, hi = (float(e.location) for e in sol.law.edges(dps=15, method="s_transform"))
-    th, w = np.polynomial.legendre.leggauss(300)
-    th = (th + 1) * np.pi / 2
-    x = lo + (hi - lo) * (1 - np.cos(th)) / 2
-    rho = sol.density(x) * (hi - lo) / 2 * np.sin(th) * np.pi / 2
-    got = [float(np.sum(w * rho * x**k)) for k in range(3)]
+    got = _moments_between(sol, lo, hi)
     ref = [1.0] + [float(m) for m in sol.moments(2)]
     assert np.allclose(got, ref, rtol=1e-6), (got, ref)
 
 
-@pytest.mark.parametrize("act,alpha", [("relu", "1/2"), ("leaky_relu(0.1)", 1), ("relu", 2)])
+def _moments_between(sol, lo, hi, kmax=2):
+    """int x^k rho over [lo, hi], k = 0..kmax: Gauss-Legendre (300 points) in theta with
+    x = lo + (hi - lo)(1 - cos theta)/2 (square-root ends)."""
+    th, w = np.polynomial.legendre.leggauss(300)
+    th = (th + 1) * np.pi / 2
+    x = lo + (hi - lo) * (1 - np.cos(th)) / 2
+    rho = sol.density(x) * (hi - lo) / 2 * np.sin(th) * np.pi / 2
+    return [float(np.sum(w * rho * x**k)) for k in range(kmax + 1)]
+
+
+@pytest.mark.parametrize("act,alpha", [("relu", "1/2"), ("leaky_relu(0.1)", 1), ("relu", 2),
+                                       ("tanh", "1/2"), ("gelu", "1/2")])
 def test_max_singular_value_against_real_networks(act, alpha):
     # the top eigenvalue of J J^T of real residual networks (L = 3): Tracy-Widom scale
     # n^(-2/3) around the edge; the plain MLP (wrong model) misses it
@@ -313,3 +320,132 @@ def test_smooth_residual_density_and_moments_against_real_networks(act):
     got = [float(np.sum(w * rho * x**k)) for k in range(3)]
     ref = [1.0, th[0], th[1]]
     assert np.allclose(got, ref, rtol=2e-3), (got, ref)
+
+
+# --------------------------------------------------------------------------------------------
+# edges of smooth residual networks: float64 search along the branches, then Taylor series of
+# G_S about the float64 points in mpmath (freealg.nn.residual_edges)
+
+
+def _loc(e, dps=50):
+    return mpmath.mpf(sp.N(e.location, dps)) if isinstance(e.location, sp.Basic) \
+        else mpmath.mpf(e.location)
+
+
+@pytest.mark.parametrize("act", ["relu", "leaky_relu(0.1)"])
+def test_smooth_edge_route_reproduces_the_exact_branches_of_finite_layers(act):
+    # the float64 search and the series polish run on finite layers too (S atomic: G exact):
+    # against the exact-branch path those layers take (mpmath bisection on closed forms)
+    from freealg.nn.residual import _side_edge
+    from freealg.nn.residual_edges import outer_edges
+
+    for depth in (1, 2, 3):
+        ys = [(y, 1) for y in fa.nn.MLP(depth, act, residual="1/2")._residual_layers()]
+        new = outer_edges(ys, 30)
+        old = (_side_edge(ys, -1, 30), _side_edge(ys, 1, 30))
+        with mpmath.workdps(50):
+            for a, b in zip(new, old):
+                assert a.side == b.side and a.kind == b.kind == "soft"
+                assert a.error < 1e-28 * _loc(a)
+                assert abs(_loc(a) - _loc(b)) <= a.error + b.error, (depth, a, b)
+
+
+def test_layer_moments_of_a_smooth_residual_layer_against_direct_quadrature():
+    # c_k = E (t0 - S)^-(k+1) for S = sym(alpha tanh'(h)) (a mixture of two affine images of
+    # the push-forward) at two points from one pass, and G_S of GELU's symmetric root with its
+    # series error bound, against mpmath.quad over the Gaussian h
+    from freealg.nn.residual_edges import TAYLOR, _Local, _moments, _smax
+
+    def gauss(g, q, dps=45):
+        with mpmath.workdps(dps):
+            q = mpmath.mpf(sp.N(q, dps + 5))
+            c = 1 / mpmath.sqrt(2 * mpmath.pi * q)
+            s = mpmath.sqrt(q)
+            return mpmath.quad(lambda h: c * mpmath.exp(-h * h / (2 * q)) * g(h),
+                               [-mpmath.inf, -2 * s, -s, 0, s, 2 * s, mpmath.inf])
+
+    net = fa.nn.MLP(2, "tanh", residual="1/2")
+    s_law = net._residual_layers()[1].args[0]
+    q = net.q[1]
+    a = mpmath.mpf(1) / 2
+    with mpmath.workdps(40):
+        pts = [mpmath.mpf("0.5003"), mpmath.mpf(2)]
+        cs, _ = _moments(s_law, pts, TAYLOR)
+        for t0, c in zip(pts, cs):
+            for k in (0, 1, TAYLOR):
+                ref = gauss(lambda h, k=k, t0=t0: (
+                    (t0 - a / mpmath.cosh(h) ** 2) ** -(k + 1)
+                    + (t0 + a / mpmath.cosh(h) ** 2) ** -(k + 1)) / 2, q)
+                assert abs(c[k] - ref) <= mpmath.mpf(10) ** -33 * ref, (t0, k)
+    # GELU: S^2 ~ nu = c f(h) (the push-forward of the compiler: f = (sigma_w D')^2 in its
+    # own variable h ~ N(0, q)); G_S(t) = E t/(t^2 - S^2)
+    root = fa.nn.MLP(2, "gelu", residual="1/2")._residual_layers()[0].args[0]
+    push, scale, _ = root.args[0].args
+    lam, qg = push.args
+    f = sp.lambdify(lam.variables[0], lam.expr, "mpmath")
+    with mpmath.workdps(45):
+        t0 = mpmath.mpf(_smax(root)) + mpmath.mpf("0.01")
+        loc = _Local.build(root, [t0], _smax(root), 30)[0]
+        t = t0 + mpmath.mpf("0.00001")
+        G, _, _, rem, quad = loc.g(t)
+        c = mpmath.mpf(sp.N(scale, 50))
+        ref = gauss(lambda h: t / (t * t - c * f(h)), qg)
+        assert abs(G - ref) <= rem + quad + mpmath.mpf(10) ** -40
+        assert rem + quad < 1e-33
+
+
+@pytest.mark.parametrize("act", ["tanh", "gelu", pytest.param("erf", marks=pytest.mark.slow),
+                                 pytest.param("silu", marks=pytest.mark.slow),
+                                 pytest.param("elu", marks=pytest.mark.slow)])
+def test_smooth_edges_against_the_density_of_the_law_tree(act):
+    # an independent route: the float64 density by Newton on the law tree's subordination
+    # equations. It vanishes just outside each edge and grows like sqrt(distance) inside:
+    # rho(r - e)/rho(r - 4 e) = 1/2 + O(e) (an edge off by d would give 1/2 + 3 d/(8 e))
+    net = fa.nn.MLP(2, act, residual="1/2")
+    sol = net.jacobian_spectrum()
+    e = sol.edges()
+    assert [x.side for x in e] == ["left", "right"]
+    assert all(x.kind == "soft" and x.exponent == sp.Rational(1, 2) for x in e)
+    for x in e:
+        r = float(x.location)
+        assert float(x.error) < 1e-28 * max(r, 1)
+        sgn = 1 if x.side == "right" else -1
+        eps = np.array([1e-5, 4e-5]) * r
+        inside, outside = sol.density(r - sgn * eps), sol.density(r + sgn * eps)
+        assert np.all(outside == 0) and np.all(inside > 0), (inside, outside)
+        assert abs(2 * inside[0] / inside[1] - 1) < 2e-4, inside
+    # one band, no audit needed (both ends from the branches), and the largest singular value
+    assert [(float(b.lo), float(b.hi)) for b in sol.support()] == \
+        [(float(e[0].location), float(e[1].location))]
+    with mpmath.workdps(30):
+        assert abs(net.max_singular_value() ** 2 - e[1].location) < 1e-25 * e[1].location
+
+
+@pytest.mark.parametrize("act,depth", [("tanh", 3), ("gelu", 2)])
+def test_smooth_edge_errors_bound_the_true_error(act, depth):
+    # the reported error at 15 digits against the edge at 40 digits (an error bound below the
+    # true error is the worst defect): bounds hold, and are not vacuous
+    from freealg.nn.residual_edges import outer_edges
+
+    ys = [(y, 1) for y in fa.nn.MLP(depth, act, residual="1/2")._residual_layers()]
+    low, high = outer_edges(ys, 15), outer_edges(ys, 40)
+    with mpmath.workdps(50):
+        for a, b in zip(low, high):
+            assert b.error < 1e-38 * _loc(b)
+            assert abs(_loc(a) - _loc(b)) <= a.error - b.error, (a, b)
+            assert a.error < 1e-13 * _loc(a)
+
+
+@pytest.mark.parametrize("act,depth", [("gelu", 5), pytest.param("tanh", 10,
+                                                                 marks=pytest.mark.slow)])
+def test_smooth_deep_density_integrates_to_the_exact_moments_between_the_edges(act, depth):
+    # the float64 density of the law tree (an independent route) over [lo, hi] from the
+    # series-polished edges, x = lo + (hi - lo)(1 - cos theta)/2 (square-root ends): mass 1
+    # and the exact m_1, m_2 to 1e-9 (edges off by d would leave ~d^(3/2) of mass outside or
+    # misalign the square-root ends)
+    net = fa.nn.MLP(depth, act, residual="1/2")
+    sol = net.jacobian_spectrum()
+    lo, hi = (float(e.location) for e in sol.edges())
+    got = _moments_between(sol, lo, hi)
+    ref = [1.0] + [float(m) for m in sol.moments(2)]
+    assert np.allclose(got, ref, rtol=1e-9), (got, ref)

@@ -40,6 +40,9 @@ edge comes the same way from the branch through the gap of Y_l at 0 (valid while
 gap then closes with omega_l -> -infinity; otherwise the left edge is left to the fold
 engine): omega_l = -tau, tau > max S_l, g = -G_{S_l}(tau) and omega'_l = (1 - sqrt(1 + 4 g^2))/(2 g)
 in (0, 1), m = y g - 1 < -1, and the left edge is 1/chi at the minimum over m < -1.
+For finite layers (piecewise-linear activations) this runs in mpmath on the closed forms
+(:class:`_Branch`); for smooth ones in float64, polished in mpmath from Taylor series of
+G_{S_l} (:mod:`freealg.nn.residual_edges`).
 """
 
 from __future__ import annotations
@@ -367,16 +370,23 @@ class ResidualJacobian(FreeProduct):
 
     def _strategies(self, quantity: str) -> tuple:
         if quantity in ("edges", "support"):
-            fast = finite_layers([f._args[0] for f, _ in self._args[0]])
-            return ("s_transform", "fold") if fast else ("fold",)
+            return ("s_transform", "fold")
         return super()._strategies(quantity)
 
     def _edges(self, dps: int, method: str | None = None):
         if method == "fold":
             return super()._edges(dps, method)
+        return list(self._s_edges(dps)[0])
+
+    def _s_edges(self, dps: int) -> tuple:
         ys = [(law._args[0], k) for law, k in self._args[0]]
-        return list(self._memo(("s_edges", dps), lambda: product_edges(
-            ys, dps, lambda: super(ResidualJacobian, self)._edges(dps, "fold"))))
+        return self._memo(("s_edges", dps), lambda: product_edges(
+            ys, dps, lambda: super(ResidualJacobian, self)._edges(dps, "fold")))
+
+    def _bands_proven(self, dps: int, method: str | None = None) -> bool:
+        # both outer edges from the real branches: no mass beyond them and none at 0 (the
+        # module docstring), so the mass audit has nothing to find
+        return method in (None, "s_transform") and self._s_edges(dps)[1]
 
 
 def finite_layers(ys: list) -> bool:
@@ -639,14 +649,24 @@ def _side_edge(ys, side: int, dps: int):
 
 
 def product_edges(ys, dps: int, fold):
-    """The two outer edges of ⊠_l law(Y_l^2) (``ys``: (Y_l, multiplicity) pairs);
-    ``fold()`` gives the law tree's own edges where the left branch does not apply."""
-    right = _side_edge(ys, 1, dps)
-    left = _side_edge(ys, -1, dps)
-    if left is None:
-        others = [e for e in fold() if e.side == "left" or e.side == ""]
-        return sorted(others + [right], key=lambda e: float(e.location))
-    return [left, right]
+    """(edges, both): the two outer edges of ⊠_l law(Y_l^2) (``ys``: (Y_l, multiplicity)
+    pairs), ``both`` whether both came from the real branches: exact
+    branches for finite layers, the float64 search and series polish of
+    :mod:`freealg.nn.residual_edges` for smooth ones; ``fold()`` gives the law tree's own
+    edges on a side where neither applies (no gap of Y_l at 0, an extremum at a branch's
+    end)."""
+    if finite_layers([y for y, _ in ys]):
+        right, left = _side_edge(ys, 1, dps), _side_edge(ys, -1, dps)
+    else:
+        from .residual_edges import outer_edges
+
+        left, right = outer_edges(ys, dps)
+    if left is None or right is None:
+        keep = [e for e in fold() if e.side == ""
+                or (e.side == "left" and left is None) or (e.side == "right" and right is None)]
+        return sorted(keep + [e for e in (left, right) if e is not None],
+                      key=lambda e: float(e.location)), False
+    return [left, right], True
 
 
 def residual_system(ys: list, expr: str, alpha):
