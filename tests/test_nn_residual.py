@@ -112,3 +112,25 @@ def test_linear_orthogonal_one_layer_density_centre():
     sol = fa.nn.MLP(1, "linear", residual="1/2").jacobian_spectrum(dps=15)
     xs = np.array([1.0, 1.25, 1.5])
     assert np.allclose(sol.density(xs), _arcsine_density(xs, 0.5), rtol=1e-9, atol=0)
+
+
+def test_residual_selu_mean_field_where_the_mean_nearly_cancels():
+    # SELU keeps E selu(h) ~ 0 near q = 1: at depth 10 the stream reaches q = 0.9993, where
+    # E selu(h) = -6.3e-5 is a cancellation of O(1) terms (the quadrature used to demand 1e-14
+    # of that: NoConvergence at a residual of 1e-16). Against mpmath.quad of the closed form
+    import mpmath
+
+    from freealg.numeric.activation import gaussian_expectation
+
+    net = fa.nn.MLP(10, "selu", residual="1/2")
+    assert len(net.q) == 10
+    lam = mpmath.mpf("1.0507009873554804934193349852946")
+    al = mpmath.mpf("1.6732632423543772848170429916717")
+    q = 0.999286334038404
+    val, err = gaussian_expectation([net.mean_field._fnp], q, net.mean_field._breaks)
+    with mpmath.workdps(30):
+        c = 1 / mpmath.sqrt(2 * mpmath.pi * q)
+        ref = mpmath.quad(lambda h: (lam * h if h > 0 else lam * al * (mpmath.exp(h) - 1))
+                          * c * mpmath.exp(-h * h / (2 * q)), [-mpmath.inf, 0, mpmath.inf])
+    assert abs(float(ref)) < 1e-4
+    assert abs(val[0] - float(ref)) < 1e-15 and err < 1e-15
