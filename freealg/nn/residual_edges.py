@@ -18,12 +18,15 @@ quadrature, about 0.4 s at 45 digits. The search therefore runs in float64 (the 
 vectorised G, certified to ~1e-9 next to the support): each branch is tabulated on
 t = max|S| + (1 + max|S|) e^u, u from 8 down to -25 by steps of 1/4; the fold is the first sign
 change of dy/du, refined by bisection; each y_l(m) is inverted by Newton in u inside the
-table's bracket; the extremum of F is bracketed on a geometric grid of m (16 points a decade)
-and located by regula falsi. The ``dps``-digit stage then evaluates G_{S_l} from its Taylor
-series about the float64 t_l (:class:`_Series`: 17 moments c_k = int (t0 - s)^-(k+1) dmu_S(s)
-from one quadrature pass, the remainder bounded by |d|^17 c_16/(gap - |d|); for a symmetric
-root G_S(t) = t G_nu(t^2) with the series of nu about t0^2), so that every Newton and secant
-step costs a polynomial.
+table's bracket; the edge is the first critical point of F from m = 0 (right) or m = -1
+(left), where F' > 0: the first sign change of F' on an ascending grid of s = log m or
+log(-1 - m) (16 points a decade), located by regula falsi. The ``dps``-digit stage then
+evaluates G_{S_l} from its Taylor series about the float64 t_l (:class:`_Series`: 17 moments
+c_k = int (t0 - s)^-(k+1) dmu_S(s), the remainder bounded by |d|^17 c_16/(gap - |d|); for a
+symmetric root G_S(t) = t G_nu(t^2) with the series of nu about t0^2), one quadrature pass
+per layer for the centres of both edges (and of both affine images in a mixture), so that
+every Newton and secant step costs a polynomial; a step that leaves the series' accurate
+range builds a new one there.
 
 Error bound. At the extremum, F(m) differs from F* by at most F'(m)^2/F''_low (F''_low half
 of the float64 second difference; at a fold y_t^2/y_tt,low), and an error dg of a layer's G
