@@ -222,3 +222,23 @@ def test_new_activations_parse_and_bad_input():
             activation_expr(bad)
     with pytest.raises(NoConvergence):
         nn.critical_sigma_w("tanh", 0.05, bracket=(0.1, 0.2))
+
+
+def test_oscillating_user_activation_sin():
+    """A user expression sin(h): the critical sigma_w search scans q up to 1e6, where the
+    quadrature cannot resolve sin^2 (those points are skipped), and F(q) = tanh q - q at
+    q = 1e-8 is at the rounding of u ~ q (it came out positive): before, NoConvergence. Odd
+    with sin'(0) = 1: critical sigma_w = 1 exactly. The Jacobian's top edge against real
+    networks (Tracy-Widom scale n^(-2/3)); the linear net (all singular values 1) is the wrong
+    model."""
+    phi = sp.sin(H)
+    assert nn.critical_sigma_w(phi, exact=True) == 1
+    net = nn.MLP(3, phi, progress=False)
+    assert net.sigma_w == 1
+    # q_2 = E sin^2(h) at q_1 = 1: (1 - e^-2)/2
+    assert abs(float(net.q[1]) - (1 - math.exp(-2)) / 2) < 1e-14
+    n = 500
+    top = np.mean([net.sample_jacobian(n=n, seed=s, threads=1).max() for s in (1, 2)])
+    r = float(net.max_singular_value(dps=15)) ** 2
+    assert abs(top - r) < 3 * r * n ** (-2 / 3), (top, r)
+    assert abs(top - 1) > 3 * r * n ** (-2 / 3)

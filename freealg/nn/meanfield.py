@@ -468,9 +468,19 @@ def _critical_exact_or_numeric(phi: sp.Expr, sigma_b: sp.Expr):
         u, v = uv(q)
         return u / v + sb2 - q
 
+    def F_scan(q):
+        # an oscillating activation (sin) at q ~ 1e6 defeats the quadrature; such grid
+        # points are skipped (NaN), the sign changes are looked for between the others
+        try:
+            return F(q)
+        except NoConvergence:
+            return math.nan
+
     qs = np.logspace(-8, 6, 141)
     qs = qs[qs > sb2 * (1 + 1e-9)]
-    Fs = [F(q) for q in qs]
+    Fs = [F_scan(q) for q in qs]
+    keep = [k for k, v in enumerate(Fs) if math.isfinite(v)]
+    qs, Fs = qs[keep], [Fs[k] for k in keep]
     found = []
     for k in range(len(qs) - 1):
         if (Fs[k] > 0) != (Fs[k + 1] > 0):
@@ -483,7 +493,9 @@ def _critical_exact_or_numeric(phi: sp.Expr, sigma_b: sp.Expr):
                 found.append(sw2 ** 0.5)
     if found:
         return sp.Float(min(found), 15)
-    if sb2 == 0 and phi.subs(H, 0) == 0 and Fs and Fs[0] <= 0:
+    # F(q) = u/v - q at q = 1e-8 is O(q^2) or O(q^3) (odd phi), at the rounding of u ~ q:
+    # "F <= 0" to 1e-12 of q (sin: F = tanh q - q = -3e-25 came out as +1.7e-24)
+    if sb2 == 0 and phi.subs(H, 0) == 0 and Fs and Fs[0] <= 1e-12 * qs[0]:
         pair = _one_sided(phi, mf._dfnp, 0, 1e-300)
     elif Fs and Fs[-1] > 0:
         pair = _one_sided(phi, mf._dfnp, sp.oo, 1e300)
