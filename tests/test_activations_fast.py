@@ -242,3 +242,21 @@ def test_oscillating_user_activation_sin():
     r = float(net.max_singular_value(dps=15)) ** 2
     assert abs(top - r) < 3 * r * n ** (-2 / 3), (top, r)
     assert abs(top - 1) > 3 * r * n ** (-2 / 3)
+
+
+def test_user_expression_that_overflows_in_float64():
+    """h/(1 + exp(-2 h)) overflows in float64 for h < -355 (exp(710)): the critical sigma_w
+    scan (q up to 1e6) skips those points, 1/phi'(0) = 2 exactly; its law of phi'(h) is
+    refused with a clear message naming the overflow, and the same activation in an
+    overflow-safe form, h (1 + tanh h)/2, works (m_1 against the real network)."""
+    assert nn.critical_sigma_w(H / (1 + sp.exp(-2 * H)), exact=True) == 2
+    with pytest.raises(InvalidParameterError, match="overflow"):
+        nn.MLP(2, H / (1 + sp.exp(-2 * H))).jacobian_spectrum().moments(1)
+    net = nn.MLP(2, H * (1 + sp.tanh(H)) / 2, progress=False)
+    m1 = float(net.jacobian_spectrum().moments(1)[0])
+    ev = net.sample_jacobian(n=400, seed=1, trials=2, threads=1)
+    tol = 4 * math.sqrt(2 / (400 * 2))
+    assert abs(ev.mean() - m1) < tol * m1
+    wrong = nn.MLP(2, H * (1 + sp.tanh(H)) / 2, sigma_w=1.2 * net.sigma_w, progress=False)
+    m1w = float(wrong.jacobian_spectrum().moments(1)[0])     # a 20 % larger sigma_w
+    assert abs(ev.mean() - m1w) > tol * m1w

@@ -469,11 +469,12 @@ def _critical_exact_or_numeric(phi: sp.Expr, sigma_b: sp.Expr):
         return u / v + sb2 - q
 
     def F_scan(q):
-        # an oscillating activation (sin) at q ~ 1e6 defeats the quadrature; such grid
-        # points are skipped (NaN), the sign changes are looked for between the others
+        # an oscillating activation (sin) at q ~ 1e6 defeats the quadrature, and a user
+        # expression can overflow there (h/(1 + exp(-2 h)): exp(768)); such grid points are
+        # skipped (NaN), the sign changes are looked for between the others
         try:
             return F(q)
-        except NoConvergence:
+        except (NoConvergence, InvalidParameterError):
             return math.nan
 
     qs = np.logspace(-8, 6, 141)

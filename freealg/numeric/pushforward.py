@@ -60,8 +60,12 @@ def check_bounded(fnp: Callable, lo: float, hi: float, scale: float, f: Any) -> 
         near = fnp(np.linspace(max(lo, -9 * scale), min(hi, 9 * scale), 2001))
         far = fnp(np.linspace(max(lo, -180 * scale), min(hi, 180 * scale), 4001))
     near = near[np.isfinite(near)]
-    if (not np.all(np.isfinite(far))) or (near.size and np.max(np.abs(far)) >
-                                          10 * (1 + np.max(np.abs(near)))):
+    if not np.all(np.isfinite(far)):
+        raise InvalidParameterError("f", f, "f is not finite in float64 on [-180, 180] scale "
+                                            "(an overflow, e.g. exp(-2 h) in h/(1 + exp(-2 h)): "
+                                            "write it in an overflow-safe form such as "
+                                            "h (1 + tanh(h))/2), or it grows as |h| -> oo")
+    if near.size and np.max(np.abs(far)) > 10 * (1 + np.max(np.abs(near))):
         raise InvalidParameterError("f", f, "f must be bounded (the law of f(h) must be "
                                             "compactly supported); f grows as |h| -> oo")
 
