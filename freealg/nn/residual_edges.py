@@ -540,8 +540,10 @@ def outer_edges(ys, dps: int) -> tuple:
         locals_: dict = {}
         for i, (y, _) in enumerate(ys):
             pts = [(sd, centres[sd][i]) for sd in live if i < len(centres[sd])]
-            smax = _smax(y._args[0])
-            got = _Local.build(y._args[0], [t for _, t in pts], smax, dps)
+            try:
+                got = _Local.build(y._args[0], [t for _, t in pts], _smax(y._args[0]), dps)
+            except (ArithmeticError, ValueError, ZeroDivisionError):
+                got = None
             if got is None:
                 return None, None
             for (sd, _), loc in zip(pts, got):
