@@ -354,7 +354,8 @@ def test_layer_moments_of_a_smooth_residual_layer_against_direct_quadrature():
     # c_k = E (t0 - S)^-(k+1) for S = sym(alpha tanh'(h)) (a mixture of two affine images of
     # the push-forward) at two points from one pass, and G_S of GELU's symmetric root with its
     # series error bound, against mpmath.quad over the Gaussian h
-    from freealg.nn.residual_edges import TAYLOR, _Local, _moments, _smax
+    from freealg.nn.residual_edges import TAYLOR, _Local, _smax
+    from freealg.numeric.sproduct import far_moments_at
 
     def gauss(g, q, dps=45):
         with mpmath.workdps(dps):
@@ -370,7 +371,7 @@ def test_layer_moments_of_a_smooth_residual_layer_against_direct_quadrature():
     a = mpmath.mpf(1) / 2
     with mpmath.workdps(40):
         pts = [mpmath.mpf("0.5003"), mpmath.mpf(2)]
-        cs, _ = _moments(s_law, pts, TAYLOR)
+        cs, _ = far_moments_at(s_law, pts, TAYLOR)
         for t0, c in zip(pts, cs):
             for k in (0, 1, TAYLOR):
                 ref = gauss(lambda h, k=k, t0=t0: (

@@ -55,6 +55,7 @@ from ..errors import InvalidParameterError
 from ..laws.base import Law
 from ..laws.derived import FreeProduct
 from ..numeric.engines import merge_atoms
+from .residual_edges import _branch_formulas, outer_edges
 
 __all__: list[str] = []
 
@@ -483,23 +484,10 @@ class _Branch:
 
     def point(self, u):
         """(y, m, dy/du, dm/du) at t = smax + (1 + smax) e^u."""
-        mp = self.mp
-        e = (1 + self.smax) * mp.exp(u)
+        e = (1 + self.smax) * self.mp.exp(u)
         t = self.smax + e
-        g, dg = self._g(t)
-        q = mp.sqrt(1 + 4 * g * g)
-        dq = 4 * g * dg / q
-        if self.side > 0:
-            h = (q - 1) / (2 * g)
-            dh = (dq * g - (q - 1) * dg) / (2 * g * g)
-            y, dy = t + h, 1 + dh
-            m, dm = y * g - 1, dy * g + y * dg
-        else:
-            h = (q + 1) / (2 * g)
-            dh = (dq * g - (q + 1) * dg) / (2 * g * g)
-            y, dy = h - t, dh - 1
-            m, dm = -y * g - 1, -(dy * g + y * dg)
-        return y, m, dy * e, dm * e
+        y, m, yt, mt, _, _ = _branch_formulas(self.side, t, *self._g(t))
+        return y, m, yt * e, mt * e
 
     def fold(self):
         """(u*, m*, status): the end of the monotone branch. ``'fold'``: dy/du changes sign
@@ -658,8 +646,6 @@ def product_edges(ys, dps: int, fold):
     if finite_layers([y for y, _ in ys]):
         right, left = _side_edge(ys, 1, dps), _side_edge(ys, -1, dps)
     else:
-        from .residual_edges import outer_edges
-
         left, right = outer_edges(ys, dps)
     if left is None or right is None:
         keep = [e for e in fold() if e.side == ""

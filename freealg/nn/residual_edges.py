@@ -57,7 +57,7 @@ import sympy as sp
 
 from ..kernels.backend import NP
 from ..numeric.records import Edge
-from ..numeric.sproduct import FarSeries, illinois, real_gdg
+from ..numeric.sproduct import FarSeries, far_moments_at, illinois, real_gdg
 
 __all__ = ["outer_edges"]
 
@@ -74,55 +74,6 @@ HALF = sp.Rational(1, 2)
 
 # --------------------------------------------------------------------------------------------
 # the layer's S law near a real point (mpmath)
-
-
-def _moments(law, pts, K) -> tuple | None:
-    """(cs, qerr): for each real mpf t0 in ``pts`` (off the support) the moments
-    c_k = int (t0 - s)^-(k+1) dmu(s), k = 0..K, all from one quadrature pass per leaf, for a
-    mixture of affine images of laws with quadrature models and of atoms; qerr the largest
-    relative change of the last quadrature level (0 for atoms). None otherwise."""
-    name = getattr(law, "name", None)
-    dps = mpmath.mp.dps
-    zero = [[mpmath.mpf(0)] * (K + 1) for _ in pts]
-    if name == "mixture":
-        cs, err = zero, mpmath.mpf(0)
-        for sub, w in zip(*law._args):
-            got = _moments(sub, pts, K)
-            if got is None:
-                return None
-            wv = mpmath.mpf(sp.N(w, dps + 5))
-            cs = [[a + wv * b for a, b in zip(c, d)] for c, d in zip(cs, got[0])]
-            err = max(err, got[1])
-        return cs, err
-    if name == "affine":
-        mu, a, b = law._args
-        av, bv = mpmath.mpf(sp.N(a, dps + 5)), mpmath.mpf(sp.N(b, dps + 5))
-        got = _moments(mu, [(t0 - bv) / av for t0 in pts], K)
-        if got is None:
-            return None
-        return [[ck / av ** (k + 1) for k, ck in enumerate(c)] for c in got[0]], got[1]
-    try:
-        if getattr(law, "_nunk", 1) != 0:
-            return None
-        model = getattr(law, "_model", None)
-        if callable(model) and hasattr(model(), "far_moments") and not law.atoms():
-            cs, err = model().far_moments(list(pts), K)
-            return [list(c) for c in cs], err
-        if law.continuous_mass() == 0:
-            cs = zero
-            for a in law.atoms():
-                loc = mpmath.mpf(sp.N(a.location, dps + 5))
-                mass = mpmath.mpf(sp.N(a.mass, dps + 5))
-                for c, t0 in zip(cs, pts):
-                    u = 1 / (t0 - loc)
-                    v = mass * u
-                    for k in range(K + 1):
-                        c[k] += v
-                        v *= u
-            return cs, mpmath.mpf(0)
-    except Exception:  # noqa: BLE001 (symbolic or unavailable: the caller's fallback)
-        return None
-    return None
 
 
 class _Series(FarSeries):
@@ -153,7 +104,7 @@ class _Local:
         # the float64 max|S| with a margin: the gap stays a lower bound
         top = mpmath.mpf(smax) * (1 + mpmath.mpf(10) ** -12)
         xs = [t * t for t in t0s] if root else list(t0s)
-        got = _moments(s_law._args[0] if root else s_law, xs, TAYLOR)
+        got = far_moments_at(s_law._args[0] if root else s_law, xs, TAYLOR)
         if got is None:
             return None
         edge = top * top if root else top
@@ -228,10 +179,7 @@ class _Branch:
         self.law = y_law._args[0]
         self.smax = _smax(self.law)
         self.u, t, g, dg = _table(self.law)
-        e = t - self.smax
-        with np.errstate(all="ignore"):
-            y, m, yt, mt, _, _ = _branch_formulas(side, t, g, dg)
-        self.y, self.m, self.dy, self.dm = y, m, yt * e, mt * e
+        self.y, self.m, self.dy, self.dm = self._values(self.u, t, g, dg)
 
     def t(self, u):
         return self.smax + (1 + self.smax) * np.exp(u)
@@ -239,11 +187,14 @@ class _Branch:
     def point(self, u):
         """(y, m, dy/du, dm/du) on a float array u."""
         u = np.asarray(u, dtype=float)
-        e = (1 + self.smax) * np.exp(u)
-        t = self.smax + e
-        g, dg = real_gdg(self.law, t, NP)
+        t = self.t(u)
+        return self._values(u, t, *real_gdg(self.law, t, NP))
+
+    def _values(self, u, t, g, dg):
+        """(y, m, dy/du, dm/du) from t(u), G_S(t) and G_S'(t) (dt/du = (1 + max|S|) e^u)."""
         with np.errstate(all="ignore"):
             y, m, yt, mt, _, _ = _branch_formulas(self.side, t, g, dg)
+        e = (1 + self.smax) * np.exp(u)
         return y, m, yt * e, mt * e
 
     def fold(self):

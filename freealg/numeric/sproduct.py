@@ -83,7 +83,7 @@ from .records import Edge
 from .subordination import Context
 
 __all__ = ["applies", "product_edges", "right_edge_float", "hull_float", "real_gdg",
-           "FarSeries", "illinois"]
+           "FarSeries", "illinois", "far_moments_at"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -159,25 +159,35 @@ def real_gdg(law, x, be):
 
 
 def _far_parts(law) -> list | None:
-    """The factor as a convex combination of parts whose point masses are known: a list of
-    (weight, "model", quadrature model) and (mass, "atom", location) (sympy weights), from a
-    law answered by a quadrature model without atoms, a mixture of such laws and atoms, or a
-    purely atomic law; None otherwise (closed forms: their own G is cheap)."""
+    """The law as a convex combination of parts whose point masses are known: a list of
+    (weight, "model", quadrature model, scale, shift) (the part is the law of scale X + shift
+    for X given by the model) and (mass, "atom", location, 1, 0) (sympy numbers), from a law
+    answered by a quadrature model without atoms, an affine image or a mixture of such laws
+    and atoms, or a purely atomic law; None otherwise (closed forms: their own G is cheap)."""
     def build():
         try:
-            if getattr(law, "name", None) == "mixture":
+            name = getattr(law, "name", None)
+            if name == "mixture":
                 out: list = []
                 for sub, w in zip(*law._args):
                     parts = _far_parts(sub)
                     if parts is None:
                         return None
-                    out += [(w * v, kind, obj) for v, kind, obj in parts]
+                    out += [(w * v, *rest) for v, *rest in parts]
                 return out
+            if name == "affine":
+                mu, a, b = law._args
+                parts = _far_parts(mu)
+                if parts is None or a.free_symbols or b.free_symbols:
+                    return None
+                return [(v, kind, a * obj + b, s, t) if kind == "atom"
+                        else (v, kind, obj, a * s, a * t + b) for v, kind, obj, s, t in parts]
             model = getattr(law, "_model", None)
             if callable(model) and hasattr(model(), "far_nodes"):
-                return None if law.atoms() else [(sp.S.One, "model", model())]
+                return None if law.atoms() else [(sp.S.One, "model", model(), sp.S.One,
+                                                  sp.S.Zero)]
             if law.continuous_mass() == 0:
-                return [(a.mass, "atom", a.location) for a in law.atoms()]
+                return [(a.mass, "atom", a.location, sp.S.One, sp.S.Zero) for a in law.atoms()]
         except Exception:  # noqa: BLE001 (symbolic or unavailable: the law's own G serves)
             return None
         return None
@@ -194,7 +204,7 @@ def _far_float(law) -> tuple | None:
     if parts is None:
         return None
     ts, Ws, W2s = [], [], []
-    for w, kind, obj in parts:
+    for w, kind, obj, a, b in parts:
         w = float(sp.N(w, 20))
         if kind == "atom":
             ts.append(np.array([float(sp.N(obj, 20))]))
@@ -202,6 +212,8 @@ def _far_float(law) -> tuple | None:
             W2s.append(np.array([w]))
         else:
             t, W, W2 = obj.far_nodes()
+            if a != 1 or b != 0:
+                t = float(sp.N(a, 20)) * t + float(sp.N(b, 20))
             ts.append(t)
             Ws.append(w * W)
             W2s.append(w * W2)
@@ -211,28 +223,52 @@ def _far_float(law) -> tuple | None:
     return t, W, W2
 
 
-def _far_moments(law, x0, K) -> tuple | None:
-    """(c, err): c_k = int (x0 - t)^-(k+1) dmu(t), k = 0..K, of a factor at a real mpf x0
-    beyond its support, at the working precision, and the relative change of the last
-    quadrature level (0 for atoms); None when :func:`_far_parts` is None."""
+def far_moments_at(law, pts, K) -> tuple | None:
+    """(cs, err): for each real mpf x0 in ``pts`` (off the support, either side) the moments
+    c_k = int (x0 - t)^-(k+1) dmu(t), k = 0..K, at the working precision, from one quadrature
+    pass per model (:func:`_far_parts`), and the largest relative change of the last
+    quadrature level (0 for atoms); None when the parts are unknown.
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> law = fa.mixture([fa.dirac(1), fa.affine(fa.dirac(1), -2)], [sp.S(1) / 2, sp.S(1) / 2])
+    >>> with mpmath.workdps(20):      # (delta_1 + delta_-2)/2 at 3: (1/2 + 1/5)/2 = 0.35
+    ...     (c,), err = far_moments_at(law, [mpmath.mpf(3)], 1)
+    ...     print(mpmath.nstr(c[0], 12), mpmath.nstr(c[1], 12), err)
+    0.35 0.145 0.0
+    """
     parts = _far_parts(law)
     if parts is None:
         return None
-    c = [mpmath.mpf(0)] * (K + 1)
+    dps = mpmath.mp.dps
+    cs = [[mpmath.mpf(0)] * (K + 1) for _ in pts]
     err = mpmath.mpf(0)
-    for w, kind, obj in parts:
-        w = mpmath.mpf(sp.N(w, mpmath.mp.dps + 5))
+    for w, kind, obj, a, b in parts:
+        w = mpmath.mpf(sp.N(w, dps + 5))
         if kind == "atom":
-            u = 1 / (x0 - mpmath.mpf(sp.N(obj, mpmath.mp.dps + 5)))
-            v = w * u
+            loc = mpmath.mpf(sp.N(obj, dps + 5))
+            for c, x0 in zip(cs, pts):
+                u = 1 / (x0 - loc)
+                v = w * u
+                for k in range(K + 1):
+                    c[k] += v
+                    v *= u
+            continue
+        # the part is a X + b: (x0 - a t - b)^-(k+1) = a^-(k+1) ((x0 - b)/a - t)^-(k+1)
+        av, bv = mpmath.mpf(sp.N(a, dps + 5)), mpmath.mpf(sp.N(b, dps + 5))
+        got, e = obj.far_moments([(x0 - bv) / av for x0 in pts], K)
+        for c, d in zip(cs, got):
             for k in range(K + 1):
-                c[k] += v
-                v *= u
-        else:
-            ck, e = obj.far_moments(x0, K)
-            c = [a + w * b for a, b in zip(c, ck)]
-            err = max(err, e)
-    return c, err
+                c[k] += w * d[k] / av ** (k + 1)
+        err = max(err, e)
+    return cs, err
+
+
+def _far_moments(law, x0, K) -> tuple | None:
+    """(c, err) of :func:`far_moments_at` at one point x0."""
+    got = far_moments_at(law, [x0], K)
+    return None if got is None else (got[0][0], got[1])
 
 
 class _Factor:
