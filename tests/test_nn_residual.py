@@ -65,9 +65,72 @@ def test_residual_refusals():
     with pytest.raises(InvalidParameterError):
         fa.nn.MLP(2, "relu", residual=1, widths=[1, 2, 1])
     net = fa.nn.MLP(2, "relu", residual=1)
-    for f in (net.fisher_system, net.lambda_max, net.limit_law):
+    for f in (net.fisher_system, net.lambda_max, net.limit_law, net.fisher_expr,
+              net.fisher_spectrum, net.max_learning_rate):
         with pytest.raises(InvalidParameterError):
             f()
+    # the Fisher refusal says why and where to go instead
+    with pytest.raises(InvalidParameterError, match="commute.*sample_fisher"):
+        net.lambda_max()
+
+
+def test_residual_sample_fisher_is_the_gradient_gram():
+    # K_L must be (1/n) J_theta J_theta^T of the real network's output x^L, with J_theta the
+    # derivative with respect to every weight entry; here by central differences
+    from freealg.nn.activations import activation_numpy
+
+    net = fa.nn.MLP(3, "tanh", residual="1/2", sigma_b=sp.Rational(1, 5))
+    n, a = 6, 0.5
+    Ws, hs, xs, ds = net._forward(n, np.random.default_rng(3))
+    K = net._fisher_matrix(n, None, (Ws, hs, xs, ds))
+    phi = activation_numpy(net.phi)[0]
+    bs = [h - W @ x for h, W, x in zip(hs, Ws, xs)]        # the biases of this draw
+
+    def out(ws):
+        x = xs[0]
+        for W, b in zip(ws, bs):
+            x = x + a * np.asarray(phi(W @ x + b), float)
+        return x
+
+    cols, eps = [], 1e-6
+    for l in range(3):
+        for i in range(n):
+            for j in range(n):
+                wp = [W.copy() for W in Ws]
+                wm = [W.copy() for W in Ws]
+                wp[l][i, j] += eps
+                wm[l][i, j] -= eps
+                cols.append((out(wp) - out(wm)) / (2 * eps))
+    Jt = np.array(cols).T
+    assert np.max(np.abs(Jt @ Jt.T / n - K)) < 1e-8 * np.max(np.abs(K))
+    ev = net.sample_fisher(n=20, seed=1)
+    assert ev.shape == (20,) and ev.min() > -1e-12
+
+
+def test_residual_fisher_mean_against_the_mean_field():
+    # tau(K_l) = tau(A_l^T A_l) tau(K_{l-1}) + kappa_l tau(S_l^2), tau(A^T A) = 1 + alpha^2 tau(S^2)
+    # (W_l Haar: tau(W^T S K) = 0, tau(W^T S^2 W K) = tau(S^2) tau(K)), S_l = sigma_w phi'(h^l),
+    # kappa_l = alpha^2 qhat_{l-1}/sigma_w^2: exact in the limit whatever the joint law of the
+    # D_l (only first moments enter)
+    net = fa.nn.MLP(3, "tanh", residual="1/2")
+    a, sw = net.residual, net.sigma_w
+    m1 = 0.0
+    for l in range(1, 4):
+        s2 = float(sp.N(fa.compile(net._d(l) * net._d(l)).law.moments(1)[0]))
+        kappa = float(a**2 * net.q[l - 1] / sw**4)
+        m1 = (1 + float(a) ** 2 * s2) * m1 + kappa * s2
+    n, trials = 300, 8
+    per = np.array([np.mean(net.sample_fisher(n=n, seed=70 + t, threads=1))
+                    for t in range(trials)])
+    tol = 5 * per.std(ddof=1) / np.sqrt(trials) + 4.0 * m1 / n
+    assert abs(per.mean() - m1) < tol, (per.mean(), m1, tol)
+    # wrong-model control: the skip path's growth of the back-propagated signal dropped
+    # (tau(A^T A) = 1) must fail
+    wrong = 0.0
+    for l in range(1, 4):
+        s2 = float(sp.N(fa.compile(net._d(l) * net._d(l)).law.moments(1)[0]))
+        wrong = wrong + float(a**2 * net.q[l - 1] / sw**4) * s2
+    assert abs(per.mean() - wrong) > tol
 
 
 def test_residual_mean_field_hard_tanh_against_real_network():

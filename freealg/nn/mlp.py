@@ -269,6 +269,8 @@ class MLP:
         >>> fa.nn.MLP(depth=2, activation="relu").fisher_expr()
         1 + O2*D1*D1*O2.H
         """
+        if self.residual is not None:
+            self._equal_widths("the Fisher polynomial")
         qh = self.qhat()
         Hp = NCPoly.constant(qh[0])
         for l in range(1, self.depth):
@@ -397,10 +399,16 @@ class MLP:
         law = multiplicative_exponential(s0)
         return law if m1 == 1 else affine(law, m1, 0)
 
-    def _equal_widths(self, what: str):
-        if self.residual is not None:
+    def _equal_widths(self, what: str, residual_ok: bool = False):
+        if self.residual is not None and not residual_ok:
+            why = ""
+            if "Fisher" in what or "fisher" in what:
+                why = (": along the skip path the activation diagonals of different layers "
+                       "commute (K_2 = A_2 K_1 A_2^T + c_2 D_2^2 contains c_1 D_1^2 + c_2 D_2^2, "
+                       "a classical sum), so the Fisher information of a residual network "
+                       "is not a free product of its layers; sample it with sample_fisher()")
             raise InvalidParameterError("residual", self.residual, f"{what} is implemented "
-                                        "for plain (non-residual) networks only; for the "
+                                        f"for plain (non-residual) networks only{why}; for the "
                                         "Jacobian use max_singular_value() and "
                                         "jacobian_spectrum()")
         if self.widths is not None:
@@ -609,7 +617,12 @@ class MLP:
                       progress: bool | None = None) -> np.ndarray:
         """Eigenvalues of the per-sample FIM dual of real networks of width n.
 
-        ``H_L = sum_l (|x^{l-1}|^2/n) B_l B_l^T`` with B_l = dh^L/dh^l by back-propagation.
+        ``H_L = sum_l (|x^{l-1}|^2/n) B_l B_l^T`` with B_l = dh^L/dh^l by back-propagation. For a
+        residual network the output is x^L and the dual is
+        ``K_L = sum_l alpha^2 (|x^{l-1}|^2/n) (B_l D_l)(B_l D_l)^T`` with B_l = dx^L/dx^l =
+        A_L ... A_{l+1}, A_l = I + alpha D_l W_l and D_l = diag(phi'(h^l)) (the gradient of x^L
+        with respect to W_l is alpha B_l D_l (x^{l-1})^T); its limit law has no free-probability
+        model here (see ``lambda_max``), so this Monte Carlo is the reference.
         ``progress`` reports each trial on stderr (as in :meth:`sample_jacobian`).
 
         Examples
@@ -620,7 +633,7 @@ class MLP:
         ((40,), True)
         """
         _check_n(n)
-        self._equal_widths("sample_fisher")
+        self._equal_widths("sample_fisher", residual_ok=True)
         progress = check_progress(progress)
         rng = np.random.default_rng(seed)
         out = []
@@ -636,6 +649,16 @@ class MLP:
         L = self.depth
         B = np.eye(n)
         Hm = np.zeros((n, n))
+        if self.residual is not None:
+            # K_L = sum_l alpha^2 |x^{l-1}|^2/n (B_l D_l)(B_l D_l)^T, B_l = A_L ... A_{l+1},
+            # A_l = I + alpha D_l W_l (D_l = phi'(h^l))
+            a = float(self.residual)
+            for l in range(L, 0, -1):
+                if l < L:
+                    B = B + a * (B * ds[l][None, :]) @ Ws[l]
+                C = B * ds[l - 1][None, :]
+                Hm += (a * a * (xs[l - 1] @ xs[l - 1]) / n) * (C @ C.T)
+            return Hm
         for l in range(L, 0, -1):  # B_L = I, B_l = B_{l+1} W_{l+1} D_l
             if l < L:
                 B = (B @ Ws[l]) * ds[l - 1][None, :]
