@@ -474,3 +474,27 @@ def test_deep_residual_bulk_edge_and_the_outlier_of_the_mean():
             assert all(e[-1] > 1.5 * r for e in evs), [e[-1] for e in evs]
         plain = float(fa.nn.MLP(10, act, q0=1).max_singular_value(dps=15)) ** 2
         assert not r - 3 * eps < plain < r + eps, (act, plain, r, eps)
+
+
+def test_a_singular_layer_puts_the_left_edge_at_zero():
+    # alpha = 2 (tanh): E S^2 = alpha^2 sigma_w^2 E tanh'(h)^2 > 1 and tanh' -> 0, so
+    # A_1 = I + alpha D'_1 O_1 is not invertible (Haagerup-Larsen: the spectrum of the
+    # non-invertible R-diagonal D' O is the disc of radius ||D'||_2 > 1/alpha) and 0 is the
+    # left edge, exactly. Independent checks: the law tree's own density is positive next to 0,
+    # and real networks have eigenvalues near 0; alpha = 1/2 (invertible) is the control.
+    net = fa.nn.MLP(2, "tanh", residual=2)
+    left, right = net.jacobian_spectrum(15).edges()
+    assert left.location == 0 and left.kind == "hard" and left.error == 0
+    r = float(right.location)
+    dens = net.jacobian_system().law._density_np(np.array([1e-4, 1e-3]) * r)
+    assert np.all(dens > 0.1 / r), dens
+    mins = [net.sample_jacobian(n=200, seed=s, threads=1).min() for s in range(2)]
+    assert max(mins) < 1e-3 * r, mins
+    ctrl = fa.nn.MLP(2, "tanh", residual="1/2")
+    lo = float(ctrl.jacobian_spectrum(15).edges()[0].location)
+    assert lo > 0.1
+    assert ctrl.jacobian_system().law._density_np(np.array([0.5 * lo]))[0] == 0
+    assert min(ctrl.sample_jacobian(n=200, seed=s, threads=1).min() for s in range(2)) > 0.8 * lo
+    # ReLU at alpha = 1: E S^2 = 1 exactly and D' has an atom at 0 (exact finite layers)
+    e = fa.nn.MLP(3, "relu", residual=1).jacobian_spectrum(15).edges()
+    assert e[0].location == 0 and e[0].kind == "hard"

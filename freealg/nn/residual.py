@@ -37,8 +37,9 @@ m = y g - 1 = psi_{nu_l}(1/y^2), so chi_l(m) = 1/y^2 is explicit along t. The pr
 chi(m) = prod_l chi_l(m) ((1 + m)/m)^(L - 1), and its right edge is 1/chi(m*) at the
 maximum over m > 0 (dz/dm = 0 for z = 1/chi(m); Pennington-Schoenholz-Ganguli 2017). The left
 edge comes the same way from the branch through the gap of Y_l at 0 (valid while E S_l^2 < 1: the
-gap then closes with omega_l -> -infinity; otherwise the left edge is left to the fold
-engine): omega_l = -tau, tau > max S_l, g = -G_{S_l}(tau) and omega'_l = (1 - sqrt(1 + 4 g^2))/(2 g)
+gap then closes with omega_l -> -infinity; otherwise the left edge is 0 where a layer is
+singular (:func:`singular_layer`) and is left to the fold engine if not): omega_l = -tau,
+tau > max S_l, g = -G_{S_l}(tau) and omega'_l = (1 - sqrt(1 + 4 g^2))/(2 g)
 in (0, 1), m = y g - 1 < -1, and the left edge is 1/chi at the minimum over m < -1.
 For finite layers (piecewise-linear activations) this runs in mpmath on the closed forms
 (:class:`_Branch`); for smooth ones in float64, polished in mpmath from Taylor series of
@@ -643,16 +644,96 @@ def product_edges(ys, dps: int, fold):
     :mod:`freealg.nn.residual_edges` for smooth ones; ``fold()`` gives the law tree's own
     edges on a side where neither applies (no gap of Y_l at 0, an extremum at a branch's
     end)."""
+    singular = singular_layer(ys)
     if finite_layers([y for y, _ in ys]):
-        right, left = _side_edge(ys, 1, dps), _side_edge(ys, -1, dps)
+        right = _side_edge(ys, 1, dps)
+        left = None if singular else _side_edge(ys, -1, dps)
     else:
         left, right = outer_edges(ys, dps)
+    if singular:            # 0 lies in the spectrum of J J^T (singular_layer)
+        from ..numeric.records import Edge
+
+        left = Edge(sp.S.Zero, "hard", 0, "left")
     if left is None or right is None:
         keep = [e for e in fold() if e.side == ""
                 or (e.side == "left" and left is None) or (e.side == "right" and right is None)]
         return sorted(keep + [e for e in (left, right) if e is not None],
                       key=lambda e: float(e.location)), False
     return [left, right], True
+
+
+def singular_layer(ys) -> bool:
+    """Whether some A_l = I + alpha D'_l O_l is not invertible, so that 0 lies in the spectrum
+    of J J^T (the left edge is 0). With T = D'_l O_l R-diagonal, A_l = alpha (1/alpha + T) and
+    the spectrum of T is the closed disc of radius ||T||_2 when T is not invertible and the
+    annulus ||T^{-1}||_2^{-1} <= |z| <= ||T||_2 when it is (Haagerup-Larsen 2000, J. Funct.
+    Anal. 176); in terms of S_l = sym(alpha |D'_l|): A_l is singular iff E S_l^2 >= 1 and
+    (0 lies in the support of |S_l|, or E S_l^-2 >= 1). A product of free factors in a finite
+    von Neumann algebra is invertible iff each factor is. Decided only where it is proven:
+    exact moments of finite laws, and for smooth ones E S_l^2 >= 1 + 1e-12 with 0 in the
+    support of the activation law (every smooth activation of the catalogue: phi' tends to
+    0 or changes sign).
+
+    Examples
+    --------
+    >>> import sympy as sp, freealg as fa
+    >>> from freealg.nn.residual import layer_law, singular_layer
+    >>> half = sp.Rational(1, 2)
+    >>> relu = fa.discrete([0, sp.sqrt(2)], [half, half])        # D' of ReLU: E S^2 = alpha^2
+    >>> singular_layer([(layer_law(relu, 1), 1)]), singular_layer([(layer_law(relu, half), 1)])
+    (True, False)
+    """
+    from ..laws import Discrete
+    from ..laws.operator_valued import discrete_points_weights
+
+    for y, _ in ys:
+        if not y._nunk:
+            continue
+        s = y._args[0]
+        if isinstance(s, Discrete):
+            pts, ws = discrete_points_weights(s)
+            m2 = sum(w * p**2 for p, w in zip(pts, ws))
+            if not bool(m2 >= 1):
+                continue
+            if any(p == 0 and w != 0 for p, w in zip(pts, ws)):
+                return True
+            if bool(sum(w / p**2 for p, w in zip(pts, ws)) >= 1):
+                return True
+            continue
+        try:
+            m2 = float(sp.N(s.moments(2)[1], 20))
+        except Exception:
+            continue
+        if m2 >= 1 + 1e-12 and _touches_zero(s):
+            return True
+    return False
+
+
+def _touches_zero(law) -> bool:
+    """0 in the support of |X| for X ~ law, proven from the parts of the law: a point mass at
+    0, or a Gaussian push-forward whose exact support starts at 0 (mixtures, symmetric roots
+    and affine maps without shift pass it on)."""
+    from ..laws import Discrete, Mixture
+    from ..laws.continuous import GaussianPushforward
+    from ..laws.derived import Affine
+
+    if isinstance(law, Discrete):
+        from ..laws.operator_valued import discrete_points_weights
+
+        return any(p == 0 and w != 0 for p, w in zip(*discrete_points_weights(law)))
+    if isinstance(law, Mixture):
+        return any(w != 0 and _touches_zero(mu) for mu, w in zip(*law.args))
+    if isinstance(law, Affine):
+        mu, scale, shift = law.args
+        return shift == 0 and scale != 0 and _touches_zero(mu)
+    if isinstance(law, SymmetricRoot):
+        return _touches_zero(law.args[0])
+    if isinstance(law, GaussianPushforward):
+        try:
+            return any(b.lo <= 0 <= b.hi for b in law.support())
+        except Exception:
+            return False
+    return False
 
 
 def residual_system(ys: list, expr: str, alpha):
