@@ -498,3 +498,24 @@ def test_a_singular_layer_puts_the_left_edge_at_zero():
     # ReLU at alpha = 1: E S^2 = 1 exactly and D' has an atom at 0 (exact finite layers)
     e = fa.nn.MLP(3, "relu", residual=1).jacobian_spectrum(15).edges()
     assert e[0].location == 0 and e[0].kind == "hard"
+
+
+def test_the_annulus_decides_singular_finite_layers():
+    # leaky ReLU: S = alpha sigma_w {slope, 1} is bounded away from 0, so T = D' O is
+    # invertible and its spectrum is the annulus ||T^-1||_2^-1 <= |z| <= ||T||_2
+    # (Haagerup-Larsen); A = alpha (1/alpha + T) is singular iff 1/alpha lies in it, i.e.
+    # E S^2 >= 1 and E S^-2 >= 1. Slope 0.1, alpha = 3: E S^-2 = 2.8 (singular); slope 1/2,
+    # alpha = 2: E S^-2 = 0.39 (invertible although E S^2 = 4). Real networks must agree.
+    from freealg.nn.residual import singular_layer
+
+    sing = fa.nn.MLP(2, "leaky_relu(0.1)", residual=3)
+    inv = fa.nn.MLP(2, "leaky_relu(0.5)", residual=2)
+    assert singular_layer([(y, 1) for y in sing._residual_layers()])
+    assert not singular_layer([(y, 1) for y in inv._residual_layers()])
+    left, right = sing.jacobian_spectrum(15).edges()
+    assert left.location == 0 and left.kind == "hard"
+    r = float(right.location)
+    assert max(sing.sample_jacobian(n=200, seed=s, threads=1).min() for s in range(2)) < 1e-3 * r
+    # the invertible case keeps a gap at 0 that does not shrink with N
+    for n in (100, 300):
+        assert min(inv.sample_jacobian(n=n, seed=s, threads=1).min() for s in range(2)) > 0.1
