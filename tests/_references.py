@@ -55,3 +55,20 @@ def stieltjes_agrees(G, ev, n, points):
         emp = complex(np.mean(1 / (z - ev)))
         ok &= abs(emp - complex(G(z))) <= 10 / (n * float(eta) ** 2)
     return bool(ok)
+
+
+def weight_jacobian_gram(Ws, out, eps=1e-6):
+    """(1/n) J_theta J_theta^T for the weight gradients J_theta = d out / d vec(W_1..W_L) of a
+    network's forward map ``out(Ws)`` (n = its output dimension), by central finite
+    differences over every weight entry: the definition of the per-sample Fisher dual."""
+    cols = []
+    for l, W0 in enumerate(Ws):
+        for i in range(W0.shape[0]):
+            for j in range(W0.shape[1]):
+                wp = [W.copy() for W in Ws]
+                wm = [W.copy() for W in Ws]
+                wp[l][i, j] += eps
+                wm[l][i, j] -= eps
+                cols.append((out(wp) - out(wm)) / (2 * eps))
+    Jt = np.array(cols).T
+    return Jt @ Jt.T / Jt.shape[0]

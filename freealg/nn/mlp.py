@@ -270,7 +270,7 @@ class MLP:
         1 + O2*D1*D1*O2.H
         """
         if self.residual is not None:
-            self._equal_widths("the Fisher polynomial")
+            self._equal_widths("the Fisher polynomial", fisher=True)
         qh = self.qhat()
         Hp = NCPoly.constant(qh[0])
         for l in range(1, self.depth):
@@ -399,10 +399,10 @@ class MLP:
         law = multiplicative_exponential(s0)
         return law if m1 == 1 else affine(law, m1, 0)
 
-    def _equal_widths(self, what: str, residual_ok: bool = False):
+    def _equal_widths(self, what: str, residual_ok: bool = False, fisher: bool = False):
         if self.residual is not None and not residual_ok:
             why = ""
-            if "Fisher" in what or "fisher" in what:
+            if fisher:
                 why = (": along the skip path the activation diagonals of different layers "
                        "commute (K_2 = A_2 K_1 A_2^T + c_2 D_2^2 contains c_1 D_1^2 + c_2 D_2^2, "
                        "a classical sum), so the Fisher information of a residual network "
@@ -425,7 +425,7 @@ class MLP:
         System(1 + O2*D1*D1*O2.H: 2 equations, unknowns (G, G_1, G_2))
         """
         if "fsys" not in self._cache:
-            self._equal_widths("the Fisher spectrum")
+            self._equal_widths("the Fisher spectrum", fisher=True)
             self._cache["fsys"] = compile_expr(self.fisher_expr())
         return self._cache["fsys"]
 
@@ -475,7 +475,7 @@ class MLP:
             activations.
         """
         progress = check_progress(progress)
-        self._equal_widths("lambda_max (of the Fisher information)")
+        self._equal_widths("lambda_max (of the Fisher information)", fisher=True)
         if method not in (None, "curve", "spectrum"):
             raise InvalidParameterError("method", method, "use 'curve' or 'spectrum'")
         with progress_bar(2, "freealg.nn.MLP.lambda_max", progress,

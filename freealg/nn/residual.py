@@ -52,7 +52,7 @@ from typing import Any
 
 import sympy as sp
 
-from ..errors import InvalidParameterError
+from ..errors import FreeAlgError, InvalidParameterError
 from ..laws.base import Law
 from ..laws.derived import FreeProduct
 from ..numeric.engines import merge_atoms
@@ -693,16 +693,13 @@ def singular_layer(ys) -> bool:
         if isinstance(s, Discrete):
             pts, ws = discrete_points_weights(s)
             m2 = sum(w * p**2 for p, w in zip(pts, ws))
-            if not bool(m2 >= 1):
-                continue
-            if any(p == 0 and w != 0 for p, w in zip(pts, ws)):
-                return True
-            if bool(sum(w / p**2 for p, w in zip(pts, ws)) >= 1):
+            if bool(m2 >= 1) and (_touches_zero(s) or bool(
+                    sum(w / p**2 for p, w in zip(pts, ws) if p != 0) >= 1)):
                 return True
             continue
         try:
             m2 = float(sp.N(s.moments(2)[1], 20))
-        except Exception:
+        except (FreeAlgError, NotImplementedError, TypeError, ValueError):
             continue
         if m2 >= 1 + 1e-12 and _touches_zero(s):
             return True
@@ -731,7 +728,7 @@ def _touches_zero(law) -> bool:
     if isinstance(law, GaussianPushforward):
         try:
             return any(b.lo <= 0 <= b.hi for b in law.support())
-        except Exception:
+        except (FreeAlgError, NotImplementedError, TypeError, ValueError):
             return False
     return False
 
