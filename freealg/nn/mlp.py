@@ -263,6 +263,10 @@ class MLP:
     def fisher_expr(self) -> NCPoly:
         """The dual FIM H_L as a polynomial: H_1 = qhat_0, ``H_{l+1} = qhat_l + W D'_l H D'_l W*``.
 
+        For a residual network, K_L (``K_l = A_l K_{l-1} A_l^T + kappa_l D'_l^2``,
+        :mod:`freealg.nn.residual_fisher`) with the D'_l one commuting family
+        (:func:`freealg.commuting`), expanded (L <= 6: about 4^(L-1) words).
+
         Examples
         --------
         >>> import freealg as fa
@@ -270,7 +274,7 @@ class MLP:
         1 + O2*D1*D1*O2.H
         """
         if self.residual is not None:
-            self._equal_widths("the Fisher polynomial", fisher=True)
+            return self._residual_fisher_expr()
         qh = self.qhat()
         Hp = NCPoly.constant(qh[0])
         for l in range(1, self.depth):
@@ -400,23 +404,106 @@ class MLP:
         return law if m1 == 1 else affine(law, m1, 0)
 
     def _equal_widths(self, what: str, residual_ok: bool = False, fisher: bool = False):
-        if self.residual is not None and not residual_ok:
-            why = ""
-            if fisher:
-                why = (": along the skip path the activation diagonals of different layers "
-                       "commute (K_2 = A_2 K_1 A_2^T + c_2 D_2^2 contains c_1 D_1^2 + c_2 D_2^2, "
-                       "a classical sum), so the Fisher information of a residual network "
-                       "is not a free product of its layers; sample it with sample_fisher()")
+        if self.residual is not None and fisher:
+            self._residual_layer_atoms(what)
+        elif self.residual is not None and not residual_ok:
             raise InvalidParameterError("residual", self.residual, f"{what} is implemented "
-                                        f"for plain (non-residual) networks only{why}; for the "
+                                        "for plain (non-residual) networks only; for the "
                                         "Jacobian use max_singular_value() and "
                                         "jacobian_spectrum()")
         if self.widths is not None:
             raise InvalidParameterError("widths", self.widths, f"{what} is implemented for "
                                         "equal widths only; use widths=None")
 
+    def _residual_layer_atoms(self, what: str = "the Fisher information") -> list:
+        """The finite laws of the diagonal entries of D'_l of a residual network (exact), or a
+        clear refusal: the residual Fisher model averages over their joint (product) law."""
+        from ..laws.operator_valued import discrete_points_weights
+
+        if "fatoms" not in self._cache:
+            out = []
+            for l in range(1, self.depth + 1):
+                try:
+                    out.append(discrete_points_weights(self._d(l).generator.law()))
+                except InvalidParameterError:
+                    raise InvalidParameterError(
+                        "activation", self.activation, f"{what} of a residual network is "
+                        "modelled with the activation diagonals of all layers as one commuting "
+                        "family (they meet along the skip path with no weight matrix between "
+                        "them: classical independence, not freeness), averaged exactly over "
+                        "their joint law; implemented for activations whose derivative takes "
+                        "finitely many values (relu, leaky_relu, hard_tanh, linear); sample "
+                        "smooth ones with sample_fisher()") from None
+            self._cache["fatoms"] = out
+        return self._cache["fatoms"]
+
+    def _residual_kappas(self) -> list:
+        """kappa_l = alpha^2 (|x^{l-1}|^2/N)/sigma_w^2, with
+        |x^{l-1}|^2/N = (q_l - sigma_b^2)/sigma_w^2 (exact)."""
+        a = sp.sympify(self.residual)
+        sw2, sb2 = self.sigma_w**2, self.mean_field.sigma_b_**2
+        return [sp.simplify(a**2 * (q - sb2) / sw2**2) for q in self.q]
+
+    def _residual_fisher_expr(self) -> NCPoly:
+        from ..algebra import commuting
+
+        self._residual_layer_atoms("the Fisher polynomial")
+        if self.depth > 6:
+            raise InvalidParameterError("depth", self.depth, "the expanded Fisher polynomial "
+                                        "of a residual network has about 4^(L-1) words; it is "
+                                        "built for L <= 6. Use residual_fisher() (the compact "
+                                        "pencil: LaTeX, density, lambda_max) at any depth")
+        Ds = commuting(*[self._d(l) for l in range(1, self.depth + 1)])
+        K = NCPoly.constant(0)
+        for l, kap in enumerate(self._residual_kappas(), start=1):
+            D = Ds[l - 1]
+            if l > 1:
+                A = 1 + self.residual * D * self._w(l)
+                K = A * K * A.H
+            K = K + kap * D * D
+        return K
+
+    def residual_fisher(self):
+        """The Fisher information K_L of a residual network on its compact pencil (size 4L - 1).
+
+        :class:`freealg.nn.residual_fisher.ResidualFisher`: ``latex()``, ``cauchy(z)``,
+        ``density(x)`` (float64) and ``lambda_max(dps)``. The diagonals of all layers are one
+        commuting family and the weights are free from them (freeness with amalgamation over the
+        diagonal algebra); see that module for the equations.
+
+        Examples
+        --------
+        >>> import freealg as fa, mpmath
+        >>> rf = fa.nn.MLP(depth=2, activation="relu", residual="1/2").residual_fisher()
+        >>> rf.k, rf.atoms_count
+        (7, 4)
+        >>> print(mpmath.nstr(rf.lambda_max(20), 15))
+        0.912391562677772
+
+        Raises
+        ------
+        InvalidParameterError
+            For a plain network, unequal widths, or an activation whose derivative takes
+            infinitely many values (use :meth:`sample_fisher`).
+        """
+        from .residual_fisher import ResidualFisher
+
+        if self.residual is None:
+            raise InvalidParameterError("residual", None, "residual_fisher() is for residual "
+                                        "networks; use fisher_spectrum()")
+        self._equal_widths("the Fisher information", fisher=True)
+        if "rfisher" not in self._cache:
+            self._cache["rfisher"] = ResidualFisher(self.residual, self._residual_kappas(),
+                                                    self._residual_layer_atoms(), self.weights)
+        return self._cache["rfisher"]
+
     def fisher_system(self):
         """The System of the dual FIM H_L (shift and S-transform product per layer).
+
+        For a residual network: the linearization of :meth:`fisher_expr` with the diagonals one
+        commuting family (exact; pencil size 9 at L = 2, 31 at L = 3, refused with a
+        SizeLimitError from L = 5). :meth:`residual_fisher` gives the same law on a pencil of
+        size 4 L - 1 at any depth, with a fast float64 density.
 
         Examples
         --------
@@ -426,11 +513,18 @@ class MLP:
         """
         if "fsys" not in self._cache:
             self._equal_widths("the Fisher spectrum", fisher=True)
-            self._cache["fsys"] = compile_expr(self.fisher_expr())
+            if self.residual is not None:   # one commuting family of diagonals: linearization
+                self._cache["fsys"] = compile_expr(self.fisher_expr(), method="linearization")
+            else:
+                self._cache["fsys"] = compile_expr(self.fisher_expr())
         return self._cache["fsys"]
 
     def fisher_spectrum(self, dps: int = 30) -> SpectralSolution:
         """SpectralSolution of the per-sample FIM / NTK dual H_L (Hayase-Karakida 2021).
+
+        For a residual network this solves :meth:`fisher_system` with the generic
+        operator-valued engine: exact but slow (L = 2: about 20 s per density point); use
+        ``residual_fisher().density(x)`` and :meth:`lambda_max` instead.
 
         Examples
         --------
@@ -455,6 +549,9 @@ class MLP:
         where psi stops being invertible, Pennington-Schoenholz-Ganguli 2017; a monotone v_L
         means an atom at the top).
         Independent of the spectrum path: the tests compare the two.
+        ``method="fold"`` (residual networks, the default there): the right edge of
+        :meth:`residual_fisher`, the first fold of its real branch, refined in mpmath
+        (:mod:`freealg.nn.residual_fisher`).
 
         Examples
         --------
@@ -467,7 +564,7 @@ class MLP:
         ----------
         dps : int
             Digits of the result.
-        method : {None, "curve", "spectrum"}
+        method : {None, "curve", "spectrum", "fold"}
             See above.
         progress : bool or None
             Report the stages (S-transforms, curve or spectrum) on stderr; see
@@ -476,6 +573,16 @@ class MLP:
         """
         progress = check_progress(progress)
         self._equal_widths("lambda_max (of the Fisher information)", fisher=True)
+        if self.residual is not None:
+            if method not in (None, "fold", "spectrum"):
+                raise InvalidParameterError("method", method, "residual networks: use 'fold' "
+                                            "(default) or 'spectrum'")
+            if method == "spectrum":
+                return _right_end(self.fisher_spectrum(dps), dps)
+            with progress_bar(1, "freealg.nn.MLP.lambda_max", progress,
+                              slow=self.depth > 6) as bar:
+                bar.stage("fold of the compact pencil's equations")
+                return self.residual_fisher().lambda_max(dps)
         if method not in (None, "curve", "spectrum"):
             raise InvalidParameterError("method", method, "use 'curve' or 'spectrum'")
         with progress_bar(2, "freealg.nn.MLP.lambda_max", progress,
