@@ -480,19 +480,38 @@ class ResidualFisher:
         v = Vt[-1]
         ell = v / (v @ v)
         w = np.concatenate([u, [x], v])
-        for _ in range(40):
+        with np.errstate(all="ignore"):
+            for _ in range(40):
+                r = self._aug(w, ell, self._real)
+                Ja = self._aug_jac(w, ell)
+                if not (np.all(np.isfinite(r)) and np.all(np.isfinite(Ja))):
+                    break
+                A, rs, cs = self._equilibrated(Ja)
+                try:
+                    dw = np.linalg.lstsq(A, r / rs, rcond=None)[0] / cs
+                except np.linalg.LinAlgError:
+                    break
+                w = w - dw
+                if np.max(np.abs(dw)) < 1e-14 * (1 + np.max(np.abs(w))):
+                    break
             r = self._aug(w, ell, self._real)
-            Ja = self._aug_jac(w, ell)
-            dw = np.linalg.lstsq(Ja, r, rcond=None)[0]
-            w = w - dw
-            if np.max(np.abs(dw)) < 1e-14 * (1 + np.max(np.abs(w))):
-                break
-        r = self._aug(w, ell, self._real)
-        if not np.max(np.abs(r)) < 1e-10:
+        if not np.max(np.abs(r)) < 1e-10:      # NaN included
             raise NoConvergence("residual Fisher: the fold (right edge)", residual=float(
                 np.max(np.abs(r))), point=float(w[self.nu]),
                 advice=_NO_FOLD)
         return w, ell, Ja
+
+    @staticmethod
+    def _equilibrated(Ja):
+        """(A, rs, cs) with A = diag(1/rs) Ja diag(1/cs) of unit max-norm rows and columns:
+        the unknowns (x ~ lambda_max, the entries of G) can differ by orders of magnitude, and
+        the unscaled system is then far worse conditioned than the problem."""
+        cs = np.max(np.abs(Ja), axis=0)
+        cs[cs == 0] = 1
+        A = Ja / cs
+        rs = np.max(np.abs(A), axis=1)
+        rs[rs == 0] = 1
+        return A / rs[:, None], rs, cs
 
     def _aug_jac(self, w, ell, central=False):
         n = self.nu
@@ -501,9 +520,11 @@ class ResidualFisher:
         Ja = np.zeros((2 * n + 1, 2 * n + 1))
         Ja[:n, :n], Ja[:n, n] = J, Fz
         Ja[n:2 * n, n + 1:] = J
-        h = (1e-5 if central else 1e-7) * (1 + np.max(np.abs(w[:n + 1])))
+        rel = 1e-5 if central else 1e-7
+        floor = 1e-8 * np.max(np.abs(w[:n + 1]))
         Jv = J @ v
         for c in range(n + 1):           # d(J v)/d(u, x) by finite differences
+            h = rel * (abs(w[c]) + floor)      # a step on the scale of each unknown
             e = np.zeros(n + 1)
             e[c] = h
             Jp = self._real(u + e[:n], x + e[n])[1] @ v
@@ -591,6 +612,9 @@ class ResidualFisher:
         NoConvergence
             When the march or the Newton refinement fails (with the residual).
         """
+        if self.norm_bound() == 0:   # K = 0 (alpha = 0, or every S_l = 0)
+            with mpmath.workdps(dps):
+                return mpmath.mpf(0)
         if self.L == 1:              # K = kappa_1 S_1^2: a finite law, its top atom
             with mpmath.workdps(dps):
                 return +max(mpmath.mpf(sp.N(self.kappas[0] * p**2, dps + 5))
@@ -600,7 +624,8 @@ class ResidualFisher:
         if dps <= 15:
             with mpmath.workdps(dps):
                 return +mpmath.mpf(float(w[n]))
-        Jinv = np.linalg.inv(self._aug_jac(w, ell, central=True))
+        A, rs, cs = self._equilibrated(self._aug_jac(w, ell, central=True))
+        Ainv = np.linalg.inv(A)
         with mpmath.workdps(dps + 10):
             W = [mpmath.mpf(float(t)) for t in w]
             L_ = [mpmath.mpf(float(t)) for t in ell]
@@ -611,7 +636,7 @@ class ResidualFisher:
                 r = F + [mpmath.fsum(J[a][b] * v[b] for b in range(n)) for a in range(n)]
                 r.append(mpmath.fsum(L_[b] * v[b] for b in range(n)) - 1)
                 rn = np.array([float(t) for t in r])
-                dw = Jinv @ rn
+                dw = (Ainv @ (rn / rs)) / cs
                 self._mp_steps = it + 1
                 W = [W[t] - mpmath.mpf(float(dw[t])) for t in range(len(W))]
                 step = float(np.max(np.abs(dw)))
