@@ -225,3 +225,26 @@ def test_lambda_max_zero_and_badly_scaled_cases():
         count += int(np.sum(ev > 0.9 * x))
     expected = 2 * n * mass
     assert abs(count - expected) < 4 * np.sqrt(expected) + 3
+
+
+def test_mixed_precision_columns_against_the_mpmath_inverse():
+    # the refinement's columns of M^{-1} (float64 LU, residuals in mpmath) equal mpmath's own
+    # dense inverse at 40 digits, on a pencil of the model with a zero diagonal block
+    rf = _net(3).residual_fisher()
+    with mpmath.workdps(40):
+        Pd = rf._pencil([[mpmath.sqrt(2)] * 3], [mpmath.mpf(1) / 8] * 3, mpmath.mpf(1) / 2,
+                        mpmath)[0]
+        k = rf.k
+        rows = [{c: Pd[r, c] for c in range(k) if Pd[r, c] != 0} for r in range(k)]
+        rows[0][0] = rows[0].get(0, 0) + mpmath.mpf(3)
+        Ip = [int(t) for t in rf.I]
+        for t in Ip[:-1]:
+            rows[t][t] = rows[t].get(t, 0) - mpmath.mpf("0.3")
+        got = rf._columns_mp(rows, Ip)
+        M = mpmath.matrix(k, k)
+        for r, row in enumerate(rows):
+            for c, val in row.items():
+                M[r, c] = val
+        ref = mpmath.inverse(M)
+        err = max(abs(got[r][j] - ref[r, c]) for r in range(k) for j, c in enumerate(Ip))
+        assert err < mpmath.mpf(10) ** -36
