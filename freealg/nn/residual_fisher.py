@@ -274,7 +274,10 @@ class ResidualFisher:
         rhs = np.zeros((k, nI + 1), complex)
         rhs[self.I, np.arange(nI + 1)] = 1
         with np.errstate(all="ignore"):
-            X = np.linalg.solve(M, np.broadcast_to(rhs, M.shape[:2] + rhs.shape))
+            try:
+                X = np.linalg.solve(M, np.broadcast_to(rhs, M.shape[:2] + rhs.shape))
+            except np.linalg.LinAlgError:  # an exactly singular pattern: not a solution here
+                X = np.full(M.shape[:2] + rhs.shape, np.nan, complex)
         GI = X[:, :, self.I, :]                         # G[I', I'] per pattern
         w = self.weights_np
         EG = np.einsum("d,zdab->zab", w, GI)
@@ -409,7 +412,8 @@ class ResidualFisher:
         for t in list(np.geomspace(1.0, 1e-12, 30)) + [0.0]:
             zt = np.array([x0 + 1j * scale * t])
             u, res, _ = self._newton(u, zt, np.array([scale * t]))
-        if not res[0] < 1e-10 or np.max(np.abs(u.imag)) > 1e-8 * (1 + np.max(np.abs(u))):
+        big = 1 + np.max(np.abs(u))
+        if not res[0] < 1e-9 * big or np.max(np.abs(u.imag)) > 1e-8 * big:
             raise NoConvergence("residual Fisher: real solution above the spectrum",
                                 residual=float(res[0]), point=x0)
         return u[0].real
@@ -454,7 +458,7 @@ class ResidualFisher:
                     break
             if ok:
                 Fn, Jn, Fzn = self._real(un, xn)
-                ok = (np.max(np.abs(Fn)) < 1e-10 and np.sign(np.linalg.det(Jn)) == sign
+                ok = (np.max(np.abs(Fn)) < 1e-10 * scale_u and np.sign(np.linalg.det(Jn)) == sign
                       and np.max(np.abs(un - (u - h * t))) < 0.2 * h * np.max(np.abs(t))
                       + 1e-10 * scale_u)
             if ok:
@@ -495,7 +499,7 @@ class ResidualFisher:
                 if np.max(np.abs(dw)) < 1e-14 * (1 + np.max(np.abs(w))):
                     break
             r = self._aug(w, ell, self._real)
-        if not np.max(np.abs(r)) < 1e-10:      # NaN included
+        if not np.max(np.abs(r)) < 1e-10 * (1 + np.max(np.abs(w[:self.nu]))):   # NaN too
             raise NoConvergence("residual Fisher: the fold (right edge)", residual=float(
                 np.max(np.abs(r))), point=float(w[self.nu]),
                 advice=_NO_FOLD)
