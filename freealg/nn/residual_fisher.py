@@ -17,7 +17,7 @@ freeness. The weights are free from the whole diagonal algebra 𝒟 (and from ea
 right model keeps 𝒟 commutative: with the activation generators of all layers declared one
 commuting family (:func:`freealg.commuting`), the linearization of K_L is exact. Measured on
 ReLU, L = 2, alpha = 1/2: the model has gaps at (0.05, 0.15) and (0.24, 0.31) and an atom of mass
-1/4 at 0, like real networks; a free-layer model has neither.
+1/4 at 0, like real networks; a free-layer model has no atom there.
 
 **The compact pencil.** With e_L = y, e_{l-1} = A_l^T e_l (so e_l = B_l^T y) and T e = E y
 (T = I - N, N_{l-1, l} = A_l^T), K = E^T T^{-T} Sigma T^{-1} E with Sigma = diag(kappa_l S_l^2),
