@@ -248,3 +248,12 @@ def test_mixed_precision_columns_against_the_mpmath_inverse():
         ref = mpmath.inverse(M)
         err = max(abs(got[r][j] - ref[r, c]) for r in range(k) for j, c in enumerate(Ip))
         assert err < mpmath.mpf(10) ** -36
+
+
+def test_latex_of_the_compact_pencil():
+    rf = _net(3).residual_fisher()
+    tex = fa.latex(rf)
+    assert tex == rf.latex() and tex.startswith(r"\begin{gathered}")
+    assert tex.count(r"\rho_{") >= 2 * 3 - 2           # rho_2, rho_3 in each of their rows
+    assert r"\kappa_{3}" in tex and r"\alpha = \frac{1}{2}" in tex
+    assert rf._repr_latex_() == "$$" + tex + "$$"

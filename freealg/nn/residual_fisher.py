@@ -225,6 +225,8 @@ class ResidualFisher:
         >>> tex = ResidualFisher(sp.Rational(1, 2), [sp.Rational(1, 8)] * 2, [relu] * 2).latex()
         >>> r"\\mathbb{E}_{d}" in tex and r"\\rho_{2}" in tex
         True
+        >>> tex.startswith(r"\\begin{gathered}")     # math mode, as fa.latex(rf) gives it
+        True
         """
         rows = [r"G_{K}(z) = \mathbf{G}_{11}, \quad \mathbf{G} = \mathbb{E}_{d}\left[\left("
                 r"P_{\det}(d) + i\varepsilon (1 - e_{11}) - R(\mathbf{G})\right)^{-1}\right],"
@@ -247,7 +249,13 @@ class ResidualFisher:
                                   for l, q in enumerate(self.kappas)))
         if self.alpha != 1:
             rows.append(rf"\alpha = {sp.latex(self.alpha)}")
-        return r" \\ ".join(rows)
+        return r"\begin{gathered} " + r" \\ ".join(rows) + r" \end{gathered}"
+
+    def _latex(self, printer=None) -> str:
+        return self.latex()
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex() + "$$"
 
     # float64 ----------------------------------------------------------------------------------
     def _R(self, u):
