@@ -728,8 +728,9 @@ class MLP:
         residual network the output is x^L and the dual is
         ``K_L = sum_l alpha^2 (|x^{l-1}|^2/n) (B_l D_l)(B_l D_l)^T`` with B_l = dx^L/dx^l =
         A_L ... A_{l+1}, A_l = I + alpha D_l W_l and D_l = diag(phi'(h^l)) (the gradient of x^L
-        with respect to W_l is alpha B_l D_l (x^{l-1})^T); its limit law has no free-probability
-        model here (see ``lambda_max``), so this Monte Carlo is the reference.
+        with respect to W_l is alpha B_l D_l (x^{l-1})^T). Its limit law is :meth:`residual_fisher`
+        for activations whose derivative takes finitely many values; this Monte Carlo is the
+        reference it is tested against, and the only route for smooth activations.
         ``progress`` reports each trial on stderr (as in :meth:`sample_jacobian`).
 
         Examples

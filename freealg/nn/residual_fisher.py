@@ -289,17 +289,30 @@ class ResidualFisher:
         GI = X[:, :, self.I, :]                         # G[I', I'] per pattern
         w = self.weights_np
         EG = np.einsum("d,zdab->zab", w, GI)
-        F = np.empty((nz, self.nu), complex)
-        F[:, :nI] = u[:, :nI] - np.einsum("zaa->za", EG[:, :nI, :nI])
+        G11 = EG[:, nI, nI]
+        EGd = np.einsum("zaa->za", EG[:, :nI, :nI])
+        if not jac:
+            return self._assemble(u, EGd)[0], None, None, G11
+        Jr = np.einsum("d,zdac,zdca->zac", w, GI[:, :, :nI, :nI], GI[:, :, :nI, :nI])
+        F, J = self._assemble(u, EGd, Jr)
+        Fz = np.zeros((nz, self.nu), complex)     # dG/dz = -G e11 G
+        Fz[:, :nI] = np.einsum("d,zda,zda->za", w, GI[:, :, :nI, nI], GI[:, :, nI, :nI])
+        return F, J, Fz, G11
+
+    def _assemble(self, u, EGd, Jr=None):
+        """The residuals F (nz, nu) and, given Jr, dF/du (nz, nu, nu) from the averages
+        EGd = E_d[G_aa] (nz, nI) and Jr = E_d[G_ac G_ca] (nz, nI, nI) (dG_aa/dR_c). Element-wise
+        and matmul only, so one code serves complex float64 batches and mpmath object arrays."""
+        nz, nI, nu = u.shape[0], self.nI, self.nu
+        F = np.empty((nz, nu), dtype=u.dtype)
+        F[:, :nI] = u[:, :nI] - EGd
         if self.haar:
             rho = u[:, nI:]
             F[:, nI:] = u[:, 0:nI:2] * u[:, 1:nI:2] * rho ** 2 + rho - 1
-        G11 = EG[:, nI, nI]
-        if not jac:
-            return F, None, None, G11
-        Jr = np.einsum("d,zdac,zdca->zac", w, GI[:, :, :nI, :nI], GI[:, :, :nI, :nI])
-        dR = np.zeros((nz, nI, self.nu), complex)
-        J = np.zeros((nz, self.nu, self.nu), complex)
+        if Jr is None:
+            return F, None
+        dR = np.zeros((nz, nI, nu), dtype=u.dtype)       # dR/du
+        J = np.zeros((nz, nu, nu), dtype=u.dtype)
         for p in range(nI // 2):
             i, j = 2 * p, 2 * p + 1
             if self.haar:
@@ -311,11 +324,10 @@ class ResidualFisher:
                 J[:, r, r] = 2 * u[:, i] * u[:, j] * u[:, r] + 1
             else:
                 dR[:, i, j] = dR[:, j, i] = 1
-        J[:, :nI, :nI] = np.eye(nI)
-        J[:, :nI, :] -= np.einsum("zac,zcu->zau", Jr, dR)
-        Fz = np.zeros((nz, self.nu), complex)     # dG/dz = -G e11 G
-        Fz[:, :nI] = np.einsum("d,zda,zda->za", w, GI[:, :, :nI, nI], GI[:, :, nI, :nI])
-        return F, J, Fz, G11
+        for a in range(nI):
+            J[:, a, a] = 1
+        J[:, :nI, :] -= Jr @ dR
+        return F, J
 
     def _newton(self, u, z, eps, maxit=20, tol=1e-13):
         if self.nu == 0:                 # one layer: no weight matrix, G is a finite sum
@@ -332,12 +344,19 @@ class ResidualFisher:
         F, _, _, G11 = self._eval(u, z, eps, jac=False)
         return u, np.max(np.abs(F), axis=1), G11
 
-    def _start(self, nz, scale):
-        u = np.zeros((nz, self.nu), complex)
+    def _continue(self, z, steps):
+        """(u, residual, G_11) at the points z, continued from Im z = eps = 10 ||K|| (where
+        G ~ Lambda^{-1}: u = -i/scale, rho = 1) down to Im z and eps = 0 in ``steps``
+        geometric steps, with Newton at each."""
+        scale = 10.0 * max(self.norm_bound(), 1.0)
+        u = np.zeros((z.size, self.nu), complex)
         u[:, :self.nI] = -1j / scale
         if self.haar:
             u[:, self.nI:] = 1
-        return u
+        for t in list(np.geomspace(1.0, 1e-12, steps)) + [0.0]:
+            zt = z.real + 1j * (z.imag + (scale - z.imag) * t)
+            u, res, G = self._newton(u, zt, np.full(z.size, scale * t))
+        return u, res, G
 
     def norm_bound(self) -> float:
         """An upper bound of ||K_L|| (||O|| = 1, ||C|| = 2).
@@ -378,15 +397,11 @@ class ResidualFisher:
         if np.any(z.imag < 0) or not np.all(np.isfinite(z)):
             raise InvalidParameterError("z", z, "points need finite values with Im z >= 0 "
                                         "(G(conj z) = conj G(z))")
-        scale = 10.0 * max(self.norm_bound(), 1.0)
         out = np.empty(z.size, complex)
         chunk = max(1, int(4e7 // (16 * self.atoms_count * self.k * self.k)))
         for a in range(0, z.size, chunk):
             zz = z[a:a + chunk]
-            u = self._start(zz.size, scale)
-            for t in list(np.geomspace(1.0, 1e-12, steps)) + [0.0]:
-                zt = zz.real + 1j * (zz.imag + (scale - zz.imag) * t)
-                u, res, G = self._newton(u, zt, np.full(zz.size, scale * t))
+            u, res, G = self._continue(zz, steps)
             bad = ~(res < 1e-9)
             if np.any(bad):
                 raise NoConvergence("residual Fisher Cauchy transform", steps=steps,
@@ -415,11 +430,7 @@ class ResidualFisher:
 
     # lambda_max -------------------------------------------------------------------------------
     def _real_solution(self, x0):
-        scale = 10.0 * max(self.norm_bound(), 1.0)
-        u = self._start(1, scale)
-        for t in list(np.geomspace(1.0, 1e-12, 30)) + [0.0]:
-            zt = np.array([x0 + 1j * scale * t])
-            u, res, _ = self._newton(u, zt, np.array([scale * t]))
+        u, res, _ = self._continue(np.array([x0 + 0j]), 30)
         big = 1 + np.max(np.abs(u))
         if not res[0] < 1e-9 * big or np.max(np.abs(u.imag)) > 1e-8 * big:
             raise NoConvergence("residual Fisher: real solution above the spectrum",
@@ -511,7 +522,7 @@ class ResidualFisher:
             raise NoConvergence("residual Fisher: the fold (right edge)", residual=float(
                 np.max(np.abs(r))), point=float(w[self.nu]),
                 advice=_NO_FOLD)
-        return w, ell, Ja
+        return w, ell
 
     @staticmethod
     def _equilibrated(Ja):
@@ -593,7 +604,7 @@ class ResidualFisher:
         return [[Gi[r, c] for c in cols] for r in range(k)]
 
     def _real_mp(self, u, x):
-        """F, J, dF/dx on the real axis in mpmath (current precision)."""
+        """F and dF/du on the real axis in mpmath (current precision), as object arrays."""
         key = mpmath.mp.prec
         if key not in self._mp:
             s = [[mpmath.mpf(sp.N(v, mpmath.mp.dps + 10)) for v in row] for row in self._s]
@@ -603,49 +614,24 @@ class ResidualFisher:
             ws = [mpmath.mpf(sp.N(w, mpmath.mp.dps + 10)) for w in self._w]
             self._mp[key] = (Ps, ws)
         Ps, ws = self._mp[key]
-        n, nI, k = self.nu, self.nI, self.k
-        R = [0] * nI
-        for p in range(nI // 2):
-            i, j = 2 * p, 2 * p + 1
-            rho = u[nI + p] if self.haar else 1
-            R[i], R[j] = u[j] * rho, u[i] * rho
+        nI, k = self.nI, self.k
+        U = np.array([u], dtype=object)
+        R = self._R(U)[0]
         Ip = [int(t) for t in self.I]
-        EG = [[mpmath.mpf(0)] * (nI + 1) for _ in range(nI + 1)]
-        Jr = [[mpmath.mpf(0)] * nI for _ in range(nI)]
+        EGd = np.full((1, nI), mpmath.mpf(0), dtype=object)
+        Jr = np.full((1, nI, nI), mpmath.mpf(0), dtype=object)
         for Pd, wd in zip(Ps, ws):
             rows = [{c: Pd[r, c] for c in range(k) if Pd[r, c] != 0} for r in range(k)]
             rows[0][0] = rows[0].get(0, 0) + x
             for t in range(nI):
                 rows[Ip[t]][Ip[t]] = rows[Ip[t]].get(Ip[t], 0) - R[t]
             Gi = self._columns_mp(rows, Ip)
-            for a in range(nI + 1):
-                for b in range(nI + 1):
-                    EG[a][b] += wd * Gi[Ip[a]][b]
             for a in range(nI):
+                EGd[0, a] += wd * Gi[Ip[a]][a]
                 for c in range(nI):
-                    Jr[a][c] += wd * Gi[Ip[a]][c] * Gi[Ip[c]][a]
-        F = [u[a] - EG[a][a] for a in range(nI)]
-        J = [[mpmath.mpf(0)] * n for _ in range(n)]
-        Fz = [mpmath.mpf(0)] * n
-        for a in range(nI):
-            J[a][a] += 1
-        for p in range(nI // 2):
-            i, j = 2 * p, 2 * p + 1
-            if self.haar:
-                r = nI + p
-                rho = u[r]
-                F.append(u[i] * u[j] * rho ** 2 + rho - 1)
-                for a in range(nI):   # dR_i/du_j = rho, dR_i/drho = u_j (and i <-> j)
-                    J[a][j] -= Jr[a][i] * rho
-                    J[a][r] -= Jr[a][i] * u[j] + Jr[a][j] * u[i]
-                    J[a][i] -= Jr[a][j] * rho
-                J[r][i], J[r][j] = u[j] * rho ** 2, u[i] * rho ** 2
-                J[r][r] = 2 * u[i] * u[j] * rho + 1
-            else:
-                for a in range(nI):
-                    J[a][j] -= Jr[a][i]
-                    J[a][i] -= Jr[a][j]
-        return F, J, Fz
+                    Jr[0, a, c] += wd * Gi[Ip[a]][c] * Gi[Ip[c]][a]
+        F, J = self._assemble(U, EGd, Jr)
+        return F[0], J[0]
 
     def lambda_max(self, dps: int = 30) -> Any:
         """The right edge of the law of K_L (the fold of the real branch), at ``dps`` digits.
@@ -672,7 +658,7 @@ class ResidualFisher:
             with mpmath.workdps(dps):
                 return +max(mpmath.mpf(sp.N(self.kappas[0] * p**2, dps + 5))
                             for p in self.layers[0][0])
-        w, ell, Ja = self._fold_np()
+        w, ell = self._fold_np()
         n = self.nu
         if dps <= 15:
             with mpmath.workdps(dps):
@@ -685,12 +671,11 @@ class ResidualFisher:
             last = None
             for it in range(12):
                 u, x, v = W[:n], W[n], W[n + 1:]
-                F, J, _ = self._real_mp(u, x)
-                r = F + [mpmath.fsum(J[a][b] * v[b] for b in range(n)) for a in range(n)]
+                F, J = self._real_mp(u, x)
+                r = list(F) + [mpmath.fsum(J[a, b] * v[b] for b in range(n)) for a in range(n)]
                 r.append(mpmath.fsum(L_[b] * v[b] for b in range(n)) - 1)
                 rn = np.array([float(t) for t in r])
                 dw = (Ainv @ (rn / rs)) / cs
-                self._mp_steps = it + 1
                 W = [W[t] - mpmath.mpf(float(dw[t])) for t in range(len(W))]
                 step = float(np.max(np.abs(dw)))
                 # linear convergence (float64 Jacobian): the next step is about
