@@ -68,11 +68,10 @@ def test_residual_refusals():
         fa.nn.MLP(2, "relu", residual=1, widths=[1, 2, 1])
     with pytest.raises(InvalidParameterError):
         fa.nn.MLP(2, "relu", residual=1).limit_law()
-    # the Fisher information of residual nets with smooth activations (the diagonals' joint
-    # law is continuous) is refused, and the message says why and where to go instead
+    # the expanded Fisher polynomial of residual nets with smooth activations (the diagonals'
+    # joint law is continuous) is refused, and the message says why and where to go instead
     net = fa.nn.MLP(2, "tanh", residual=1)
-    for f in (net.fisher_system, net.lambda_max, net.fisher_expr, net.fisher_spectrum,
-              net.max_learning_rate):
+    for f in (net.fisher_system, net.fisher_expr, net.fisher_spectrum):
         with pytest.raises(InvalidParameterError, match="commuting family.*sample_fisher"):
             f()
 

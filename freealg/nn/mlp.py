@@ -404,9 +404,7 @@ class MLP:
         return law if m1 == 1 else affine(law, m1, 0)
 
     def _equal_widths(self, what: str, residual_ok: bool = False, fisher: bool = False):
-        if self.residual is not None and fisher:
-            self._residual_layer_atoms(what)
-        elif self.residual is not None and not residual_ok:
+        if self.residual is not None and not (residual_ok or fisher):
             raise InvalidParameterError("residual", self.residual, f"{what} is implemented "
                                         "for plain (non-residual) networks only; for the "
                                         "Jacobian use max_singular_value() and "
@@ -432,8 +430,9 @@ class MLP:
                         "family (they meet along the skip path with no weight matrix between "
                         "them: classical independence, not freeness), averaged exactly over "
                         "their joint law; implemented for activations whose derivative takes "
-                        "finitely many values (relu, leaky_relu, hard_tanh, linear); sample "
-                        "smooth ones with sample_fisher()") from None
+                        "finitely many values (relu, leaky_relu, hard_tanh, linear). For "
+                        "smooth ones use residual_fisher() and lambda_max() (quadrature over "
+                        "the laws), or sample_fisher()") from None
             self._cache["fatoms"] = out
         return self._cache["fatoms"]
 
@@ -469,7 +468,11 @@ class MLP:
         :class:`freealg.nn.residual_fisher.ResidualFisher`: ``latex()``, ``cauchy(z)``,
         ``density(x)`` (float64) and ``lambda_max(dps)``. The diagonals of all layers are one
         commuting family and the weights are free from them (freeness with amalgamation over the
-        diagonal algebra); see that module for the equations.
+        diagonal algebra); see that module for the equations. For activations whose derivative
+        has a continuous law (tanh, GELU, ...):
+        :class:`freealg.nn.residual_fisher_smooth.SmoothResidualFisher`, the same equations on
+        the path form of the pencil, averaged by quadrature (``right_edge()`` gives
+        lambda_max with its error; float64).
 
         Examples
         --------
@@ -480,11 +483,14 @@ class MLP:
         >>> print(mpmath.nstr(rf.lambda_max(20), 15))
         0.912391562677772
 
+        >>> tanh = fa.nn.MLP(depth=2, activation="tanh", residual="1/2").residual_fisher()
+        >>> print(mpmath.nstr(tanh.lambda_max(), 10), tanh.right_edge().error < 1e-7)
+        0.6523602988 True
+
         Raises
         ------
         InvalidParameterError
-            For a plain network, unequal widths, or an activation whose derivative takes
-            infinitely many values (use :meth:`sample_fisher`).
+            For a plain network or unequal widths.
         """
         from .residual_fisher import ResidualFisher
 
@@ -493,8 +499,18 @@ class MLP:
                                         "networks; use fisher_spectrum()")
         self._equal_widths("the Fisher information", fisher=True)
         if "rfisher" not in self._cache:
-            self._cache["rfisher"] = ResidualFisher(self.residual, self._residual_kappas(),
-                                                    self._residual_layer_atoms(), self.weights)
+            try:
+                atoms = self._residual_layer_atoms()
+            except InvalidParameterError:        # continuous laws: the path form
+                from .residual_fisher_smooth import SmoothResidualFisher
+
+                self._cache["rfisher"] = SmoothResidualFisher(
+                    self.residual, self._residual_kappas(),
+                    [self._d(l).generator.law() for l in range(1, self.depth + 1)],
+                    self.weights)
+            else:
+                self._cache["rfisher"] = ResidualFisher(self.residual, self._residual_kappas(),
+                                                        atoms, self.weights)
         return self._cache["rfisher"]
 
     def fisher_system(self):
@@ -729,8 +745,8 @@ class MLP:
         ``K_L = sum_l alpha^2 (|x^{l-1}|^2/n) (B_l D_l)(B_l D_l)^T`` with B_l = dx^L/dx^l =
         A_L ... A_{l+1}, A_l = I + alpha D_l W_l and D_l = diag(phi'(h^l)) (the gradient of x^L
         with respect to W_l is alpha B_l D_l (x^{l-1})^T). Its limit law is :meth:`residual_fisher`
-        for activations whose derivative takes finitely many values; this Monte Carlo is the
-        reference it is tested against, and the only route for smooth activations.
+        (exact sums for activations whose derivative takes finitely many values, quadrature for
+        smooth ones); this Monte Carlo is the reference both are tested against.
         ``progress`` reports each trial on stderr (as in :meth:`sample_jacobian`).
 
         Examples

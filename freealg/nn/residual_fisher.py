@@ -36,7 +36,8 @@ the V_l and c are free with amalgamation over M_k(C) (Belinschi-Mai-Speicher 201
     G = E_d[(P_det(d) - R(G))^{-1}],     G_K(z) = G_{11},
 
 the expectation taken over the product law of the layers' diagonal entries d = (d_1, ..., d_L)
-(exact finite sums for activations whose derivative takes finitely many values). V_l is the
+(exact finite sums for activations whose derivative takes finitely many values; continuous laws:
+:mod:`freealg.nn.residual_fisher_smooth`). V_l is the
 hermitization [[0, -O_l^T], [-O_l, 0]] on the index pair (i, j) = (C_{l-1}, m1_l); its
 M_k-valued R-transform only sees G_ii and G_jj (R-diagonal elements,
 Nica-Shlyakhtenko-Speicher 2001):
@@ -105,20 +106,13 @@ class ResidualFisher:
         Haar orthogonal or Ginibre weight matrices.
     """
 
+    _march_stop = 1e-6          # relative step at which the march hands over to Moore-Spence
+    _no_fold = _NO_FOLD
+
     def __init__(self, alpha: Any, kappas: Sequence, layers: Sequence,
                  weights: str = "orthogonal"):
-        L = len(layers)
-        if L < 1 or len(kappas) != L:
-            raise InvalidParameterError("layers", layers, "need one law and one kappa per layer")
-        if weights not in ("orthogonal", "gaussian"):
-            raise InvalidParameterError("weights", weights, "use 'orthogonal' or 'gaussian'")
-        self.L, self.haar = L, weights == "orthogonal"
-        self.alpha = sp.sympify(alpha)
-        if not (self.alpha.is_number and self.alpha.is_real and self.alpha >= 0):
-            raise InvalidParameterError("alpha", alpha, "must be a real number >= 0")
-        self.kappas = [sp.sympify(q) for q in kappas]
-        if not all(q.is_number and q.is_real and q >= 0 for q in self.kappas):
-            raise InvalidParameterError("kappas", kappas, "must be real numbers >= 0")
+        self._common(alpha, kappas, "layers", layers, weights)
+        L = self.L
         self.layers = [(tuple(sp.sympify(p) for p in pts), tuple(sp.sympify(w) for w in ws))
                        for pts, ws in layers]
         for pts, ws in self.layers:
@@ -150,6 +144,22 @@ class ResidualFisher:
         self.I = np.array(idx + [0], int)        # the unknowns' indices, then the (1, 1) entry
         self.nu = self.nI + (L - 1 if self.haar else 0)
         self._mp: dict = {}
+
+    def _common(self, alpha: Any, kappas: Sequence, name: str, layers: Sequence,
+                weights: str) -> None:
+        """Check and set L, haar, alpha and kappas (shared with the smooth variant)."""
+        L = len(layers)
+        if L < 1 or len(kappas) != L:
+            raise InvalidParameterError(name, layers, "need one law and one kappa per layer")
+        if weights not in ("orthogonal", "gaussian"):
+            raise InvalidParameterError("weights", weights, "use 'orthogonal' or 'gaussian'")
+        self.L, self.haar = L, weights == "orthogonal"
+        self.alpha = sp.sympify(alpha)
+        if not (self.alpha.is_number and self.alpha.is_real and self.alpha >= 0):
+            raise InvalidParameterError("alpha", alpha, "must be a real number >= 0")
+        self.kappas = [sp.sympify(q) for q in kappas]
+        if not all(q.is_number and q.is_real and q >= 0 for q in self.kappas):
+            raise InvalidParameterError("kappas", kappas, "must be real numbers >= 0")
 
     def __repr__(self) -> str:
         return (f"ResidualFisher(L={self.L}, alpha={self.alpha}, weights="
@@ -240,16 +250,18 @@ class ResidualFisher:
                             rf"\rho_{{{l}}},\ {gi}{gj}\,\rho_{{{l}}}^{{2}} + \rho_{{{l}}} - 1 = 0")
             else:
                 rows.append(rf"R_{{{i}{i}}} = {gj},\ R_{{{j}{j}}} = {gi}")
-        laws = ", ".join(f"d_{{{l + 1}}} \\sim " + " + ".join(
-            f"{sp.latex(w)}\\,\\delta_{{{sp.latex(p)}}}" for p, w in zip(*self.layers[l]))
-            for l in range(self.L))
-        rows.append(r"\text{independent: } " + laws)
+        rows.append(r"\text{independent: } " + self._laws_latex())
         if any(q != 1 for q in self.kappas):
             rows.append(", ".join(rf"\kappa_{{{l + 1}}} = {sp.latex(q)}"
                                   for l, q in enumerate(self.kappas)))
         if self.alpha != 1:
             rows.append(rf"\alpha = {sp.latex(self.alpha)}")
         return r"\begin{gathered} " + r" \\ ".join(rows) + r" \end{gathered}"
+
+    def _laws_latex(self) -> str:
+        return ", ".join(f"d_{{{l + 1}}} \\sim " + " + ".join(
+            f"{sp.latex(w)}\\,\\delta_{{{sp.latex(p)}}}" for p, w in zip(*self.layers[l]))
+            for l in range(self.L))
 
     def _latex(self, printer=None) -> str:
         return self.latex()
@@ -358,6 +370,10 @@ class ResidualFisher:
             u, res, G = self._newton(u, zt, np.full(z.size, scale * t))
         return u, res, G
 
+    def _sup_abs_d(self) -> list:
+        """sup |d_l| per layer."""
+        return [max(abs(float(p)) for p in pts) for pts, _ in self.layers]
+
     def norm_bound(self) -> float:
         """An upper bound of ||K_L|| (||O|| = 1, ||C|| = 2).
 
@@ -368,7 +384,7 @@ class ResidualFisher:
         4.0
         """
         a, nw = float(self.alpha), (1.0 if self.haar else 2.0)
-        smax = [max(abs(float(p)) for p in pts) for pts, _ in self.layers]
+        smax = self._sup_abs_d()
         out = 0.0
         for l in range(self.L):
             g = 1.0
@@ -459,7 +475,7 @@ class ResidualFisher:
             t = -np.linalg.solve(J, Fz)                 # du/dx
             scale_u = 1 + np.max(np.abs(u))
             h = min(h, 0.05 * scale_u / max(np.max(np.abs(t)), 1e-300))
-            if h < 1e-6 * max(x, B * 1e-6) or x < 0:   # close enough for Moore-Spence
+            if h < self._march_stop * max(x, B * 1e-6) or x < 0:   # near enough: Moore-Spence
                 break
             xn, un = x - h, u - h * t
             ok = False
@@ -494,15 +510,20 @@ class ResidualFisher:
         F, J, _ = ev(u, x)
         return np.concatenate([F, J @ v, [ell @ v - 1]])
 
-    def _fold_np(self):
-        u, x, J = self._march()
-        if not x > 0 or not np.all(np.isfinite(u)):
-            raise NoConvergence("residual Fisher: the fold (right edge)", point=float(x),
-                                advice=_NO_FOLD)
-        _, _, Vt = np.linalg.svd(J)
-        v = Vt[-1]
-        ell = v / (v @ v)
-        w = np.concatenate([u, [x], v])
+    def _fold_np(self, start=None):
+        """The fold (w = (u, x, v), ell) by Moore-Spence Newton, from the end of the march or
+        from ``start`` = (w, ell) (a nearby fold, e.g. of a coarser quadrature)."""
+        if start is None:
+            u, x, J = self._march()
+            if not x > 0 or not np.all(np.isfinite(u)):
+                raise NoConvergence("residual Fisher: the fold (right edge)", point=float(x),
+                                    advice=self._no_fold)
+            _, _, Vt = np.linalg.svd(J)
+            v = Vt[-1]
+            ell = v / (v @ v)
+            w = np.concatenate([u, [x], v])
+        else:
+            w, ell = np.array(start[0], float), start[1]
         with np.errstate(all="ignore"):
             for _ in range(40):
                 r = self._aug(w, ell, self._real)
@@ -521,7 +542,7 @@ class ResidualFisher:
         if not np.max(np.abs(r)) < 1e-10 * (1 + np.max(np.abs(w[:self.nu]))):   # NaN too
             raise NoConvergence("residual Fisher: the fold (right edge)", residual=float(
                 np.max(np.abs(r))), point=float(w[self.nu]),
-                advice=_NO_FOLD)
+                advice=self._no_fold)
         return w, ell
 
     @staticmethod

@@ -33,6 +33,7 @@ from .evaluators import callable_evaluator, edge_local, evaluator, finite_differ
 from .leaf import ClosedFormDensity, to_backend
 from .quadrature import (Piece, cauchy_transform, check_density, edge_kind, far_gdg,
                          far_levels, far_moments, far_nodes_of, integrate,
+                         tanh_sinh_masses,
                          support_density)
 from .records import Band, Edge
 
@@ -251,6 +252,21 @@ class QuadratureModel:
         (1.0, 1.0)
         """
         return self._memo("far_nodes", lambda: far_nodes_of(self._far_levels()))
+
+    def nodes(self, h: float) -> tuple:
+        """Float64 point masses (t, W) of the density: the tanh-sinh rule of step ``h`` on each
+        piece (:func:`freealg.numeric.quadrature.tanh_sinh_masses`), kept per step.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = DensityModel(sp.Lambda(X, sp.S(1) / 2), -1, 1, (), "1/2", "uniform", [])
+        >>> t, W = m.nodes(1 / 8)
+        >>> len(t), round(float(sum(W)), 14)
+        (65, 1.0)
+        """
+        return self._memo(("nodes", float(h)), lambda: tanh_sinh_masses(self.pieces(NP),
+                                                                         float(h)))
 
     def _far_levels(self) -> tuple:
         """The leveled point masses (:func:`freealg.numeric.quadrature.far_levels`), kept:

@@ -55,7 +55,7 @@ from .tanhsinh import _adaptive_sum, _expm1, tanh_sinh_rule
 
 __all__ = ["Piece", "cauchy_transform", "integrate", "pieces_density", "support_density",
            "inverse", "edge_kind", "check_density", "far_nodes", "far_nodes_of", "far_levels",
-           "far_gdg", "far_moments"]
+           "far_gdg", "far_moments", "tanh_sinh_masses"]
 
 
 # ============================================================================================
@@ -685,6 +685,51 @@ def _node_masses(pc: Piece, sig, tau, be: Backend) -> tuple:
         s = _where(be, near0, pc.s0 + width * sig, pc.s1 - width * tau)
         t, v = pc.X(s), pc.w(s)
     return t, _finite(be, width * v)
+
+
+def tanh_sinh_masses(pieces: Sequence[Piece], h: float, umax: float | None = None) -> tuple:
+    """Float64 point masses (t, W) of the density on its pieces: the tanh-sinh rule of step
+    ``h`` on each piece (push-forward branches in their smooth variable), so that
+    sum_i W_i g(t_i) approximates int g rho for g analytic on the open support. The nodes
+    cluster doubly exponentially at the ends of every piece (support ends, critical values of
+    a push-forward), where an integrand may be nearly singular; halving ``h`` roughly doubles
+    the number of correct digits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pc = Piece.density(lambda t: 0.5 + 0 * t, -1.0, 1.0)
+    >>> for h in (1 / 2, 1 / 4, 1 / 8):                    # G(3) = log(2)/2
+    ...     t, W = tanh_sinh_masses([pc], h)
+    ...     print(len(t), f"{max(abs(np.sum(W / (3 - t)) - np.log(2) / 2), 1e-16):.0e}")
+    17 2e-06
+    33 3e-12
+    65 1e-16
+
+    Parameters
+    ----------
+    pieces : sequence of Piece
+        The density's float64 pieces.
+    h : float
+        The step in the tanh-sinh variable u.
+    umax : float, optional
+        The range of u (default 3.9 on identity pieces, 3.2 on push-forward branches).
+    """
+    if not (h > 0 and np.isfinite(h)):
+        raise InvalidParameterError("h", h, "the tanh-sinh step must be a positive number")
+    ts, ws = [], []
+    with np.errstate(all="ignore"):
+        for pc in pieces:
+            um = umax if umax is not None else (3.9 if pc.ident else 3.2)
+            sig, tau, om = tanh_sinh_rule(h, um)
+            t, mass = _node_masses(pc, sig, tau, NP)
+            t = np.asarray(t, dtype=float)
+            keep = np.isfinite(t) & (mass * om > 0)
+            ts.append(t[keep])
+            ws.append((mass * om)[keep])
+    if not ts:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(ts), np.concatenate(ws)
 
 
 def far_nodes(pieces: Sequence[Piece]) -> tuple:

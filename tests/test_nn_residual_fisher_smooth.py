@@ -1,0 +1,175 @@
+"""The Fisher information of residual MLPs with smooth activations.
+
+The module under test is freealg.nn.residual_fisher_smooth.
+
+References:
+- an independent solver of the same equations: the compact pencil of
+  ``freealg.nn.residual_fisher`` (dense solves per diagonal pattern, mpmath-refined fold), which
+  the path form must reproduce on finite laws (ReLU, hard tanh, leaky ReLU);
+- closed form at L = 1: K_1 = kappa_1 D'^2, so G_K(z) = G_{D'^2}(z/kappa_1)/kappa_1 and
+  lambda_max = kappa_1 sup D'^2;
+- the quadrature's error claim against a finer rule (step h/2);
+- real networks: ``MLP.sample_fisher`` (checked against finite differences of the weight
+  gradients in tests/test_nn_residual.py), tolerances from N and the number of draws, and a wrong
+  model (every diagonal frozen at its root mean square) that must fail.
+"""
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+import freealg as fa
+from freealg.errors import InvalidParameterError, SizeLimitError
+from freealg.nn.residual_fisher import ResidualFisher
+from freealg.nn.residual_fisher_smooth import SmoothResidualFisher
+
+
+def _net(L, act="tanh", weights="orthogonal"):
+    return fa.nn.MLP(depth=L, activation=act, residual="1/2", weights=weights)
+
+
+def _as_laws(rf):
+    """The finite laws of a ResidualFisher as freealg laws (dirac / mixture of diracs)."""
+    return [fa.mixture([fa.dirac(p) for p in pts], list(ws)) if len(pts) > 1
+            else fa.dirac(pts[0]) for pts, ws in rf.layers]
+
+
+@pytest.mark.parametrize("act,L,weights", [("relu", 2, "orthogonal"), ("relu", 3, "orthogonal"),
+                                           ("hard_tanh", 3, "gaussian"),
+                                           (("leaky_relu", 0.1), 3, "orthogonal")])
+def test_path_form_reproduces_the_compact_pencil_on_finite_laws(act, L, weights):
+    net = _net(L, act, weights)
+    rf = net.residual_fisher()
+    assert isinstance(rf, ResidualFisher) and not isinstance(rf, SmoothResidualFisher)
+    path = SmoothResidualFisher(rf.alpha, rf.kappas, _as_laws(rf), weights)
+    lam = rf.lambda_max(20)
+    zs = float(lam) * np.array([0.3 + 0.2j, 1.0 + 0.05j, 0.1 + 0.5j, 0.6 + 0.01j])
+    assert np.max(np.abs(path.cauchy(zs) - rf.cauchy(zs))) < 1e-12
+    e = path.right_edge()
+    assert abs(float(e.location) - float(lam)) <= e.error < 1e-10 * float(lam)
+
+
+def test_one_smooth_layer_is_the_pushforward():
+    net = fa.nn.MLP(depth=1, activation="tanh", residual=1)
+    rf = net.residual_fisher()
+    kap = rf.kappas[0]
+    zs = np.array([0.3 + 0.2j, 2.0 + 0.01j, -0.5 + 1j])
+    ref = np.asarray(rf.s_laws[0].cauchy(zs / float(kap), dps=None)) / float(kap)
+    assert np.max(np.abs(rf.cauchy(zs) - ref)) < 1e-13
+    # sup tanh'(h)^2 = 1 (at h = 0): lambda_max = kappa_1 exactly
+    assert rf.right_edge().error == 0
+    assert net.lambda_max(30) == mpmath.mpf(sp.N(kap, 40))
+
+
+def test_error_claim_bounds_the_true_error():
+    net = _net(2)
+    laws = [net._d(l).generator.law() for l in (1, 2)]
+    args = (net.residual, net._residual_kappas(), laws)
+    ref = SmoothResidualFisher(*args, step=1 / 32).right_edge()
+    for step in (1 / 4, 1 / 8, 1 / 16):
+        e = SmoothResidualFisher(*args, step=step).right_edge()
+        true = abs(float(e.location) - float(ref.location))
+        assert true <= e.error
+    # the default rule (step 1/16 at L = 2) claims 1e-8 and is far better than that
+    e = net.residual_fisher().right_edge()
+    assert e.error < 1e-7 and abs(float(e.location) - float(ref.location)) < 1e-12
+
+
+def _mc(net, zs, n, trials, seed):
+    per, top = [], []
+    for t in range(trials):
+        ev = net.sample_fisher(n=n, seed=seed + t, threads=1)
+        per.append([np.mean(1 / (z - ev)) for z in zs])
+        top.append(ev.max())
+    per = np.array(per)
+    return per.mean(0), per.std(0, ddof=1) / np.sqrt(trials), np.array(top)
+
+
+def _rms_model(rf):
+    """The wrong model: every diagonal frozen at its root mean square (d_l^2 -> E d_l^2)."""
+    laws = [fa.dirac(sp.sqrt(law.moments(1)[0])) for law in rf.s_laws]
+    return SmoothResidualFisher(rf.alpha, rf.kappas, laws,
+                                "orthogonal" if rf.haar else "gaussian")
+
+
+@pytest.mark.parametrize("act,weights,n,trials", [("tanh", "orthogonal", 1500, 6),
+                                                  ("gelu", "orthogonal", 1000, 6)])
+def test_two_layers_against_real_networks(act, weights, n, trials):
+    net = _net(2, act, weights)
+    rf = net.residual_fisher()
+    lam = float(rf.lambda_max(15))
+    zs = lam * np.array([0.15, 0.35, 0.6, 0.85]) + 0.1j * lam
+    m, se, top = _mc(net, zs, n, trials, 300)
+    tol = 4 * se + 1 / (n * zs.imag ** 2)
+    assert np.all(np.abs(rf.cauchy(zs) - m) < tol)
+    assert np.sum(np.abs(_rms_model(rf).cauchy(zs) - m) > tol) >= 2
+    # the top eigenvalue of real networks sits at lambda_max (Tracy-Widom scale N^(-2/3))
+    assert np.all(np.abs(top / lam - 1) < 0.1)
+
+
+def test_lambda_max_and_learning_rate_of_smooth_residual_nets():
+    net = _net(2)
+    lam = net.lambda_max()
+    e = net.residual_fisher().right_edge()
+    assert abs(lam - mpmath.mpf(float(e.location))) <= e.error
+    with mpmath.workdps(30):
+        assert abs(net.max_learning_rate() - 2 / lam) < 1e-25
+    # the density is positive below the edge and vanishes above it
+    x = float(lam)
+    d = net.residual_fisher().density(np.array([0.99 * x, 0.999 * x, 1.001 * x, 1.05 * x]))
+    assert np.all(d[:2] > 0) and np.all(d[2:] < 1e-10)
+
+
+def test_latex_and_display():
+    rf = _net(2).residual_fisher()
+    tex = rf.latex()
+    assert tex.startswith(r"\begin{gathered}") and r"\tanh" in tex and r"\mathcal{N}" in tex
+    assert r"\rho_{2}" in tex and fa.latex(rf) == tex
+    assert "SmoothResidualFisher(L=2" in repr(rf)
+
+
+def test_the_expanded_polynomial_stays_refused_for_smooth_activations():
+    net = _net(2)
+    for f in (net.fisher_system, net.fisher_expr, net.fisher_spectrum):
+        with pytest.raises(InvalidParameterError, match="commuting.*residual_fisher"):
+            f()
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(laws=[fa.semicircle(1)]), "dirac, a gaussian_pushforward"),
+    (dict(step=0), "step"),
+    (dict(step=0.75), "step"),
+    (dict(kappas=[1, 1]), "one law and one kappa"),
+    (dict(alpha=-1), "alpha"),
+    (dict(kappas=[-1]), "kappas"),
+    (dict(weights="haar"), "orthogonal"),
+])
+def test_bad_input(kwargs, match):
+    h = sp.Symbol("h")
+    args = dict(alpha=1, kappas=[1], laws=[fa.gaussian_pushforward(sp.Lambda(h, sp.tanh(h)), 1)])
+    args.update(kwargs)
+    with pytest.raises(InvalidParameterError, match=match):
+        SmoothResidualFisher(**args)
+
+
+def test_too_many_patterns_are_refused_before_allocating(monkeypatch):
+    monkeypatch.setenv("FREEALG_MEMORY_BUDGET", "64M")
+    with pytest.raises(SizeLimitError, match="larger step"):
+        _net(4).residual_fisher()
+
+
+@pytest.mark.slow
+def test_three_layers_against_real_networks():
+    net = _net(3)
+    rf = net.residual_fisher()
+    e = rf.right_edge()
+    lam = float(e.location)
+    assert e.error < 1e-3 * lam
+    zs = lam * np.array([0.2, 0.45, 0.7, 0.9]) + 0.1j * lam
+    n, trials = 1000, 6
+    m, se, top = _mc(net, zs, n, trials, 700)
+    tol = 4 * se + 1 / (n * zs.imag ** 2)
+    assert np.all(np.abs(rf.cauchy(zs) - m) < tol)
+    assert np.sum(np.abs(_rms_model(rf).cauchy(zs) - m) > tol) >= 2
+    assert np.all(np.abs(top / lam - 1) < 0.1)
