@@ -20,7 +20,7 @@ import pytest
 import sympy as sp
 
 import freealg as fa
-from freealg.errors import InvalidParameterError, SizeLimitError
+from freealg.errors import InvalidParameterError, NoConvergence, SizeLimitError
 from freealg.nn.residual_fisher import ResidualFisher
 from freealg.nn.residual_fisher_smooth import SmoothResidualFisher
 
@@ -106,6 +106,32 @@ def test_two_layers_against_real_networks(act, weights, n, trials):
     assert np.sum(np.abs(_rms_model(rf).cauchy(zs) - m) > tol) >= 2
     # the top eigenvalue of real networks sits at lambda_max (Tracy-Widom scale N^(-2/3))
     assert np.all(np.abs(top / lam - 1) < 0.1)
+
+
+@pytest.mark.parametrize("act", ["softplus", "selu"])
+def test_no_fold_at_the_top_is_refused_but_the_density_holds(act):
+    # softplus (phi' tends to its supremum only at infinity) and SELU (a jump at the top of the
+    # law of phi'^2): the edge is not a fold of the real branch; right_edge refuses, while the
+    # Stieltjes transform off the axis still agrees with real networks
+    net = _net(2, act)
+    rf = net.residual_fisher()
+    with pytest.raises(NoConvergence, match="pole of the average"):
+        rf.right_edge()
+    zs = 0.65 * np.array([0.2, 0.5, 0.8]) + 0.065j
+    n, trials = 1000, 6
+    m, se, _ = _mc(net, zs, n, trials, 900)
+    tol = 4 * se + 1 / (n * zs.imag ** 2)
+    assert np.all(np.abs(rf.cauchy(zs) - m) < tol)
+    assert np.sum(np.abs(_rms_model(rf).cauchy(zs) - m) > tol) >= 2
+
+
+def test_a_fold_inside_the_physical_support_is_refused(monkeypatch):
+    # the safety net of right_edge: if the solution continued from Im z > 0 has density just
+    # above the fold, the real branch is not the physical one there and the fold is refused
+    rf = _net(2).residual_fisher()
+    monkeypatch.setattr(type(rf), "density", lambda self, x: np.ones(np.shape(x)))
+    with pytest.raises(NoConvergence, match="pole of the average"):
+        rf.right_edge()
 
 
 def test_lambda_max_and_learning_rate_of_smooth_residual_nets():
