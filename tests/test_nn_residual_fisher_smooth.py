@@ -180,9 +180,12 @@ def test_bad_input(kwargs, match):
 
 
 def test_too_many_patterns_are_refused_before_allocating(monkeypatch):
-    monkeypatch.setenv("FREEALG_MEMORY_BUDGET", "64M")
+    # tanh at L = 4: 106^3 = 1.2 million patterns at the default step, over the time limit
     with pytest.raises(SizeLimitError, match="larger step"):
         _net(4).residual_fisher()
+    monkeypatch.setenv("FREEALG_MEMORY_BUDGET", "16M")      # memory first at L = 3
+    with pytest.raises(SizeLimitError, match="larger step"):
+        _net(3).residual_fisher()
 
 
 @pytest.mark.slow

@@ -491,6 +491,8 @@ class MLP:
         ------
         InvalidParameterError
             For a plain network or unequal widths.
+        SizeLimitError
+            Smooth activations with more than 250,000 quadrature patterns (e.g. tanh, L >= 4).
         """
         from .residual_fisher import ResidualFisher
 

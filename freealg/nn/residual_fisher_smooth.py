@@ -38,7 +38,7 @@ import numpy as np
 import sympy as sp
 
 from ..constructors import dirac, mixture
-from ..errors import InvalidParameterError, NoConvergence
+from ..errors import InvalidParameterError, NoConvergence, SizeLimitError
 from ..laws.catalog import Dirac
 from ..laws.continuous import GaussianPushforward
 from ..laws.derived import Mixture
@@ -51,6 +51,7 @@ from .residual_fisher import ResidualFisher
 __all__ = ["SmoothResidualFisher"]
 
 _TINY = 1e-300
+_MAX_PATTERNS = 250_000
 
 
 def _squared(law: Any) -> Any:
@@ -133,8 +134,10 @@ class SmoothResidualFisher(ResidualFisher):
         Haar orthogonal or Ginibre weight matrices.
     step : float, optional
         The tanh-sinh step h of the rule over layers 1..L-1 (``right_edge`` also solves at 2h).
-        Default 1/16 for L <= 2 and 1/8 beyond (the number of patterns grows like
-        (13/h)^(L-1) per smooth branch).
+        Default 1/16 for L <= 2 and 1/8 beyond. The number of patterns grows like
+        (13/h)^(L-1) per smooth branch of the law; more than 250,000 are refused (tanh at
+        L = 4 has 1.2 million at step 1/8, and at step 1/4 the march's rule of step 1/2 is too
+        coarse to find the fold).
     """
 
     _march_stop = 1e-3          # Moore-Spence converges from there; each march step costs more
@@ -147,7 +150,7 @@ class SmoothResidualFisher(ResidualFisher):
                  weights: str = "orthogonal", step: float | None = None):
         self._common(alpha, kappas, "laws", laws, weights)
         L = self.L
-        if step is None:                   # error about 1e-15 at L = 2, 1e-8 at L = 3
+        if step is None:   # true error about 1e-15 at L = 2, 1e-8 at L = 3
             step = 1 / 16 if L <= 2 else 1 / 8
         if not (isinstance(step, (int, float)) and 0 < step <= 0.5):
             raise InvalidParameterError("step", step, "the tanh-sinh step must lie in (0, 1/2]")
@@ -185,6 +188,12 @@ class SmoothResidualFisher(ResidualFisher):
                               f"{npat} quadrature patterns of a path of {self.n} nodes",
                               "use fewer layers or a larger step (coarser rule), or sample "
                               "the network with sample_fisher()")
+            if npat > _MAX_PATTERNS:     # each solve would take many minutes
+                raise SizeLimitError("step", h, npat, _MAX_PATTERNS,
+                                     f"time: each solve averages over every pattern of layers "
+                                     f"1..{self.L - 1}; use a larger step (a coarser rule; "
+                                     "right_edge reports the larger error) or sample_fisher()",
+                                     "quadrature patterns")
             if self.L > 1:
                 grids = np.meshgrid(*[p[0] for p in parts[:-1]], indexing="ij")
                 wgrid = np.meshgrid(*[p[1] for p in parts[:-1]], indexing="ij")
