@@ -227,27 +227,44 @@ def test_lambda_max_zero_and_badly_scaled_cases():
     assert abs(count - expected) < 4 * np.sqrt(expected) + 3
 
 
-def test_mixed_precision_columns_against_the_mpmath_inverse():
-    # the refinement's columns of M^{-1} (float64 LU, residuals in mpmath) equal mpmath's own
-    # dense inverse at 40 digits, on a pencil of the model with a zero diagonal block
-    rf = _net(3).residual_fisher()
+@pytest.mark.parametrize("weights", ["orthogonal", "gaussian"])
+def test_path_form_residuals_against_the_dense_mpmath_pencil(weights):
+    # the refinement's residual F and J v (path form of the pencil, J v by a complex step)
+    # against mpmath's dense inverse of every pattern's pencil at 40 digits, with
+    # dF/du = 1 - E[G_ac G_ca] dR/du assembled from the same inverses
+    rf = _net(3, weights).residual_fisher()
+    rng = np.random.default_rng(7)
     with mpmath.workdps(40):
-        Pd = rf._pencil([[mpmath.sqrt(2)] * 3], [mpmath.mpf(1) / 8] * 3, mpmath.mpf(1) / 2,
-                        mpmath)[0]
-        k = rf.k
-        rows = [{c: Pd[r, c] for c in range(k) if Pd[r, c] != 0} for r in range(k)]
-        rows[0][0] = rows[0].get(0, 0) + mpmath.mpf(3)
+        u = [mpmath.mpf(float(t)) for t in rng.uniform(0.2, 0.8, rf.nu)]
+        v = [mpmath.mpf(float(t)) for t in rng.standard_normal(rf.nu)]
+        x = mpmath.mpf(3)
+        s = [[mpmath.mpf(sp.N(d, 50)) for d in row] for row in rf._s]
+        kap = [mpmath.mpf(sp.N(q, 50)) for q in rf.kappas]
+        Ps = rf._pencil(s, kap, mpmath.mpf(sp.N(rf.alpha, 50)), mpmath)
+        U = np.array([u], dtype=object)
+        R = rf._R(U)[0]
         Ip = [int(t) for t in rf.I]
-        for t in Ip[:-1]:
-            rows[t][t] = rows[t].get(t, 0) - mpmath.mpf("0.3")
-        got = rf._columns_mp(rows, Ip)
-        M = mpmath.matrix(k, k)
-        for r, row in enumerate(rows):
-            for c, val in row.items():
-                M[r, c] = val
-        ref = mpmath.inverse(M)
-        err = max(abs(got[r][j] - ref[r, c]) for r in range(k) for j, c in enumerate(Ip))
-        assert err < mpmath.mpf(10) ** -36
+        nI, k = rf.nI, rf.k
+        EGd = np.full((1, nI), mpmath.mpf(0), dtype=object)
+        Jr = np.full((1, nI, nI), mpmath.mpf(0), dtype=object)
+        for Pd, w in zip(Ps, rf._w):
+            M = mpmath.matrix(k, k)
+            for r in range(k):
+                for c in range(k):
+                    M[r, c] = Pd[r, c]
+            M[0, 0] += x
+            for t in range(nI):
+                M[Ip[t], Ip[t]] -= R[t]
+            G = mpmath.inverse(M)
+            wd = mpmath.mpf(sp.N(w, 50))
+            for a in range(nI):
+                EGd[0, a] += wd * G[Ip[a], Ip[a]]
+                for c in range(nI):
+                    Jr[0, a, c] += wd * G[Ip[a], Ip[c]] * G[Ip[c], Ip[a]]
+        F, J = rf._assemble(U, EGd, Jr)
+        Jv = [mpmath.fsum(J[0, a, b] * v[b] for b in range(rf.nu)) for a in range(rf.nu)]
+        F2, Jv2 = rf._path_F_Jv_mp(u, x, v)
+        assert max(abs(a - b) for a, b in zip(list(F[0]) + Jv, F2 + Jv2)) < mpmath.mpf(10) ** -36
 
 
 def test_latex_of_the_compact_pencil():

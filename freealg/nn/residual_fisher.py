@@ -57,7 +57,10 @@ target. The compiler's linearization of the expanded polynomial with the same co
 the real branch met from the right, where the Jacobian J of the equations becomes singular. It is
 located by marching down the real axis, then solved as the regular system (Moore-Spence 1980)
 F(u, x) = 0, J(u, x) v = 0, l.v = 1 by Newton, and refined at ``dps`` digits with residuals in
-mpmath and the float64 Jacobian (each step gains about 13 digits).
+mpmath and the float64 Jacobian (each step gains about 13 digits). The mpmath residuals use the
+path form of the pencil (``_path_mp``: with the weights replaced by their R-terms the pencil is
+a path with pendants, and the diagonal of its inverse two continued fractions, O(L) per
+pattern), and J v a complex step.
 """
 
 from __future__ import annotations
@@ -579,80 +582,55 @@ class ResidualFisher:
         Ja[2 * n, n + 1:] = ell
         return Ja
 
-    def _columns_mp(self, rows, cols):
-        """The columns ``cols`` of M^{-1} at the current precision, for the sparse real matrix
-        M given by ``rows`` (dicts column -> mpf): mixed-precision iterative refinement, a
-        float64 LU with the residual E - M X in mpmath (each step gains about 13 digits, at
-        the cost of a sparse product); a dense mpmath inverse where it does not converge."""
-        import scipy.linalg
-
-        k, m = len(rows), len(cols)
-        Mf = np.zeros((k, k))
-        for r, row in enumerate(rows):
-            for c, val in row.items():
-                Mf[r, c] = float(val)
-        E = np.zeros((k, m))
-        E[cols, np.arange(m)] = 1
-        try:
-            with np.errstate(all="ignore"):
-                lu = scipy.linalg.lu_factor(Mf, check_finite=True)
-                X0 = scipy.linalg.lu_solve(lu, E)
-            ok = bool(np.all(np.isfinite(X0)))
-        except (ValueError, np.linalg.LinAlgError, scipy.linalg.LinAlgError):
-            ok = False
-        if ok:
-            X = [[mpmath.mpf(float(X0[r, j])) for j in range(m)] for r in range(k)]
-            tol = mpmath.mpf(2) ** (-mpmath.mp.prec + 8) * max(1.0, float(np.max(np.abs(X0))))
-            for _ in range(12):
-                res = np.empty((k, m))
-                for r, row in enumerate(rows):
-                    for j in range(m):
-                        acc = mpmath.fsum(val * X[c][j] for c, val in row.items())
-                        res[r, j] = float((1 if cols[j] == r else 0) - acc)
-                corr = scipy.linalg.lu_solve(lu, res)
-                if not np.all(np.isfinite(corr)):
-                    break
-                for r in range(k):
-                    for j in range(m):
-                        X[r][j] += mpmath.mpf(float(corr[r, j]))
-                if float(np.max(np.abs(corr))) < tol:
-                    return X
-        M = mpmath.matrix(k, k)
-        for r, row in enumerate(rows):
-            for c, val in row.items():
-                M[r, c] = val
-        Gi = mpmath.inverse(M)
-        return [[Gi[r, c] for c in cols] for r in range(k)]
-
-    def _real_mp(self, u, x):
-        """F and dF/du on the real axis in mpmath (current precision), as object arrays."""
-        key = mpmath.mp.prec
+    def _path_mp(self, u, x):
+        """F at real x (eps = 0) in mpmath by the path form of the pencil: with each weight
+        replaced by its R-terms the graph is the path 0 - C_L - E_L - ... - C_1 - E_1 (entries
+        +-1) with a pendant E_l - M2_l - M1_l, which leaves E_l the entry -s_l c_l
+        (s_l = d_l^2, c_l = kappa_l + alpha^2 R_{M1_l}) and gives G_{M1_l} = alpha^2 s_l G_{E_l};
+        the diagonal of a tridiagonal inverse is two continued fractions (O(L) per pattern).
+        ``u`` may be complex (complex steps)."""
+        key = ("path", mpmath.mp.prec)
         if key not in self._mp:
-            s = [[mpmath.mpf(sp.N(v, mpmath.mp.dps + 10)) for v in row] for row in self._s]
+            s = [[mpmath.mpf(sp.N(v**2, mpmath.mp.dps + 10)) for v in row] for row in self._s]
             kap = [mpmath.mpf(sp.N(q, mpmath.mp.dps + 10)) for q in self.kappas]
-            a = mpmath.mpf(sp.N(self.alpha, mpmath.mp.dps + 10))
-            Ps = self._pencil(s, kap, a, mpmath)
+            a2 = mpmath.mpf(sp.N(self.alpha**2, mpmath.mp.dps + 10))
             ws = [mpmath.mpf(sp.N(w, mpmath.mp.dps + 10)) for w in self._w]
-            self._mp[key] = (Ps, ws)
-        Ps, ws = self._mp[key]
-        nI, k = self.nI, self.k
+            self._mp[key] = (s, kap, a2, ws)
+        s, kap, a2, ws = self._mp[key]
+        L, nI = self.L, self.nI
+        n = 2 * L + 1
         U = np.array([u], dtype=object)
-        R = self._R(U)[0]
-        Ip = [int(t) for t in self.I]
-        EGd = np.full((1, nI), mpmath.mpf(0), dtype=object)
-        Jr = np.full((1, nI, nI), mpmath.mpf(0), dtype=object)
-        for Pd, wd in zip(Ps, ws):
-            rows = [{c: Pd[r, c] for c in range(k) if Pd[r, c] != 0} for r in range(k)]
-            rows[0][0] = rows[0].get(0, 0) + x
-            for t in range(nI):
-                rows[Ip[t]][Ip[t]] = rows[Ip[t]].get(Ip[t], 0) - R[t]
-            Gi = self._columns_mp(rows, Ip)
-            for a in range(nI):
-                EGd[0, a] += wd * Gi[Ip[a]][a]
-                for c in range(nI):
-                    Jr[0, a, c] += wd * Gi[Ip[a]][c] * Gi[Ip[c]][a]
-        F, J = self._assemble(U, EGd, Jr)
-        return F[0], J[0]
+        R = self._R(U)[0]                       # R at C_{l-1} (even), at M1_l (odd), l = 2..L
+        c = [kap[0]] + [kap[l - 1] + a2 * R[2 * (l - 2) + 1] for l in range(2, L + 1)]
+        tiny = mpmath.mpf(10) ** (-3 * mpmath.mp.dps)     # an exact zero pivot (d_l = 0)
+        pC = [2 * (L - l) + 1 for l in range(L + 1)]        # pC[l], pE[l]: path positions
+        pE = [2 * (L - l) + 2 for l in range(L + 1)]
+        EG = [mpmath.mpf(0)] * nI
+        for sd, wd in zip(s, ws):
+            A = [mpmath.mpf(0)] * n
+            A[0] = x
+            for l in range(1, L + 1):
+                if l < L:
+                    A[pC[l]] = -R[2 * (l - 1)]
+                A[pE[l]] = -sd[l - 1] * c[l - 1]
+            Lf, Rf = [A[0]] + [None] * (n - 1), [None] * (n - 1) + [A[n - 1]]
+            for i in range(1, n):
+                Lf[i] = A[i] - 1 / (Lf[i - 1] if Lf[i - 1] != 0 else tiny)
+            for i in range(n - 2, -1, -1):
+                Rf[i] = A[i] - 1 / (Rf[i + 1] if Rf[i + 1] != 0 else tiny)
+            for l in range(2, L + 1):
+                t = 2 * (l - 2)
+                EG[t] += wd / (Lf[pC[l - 1]] + Rf[pC[l - 1]] - A[pC[l - 1]])
+                EG[t + 1] += wd * a2 * sd[l - 1] / (Lf[pE[l]] + Rf[pE[l]] - A[pE[l]])
+        return self._assemble(U, np.array([EG], dtype=object))[0][0]
+
+    def _path_F_Jv_mp(self, u, x, v):
+        """(F, J v) at real (u, x) in mpmath: J v by a complex step of size 10^-dps along v
+        (F is analytic in u; no cancellation, error of order the step squared)."""
+        h = mpmath.mpf(10) ** (-mpmath.mp.dps)
+        F = self._path_mp(u, x)
+        Fi = self._path_mp([a + mpmath.mpc(0, 1) * h * b for a, b in zip(u, v)], x)
+        return list(F), [mpmath.im(f) / h for f in Fi]
 
     def lambda_max(self, dps: int = 30) -> Any:
         """The right edge of the law of K_L (the fold of the real branch), at ``dps`` digits.
@@ -692,9 +670,8 @@ class ResidualFisher:
             last = None
             for it in range(12):
                 u, x, v = W[:n], W[n], W[n + 1:]
-                F, J = self._real_mp(u, x)
-                r = list(F) + [mpmath.fsum(J[a, b] * v[b] for b in range(n)) for a in range(n)]
-                r.append(mpmath.fsum(L_[b] * v[b] for b in range(n)) - 1)
+                F, Jv = self._path_F_Jv_mp(u, x, v)
+                r = F + Jv + [mpmath.fsum(L_[b] * v[b] for b in range(n)) - 1]
                 rn = np.array([float(t) for t in r])
                 dw = (Ainv @ (rn / rs)) / cs
                 W = [W[t] - mpmath.mpf(float(dw[t])) for t in range(len(W))]

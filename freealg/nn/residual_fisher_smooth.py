@@ -24,8 +24,15 @@ nodes cluster doubly exponentially at the support ends and at the critical value
 push-forward, which is where the integrand becomes nearly singular as z reaches the top of the
 spectrum. A Gauss-Hermite rule in the pre-activation (nodes spaced evenly there) converges like a
 power of the number of nodes instead: for tanh, L = 2, it gave lambda_max = 0.555, 0.611, 0.638,
-0.648 at 10, 20, 40, 80 nodes; this rule gives 0.65236029883 at steps 1/8 and 1/16 alike.
-``lambda_max`` solves the fold at steps h and 2h and reports their difference as its error.
+0.648 at 10, 20, 40, 80 nodes; this rule gives 0.652293, 0.6523603092 and 0.652360298829147 at
+steps 1/4, 1/8 and 1/16 (and the same 15 digits at 1/32).
+
+**The edge.** ``right_edge`` marches down the real axis with the rule of step 2h to the first
+fold of the real branch, solves the fold again with step h, and reports the difference as the
+error. A real point of the last layer's law is no solution of the march, and the edge is checked
+against the physical solution (continued from Im z > 0): it must have no density at
+1.001 lambda_max. Where a pole of the average meets a layer's law before any fold (softplus,
+SELU) the edge is refused with that reason.
 """
 
 from __future__ import annotations
