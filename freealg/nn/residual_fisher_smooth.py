@@ -297,12 +297,8 @@ class SmoothResidualFisher(ResidualFisher):
         far = np.tile(np.abs(beta[:nb]) * self._spread < 0.125, (B // nb, 1))
         if np.any(far):
             b = beta[far]
-            m = self._tmoments                     # E1 = sum_k b^k m_k (Horner)
-            s1 = np.full(b.shape, m[-1], complex)
-            for k in range(len(m) - 2, -1, -1):
-                s1 = s1 * b + m[k]
-            E1[far] = s1
-            Et[far] = self._series_t(b)
+            E1[far] = _horner(self._tmoments, b)         # sum_k b^k E[t^k]
+            Et[far] = _horner(self._tmoments[1:], b)     # sum_k b^k E[t^(k+1)]
         near = ~far
         if np.any(near):
             nb_near = near[:nb]
@@ -323,25 +319,14 @@ class SmoothResidualFisher(ResidualFisher):
             Et[near] = -1.0 / b + G / b ** 2
         return E1, Et
 
-    def _series_t(self, b: np.ndarray) -> np.ndarray:
-        m = self._tmoments                         # Et = sum_k b^k m_{k+1}
-        out = np.full(b.shape, m[-1], complex)
-        for k in range(len(m) - 2, 0, -1):
-            out = out * b + m[k]
-        return out
-
     def _expect(self, u: np.ndarray, z: np.ndarray, eps: np.ndarray,
                 nb: int | None = None, real: bool = False) -> np.ndarray:
         """E_d of the unknowns' entries (C_{l-1}, M1_l for l = 2..L) and of G_11: (B, nI + 1)."""
         B, L, n, nI = u.shape[0], self.L, self.n, self.nI
         a2 = float(self.alpha) ** 2
         kap = np.array([float(q) for q in self.kappas])
-        gi, gj = u[:, 0:nI:2], u[:, 1:nI:2]
-        if self.haar:
-            rho = u[:, nI:]
-            RC, RM = gj * rho, gi * rho          # R at C_{l-1} and at M1_l, l = 2..L
-        else:
-            RC, RM = gj, gi
+        R = self._R(u)
+        RC, RM = R[:, 0::2], R[:, 1::2]          # R at C_{l-1} and at M1_l, l = 2..L
         ie = 1j * eps
         aM1 = -RM + ie[:, None]                              # (B, L-1)
         aM2 = ie[:, None]
@@ -508,6 +493,14 @@ class SmoothResidualFisher(ResidualFisher):
         e = self.right_edge()
         with mpmath.workdps(dps):
             return +mpmath.mpf(str(sp.N(e.location, 17 if e.error else dps + 5)))
+
+
+def _horner(coeffs: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """sum_k coeffs[k] b^k (Horner), element-wise in b."""
+    out = np.full(b.shape, coeffs[-1], complex)
+    for c in coeffs[-2::-1]:
+        out = out * b + c
+    return out
 
 
 def _display(law: Any) -> str:
