@@ -108,6 +108,7 @@ def test_relu_three_layers_against_real_networks_and_comonotone_layers():
     wrong = ResidualFisher(net.residual, net._residual_kappas(), net._residual_layer_atoms())
     keep = [i for i, row in enumerate(wrong._s) if len(set(row)) == 1]
     wrong.P_np = wrong.P_np[keep]
+    wrong._s = [wrong._s[i] for i in keep]
     wrong.weights_np = np.full(len(keep), 1.0 / len(keep))
     wrong.atoms_count = len(keep)
     assert np.sum(np.abs(wrong.cauchy(zs) - m) > tol) >= 2
@@ -225,6 +226,36 @@ def test_lambda_max_zero_and_badly_scaled_cases():
         count += int(np.sum(ev > 0.9 * x))
     expected = 2 * n * mass
     assert abs(count - expected) < 4 * np.sqrt(expected) + 3
+
+
+@pytest.mark.parametrize("L,weights,act", [(3, "orthogonal", "relu"), (4, "gaussian", "relu"),
+                                           (3, "orthogonal", "hard_tanh")])
+def test_float64_path_form_on_the_real_axis_against_the_dense_pencils(L, weights, act):
+    # the march and the fold evaluate F, dF/du and dF/dx on the path form (continued
+    # fractions, complex-step Jacobian); reference: a dense solve of every pattern's compact
+    # pencil with the analytic Jacobian (E[G_ac G_ca]), at real points above and at the edge
+    rf = _net(L, weights, act).residual_fisher()
+    lam = float(rf.lambda_max(15))
+    rng = np.random.default_rng(3)
+    for x in (1.3 * lam, 1.0001 * lam):
+        u = rf._real_solution(x) * (1 + 0.1 * rng.standard_normal(rf.nu))   # off the solution
+        U, Z = u[None].astype(complex), np.array([x + 0j])
+        got = rf._eval(U, Z, np.zeros(1))
+        ref = rf._eval_dense(U, Z, np.zeros(1))
+        for a, b in zip(got, ref):
+            assert np.max(np.abs(a - b)) < 1e-12 * (1 + np.max(np.abs(b)))
+        # Moore-Spence's d(J v)/d(u, x): one batch of complex steps against a full dense
+        # Jacobian per finite-difference shift (the same shifts: equal up to rounding)
+        v = rng.standard_normal(rf.nu)
+        w = np.concatenate([u, [x], v])
+        for central in (False, True):
+            fast = rf._aug_jac(w, v, central)
+            rf._dense = True
+            slow = rf._aug_jac(w, v, central)
+            rf._dense = False
+            # rounding of F over the step: 1e-16 / 1e-7 (forward), 1e-16 / 1e-5 (central)
+            tol = 2e-9 if central else 2e-7
+            assert np.max(np.abs(fast - slow)) < tol * np.max(np.abs(slow))
 
 
 @pytest.mark.parametrize("weights", ["orthogonal", "gaussian"])

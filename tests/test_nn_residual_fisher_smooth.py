@@ -76,6 +76,18 @@ def test_error_claim_bounds_the_true_error():
     assert e.error < 1e-7 and abs(float(e.location) - float(ref.location)) < 1e-12
 
 
+@pytest.mark.parametrize("act", ["selu", pytest.param("softplus", marks=pytest.mark.slow)])
+def test_error_claim_of_a_pinch_bounds_the_true_error(act):
+    # the pinch (softplus, SELU) against the rule of step 1/32, as for the fold above
+    net = _net(2, act)
+    laws = [net._d(l).generator.law() for l in (1, 2)]
+    args = (net.residual, net._residual_kappas(), laws)
+    ref = float(SmoothResidualFisher(*args, step=1 / 32).right_edge().location)
+    for step in (1 / 8, 1 / 16):
+        e = SmoothResidualFisher(*args, step=step).right_edge()
+        assert abs(float(e.location) - ref) <= e.error
+
+
 def _mc(net, zs, n, trials, seed):
     per, top = [], []
     for t in range(trials):
@@ -109,20 +121,58 @@ def test_two_layers_against_real_networks(act, weights, n, trials):
 
 
 @pytest.mark.parametrize("act", ["softplus", "selu"])
-def test_no_fold_at_the_top_is_refused_but_the_density_holds(act):
+def test_pinch_edges_against_the_physical_solution_and_real_networks(act):
     # softplus (phi' tends to its supremum only at infinity) and SELU (a jump at the top of the
-    # law of phi'^2): the edge is not a fold of the real branch; right_edge refuses, while the
-    # Stieltjes transform off the axis still agrees with real networks
+    # law of phi'^2) have no fold at the top: the edge is where a corner's pencil becomes
+    # singular. References: the density of the solution continued from Im z > 0 (which knows
+    # nothing of corners) vanishes above the edge and not below it, and real networks.
     net = _net(2, act)
     rf = net.residual_fisher()
-    with pytest.raises(NoConvergence, match="pole of the average"):
-        rf.right_edge()
-    zs = 0.65 * np.array([0.2, 0.5, 0.8]) + 0.065j
+    e = rf.right_edge()
+    lam = float(e.location)
+    below, above = rf.density(lam * np.array([1 - 1e-3, 1 + 1e-4]))
+    assert below > 1e-12 and above < 1e-15
+    with pytest.raises(NoConvergence):         # control: a lower edge has density above it
+        rf._check_no_mass_above(0.97 * lam)
+    zs = lam * np.array([0.2, 0.5, 0.8]) + 0.1j * lam
     n, trials = 1000, 6
-    m, se, _ = _mc(net, zs, n, trials, 900)
+    m, se, top = _mc(net, zs, n, trials, 900)
     tol = 4 * se + 1 / (n * zs.imag ** 2)
     assert np.all(np.abs(rf.cauchy(zs) - m) < tol)
     assert np.sum(np.abs(_rms_model(rf).cauchy(zs) - m) > tol) >= 2
+    # the density vanishes fast at a pinch (softplus: faster than any power), so the top
+    # eigenvalue of real networks lies below the edge, but not far below
+    assert np.all(top <= 1.02 * lam) and np.all(top >= 0.8 * lam)
+
+
+def test_corner_determinants_bound_every_pattern():
+    # the reason the pinch is met at a corner: each s_l = d_l^2 enters one diagonal entry of
+    # the path form, so det is affine in each s_l. Reference: numpy's determinant of the
+    # compact pencil (d, not s; pendants not eliminated) of every pattern of the rule, at the
+    # real solution just above the SELU pinch.
+    rf = _net(2, "selu").residual_fisher()
+    lam = float(rf.right_edge().location)
+    x = lam * (1 + 1e-6)
+    u = rf._real_solution(1.2 * lam)
+    for xx in np.linspace(1.2 * lam, x, 40)[1:]:
+        u = rf._corrected(u, xx)[0]
+    kap, a = [float(q) for q in rf.kappas], float(rf.alpha)
+
+    def dense(s):                                   # s: (P, L) patterns of d^2
+        M = rf._pencil(np.sqrt(s), kap, a, np)
+        M[:, 0, 0] += x
+        Ii = np.array([rf._C(1), rf._M1(2)])
+        M[:, Ii, Ii] -= rf._R(u[None])[0][None, :]
+        return np.linalg.det(M)
+
+    corners = dense(rf._corners)
+    path = rf._corner_dets(u, x)
+    ratio = corners / path                          # the eliminated pendant: a constant
+    assert np.max(np.abs(ratio / ratio[0] - 1)) < 1e-9
+    S = np.array([[s1, s2] for s1 in rf.S[:, 0] for s2 in rf.tL])
+    pats = dense(S) / ratio[0] * rf._corner_sign[0]
+    assert np.all(rf._corner_sign == rf._corner_sign[0])
+    assert np.min(pats) >= np.min(path * rf._corner_sign) * (1 - 1e-9) > 0
 
 
 def test_a_fold_inside_the_physical_support_is_refused(monkeypatch):

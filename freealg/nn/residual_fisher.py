@@ -57,10 +57,16 @@ target. The compiler's linearization of the expanded polynomial with the same co
 the real branch met from the right, where the Jacobian J of the equations becomes singular. It is
 located by marching down the real axis, then solved as the regular system (Moore-Spence 1980)
 F(u, x) = 0, J(u, x) v = 0, l.v = 1 by Newton, and refined at ``dps`` digits with residuals in
-mpmath and the float64 Jacobian (each step gains about 13 digits). The mpmath residuals use the
-path form of the pencil (``_path_mp``: with the weights replaced by their R-terms the pencil is
+mpmath and the float64 Jacobian (each step gains about 13 digits).
+
+**The path form.** With the weights replaced by their R-terms (diagonal entries) the pencil is
 a path with pendants, and the diagonal of its inverse two continued fractions, O(L) per
-pattern), and J v a complex step.
+pattern (``_path_diag``, ``_path_average``; one element-wise code for complex float64 batches
+and mpmath object arrays). It serves the march and the fold on the real axis (Jacobians and
+J v by complex steps, exact to rounding; the march's corrector takes chord steps on residuals
+alone) and the mpmath residuals. Off the real axis (``cauchy``, ``density``) each pattern's
+pencil is solved densely with the analytic Jacobian: forward differences there stall Newton
+near the edge at large alpha. The tests check the two evaluations against each other.
 """
 
 from __future__ import annotations
@@ -80,6 +86,27 @@ __all__ = ["ResidualFisher"]
 _NO_FOLD = ("the right end is not a square-root edge of the real branch (e.g. linear "
             "activations, whose edges are arcsine-like, or an atom at the top); use "
             "lambda_max(method='spectrum') or sample_fisher()")
+
+
+_TINY = 1e-300
+
+
+def _path_diag(A, tiny):
+    """(Lf, Rf, Gd) for symmetric tridiagonal matrices with diagonals A (..., n) and
+    off-diagonal products 1: the continued fractions from the left and from the right, and the
+    diagonal of the inverse, Gd_i = 1/(Lf_i + Rf_i - A_i). A zero pivot becomes ``tiny`` (an
+    exact zero of ReLU's d_l = 0). Element-wise: complex arrays or mpmath object arrays."""
+    n = A.shape[-1]
+    At = np.ascontiguousarray(np.moveaxis(A, -1, 0))    # path position first: contiguous rows
+    Lf, Rf = np.empty_like(At), np.empty_like(At)
+    Lf[0] = At[0]
+    for i in range(1, n):
+        Lf[i] = At[i] - 1 / np.where(Lf[i - 1] == 0, tiny, Lf[i - 1])
+    Rf[n - 1] = At[n - 1]
+    for i in range(n - 2, -1, -1):
+        Rf[i] = At[i] - 1 / np.where(Rf[i + 1] == 0, tiny, Rf[i + 1])
+    Gd = 1 / (Lf + Rf - At)
+    return np.moveaxis(Lf, 0, -1), np.moveaxis(Rf, 0, -1), np.moveaxis(Gd, 0, -1)
 
 
 class ResidualFisher:
@@ -111,6 +138,12 @@ class ResidualFisher:
 
     _march_stop = 1e-6          # relative step at which the march hands over to Moore-Spence
     _no_fold = _NO_FOLD
+    # float64 evaluations: on the real axis (the march, the fold) by the path form with
+    # complex-step Jacobians (exact to rounding); off the axis by dense solves per pattern
+    # with the analytic Jacobian (forward differences there stall Newton near the edge at
+    # large alpha). _dense = True: dense everywhere (the reference in the tests).
+    _dense = False
+    _dense_off_axis = True
 
     def __init__(self, alpha: Any, kappas: Sequence, layers: Sequence,
                  weights: str = "orthogonal"):
@@ -284,8 +317,108 @@ class ResidualFisher:
             R[..., 0::2], R[..., 1::2] = gj, gi
         return R
 
+    # the path form ------------------------------------------------------------------------
+    def _pos_C(self, l: int) -> int:
+        return 2 * (self.L - l) + 1
+
+    def _pos_E(self, l: int) -> int:
+        return 2 * (self.L - l) + 2
+
+    def _path_matrix(self, u, z, ie, S, kap, a2):
+        """The path form's diagonal A (B, P, n) for the rows u (B, nu) at z (B,), the patterns
+        S (P, L) of s_l = d_l^2 and the shift ie = i eps (B,) (0 on the real axis), with the
+        pendant's determinant and (M2, M2) entry: (A, c, detp, aM2). Element-wise numpy only:
+        complex float64 batches, or mpmath object arrays (B = 1, eps = 0)."""
+        B, L, n = u.shape[0], self.L, 2 * self.L + 1
+        R = self._R(u)
+        RC, RM = R[:, 0::2], R[:, 1::2]          # R at C_{l-1} and at M1_l, l = 2..L
+        ie = np.asarray(ie)[:, None] if np.ndim(ie) else ie
+        aM1 = -RM + ie                                       # (B, L-1)
+        aM2 = ie
+        detp = aM2 * aM1 - 1
+        dtype = object if u.dtype == object else complex
+        c = np.empty((B, L), dtype=dtype)
+        c[:, 0] = kap[0]
+        for l in range(2, L + 1):
+            c[:, l - 1] = kap[l - 1] + a2 * (aM1[:, l - 2] / detp[:, l - 2])
+        A = np.empty((B, S.shape[0], n), dtype=dtype)
+        A[:, :, 0] = np.asarray(z).reshape(B, 1)
+        A[:, :, self._pos_C(L)] = ie
+        for l in range(1, L):
+            A[:, :, self._pos_C(l)] = -RC[:, l - 1, None] + ie
+        for l in range(1, L + 1):
+            A[:, :, self._pos_E(l)] = ie - S[None, :, l - 1] * c[:, l - 1, None]
+        return A, c, detp, aM2
+
+    def _path_average(self, u, z, ie, S, W, kap, a2, tiny):
+        """E over the patterns (rows of S, weights W) of the unknowns' entries (C_{l-1} and
+        M1_l, l = 2..L) and of G_11: (B, nI + 1). The last layer is one more column of S."""
+        A, _, detp, aM2 = self._path_matrix(u, z, ie, S, kap, a2)
+        _, _, Gd = _path_diag(A, tiny)
+        cols = []
+        for l in range(2, self.L + 1):
+            cols.append(Gd[..., self._pos_C(l - 1)])
+            d = detp[:, l - 2, None]
+            cols.append(aM2 / d + a2 * S[None, :, l - 1] * Gd[..., self._pos_E(l)] / d ** 2)
+        cols.append(Gd[..., 0])
+        return (np.stack(cols, axis=-1) * W[None, :, None]).sum(axis=1)
+
+    def _expect(self, u, z, eps, nb=None, real=False):
+        """E_d of the unknowns' entries and of G_11 in float64 (the path form, all patterns)."""
+        if "s2" not in self._mp:
+            self._mp["s2"] = np.array([[float(v ** 2) for v in row] for row in self._s])
+            self._mp["kap"] = [float(q) for q in self.kappas]
+        return self._path_average(u, z, 1j * np.asarray(eps, float), self._mp["s2"],
+                                  self.weights_np, self._mp["kap"], float(self.alpha) ** 2,
+                                  _TINY)
+
     def _eval(self, u, z, eps, jac=True):
-        """Residuals F (nz, nu), Jacobian dF/du (nz, nu, nu), dF/dz (nz, nu), G_11 (nz)."""
+        """Residuals F (nz, nu), Jacobian dF/du (nz, nu, nu), dF/dz (nz, nu), G_11 (nz), on the
+        path form (``_expect``) or, for finite laws off the real axis, the dense pencils.
+
+        The Jacobian by complex steps where u, z are real and eps = 0 (the march to the edge:
+        exact to rounding), by forward differences elsewhere (F is holomorphic in u and z)."""
+        eps = np.asarray(eps, float)
+        real = (np.all(u.imag == 0) and np.all(z.imag == 0) and np.all(eps == 0))
+        if self._dense or (self._dense_off_axis and not real):
+            return self._eval_dense(u, z, eps, jac)
+        nz, nI, nu = u.shape[0], self.nI, self.nu
+        if not jac or nu == 0:
+            EG = self._expect(u, z, eps)
+            F = self._assemble(u, EG[:, :nI])[0]
+            if not jac:
+                return F, None, None, EG[:, nI]
+            return F, np.zeros((nz, 0, 0), complex), np.zeros((nz, 0), complex), EG[:, nI]
+        scale = 1.0 + np.abs(u)
+        if real:           # complex steps: exact to rounding
+            hs, hz = 1e-30 * scale, 1e-30 * (1.0 + np.abs(z))
+            steps = [(c, 1j * hs[:, c]) for c in range(nu)] + [(nu, 1j * hz)]
+        else:              # forward differences (the Newton iteration needs no more)
+            hs, hz = 1e-7 * scale, 1e-7 * (1.0 + np.abs(z))
+            steps = [(c, hs[:, c]) for c in range(nu)] + [(nu, hz)]
+        U, Z = [u], [z]
+        for c, h in steps:
+            uu, zz = u.copy(), z
+            if c < nu:
+                uu[:, c] += h
+            else:
+                zz = z + h
+            U.append(uu)
+            Z.append(zz)
+        Ub, Zb = np.concatenate(U), np.concatenate(Z)
+        EG = self._expect(Ub, Zb, np.tile(eps, len(U)), nz, real)
+        Fb = self._assemble(Ub, EG[:, :nI])[0].reshape(len(U), nz, nu)
+        F, G11 = Fb[0], EG[:nz, nI]
+        J = np.empty((nz, nu, nu), complex)
+        for c in range(nu):
+            J[:, :, c] = (Fb[1 + c].imag / hs[:, c, None] if real
+                          else (Fb[1 + c] - F) / hs[:, c, None])
+        Fz = Fb[1 + nu].imag / hz[:, None] if real else (Fb[1 + nu] - F) / hz[:, None]
+        return F, J, Fz, G11
+
+    def _eval_dense(self, u, z, eps, jac=True):
+        """``_eval`` on the compact pencil: a dense solve per pattern, with the analytic
+        Jacobian (the reference for the path form; ``_dense = True`` selects it)."""
         nz, k, nI = u.shape[0], self.k, self.nI
         M = np.empty((nz,) + self.P_np.shape, complex)
         M[...] = self.P_np[None]
@@ -460,10 +593,16 @@ class ResidualFisher:
         F, J, Fz, _ = self._eval(u[None].astype(complex), np.array([x + 0j]), np.zeros(1))
         return F[0].real, J[0].real, Fz[0].real
 
+    def _real_F(self, u, x):
+        """F alone at real (u, x), eps = 0."""
+        return self._eval(u[None].astype(complex), np.array([x + 0j]), np.zeros(1),
+                          jac=False)[0][0].real
+
     def _march(self):
         """The last real solution before the fold, met from the right: (u, x, J).
 
-        Predictor (the tangent du/dx = -J^{-1} dF/dx) and Newton corrector down the real axis;
+        Predictor (the tangent du/dx = -J^{-1} dF/dx) and a chord corrector (Newton with the last
+        point's J: residuals only, each a fraction of a Jacobian's cost) down the real axis;
         a step is accepted only when the corrector converges in a few iterations, moves u by
         little compared with the predicted change, and det J keeps its sign (so the march
         never jumps past the fold onto another branch). The steps shrink as du/dx blows up at
@@ -471,6 +610,7 @@ class ResidualFisher:
         B = max(self.norm_bound(), 1e-300)
         x = 1.02 * B + 1e-12
         u = self._real_solution(x)
+        self._reference(u, x)
         F, J, Fz = self._real(u, x)
         sign = np.sign(np.linalg.det(J))
         h = B / 4
@@ -481,30 +621,44 @@ class ResidualFisher:
             if h < self._march_stop * max(x, B * 1e-6) or x < 0:   # near enough: Moore-Spence
                 break
             xn, un = x - h, u - h * t
-            ok = False
-            for _ in range(6):
-                Fn, Jn, Fzn = self._real(un, xn)
-                if not np.all(np.isfinite(Jn)):
+            ok, Jc, last = False, J, np.inf
+            for _ in range(10):    # chord iterations: F alone (cheap), J renewed if slow
+                Fn = self._real_F(un, xn)
+                if not np.all(np.isfinite(Fn)):
                     break
                 try:
-                    du = np.linalg.solve(Jn, Fn)
+                    du = np.linalg.solve(Jc, Fn)
                 except np.linalg.LinAlgError:
                     break
                 un = un - du
-                if np.max(np.abs(du)) < 1e-12 * scale_u:
+                size = np.max(np.abs(du))
+                if size < 1e-12 * scale_u:
                     ok = True
                     break
+                if size > 0.1 * last:     # contraction too slow: Newton's J at this iterate
+                    Jc = self._real(un, xn)[1]
+                    if not np.all(np.isfinite(Jc)):
+                        break
+                last = size
             if ok:
                 Fn, Jn, Fzn = self._real(un, xn)
                 ok = (np.max(np.abs(Fn)) < 1e-10 * scale_u and np.sign(np.linalg.det(Jn)) == sign
                       and np.max(np.abs(un - (u - h * t))) < 0.2 * h * np.max(np.abs(t))
-                      + 1e-10 * scale_u)
+                      + 1e-10 * scale_u and self._physical(un, xn))
             if ok:
                 u, x, J, Fz = un, xn, Jn, Fzn
                 h *= 2
             else:
                 h /= 4
         return u, x, J
+
+    def _reference(self, u, x) -> None:
+        """Hook: note the real solution above the spectrum where the march starts."""
+
+    def _physical(self, u, x) -> bool:
+        """Hook: whether the real solution u at x may still be the physical one (the march
+        rejects a step that fails this). Finite laws: always (their poles give folds)."""
+        return True
 
     def _aug(self, w, ell, ev):
         """Moore-Spence residual at w = (u, x, v): F, J v, ell.v - 1 (evaluator ``ev``)."""
@@ -517,14 +671,7 @@ class ResidualFisher:
         """The fold (w = (u, x, v), ell) by Moore-Spence Newton, from the end of the march or
         from ``start`` = (w, ell) (a nearby fold, e.g. of a coarser quadrature)."""
         if start is None:
-            u, x, J = self._march()
-            if not x > 0 or not np.all(np.isfinite(u)):
-                raise NoConvergence("residual Fisher: the fold (right edge)", point=float(x),
-                                    advice=self._no_fold)
-            _, _, Vt = np.linalg.svd(J)
-            v = Vt[-1]
-            ell = v / (v @ v)
-            w = np.concatenate([u, [x], v])
+            w, ell = self._fold_start(*self._march())
         else:
             w, ell = np.array(start[0], float), start[1]
         with np.errstate(all="ignore"):
@@ -548,6 +695,15 @@ class ResidualFisher:
                 advice=self._no_fold)
         return w, ell
 
+    def _fold_start(self, u, x, J):
+        """Moore-Spence's start (w, ell) from the end of the march: the null vector of J."""
+        if not x > 0 or not np.all(np.isfinite(u)):
+            raise NoConvergence("residual Fisher: the fold (right edge)", point=float(x),
+                                advice=self._no_fold)
+        _, _, Vt = np.linalg.svd(J)
+        v = Vt[-1]
+        return np.concatenate([u, [x], v]), v / (v @ v)
+
     @staticmethod
     def _equilibrated(Ja):
         """(A, rs, cs) with A = diag(1/rs) Ja diag(1/cs) of unit max-norm rows and columns:
@@ -569,6 +725,10 @@ class ResidualFisher:
         Ja[n:2 * n, n + 1:] = J
         rel = 1e-5 if central else 1e-7
         floor = 1e-8 * np.max(np.abs(w[:n + 1]))
+        if not self._dense:
+            Ja[n:2 * n, :n + 1] = self._dJv(u, x, v, rel, floor, central)
+            Ja[2 * n, n + 1:] = ell
+            return Ja
         Jv = J @ v
         for c in range(n + 1):           # d(J v)/d(u, x) by finite differences
             h = rel * (abs(w[c]) + floor)      # a step on the scale of each unknown
@@ -582,6 +742,29 @@ class ResidualFisher:
         Ja[2 * n, n + 1:] = ell
         return Ja
 
+    def _dJv(self, u, x, v, rel, floor, central):
+        """d(J v)/d(u, x) at real (u, x) on the path form, in one batch: J v by a complex step
+        along v at (u, x) and at each point shifted by a finite-difference step h_c (of the
+        scale of its unknown), the shifted points' G continued linearly from their base rows
+        (exact for complex steps). The same differences as the dense route, without a full
+        Jacobian per shift."""
+        n = self.nu
+        base = np.tile(np.concatenate([u, [x]]), (2 * n + 3 if central else n + 2, 1))
+        hs = rel * (np.abs(np.concatenate([u, [x]])) + floor)
+        for c in range(n + 1):
+            base[1 + c, c] += hs[c]
+            if central:
+                base[n + 2 + c, c] -= hs[c]
+        nb = base.shape[0]
+        hv = 1e-30 * (1 + np.max(np.abs(u))) / max(np.max(np.abs(v)), 1e-300)
+        U = np.concatenate([base[:, :n], base[:, :n] + 1j * hv * v[None, :]]).astype(complex)
+        Z = np.concatenate([base[:, n], base[:, n]]).astype(complex)
+        EG = self._expect(U, Z, np.zeros(2 * nb), nb, True)
+        Jv = self._assemble(U, EG[:, :self.nI])[0][nb:].imag / hv       # (nb, n)
+        if central:
+            return ((Jv[1:n + 2] - Jv[n + 2:]) / (2 * hs[:, None])).T
+        return ((Jv[1:n + 2] - Jv[0]) / hs[:, None]).T
+
     def _path_mp(self, u, x):
         """F at real x (eps = 0) in mpmath by the path form of the pencil: with each weight
         replaced by its R-terms the graph is the path 0 - C_L - E_L - ... - C_1 - E_1 (entries
@@ -591,38 +774,18 @@ class ResidualFisher:
         ``u`` may be complex (complex steps)."""
         key = ("path", mpmath.mp.prec)
         if key not in self._mp:
-            s = [[mpmath.mpf(sp.N(v**2, mpmath.mp.dps + 10)) for v in row] for row in self._s]
+            s = np.array([[mpmath.mpf(sp.N(v**2, mpmath.mp.dps + 10)) for v in row]
+                          for row in self._s], dtype=object).reshape(len(self._s), self.L)
             kap = [mpmath.mpf(sp.N(q, mpmath.mp.dps + 10)) for q in self.kappas]
             a2 = mpmath.mpf(sp.N(self.alpha**2, mpmath.mp.dps + 10))
-            ws = [mpmath.mpf(sp.N(w, mpmath.mp.dps + 10)) for w in self._w]
+            ws = np.array([mpmath.mpf(sp.N(w, mpmath.mp.dps + 10)) for w in self._w],
+                          dtype=object)
             self._mp[key] = (s, kap, a2, ws)
         s, kap, a2, ws = self._mp[key]
-        L, nI = self.L, self.nI
-        n = 2 * L + 1
         U = np.array([u], dtype=object)
-        R = self._R(U)[0]                       # R at C_{l-1} (even), at M1_l (odd), l = 2..L
-        c = [kap[0]] + [kap[l - 1] + a2 * R[2 * (l - 2) + 1] for l in range(2, L + 1)]
         tiny = mpmath.mpf(10) ** (-3 * mpmath.mp.dps)     # an exact zero pivot (d_l = 0)
-        pC = [2 * (L - l) + 1 for l in range(L + 1)]        # pC[l], pE[l]: path positions
-        pE = [2 * (L - l) + 2 for l in range(L + 1)]
-        EG = [mpmath.mpf(0)] * nI
-        for sd, wd in zip(s, ws):
-            A = [mpmath.mpf(0)] * n
-            A[0] = x
-            for l in range(1, L + 1):
-                if l < L:
-                    A[pC[l]] = -R[2 * (l - 1)]
-                A[pE[l]] = -sd[l - 1] * c[l - 1]
-            Lf, Rf = [A[0]] + [None] * (n - 1), [None] * (n - 1) + [A[n - 1]]
-            for i in range(1, n):
-                Lf[i] = A[i] - 1 / (Lf[i - 1] if Lf[i - 1] != 0 else tiny)
-            for i in range(n - 2, -1, -1):
-                Rf[i] = A[i] - 1 / (Rf[i + 1] if Rf[i + 1] != 0 else tiny)
-            for l in range(2, L + 1):
-                t = 2 * (l - 2)
-                EG[t] += wd / (Lf[pC[l - 1]] + Rf[pC[l - 1]] - A[pC[l - 1]])
-                EG[t + 1] += wd * a2 * sd[l - 1] / (Lf[pE[l]] + Rf[pE[l]] - A[pE[l]])
-        return self._assemble(U, np.array([EG], dtype=object))[0][0]
+        EG = self._path_average(U, np.array([x], dtype=object), 0, s, ws, kap, a2, tiny)
+        return self._assemble(U, EG[:, :self.nI])[0][0]
 
     def _path_F_Jv_mp(self, u, x, v):
         """(F, J v) at real (u, x) in mpmath: J v by a complex step of size 10^-dps along v

@@ -28,15 +28,16 @@ power of the number of nodes instead: for tanh, L = 2, it gave lambda_max = 0.55
 steps 1/4, 1/8 and 1/16 (and the same 15 digits at 1/32).
 
 **The edge.** ``right_edge`` marches down the real axis with the rule of step 2h to the first
-fold of the real branch, solves the fold again with step h, and reports the difference as the
-error. A real point of the last layer's law is no solution of the march, and the edge is checked
-against the physical solution (continued from Im z > 0): it must have no density at
-1.001 lambda_max. Where a pole of the average meets a layer's law before any fold (softplus,
-SELU) the edge is refused with that reason.
+fold of the real branch, or to the first pinch: a pattern's pencil becoming singular, which,
+the determinant being affine in each s_l, happens first at a corner of the box of the laws'
+hulls (softplus, SELU). It solves the edge again with step h and reports the difference as the
+error. The edge is checked against the physical solution (continued from Im z > 0): it must
+have no density at 1.001 lambda_max.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any, Sequence
 
@@ -53,11 +54,10 @@ from ..kernels.backend import NP
 from ..numeric.memory import check_memory_size
 from ..numeric.pushforward import PushforwardModel
 from ..numeric.records import Edge
-from .residual_fisher import ResidualFisher
+from .residual_fisher import _TINY, ResidualFisher, _path_diag
 
 __all__ = ["SmoothResidualFisher"]
 
-_TINY = 1e-300
 _MAX_PATTERNS = 250_000
 
 
@@ -149,11 +149,11 @@ class SmoothResidualFisher(ResidualFisher):
         coarse to find the fold).
     """
 
+    _dense_off_axis = False     # no dense pencils: the path form everywhere
     _march_stop = 1e-3          # Moore-Spence converges from there; each march step costs more
-    _no_fold = ("the right end is not a fold of the real branch: where a pole of the average "
-                "meets the law of phi'^2 first (e.g. softplus, whose derivative reaches its "
-                "supremum only at infinity, or SELU), the physical solution leaves the real "
-                "axis there; density(x) and cauchy(z) still apply, or use sample_fisher()")
+    _no_fold = ("the real branch met neither a fold nor a pinch (a pole of the average at a "
+                "corner of the layers' laws) that the physical solution confirms; try "
+                "another step, density(x) and cauchy(z), or sample_fisher()")
 
     def __init__(self, alpha: Any, kappas: Sequence, laws: Sequence,
                  weights: str = "orthogonal", step: float | None = None):
@@ -175,6 +175,13 @@ class SmoothResidualFisher(ResidualFisher):
         last = self.s_laws[-1]
         ends = [b.lo for b in last.support()] + [a.location for a in last.atoms()]
         self._shull = (min(float(sp.N(v)) for v in ends), self._smax[-1])
+        hulls = []
+        for law, top in zip(self.s_laws, self._smax):
+            lows = [b.lo for b in law.support()] + [a.location for a in law.atoms()]
+            hulls.append((min(float(sp.N(v)) for v in lows), top))
+        # the corners of the box of the laws' hulls (s_1..s_L): see _physical
+        self._corners = np.array(list(itertools.product(*hulls)), float)
+        self._corner_sign = np.ones(len(self._corners))
         self._rules: dict = {}
         self._ex: dict = {}
         self.atoms_count = self._rule(self.step)[0].shape[0]
@@ -263,12 +270,6 @@ class SmoothResidualFisher(ResidualFisher):
         return [math.sqrt(max(s, 0.0)) for s in self._smax]
 
     # the path ---------------------------------------------------------------------------------
-    def _pos_C(self, l: int) -> int:
-        return 2 * (self.L - l) + 1
-
-    def _pos_E(self, l: int) -> int:
-        return 2 * (self.L - l) + 2
-
     def _GLd(self, w: np.ndarray) -> tuple:
         """(G, G') of the law of s_L at points w off its support (G(conj w) = conj G(w)):
         atoms exactly, push-forward parts by their float64 models."""
@@ -322,47 +323,24 @@ class SmoothResidualFisher(ResidualFisher):
     def _expect(self, u: np.ndarray, z: np.ndarray, eps: np.ndarray,
                 nb: int | None = None, real: bool = False) -> np.ndarray:
         """E_d of the unknowns' entries (C_{l-1}, M1_l for l = 2..L) and of G_11: (B, nI + 1)."""
-        B, L, n, nI = u.shape[0], self.L, self.n, self.nI
+        B, L, nI = u.shape[0], self.L, self.nI
         a2 = float(self.alpha) ** 2
-        kap = np.array([float(q) for q in self.kappas])
-        R = self._R(u)
-        RC, RM = R[:, 0::2], R[:, 1::2]          # R at C_{l-1} and at M1_l, l = 2..L
-        ie = 1j * eps
-        aM1 = -RM + ie[:, None]                              # (B, L-1)
-        aM2 = ie[:, None]
-        detp = aM2 * aM1 - 1.0
-        gp = aM1 / detp
-        c = np.empty((B, L), complex)
-        c[:, 0] = kap[0]
-        c[:, 1:] = kap[None, 1:] + a2 * gp
+        kap = [float(q) for q in self.kappas]
         out = np.zeros((B, nI + 1), complex)
         P = self.S.shape[0]
-        chunk = max(1, int(2e6 // max(B * n, 1)))
+        chunk = max(1, int(2e6 // max(B * self.n, 1)))
         e = self._pos_E(L)
         for p0 in range(0, P, chunk):
             S, W = self.S[p0:p0 + chunk], self.W[p0:p0 + chunk]
-            A = np.empty((B, S.shape[0], n), complex)
-            A[:, :, 0] = z[:, None]
-            A[:, :, self._pos_C(L)] = ie[:, None]
-            for l in range(1, L):
-                A[:, :, self._pos_C(l)] = (-RC[:, l - 1] + ie)[:, None]
-                A[:, :, self._pos_E(l)] = ie[:, None] - S[None, :, l - 1] * c[:, l - 1, None]
-            A[:, :, e] = (ie - self.sref * c[:, L - 1])[:, None]
-            Lf, Rf = np.empty_like(A), np.empty_like(A)
-            Lf[..., 0] = A[..., 0]
-            for i in range(1, n):
-                prev = Lf[..., i - 1]
-                Lf[..., i] = A[..., i] - 1.0 / np.where(prev == 0, _TINY, prev)
-            Rf[..., n - 1] = A[..., n - 1]
-            for i in range(n - 2, -1, -1):
-                nxt = Rf[..., i + 1]
-                Rf[..., i] = A[..., i] - 1.0 / np.where(nxt == 0, _TINY, nxt)
-            Gd = 1.0 / (Lf + Rf - A)
+            # the last layer at s_ref; its deviation t = s_L - s_ref by Sherman-Morrison below
+            Sf = np.concatenate([S, np.full((S.shape[0], 1), self.sref)], axis=1)
+            A, c, detp, aM2 = self._path_matrix(u, z, 1j * np.asarray(eps, float), Sf, kap, a2)
+            Lf, Rf, Gd = _path_diag(A, _TINY)
             # G_ie / G_ee along the path (products first, then squared: no overflow)
             ratio = np.ones_like(A)
             ratio[..., 0] = 1.0 / (Lf[..., 0] * Lf[..., 1])
             ratio[..., 1] = -1.0 / Lf[..., 1]
-            for i in range(e + 1, n):
+            for i in range(e + 1, self.n):
                 r = Rf[..., i]
                 ratio[..., i] = -ratio[..., i - 1] / np.where(r == 0, _TINY, r)
             g = Gd[..., e]
@@ -384,58 +362,150 @@ class SmoothResidualFisher(ResidualFisher):
             out += np.einsum("p,bpc->bc", W, np.stack(cols, axis=-1))
         return out
 
-    def _eval(self, u, z, eps, jac=True):
-        """Residuals F (nz, nu), Jacobian dF/du (nz, nu, nu), dF/dz (nz, nu), G_11 (nz).
-
-        The Jacobian by complex steps where u, z are real and eps = 0 (the march to the edge:
-        exact to rounding), by forward differences elsewhere (F is holomorphic in u and z)."""
-        nz, nI, nu = u.shape[0], self.nI, self.nu
-        eps = np.asarray(eps, float)
-        if not jac or nu == 0:
-            EG = self._expect(u, z, eps)
-            F = self._assemble(u, EG[:, :nI])[0]
-            if not jac:
-                return F, None, None, EG[:, nI]
-            return F, np.zeros((nz, 0, 0), complex), np.zeros((nz, 0), complex), EG[:, nI]
-        real = (np.all(u.imag == 0) and np.all(z.imag == 0) and np.all(eps == 0))
-        scale = 1.0 + np.abs(u)
-        if real:           # complex steps: exact to rounding
-            hs, hz = 1e-30 * scale, 1e-30 * (1.0 + np.abs(z))
-            steps = [(c, 1j * hs[:, c]) for c in range(nu)] + [(nu, 1j * hz)]
-        else:              # forward differences (the Newton iteration needs no more)
-            hs, hz = 1e-7 * scale, 1e-7 * (1.0 + np.abs(z))
-            steps = [(c, hs[:, c]) for c in range(nu)] + [(nu, hz)]
-        U, Z = [u], [z]
-        for c, h in steps:
-            uu, zz = u.copy(), z
-            if c < nu:
-                uu[:, c] += h
-            else:
-                zz = z + h
-            U.append(uu)
-            Z.append(zz)
-        Ub, Zb = np.concatenate(U), np.concatenate(Z)
-        EG = self._expect(Ub, Zb, np.tile(eps, len(U)), nz, real)
-        Fb = self._assemble(Ub, EG[:, :nI])[0].reshape(len(U), nz, nu)
-        F, G11 = Fb[0], EG[:nz, nI]
-        J = np.empty((nz, nu, nu), complex)
-        for c in range(nu):
-            J[:, :, c] = (Fb[1 + c].imag / hs[:, c, None] if real
-                          else (Fb[1 + c] - F) / hs[:, c, None])
-        Fz = Fb[1 + nu].imag / hz[:, None] if real else (Fb[1 + nu] - F) / hz[:, None]
-        return F, J, Fz, G11
-
     # display ----------------------------------------------------------------------------------
     def _laws_latex(self) -> str:
         return ", ".join(f"d_{{{l + 1}}} \\sim {_display(law)}"
                          for l, law in enumerate(self.d_laws))
 
     # lambda_max -------------------------------------------------------------------------------
+    def _corner_dets(self, u: np.ndarray, x: float) -> np.ndarray:
+        """det of the path matrix (real u, x; eps = 0) at each corner s of the box of the
+        laws' hulls: the three-term recurrence D_i = A_i D_{i-1} - D_{i-2} (no divisions)."""
+        L = self.L
+        R = self._R(np.asarray(u, float)[None])[0]
+        RC, RM = R[0::2], R[1::2]
+        a2 = float(self.alpha) ** 2
+        kap = np.array([float(q) for q in self.kappas])
+        c = np.concatenate([kap[:1], kap[1:] + a2 * RM])
+        V = self._corners
+        A = np.zeros((V.shape[0], self.n))
+        A[:, 0] = x
+        for l in range(1, L):
+            A[:, self._pos_C(l)] = -RC[l - 1]
+        for l in range(1, L + 1):
+            A[:, self._pos_E(l)] = -V[:, l - 1] * c[l - 1]
+        prev, D = np.ones(V.shape[0]), A[:, 0]
+        for i in range(1, self.n):
+            prev, D = D, A[:, i] * D - prev
+        return D
+
+    def _reference(self, u, x) -> None:
+        s = np.sign(self._corner_dets(u, x))
+        self._corner_sign = s
+
+    def _physical(self, u, x) -> bool:
+        """Whether no pattern's pencil is singular at the real solution u at x.
+
+        Each s_l sits in one diagonal entry, so the determinant is affine in each s_l and its
+        extremes over the box of the laws' hulls lie at the corners. Above the spectrum no
+        pattern is singular (the signs of ``_reference``); the first pattern that becomes
+        singular as x comes down is a corner, and the physical solution leaves the real axis
+        there (a pinch) unless a fold comes first."""
+        D = self._corner_dets(u, x)
+        s = self._corner_sign
+        return bool(np.all((s * D > 0) | (s == 0)))
+
+    def _corrected(self, u, x):
+        """Newton on the real branch at x from u: (u, J, Fz), or None without convergence."""
+        scale = 1 + np.max(np.abs(u))
+        with np.errstate(all="ignore"):
+            for _ in range(10):
+                F, J, Fz = self._real(u, x)
+                if not (np.all(np.isfinite(F)) and np.all(np.isfinite(J))):
+                    return None
+                try:
+                    du = np.linalg.solve(J, F)
+                except np.linalg.LinAlgError:
+                    return None
+                u = u - du
+                if np.max(np.abs(du)) < 1e-13 * scale:
+                    break
+            F, J, Fz = self._real(u, x)
+        if not (np.max(np.abs(F)) < 1e-10 * scale and np.all(np.isfinite(J))):   # NaN too
+            return None
+        return u, J, Fz
+
+    def _pinch_np(self, u, x):
+        """Continue the physical real branch down from (u, x) to the first corner whose
+        pencil is singular: (u, x, why), x within 2e-13 x above the pinch when why ==
+        'pinch' ('fold' or 'none' when the branch ended otherwise).
+
+        Steps beyond the pinch either converge to a real solution with a corner's determinant
+        of the wrong sign, or fail (where the corner is the last layer's: its exact average
+        has no real value there). A failure counts as the pinch only when a corner's
+        determinant has fallen below 1e-6 of the largest corner's at the last solution."""
+        sol = self._corrected(u, x)
+        if sol is None or not self._physical(sol[0], x):
+            return u, x, "none"
+        u, J, Fz = sol
+        sign = np.sign(np.linalg.det(J))
+        dx, why = 1e-3 * x, "none"
+        for _ in range(400):
+            if dx < 1e-13 * x or x - dx <= 0:
+                break
+            xn = x - dx
+            r = self._corrected(u - dx * np.linalg.solve(J, -Fz), xn)
+            if r is None:
+                why, dx = "fail", dx / 2
+            elif np.sign(np.linalg.det(r[1])) != sign:
+                why, dx = "fold", dx / 2
+            elif not self._physical(r[0], xn):
+                why, dx = "pinch", dx / 2
+            else:
+                (u, J, Fz), x = r, xn
+                dx = min(2 * dx, 0.05 * x)
+        if why == "fail":
+            D = np.abs(self._corner_dets(u, x))
+            why = "pinch" if np.min(D) < 1e-6 * np.max(D) else "none"
+        return u, x, why
+
+    def _edge_on_rule(self, u, x, J):
+        """("fold", x, (w, ell)) or ("pinch", x, u) on the current rule, from a real solution
+        (u, x, J) just above the edge (the end of the march): the fold by Moore-Spence if it
+        is physical, else the pinch by continuing the branch down."""
+        try:
+            w, ell = self._fold_np(self._fold_start(u, x, J))
+            if self._physical(w[:self.nu], w[self.nu]):
+                return "fold", float(w[self.nu]), (w, ell)
+        except NoConvergence:
+            pass
+        up, xp, why = self._pinch_np(u, x)
+        if why != "pinch":
+            raise NoConvergence("residual Fisher: the right edge", point=float(xp),
+                                advice=self._no_fold)
+        return "pinch", xp, up
+
+    def _above(self, u, x):
+        """A physical real solution (u, x, J) on the current rule a little above x, Newton
+        from the solution u of another rule (the rules' branches differ by their error)."""
+        for delta in (2e-3, 1e-2, 5e-2, 0.25):
+            r = self._corrected(u, x * (1 + delta))
+            if r is not None and self._physical(r[0], x * (1 + delta)):
+                return r[0], x * (1 + delta), r[1]
+        raise NoConvergence("residual Fisher: the right edge on the finer rule", point=x,
+                            advice="the rules of steps 2h and h disagree: use a smaller step")
+
     def right_edge(self) -> Edge:
-        """The right edge of the law of K_L with its error: the fold solved with the product
-        rule at step 2h (marching down from above the spectrum), then at step h (Newton from
-        there); the error is their difference (tanh-sinh converges doubly exponentially, so the
-        finer value is far closer than that) plus 1e-12 relative.
+        """The right edge of the law of K_L with its error: solved with the product rule at
+        step 2h (marching down from above the spectrum), then at step h (from there); the
+        error is their difference (tanh-sinh converges doubly exponentially, so the finer
+        value is far closer than that) plus 1e-12 relative.
+
+        The edge is the first of two events met by the real branch as x comes down:
+
+        * a **fold** (square-root edge), solved by Moore-Spence (tanh, erf, sigmoid, SiLU,
+          GELU, ELU);
+        * a **pinch**: a pattern's pencil becomes singular, so a pole of the average enters
+          the support of the layers' laws and the physical solution leaves the real axis. The
+          determinant is affine in each s_l = d_l^2, so this happens first at a corner of the
+          box of the laws' hulls. Softplus (phi' reaches its supremum only at infinity: the
+          density then vanishes faster than any power) and SELU (a jump at the top of the law
+          of phi'^2) end this way. The branch is continued to the corner's zero within
+          1e-13 relative.
+
+        Either way the density of the physical solution (continued from Im z > 0) must vanish
+        at 1.001 lambda_max, or the edge is refused. The kind is 'soft' (the density
+        vanishes); the exponent is not measured.
 
         Examples
         --------
@@ -443,11 +513,15 @@ class SmoothResidualFisher(ResidualFisher):
         >>> e = fa.nn.MLP(depth=2, activation="tanh", residual="1/2").residual_fisher().right_edge()
         >>> e.kind, e.side, bool(e.error < 1e-7)
         ('soft', 'right', True)
+        >>> e = fa.nn.MLP(depth=2, activation="selu", residual="1/2").residual_fisher().right_edge()
+        >>> print(f"{float(e.location):.10f}", bool(e.error < 1e-9))    # a pinch
+        1.9127861998 True
 
         Raises
         ------
         NoConvergence
-            When the march or the fold's Newton iteration fails (with the residual).
+            When the march, the fold's Newton iteration or the continuation fails, or the
+            physical solution has density above the edge found.
         """
         if "edge" not in self._ex:
             if self.norm_bound() == 0:
@@ -456,24 +530,35 @@ class SmoothResidualFisher(ResidualFisher):
                 top = self.kappas[0] * _top(self.s_laws[0])
                 self._ex["edge"] = Edge(top, "hard", 0, "right")
             else:
-                try:       # march on the coarse rule, then Newton on the fine one
+                try:       # the coarse rule from the march, then the fine one from there
                     self._use(2 * self.step)
-                    wc, ell = self._fold_np()
+                    kind, xc, state = self._edge_on_rule(*self._march())
                     self._use(self.step)
-                    wf, _ = self._fold_np((wc, ell))
+                    xf = None
+                    if kind == "fold":
+                        try:
+                            w, _ = self._fold_np(state)
+                            if self._physical(w[:self.nu], w[self.nu]):
+                                xf = float(w[self.nu])
+                        except NoConvergence:
+                            pass
+                        uc = state[0][:self.nu]
+                    else:
+                        uc = state
+                    if xf is None:
+                        xf = self._edge_on_rule(*self._above(uc, xc))[1]
                 finally:
                     self._use(self.step)
-                xs = [float(wc[self.nu]), float(wf[self.nu])]
-                self._check_no_mass_above(xs[1])
-                err = abs(xs[1] - xs[0]) + 1e-12 * abs(xs[1])
-                self._ex["edge"] = Edge(sp.Float(xs[1], 17), "soft", err, "right")
+                self._check_no_mass_above(xf)
+                err = abs(xf - xc) + 1e-12 * abs(xf)
+                self._ex["edge"] = Edge(sp.Float(xf, 17), "soft", err, "right")
         return self._ex["edge"]
 
     def _check_no_mass_above(self, x: float) -> None:
-        """The fold is the edge only if the physical solution (continued from Im z > 0) has no
-        density just above it. A pole of the average can meet the law of a quadrature layer
-        before the fold (softplus, SELU): the real branch then goes on, unphysical, and this
-        check refuses it."""
+        """An edge (fold or pinch) of the real branch is the edge of the spectrum only if the
+        physical solution (continued from Im z > 0) has no density just above it. The check
+        knows nothing of folds or corners, so it guards both (a pinch missed between the
+        corners' signs, a branch of the wrong rule)."""
         d = float(self.density(np.array([1.001 * x]))[0])
         if d > 1e-8 / x:          # inside the support of the physical solution
             raise NoConvergence("residual Fisher: the right edge", point=1.001 * x,
