@@ -136,7 +136,7 @@ class ResidualFisher:
         Haar orthogonal or Ginibre weight matrices.
     """
 
-    _march_stop = 1e-6          # relative step at which the march hands over to Moore-Spence
+    _march_stop = 1e-4          # relative step at which the march hands over to Moore-Spence
     _no_fold = _NO_FOLD
     # float64 evaluations: on the real axis (the march, the fold) by the path form with
     # complex-step Jacobians (exact to rounding); off the axis by dense solves per pattern
