@@ -88,6 +88,34 @@ def test_error_claim_of_a_pinch_bounds_the_true_error(act):
         assert abs(float(e.location) - ref) <= e.error
 
 
+def test_rtol_halves_the_step_until_the_claim_holds(monkeypatch):
+    rf = _net(2).residual_fisher()
+    e0 = rf.right_edge()
+    e = rf.right_edge(rtol=1e-9)                 # one halving: steps 1/16 and 1/32
+    assert e.error <= 1e-9 * float(e.location) < e0.error
+    assert abs(float(e.location) - float(e0.location)) <= e0.error
+    for bad in (0, 1e-13, 1.5, "1e-6"):
+        with pytest.raises(InvalidParameterError, match="rtol"):
+            rf.right_edge(rtol=bad)
+    # a finer rule over the pattern limit: the best edge so far is in the message
+    import freealg.nn.residual_fisher_smooth as mod
+
+    monkeypatch.setattr(mod, "_MAX_PATTERNS", 300)
+    with pytest.raises(NoConvergence, match="use a larger rtol"):
+        _net(2).residual_fisher().right_edge(rtol=1e-11)
+
+
+@pytest.mark.slow
+def test_rtol_claim_of_the_softplus_pinch_bounds_the_true_error():
+    # reference: the rule of step 1/64 (four times finer than the default)
+    net = _net(2, "softplus")
+    laws = [net._d(l).generator.law() for l in (1, 2)]
+    ref = SmoothResidualFisher(net.residual, net._residual_kappas(), laws, step=1 / 64)
+    x_ref = float(ref.right_edge().location)
+    e = net.residual_fisher().right_edge(rtol=1e-5)
+    assert abs(float(e.location) - x_ref) <= e.error <= 1e-5 * float(e.location)
+
+
 def _mc(net, zs, n, trials, seed):
     per, top = [], []
     for t in range(trials):
