@@ -172,13 +172,11 @@ class SmoothResidualFisher(ResidualFisher):
         self.nu = self.nI + (L - 1 if self.haar else 0)
         self._smax = [float(sp.N(_top(law))) for law in self.s_laws]
         self._lastparts = _parts(self.s_laws[-1])
-        last = self.s_laws[-1]
-        ends = [b.lo for b in last.support()] + [a.location for a in last.atoms()]
-        self._shull = (min(float(sp.N(v)) for v in ends), self._smax[-1])
         hulls = []
         for law, top in zip(self.s_laws, self._smax):
             lows = [b.lo for b in law.support()] + [a.location for a in law.atoms()]
             hulls.append((min(float(sp.N(v)) for v in lows), top))
+        self._shull = hulls[-1]
         # the corners of the box of the laws' hulls (s_1..s_L): see _physical
         self._corners = np.array(list(itertools.product(*hulls)), float)
         self._corner_sign = np.ones(len(self._corners))
@@ -371,19 +369,10 @@ class SmoothResidualFisher(ResidualFisher):
     def _corner_dets(self, u: np.ndarray, x: float) -> np.ndarray:
         """det of the path matrix (real u, x; eps = 0) at each corner s of the box of the
         laws' hulls: the three-term recurrence D_i = A_i D_{i-1} - D_{i-2} (no divisions)."""
-        L = self.L
-        R = self._R(np.asarray(u, float)[None])[0]
-        RC, RM = R[0::2], R[1::2]
-        a2 = float(self.alpha) ** 2
-        kap = np.array([float(q) for q in self.kappas])
-        c = np.concatenate([kap[:1], kap[1:] + a2 * RM])
+        kap = [float(q) for q in self.kappas]
+        A = self._path_matrix(np.asarray(u, float)[None].astype(complex), np.array([x + 0j]), 0,
+                              self._corners, kap, float(self.alpha) ** 2)[0][0].real
         V = self._corners
-        A = np.zeros((V.shape[0], self.n))
-        A[:, 0] = x
-        for l in range(1, L):
-            A[:, self._pos_C(l)] = -RC[l - 1]
-        for l in range(1, L + 1):
-            A[:, self._pos_E(l)] = -V[:, l - 1] * c[l - 1]
         prev, D = np.ones(V.shape[0]), A[:, 0]
         for i in range(1, self.n):
             prev, D = D, A[:, i] * D - prev
