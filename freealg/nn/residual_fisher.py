@@ -355,13 +355,22 @@ class ResidualFisher:
         M1_l, l = 2..L) and of G_11: (B, nI + 1). The last layer is one more column of S."""
         A, _, detp, aM2 = self._path_matrix(u, z, ie, S, kap, a2)
         _, _, Gd = _path_diag(A, tiny)
+        return (self._path_columns(Gd, S, detp, aM2, a2) * W[None, :, None]).sum(axis=1)
+
+    def _path_columns(self, Gd, S, detp, aM2, a2, sGE_last=None):
+        """Per pattern, the unknowns' entries and G_11 from the path's inverse diagonal Gd
+        (B, P, n): G at C_{l-1}, and G at M1_l = aM2/detp + alpha^2 s_l G_{E_l}/detp^2 (the
+        pendant), l = 2..L; (B, P, nI + 1). ``sGE_last`` replaces s_L G_{E_L} (the smooth
+        variant's exact average over the last layer)."""
         cols = []
         for l in range(2, self.L + 1):
             cols.append(Gd[..., self._pos_C(l - 1)])
+            sGE = (S[None, :, l - 1] * Gd[..., self._pos_E(l)] if l < self.L or sGE_last is None
+                   else sGE_last)
             d = detp[:, l - 2, None]
-            cols.append(aM2 / d + a2 * S[None, :, l - 1] * Gd[..., self._pos_E(l)] / d ** 2)
+            cols.append(aM2 / d + a2 * sGE / d ** 2)
         cols.append(Gd[..., 0])
-        return (np.stack(cols, axis=-1) * W[None, :, None]).sum(axis=1)
+        return np.stack(cols, axis=-1)
 
     def _expect(self, u, z, eps, nb=None, real=False):
         """E_d of the unknowns' entries and of G_11 in float64 (the path form, all patterns)."""

@@ -346,18 +346,9 @@ class SmoothResidualFisher(ResidualFisher):
             beta = cL * g
             E1, Et = self._moebius_means(beta, nb or B, real)
             EGd = Gd + (cL * g ** 2 * Et)[..., None] * ratio ** 2
-            cols = []
-            for l in range(2, L + 1):
-                cols.append(EGd[..., self._pos_C(l - 1)])
-                if l < L:
-                    GE = EGd[..., self._pos_E(l)]
-                    sl = S[None, :, l - 1]
-                else:                  # E[s_L G_EE(s_L)] = g E[(s_ref + t)/(1 - beta t)]
-                    GE, sl = g * (self.sref * E1 + Et), 1.0
-                d = detp[:, l - 2, None]
-                cols.append(aM2 / d + a2 * sl * GE / d ** 2)
-            cols.append(EGd[..., 0])
-            out += np.einsum("p,bpc->bc", W, np.stack(cols, axis=-1))
+            # E[s_L G_EE(s_L)] = g E[(s_ref + t)/(1 - beta t)]
+            cols = self._path_columns(EGd, Sf, detp, aM2, a2, g * (self.sref * E1 + Et))
+            out += np.einsum("p,bpc->bc", W, cols)
         return out
 
     # display ----------------------------------------------------------------------------------

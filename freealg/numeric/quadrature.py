@@ -718,18 +718,25 @@ def tanh_sinh_masses(pieces: Sequence[Piece], h: float, umax: float | None = Non
     if not (h > 0 and np.isfinite(h)):
         raise InvalidParameterError("h", h, "the tanh-sinh step must be a positive number")
     ts, ws = [], []
-    with np.errstate(all="ignore"):
-        for pc in pieces:
-            um = umax if umax is not None else (3.9 if pc.ident else 3.2)
-            sig, tau, om = tanh_sinh_rule(h, um)
-            t, mass = _node_masses(pc, sig, tau, NP)
-            t = np.asarray(t, dtype=float)
-            keep = np.isfinite(t) & (mass * om > 0)
-            ts.append(t[keep])
-            ws.append((mass * om)[keep])
+    for pc in pieces:
+        t, b = _rule_masses(pc, h, umax if umax is not None else (3.9 if pc.ident else 3.2))
+        keep = b > 0
+        ts.append(t[keep])
+        ws.append(b[keep])
     if not ts:
         return np.zeros(0), np.zeros(0)
     return np.concatenate(ts), np.concatenate(ws)
+
+
+def _rule_masses(pc: Piece, h: float, umax: float) -> tuple:
+    """(t, b): the nodes of the tanh-sinh rule of step h on one piece and their point masses
+    (a node whose t is not finite gets t = 0 and mass 0)."""
+    with np.errstate(all="ignore"):
+        sig, tau, om = tanh_sinh_rule(h, umax)
+        t, mass = _node_masses(pc, sig, tau, NP)
+        t = np.asarray(t, dtype=float)
+        fin = np.isfinite(t)
+        return np.where(fin, t, 0.0), np.where(fin, mass, 0.0) * om
 
 
 def far_nodes(pieces: Sequence[Piece]) -> tuple:
@@ -781,19 +788,12 @@ def far_levels(pieces: Sequence[Piece]) -> tuple:
     [1.0, 1.0, 1.0, 1.0]
     """
     ts, bs, ls = [], [], []
-    with np.errstate(all="ignore"):
-        for pc in pieces:
-            h, umax = (1.0 / 32, 3.9) if pc.ident else (1.0 / 80, 3.2)
-            sig, tau, om = tanh_sinh_rule(h, umax)
-            n = (len(om) - 1) // 2
-            k = np.arange(len(om)) - n
-            lev = np.where(k % 8 == 0, 0, np.where(k % 4 == 0, 1, np.where(k % 2 == 0, 2, 3)))
-            t, mass = _node_masses(pc, sig, tau, NP)
-            t = np.asarray(t, dtype=float)
-            fin = np.isfinite(t)
-            ts.append(np.where(fin, t, 0.0))
-            bs.append(np.where(fin, mass, 0.0) * om)
-            ls.append(lev)
+    for pc in pieces:
+        t, b = _rule_masses(pc, *((1.0 / 32, 3.9) if pc.ident else (1.0 / 80, 3.2)))
+        k = np.arange(len(t)) - (len(t) - 1) // 2
+        ls.append(np.where(k % 8 == 0, 0, np.where(k % 4 == 0, 1, np.where(k % 2 == 0, 2, 3))))
+        ts.append(t)
+        bs.append(b)
     if not ts:
         return np.zeros(0), np.zeros(0), (0, 0, 0, 0)
     t, b, lev = np.concatenate(ts), np.concatenate(bs), np.concatenate(ls)
