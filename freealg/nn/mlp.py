@@ -462,7 +462,7 @@ class MLP:
             K = K + kap * D * D
         return K
 
-    def residual_fisher(self):
+    def residual_fisher(self, step: float | None = None):
         """The Fisher information K_L of a residual network on its compact pencil (size 4L - 1).
 
         :class:`freealg.nn.residual_fisher.ResidualFisher`: ``latex()``, ``cauchy(z)``,
@@ -487,12 +487,21 @@ class MLP:
         >>> print(mpmath.nstr(tanh.lambda_max(), 10), tanh.right_edge().error < 1e-7)
         0.6523602988 True
 
+        Parameters
+        ----------
+        step : float, optional
+            Smooth activations only: the tanh-sinh step of the quadrature
+            (:class:`freealg.nn.residual_fisher_smooth.SmoothResidualFisher`; default 1/16 at
+            L <= 2, 1/8 beyond).
+
         Raises
         ------
         InvalidParameterError
-            For a plain network or unequal widths.
+            For a plain network, unequal widths, or a ``step`` for finite laws (their
+            average is an exact sum).
         SizeLimitError
-            Smooth activations with more than 250,000 quadrature patterns (e.g. tanh, L >= 4).
+            Smooth activations with more than 250,000 quadrature patterns (e.g. tanh at
+            L >= 5 at the default step, SiLU and GELU at L >= 4).
         """
         from .residual_fisher import ResidualFisher
 
@@ -500,20 +509,26 @@ class MLP:
             raise InvalidParameterError("residual", None, "residual_fisher() is for residual "
                                         "networks; use fisher_spectrum()")
         self._equal_widths("the Fisher information", fisher=True)
-        if "rfisher" not in self._cache:
+        key = ("rfisher", step)
+        if key not in self._cache:
             try:
                 atoms = self._residual_layer_atoms()
             except InvalidParameterError:        # continuous laws: the path form
                 from .residual_fisher_smooth import SmoothResidualFisher
 
-                self._cache["rfisher"] = SmoothResidualFisher(
+                self._cache[key] = SmoothResidualFisher(
                     self.residual, self._residual_kappas(),
                     [self._d(l).generator.law() for l in range(1, self.depth + 1)],
-                    self.weights)
+                    self.weights, step)
             else:
-                self._cache["rfisher"] = ResidualFisher(self.residual, self._residual_kappas(),
-                                                        atoms, self.weights)
-        return self._cache["rfisher"]
+                if step is not None:
+                    raise InvalidParameterError("step", step, "the quadrature step is for "
+                                                "activations whose derivative has a "
+                                                "continuous law; this network's layers have "
+                                                "finite laws, averaged exactly")
+                self._cache[key] = ResidualFisher(self.residual, self._residual_kappas(),
+                                                  atoms, self.weights)
+        return self._cache[key]
 
     def fisher_system(self):
         """The System of the dual FIM H_L (shift and S-transform product per layer).

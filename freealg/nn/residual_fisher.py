@@ -393,7 +393,7 @@ class ResidualFisher:
             return self._eval_dense(u, z, eps, jac)
         nz, nI, nu = u.shape[0], self.nI, self.nu
         if not jac or nu == 0:
-            EG = self._expect(u, z, eps)
+            EG = self._expect(u, z, eps, None, real)
             F = self._assemble(u, EG[:, :nI])[0]
             if not jac:
                 return F, None, None, EG[:, nI]
@@ -693,6 +693,14 @@ class ResidualFisher:
                 try:
                     dw = np.linalg.lstsq(A, r / rs, rcond=None)[0] / cs
                 except np.linalg.LinAlgError:
+                    break
+                n = self.nu
+                for _ in range(3):       # a step off the real branch's domain: shorten it
+                    wn = w - dw
+                    if np.all(np.isfinite(self._real_F(wn[:n], wn[n]))):
+                        break
+                    dw = dw / 4
+                else:                    # Newton points out of the domain: no fold near
                     break
                 w = w - dw
                 if np.max(np.abs(dw)) < 1e-14 * (1 + np.max(np.abs(w))):

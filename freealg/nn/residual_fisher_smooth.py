@@ -16,10 +16,12 @@ continued fractions (O(L) per pattern instead of a dense solve).
 Moebius function of s_L (Sherman-Morrison: G_ii(s) = G_ii + c G_ie^2 t/(1 - beta t) with
 t = s - s_ref, beta = c G_ee), and its average is exact through the Cauchy transform of the law of
 s_L: E[t/(1 - beta t)] = -1/beta + G_{s_L}(1/beta + s_ref)/beta^2 (a direct sum when 1/beta is far
-from the support, where the closed form would cancel).
+from the support, where the closed form would cancel). The series' moments come from one fine
+rule (step 1/64) whatever the step of the other layers, so the two forms agree where they meet.
 
 **The other layers by tanh-sinh.** Layers 1..L-1 are averaged by the product of tanh-sinh rules
-of step h on the pieces of their laws (:func:`freealg.numeric.quadrature.tanh_sinh_masses`): the
+of step h on the pieces of their laws (:func:`freealg.numeric.quadrature.tanh_sinh_masses`),
+equal nodes merged and negligible masses away from the top dropped (``_merged``): the
 nodes cluster doubly exponentially at the support ends and at the critical values of a
 push-forward, which is where the integrand becomes nearly singular as z reaches the top of the
 spectrum. A Gauss-Hermite rule in the pre-activation (nodes spaced evenly there) converges like a
@@ -30,9 +32,10 @@ steps 1/4, 1/8 and 1/16 (and the same 15 digits at 1/32).
 **The edge.** ``right_edge`` marches down the real axis with the rule of step 2h to the first
 fold of the real branch, or to the first pinch: a pattern's pencil becoming singular, which,
 the determinant being affine in each s_l, happens first at a corner of the box of the laws'
-hulls (softplus, SELU). It solves the edge again with step h and reports the difference as the
-error. The edge is checked against the physical solution (continued from Im z > 0): it must
-have no density at 1.001 lambda_max.
+hulls (softplus, SELU). Where the march stops short of a fold, the branch is continued down to
+its end, and Moore-Spence started there. It solves the edge again with step h and reports the
+difference as the error. The edge is checked against the physical solution (continued from
+Im z > 0): it must have no density at 1.001 lambda_max.
 """
 
 from __future__ import annotations
@@ -59,6 +62,25 @@ from .residual_fisher import _TINY, ResidualFisher, _path_diag
 __all__ = ["SmoothResidualFisher"]
 
 _MAX_PATTERNS = 250_000
+_NEGLIGIBLE = 1e-18        # a node's mass dropped in the lower half of a layer's hull
+
+
+def _merged(t: np.ndarray, w: np.ndarray, hull: tuple) -> tuple:
+    """The point masses (t, w) of a layer with equal nodes merged, and nodes of mass below
+    1e-18 in the lower half of the hull dropped.
+
+    The integrand depends on d_l only through s_l = d_l^2, so equal nodes (the two branches of
+    an even phi', and the nodes that round to a support end) add their masses exactly. Above
+    the spectrum no pattern in the box of the hulls is singular, and the only pattern that can
+    become singular first is a corner (see ``_physical``): the top corner for every activation
+    seen. The integrand is bounded away from the top, so dropping masses of 1e-18 there moves
+    an average by about 1e-18 of its largest term; near the top nothing is dropped, since a
+    pinch makes the integrand there as large as 1/(distance to the corner).
+    """
+    u, inv = np.unique(t, return_inverse=True)
+    W = np.bincount(inv, weights=w)
+    keep = (W >= _NEGLIGIBLE) | (u > 0.5 * (hull[0] + hull[1]))
+    return u[keep], W[keep]
 
 
 def _squared(law: Any) -> Any:
@@ -123,7 +145,7 @@ class SmoothResidualFisher(ResidualFisher):
     >>> import freealg as fa
     >>> rf = fa.nn.MLP(depth=2, activation="tanh", residual="1/2").residual_fisher()
     >>> rf
-    SmoothResidualFisher(L=2, alpha=1/2, weights=orthogonal, 210 patterns at step 1/16)
+    SmoothResidualFisher(L=2, alpha=1/2, weights=orthogonal, 54 patterns at step 1/16)
     >>> e = rf.right_edge()
     >>> print(f"{float(e.location):.12f}", e.error < 1.1e-8)   # steps 1/8, 1/16 differ by 1e-8
     0.652360298829 True
@@ -143,10 +165,11 @@ class SmoothResidualFisher(ResidualFisher):
         Haar orthogonal or Ginibre weight matrices.
     step : float, optional
         The tanh-sinh step h of the rule over layers 1..L-1 (``right_edge`` also solves at 2h).
-        Default 1/16 for L <= 2 and 1/8 beyond. The number of patterns grows like
-        (13/h)^(L-1) per smooth branch of the law; more than 250,000 are refused (tanh at
-        L = 4 has 1.2 million at step 1/8, and at step 1/4 the march's rule of step 1/2 is too
-        coarse to find the fold).
+        Default 1/16 for L <= 2 and 1/8 beyond. Equal nodes are merged (the two branches of
+        an even phi', nodes that round to a support end), so a layer has 28 nodes at step 1/8
+        for tanh, 22 for sigmoid, 135 for GELU, and the patterns number their product over
+        layers 1..L-1. More than 250,000 are refused: tanh at L = 5 has 614,656 at step 1/8
+        (at step 1/4, 50,625, it takes minutes and claims 1.5 %).
     """
 
     _dense_off_axis = False     # no dense pencils: the path form everywhere
@@ -177,11 +200,13 @@ class SmoothResidualFisher(ResidualFisher):
             lows = [b.lo for b in law.support()] + [a.location for a in law.atoms()]
             hulls.append((min(float(sp.N(v)) for v in lows), top))
         self._shull = hulls[-1]
+        self._hulls = hulls
         # the corners of the box of the laws' hulls (s_1..s_L): see _physical
         self._corners = np.array(list(itertools.product(*hulls)), float)
         self._corner_sign = np.ones(len(self._corners))
         self._rules: dict = {}
         self._ex: dict = {}
+        self._last_moments()
         self.atoms_count = self._rule(self.step)[0].shape[0]
         self._use(self.step)
 
@@ -193,10 +218,13 @@ class SmoothResidualFisher(ResidualFisher):
     # the rule ---------------------------------------------------------------------------------
     def _rule(self, h: float) -> tuple:
         """(S, W): the product rule over layers 1..L-1 (patterns of s_1..s_{L-1}, weights),
-        and the last layer's nodes (for sums far from its support), kept per step."""
+        kept per step."""
         if h not in self._rules:
-            parts = [_nodes(law, h) for law in self.s_laws]
-            sizes = [len(p[0]) for p in parts[:-1]]
+            parts = []
+            for law, hull in zip(self.s_laws[:-1], self._hulls[:-1]):
+                t, w = _nodes(law, h)
+                parts.append(_merged(t, w, hull))
+            sizes = [len(p[0]) for p in parts]
             npat = math.prod(sizes)
             check_memory_size(16 * 24 * npat * self.n, "layers", f"{self.L} layers",
                               f"{npat} quadrature patterns of a path of {self.n} nodes",
@@ -209,23 +237,33 @@ class SmoothResidualFisher(ResidualFisher):
                                      "right_edge reports the larger error) or sample_fisher()",
                                      "quadrature patterns")
             if self.L > 1:
-                grids = np.meshgrid(*[p[0] for p in parts[:-1]], indexing="ij")
-                wgrid = np.meshgrid(*[p[1] for p in parts[:-1]], indexing="ij")
+                grids = np.meshgrid(*[p[0] for p in parts], indexing="ij")
+                wgrid = np.meshgrid(*[p[1] for p in parts], indexing="ij")
                 S = np.stack([g.ravel() for g in grids], axis=1)
                 W = np.prod(np.stack([g.ravel() for g in wgrid], axis=1), axis=1)
             else:
                 S, W = np.zeros((1, 0)), np.ones(1)
-            tL, wL = parts[-1]
-            sref = float(np.sum(wL * tL))
-            spread = max(float(np.max(np.abs(tL - sref))), 1e-300)
-            # E[(s - s_ref)^k] up to the order where (spread/8)^k is below rounding
-            tmom = np.array([float(np.sum(wL * (tL - sref) ** k)) for k in range(24)])
-            self._rules[h] = (S, W, tL, wL, sref, spread, tmom)
+            self._rules[h] = (S, W)
         return self._rules[h]
 
     def _use(self, h: float) -> None:
-        (self.S, self.W, self.tL, self.wL, self.sref, self._spread,
-         self._tmoments) = self._rule(h)
+        self.S, self.W = self._rule(h)
+
+    def _last_moments(self) -> None:
+        """The last layer's nodes (tL, wL), s_ref = E[s_L], the spread max |s - s_ref| over
+        the hull, and E[(s_L - s_ref)^k] for k < 24 (the series of ``_moebius_means``), all
+        from the rule of step 1/64 whatever the step of the other layers: the series must
+        agree with the Cauchy transform where they meet, and at step 1/4 the moments can be
+        off by 4 % (sigmoid: E[s^2] 2.643 against 2.553), which cut the real branch where the
+        two met."""
+        t, w = _nodes(self.s_laws[-1], 1 / 64)
+        self.tL, self.wL = tL, wL = _merged(t, w, self._shull)
+        sref = float(np.sum(wL * tL))
+        lo, hi = self._shull
+        self.sref = sref
+        self._spread = max(hi - sref, sref - lo, 1e-300)
+        # E[(s - s_ref)^k] up to the order where (spread/8)^k is below rounding
+        self._tmoments = np.array([float(np.sum(wL * (tL - sref) ** k)) for k in range(24)])
 
     def cauchy(self, z: Any, steps: int = 30) -> np.ndarray:
         """G_K(z) in float64 for Im z >= 0 (continued from Im z = 10 ||K|| in ``steps`` steps).
@@ -406,14 +444,16 @@ class SmoothResidualFisher(ResidualFisher):
         return u, J, Fz
 
     def _pinch_np(self, u, x):
-        """Continue the physical real branch down from (u, x) to the first corner whose
-        pencil is singular: (u, x, why), x within 2e-13 x above the pinch when why ==
-        'pinch' ('fold' or 'none' when the branch ended otherwise).
+        """Continue the physical real branch down from (u, x) to where it ends: (u, x, why),
+        x within 2e-13 x above the end when why is 'pinch' (the first corner whose pencil is
+        singular) or 'fold', and 'none' when the continuation stopped otherwise.
 
-        Steps beyond the pinch either converge to a real solution with a corner's determinant
+        Steps beyond a pinch either converge to a real solution with a corner's determinant
         of the wrong sign, or fail (where the corner is the last layer's: its exact average
-        has no real value there). A failure counts as the pinch only when a corner's
-        determinant has fallen below 1e-6 of the largest corner's at the last solution."""
+        has no real value there). Steps beyond a fold converge to the other side (det J of
+        the other sign) or fail. A failure counts as the end only with evidence at the last
+        solution: a corner's determinant below 1e-6 of the largest corner's (a pinch), or
+        a physical fold within 1e-6 x below, solved by Moore-Spence from there."""
         sol = self._corrected(u, x)
         if sol is None or not self._physical(sol[0], x):
             return u, x, "none"
@@ -434,15 +474,27 @@ class SmoothResidualFisher(ResidualFisher):
             else:
                 (u, J, Fz), x = r, xn
                 dx = min(2 * dx, 0.05 * x)
+        if dx >= 1e-13 * x:
+            return u, x, "none"
         if why == "fail":
             D = np.abs(self._corner_dets(u, x))
-            why = "pinch" if np.min(D) < 1e-6 * np.max(D) else "none"
+            if np.min(D) < 1e-6 * np.max(D):
+                return u, x, "pinch"
+            try:                  # a fold just below, which Moore-Spence finds from here
+                w, _ = self._fold_np(self._fold_start(u, x, J))
+            except NoConvergence:
+                return u, x, "none"
+            xf = float(w[self.nu])
+            if self._physical(w[:self.nu], xf) and 0 <= x - xf <= 1e-6 * x:
+                return w[:self.nu], xf, "fold"
+            return u, x, "none"
         return u, x, why
 
     def _edge_on_rule(self, u, x, J):
-        """("fold", x, (w, ell)) or ("pinch", x, u) on the current rule, from a real solution
+        """("fold", x, (w, ell)) or ("end", x, u) on the current rule, from a real solution
         (u, x, J) just above the edge (the end of the march): the fold by Moore-Spence if it
-        is physical, else the pinch by continuing the branch down."""
+        is physical, else the end of the branch (a pinch, or a fold that Moore-Spence missed)
+        by continuing it down."""
         try:
             w, ell = self._fold_np(self._fold_start(u, x, J))
             if self._physical(w[:self.nu], w[self.nu]):
@@ -450,10 +502,10 @@ class SmoothResidualFisher(ResidualFisher):
         except NoConvergence:
             pass
         up, xp, why = self._pinch_np(u, x)
-        if why != "pinch":
+        if why == "none":
             raise NoConvergence("residual Fisher: the right edge", point=float(xp),
                                 advice=self._no_fold)
-        return "pinch", xp, up
+        return "end", xp, up
 
     def _above(self, u, x):
         """A physical real solution (u, x, J) on the current rule a little above x, Newton
@@ -475,7 +527,11 @@ class SmoothResidualFisher(ResidualFisher):
         The edge is the first of two events met by the real branch as x comes down:
 
         * a **fold** (square-root edge), solved by Moore-Spence (tanh, erf, sigmoid, SiLU,
-          GELU, ELU);
+          GELU, ELU), whose steps are shortened where they would leave the domain of the
+          real branch (a pattern's pole inside the last layer's support). Where the march
+          stops short of it (sigmoid at L = 3, tanh at L = 4: the fold sits near a corner's
+          zero and the branch bends sharply), the branch is continued down to within
+          1e-13 relative of its end and Moore-Spence started there;
         * a **pinch**: a pattern's pencil becomes singular, so a pole of the average enters
           the support of the layers' laws and the physical solution leaves the real axis. The
           determinant is affine in each s_l = d_l^2, so this happens first at a corner of the
