@@ -88,6 +88,19 @@ def test_error_claim_of_a_pinch_bounds_the_true_error(act):
         assert abs(float(e.location) - ref) <= e.error
 
 
+def test_a_pinch_on_a_coarse_rule_is_refused():
+    # softplus, L = 2: the rules of steps 1/2 and 1/4 agree to 2e-10 on 0.6546 and to 5e-4 on
+    # 0.6551, while the edge (rules of steps 1/16 and 1/32, the test above) is 0.683580: their
+    # difference is no error bound there. From step 1/8 on the claim holds (0.6788 +- 0.024).
+    net = _net(2, "softplus")
+    laws = [net._d(l).generator.law() for l in (1, 2)]
+    coarse = SmoothResidualFisher(net.residual, net._residual_kappas(), laws, step=1 / 4)
+    with pytest.raises(NoConvergence, match="1/8 or less"):
+        coarse.right_edge()
+    e = SmoothResidualFisher(net.residual, net._residual_kappas(), laws, step=1 / 8).right_edge()
+    assert abs(float(e.location) - float(net.residual_fisher().right_edge().location)) <= e.error
+
+
 def test_rtol_halves_the_step_until_the_claim_holds(monkeypatch):
     rf = _net(2).residual_fisher()
     e0 = rf.right_edge()

@@ -169,7 +169,8 @@ class SmoothResidualFisher(ResidualFisher):
         an even phi', nodes that round to a support end), so a layer has 28 nodes at step 1/8
         for tanh, 22 for sigmoid, 135 for GELU, and the patterns number their product over
         layers 1..L-1. More than 250,000 are refused: tanh at L = 5 has 614,656 at step 1/8
-        (at step 1/4, 50,625, it takes minutes and claims 1.5 %).
+        (at step 1/4, 50,625, it takes minutes and claims 1.5 %). A pinch (softplus, SELU)
+        needs a step of 1/8 or less (``right_edge``).
     """
 
     _dense_off_axis = False     # no dense pencils: the path form everywhere
@@ -491,10 +492,10 @@ class SmoothResidualFisher(ResidualFisher):
         return u, x, why
 
     def _edge_on_rule(self, u, x, J):
-        """("fold", x, (w, ell)) or ("end", x, u) on the current rule, from a real solution
-        (u, x, J) just above the edge (the end of the march): the fold by Moore-Spence if it
-        is physical, else the end of the branch (a pinch, or a fold that Moore-Spence missed)
-        by continuing it down."""
+        """("fold", x, (w, ell)), ("pinch", x, u) or ("end", x, u) on the current rule, from a
+        real solution (u, x, J) just above the edge (the end of the march): the fold by
+        Moore-Spence if it is physical, else the end of the branch (a pinch, or a fold that
+        Moore-Spence missed) by continuing it down."""
         try:
             w, ell = self._fold_np(self._fold_start(u, x, J))
             if self._physical(w[:self.nu], w[self.nu]):
@@ -505,7 +506,7 @@ class SmoothResidualFisher(ResidualFisher):
         if why == "none":
             raise NoConvergence("residual Fisher: the right edge", point=float(xp),
                                 advice=self._no_fold)
-        return "end", xp, up
+        return ("pinch" if why == "pinch" else "end"), xp, up
 
     def _above(self, u, x):
         """A physical real solution (u, x, J) on the current rule a little above x, Newton
@@ -568,8 +569,10 @@ class SmoothResidualFisher(ResidualFisher):
         ------
         NoConvergence
             When the march, the fold's Newton iteration or the continuation fails, the
-            physical solution has density above the edge found, or ``rtol`` would need more
-            than 250,000 patterns.
+            physical solution has density above the edge found, ``rtol`` would need more
+            than 250,000 patterns, or the edge is a pinch on a step coarser than 1/8 (where
+            two rules can agree on a wrong edge: softplus, L = 2, steps 1/2 and 1/4 agree to
+            2e-10 on 0.6546, and the edge is 0.68358).
         """
         if rtol is not None and not (isinstance(rtol, (int, float)) and 1e-11 <= rtol < 1):
             raise InvalidParameterError("rtol", rtol, "must be a number in [1e-11, 1) (the "
@@ -607,6 +610,13 @@ class SmoothResidualFisher(ResidualFisher):
                 err, xf = abs(xn - xf) + 1e-12 * abs(xn), xn
         finally:
             self._use(self.step)
+        if kind == "pinch" and self.step > 1 / 8:
+            raise NoConvergence("residual Fisher: the right edge", point=xf,
+                                advice="a pinch needs a step of 1/8 or less: on coarser rules "
+                                "two rules can agree on a wrong edge (softplus, L = 2: steps "
+                                "1/2 and 1/4 agree to 2e-10 on 0.6546, the edge is 0.68358); "
+                                f"the edge here is about {xf:.6g}; use the default step or "
+                                "sample_fisher()")
         self._check_no_mass_above(xf)
         return Edge(sp.Float(xf, 17), "soft", err, "right")
 
