@@ -694,10 +694,9 @@ class ResidualFisher:
                     dw = np.linalg.lstsq(A, r / rs, rcond=None)[0] / cs
                 except np.linalg.LinAlgError:
                     break
-                n = self.nu
                 for _ in range(3):       # a step off the real branch's domain: shorten it
                     wn = w - dw
-                    if np.all(np.isfinite(self._real_F(wn[:n], wn[n]))):
+                    if np.all(np.isfinite(self._real_F(wn[:self.nu], wn[self.nu]))):
                         break
                     dw = dw / 4
                 else:                    # Newton points out of the domain: no fold near

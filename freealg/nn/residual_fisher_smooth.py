@@ -200,7 +200,6 @@ class SmoothResidualFisher(ResidualFisher):
         for law, top in zip(self.s_laws, self._smax):
             lows = [b.lo for b in law.support()] + [a.location for a in law.atoms()]
             hulls.append((min(float(sp.N(v)) for v in lows), top))
-        self._shull = hulls[-1]
         self._hulls = hulls
         # the corners of the box of the laws' hulls (s_1..s_L): see _physical
         self._corners = np.array(list(itertools.product(*hulls)), float)
@@ -258,9 +257,9 @@ class SmoothResidualFisher(ResidualFisher):
         off by 4 % (sigmoid: E[s^2] 2.643 against 2.553), which cut the real branch where the
         two met."""
         t, w = _nodes(self.s_laws[-1], 1 / 64)
-        self.tL, self.wL = tL, wL = _merged(t, w, self._shull)
+        self.tL, self.wL = tL, wL = _merged(t, w, self._hulls[-1])
         sref = float(np.sum(wL * tL))
-        lo, hi = self._shull
+        lo, hi = self._hulls[-1]
         self.sref = sref
         self._spread = max(hi - sref, sref - lo, 1e-300)
         # E[(s - s_ref)^k] up to the order where (spread/8)^k is below rounding
@@ -346,7 +345,8 @@ class SmoothResidualFisher(ResidualFisher):
             G0[nb_near], dG0[nb_near] = self._GLd(w0[nb_near])
             if real:       # a real point inside the support: no real solution there
                 wr = w0.real
-                inside = nb_near & (wr >= self._shull[0]) & (wr <= self._shull[1])
+                lo, hi = self._hulls[-1]
+                inside = nb_near & (wr >= lo) & (wr <= hi)
                 G0[inside] = np.nan
             reps = B // nb
             w0, G0, dG0 = np.tile(w0, (reps, 1)), np.tile(G0, (reps, 1)), np.tile(dG0, (reps, 1))
@@ -481,27 +481,30 @@ class SmoothResidualFisher(ResidualFisher):
             D = np.abs(self._corner_dets(u, x))
             if np.min(D) < 1e-6 * np.max(D):
                 return u, x, "pinch"
-            try:                  # a fold just below, which Moore-Spence finds from here
-                w, _ = self._fold_np(self._fold_start(u, x, J))
-            except NoConvergence:
-                return u, x, "none"
-            xf = float(w[self.nu])
-            if self._physical(w[:self.nu], xf) and 0 <= x - xf <= 1e-6 * x:
-                return w[:self.nu], xf, "fold"
+            fold = self._physical_fold(u, x, J)   # a fold just below, found from here
+            if fold is not None and 0 <= x - fold[0][self.nu] <= 1e-6 * x:
+                return fold[0][:self.nu], float(fold[0][self.nu]), "fold"
             return u, x, "none"
         return u, x, why
+
+    def _physical_fold(self, u=None, x=None, J=None, start=None):
+        """The fold (w, ell) by Moore-Spence from ``start`` (a nearby fold's (w, ell)) or from
+        the real solution (u, x, J) near it, or None when Newton fails or the fold is not
+        physical (a corner's pencil singular there)."""
+        try:
+            w, ell = self._fold_np(start if start is not None else self._fold_start(u, x, J))
+        except NoConvergence:
+            return None
+        return (w, ell) if self._physical(w[:self.nu], w[self.nu]) else None
 
     def _edge_on_rule(self, u, x, J):
         """("fold", x, (w, ell)), ("pinch", x, u) or ("end", x, u) on the current rule, from a
         real solution (u, x, J) just above the edge (the end of the march): the fold by
         Moore-Spence if it is physical, else the end of the branch (a pinch, or a fold that
         Moore-Spence missed) by continuing it down."""
-        try:
-            w, ell = self._fold_np(self._fold_start(u, x, J))
-            if self._physical(w[:self.nu], w[self.nu]):
-                return "fold", float(w[self.nu]), (w, ell)
-        except NoConvergence:
-            pass
+        fold = self._physical_fold(u, x, J)
+        if fold is not None:
+            return "fold", float(fold[0][self.nu]), fold
         up, xp, why = self._pinch_np(u, x)
         if why == "none":
             raise NoConvergence("residual Fisher: the right edge", point=float(xp),
@@ -625,12 +628,9 @@ class SmoothResidualFisher(ResidualFisher):
         Moore-Spence from that fold, if physical; else whichever edge the branch meets from a
         physical point a little above x."""
         if kind == "fold":
-            try:
-                w, ell = self._fold_np(state)
-                if self._physical(w[:self.nu], w[self.nu]):
-                    return "fold", float(w[self.nu]), (w, ell)
-            except NoConvergence:
-                pass
+            fold = self._physical_fold(start=state)
+            if fold is not None:
+                return "fold", float(fold[0][self.nu]), fold
             u = state[0][:self.nu]
         else:
             u = state
