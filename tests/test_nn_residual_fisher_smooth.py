@@ -89,16 +89,64 @@ def test_error_claim_of_a_pinch_bounds_the_true_error(act):
 
 
 def test_a_pinch_on_a_coarse_rule_is_refused():
-    # softplus, L = 2: the rules of steps 1/2 and 1/4 agree to 2e-10 on 0.6546 and to 5e-4 on
-    # 0.6551, while the edge (rules of steps 1/16 and 1/32, the test above) is 0.683580: their
-    # difference is no error bound there. From step 1/8 on the claim holds (0.6788 +- 0.024).
+    # at a pinch the integrand is nearly singular at a corner of the box of the laws' hulls,
+    # and on rules coarser than step 1/8 the difference of two rules has bounded nothing
+    # (softplus before its whole-line branch was cut at h = 0: steps 1/2 and 1/4 agreed to
+    # 2e-10 on 0.6546, the edge is 0.683580). Reference for the claim at step 1/8: the default
+    # rule (step 1/16), whose own claim is below 1e-8
     net = _net(2, "softplus")
     laws = [net._d(l).generator.law() for l in (1, 2)]
     coarse = SmoothResidualFisher(net.residual, net._residual_kappas(), laws, step=1 / 4)
-    with pytest.raises(NoConvergence, match="1/8 or less"):
+    with pytest.raises(NoConvergence, match="1/8 or less.*rule='qmc'"):
         coarse.right_edge()
     e = SmoothResidualFisher(net.residual, net._residual_kappas(), laws, step=1 / 8).right_edge()
-    assert abs(float(e.location) - float(net.residual_fisher().right_edge().location)) <= e.error
+    ref = net.residual_fisher().right_edge()
+    assert ref.error < 1e-8 and abs(float(e.location) - float(ref.location)) <= e.error
+
+
+def test_pinch_by_newton_is_the_end_of_the_continuation():
+    # a finer rule's (or another scrambling's) pinch is solved by Newton on F = 0 and the
+    # corner's determinant = 0 from a nearby pinch. Reference: the continuation of the branch
+    # down to the corner's zero on the same rule (to 1e-13 relative)
+    rf = _net(2, "selu").residual_fisher()
+    rf._use(1 / 8)
+    kind, x8, u8 = rf._edge_on_rule(*rf._march())
+    rf._use(1 / 16)
+    kind_c, xc, _ = rf._edge_on_rule(*rf._above(u8, x8))      # the continuation
+    assert kind == kind_c == "pinch"
+    u, x = rf._pinch_newton(u8, x8)
+    assert abs(x - xc) < 1e-12 * xc
+    # control: where a fold comes first (tanh), the corner's zero lies beyond it, and Newton
+    # refuses it (det J changes sign on the way)
+    tanh = _net(2).residual_fisher()
+    kind, xf, (w, _) = tanh._edge_on_rule(*tanh._march())
+    assert kind == "fold" and tanh._pinch_newton(w[:tanh.nu], xf) is None
+
+
+def test_softplus_branch_is_cut_where_the_mass_is():
+    # softplus' phi'^2 = sigma_w^2 sigmoid(h)^2 is one monotone branch on the whole line, so a
+    # tanh-sinh rule on it clusters its nodes at the truncated tails (|h| ~ 9.6 sqrt(q)), not
+    # where the Gaussian mass is. Reference: mpmath quadrature of E[s^k] and of E[1/(x - s)]
+    # just above the top, over h ~ N(0, q). The rule cut at h = 0 is good to 1e-6 at step
+    # 1/8; the uncut rule (the control) is off by more than 1e-2
+    from freealg.nn.residual_fisher_smooth import _nodes
+    from freealg.numeric.pushforward import PushforwardModel
+
+    rf = _net(3, "softplus").residual_fisher(rule="qmc", points=64, replicates=4)
+    law = rf.s_laws[1]
+    f, q = law.args
+    g = sp.lambdify(f.variables, f.expr, "mpmath")
+    x = 1.001 * rf._hulls[1][1]
+    funcs = [lambda s: s, lambda s: s ** 3, lambda s: 1 / (x - s)]
+    sd = mpmath.sqrt(float(q))
+    ref = [float(mpmath.quad(lambda h, fn=fn: fn(g(h)) * mpmath.npdf(h, 0, sd),
+                             [-mpmath.inf, 0, mpmath.inf])) for fn in funcs]
+    t, w = _nodes(law, 1 / 8)
+    t0, w0 = PushforwardModel(f, q, "softplus").nodes(1 / 8)
+    w0 = w0 / np.sum(w0)
+    for fn, r in zip(funcs, ref):
+        assert abs(np.sum(w * fn(t)) - r) < 1e-6 * abs(r)
+    assert max(abs(np.sum(w0 * fn(t0)) - r) / abs(r) for fn, r in zip(funcs, ref)) > 1e-2
 
 
 def test_rtol_halves_the_step_until_the_claim_holds(monkeypatch):
@@ -196,7 +244,7 @@ def test_pinch_edges_against_the_physical_solution_and_real_networks(act):
 
 
 @pytest.mark.parametrize("act,nodes", [("tanh", 28), ("sigmoid", 22), ("gelu", 135),
-                                       ("softplus", 31)])
+                                       ("softplus", 81)])
 def test_merged_rule_is_the_tanh_sinh_rule(act, nodes):
     # reference: the tanh-sinh rule with every node kept. The integrand depends on d_l only
     # through s_l, so equal nodes (the two branches of an even phi', nodes that round to a
@@ -359,12 +407,96 @@ def test_mlp_passes_the_step():
 
 
 def test_too_many_patterns_are_refused_before_allocating(monkeypatch):
-    # tanh at L = 5: 28^4 = 614,656 patterns at the default step (merged), over the time limit
+    # tanh at L = 5: 28^4 = 614,656 patterns at the default step (merged), over the time limit;
+    # by default such a network takes the Sobol rules instead
     with pytest.raises(SizeLimitError, match="larger step"):
-        _net(5).residual_fisher()
+        _net(5).residual_fisher(rule="product")
+    assert _net(5).residual_fisher().rule == "qmc"
     monkeypatch.setenv("FREEALG_MEMORY_BUDGET", "1M")       # memory first at L = 3
     with pytest.raises(SizeLimitError, match="larger step"):
+        _net(3).residual_fisher(rule="product")
+    with pytest.raises(SizeLimitError, match="fewer points"):
         _net(3).residual_fisher()
+
+
+# the Sobol rules (rule="qmc") ------------------------------------------------------------------
+
+@pytest.mark.parametrize("act", ["tanh", "elu", "softplus"])
+def test_sobol_patterns_follow_the_laws(act):
+    # references: the moments of the layers' laws from the product rule of step 1/16 (exact to
+    # 1e-14 for these powers), and, for ELU's atom (mass 1/2 at the top), the stratification of
+    # Sobol points: each of the 2^m intervals [k/2^m, (k+1)/2^m) holds exactly one point's
+    # coordinate, so the atom's share is its mass to 1/P
+    rf = _net(3, act).residual_fisher(rule="qmc", points=1024, replicates=4)
+    S, W = rf.S, rf.W
+    assert S.shape == (1024, 2) and np.all(W == 1 / 1024)
+    for j in range(2):
+        t, w = rf._layers(1 / 16)[j]
+        lo, hi = rf._hulls[j]
+        assert np.all((S[:, j] >= lo - 1e-15) & (S[:, j] <= hi + 1e-15))
+        for k in (1, 2, 3):
+            exact = float(np.sum(w * t ** k))
+            # Sobol points integrate these smooth moments far better than 1/sqrt(P)
+            assert abs(np.mean(S[:, j] ** k) - exact) < 2e-3 * exact
+        if act == "elu":
+            assert abs(np.mean(S[:, j] == hi) - 0.5) <= 1 / 1024
+    # independent scramblings differ; the same seed gives the same points
+    other = rf._rule(("qmc", 1024, 1))[0]
+    assert not np.allclose(other, S)
+    again = _net(3, act).residual_fisher(rule="qmc", points=1024, replicates=4)
+    assert np.array_equal(again.S, S)
+
+
+@pytest.mark.parametrize("act,L", [("tanh", 3), ("elu", 3),
+                                   pytest.param("selu", 2, marks=pytest.mark.slow),
+                                   pytest.param("gelu", 3, marks=pytest.mark.slow)])
+def test_sobol_edge_against_the_product_rule(act, L):
+    # reference: the product rule's edge (claims 1e-8 at L = 2, below 5e-4 at L = 3, each
+    # bounding the distance to the rule of half the step in the tests above). The Sobol edge's
+    # error, a 99.9 % Student t bound over 8 scramblings, must cover the difference, and be
+    # useful (below 1e-3 relative)
+    net = _net(L, act)
+    ref = net.residual_fisher().right_edge()
+    rf = net.residual_fisher(rule="qmc")
+    assert rf.rule == "qmc" and rf.points == 4096 and rf.replicates == 8
+    e = rf.right_edge()
+    lam = float(e.location)
+    assert abs(lam - float(ref.location)) <= e.error + ref.error
+    assert e.error < 1e-3 * lam
+
+
+def test_sobol_pinch_of_softplus_against_the_fine_product_rule():
+    # softplus, L = 2: a pinch whose coarse product rules agree on a wrong edge (steps 1/2 and
+    # 1/4 on 0.6546). Reference: the product rule at rtol = 1e-9 (steps down to 1/64),
+    # 0.683579679886811 +- 1.1e-12 (test_rtol_claim_of_the_softplus_pinch_bounds_the_true_error).
+    # Sobol rules carry no such bias; the claim covers the distance for each of three seeds,
+    # and rtol multiplies the points until it is below rtol
+    ref = 0.683579679886811
+    net = _net(2, "softplus")
+    for seed in (0, 1, 2):
+        e = net.residual_fisher(rule="qmc", points=256, replicates=6, seed=seed).right_edge()
+        assert abs(float(e.location) - ref) <= e.error
+    e = net.residual_fisher(rule="qmc", points=256, replicates=6).right_edge(rtol=1e-5)
+    assert abs(float(e.location) - ref) <= e.error < 1e-5 * ref
+
+
+def test_sobol_rule_bad_input():
+    net = _net(2)
+    for kwargs, match in [(dict(rule="mc"), "rule"), (dict(points=1000), "power of 2"),
+                          (dict(points=32), "power of 2"), (dict(replicates=2), "replicates"),
+                          (dict(replicates=True), "replicates"), (dict(seed=-1), "seed"),
+                          (dict(rule="product", points=1024), "rule='qmc'"),
+                          (dict(rule="qmc", step=1 / 8), "rule='product'")]:
+        with pytest.raises(InvalidParameterError, match=match):
+            net.residual_fisher(**kwargs)
+    with pytest.raises(InvalidParameterError, match="finite laws"):
+        fa.nn.MLP(depth=2, activation="relu", residual="1/2").residual_fisher(rule="qmc")
+    rf = net.residual_fisher(points=1024)      # points alone choose the Sobol rules
+    assert rf.rule == "qmc" and rf.atoms_count == 1024
+    assert repr(rf) == ("SmoothResidualFisher(L=2, alpha=1/2, weights=orthogonal, 1024 patterns "
+                        "per scrambled Sobol rule, 8 scramblings)")
+    with pytest.raises(InvalidParameterError, match="rtol"):
+        rf.right_edge(rtol=0)
 
 
 @pytest.mark.slow
@@ -390,3 +522,20 @@ def test_three_layers_against_real_networks():
     assert e.error < 1e-3 * lam
     top = _against_networks(net, rf, lam, [0.2, 0.45, 0.7, 0.9], 700)
     assert np.all(np.abs(top / lam - 1) < 0.1)
+
+
+@pytest.mark.slow
+def test_deep_network_on_sobol_rules_against_real_networks():
+    # tanh at L = 6: the product rule would need 28^5 = 17 million patterns, so the default is
+    # the Sobol rules. References: real networks (Stieltjes transform within 4 SE plus the
+    # finite-n bias bound, top eigenvalues at the edge) and the frozen-diagonal control. The
+    # Sobol claim (a 99.9 % t bound) must be useful, below 2e-3 relative
+    net = _net(6)
+    rf = net.residual_fisher()
+    assert rf.rule == "qmc" and rf.S.shape == (4096, 5)
+    e = rf.right_edge()
+    lam = float(e.location)
+    assert e.error < 2e-3 * lam
+    assert abs(float(net.lambda_max(15)) - lam) < 1e-12 * lam     # MLP.lambda_max takes it
+    top = _against_networks(net, rf, lam, [0.2, 0.5, 0.8], 1300)
+    assert np.all(top <= 1.05 * lam) and np.all(top >= 0.85 * lam)

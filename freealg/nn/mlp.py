@@ -462,7 +462,9 @@ class MLP:
             K = K + kap * D * D
         return K
 
-    def residual_fisher(self, step: float | None = None):
+    def residual_fisher(self, step: float | None = None, rule: str | None = None,
+                        points: int | None = None, replicates: int | None = None,
+                        seed: int = 0):
         """The Fisher information K_L of a residual network on its compact pencil (size 4L - 1).
 
         :class:`freealg.nn.residual_fisher.ResidualFisher`: ``latex()``, ``cauchy(z)``,
@@ -472,7 +474,10 @@ class MLP:
         has a continuous law (tanh, GELU, ...):
         :class:`freealg.nn.residual_fisher_smooth.SmoothResidualFisher`, the same equations on
         the path form of the pencil, averaged by quadrature (``right_edge()`` gives
-        lambda_max with its error; float64).
+        lambda_max with its error; float64). Deep smooth networks, whose product rule would
+        exceed 250,000 patterns (tanh from L = 5, SiLU and GELU from L = 4), are averaged over
+        scrambled Sobol points instead (``rule="qmc"``), and the edge's error is then a
+        99.9 % confidence bound from independent scramblings.
 
         Examples
         --------
@@ -493,15 +498,22 @@ class MLP:
             Smooth activations only: the tanh-sinh step of the quadrature
             (:class:`freealg.nn.residual_fisher_smooth.SmoothResidualFisher`; default 1/16 at
             L <= 2, 1/8 beyond).
+        rule : {None, "product", "qmc"}, optional
+            Smooth activations only: the product of tanh-sinh rules, or scrambled Sobol
+            points; None takes the product rule where it fits.
+        points, replicates, seed : int, optional
+            Smooth activations, ``rule="qmc"``: Sobol points per scrambling (a power of 2,
+            default 4096), the number of scramblings (default 8) and the seed of the
+            scramblings (default 0).
 
         Raises
         ------
         InvalidParameterError
-            For a plain network, unequal widths, or a ``step`` for finite laws (their
-            average is an exact sum).
+            For a plain network, unequal widths, or a ``step``, ``rule``, ``points`` or
+            ``replicates`` for finite laws (their average is an exact sum).
         SizeLimitError
-            Smooth activations with more than 250,000 quadrature patterns (e.g. tanh at
-            L >= 5 at the default step, SiLU and GELU at L >= 4).
+            Smooth activations with ``rule="product"`` (or a ``step``) and more than 250,000
+            quadrature patterns (e.g. tanh at L >= 5 at step 1/8).
         """
         from .residual_fisher import ResidualFisher
 
@@ -509,7 +521,7 @@ class MLP:
             raise InvalidParameterError("residual", None, "residual_fisher() is for residual "
                                         "networks; use fisher_spectrum()")
         self._equal_widths("the Fisher information", fisher=True)
-        key = ("rfisher", step)
+        key = ("rfisher", step, rule, points, replicates, seed)
         if key not in self._cache:
             try:
                 atoms = self._residual_layer_atoms()
@@ -519,13 +531,15 @@ class MLP:
                 self._cache[key] = SmoothResidualFisher(
                     self.residual, self._residual_kappas(),
                     [self._d(l).generator.law() for l in range(1, self.depth + 1)],
-                    self.weights, step)
+                    self.weights, step, rule, points, replicates, seed)
             else:
-                if step is not None:
-                    raise InvalidParameterError("step", step, "the quadrature step is for "
-                                                "activations whose derivative has a "
-                                                "continuous law; this network's layers have "
-                                                "finite laws, averaged exactly")
+                for name, value in (("step", step), ("rule", rule), ("points", points),
+                                    ("replicates", replicates)):
+                    if value is not None:
+                        raise InvalidParameterError(name, value, "the quadrature options are "
+                                                    "for activations whose derivative has a "
+                                                    "continuous law; this network's layers "
+                                                    "have finite laws, averaged exactly")
                 self._cache[key] = ResidualFisher(self.residual, self._residual_kappas(),
                                                   atoms, self.weights)
         return self._cache[key]

@@ -27,7 +27,16 @@ push-forward, which is where the integrand becomes nearly singular as z reaches 
 spectrum. A Gauss-Hermite rule in the pre-activation (nodes spaced evenly there) converges like a
 power of the number of nodes instead: for tanh, L = 2, it gave lambda_max = 0.555, 0.611, 0.638,
 0.648 at 10, 20, 40, 80 nodes; this rule gives 0.652293, 0.6523603092 and 0.652360298829147 at
-steps 1/4, 1/8 and 1/16 (and the same 15 digits at 1/32).
+steps 1/4, 1/8 and 1/16 (and the same 15 digits at 1/32). A branch of phi'^2 that is monotone
+on the whole line (softplus) is cut at h = 0: uncut, its nodes cluster at the truncated
+Gaussian tails, and the rule of step 1/8 missed E[s^3] by 20 %.
+
+**Deep networks: Sobol rules.** The product rule has n^(L-1) patterns. Where that exceeds
+250,000 (tanh from L = 5, SiLU, GELU and softplus from L = 4), layers 1..L-1 are averaged
+over scrambled Sobol points instead, each mapped through the inverse distribution functions
+of the layers' laws, with weights 1/P: positive weights, so everything below works unchanged.
+Averages over a scrambled rule are unbiased, and independent scramblings are independent, so
+the edge is solved on R of them and the Student t half-width of their mean is its error.
 
 **The edge.** ``right_edge`` marches down the real axis with the rule of step 2h to the first
 fold of the real branch, or to the first pinch: a pattern's pencil becoming singular, which,
@@ -40,13 +49,15 @@ Im z > 0): it must have no density at 1.001 lambda_max.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import mpmath
 import numpy as np
 import sympy as sp
+from scipy.special import ndtr, ndtri
 
 from ..constructors import dirac, mixture
 from ..errors import InvalidParameterError, NoConvergence, SizeLimitError
@@ -54,8 +65,9 @@ from ..laws.catalog import Dirac
 from ..laws.continuous import GaussianPushforward
 from ..laws.derived import Mixture
 from ..kernels.backend import NP
-from ..numeric.memory import check_memory_size
+from ..numeric.memory import check_memory_size, memory_budget
 from ..numeric.pushforward import PushforwardModel
+from ..numeric.quadrature import tanh_sinh_masses
 from ..numeric.records import Edge
 from .residual_fisher import _TINY, ResidualFisher, _path_diag
 
@@ -63,6 +75,10 @@ __all__ = ["SmoothResidualFisher"]
 
 _MAX_PATTERNS = 250_000
 _NEGLIGIBLE = 1e-18        # a node's mass dropped in the lower half of a layer's hull
+_POINTS = 4096             # Sobol patterns per scrambling (rule="qmc")
+_REPLICATES = 8            # independent scramblings (rule="qmc")
+_MAX_POINTS = 2 ** 18      # per scrambling, also for rtol
+_CONFIDENCE = 0.999        # two-sided level of the Student t error of rule="qmc"
 
 
 def _merged(t: np.ndarray, w: np.ndarray, hull: tuple) -> tuple:
@@ -108,7 +124,15 @@ def _nodes(law: Any, h: float) -> tuple:
         return np.array([float(law.args[0])]), np.ones(1)
     if isinstance(law, GaussianPushforward):
         f, q = law.args
-        t, w = PushforwardModel(f, q, repr(law)).nodes(h)
+        pieces = []
+        for pc in PushforwardModel(f, q, repr(law)).pieces(NP):
+            if pc.ident or not (pc.meta[1] and pc.meta[2] and pc.s0 < 0 < pc.s1):
+                pieces.append(pc)
+            else:   # one monotone branch on the whole line (softplus): its tanh-sinh nodes
+                #     would cluster at the truncated tails only; cut it where the mass is
+                pieces += [dataclasses.replace(pc, s0=pc.s0, s1=0.0),
+                           dataclasses.replace(pc, s0=0.0, s1=pc.s1)]
+        t, w = tanh_sinh_masses(pieces, h)
         return t, w / np.sum(w)         # the rule's mass error (below 1e-15) renormalised
     laws, weights = law.args
     parts = [_nodes(c, h) for c in laws]
@@ -133,6 +157,63 @@ def _parts(law: Any, wt: float = 1.0) -> list:
     return [p for c, w in zip(laws, weights) for p in _parts(c, wt * float(w))]
 
 
+def _sampler(law: Any) -> Callable:
+    """u -> s: the inverse distribution function of a law of d^2 on points u in [0, 1). A
+    mixture's components take consecutive intervals of u (their weights); a Gaussian
+    push-forward's continuous part maps u to h ~ N(0, q) restricted to the pieces where f is not
+    constant (each piece an interval of u of its Gaussian mass), then to f(h)."""
+    if isinstance(law, Dirac):
+        v = float(law.args[0])
+        return lambda u: np.full(u.shape, v)
+    if isinstance(law, GaussianPushforward):
+        f, q = law.args
+        model = PushforwardModel(f, q, repr(law))
+        sq = math.sqrt(float(q))
+        pieces = [(ndtr(float(lo) / sq), ndtr(float(hi) / sq), maps[0])
+                  for (lo, hi, *_), maps in zip(model._piece_exprs(), model._maps(NP))]
+        total = sum(b - a for a, b, _ in pieces)
+
+        def pushed(u: np.ndarray) -> np.ndarray:
+            out, start = np.empty(u.shape), 0.0
+            for k, (a, b, fn) in enumerate(pieces):
+                width = (b - a) / total
+                sel = (u >= start) if k == len(pieces) - 1 else (u >= start) & (u < start + width)
+                p = np.clip(a + (u[sel] - start) / width * (b - a), a, b)
+                with np.errstate(all="ignore"):
+                    h = sq * ndtri(np.clip(p, 1e-300, 1 - 2 ** -53))
+                out[sel] = fn(h)
+                start += width
+            return out
+
+        return pushed
+    laws, weights = law.args
+    parts = [(_sampler(c), float(w)) for c, w in zip(laws, weights)]
+
+    def mixed(u: np.ndarray) -> np.ndarray:
+        out, start = np.empty(u.shape), 0.0
+        for k, (fn, w) in enumerate(parts):
+            sel = (u >= start) if k == len(parts) - 1 else (u >= start) & (u < start + w)
+            out[sel] = fn(np.clip((u[sel] - start) / w, 0.0, 1 - 2 ** -53))
+            start += w
+        return out
+
+    return mixed
+
+
+def _sobol(d: int, m: int, seed: Any) -> np.ndarray:
+    """2^m scrambled Sobol points in [0, 1)^d (scipy's linear matrix scrambling with a
+    digital shift: each point is uniform on the cube, so averages over them are unbiased),
+    reproducible from ``seed`` (a sequence of integers)."""
+    from scipy.stats import qmc
+
+    rng = np.random.default_rng(seed)
+    try:                                  # scipy >= 1.15 names the generator rng
+        engine = qmc.Sobol(d, scramble=True, rng=rng)
+    except TypeError:
+        engine = qmc.Sobol(d, scramble=True, seed=rng)
+    return engine.random_base2(m)
+
+
 class SmoothResidualFisher(ResidualFisher):
     """The residual Fisher information K_L for continuous laws of the diagonals (path form).
 
@@ -151,6 +232,9 @@ class SmoothResidualFisher(ResidualFisher):
     0.652360298829 True
     >>> e                                   # the error shown rounded up
     Edge(location=0.652360299, kind='soft', error=1.1e-8, side='right')
+    >>> deep = fa.nn.MLP(depth=5, activation="elu", residual="1/2").residual_fisher()
+    >>> deep.rule, deep.S.shape                  # 33^4 product patterns would be too many
+    ('qmc', (4096, 4))
 
     Parameters
     ----------
@@ -168,9 +252,23 @@ class SmoothResidualFisher(ResidualFisher):
         Default 1/16 for L <= 2 and 1/8 beyond. Equal nodes are merged (the two branches of
         an even phi', nodes that round to a support end), so a layer has 28 nodes at step 1/8
         for tanh, 22 for sigmoid, 135 for GELU, and the patterns number their product over
-        layers 1..L-1. More than 250,000 are refused: tanh at L = 5 has 614,656 at step 1/8
-        (at step 1/4, 50,625, it takes minutes and claims 1.5 %). A pinch (softplus, SELU)
-        needs a step of 1/8 or less (``right_edge``).
+        layers 1..L-1. More than 250,000 are refused with ``rule="product"``: tanh at L = 5
+        has 614,656 at step 1/8. A pinch (softplus, SELU) needs a step of 1/8 or less
+        (``right_edge``).
+    rule : {None, "product", "qmc"}
+        The product of tanh-sinh rules, or scrambled Sobol points (each mapped through the
+        inverse distribution functions of the layers' laws, weight 1/points). None: the
+        product rule where its patterns are within the limit and the memory budget (or a
+        ``step`` is given), else Sobol points (or ``points``/``replicates`` are given).
+    points : int, optional
+        Sobol points per scrambling, a power of 2 in [64, 2^18] (default 4096).
+    replicates : int, optional
+        Independent scramblings, 4 to 64 (default 8): ``right_edge`` solves the edge on each
+        and reports their mean, with the Student t half-width (level 0.999) as its error.
+        ``cauchy`` and ``density`` use the first.
+    seed : int
+        The seed of the scramblings (default 0): results are reproducible, and differ
+        between seeds within the error.
     """
 
     _dense_off_axis = False     # no dense pencils: the path form everywhere
@@ -180,16 +278,30 @@ class SmoothResidualFisher(ResidualFisher):
                 "another step, density(x) and cauchy(z), or sample_fisher()")
 
     def __init__(self, alpha: Any, kappas: Sequence, laws: Sequence,
-                 weights: str = "orthogonal", step: float | None = None):
+                 weights: str = "orthogonal", step: float | None = None,
+                 rule: str | None = None, points: int | None = None,
+                 replicates: int | None = None, seed: int = 0):
         self._common(alpha, kappas, "laws", laws, weights)
         L = self.L
-        if step is None:   # true error about 1e-15 at L = 2, 1e-8 at L = 3
-            step = 1 / 16 if L <= 2 else 1 / 8
-        if not (isinstance(step, (int, float)) and 0 < step <= 0.5):
+        if step is not None and not (isinstance(step, (int, float)) and 0 < step <= 0.5):
             raise InvalidParameterError("step", step, "the tanh-sinh step must lie in (0, 1/2]")
+        if rule not in (None, "product", "qmc"):
+            raise InvalidParameterError("rule", rule, 'must be "product", "qmc" or None (the '
+                                        "product rule where its patterns fit, else qmc)")
+        if points is not None and not (isinstance(points, int) and not isinstance(points, bool)
+                                       and 64 <= points <= _MAX_POINTS
+                                       and points & (points - 1) == 0):
+            raise InvalidParameterError("points", points, f"must be a power of 2 in [64, "
+                                        f"{_MAX_POINTS}] (Sobol points come in powers of 2)")
+        if replicates is not None and not (isinstance(replicates, int)
+                                           and not isinstance(replicates, bool)
+                                           and 4 <= replicates <= 64):
+            raise InvalidParameterError("replicates", replicates, "must be an integer in "
+                                        "[4, 64] (the error is a Student t bound over them)")
+        if not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
+            raise InvalidParameterError("seed", seed, "must be an integer >= 0")
         self.d_laws = list(laws)
         self.s_laws = [_squared(law) for law in laws]
-        self.step = float(step)
         self.k = 4 * L - 1
         self.n = 2 * L + 1
         self.nI = 2 * (L - 1)
@@ -205,49 +317,105 @@ class SmoothResidualFisher(ResidualFisher):
         self._corners = np.array(list(itertools.product(*hulls)), float)
         self._corner_sign = np.ones(len(self._corners))
         self._rules: dict = {}
+        self._layer_rules: dict = {}
         self._ex: dict = {}
+        qmc_args = points is not None or replicates is not None
+        if rule is None:         # true error about 1e-15 at L = 2, 1e-8 at L = 3
+            default = 1 / 16 if L <= 2 else 1 / 8
+            rule = ("product" if step is not None or (not qmc_args and self._fits(default))
+                    else "qmc")
+        if rule == "product" and qmc_args:
+            raise InvalidParameterError("points" if points is not None else "replicates",
+                                        points if points is not None else replicates,
+                                        "points and replicates are for rule='qmc'")
+        if rule == "qmc" and step is not None:
+            raise InvalidParameterError("step", step, "the step is for rule='product'; "
+                                        "rule='qmc' takes points and replicates")
+        self.rule = rule
+        self.step: float | None
+        self.points: int | None
+        self.replicates: int | None
+        if rule == "product":
+            self.step = float(step) if step is not None else (1 / 16 if L <= 2 else 1 / 8)
+            self.points = self.replicates = None
+            self._key: Any = self.step
+        else:
+            self.step = None
+            self.points = points or _POINTS
+            self.replicates = replicates or _REPLICATES
+            self._key = ("qmc", self.points, 0)
+        self.seed = seed
         self._last_moments()
-        self.atoms_count = self._rule(self.step)[0].shape[0]
-        self._use(self.step)
+        self.atoms_count = self._rule(self._key)[0].shape[0]
+        self._use(self._key)
 
     def __repr__(self) -> str:
-        return (f"SmoothResidualFisher(L={self.L}, alpha={self.alpha}, weights="
-                f"{'orthogonal' if self.haar else 'gaussian'}, {self.atoms_count} patterns "
-                f"at step {sp.nsimplify(self.step)})")
+        head = (f"SmoothResidualFisher(L={self.L}, alpha={self.alpha}, weights="
+                f"{'orthogonal' if self.haar else 'gaussian'}, ")
+        if self.rule == "qmc":
+            return (head + f"{self.points} patterns per scrambled Sobol rule, "
+                    f"{self.replicates} scramblings)")
+        return head + f"{self.atoms_count} patterns at step {sp.nsimplify(self.step)})"
 
     # the rule ---------------------------------------------------------------------------------
-    def _rule(self, h: float) -> tuple:
-        """(S, W): the product rule over layers 1..L-1 (patterns of s_1..s_{L-1}, weights),
-        kept per step."""
-        if h not in self._rules:
-            parts = []
-            for law, hull in zip(self.s_laws[:-1], self._hulls[:-1]):
-                t, w = _nodes(law, h)
-                parts.append(_merged(t, w, hull))
-            sizes = [len(p[0]) for p in parts]
-            npat = math.prod(sizes)
-            check_memory_size(16 * 24 * npat * self.n, "layers", f"{self.L} layers",
-                              f"{npat} quadrature patterns of a path of {self.n} nodes",
-                              "use fewer layers or a larger step (coarser rule), or sample "
-                              "the network with sample_fisher()")
-            if npat > _MAX_PATTERNS:     # each solve would take many minutes
-                raise SizeLimitError("step", h, npat, _MAX_PATTERNS,
-                                     f"time: each solve averages over every pattern of layers "
-                                     f"1..{self.L - 1}; use a larger step (a coarser rule; "
-                                     "right_edge reports the larger error) or sample_fisher()",
-                                     "quadrature patterns")
-            if self.L > 1:
-                grids = np.meshgrid(*[p[0] for p in parts], indexing="ij")
-                wgrid = np.meshgrid(*[p[1] for p in parts], indexing="ij")
-                S = np.stack([g.ravel() for g in grids], axis=1)
-                W = np.prod(np.stack([g.ravel() for g in wgrid], axis=1), axis=1)
-            else:
-                S, W = np.zeros((1, 0)), np.ones(1)
-            self._rules[h] = (S, W)
-        return self._rules[h]
+    def _layers(self, h: float) -> list:
+        """The merged tanh-sinh rules (t, w) of layers 1..L-1 at step h, kept per step."""
+        if h not in self._layer_rules:
+            rules = [_nodes(law, h) for law in self.s_laws[:-1]]
+            self._layer_rules[h] = [_merged(t, w, hull)
+                                    for (t, w), hull in zip(rules, self._hulls[:-1])]
+        return self._layer_rules[h]
 
-    def _use(self, h: float) -> None:
-        self.S, self.W = self._rule(h)
+    def _fits(self, h: float) -> bool:
+        """Whether the product rule of step h is within the pattern limit and the memory
+        budget (the default, rule=None, takes it then, else the Sobol rules)."""
+        npat = math.prod(len(t) for t, _ in self._layers(h))
+        return npat <= _MAX_PATTERNS and 16 * 24 * npat * self.n <= memory_budget()
+
+    def _rule(self, key: Any) -> tuple:
+        """(S, W): the patterns of s_1..s_{L-1} and their weights, kept per key: the product
+        rule of step h (key h), or the scrambled Sobol rule r of P points
+        (key ("qmc", P, r))."""
+        if key in self._rules:
+            return self._rules[key]
+        if self.L == 1:
+            self._rules[key] = (np.zeros((1, 0)), np.ones(1))
+            return self._rules[key]
+        if isinstance(key, tuple):
+            _, P, r = key
+            check_memory_size(16 * 24 * P * self.n, "points", P, f"{P} Sobol patterns of a "
+                              f"path of {self.n} nodes", "use fewer points")
+            U = _sobol(self.L - 1, int(P).bit_length() - 1, [self.seed, r])
+            S = np.stack([_sampler(law)(U[:, j])
+                          for j, law in enumerate(self.s_laws[:-1])], axis=1)
+            self._rules[key] = (S, np.full(P, 1.0 / P))
+            return self._rules[key]
+        h = key
+        parts = self._layers(h)
+        npat = math.prod(len(p[0]) for p in parts)
+        check_memory_size(16 * 24 * npat * self.n, "layers", f"{self.L} layers",
+                          f"{npat} quadrature patterns of a path of {self.n} nodes",
+                          "use fewer layers or a larger step (coarser rule), rule='qmc', or "
+                          "sample the network with sample_fisher()")
+        if npat > _MAX_PATTERNS:     # each solve would take many minutes
+            raise SizeLimitError("step", h, npat, _MAX_PATTERNS,
+                                 f"time: each solve averages over every pattern of layers "
+                                 f"1..{self.L - 1}; use a larger step (a coarser rule; "
+                                 "right_edge reports the larger error), rule='qmc' (scrambled "
+                                 "Sobol points) or sample_fisher()", "quadrature patterns")
+        grids = np.meshgrid(*[p[0] for p in parts], indexing="ij")
+        wgrid = np.meshgrid(*[p[1] for p in parts], indexing="ij")
+        S = np.stack([g.ravel() for g in grids], axis=1)
+        W = np.prod(np.stack([g.ravel() for g in wgrid], axis=1), axis=1)
+        self._rules[key] = (S, W)
+        return self._rules[key]
+
+    def _use(self, key: Any) -> None:
+        self.S, self.W = self._rule(key)
+        # a branch that fails next to a corner's zero ends there (a pinch) when the corner's
+        # determinant is below this fraction of the largest: on a Sobol rule a point can fall
+        # within 1e-5 of a law's top, and its pole then ends the branch just above the zero
+        self._pinch_evidence = 1e-4 if isinstance(key, tuple) else 1e-6
 
     def _last_moments(self) -> None:
         """The last layer's nodes (tL, wL), s_ref = E[s_L], the spread max |s - s_ref| over
@@ -396,13 +564,14 @@ class SmoothResidualFisher(ResidualFisher):
                          for l, law in enumerate(self.d_laws))
 
     # lambda_max -------------------------------------------------------------------------------
-    def _corner_dets(self, u: np.ndarray, x: float) -> np.ndarray:
+    def _corner_dets(self, u: np.ndarray, x: float, corners: Any = None) -> np.ndarray:
         """det of the path matrix (real u, x; eps = 0) at each corner s of the box of the
-        laws' hulls: the three-term recurrence D_i = A_i D_{i-1} - D_{i-2} (no divisions)."""
+        laws' hulls (or at the rows of ``corners``): the three-term recurrence
+        D_i = A_i D_{i-1} - D_{i-2} (no divisions)."""
+        V = self._corners if corners is None else corners
         kap = [float(q) for q in self.kappas]
         A = self._path_matrix(np.asarray(u, float)[None].astype(complex), np.array([x + 0j]), 0,
-                              self._corners, kap, float(self.alpha) ** 2)[0][0].real
-        V = self._corners
+                              V, kap, float(self.alpha) ** 2)[0][0].real
         prev, D = np.ones(V.shape[0]), A[:, 0]
         for i in range(1, self.n):
             prev, D = D, A[:, i] * D - prev
@@ -453,8 +622,9 @@ class SmoothResidualFisher(ResidualFisher):
         of the wrong sign, or fail (where the corner is the last layer's: its exact average
         has no real value there). Steps beyond a fold converge to the other side (det J of
         the other sign) or fail. A failure counts as the end only with evidence at the last
-        solution: a corner's determinant below 1e-6 of the largest corner's (a pinch), or
-        a physical fold within 1e-6 x below, solved by Moore-Spence from there."""
+        solution: a corner's determinant below 1e-6 of the largest corner's (a pinch; 1e-4
+        on Sobol rules, see ``_use``), or a physical fold within 1e-6 x below, solved by
+        Moore-Spence from there."""
         sol = self._corrected(u, x)
         if sol is None or not self._physical(sol[0], x):
             return u, x, "none"
@@ -479,13 +649,76 @@ class SmoothResidualFisher(ResidualFisher):
             return u, x, "none"
         if why == "fail":
             D = np.abs(self._corner_dets(u, x))
-            if np.min(D) < 1e-6 * np.max(D):
+            if np.min(D) < self._pinch_evidence * np.max(D):
                 return u, x, "pinch"
             fold = self._physical_fold(u, x, J)   # a fold just below, found from here
             if fold is not None and 0 <= x - fold[0][self.nu] <= 1e-6 * x:
                 return fold[0][:self.nu], float(fold[0][self.nu]), "fold"
             return u, x, "none"
         return u, x, why
+
+    def _pinch_newton(self, u, x):
+        """The pinch on the current rule from a nearby pinch (u, x) of another rule: Newton on
+        F(u, x) = 0 and D_c(u, x) = T, D_c the determinant of the corner c nearest to singular
+        at (u, x) (scaled by the largest corner's) and T its value 2e-13 x above the corner's
+        zero along the branch (at the zero itself the last layer's average can be infinite,
+        e.g. SELU's atom at the top). Returns (u, x), or None when Newton fails, another
+        corner changes sign, or det J changes sign on the way (a fold first). A few Jacobians
+        instead of a continuation down to the corner's zero."""
+        D0 = np.abs(self._corner_dets(u, x))
+        c = int(np.argmin(D0))
+        corner, sc = self._corners[c:c + 1], self._corner_sign[c]
+        scale_D = float(np.max(D0)) or 1.0
+        n = self.nu
+        try:           # the sign of det J on this rule's branch above both pinches
+            sign = np.sign(np.linalg.det(self._above(u, x)[2]))
+        except NoConvergence:
+            return None
+
+        def det_c(w):
+            return self._corner_dets(w[:n], w[n], corner)[0] / scale_D
+
+        with np.errstate(all="ignore"):
+            for _ in range(16):
+                F, J, Fz = self._real(u, x)
+                w = np.append(u, x)
+                D = det_c(w)
+                hs = 1e-7 * (1 + np.abs(w))
+                row = np.array([(det_c(w + hs[k] * (np.arange(n + 1) == k)) - D) / hs[k]
+                                for k in range(n + 1)])
+                M = np.zeros((n + 1, n + 1))
+                M[:n, :n], M[:n, n], M[n] = J, Fz, row
+                if not (np.all(np.isfinite(M)) and np.all(np.isfinite(F))):
+                    return None
+                try:
+                    slope = row[n] - row[:n] @ np.linalg.solve(J, Fz)    # dD_c/dx on the branch
+                    A, rs, cs = self._equilibrated(M)
+                    target = sc * abs(slope) * 2e-13 * x
+                    dw = np.linalg.solve(A, np.append(F, D - target) / rs) / cs
+                except np.linalg.LinAlgError:
+                    return None
+                for _ in range(8):         # a step past the corner's zero: shorten it
+                    if np.all(np.isfinite(self._real_F(u - dw[:n], x - dw[n]))):
+                        break
+                    dw = dw / 2
+                else:
+                    return None
+                u, x = u - dw[:n], x - dw[n]
+                if np.max(np.abs(dw) / (1 + np.abs(np.append(u, x)))) < 1e-14:
+                    break
+            F = self._real_F(u, x)
+        if not (np.all(np.isfinite(F)) and np.max(np.abs(F)) < 1e-10 * (1 + np.max(np.abs(u)))
+                and x > 0):
+            return None
+        others = np.arange(len(self._corners)) != c
+        Dx = self._corner_dets(u, x)[others]
+        s = self._corner_sign[others]
+        if not np.all((s * Dx > 0) | (s == 0)):
+            return None
+        above = self._corrected(u, x * (1 + 1e-6))
+        if above is None or np.sign(np.linalg.det(above[1])) != sign:
+            return None
+        return u, float(x)
 
     def _physical_fold(self, u=None, x=None, J=None, start=None):
         """The fold (w, ell) by Moore-Spence from ``start`` (a nearby fold's (w, ell)) or from
@@ -522,11 +755,19 @@ class SmoothResidualFisher(ResidualFisher):
                             advice="the rules of steps 2h and h disagree: use a smaller step")
 
     def right_edge(self, rtol: float | None = None) -> Edge:
-        """The right edge of the law of K_L with its error: solved with the product rule at
-        step 2h (marching down from above the spectrum), then at step h (from there); the
-        error is their difference (tanh-sinh converges doubly exponentially, so the finer
-        value is far closer than that) plus 1e-12 relative. With ``rtol``, the step is halved
-        (each rule solved from the last one's edge) until the error is below rtol |edge|.
+        """The right edge of the law of K_L with its error.
+
+        Product rule: solved at step 2h (marching down from above the spectrum), then at step
+        h (from there); the error is their difference (tanh-sinh converges doubly
+        exponentially, so the finer value is far closer than that) plus 1e-12 relative. With
+        ``rtol``, the step is halved (each rule solved from the last one's edge) until the
+        error is below rtol |edge|.
+
+        Sobol rules (``rule="qmc"``): solved on each of the R scramblings (the first by the
+        march, the others from its edge); the edge is their mean and the error the Student t
+        half-width of the mean at level 0.999 (two-sided) plus 1e-12 relative: a confidence
+        bound. With ``rtol``, the points are multiplied by 4 until the error is below
+        rtol |edge|.
 
         The edge is the first of two events met by the real branch as x comes down:
 
@@ -542,7 +783,10 @@ class SmoothResidualFisher(ResidualFisher):
           box of the laws' hulls. Softplus (phi' reaches its supremum only at infinity: the
           density then vanishes faster than any power) and SELU (a jump at the top of the law
           of phi'^2) end this way. The branch is continued to the corner's zero within
-          1e-13 relative.
+          1e-13 relative. On a finer rule or another scrambling, the pinch is solved by Newton
+          on the equations and the corner's determinant from the last rule's pinch (a few
+          Jacobians), checked like the continuation's (no other corner changes sign, det J
+          keeps its sign), and continued as above if that fails.
 
         Either way the density of the physical solution (continued from Im z > 0) must vanish
         at 1.001 lambda_max, or the edge is refused. The kind is 'soft' (the density
@@ -558,24 +802,28 @@ class SmoothResidualFisher(ResidualFisher):
         >>> print(f"{float(e.location):.10f}", bool(e.error < 1e-9))    # a pinch
         1.9127861998 True
         >>> rf = fa.nn.MLP(depth=2, activation="softplus", residual="1/2").residual_fisher()
-        >>> e = rf.right_edge(rtol=1e-5)      # steps 1/16, 1/32: 4.8e-3 at the default
-        >>> print(f"{float(e.location):.6f}", bool(e.error < 1e-5 * float(e.location)))
-        0.683580 True
+        >>> e = rf.right_edge(rtol=1e-11)     # steps 1/16 and 1/32 (and 1/64)
+        >>> print(f"{float(e.location):.12f}", bool(e.error < 1e-11 * float(e.location)))
+        0.683579679887 True
+        >>> deep = fa.nn.MLP(depth=5, activation="tanh", residual="1/2").residual_fisher()
+        >>> deep.rule, deep.points, deep.replicates    # 28^4 product patterns: too many
+        ('qmc', 4096, 8)
 
         Parameters
         ----------
         rtol : float, optional
             The relative error wanted, at least 1e-11: the step is halved until the error
-            claim is below it (each halving about doubles the nodes per smooth layer).
+            claim is below it (each halving about doubles the nodes per smooth layer); Sobol
+            rules multiply their points by 4 instead.
 
         Raises
         ------
         NoConvergence
             When the march, the fold's Newton iteration or the continuation fails, the
             physical solution has density above the edge found, ``rtol`` would need more
-            than 250,000 patterns, or the edge is a pinch on a step coarser than 1/8 (where
-            two rules can agree on a wrong edge: softplus, L = 2, steps 1/2 and 1/4 agree to
-            2e-10 on 0.6546, and the edge is 0.68358).
+            than 250,000 patterns (2^18 Sobol points per scrambling), or the edge is a pinch
+            on a product rule coarser than step 1/8 (where the difference of two rules has
+            bounded nothing).
         """
         if rtol is not None and not (isinstance(rtol, (int, float)) and 1e-11 <= rtol < 1):
             raise InvalidParameterError("rtol", rtol, "must be a number in [1e-11, 1) (the "
@@ -587,15 +835,55 @@ class SmoothResidualFisher(ResidualFisher):
             elif self.L == 1:              # K = kappa_1 S_1^2: the top of its support
                 top = self.kappas[0] * _top(self.s_laws[0])
                 self._ex[key] = Edge(top, "hard", 0, "right")
+            elif self.rule == "qmc":
+                self._ex[key] = self._solve_edge_qmc(rtol)
             else:
                 self._ex[key] = self._solve_edge(rtol)
         return self._ex[key]
+
+    def _solve_edge_qmc(self, rtol):
+        """The edge on each of R scramblings of the Sobol rule (the first by the march, the
+        others from its edge), their mean, and the Student t half-width of the mean at level
+        0.999 (two-sided) as the error. With ``rtol`` the points are multiplied by 4 until the
+        error is below rtol |edge|."""
+        from scipy.stats import t as student
+
+        P, R = self.points, self.replicates
+        quantile = float(student.ppf(0.5 + _CONFIDENCE / 2, R - 1))
+        first = None
+        try:
+            while True:
+                self._use(("qmc", P, 0))
+                if first is None:
+                    kind, x0, state0 = self._edge_on_rule(*self._march())
+                else:
+                    kind, x0, state0 = self._edge_again(*first)
+                xs = [x0]
+                for r in range(1, R):
+                    self._use(("qmc", P, r))
+                    xs.append(self._edge_again(kind, x0, state0)[1])
+                xf = float(np.mean(xs))
+                err = quantile * float(np.std(xs, ddof=1)) / math.sqrt(R) + 1e-12 * abs(xf)
+                if rtol is None or err <= rtol * abs(xf):
+                    break
+                if 4 * P > _MAX_POINTS:
+                    raise NoConvergence("residual Fisher: the right edge to rtol", point=xf,
+                                        residual=err / abs(xf), advice=f"the edge is {xf!r} "
+                                        f"+- {err:.2g} with {P} Sobol points per scrambling, "
+                                        f"and more than {_MAX_POINTS} are not allowed: use a "
+                                        "larger rtol")
+                P, first = 4 * P, (kind, x0, state0)
+            self._use(("qmc", P, 0))      # the first scrambling's branch, above its own edge
+            self._check_no_mass_above(max(xf, x0))
+        finally:
+            self._use(self._key)
+        return Edge(sp.Float(xf, 17), "soft", err, "right")
 
     def _solve_edge(self, rtol):
         try:       # the coarse rule from the march, then the finer ones from there
             self._use(2 * self.step)
             kind, xc, state = self._edge_on_rule(*self._march())
-            self._use(self.step)
+            self._use(self._key)
             kind, xf, state = self._edge_again(kind, xc, state)
             err = abs(xf - xc) + 1e-12 * abs(xf)
             h = self.step
@@ -612,14 +900,14 @@ class SmoothResidualFisher(ResidualFisher):
                 kind, xn, state = self._edge_again(kind, xf, state)
                 err, xf = abs(xn - xf) + 1e-12 * abs(xn), xn
         finally:
-            self._use(self.step)
+            self._use(self._key)
         if kind == "pinch" and self.step > 1 / 8:
             raise NoConvergence("residual Fisher: the right edge", point=xf,
-                                advice="a pinch needs a step of 1/8 or less: on coarser rules "
-                                "two rules can agree on a wrong edge (softplus, L = 2: steps "
-                                "1/2 and 1/4 agree to 2e-10 on 0.6546, the edge is 0.68358); "
-                                f"the edge here is about {xf:.6g}; use the default step or "
-                                "sample_fisher()")
+                                advice="a pinch needs a step of 1/8 or less: the integrand is "
+                                "nearly singular at a corner of the laws' hulls, and on "
+                                "coarser rules the difference of two rules is no safe error "
+                                f"bound; the edge here is about {xf:.6g}; use the default "
+                                "step, rule='qmc' or sample_fisher()")
         self._check_no_mass_above(xf)
         return Edge(sp.Float(xf, 17), "soft", err, "right")
 
@@ -634,6 +922,11 @@ class SmoothResidualFisher(ResidualFisher):
             u = state[0][:self.nu]
         else:
             u = state
+        D = np.abs(self._corner_dets(u, x))
+        if kind == "pinch" or np.min(D) < 1e-2 * np.max(D):   # a pinch, or a fold next to one
+            pinch = self._pinch_newton(u, x)                  # (erf at L = 5)
+            if pinch is not None:
+                return "pinch", pinch[1], pinch[0]
         return self._edge_on_rule(*self._above(u, x))
 
     def _check_no_mass_above(self, x: float) -> None:
@@ -648,7 +941,8 @@ class SmoothResidualFisher(ResidualFisher):
 
     def lambda_max(self, dps: int = 30) -> Any:
         """The right edge of the law of K_L as an mpmath number, correct to its error
-        (:meth:`right_edge`; float64, about 12 digits, whatever ``dps`` asks beyond that).
+        (:meth:`right_edge`; float64, about 12 digits, whatever ``dps`` asks beyond that; on
+        Sobol rules the error is a 99.9 % confidence bound).
 
         Examples
         --------
