@@ -497,6 +497,9 @@ def test_sobol_rule_bad_input():
                         "per scrambled Sobol rule, 8 scramblings)")
     with pytest.raises(InvalidParameterError, match="rtol"):
         rf.right_edge(rtol=0)
+    # beyond 16 layers the 2^L corner determinants watched along the march are refused first
+    with pytest.raises(SizeLimitError, match="2\\^L = 131072 corners"):
+        _net(17).residual_fisher()
 
 
 @pytest.mark.slow

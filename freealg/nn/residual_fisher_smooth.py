@@ -79,6 +79,7 @@ _POINTS = 4096             # Sobol patterns per scrambling (rule="qmc")
 _REPLICATES = 8            # independent scramblings (rule="qmc")
 _MAX_POINTS = 2 ** 18      # per scrambling, also for rtol
 _CONFIDENCE = 0.999        # two-sided level of the Student t error of rule="qmc"
+_MAX_CORNER_LAYERS = 16    # 2^16 corners of the box of the laws' hulls
 
 
 def _merged(t: np.ndarray, w: np.ndarray, hull: tuple) -> tuple:
@@ -314,6 +315,11 @@ class SmoothResidualFisher(ResidualFisher):
             hulls.append((min(float(sp.N(v)) for v in lows), top))
         self._hulls = hulls
         # the corners of the box of the laws' hulls (s_1..s_L): see _physical
+        if L > _MAX_CORNER_LAYERS:     # 2^L corner determinants at every step of the march
+            raise SizeLimitError("layers", L, L, _MAX_CORNER_LAYERS,
+                                 f"time and memory: the edge search watches the 2^L = "
+                                 f"{2 ** L} corners of the layers' laws at every step; use "
+                                 "sample_fisher() for deeper networks", "layers")
         self._corners = np.array(list(itertools.product(*hulls)), float)
         self._corner_sign = np.ones(len(self._corners))
         self._rules: dict = {}
