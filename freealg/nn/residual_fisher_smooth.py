@@ -49,7 +49,6 @@ Im z > 0): it must have no density at 1.001 lambda_max.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 from typing import Any, Callable, Sequence
@@ -67,7 +66,6 @@ from ..laws.derived import Mixture
 from ..kernels.backend import NP
 from ..numeric.memory import check_memory_size, memory_budget
 from ..numeric.pushforward import PushforwardModel
-from ..numeric.quadrature import tanh_sinh_masses
 from ..numeric.records import Edge
 from .residual_fisher import _TINY, ResidualFisher, _path_diag
 
@@ -125,15 +123,7 @@ def _nodes(law: Any, h: float) -> tuple:
         return np.array([float(law.args[0])]), np.ones(1)
     if isinstance(law, GaussianPushforward):
         f, q = law.args
-        pieces = []
-        for pc in PushforwardModel(f, q, repr(law)).pieces(NP):
-            if pc.ident or not (pc.meta[1] and pc.meta[2] and pc.s0 < 0 < pc.s1):
-                pieces.append(pc)
-            else:   # one monotone branch on the whole line (softplus): its tanh-sinh nodes
-                #     would cluster at the truncated tails only; cut it where the mass is
-                pieces += [dataclasses.replace(pc, s0=pc.s0, s1=0.0),
-                           dataclasses.replace(pc, s0=0.0, s1=pc.s1)]
-        t, w = tanh_sinh_masses(pieces, h)
+        t, w = PushforwardModel(f, q, repr(law)).nodes(h)   # a whole-line branch cut at 0
         return t, w / np.sum(w)         # the rule's mass error (below 1e-15) renormalised
     laws, weights = law.args
     parts = [_nodes(c, h) for c in laws]
@@ -158,6 +148,20 @@ def _parts(law: Any, wt: float = 1.0) -> list:
     return [p for c, w in zip(laws, weights) for p in _parts(c, wt * float(w))]
 
 
+def _by_intervals(parts: list) -> Callable:
+    """u -> s for parts [(width, fn), ...] whose widths sum to 1: part k takes the k-th
+    consecutive interval of [0, 1) and maps its rescaled point v in [0, 1) by fn."""
+    def sample(u: np.ndarray) -> np.ndarray:
+        out, start = np.empty(u.shape), 0.0
+        for k, (width, fn) in enumerate(parts):
+            sel = (u >= start) if k == len(parts) - 1 else (u >= start) & (u < start + width)
+            out[sel] = fn(np.clip((u[sel] - start) / width, 0.0, 1 - 2 ** -53))
+            start += width
+        return out
+
+    return sample
+
+
 def _sampler(law: Any) -> Callable:
     """u -> s: the inverse distribution function of a law of d^2 on points u in [0, 1). A
     mixture's components take consecutive intervals of u (their weights); a Gaussian
@@ -170,35 +174,19 @@ def _sampler(law: Any) -> Callable:
         f, q = law.args
         model = PushforwardModel(f, q, repr(law))
         sq = math.sqrt(float(q))
-        pieces = [(ndtr(float(lo) / sq), ndtr(float(hi) / sq), maps[0])
-                  for (lo, hi, *_), maps in zip(model._piece_exprs(), model._maps(NP))]
-        total = sum(b - a for a, b, _ in pieces)
+        ends = [(ndtr(float(lo) / sq), ndtr(float(hi) / sq), maps[0])
+                for (lo, hi, *_), maps in zip(model._piece_exprs(), model._maps(NP))]
+        total = sum(b - a for a, b, _ in ends)
 
-        def pushed(u: np.ndarray) -> np.ndarray:
-            out, start = np.empty(u.shape), 0.0
-            for k, (a, b, fn) in enumerate(pieces):
-                width = (b - a) / total
-                sel = (u >= start) if k == len(pieces) - 1 else (u >= start) & (u < start + width)
-                p = np.clip(a + (u[sel] - start) / width * (b - a), a, b)
+        def piece(a: float, b: float, fn: Callable) -> Callable:
+            def push(v: np.ndarray) -> np.ndarray:
                 with np.errstate(all="ignore"):
-                    h = sq * ndtri(np.clip(p, 1e-300, 1 - 2 ** -53))
-                out[sel] = fn(h)
-                start += width
-            return out
+                    return fn(sq * ndtri(np.clip(a + v * (b - a), 1e-300, 1 - 2 ** -53)))
+            return push
 
-        return pushed
+        return _by_intervals([((b - a) / total, piece(a, b, fn)) for a, b, fn in ends])
     laws, weights = law.args
-    parts = [(_sampler(c), float(w)) for c, w in zip(laws, weights)]
-
-    def mixed(u: np.ndarray) -> np.ndarray:
-        out, start = np.empty(u.shape), 0.0
-        for k, (fn, w) in enumerate(parts):
-            sel = (u >= start) if k == len(parts) - 1 else (u >= start) & (u < start + w)
-            out[sel] = fn(np.clip((u[sel] - start) / w, 0.0, 1 - 2 ** -53))
-            start += w
-        return out
-
-    return mixed
+    return _by_intervals([(float(w), _sampler(c)) for c, w in zip(laws, weights)])
 
 
 def _sobol(d: int, m: int, seed: Any) -> np.ndarray:
@@ -587,17 +575,19 @@ class SmoothResidualFisher(ResidualFisher):
         s = np.sign(self._corner_dets(u, x))
         self._corner_sign = s
 
-    def _physical(self, u, x) -> bool:
+    def _physical(self, u, x, skip: int | None = None) -> bool:
         """Whether no pattern's pencil is singular at the real solution u at x.
 
         Each s_l sits in one diagonal entry, so the determinant is affine in each s_l and its
         extremes over the box of the laws' hulls lie at the corners. Above the spectrum no
         pattern is singular (the signs of ``_reference``); the first pattern that becomes
         singular as x comes down is a corner, and the physical solution leaves the real axis
-        there (a pinch) unless a fold comes first."""
-        D = self._corner_dets(u, x)
-        s = self._corner_sign
-        return bool(np.all((s * D > 0) | (s == 0)))
+        there (a pinch) unless a fold comes first. ``skip``: a corner left out (the one a
+        pinch makes singular)."""
+        ok = (self._corner_sign * self._corner_dets(u, x) > 0) | (self._corner_sign == 0)
+        if skip is not None:
+            ok[skip] = True
+        return bool(np.all(ok))
 
     def _corrected(self, u, x):
         """Newton on the real branch at x from u: (u, J, Fz), or None without convergence."""
@@ -716,10 +706,7 @@ class SmoothResidualFisher(ResidualFisher):
         if not (np.all(np.isfinite(F)) and np.max(np.abs(F)) < 1e-10 * (1 + np.max(np.abs(u)))
                 and x > 0):
             return None
-        others = np.arange(len(self._corners)) != c
-        Dx = self._corner_dets(u, x)[others]
-        s = self._corner_sign[others]
-        if not np.all((s * Dx > 0) | (s == 0)):
+        if not self._physical(u, x, skip=c):
             return None
         above = self._corrected(u, x * (1 + 1e-6))
         if above is None or np.sign(np.linalg.det(above[1])) != sign:

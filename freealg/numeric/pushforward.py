@@ -32,7 +32,7 @@ from .evaluators import (callable_evaluator, complex_pair, critical_points, eval
                          finite_difference, pair_evaluator, polish_critical)
 from .fnlaw import X, QuadratureModel, body, prepare, to_sympy_number
 from .leaf import to_backend
-from .quadrature import Piece, far_moments, pieces_density
+from .quadrature import Piece, far_moments, pieces_density, tanh_sinh_masses
 from .records import Band, Edge
 
 __all__ = ["check_bounded", "flat_parts", "monotone_spans", "gaussian_weight",
@@ -764,6 +764,34 @@ class PushforwardModel(QuadratureModel):
             spans = refine_spans(self.pieces(NP), self._maps(MP),
                                  lambda i, k: to_backend(exprs[i][k], MP), self._qv(MP))
         return gaussian_pieces(spans, self._maps(be), w, dw)
+
+    def nodes(self, h: float) -> tuple:
+        """Float64 point masses (t, W): the tanh-sinh rule of step ``h`` on each monotone
+        branch, kept per step. A branch on the whole line (softplus' sigmoid: both ends
+        truncated tails) is cut at h = 0 first: its nodes would otherwise cluster at the
+        tails, |h| ~ 9.6 sqrt(q), where there is no mass (E[s^3] of softplus' phi'^2 was 20 %
+        off at step 1/8; cut, 1.6e-7).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> m = PushforwardModel(sp.Lambda(X, 1 / (1 + sp.exp(-X))), sp.S(2), "sigmoid(h)")
+        >>> t, W = m.nodes(1 / 8)                      # E[sigmoid(h)^3], h ~ N(0, 2)
+        >>> ref = mpmath.quad(lambda h: mpmath.npdf(h, 0, mpmath.sqrt(2))
+        ...                   / (1 + mpmath.exp(-h)) ** 3, [-mpmath.inf, 0, mpmath.inf])
+        >>> bool(abs(np.sum(W * t ** 3) - ref) < 1e-7)        # uncut: 0.197 against 0.228
+        True
+        """
+        def build():
+            pieces = []
+            for pc in self.pieces(NP):
+                if pc.meta[1] and pc.meta[2] and pc.s0 < 0 < pc.s1:
+                    pieces += [replace(pc, s1=0.0), replace(pc, s0=0.0)]
+                else:
+                    pieces.append(pc)
+            return tanh_sinh_masses(pieces, float(h))
+
+        return self._memo(("nodes", float(h)), build)
 
     def _true_critical(self, idx: int, c: float) -> bool:
         """Whether the float64 zero c of f' on piece idx is a sign change of f' (at
